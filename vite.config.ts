@@ -5,7 +5,9 @@ import react from "@vitejs/plugin-react";
 export default defineConfig({
   plugins: [react()],
   base: "./",
-  server: { port: 5173, strictPort: false, open: false },
+  // 127.0.0.1, not "localhost": where localhost resolves to ::1 first, vite would listen on ::1 only
+  // and http://127.0.0.1:5173/ (curl, TAGFLOW_E2E_URL) would be refused.
+  server: { host: "127.0.0.1", port: 5173, strictPort: false, open: false },
   preview: { port: 4173 },
   build: { target: "es2022", sourcemap: false, chunkSizeWarningLimit: 600 },
   worker: { format: "es" },

@@ -1,0 +1,150 @@
+/**
+ * Findings and the verdict, computed from the trace alone (never from engine internals), so a
+ * saved trace audits the same way. Each rule names the step where its finding became true.
+ *
+ *   insecure — a packet left without the IPsec its policy requires, or was accepted because of
+ *              stale IPsec state (a tag or m_flag from the packet's trip the other way);
+ *   loop     — the run hit its step limit;
+ *   dropped  — packets were dropped (replay, ICV, policy) or echoes went unanswered;
+ *   secure   — none of these.
+ */
+import type { EventOf, Finding, Outcome, PacketVersion, Severity, TagView, TraceEvent, Verdict } from "../trace/events";
+import { summarize } from "../wire/dissect";
+import { fromHex } from "../wire/fields";
+
+interface AuditInput {
+  readonly events: readonly TraceEvent[];
+  readonly packets: readonly PacketVersion[];
+  readonly sent: number;
+  readonly delivered: number;
+}
+
+class Findings {
+  private readonly byId = new Map<string, { severity: Severity; step: number; sentence: string; count: number }>();
+
+  add(id: string, severity: Severity, step: number, sentence: string): void {
+    const f = this.byId.get(id);
+    if (f) f.count++;
+    else this.byId.set(id, { severity, step, sentence, count: 1 });
+  }
+
+  list(): Finding[] {
+    const order: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
+    return [...this.byId.entries()]
+      .map(([id, f]) => ({ id, severity: f.severity, step: f.step, sentence: f.count > 1 ? `${f.sentence} (${f.count} times in this run)` : f.sentence }))
+      .sort((a, b) => order[a.severity] - order[b.severity] || a.step - b.step);
+  }
+}
+
+function packetSummary(packets: readonly PacketVersion[], id: number): string {
+  const p = packets[id];
+  if (!p) return "the packet";
+  return summarize(fromHex(p.hex));
+}
+
+/** What kind of packet this is, in words: "echo reply", "echo request", "ESP packet". */
+function packetKind(packets: readonly PacketVersion[], id: number): string {
+  const s = packetSummary(packets, id);
+  if (/echo reply/.test(s)) return "echo reply";
+  if (/echo request/.test(s)) return "echo request";
+  if (/^ESP|ESP /.test(s)) return "ESP packet";
+  return "packet";
+}
+
+function ipProto(packets: readonly PacketVersion[], id: number): number {
+  const hex = packets[id]?.hex ?? "";
+  return parseInt(hex.slice(18, 20), 16);
+}
+
+function tagText(t: TagView): string {
+  return t.tdbi ? `${t.name}{${t.tdbi.dst}, ${t.tdbi.proto}, 0x${t.tdbi.spi.toString(16).padStart(8, "0")}}` : t.name;
+}
+
+export function audit(input: AuditInput): Outcome {
+  const { events, packets } = input;
+  const f = new Findings();
+  const tagPrependedAt = new Map<number, number>();
+  const lastOutPolicy = new Map<number, EventOf<"decision">>();
+  const lastTurn = new Map<number, number>();
+  const lastInDone = new Map<number, number>();
+  let loop = false;
+  let drops = 0;
+
+  for (const e of events) {
+    // A packet changes direction when it crosses a link (lo0 brings it back up) or is reflected.
+    if (e.kind === "link.tx" || e.fn === "icmp_reflect") lastTurn.set(e.chain, e.seq);
+    switch (e.kind) {
+      case "tag.prepend":
+        tagPrependedAt.set(e.tag.uid, e.seq);
+        if (e.tag.name === "IPSEC_IN_DONE") lastInDone.set(e.chain, e.seq);
+        break;
+      case "decision": {
+        if (e.check === "ipsec-out-policy") lastOutPolicy.set(e.chain, e);
+        const staleTag = e.consulted.find((c) => c.kind === "tag" && c.stale && c.tag);
+        const staleFlag = e.consulted.find((c) => c.kind === "flag" && c.set && c.stale);
+        if (e.check === "ipsec-loop" && e.branch === "skip IPsec" && staleTag && staleTag.kind === "tag" && staleTag.tag) {
+          const at = tagPrependedAt.get(staleTag.tag.uid);
+          f.add("stale-out-done-skipped-ipsec", "critical", e.seq, `ip_output skipped IPsec for the ${packetKind(packets, e.packet)} because a stale ${tagText(staleTag.tag)}${at === undefined ? "" : ` (prepended at step ${at + 1}, on the packet's earlier trip)`} matched the policy's SA.`);
+        }
+        if (e.check === "ipsec-in-policy" && staleTag && staleTag.kind === "tag" && staleTag.tag) {
+          f.add("stale-in-done-chose-policy", "critical", e.seq, `ip_input chose the inbound policy for the ${packetKind(packets, e.packet)} through a stale ${tagText(staleTag.tag)} — ${e.branch} — instead of the SPD entry for its addresses.`);
+        }
+        if (e.check === "ipsec-in-reject" && e.branch === "accept") {
+          const policy = [...events.slice(Math.max(0, e.seq - 12), e.seq)].reverse().find((x): x is EventOf<"decision"> => x.kind === "decision" && x.check === "ipsec-in-policy" && x.chain === e.chain);
+          const viaStaleTag = policy?.consulted.some((c) => c.kind === "tag" && c.stale) ?? false;
+          const proto = ipProto(packets, e.packet);
+          const cameViaIpsec = (lastInDone.get(e.chain) ?? -1) > (lastTurn.get(e.chain) ?? -1);
+          if ((viaStaleTag || staleFlag) && !cameViaIpsec && proto !== 50 && proto !== 51) {
+            f.add("cleartext-accepted", "critical", e.seq, `The ${packetKind(packets, e.packet)} arrived in cleartext and was accepted: ${viaStaleTag ? "a stale IN_DONE tag selected the default policy" : "stale m_flags satisfied ipsec_in_reject"} instead of the require policy for its addresses.`);
+          } else if (staleFlag && staleFlag.kind === "flag") {
+            f.add("stale-flag-satisfied-policy", "warning", e.seq, `ipsec_in_reject was satisfied by a stale M_${staleFlag.flag} from the packet's earlier trip.`);
+          }
+        }
+        if (e.check === "ipsec-evidence") {
+          const cameViaIpsec = (lastInDone.get(e.chain) ?? -1) > (lastTurn.get(e.chain) ?? -1);
+          if (e.branch === "not via IPsec" && cameViaIpsec) {
+            f.add("ipsec-evidence-lost", "warning", e.seq, `An in-kernel reader concluded the ${packetKind(packets, e.packet)} did not come in through IPsec — but it did: the IN_DONE tag it looks for had already been consumed (seed 000, reason 1).`);
+          }
+          if (e.branch === "via IPsec" && !cameViaIpsec) {
+            f.add("ipsec-evidence-false", "critical", e.seq, `An in-kernel reader believed the ${packetKind(packets, e.packet)} came in through IPsec because of a stale IN_DONE tag; it arrived in cleartext.`);
+          }
+        }
+        break;
+      }
+      case "link.tx": {
+        const proto = ipProto(packets, e.packet);
+        const pol = lastOutPolicy.get(e.chain);
+        if (proto !== 50 && proto !== 51 && pol && pol.branch === "IPsec") {
+          const sp = pol.consulted.find((c) => c.kind === "sp");
+          f.add("cleartext-on-wire", "critical", e.seq, `The ${packetKind(packets, e.packet)} crossed ${e.ifname} in cleartext although ${sp && sp.kind === "sp" ? sp.id : "its policy"} requires IPsec.`);
+        }
+        break;
+      }
+      case "flag.clear":
+        if (e.fn === "icmp_reflect") {
+          const p = packets[e.packet];
+          const left = p?.flags.filter((x) => x === "DECRYPTED" || x === "AUTHIPHDR" || x === "AUTHIPDGM") ?? [];
+          if (left.length > 0) f.add("stale-ipsec-flags", "info", e.seq, `The reflected reply still carries ${left.map((x) => `M_${x}`).join(", ")} from the request: icmp_reflect clears only M_BCAST|M_MCAST.`);
+        }
+        break;
+      case "drop":
+        if (e.reason === "step-limit") {
+          loop = true;
+          f.add("step-limit", "critical", e.seq, `The run stopped after ${e.seq} steps without finishing: packets were going round in a loop.`);
+        } else {
+          drops++;
+          f.add(`drop-${e.reason}`, "warning", e.seq, `${e.host} dropped ${packetKind(packets, e.packet) === "packet" ? "a packet" : `an ${packetKind(packets, e.packet)}`}: ${e.detail}.`);
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  if (input.delivered < input.sent) {
+    const missing = input.sent - input.delivered;
+    f.add("unanswered", "warning", events.length - 1, `${missing} of ${input.sent} echo request${input.sent === 1 ? "" : "s"} got no reply.`);
+  }
+  const findings = f.list();
+  const verdict: Verdict = findings.some((x) => x.severity === "critical" && x.id !== "step-limit") ? "insecure" : loop ? "loop" : drops > 0 || input.delivered < input.sent ? "dropped" : "secure";
+  return { verdict, findings, sent: input.sent, delivered: input.delivered };
+}

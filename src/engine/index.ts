@@ -1,0 +1,20 @@
+/**
+ * The engine's public surface: everything outside src/engine imports from here.
+ *
+ * A tour: a scenario (scenario/) is validated and run by runScenario (sim/run.ts), which builds
+ * hosts (sim/world.ts) and drives packets through the layers named after their kernel
+ * counterparts — netinet/ (ip_output, ip_input, icmp, raw sockets, ping), net/ (lo0, links),
+ * netipsec/ (SPD/SAD, ESP/AH, the crypto queue) — over mbuf chains and m_tags (mbuf/), with real
+ * cryptography (crypto/) on real wire formats (wire/). Every step is recorded (trace/), and the
+ * audit (audit/) turns the trace into findings and a verdict.
+ */
+export { runScenario, type ScenarioTrace } from "./sim/run";
+export { loadScenario, loadScenarioJson, nestingDepth, INPUT_LIMITS, type LoadResult } from "./scenario/validate";
+export { SCENARIO_VERSION, LIMITS, type Scenario, type ScenarioInput, type Problem } from "./scenario/schema";
+export { BUILTIN_SCENARIOS, DEFAULT_SCENARIO, builtinByName } from "./scenario/builtins";
+export { PERSONALITIES, PERSONALITY_IDS, FIXES, FIX_IDS, isFixId, isPersonalityId, type FixId, type PersonalityId, type Personality, type Fix, type Behaviour } from "./kernels/personality";
+export { STONE_STEPS } from "./audit/story";
+export * from "./trace/events";
+export { dissect, summarize, type HeaderSpan, type FieldSpan } from "./wire/dissect";
+export { fromHex, toHex, formatIpv4Addr, parseIpv4Addr } from "./wire/fields";
+export { ENC_ALGS, AUTH_ALGS, encAlg, authAlg, type EncAlgId, type AuthAlgId } from "./crypto/registry";

@@ -1,0 +1,234 @@
+/**
+ * Personalities: which behaviours a given kernel of a given era has, as data (design.md,
+ * "Layers and personalities"). The layer code is one; a personality is a record of switches
+ * plus the kernel's tag numbering. A fix toggle flips one switch and names where it comes from.
+ * Facts are from ../shared/docs/kernel-notes.md §1–3 and §7; each switch cites its source.
+ */
+import type { TagName } from "../mbuf/tag";
+import type { TagNumbering } from "../trace/recorder";
+
+/** The behaviour switches the seed stories turn on. */
+export interface Behaviour {
+  /** looutput()/if_simloop() calls m_tag_delete_nonpersistent() before queueing to ipintrq. */
+  readonly looutputStripsTags: boolean;
+  /** icmp_reflect() calls m_tag_delete_nonpersistent() on the mbuf it turns around. */
+  readonly icmpReflectStripsTags: boolean;
+  /** icmp_reflect() also clears M_DECRYPTED|M_AUTHIPHDR|M_AUTHIPDGM. */
+  readonly icmpReflectClearsIpsecFlags: boolean;
+  /**
+   * ip_output()'s IPsec loop check: "sa-identity" compares OUT_DONE's tdb_ident with
+   * sp->req->sav (ip_output.c 1.120, 2003); "presence" skips IPsec on any OUT_DONE (later
+   * NetBSD prepends a zero-length OUT_DONE in ipsec_register_done).
+   */
+  readonly loopCheck: "sa-identity" | "presence";
+  /**
+   * Itojun's producer/consumer model, which seed 000 argues against: the code that consults a
+   * tag deletes it (ip_output deletes the OUT_DONE it matched, ip_input the IN_DONE it used).
+   */
+  readonly consumerDeletesTags: boolean;
+}
+
+export type PersonalityId = "netbsd-2003" | "freebsd-7";
+
+export interface Personality {
+  readonly id: PersonalityId;
+  readonly title: string;
+  readonly summary: string;
+  /** PACKET_TAG_* numbers in this kernel's mbuf.h. */
+  readonly tagIds: Readonly<Record<TagName, number>>;
+  /** Tag types with the persistent bit (FreeBSD MTAG_PERSISTENT 0x800); empty if none. */
+  readonly persistent: readonly TagName[];
+  readonly hasPersistentTags: boolean;
+  readonly behaviour: Behaviour;
+  /** Where each modelled kernel function lives in this tree, for narration. */
+  readonly sources: Readonly<Record<string, string>>;
+}
+
+/** Source files of the BSD functions the engine models (NetBSD/FreeBSD share these paths). */
+const BSD_SOURCES: Readonly<Record<string, string>> = {
+  ping: "sbin/ping/ping.c",
+  rip_output: "sys/netinet/raw_ip.c",
+  rip_input: "sys/netinet/raw_ip.c",
+  ip_output: "sys/netinet/ip_output.c",
+  ip_input: "sys/netinet/ip_input.c",
+  ipintr: "sys/netinet/ip_input.c",
+  icmp_input: "sys/netinet/ip_icmp.c",
+  icmp_reflect: "sys/netinet/ip_icmp.c",
+  icmp_send: "sys/netinet/ip_icmp.c",
+  looutput: "sys/net/if_loop.c",
+  if_simloop: "sys/net/if_loop.c",
+  ether_output: "sys/net/if_ethersubr.c",
+  ether_input: "sys/net/if_ethersubr.c",
+  ipsec4_checkpolicy: "sys/netipsec/ipsec.c",
+  ipsec_getpolicy: "sys/netipsec/ipsec.c",
+  ipsec_getpolicybyaddr: "sys/netipsec/ipsec.c",
+  ipsec_in_reject: "sys/netipsec/ipsec.c",
+  key_checkrequest: "sys/netipsec/key.c",
+  key_allocsa: "sys/netipsec/key.c",
+  ipsec4_process_packet: "sys/netipsec/ipsec_output.c",
+  ipsec_process_done: "sys/netipsec/ipsec_output.c",
+  ipip_output: "sys/netipsec/xform_ipip.c",
+  esp_output: "sys/netipsec/xform_esp.c",
+  esp_output_cb: "sys/netipsec/xform_esp.c",
+  esp_input: "sys/netipsec/xform_esp.c",
+  esp_input_cb: "sys/netipsec/xform_esp.c",
+  ah_output: "sys/netipsec/xform_ah.c",
+  ah_output_cb: "sys/netipsec/xform_ah.c",
+  ah_input: "sys/netipsec/xform_ah.c",
+  ah_input_cb: "sys/netipsec/xform_ah.c",
+  esp4_input: "sys/netipsec/ipsec_input.c",
+  ah4_input: "sys/netipsec/ipsec_input.c",
+  ipsec_common_input: "sys/netipsec/ipsec_input.c",
+  ipsec4_common_input_cb: "sys/netipsec/ipsec_input.c",
+  crypto_dispatch: "sys/opencrypto/crypto.c",
+  crypto_done: "sys/opencrypto/crypto.c",
+};
+
+/** NetBSD mbuf.h 1.118 (2005-12-26) numbering; FAST_IPSEC reserved these names in 2003. */
+const NETBSD_TAG_IDS: Record<TagName, number> = {
+  IPSEC_IN_CRYPTO_DONE: 16,
+  IPSEC_IN_DONE: 17,
+  IPSEC_OUT_DONE: 18,
+  IPSEC_OUT_CRYPTO_NEEDED: 19,
+  IPSEC_IN_COULD_DO_CRYPTO: 20,
+  IPSEC_PENDING_TDB: 21,
+  IPSEC_SOCKET: 22,
+  IPSEC_HISTORY: 23,
+  PF: 15,
+  MACLABEL: 0,
+};
+
+/** FreeBSD sys/sys/mbuf.h: ids 1–10 as OpenBSD 2004, MACLABEL (19|MTAG_PERSISTENT), PF 21. */
+export const MTAG_PERSISTENT = 0x800;
+const FREEBSD_TAG_IDS: Record<TagName, number> = {
+  IPSEC_IN_DONE: 1,
+  IPSEC_OUT_DONE: 2,
+  IPSEC_IN_CRYPTO_DONE: 3,
+  IPSEC_OUT_CRYPTO_NEEDED: 4,
+  IPSEC_IN_COULD_DO_CRYPTO: 5,
+  IPSEC_PENDING_TDB: 6,
+  IPSEC_SOCKET: 12,
+  IPSEC_HISTORY: 13,
+  MACLABEL: 19 | MTAG_PERSISTENT,
+  PF: 21,
+};
+
+export const PERSONALITIES: Readonly<Record<PersonalityId, Personality>> = {
+  "netbsd-2003": {
+    id: "netbsd-2003",
+    title: "NetBSD 2003 (FAST_IPSEC)",
+    summary:
+      "Jonathan Stone's 2003 port of FAST_IPSEC: looutput() keeps tags, icmp_reflect() reuses the mbuf and keeps its tags and m_flags, and ip_output() skips IPsec when an OUT_DONE names the SA.",
+    tagIds: NETBSD_TAG_IDS,
+    persistent: [],
+    hasPersistentTags: false,
+    behaviour: {
+      // if_loop.c before 1.62 (2006): no tag stripping (Stone's step 3).
+      looutputStripsTags: false,
+      // ip_icmp.c 1.68 (2002): clears only M_BCAST|M_MCAST.
+      icmpReflectStripsTags: false,
+      icmpReflectClearsIpsecFlags: false,
+      // ip_output.c 1.120 (2003-09-06): compares tdb_ident with sp->req->sav.
+      loopCheck: "sa-identity",
+      consumerDeletesTags: false,
+    },
+    sources: BSD_SOURCES,
+  },
+  "freebsd-7": {
+    id: "freebsd-7",
+    title: "FreeBSD 7 (FAST_IPSEC, persistent tags)",
+    summary:
+      "FreeBSD 7: MTAG_PERSISTENT marks the tags that survive; if_simloop() and icmp_reflect() call m_tag_delete_nonpersistent(), so IPsec tags never come back up lo0 or survive a turn-around.",
+    tagIds: FREEBSD_TAG_IDS,
+    persistent: ["MACLABEL"],
+    hasPersistentTags: true,
+    behaviour: {
+      // if_loop.c if_simloop(): m_tag_delete_nonpersistent() before netisr_queue().
+      looutputStripsTags: true,
+      // ip_icmp.c 1.118 (2007): m_tag_delete_nonpersistent() in icmp_reflect().
+      icmpReflectStripsTags: true,
+      icmpReflectClearsIpsecFlags: false,
+      loopCheck: "sa-identity",
+      consumerDeletesTags: false,
+    },
+    sources: BSD_SOURCES,
+  },
+};
+
+export const PERSONALITY_IDS = Object.keys(PERSONALITIES) as PersonalityId[];
+
+export function isPersonalityId(id: string): id is PersonalityId {
+  return Object.prototype.hasOwnProperty.call(PERSONALITIES, id);
+}
+
+/** The tag numbering facts of a personality, as the mbuf verbs need them. */
+export function tagNumbering(p: Personality): TagNumbering {
+  return {
+    idOf: (name) => p.tagIds[name as TagName] ?? 0,
+    isPersistent: (name) => p.persistent.includes(name as TagName),
+    hasPersistentTags: p.hasPersistentTags,
+  };
+}
+
+/** A fix toggle: one switch, one sentence, one source. */
+export interface Fix {
+  readonly id: FixId;
+  readonly title: string;
+  /** One line: what the fix does. */
+  readonly explanation: string;
+  /** The commit, mail or file it comes from. */
+  readonly source: string;
+  readonly sourceUrl?: string;
+  readonly apply: (b: Behaviour) => Behaviour;
+  /** Whether the switch is already on in this behaviour (so the toggle shows as on). */
+  readonly isOn: (b: Behaviour) => boolean;
+}
+
+export type FixId = "icmp-reflect-strips-tags" | "looutput-strips-tags" | "icmp-reflect-clears-ipsec-flags" | "consumer-deletes-tags";
+
+export const FIXES: Readonly<Record<FixId, Fix>> = {
+  "icmp-reflect-strips-tags": {
+    id: "icmp-reflect-strips-tags",
+    title: "icmp_reflect strips all tags",
+    explanation: "icmp_reflect() deletes the packet's tags before sending the reply, so a reflected packet carries no IPsec history (the 2003 fix).",
+    source: "Jonathan Stone, tech-net 2003-08-18, \"Re: Patch for Fast-IPsec over loopback\"; ip_icmp.c 1.168 calls m_tag_delete_nonpersistent()",
+    sourceUrl: "https://mail-index.netbsd.org/tech-net/2003/08/18/0002.html",
+    apply: (b) => ({ ...b, icmpReflectStripsTags: true }),
+    isOn: (b) => b.icmpReflectStripsTags,
+  },
+  "looutput-strips-tags": {
+    id: "looutput-strips-tags",
+    title: "looutput strips tags",
+    explanation: "looutput() deletes non-persistent tags before looping the packet back, as a real wire would (NetBSD if_loop.c 1.62, FreeBSD if_simloop).",
+    source: "NetBSD sys/net/if_loop.c 1.62 (2006); FreeBSD sys/net/if_loop.c if_simloop()",
+    apply: (b) => ({ ...b, looutputStripsTags: true }),
+    isOn: (b) => b.looutputStripsTags,
+  },
+  "icmp-reflect-clears-ipsec-flags": {
+    id: "icmp-reflect-clears-ipsec-flags",
+    title: "icmp_reflect clears IPsec m_flags",
+    explanation: "icmp_reflect() also clears M_DECRYPTED, M_AUTHIPHDR and M_AUTHIPDGM, so ipsec_in_reject() cannot be satisfied by the request's history.",
+    source: "kernel-notes §7 residual inference: M_DECRYPTED stays stale because icmp_reflect does not clear it",
+    apply: (b) => ({ ...b, icmpReflectClearsIpsecFlags: true }),
+    isOn: (b) => b.icmpReflectClearsIpsecFlags,
+  },
+  "consumer-deletes-tags": {
+    id: "consumer-deletes-tags",
+    title: "consumers delete tags",
+    explanation: "The code that consults a tag deletes it (Itojun's producer/consumer model), which Stone argues against in seed 000: later readers lose the history.",
+    source: "Jonathan Stone, tech-net 2003-08-24 (seed 000): \"That doesn't work, for at least three reasons\"",
+    apply: (b) => ({ ...b, consumerDeletesTags: true }),
+    isOn: (b) => b.consumerDeletesTags,
+  },
+};
+
+export const FIX_IDS = Object.keys(FIXES) as FixId[];
+
+export function isFixId(id: string): id is FixId {
+  return Object.prototype.hasOwnProperty.call(FIXES, id);
+}
+
+/** The behaviour a run uses: the personality's, with the fixes switched on. */
+export function effectiveBehaviour(p: Personality, fixes: readonly FixId[]): Behaviour {
+  return fixes.reduce((b, id) => FIXES[id].apply(b), p.behaviour);
+}

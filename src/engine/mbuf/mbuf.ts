@@ -1,0 +1,409 @@
+/**
+ * mbuf chains (BSD sys/sys/mbuf.h, sys/kern/uipc_mbuf.c; FAST_IPSEC netipsec/ipsec_mbuf.c).
+ *
+ * A packet is a chain of mbufs, each with its own buffer, data offset and length, so that
+ * prepending a header either uses the leading space of the first mbuf or allocates a new one —
+ * and the trace shows which. The packet header (pkthdr) holds len, rcvif, m_flags and the
+ * m_tag list. Every verb here records exactly one trace event through the caller's Site.
+ */
+import type { MbufSegView, MFlag, TagView } from "../trace/events";
+import type { Site } from "../trace/recorder";
+import type { MTag } from "./tag";
+
+/** Sizes of a 32-bit NetBSD of 2003 (sys/sys/param.h, mbuf.h): MSIZE 256, MCLBYTES 2048. */
+export const MSIZE = 256;
+/** Data bytes in a plain mbuf: MSIZE minus struct m_hdr. */
+export const MLEN = 236;
+/** Data bytes in a packet-header mbuf: MLEN minus struct pkthdr. */
+export const MHLEN = 208;
+/** A cluster (MCLGET). */
+export const MCLBYTES = 2048;
+/** max_linkhdr + max_protohdr: room sosend()/m_gethdr callers leave for headers below. */
+export const MAX_HDR = 56;
+
+/** One mbuf: a window [off, off+len) into its own buffer. */
+interface Seg {
+  buf: Uint8Array;
+  off: number;
+  len: number;
+  kind: MbufSegView["kind"];
+}
+
+/** Which parts of a chain changed since the last packet version was taken. */
+export const DIRTY = { BYTES: 1, SEGS: 2, TAGS: 4, FLAGS: 8, RCVIF: 16, CLEARTEXT: 32, ALL: 63 } as const;
+
+/** A packet: an mbuf chain with its packet header. Engine-internal and mutable. */
+export class Mbuf {
+  /** The packet's identity in the trace (stable across versions). */
+  readonly id: number;
+  segs: Seg[];
+  rcvif: string | null = null;
+  flags = new Set<MFlag>();
+  tags: MTag[] = [];
+  /** Plaintext of the ESP payload while the packet is encrypted (for the inspector). */
+  cleartext: string | undefined;
+  freed = false;
+  /** Bitmask of DIRTY parts since the last snapshot. */
+  dirty: number = DIRTY.ALL;
+  /** The last packet version taken of this chain, or -1. */
+  lastVersion = -1;
+  /**
+   * How many times this packet changed direction (looped back up, or was turned around by
+   * icmp_reflect). A tag or flag born in an earlier incarnation is *stale*: it describes what
+   * happened to the packet going the other way.
+   */
+  incarnation = 0;
+  /** Incarnation in which each tag (by uid) and each flag was set. */
+  readonly born = new Map<number | MFlag, number>();
+  /** Cached parts of the last version, reused when that part did not change. */
+  cache: { hex?: string; segs?: readonly MbufSegView[]; tags?: readonly TagView[]; flags?: readonly MFlag[] } = {};
+
+  constructor(id: number, segs: Seg[]) {
+    this.id = id;
+    this.segs = segs;
+  }
+
+  /** m_pkthdr.len: the sum of the segment lengths. */
+  get len(): number {
+    let n = 0;
+    for (const s of this.segs) n += s.len;
+    return n;
+  }
+
+  /** The whole packet as one contiguous copy (m_copydata(m, 0, len)). */
+  bytes(): Uint8Array {
+    if (this.segs.length === 1) {
+      const s = this.segs[0]!;
+      return s.buf.subarray(s.off, s.off + s.len);
+    }
+    const out = new Uint8Array(this.len);
+    let at = 0;
+    for (const s of this.segs) {
+      out.set(s.buf.subarray(s.off, s.off + s.len), at);
+      at += s.len;
+    }
+    return out;
+  }
+
+  /** Segment views for a packet version. */
+  segViews(): MbufSegView[] {
+    return this.segs.map((s) => ({ len: s.len, leading: s.off, trailing: s.buf.length - s.off - s.len, kind: s.kind }));
+  }
+
+  touch(parts: number): void {
+    this.dirty |= parts;
+  }
+}
+
+function newSeg(kind: Seg["kind"]): Seg {
+  const size = kind === "pkthdr" ? MHLEN : kind === "mbuf" ? MLEN : MCLBYTES;
+  return { buf: new Uint8Array(size), off: 0, len: 0, kind };
+}
+
+/** A fresh segment big enough for `len` bytes, as m_get/MCLGET would choose. */
+function segFor(len: number, first: boolean): Seg {
+  const small = first ? MHLEN : MLEN;
+  return newSeg(len <= small ? (first ? "pkthdr" : "mbuf") : "cluster");
+}
+
+/**
+ * m_gethdr + MH_ALIGN: a packet-header mbuf holding `data`, placed at the end of the buffer
+ * (as sosend() does for atomic protocols) so lower layers can M_PREPEND into the leading space.
+ * Data longer than MHLEN goes into a cluster with MAX_HDR bytes reserved in front.
+ */
+export function m_gethdr(site: Site, data: Uint8Array, note: string): Mbuf {
+  const seg = segFor(data.length, true);
+  seg.off = seg.kind === "cluster" ? MAX_HDR : seg.buf.length - data.length;
+  if (seg.off + data.length > seg.buf.length) seg.off = 0;
+  seg.buf.set(data, seg.off);
+  seg.len = data.length;
+  const m = new Mbuf(site.recorder.nextChainId(), [seg]);
+  site.emit(m, { kind: "mbuf.alloc", len: data.length, leading: seg.off }, note);
+  return m;
+}
+
+/**
+ * M_PREPEND (sys/sys/mbuf.h): make room for `len` header bytes in front. Uses the first
+ * mbuf's leading space when there is enough, otherwise m_prepend() allocates a new mbuf
+ * (MH_ALIGNed, so the header sits at its end) and moves the packet header to it.
+ * Returns the offset (always 0) where the caller writes the header.
+ */
+export function m_prepend(site: Site, m: Mbuf, len: number, header: string, note: string): void {
+  const first = m.segs[0]!;
+  if (first.off >= len) {
+    first.off -= len;
+    first.len += len;
+    first.buf.fill(0, first.off, first.off + len);
+    m.touch(DIRTY.BYTES | DIRTY.SEGS);
+    site.emit(m, { kind: "mbuf.prepend", header, len, leading: "space" }, note);
+    return;
+  }
+  // M_MOVE_PKTHDR: the new mbuf becomes the packet header; the old first mbuf is demoted.
+  const seg = newSeg("pkthdr");
+  if (first.kind === "pkthdr") first.kind = "mbuf";
+  seg.off = seg.buf.length - len;
+  seg.len = len;
+  m.segs.unshift(seg);
+  m.touch(DIRTY.BYTES | DIRTY.SEGS);
+  site.emit(m, { kind: "mbuf.prepend", header, len, leading: "new-mbuf" }, note);
+}
+
+/** Locate byte offset `off` in the chain: the segment index and the offset inside it. */
+function locate(m: Mbuf, off: number): { index: number; inner: number } {
+  let rest = off;
+  for (let i = 0; i < m.segs.length; i++) {
+    const s = m.segs[i]!;
+    if (rest < s.len || (rest === s.len && i === m.segs.length - 1)) return { index: i, inner: rest };
+    rest -= s.len;
+  }
+  throw new RangeError(`offset ${off} beyond packet of ${m.len} bytes`);
+}
+
+/** m_copydata: copy `len` bytes at `off` out of the chain. */
+export function m_copydata(m: Mbuf, off: number, len: number): Uint8Array {
+  const all = m.bytes();
+  if (off < 0 || len < 0 || off + len > all.length) throw new RangeError(`m_copydata(${off}, ${len}) outside ${all.length} bytes`);
+  return all.slice(off, off + len);
+}
+
+/** Write `data` at `off` without recording (callers record one event for a whole rewrite). */
+function copyback(m: Mbuf, off: number, data: Uint8Array): void {
+  let { index, inner } = locate(m, off);
+  let done = 0;
+  while (done < data.length) {
+    const s = m.segs[index];
+    if (!s) throw new RangeError(`m_copyback past the end (${off}+${data.length} > ${m.len})`);
+    const n = Math.min(s.len - inner, data.length - done);
+    s.buf.set(data.subarray(done, done + n), s.off + inner);
+    done += n;
+    index++;
+    inner = 0;
+  }
+  m.touch(DIRTY.BYTES);
+}
+
+/**
+ * m_copyback: overwrite bytes in place (header fields, ciphertext). Records `mbuf.rewrite`
+ * unless `silent`, for callers that record a more specific event (field.set) themselves.
+ */
+export function m_copyback(site: Site, m: Mbuf, off: number, data: Uint8Array, what: string, note: string): void {
+  copyback(m, off, data);
+  site.emit(m, { kind: "mbuf.rewrite", what, offset: off, len: data.length }, note);
+}
+
+/** Write bytes with no event: the caller records a field.set describing the change. */
+export function m_poke(m: Mbuf, off: number, data: Uint8Array): void {
+  copyback(m, off, data);
+}
+
+/**
+ * m_makespace (FAST_IPSEC netipsec/ipsec_mbuf.c): open a gap of `len` bytes at offset `skip`
+ * (the ESP header + IV after the IP header). When the mbuf holding `skip` lacks trailing space,
+ * the bytes after `skip` move to a newly allocated mbuf ("split"); otherwise they slide back.
+ */
+export function m_makespace(site: Site, m: Mbuf, skip: number, len: number, header: string, note: string): void {
+  const { index, inner } = locate(m, skip);
+  const s = m.segs[index]!;
+  const remain = s.len - inner;
+  const trailing = s.buf.length - s.off - s.len;
+  let how: "in-place" | "split";
+  if (len > trailing) {
+    // Move the tail of this mbuf into a new one, then grow this one by len.
+    if (remain > 0) {
+      const tail = segFor(remain, false);
+      tail.buf.set(s.buf.subarray(s.off + inner, s.off + s.len), 0);
+      tail.len = remain;
+      m.segs.splice(index + 1, 0, tail);
+    }
+    s.len = inner;
+    if (s.buf.length - s.off - s.len >= len) {
+      s.buf.fill(0, s.off + s.len, s.off + s.len + len);
+      s.len += len;
+    } else {
+      const gap = newSeg("mbuf");
+      gap.len = len;
+      m.segs.splice(index + 1, 0, gap);
+    }
+    how = "split";
+  } else {
+    s.buf.copyWithin(s.off + inner + len, s.off + inner, s.off + s.len);
+    s.buf.fill(0, s.off + inner, s.off + inner + len);
+    s.len += len;
+    how = "in-place";
+  }
+  m.touch(DIRTY.BYTES | DIRTY.SEGS);
+  site.emit(m, { kind: "mbuf.makespace", header, offset: skip, len, how }, note);
+}
+
+/**
+ * m_pad (FAST_IPSEC ipsec_mbuf.c): append `data` (ESP trailer and room for the ICV) at the end,
+ * in the last mbuf's trailing space, or in a newly allocated mbuf when it does not fit.
+ */
+export function m_append(site: Site, m: Mbuf, data: Uint8Array, what: string, note: string): void {
+  const last = m.segs[m.segs.length - 1]!;
+  const trailing = last.buf.length - last.off - last.len;
+  let how: "trailing-space" | "new-mbuf";
+  if (data.length <= trailing) {
+    last.buf.set(data, last.off + last.len);
+    last.len += data.length;
+    how = "trailing-space";
+  } else {
+    const seg = segFor(data.length, false);
+    seg.buf.set(data, 0);
+    seg.len = data.length;
+    m.segs.push(seg);
+    how = "new-mbuf";
+  }
+  m.touch(DIRTY.BYTES | DIRTY.SEGS);
+  site.emit(m, { kind: "mbuf.append", what, len: data.length, how }, note);
+}
+
+/** m_adj (uipc_mbuf.c): trim `len` bytes from the head (len > 0) or the tail (len < 0). */
+export function m_adj(site: Site, m: Mbuf, len: number, header: string, note: string): void {
+  trim(m, len);
+  site.emit(m, { kind: "mbuf.adj", header, len: Math.abs(len), from: len >= 0 ? "head" : "tail" }, note);
+}
+
+function trim(m: Mbuf, len: number): void {
+  if (Math.abs(len) > m.len) throw new RangeError(`m_adj(${len}) on a ${m.len}-byte packet`);
+  if (len >= 0) {
+    let rest = len;
+    for (const s of m.segs) {
+      const n = Math.min(rest, s.len);
+      s.off += n;
+      s.len -= n;
+      rest -= n;
+      if (rest === 0) break;
+    }
+  } else {
+    let rest = -len;
+    for (let i = m.segs.length - 1; i >= 0 && rest > 0; i--) {
+      const s = m.segs[i]!;
+      const n = Math.min(rest, s.len);
+      s.len -= n;
+      rest -= n;
+    }
+  }
+  // Drop emptied mbufs after the first (m_adj leaves them; m_free reclaims them later).
+  m.segs = m.segs.filter((s, i) => i === 0 || s.len > 0);
+  m.touch(DIRTY.BYTES | DIRTY.SEGS);
+}
+
+/**
+ * m_striphdr (FAST_IPSEC ipsec_mbuf.c): remove `len` bytes at offset `skip` — the ESP/AH header
+ * after the IP header on input — by sliding the bytes before it forward (m_adj-like at skip).
+ */
+export function m_striphdr(site: Site, m: Mbuf, skip: number, len: number, header: string, note: string): void {
+  const all = m.bytes();
+  if (skip + len > all.length) throw new RangeError(`m_striphdr(${skip}, ${len}) on ${all.length} bytes`);
+  const front = all.slice(0, skip);
+  trim(m, skip + len);
+  // The IP header now sits in front of the payload again: write it into leading space.
+  const first = m.segs[0]!;
+  if (first.off >= skip) {
+    first.off -= skip;
+    first.len += skip;
+    first.buf.set(front, first.off);
+  } else {
+    const seg = newSeg("pkthdr");
+    seg.off = seg.buf.length - skip;
+    seg.len = skip;
+    seg.buf.set(front, seg.off);
+    if (first.kind === "pkthdr") first.kind = "mbuf";
+    m.segs.unshift(seg);
+  }
+  m.touch(DIRTY.BYTES | DIRTY.SEGS);
+  site.emit(m, { kind: "mbuf.strip", header, offset: skip, len }, note);
+}
+
+/** m_freem: the packet is gone. Its tags go with it (MFREE deletes the tag chain). */
+export function m_freem(site: Site, m: Mbuf, reason: string, note: string): void {
+  m.freed = true;
+  site.emit(m, { kind: "mbuf.free", reason }, note);
+}
+
+/** Set m_flags bits (records flag.set with only the bits that were not already set). */
+export function m_flags_set(site: Site, m: Mbuf, flags: readonly MFlag[], note: string): void {
+  for (const f of flags) {
+    m.flags.add(f);
+    m.born.set(f, m.incarnation);
+  }
+  m.touch(DIRTY.FLAGS);
+  site.emit(m, { kind: "flag.set", flags }, note);
+}
+
+/** Clear m_flags bits; records which of them were actually set. */
+export function m_flags_clear(site: Site, m: Mbuf, flags: readonly MFlag[], note: string): void {
+  const cleared = flags.filter((f) => m.flags.has(f));
+  for (const f of flags) m.flags.delete(f);
+  m.touch(DIRTY.FLAGS);
+  site.emit(m, { kind: "flag.clear", flags: cleared }, note);
+}
+
+/** The packet changes direction (looped back, or turned around): its history becomes stale. */
+export function m_turnaround(m: Mbuf): void {
+  m.incarnation++;
+}
+
+/** Was this tag (uid) or flag set in an earlier incarnation of the packet? */
+export function isStale(m: Mbuf, what: number | MFlag): boolean {
+  const b = m.born.get(what);
+  return b !== undefined && b < m.incarnation;
+}
+
+/** Set m_pkthdr.rcvif without an event (the link.rx/looutput event that does it records it). */
+export function m_set_rcvif(m: Mbuf, ifname: string | null): void {
+  m.rcvif = ifname;
+  m.touch(DIRTY.RCVIF);
+}
+
+/** Record (or forget) the ESP plaintext carried for the inspector's decrypted view. */
+export function m_set_cleartext(m: Mbuf, hex: string | undefined): void {
+  m.cleartext = hex;
+  m.touch(DIRTY.CLEARTEXT);
+}
+
+/** A new chain holding a copy of `m`'s bytes in one mbuf, without a packet header yet. */
+function cloneData(site: Site, m: Mbuf): Mbuf {
+  const data = m.bytes();
+  const seg = segFor(data.length, true);
+  seg.off = seg.kind === "cluster" ? MAX_HDR : Math.max(0, seg.buf.length - data.length);
+  seg.buf.set(data, seg.off);
+  seg.len = data.length;
+  return new Mbuf(site.recorder.nextChainId(), [seg]);
+}
+
+/**
+ * m_dup_pkthdr / M_DUP_PKTHDR (FreeBSD uipc_mbuf.c, OpenBSD uipc_mbuf.c): a deep copy of the
+ * packet — data, rcvif, the M_COPYFLAGS and a deep copy of every tag (m_tag_copy_chain).
+ * The tag copies are made by the caller's copyTags so they get their own uids and events.
+ */
+export function m_dup(site: Site, m: Mbuf, copyTags: (to: Mbuf, from: Mbuf) => void, note: string): Mbuf {
+  const n = cloneData(site, m);
+  n.rcvif = m.rcvif;
+  n.flags = new Set(m.flags);
+  n.cleartext = m.cleartext;
+  n.incarnation = m.incarnation;
+  for (const [k, b] of m.born) if (typeof k === "string") n.born.set(k, b);
+  site.emit(n, { kind: "mbuf.pkthdr", mode: "dup", from: m.id }, note);
+  copyTags(n, m);
+  return n;
+}
+
+/**
+ * M_MOVE_PKTHDR (mbuf.h): the packet header — flags, rcvif and the tag list itself — moves to
+ * a new chain; the source loses M_PKTHDR and its tags. Used when a layer builds a new buffer
+ * for a reply but keeps the header (the "same mbuf" shortcut in another shape).
+ */
+export function m_move_pkthdr(site: Site, to: Mbuf, from: Mbuf, note: string): void {
+  to.rcvif = from.rcvif;
+  to.flags = from.flags;
+  to.tags = from.tags;
+  to.incarnation = from.incarnation;
+  for (const [k, b] of from.born) to.born.set(k, b);
+  from.flags = new Set();
+  from.tags = [];
+  from.touch(DIRTY.ALL);
+  to.touch(DIRTY.ALL);
+  site.emit(to, { kind: "mbuf.pkthdr", mode: "move", from: from.id }, note);
+}

@@ -1,0 +1,144 @@
+/**
+ * The m_tag API (OpenBSD mbuf_tags(9) 1.5; sys/kern/uipc_mbuf2.c in OpenBSD, FreeBSD, NetBSD).
+ *
+ * A tag is {id, len, data}; IPsec tags carry a struct tdb_ident naming the SA. Tags are
+ * immutable once made, so the TagView a tag is recorded as *is* the tag: packet versions and
+ * events share it. Numbering and persistence come from the personality (NetBSD 2003 numbers
+ * tags differently from FreeBSD and OpenBSD, and has no persistent tags).
+ */
+import type { TagView, TdbIdent } from "../trace/events";
+import type { Site } from "../trace/recorder";
+import { DIRTY, type Mbuf } from "./mbuf";
+
+/** An m_tag. */
+export type MTag = TagView;
+
+/** Tag types the engine knows, named as in mbuf.h without the PACKET_TAG_ prefix. */
+export const TAG_NAMES = [
+  "IPSEC_IN_DONE",
+  "IPSEC_OUT_DONE",
+  "IPSEC_IN_CRYPTO_DONE",
+  "IPSEC_OUT_CRYPTO_NEEDED",
+  "IPSEC_IN_COULD_DO_CRYPTO",
+  "IPSEC_PENDING_TDB",
+  "IPSEC_SOCKET",
+  "IPSEC_HISTORY",
+  "PF",
+  "MACLABEL",
+] as const;
+export type TagName = (typeof TAG_NAMES)[number];
+
+/** sizeof(struct tdb_ident) on a 32-bit kernel: union sockaddr (16 for AF_INET) + proto + spi. */
+export const TDB_IDENT_LEN = 24;
+
+/** m_tag_get: allocate an unlinked tag. */
+export function m_tag_get(site: Site, name: TagName, tdbi: TdbIdent | undefined, note: string, m: Mbuf | null = null): MTag {
+  const tag: MTag = {
+    uid: site.recorder.nextTagUid(),
+    id: site.tags.idOf(name),
+    name,
+    len: tdbi ? TDB_IDENT_LEN : 0,
+    persistent: site.tags.isPersistent(name),
+    ...(tdbi ? { tdbi } : {}),
+  };
+  site.emit(m, { kind: "tag.get", tag }, note);
+  return tag;
+}
+
+/** m_tag_prepend: link `t` at the head of the packet's tag list. */
+export function m_tag_prepend(site: Site, m: Mbuf, t: MTag, note: string, story?: number): void {
+  m.tags.unshift(t);
+  m.born.set(t.uid, m.incarnation);
+  m.touch(DIRTY.TAGS);
+  site.emit(m, { kind: "tag.prepend", tag: t }, note, story);
+}
+
+/**
+ * m_tag_find: the first tag of type `name` after `after` (from the head when null).
+ * Records the lookup, found or not, because "who looked at which tag" is the whole story.
+ */
+export function m_tag_find(site: Site, m: Mbuf, name: TagName, note: string, after: MTag | null = null): MTag | null {
+  let start = 0;
+  if (after) {
+    const i = m.tags.indexOf(after);
+    start = i < 0 ? m.tags.length : i + 1;
+  }
+  let found: MTag | null = null;
+  for (let i = start; i < m.tags.length; i++) {
+    if (m.tags[i]!.name === name) {
+      found = m.tags[i]!;
+      break;
+    }
+  }
+  site.emit(m, { kind: "tag.find", name, found }, note);
+  return found;
+}
+
+/** m_tag_first / m_tag_next walk without recording; the walk's conclusion is a decision event. */
+export function m_tag_list(m: Mbuf): readonly MTag[] {
+  return m.tags;
+}
+
+/** m_tag_unlink: remove `t` from the list (the caller keeps it). */
+export function m_tag_unlink(site: Site, m: Mbuf, t: MTag, note: string): void {
+  removeTag(m, t);
+  site.emit(m, { kind: "tag.unlink", tag: t }, note);
+}
+
+/** m_tag_delete: unlink and free `t`. */
+export function m_tag_delete(site: Site, m: Mbuf, t: MTag, note: string, story?: number): void {
+  removeTag(m, t);
+  site.emit(m, { kind: "tag.delete", tag: t }, note, story);
+}
+
+function removeTag(m: Mbuf, t: MTag): void {
+  const i = m.tags.indexOf(t);
+  if (i < 0) throw new Error(`tag ${t.name}#${t.uid} is not on packet ${m.id}`);
+  m.tags.splice(i, 1);
+  m.touch(DIRTY.TAGS);
+}
+
+/** m_tag_delete_chain: delete every tag after `after` (all when null). */
+export function m_tag_delete_chain(site: Site, m: Mbuf, note: string, after: MTag | null = null, story?: number): readonly MTag[] {
+  const start = after ? m.tags.indexOf(after) + 1 : 0;
+  const deleted = m.tags.slice(start);
+  m.tags = m.tags.slice(0, start);
+  m.touch(DIRTY.TAGS);
+  site.emit(m, { kind: "tag.deleteChain", deleted }, note, story);
+  return deleted;
+}
+
+/**
+ * m_tag_delete_nonpersistent: delete every tag without the persistent bit (FreeBSD
+ * MTAG_PERSISTENT). On a kernel without persistent tags it deletes them all — NetBSD's
+ * uipc_mbuf2.c 1.16.4.1 just calls m_tag_delete_chain ("NetBSD has no persistent tags yet").
+ */
+export function m_tag_delete_nonpersistent(site: Site, m: Mbuf, note: string, story?: number): readonly MTag[] {
+  const keep = site.tags.hasPersistentTags ? m.tags.filter((t) => t.persistent) : [];
+  const deleted = m.tags.filter((t) => !keep.includes(t));
+  m.tags = keep;
+  m.touch(DIRTY.TAGS);
+  site.emit(m, { kind: "tag.deleteNonpersistent", deleted, kept: keep }, note, story);
+  return deleted;
+}
+
+/** m_tag_copy: an unlinked copy of `t` with its own identity. */
+export function m_tag_copy(site: Site, t: MTag, note: string, m: Mbuf | null = null): MTag {
+  const copy: MTag = { ...t, uid: site.recorder.nextTagUid(), copyOf: t.uid };
+  site.emit(m, { kind: "tag.copy", from: t, to: copy }, note);
+  return copy;
+}
+
+/**
+ * m_tag_copy_chain: copy all of `from`'s tags onto `to`, replacing `to`'s (OpenBSD: the
+ * destination "loses any attached tags even if the operation fails"). Returns true (1).
+ * Allocation cannot fail in the simulator.
+ */
+export function m_tag_copy_chain(site: Site, to: Mbuf, from: Mbuf, note: string): boolean {
+  const copies: (readonly [MTag, MTag])[] = from.tags.map((t) => [t, { ...t, uid: site.recorder.nextTagUid(), copyOf: t.uid }] as const);
+  to.tags = copies.map(([, c]) => c);
+  for (const [orig, copy] of copies) to.born.set(copy.uid, from.born.get(orig.uid) ?? to.incarnation);
+  to.touch(DIRTY.TAGS);
+  site.emit(to, { kind: "tag.copyChain", copies }, note);
+  return true;
+}

@@ -1,0 +1,55 @@
+/**
+ * A point-to-point link between two hosts' interfaces: transmit, propagate for the link's
+ * delay, receive (ether_input → ipintrq). Real interfaces carry no tags: a packet arrives as
+ * bytes in a fresh mbuf (FreeBSD commit 62d2dcaf: "Real network interfaces do not carry any
+ * tags either"). The link can be told to replay or corrupt a packet (scenario faults).
+ */
+import { m_freem, m_gethdr, m_set_rcvif, type Mbuf } from "../mbuf/mbuf";
+import type { Host, Iface, LinkState } from "../sim/world";
+import { ipintrq_enqueue } from "../netinet/ip_input";
+import { IP_PROTO } from "../wire/fields";
+
+/** Consumes `m`. */
+export function link_output(host: Host, ifp: Iface, m: Mbuf, nextHop: string): void {
+  const site = host.site("if", "ether_output");
+  const link = ifp.link;
+  if (!link) {
+    site.emit(m, { kind: "drop", reason: "ip-no-route", detail: `${ifp.name} is not attached to a link` }, `${ifp.name} has no carrier: the packet is dropped.`);
+    m_freem(site, m, "no carrier", "ether_output frees the chain.");
+    return;
+  }
+  const peer = link.ends[0].iface === ifp && link.ends[0].host === host ? link.ends[1] : link.ends[0];
+  let bytes = m.bytes().slice();
+  link.carried++;
+  const proto = bytes[9];
+  const isIpsec = proto === IP_PROTO.ESP || proto === IP_PROTO.AH;
+  if (isIpsec) link.carriedIpsec++;
+  for (const f of link.faults) {
+    if (f.kind === "flip-bit" && f.nth === link.carried && f.byte < bytes.length) {
+      bytes = bytes.slice();
+      bytes[f.byte] = bytes[f.byte]! ^ (1 << f.bit);
+    }
+  }
+  site.at("link", "ether_output").emit(m, { kind: "link.tx", ifname: `${host.name}:${ifp.name}`, link: link.name, bytes: bytes.length }, `${host.name} transmits the packet on ${ifp.name} towards ${nextHop} over ${link.name}.`);
+  m_freem(site, m, "transmitted", `The driver frees the mbuf chain after transmission; its tags go with it.`);
+  deliver(link, peer.host, peer.iface, bytes, link.delay);
+  for (const f of link.faults) {
+    if (f.kind === "replay" && isIpsec && f.nth === link.carriedIpsec) {
+      // An attacker on the wire recorded this packet and sends it again later.
+      const copy = bytes.slice();
+      deliver(link, peer.host, peer.iface, copy, link.delay + f.delayMicros, true);
+    }
+  }
+}
+
+function deliver(link: LinkState, host: Host, ifp: Iface, bytes: Uint8Array, delay: number, replayed = false): void {
+  host.world.after(delay, () => {
+    const site = host.site("link", "ether_input");
+    const m = m_gethdr(site, bytes, replayed ? `A copy of an earlier packet, replayed by an attacker on ${link.name}, arrives at ${host.name}:${ifp.name}; the driver puts it in a fresh mbuf.` : `The frame arrives at ${host.name}:${ifp.name}; the driver puts it in a fresh mbuf (no tags: the wire carries none).`);
+    m_set_rcvif(m, ifp.name);
+    site.emit(m, { kind: "link.rx", ifname: `${host.name}:${ifp.name}`, link: link.name, bytes: bytes.length }, `ether_input: rcvif = ${ifp.name}, the IPv4 payload goes to ipintrq.`);
+    ipintrq_enqueue(host, m, host.site("if", "ether_input"));
+  });
+}
+
+export type { Mbuf };

@@ -1,0 +1,81 @@
+/**
+ * icmp_input(), icmp_reflect(), icmp_send() — sys/netinet/ip_icmp.c (NetBSD 1.68-era, 2002–03).
+ *
+ * An echo request becomes an echo reply *in the same mbuf*: icmp_input changes the type and
+ * icmp_reflect swaps the addresses and sends it back through ip_output. In 2003 nothing here
+ * touched the mbuf's tags or IPsec m_flags (seed 001, Stone's steps 6–8); later kernels strip
+ * tags (ip_icmp.c 1.168; FreeBSD 1.118) — the `icmpReflectStripsTags` switch.
+ */
+import { m_flags_clear, m_freem, m_turnaround, type Mbuf } from "../mbuf/mbuf";
+import { m_tag_delete_nonpersistent } from "../mbuf/tag";
+import type { Host } from "../sim/world";
+import { ICMP_TYPE, icmpChecksumOk } from "../wire/icmp";
+import { fillChecksum, getField, ICMP, IP, setField } from "./headers";
+import { ip_output } from "./ip_output";
+import { rip_input } from "./raw_ip";
+import { IP_PROTO } from "../wire/fields";
+
+/** ICMP_MINLEN. */
+const ICMP_MINLEN = 8;
+/** MAXTTL (sys/netinet/ip.h): icmp_reflect sends replies with the maximum TTL. */
+export const MAXTTL = 255;
+
+/** icmp_input(m, hlen). Consumes `m`. */
+export function icmp_input(host: Host, m: Mbuf, hlen: number): void {
+  const site = host.site("icmp", "icmp_input");
+  const icmplen = getField(m, 0, IP.totalLength) - hlen;
+  if (icmplen < ICMP_MINLEN) {
+    site.emit(m, { kind: "drop", reason: "icmp-too-short", detail: `${icmplen} bytes` }, "The ICMP message is too short (icps_tooshort).");
+    m_freem(site, m, "too short", "icmp_input frees the chain.");
+    return;
+  }
+  const sumOk = icmpChecksumOk(m.bytes(), hlen, icmplen);
+  if (!sumOk) {
+    site.emit(m, { kind: "drop", reason: "icmp-bad-checksum", detail: "in_cksum != 0" }, "The ICMP checksum does not verify (icps_checksum).");
+    m_freem(site, m, "bad checksum", "icmp_input frees the chain.");
+    return;
+  }
+  const type = getField(m, hlen, ICMP.type);
+  if (type === ICMP_TYPE.ECHO_REQUEST) {
+    setField(site, m, "icmp", hlen, ICMP.type, ICMP_TYPE.ECHO_REPLY, "icmp_input turns the echo request into an echo reply in place (icp->icmp_type = ICMP_ECHOREPLY) and reflects the same mbuf.");
+    icmp_reflect(host, m, hlen);
+    return;
+  }
+  // Echo replies and everything else go to raw sockets (ping's).
+  if (!rip_input(host, m, IP_PROTO.ICMP)) {
+    site.emit(m, { kind: "drop", reason: "no-socket", detail: `ICMP type ${type}` }, "No raw socket wants this ICMP message; it is freed.");
+    m_freem(site, m, "no listener", "rip_input frees the chain.");
+  }
+}
+
+/** icmp_reflect(m): send the packet back where it came from. Consumes `m`. */
+export function icmp_reflect(host: Host, m: Mbuf, hlen: number): void {
+  const site = host.site("icmp", "icmp_reflect");
+  const b = host.world.behaviour;
+  // The same mbuf now travels back down: what it carries describes its trip up.
+  m_turnaround(m);
+  const src = getField(m, 0, IP.src);
+  const dst = getField(m, 0, IP.dst);
+  setField(site, m, "ipv4", 0, IP.dst, src, "icmp_reflect sends the reply back to the request's source (ip_dst = ip_src).");
+  // The request was addressed to us directly, so its destination becomes the reply's source.
+  setField(site, m, "ipv4", 0, IP.src, dst, "…and uses the address the request was sent to as the reply's source.");
+  setField(site, m, "ipv4", 0, IP.ttl, MAXTTL, "icmp_reflect sets ip_ttl = MAXTTL.");
+  if (b.icmpReflectStripsTags) {
+    m_tag_delete_nonpersistent(site, m, "icmp_reflect deletes the mbuf's tags: the reply starts with no IPsec history (the 2003 fix).");
+  }
+  const clear: ("BCAST" | "MCAST" | "DECRYPTED" | "AUTHIPHDR" | "AUTHIPDGM")[] = ["BCAST", "MCAST"];
+  if (b.icmpReflectClearsIpsecFlags) clear.push("DECRYPTED", "AUTHIPHDR", "AUTHIPDGM");
+  const stale = [...m.flags].filter((f) => f === "DECRYPTED" || f === "AUTHIPHDR" || f === "AUTHIPDGM");
+  m_flags_clear(site, m, clear, b.icmpReflectClearsIpsecFlags
+    ? "icmp_reflect clears M_BCAST|M_MCAST and the IPsec flags M_DECRYPTED|M_AUTHIPHDR|M_AUTHIPDGM."
+    : `icmp_reflect clears only M_BCAST|M_MCAST${stale.length > 0 ? `; ${stale.map((f) => `M_${f}`).join(", ")} stays set from the request` : ""}.`);
+  icmp_send(host, m, hlen);
+}
+
+/** icmp_send(m, opts): checksum the ICMP message and hand it to ip_output(m, opts, NULL, 0). */
+function icmp_send(host: Host, m: Mbuf, hlen: number): void {
+  const site = host.site("icmp", "icmp_send");
+  const len = getField(m, 0, IP.totalLength) - hlen;
+  fillChecksum(site, m, "icmp", hlen, len, ICMP.checksum, "icmp_send recomputes the ICMP checksum (icmp_cksum = in_cksum(m, ip_len - hlen)).");
+  ip_output(host, m, 0);
+}

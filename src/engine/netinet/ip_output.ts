@@ -1,0 +1,76 @@
+/**
+ * ip_output() — sys/netinet/ip_output.c, NetBSD 1.120 (2003-09-06) with FAST_IPSEC.
+ *
+ * Order as in the source: fill in the header (unless IP_RAWOUTPUT/IP_FORWARDING), route,
+ * pick the source address, the FAST_IPSEC block (policy lookup, loop check against OUT_DONE
+ * tags, hand-off to ipsec4_process_packet), then at spd_done: checksum, MTU check, if_output.
+ */
+import { m_freem, type Mbuf } from "../mbuf/mbuf";
+import type { Host } from "../sim/world";
+import { ip, prefixContains } from "../sim/addr";
+import { ipsec4_output } from "../netipsec/ipsec_output";
+import { if_output } from "../net/if";
+import { fillChecksum, getField, IP, ipHeader, ipHeaderLen, setField } from "./headers";
+
+/** ip_output flags (sys/netinet/ip_var.h). */
+export const IP_FORWARDING = 0x1;
+export const IP_RAWOUTPUT = 0x2;
+export const IP_ALLOWBROADCAST = 0x20;
+
+/** Send `m`, whose IP header is at its front. Consumes `m`. */
+export function ip_output(host: Host, m: Mbuf, flags: number): void {
+  const site = host.site("ip", "ip_output");
+  const hlen = ipHeaderLen(m);
+  if ((flags & (IP_FORWARDING | IP_RAWOUTPUT)) === 0) {
+    // ip->ip_id = htons(ip_id++): a fresh id per datagram this host originates.
+    const id = host.ipId;
+    host.ipId = (host.ipId + 1) & 0xffff;
+    setField(site, m, "ipv4", 0, IP.id, id, `ip_output fills in the header of a locally generated datagram: IP id ${formatIpv4Id(id)} from the host's ip_id counter.`);
+  }
+  const hdr = ipHeader(m);
+  const dst = ip(hdr.dst);
+  const rt = host.lookupRoute(dst);
+  if (!rt) {
+    site.emit(m, { kind: "decision", check: "route", question: `Is there a route to ${hdr.dst}?`, consulted: [{ kind: "route", dst: hdr.dst, summary: "no matching route" }], branch: "no route" }, `ip_output finds no route to ${hdr.dst}: EHOSTUNREACH.`);
+    site.emit(m, { kind: "drop", reason: "ip-no-route", detail: `no route to ${hdr.dst}` }, `The datagram is dropped (ips_noroute).`);
+    m_freem(site, m, "no route", "ip_output frees the mbuf chain.");
+    return;
+  }
+  const via = rt.gateway ? `via ${rt.gateway} ` : "";
+  site.emit(m, { kind: "decision", check: "route", question: `Which route leads to ${hdr.dst}?`, consulted: [{ kind: "route", dst: hdr.dst, summary: `${rt.dst.text} ${via}dev ${rt.iface.name} (${rt.origin})` }], branch: `out ${rt.iface.name}` }, `rtalloc() picks the ${rt.origin} route ${rt.dst.text} ${via}out ${rt.iface.name}.`);
+  if (hdr.src === "0.0.0.0") {
+    // The socket was not bound: the source is the address of the outgoing interface (IA_SIN(ia)).
+    setField(site, m, "ipv4", 0, IP.src, rt.iface.addrNum, `ip_output takes the source address ${rt.iface.addr} from ${rt.iface.name}, the outgoing interface.`);
+  }
+
+  // FAST_IPSEC: policy lookup and loop check; IPsec may take the packet (it re-enters later).
+  const verdict = ipsec4_output(host, m, flags);
+  if (verdict === "consumed") return;
+
+  spd_done(host, m, hlen, rt.iface, rt.gateway ?? hdr.dst);
+}
+
+function formatIpv4Id(id: number): string {
+  return `0x${id.toString(16).padStart(4, "0")}`;
+}
+
+/** The tail of ip_output after the IPsec block: checksum, MTU, hand to the interface. */
+function spd_done(host: Host, m: Mbuf, hlen: number, ifp: Host["ifaces"][number], nextHop: string): void {
+  const site = host.site("ip", "ip_output");
+  const len = getField(m, 0, IP.totalLength);
+  if (len <= ifp.mtu) {
+    fillChecksum(site, m, "ipv4", 0, hlen, IP.checksum, "ip_output computes the header checksum (ip_sum = in_cksum(m, hlen)).");
+    if_output(host, ifp, m, nextHop);
+    return;
+  }
+  const df = getField(m, 0, IP.df) === 1;
+  site.emit(m, { kind: "decision", check: "mtu", question: `Does a ${len}-byte datagram fit the ${ifp.mtu}-byte MTU of ${ifp.name}?`, consulted: [{ kind: "field", header: "ipv4", field: "df", value: df ? "1" : "0" }], branch: df ? "EMSGSIZE" : "fragment" }, df ? `The datagram is larger than the MTU and DF is set: ip_output fails with EMSGSIZE.` : `The datagram is larger than the MTU: ip_output would fragment it.`);
+  site.emit(m, { kind: "drop", reason: "ip-msgsize", detail: `${len} bytes > MTU ${ifp.mtu}${df ? " with DF" : " (fragmentation is not modelled yet)"}` }, `The datagram is dropped (ips_cantfrag).`);
+  m_freem(site, m, "too big", "ip_output frees the mbuf chain.");
+}
+
+/** Is `addr` on the connected network of one of the host's interfaces? */
+export function onLink(host: Host, addr: string): boolean {
+  const a = ip(addr);
+  return host.ifaces.some((i) => prefixContains(i.prefix, a));
+}

@@ -1,0 +1,59 @@
+/**
+ * rip_output() and rip_input() — sys/netinet/raw_ip.c. ping sends ICMP on a raw socket:
+ * rip_output prepends the IP header (M_PREPEND into the mbuf's leading space) and calls
+ * ip_output; rip_input hands received datagrams of the socket's protocol to each raw socket.
+ */
+import { isStale, m_freem, m_prepend, m_poke, type Mbuf } from "../mbuf/mbuf";
+import { m_tag_list } from "../mbuf/tag";
+import type { Host } from "../sim/world";
+import { emitIpv4 } from "../wire/ipv4";
+import { IP_PROTO, ipProtoName } from "../wire/fields";
+import { IP_ALLOWBROADCAST, ip_output } from "./ip_output";
+import { MAXTTL } from "./ip_icmp";
+
+export interface RawSendOptions {
+  readonly src: string;
+  readonly dst: string;
+  readonly df: boolean;
+}
+
+/** rip_output(m, so, dst): consumes `m` (the ICMP message). */
+export function rip_output(host: Host, m: Mbuf, opts: RawSendOptions): void {
+  const site = host.site("ip", "rip_output");
+  m_prepend(site, m, 20, "ipv4", "rip_output makes room for a 20-byte IP header in front of the ICMP message (M_PREPEND).");
+  const header = new Uint8Array(20);
+  emitIpv4({ tos: 0, totalLength: m.len, id: 0, df: opts.df, mf: false, fragOffset: 0, ttl: MAXTTL, protocol: IP_PROTO.ICMP, checksum: 0, src: opts.src, dst: opts.dst, options: new Uint8Array(0) }, header, 0, { fillChecksum: false });
+  m_poke(m, 0, header);
+  site.emit(m, { kind: "mbuf.rewrite", what: "ipv4 header", offset: 0, len: 20 }, `rip_output fills in the IP header: ${opts.src} → ${opts.dst}, protocol ICMP, ip_len ${m.len}, TTL ${MAXTTL}${opts.df ? ", DF" : ""}.`);
+  ip_output(host, m, IP_ALLOWBROADCAST);
+}
+
+/** rip_input(m): deliver to matching raw sockets. False if none wanted it (m not consumed). */
+export function rip_input(host: Host, m: Mbuf, proto: number): boolean {
+  const sockets = host.sockets.filter((s) => s.proto === proto);
+  if (sockets.length === 0) return false;
+  const site = host.site("app", "rip_input");
+  if (host.spd.length > 0) ipsecEvidence(host, m);
+  for (const s of sockets) s.receive(m, site);
+  m_freem(site, m, "delivered", `The datagram has been copied to ${sockets.length === 1 ? "the" : sockets.length} raw ${ipProtoName(proto)} socket${sockets.length === 1 ? "" : "s"}; the chain is freed.`);
+  return true;
+}
+
+/**
+ * Seed 000, reason 1: "some in-kernel applications test whether or not this packet chain came
+ * in via IPsec, and was IPsec-approved. Currently done by checking for IPSEC_DONE tags." We
+ * model such a reader at the raw socket, on hosts with IPsec policy, so the trace shows what it
+ * concludes — and what it concludes when a tag is stale, or was consumed before it looked.
+ */
+function ipsecEvidence(host: Host, m: Mbuf): void {
+  const site = host.site("app", "rip_input");
+  const tag = m_tag_list(m).find((t) => t.name === "IPSEC_IN_DONE") ?? null;
+  const stale = tag ? isStale(m, tag.uid) : false;
+  site.emit(
+    m,
+    { kind: "decision", check: "ipsec-evidence", question: "Did this datagram come in through IPsec? (an in-kernel reader checks for an IN_DONE tag, as seed 000 describes)", consulted: [{ kind: "tag", name: "IPSEC_IN_DONE", tag, ...(tag ? { stale } : {}) }], branch: tag ? "via IPsec" : "not via IPsec" },
+    tag
+      ? `The in-kernel reader finds an IN_DONE tag and concludes the datagram came in through IPsec${stale ? " — but the tag is stale, from the packet's trip the other way" : ""}.`
+      : "The in-kernel reader finds no IN_DONE tag and concludes the datagram did not come in through IPsec.",
+  );
+}

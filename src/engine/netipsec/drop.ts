@@ -1,0 +1,9 @@
+/** Dropping a packet in the IPsec code: one `drop` event, then m_freem. */
+import { m_freem, type Mbuf } from "../mbuf/mbuf";
+import type { DropReason } from "../trace/events";
+import type { Site } from "../trace/recorder";
+
+export function drop(site: Site, m: Mbuf, reason: DropReason, detail: string, note: string): void {
+  site.emit(m, { kind: "drop", reason, detail }, note);
+  m_freem(site, m, detail, `${site.fn} frees the chain.`);
+}

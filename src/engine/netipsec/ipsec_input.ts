@@ -1,0 +1,143 @@
+/**
+ * IPsec input — sys/netipsec/ipsec_input.c (FAST_IPSEC import): esp4_input()/ah4_input() →
+ * ipsec_common_input() (SA by dst/proto/spi) → the transform → ipsec4_common_input_cb()
+ * (fix ip_len/ip_sum, prepend IN_DONE, re-queue on ipintrq); and the policy check ip_input
+ * does for last-header protocols (ip_input.c 1.175): IN_DONE → ipsec_getpolicy(), else
+ * ipsec_getpolicybyaddr(), then ipsec_in_reject() on the m_flags (ipsec.c).
+ */
+import { isStale, m_adj, type Mbuf } from "../mbuf/mbuf";
+import { m_tag_delete, m_tag_find, m_tag_get, m_tag_prepend } from "../mbuf/tag";
+import { fillChecksum, IP, setField } from "../netinet/headers";
+import { ipintrq_enqueue } from "../netinet/ip_input";
+import type { Host } from "../sim/world";
+import type { Consulted, MFlag } from "../trace/events";
+import { drop } from "./drop";
+import { defaultPolicy, keyAllocSa, requestText, spdLookup, spdLookupByTdbi, spiText, tdbiText } from "./key";
+import { selectorsOf } from "./ipsec_output";
+import type { SecAssoc, SecPolicy } from "./types";
+import { esp_input } from "./xform_esp";
+import { ah_input } from "./xform_ah";
+
+/** esp4_input(m, off): ESP has no PR_LASTHDR, so no policy check happened before this. */
+export function esp4_input(host: Host, m: Mbuf, skip: number): void {
+  ipsec_common_input(host, m, skip, "esp");
+}
+
+/** ah4_input(m, off). */
+export function ah4_input(host: Host, m: Mbuf, skip: number): void {
+  ipsec_common_input(host, m, skip, "ah");
+}
+
+/** ipsec_common_input(m, skip, protoff, af, sproto): find the SA, run the transform. */
+function ipsec_common_input(host: Host, m: Mbuf, skip: number, proto: "esp" | "ah"): void {
+  const site = host.site("ipsec", "ipsec_common_input");
+  const b = m.bytes();
+  const spiAt = proto === "esp" ? skip : skip + 4;
+  if (b.length < spiAt + 8) {
+    drop(site, m, "ipsec-bad-length", "packet too short for its header", `ipsec_common_input: too short for an ${proto.toUpperCase()} header (esps_hdrops).`);
+    return;
+  }
+  const spi = new DataView(b.buffer, b.byteOffset + spiAt, 4).getUint32(0);
+  const dst = `${b[16]}.${b[17]}.${b[18]}.${b[19]}`;
+  const sa = keyAllocSa(host, dst, proto, spi);
+  site.emit(m, { kind: "decision", check: "ipsec-in-sa", question: `Which SA has destination ${dst}, protocol ${proto}, SPI ${spiText(spi)}?`, consulted: sa ? [{ kind: "sa", id: sa.id, summary: `${sa.id} ${sa.mode}` }] : [], branch: sa ? `found ${sa.proto} ${spiText(sa.spi)}` : "no SA" }, sa ? `KEY_ALLOCSA finds ${sa.id}.` : `KEY_ALLOCSA finds no SA for ${dst}/${proto}/${spiText(spi)} (esps_notdb).`);
+  if (!sa) {
+    drop(site, m, "ipsec-no-sa", `no SA ${dst}/${proto}/${spiText(spi)}`, "The packet is dropped.");
+    return;
+  }
+  if (proto === "esp") esp_input(host, m, sa, skip);
+  else ah_input(host, m, sa, skip);
+}
+
+/**
+ * ipsec4_common_input_cb(m, sav, skip, protoff): fix the IP header, prepend IN_DONE naming
+ * the SA, count the bytes, and re-queue the packet for another pass through ip_input.
+ */
+export function ipsec4_common_input_cb(host: Host, m: Mbuf, sa: SecAssoc, skip: number): void {
+  const site = host.site("ipsec", "ipsec4_common_input_cb");
+  setField(site, m, "ipv4", 0, IP.totalLength, m.len, `ipsec4_common_input_cb fixes ip_len to ${m.len}…`);
+  fillChecksum(site, m, "ipv4", 0, skip, IP.checksum, "…and recomputes the header checksum.");
+  const tdbi = { dst: sa.dst, proto: sa.proto, spi: sa.spi } as const;
+  const tag = m_tag_get(site, "IPSEC_IN_DONE", tdbi, `ipsec4_common_input_cb allocates an IN_DONE tag naming the SA: ${tdbiText(tdbi)}.`, m);
+  m_tag_prepend(site, m, tag, "…and prepends it: IPsec input processing has been done with this SA.");
+  sa.bytes += m.len;
+  sa.packets++;
+  ipintrq_enqueue(host, m, site);
+}
+
+/** ipip_input (xform_ipip.c via encap4_input): strip the outer header and re-queue the inner packet. */
+export function ipip_input(host: Host, m: Mbuf, hlen: number): void {
+  const site = host.site("ip", "ipip_input");
+  m_adj(site, m, hlen, "ipv4 (outer)", "ipip_input strips the outer IP header of the tunnel; the inner datagram goes back to ipintrq.");
+  ipintrq_enqueue(host, m, site);
+}
+
+const FLAG_FOR: Record<"esp" | "ah", MFlag> = { esp: "DECRYPTED", ah: "AUTHIPHDR" };
+
+/**
+ * The FAST_IPSEC input policy check of ip_input for PR_LASTHDR protocols. Returns false if the
+ * packet was dropped. The SP comes from the IN_DONE tag when there is one (ipsec_getpolicy,
+ * falling back to the default policy), otherwise from the SPD by address.
+ */
+export function ipsec4_input_policy(host: Host, m: Mbuf): boolean {
+  const site = host.site("ipsec", "ipsec_getpolicy");
+  const sel = selectorsOf(m);
+  const tag = m_tag_find(site.at("ip", "ip_input"), m, "IPSEC_IN_DONE", "ip_input looks for an IN_DONE tag: has IPsec input processing been done for this packet?");
+  let sp: SecPolicy;
+  const consulted: Consulted[] = [{ kind: "tag", name: "IPSEC_IN_DONE", tag, ...(tag ? { stale: isStale(m, tag.uid) } : {}) }];
+  let note: string;
+  if (tag && tag.tdbi) {
+    const r = spdLookupByTdbi(host, tag.tdbi, "in");
+    sp = r.sp ?? defaultPolicy(host, "in");
+    consulted.push({ kind: "sp", id: sp.id, summary: sp.summary });
+    const stale = isStale(m, tag.uid) ? " — a stale tag, left from the packet's trip the other way" : "";
+    note = r.sp
+      ? `The IN_DONE tag ${tdbiText(tag.tdbi)}${stale} selects the policy through ipsec_getpolicy: ${sp.id}.`
+      : `The IN_DONE tag ${tdbiText(tag.tdbi)}${stale} selects the policy through ipsec_getpolicy: ${r.why}, so the default policy (${sp.action}) applies instead of the SPD entry for these addresses.`;
+    site.emit(m, { kind: "decision", check: "ipsec-in-policy", question: "Which inbound policy applies to this packet?", consulted, branch: `${sp.id}: ${sp.action}` }, note);
+  } else {
+    const found = spdLookup(host, "in", sel);
+    sp = found ?? defaultPolicy(host, "in");
+    consulted.push({ kind: "sp", id: sp.id, summary: sp.summary });
+    site.at("ipsec", "ipsec_getpolicybyaddr").emit(m, { kind: "decision", check: "ipsec-in-policy", question: "Which inbound policy applies to this packet?", consulted, branch: `${sp.id}: ${sp.action}` }, found ? `No IN_DONE tag: ipsec_getpolicybyaddr looks the addresses up in the SPD and finds ${sp.id}.` : `No IN_DONE tag and no SPD entry: the default policy (${sp.action}) applies.`);
+  }
+  if (tag && host.world.behaviour.consumerDeletesTags) {
+    m_tag_delete(site.at("ip", "ip_input"), m, tag, "As the consumer of IN_DONE (producer/consumer model), ip_input deletes the tag it used.");
+  }
+  return ipsec_in_reject(host, m, sp);
+}
+
+/** ipsec_in_reject(sp, m): "XXX should compare policy against ipsec header history" — it checks m_flags. */
+function ipsec_in_reject(host: Host, m: Mbuf, sp: SecPolicy): boolean {
+  const site = host.site("ipsec", "ipsec_in_reject");
+  const question = `Does the packet satisfy ${sp.id} (${sp.action === "ipsec" ? sp.requests.map(requestText).join(" ") : sp.action})?`;
+  if (sp.action !== "ipsec") {
+    const accept = sp.action === "none";
+    site.emit(m, { kind: "decision", check: "ipsec-in-reject", question, consulted: [{ kind: "sp", id: sp.id, summary: sp.summary }], branch: accept ? "accept" : "reject" }, accept ? `The policy is ${sp.action}: ipsec_in_reject accepts the packet without looking at how it arrived.` : "The policy is discard: the packet is rejected.");
+    if (!accept) drop(site, m, "ipsec-policy-discard", `${sp.id}: discard`, "ip_input drops the packet (ipsecstat.in_polvio).");
+    return accept;
+  }
+  const consulted: Consulted[] = [{ kind: "sp", id: sp.id, summary: sp.summary }];
+  let needAuth = false;
+  let missing: string | undefined;
+  for (const isr of sp.requests) {
+    if (isr.level !== "require" || isr.proto === "ipcomp") continue;
+    const flag = FLAG_FOR[isr.proto];
+    const set = m.flags.has(flag);
+    consulted.push({ kind: "flag", flag, set, ...(set ? { stale: isStale(m, flag) } : {}) });
+    if (!set) missing ??= `M_${flag}`;
+    if (isr.proto === "ah") needAuth = true;
+    if (isr.proto === "esp" && !needAuth && isr.sav && (isr.sav.auth !== "none" || isr.sav.enc === "aes-gcm-16" || isr.sav.enc === "chacha20-poly1305")) {
+      const dg = m.flags.has("AUTHIPDGM");
+      consulted.push({ kind: "flag", flag: "AUTHIPDGM", set: dg, ...(dg ? { stale: isStale(m, "AUTHIPDGM") } : {}) });
+      if (!dg) missing ??= "M_AUTHIPDGM";
+    }
+  }
+  const staleUsed = consulted.some((c) => c.kind === "flag" && c.set && c.stale);
+  site.emit(m, { kind: "decision", check: "ipsec-in-reject", question, consulted, branch: missing ? "reject" : "accept" }, missing ? `${missing} is not set: the packet did not come through the IPsec the policy requires, so it is rejected.` : staleUsed ? "The required m_flags are set — but they were set on the packet's earlier trip, not for this one — and ipsec_in_reject accepts it." : "The required m_flags are set: ipsec_in_reject accepts the packet.");
+  if (missing) {
+    drop(site, m, "ipsec-policy-reject", `${missing} missing for ${sp.id}`, "ip_input drops the packet (ipsecstat.in_polvio).");
+    return false;
+  }
+  return true;
+}

@@ -1,0 +1,179 @@
+/**
+ * IPsec output — the FAST_IPSEC block of ip_output() (NetBSD ip_output.c 1.120), and
+ * sys/netipsec/ipsec_output.c: ipsec4_process_packet(), ipsec_process_done(); plus
+ * ipip_output() (xform_ipip.c) for tunnel mode.
+ *
+ * The story lives here: after ESP, ipsec_process_done prepends OUT_DONE{dst, proto, spi} and
+ * re-enters ip_output with IP_RAWOUTPUT; ip_output looks the policy up again and skips IPsec
+ * when an OUT_DONE names the SA the policy's request has cached — which, on an echo reply
+ * reflected in the request's own mbuf, is still true (seed 001, Stone's step 8).
+ */
+import { isStale, m_prepend, m_poke, type Mbuf } from "../mbuf/mbuf";
+import { m_tag_delete, m_tag_get, m_tag_list, m_tag_prepend } from "../mbuf/tag";
+import { fillChecksum, IP, ipHeader, ipHeaderLen, setField } from "../netinet/headers";
+import { ip_output, IP_RAWOUTPUT } from "../netinet/ip_output";
+import type { Host } from "../sim/world";
+import type { Consulted } from "../trace/events";
+import { emitIpv4 } from "../wire/ipv4";
+import { IP_PROTO } from "../wire/fields";
+import { drop } from "./drop";
+import { defaultPolicy, keyCheckRequest, requestText, spdLookup, tdbiText, type Selectors } from "./key";
+import type { IpsecRequest, SecPolicy } from "./types";
+import { esp_output } from "./xform_esp";
+import { ah_output } from "./xform_ah";
+
+/** ip_defttl: the TTL of headers the kernel builds itself (ipip_output's outer header). */
+const IP_DEFTTL = 64;
+
+/** The FAST_IPSEC block's outcome for ip_output. */
+export type OutputVerdict = "consumed" | "continue";
+
+/** The selectors of the packet at the front of `m`. */
+export function selectorsOf(m: Mbuf): Selectors {
+  const h = ipHeader(m);
+  return { src: h.src, dst: h.dst, proto: h.protocol };
+}
+
+/**
+ * ipsec4_checkpolicy() plus ip_output's loop detection. Returns "consumed" when IPsec took the
+ * packet (it comes back through ip_output later) or dropped it.
+ */
+export function ipsec4_output(host: Host, m: Mbuf, flags: number): OutputVerdict {
+  const sel = selectorsOf(m);
+  const sp = ipsec4_checkpolicy(host, m, sel);
+  if (sp === "drop") return "consumed";
+  if (!sp) return "continue";
+  if (loopCheckSaysDone(host, m, sp)) return "continue";
+  ipsec4_process_packet(host, m, sp, sp.requests, 0, flags);
+  return "consumed";
+}
+
+/** ipsec4_checkpolicy(m, IPSEC_DIR_OUTBOUND): the SP if it asks for IPsec, null for none. */
+function ipsec4_checkpolicy(host: Host, m: Mbuf, sel: Selectors): SecPolicy | null | "drop" {
+  const site = host.site("ipsec", "ipsec4_checkpolicy");
+  const found = spdLookup(host, "out", sel);
+  const sp = found ?? defaultPolicy(host, "out");
+  const question = `Which outbound policy covers ${sel.src} → ${sel.dst} (${sel.proto === 1 ? "icmp" : `proto ${sel.proto}`})?`;
+  const consulted: Consulted[] = [{ kind: "sp", id: sp.id, summary: sp.summary }];
+  if (sp.action === "discard") {
+    site.emit(m, { kind: "decision", check: "ipsec-out-policy", question, consulted, branch: "discard" }, `The policy ${sp.id} says discard.`);
+    drop(site, m, "ipsec-policy-discard", `${sp.id}: discard`, "ip_output drops the packet: policy discard (EACCES... -EINVAL, silently).");
+    return "drop";
+  }
+  if (sp.action === "none") {
+    site.emit(m, { kind: "decision", check: "ipsec-out-policy", question, consulted, branch: "no IPsec" }, found ? `The policy ${sp.id} says none: no IPsec for this packet.` : `No SPD entry matches; the default policy is none: no IPsec for this packet.`);
+    return null;
+  }
+  site.emit(m, { kind: "decision", check: "ipsec-out-policy", question, consulted, branch: "IPsec" }, `The policy ${sp.id} asks for ${sp.requests.map(requestText).join(" then ")}.`);
+  return sp;
+}
+
+/**
+ * ip_output's loop detection (NetBSD ip_output.c 1.120): walk the tags; for each OUT_DONE or
+ * OUT_CRYPTO_NEEDED, stop if the request has no cached SA yet, and skip IPsec if the tag's
+ * tdb_ident (spi, proto, dst) equals that SA's. The `presence` personality skips on any OUT_DONE.
+ */
+function loopCheckSaysDone(host: Host, m: Mbuf, sp: SecPolicy): boolean {
+  const site = host.site("ip", "ip_output");
+  const b = host.world.behaviour;
+  const sav = sp.requests[0]?.sav ?? null;
+  const relevant = m_tag_list(m).filter((t) => t.name === "IPSEC_OUT_DONE" || t.name === "IPSEC_OUT_CRYPTO_NEEDED");
+  const consulted: Consulted[] = relevant.map((t) => ({ kind: "tag", name: t.name, tag: t, stale: isStale(m, t.uid) }));
+  if (sav) consulted.push({ kind: "sa", id: sav.id, summary: `sp->req->sav, cached by key_checkrequest: ${sav.id}` });
+  const question = "Has IPsec output already been done for this packet (an OUT_DONE tag naming the policy's SA)?";
+  if (relevant.length === 0) {
+    site.emit(m, { kind: "decision", check: "ipsec-loop", question, consulted, branch: "apply IPsec" }, "ip_output's loop check finds no OUT_DONE tag: IPsec processing has not been done, so apply it.");
+    return false;
+  }
+  for (const t of relevant) {
+    if (b.loopCheck === "sa-identity" && sav === null) {
+      site.emit(m, { kind: "decision", check: "ipsec-loop", question, consulted, branch: "apply IPsec" }, "The policy's request has no cached SA yet (sp->req->sav == NULL): the walk stops and IPsec is applied.");
+      return false;
+    }
+    const matches = b.loopCheck === "presence" || (t.tdbi !== undefined && sav !== null && t.tdbi.spi === sav.spi && t.tdbi.proto === sav.proto && t.tdbi.dst === sav.dst);
+    if (matches) {
+      const stale = isStale(m, t.uid);
+      const how = b.loopCheck === "presence" ? "is present" : `names ${tdbiText(t.tdbi!)}, the SA the policy uses`;
+      site.emit(
+        m,
+        { kind: "decision", check: "ipsec-loop", question, consulted, branch: "skip IPsec" },
+        stale
+          ? `ip_output's loop check finds an OUT_DONE tag that ${how} — but it is stale, left from the packet's earlier trip — and skips IPsec (goto spd_done): the packet will leave without ${sav?.proto.toUpperCase() ?? "IPsec"}.`
+          : `ip_output's loop check finds the OUT_DONE tag that ${how}: IPsec was just applied, so skip it this time (goto spd_done).`,
+      );
+      if (b.consumerDeletesTags) {
+        m_tag_delete(site, m, t, "As the consumer of OUT_DONE (producer/consumer model), ip_output deletes the tag it matched.");
+      }
+      return true;
+    }
+  }
+  site.emit(m, { kind: "decision", check: "ipsec-loop", question, consulted, branch: "apply IPsec" }, "No OUT_DONE tag names the policy's SA: apply IPsec.");
+  return false;
+}
+
+/**
+ * ipsec4_process_packet(m, isr, flags, tunalready): find the SA for the request
+ * (key_checkrequest via ipsec_nextisr), add the outer header for tunnel mode, then run the
+ * transform's output. `index` walks the policy's request list (isr->next).
+ */
+export function ipsec4_process_packet(host: Host, m: Mbuf, sp: SecPolicy, requests: IpsecRequest[], index: number, flags: number): void {
+  const site = host.site("ipsec", "ipsec4_process_packet");
+  const isr = requests[index]!;
+  const sel = selectorsOf(m);
+  const sa = keyCheckRequest(host, isr, sel);
+  const want = requestText(isr);
+  if (!sa) {
+    site.emit(m, { kind: "decision", check: "ipsec-out-sa", question: `Is there an SA for ${want} (${sel.src} → ${sel.dst})?`, consulted: [], branch: isr.level === "use" ? "no SA: send without" : "no SA: drop" }, isr.level === "use" ? `key_checkrequest finds no SA; the level is "use", so the packet goes on without ${isr.proto.toUpperCase()}.` : `key_checkrequest finds no SA for ${want}; the level is "require", so the packet is dropped (an ACQUIRE would go to the key daemon).`);
+    if (isr.level === "use") {
+      if (index + 1 < requests.length) ipsec4_process_packet(host, m, sp, requests, index + 1, flags);
+      else ip_output(host, m, flags | IP_RAWOUTPUT);
+      return;
+    }
+    drop(site, m, "ipsec-no-sa", `no SA for ${want}`, "ipsec4_process_packet fails with ENOENT; the packet is dropped.");
+    return;
+  }
+  site.emit(m, { kind: "decision", check: "ipsec-out-sa", question: `Is there an SA for ${want} (${sel.src} → ${sel.dst})?`, consulted: [{ kind: "sa", id: sa.id, summary: `${sa.id} ${sa.mode} ${sa.enc}${sa.auth !== "none" ? `+${sa.auth}` : ""}` }], branch: `use ${sa.proto} ${sa.spi.toString(16)}` }, `key_checkrequest finds ${sa.id} and caches it in the request (isr->sav).`);
+  if (sa.mode === "tunnel" || sa.dst !== sel.dst) {
+    // "Fix IPv4 header checksum and length": the inner header is final before it is wrapped.
+    const hlen = ipHeaderLen(m);
+    setField(site, m, "ipv4", 0, IP.totalLength, m.len, `ipsec4_process_packet fixes the inner header's ip_len (${m.len})…`);
+    fillChecksum(site, m, "ipv4", 0, hlen, IP.checksum, "…and its checksum, before tunnel mode wraps it.");
+    ipip_output(host, m, sa.src, sa.dst);
+  }
+  const skip = ipHeaderLen(m);
+  const next = (): void => ipsec_process_done(host, m, sp, requests, index, flags);
+  if (sa.proto === "esp") esp_output(host, m, sa, skip, next);
+  else ah_output(host, m, sa, skip, next);
+}
+
+/** ipip_output(): wrap the packet in an outer IPv4 header for tunnel mode (xform_ipip.c). */
+function ipip_output(host: Host, m: Mbuf, src: string, dst: string): void {
+  const site = host.site("ipsec", "ipip_output");
+  const inner = ipHeader(m);
+  m_prepend(site, m, 20, "ipv4 (outer)", `ipip_output makes room for the outer IP header of tunnel mode (M_PREPEND).`);
+  const id = host.ipId;
+  host.ipId = (host.ipId + 1) & 0xffff;
+  const outer = new Uint8Array(20);
+  // ip4_ipsec_dfbit = 0: the outer header never has DF (RFC 4301 §8.1 leaves the choice open).
+  emitIpv4({ tos: inner.tos, totalLength: m.len, id, df: false, mf: false, fragOffset: 0, ttl: IP_DEFTTL, protocol: IP_PROTO.IPIP, checksum: 0, src, dst, options: new Uint8Array(0) }, outer, 0);
+  m_poke(m, 0, outer);
+  site.emit(m, { kind: "mbuf.rewrite", what: "ipv4 header (outer)", offset: 0, len: 20 }, `ipip_output writes the outer header ${src} → ${dst}, protocol IPIP (4), TTL ${IP_DEFTTL}.`);
+}
+
+/**
+ * ipsec_process_done(m, isr): fix ip_len, prepend OUT_DONE{dst, proto, spi} "so that we can
+ * detect and avoid loops", then either the next request or ip_output(m, IP_RAWOUTPUT) — "SPD
+ * lookup will be performed again there".
+ */
+function ipsec_process_done(host: Host, m: Mbuf, sp: SecPolicy, requests: IpsecRequest[], index: number, flags: number): void {
+  const site = host.site("ipsec", "ipsec_process_done");
+  const sa = requests[index]!.sav!;
+  setField(site, m, "ipv4", 0, IP.totalLength, m.len, `ipsec_process_done sets ip_len to the protected packet's length, ${m.len}.`);
+  const tag = m_tag_get(site, "IPSEC_OUT_DONE", { dst: sa.dst, proto: sa.proto, spi: sa.spi }, `ipsec_process_done allocates an OUT_DONE tag naming the SA: ${tdbiText({ dst: sa.dst, proto: sa.proto, spi: sa.spi })}.`, m);
+  m_tag_prepend(site, m, tag, "…and prepends it to the packet, recording that IPsec output is done (to detect and avoid loops).");
+  if (index + 1 < requests.length) {
+    ipsec4_process_packet(host, m, sp, requests, index + 1, flags);
+    return;
+  }
+  ip_output(host, m, IP_RAWOUTPUT);
+}

@@ -1,0 +1,149 @@
+/**
+ * ESP — sys/netipsec/xform_esp.c (FAST_IPSEC): esp_output()/esp_output_cb() and
+ * esp_input()/esp_input_cb(), with real cryptography (RFC 4303 layout; AES-GCM RFC 4106,
+ * ChaCha20-Poly1305 RFC 7634, AES-CBC RFC 3602 + HMAC RFC 2404/4868, NULL RFC 2410).
+ *
+ * The mbuf work is the kernel's: m_makespace() opens room for the ESP header and IV after the
+ * IP header, m_pad() appends the trailer and room for the ICV, the crypto "hardware" rewrites
+ * the payload in place and calls back. On input, the callback verifies the ICV, sets
+ * M_AUTHIPDGM and M_DECRYPTED, updates the replay window, then m_striphdr() and m_adj() peel
+ * the ESP header, IV, ICV and padding off and the original protocol goes back into ip_p.
+ */
+import { authAlg, encAlg, espDefaultPadding, espOpen, espSeal, type EspSaKeys } from "../crypto";
+import { m_adj, m_append, m_copyback, m_copydata, m_flags_set, m_makespace, m_poke, m_set_cleartext, m_striphdr, type Mbuf } from "../mbuf/mbuf";
+import { IP, setField } from "../netinet/headers";
+import type { Host } from "../sim/world";
+import { IP_PROTO, ipProtoName, toHex } from "../wire/fields";
+import { ESP_FIELDS } from "../wire/esp";
+import { fieldsByName, writeField } from "../wire/fields";
+import { crypto_dispatch } from "./crypto_queue";
+import { drop } from "./drop";
+import { ipsec4_common_input_cb } from "./ipsec_input";
+import { spiText } from "./key";
+import { chkreplay, updatereplay, windowText } from "./replay";
+import type { SecAssoc } from "./types";
+
+const ESPF = fieldsByName(ESP_FIELDS);
+const ESP_HDR = 8;
+
+export function keysOf(sa: SecAssoc): EspSaKeys {
+  return { enc: sa.enc, encKey: sa.encKey, auth: sa.auth, authKey: sa.authKey };
+}
+
+/** ICV length: the AEAD tag, or the truncated HMAC. */
+export function espIcvLen(sa: SecAssoc): number {
+  const e = encAlg(sa.enc);
+  return e.aead ? e.icvBytes : authAlg(sa.auth).icvBytes;
+}
+
+/** The IV for the next packet: a counter for AEAD (RFC 4106 §3.1), random for CBC (RFC 3602 §2.4). */
+function nextIv(host: Host, sa: SecAssoc): Uint8Array {
+  const e = encAlg(sa.enc);
+  if (e.ivBytes === 0) return new Uint8Array(0);
+  if (e.aead) {
+    sa.ivCounter += 1n;
+    const iv = new Uint8Array(e.ivBytes);
+    new DataView(iv.buffer).setBigUint64(0, sa.ivCounter);
+    return iv;
+  }
+  return host.world.rng.bytes(e.ivBytes);
+}
+
+/** esp_output(m, isr, skip, protoff): consumes `m`; `done` is ipsec_process_done. */
+export function esp_output(host: Host, m: Mbuf, sa: SecAssoc, skip: number, done: () => void): void {
+  const site = host.site("ipsec", "esp_output");
+  const e = encAlg(sa.enc);
+  const payload = m_copydata(m, skip, m.len - skip);
+  const nextHeader = m.bytes()[9]!;
+  // RFC 4303 §3.3.3: the sender increments the counter; the first packet sent carries 1.
+  sa.seqOut += 1;
+  const seq = sa.seqOut;
+  site.emit(m, { kind: "sa.update", sa: sa.id, field: "seq", value: String(seq) }, `esp_output takes the next sequence number of ${sa.id}: ${seq}.`);
+  const iv = nextIv(host, sa);
+  const hlen = ESP_HDR + iv.length;
+  m_makespace(site, m, skip, hlen, "esp", `m_makespace opens ${hlen} bytes after the IP header for the ESP header${iv.length ? ` and the ${iv.length}-byte IV` : ""}.`);
+  const hdr = new Uint8Array(hlen);
+  writeField(hdr, 0, ESPF.spi, sa.spi);
+  writeField(hdr, 0, ESPF.seq, seq);
+  hdr.set(iv, ESP_HDR);
+  m_poke(m, skip, hdr);
+  site.emit(m, { kind: "mbuf.rewrite", what: "esp header", offset: skip, len: hlen }, `esp_output writes SPI ${spiText(sa.spi)}, sequence number ${seq}${iv.length ? " and the IV" : ""}.`);
+  const padding = espDefaultPadding(payload.length, e.blockBytes);
+  const icvLen = espIcvLen(sa);
+  const trailer = new Uint8Array(padding.length + 2 + icvLen);
+  trailer.set(padding, 0);
+  trailer[padding.length] = padding.length;
+  trailer[padding.length + 1] = nextHeader;
+  m_append(site, m, trailer, "esp trailer", `m_pad appends ${padding.length} bytes of padding (1, 2, 3, …), pad length and next header ${ipProtoName(nextHeader)}${icvLen ? `, plus ${icvLen} bytes of room for the ICV` : ""}.`);
+  setField(site, m, "ipv4", 0, IP.protocol, IP_PROTO.ESP, "esp_output sets ip_p to ESP (50); the original protocol travels encrypted in the trailer.");
+  crypto_dispatch(host, m, sa, "encrypt", payload.length + trailer.length, `esp_output hands the payload to the crypto queue: ${e.title}${sa.auth !== "none" ? ` with ${authAlg(sa.auth).title}` : ""}; it continues in esp_output_cb.`, () => {
+    const sealed = espSeal(keysOf(sa), { spi: sa.spi, seq, iv, payload, nextHeader });
+    const cb = host.site("crypto", "esp_output_cb");
+    m_copyback(cb, m, skip, sealed.bytes, "ciphertext + ICV", `The crypto engine has encrypted the payload in place${icvLen ? ` and written the ${icvLen}-byte ICV` : ""}: on the wire it is now ciphertext.`);
+    m_set_cleartext(m, toHex(payload));
+    cb.emit(m, { kind: "crypto.done", sa: sa.id, op: "encrypt", ok: true, detail: `${payload.length} bytes encrypted` }, `esp_output_cb: the crypto request completed; on to ipsec_process_done.`);
+    sa.bytes += payload.length;
+    sa.packets++;
+    done();
+  });
+}
+
+/** esp_input(m, sav, skip, protoff): consumes `m`. */
+export function esp_input(host: Host, m: Mbuf, sa: SecAssoc, skip: number): void {
+  const site = host.site("ipsec", "esp_input");
+  const e = encAlg(sa.enc);
+  const icvLen = espIcvLen(sa);
+  const hlen = ESP_HDR + e.ivBytes;
+  const plen = m.len - (skip + hlen + icvLen);
+  if (plen <= 0 || plen % e.blockBytes !== 0) {
+    drop(site, m, "ipsec-bad-length", `payload of ${plen} bytes is not a positive multiple of ${e.blockBytes}`, `esp_input: the encrypted payload length ${plen} is not a multiple of the ${e.blockBytes}-byte block (esps_badilen).`);
+    return;
+  }
+  const seq = new DataView(m_copydata(m, skip + 4, 4).buffer).getUint32(0);
+  const rc = chkreplay(sa, seq);
+  site.emit(m, { kind: "decision", check: "replay", question: `Could sequence number ${seq} be new (anti-replay window, RFC 4303 §3.4.3)?`, consulted: [{ kind: "sa", id: sa.id, summary: windowText(sa) }], branch: rc.ok ? "maybe new" : "replay" }, rc.ok ? `ipsec_chkreplay: sequence number ${seq} is within or right of the window and not yet seen.` : `ipsec_chkreplay: ${rc.why}. The packet is a replay.`);
+  if (!rc.ok) {
+    drop(site, m, "ipsec-replay", rc.why, "esp_input drops the packet (esps_replay).");
+    return;
+  }
+  const esp = m_copydata(m, skip, m.len - skip);
+  crypto_dispatch(host, m, sa, "decrypt", esp.length, `esp_input hands the packet to the crypto queue to check the ICV and decrypt with ${sa.id}; it continues in esp_input_cb.`, () => {
+    esp_input_cb(host, m, sa, skip, hlen, icvLen, seq, esp);
+  });
+}
+
+/** esp_input_cb(crp): the crypto request finished. */
+function esp_input_cb(host: Host, m: Mbuf, sa: SecAssoc, skip: number, hlen: number, icvLen: number, seq: number, esp: Uint8Array): void {
+  const site = host.site("ipsec", "esp_input_cb");
+  const r = espOpen(keysOf(sa), esp);
+  const integrity = icvLen > 0;
+  if (!r.ok) {
+    host.site("crypto", "crypto_done").emit(m, { kind: "crypto.done", sa: sa.id, op: "decrypt", ok: false, detail: r.detail }, `The crypto request failed: ${r.detail}.`);
+    const reason = r.reason === "icv-mismatch" ? "ipsec-icv" : r.reason === "bad-padding" ? "ipsec-bad-padding" : "ipsec-bad-length";
+    site.emit(m, { kind: "decision", check: "icv", question: "Does the ICV verify (was the packet made with this SA's key, unmodified)?", consulted: [{ kind: "sa", id: sa.id, summary: `${sa.id} ${sa.enc}${sa.auth !== "none" ? `+${sa.auth}` : ""}` }], branch: r.reason === "icv-mismatch" ? "ICV mismatch" : r.reason }, r.reason === "icv-mismatch" ? "esp_input_cb: the ICV does not match — the packet was modified or made with another key (esps_badauth)." : `esp_input_cb: ${r.detail}.`);
+    drop(site, m, reason, r.detail, "esp_input_cb drops the packet.");
+    return;
+  }
+  host.site("crypto", "crypto_done").emit(m, { kind: "crypto.done", sa: sa.id, op: "decrypt", ok: true, detail: `${r.payload.length} bytes decrypted` }, `The crypto request completed: ${integrity ? "the ICV verified and " : ""}the payload is decrypted.`);
+  if (integrity) {
+    site.emit(m, { kind: "decision", check: "icv", question: "Does the ICV verify (was the packet made with this SA's key, unmodified)?", consulted: [{ kind: "sa", id: sa.id, summary: `${sa.id} ${sa.enc}${sa.auth !== "none" ? `+${sa.auth}` : ""}` }], branch: "ICV ok" }, "esp_input_cb: the ICV verifies.");
+  }
+  // The decrypted plaintext replaces the ciphertext in the mbuf (the driver works in place).
+  m_copyback(site, m, skip + hlen, r.plaintext, "decrypted payload", "The ciphertext in the mbuf is replaced by its decryption.");
+  m_set_cleartext(m, undefined);
+  if (integrity) {
+    m_flags_set(site, m, ["AUTHIPDGM"], "esp_input_cb sets M_AUTHIPDGM: the datagram's integrity was verified.");
+    m_adj(site, m, -icvLen, "esp icv", `m_adj removes the ${icvLen}-byte ICV.`);
+  }
+  m_flags_set(site, m, ["DECRYPTED"], "esp_input_cb sets M_DECRYPTED: \"Packet is now decrypted.\"");
+  const ur = updatereplay(sa, seq);
+  if (!ur.ok) {
+    drop(site, m, "ipsec-replay", ur.why, "ipsec_updatereplay: the packet is a replay after all (esps_replay).");
+    return;
+  }
+  site.emit(m, { kind: "sa.update", sa: sa.id, field: "replay", value: windowText(sa) }, `ipsec_updatereplay records sequence number ${seq} in ${sa.id}'s window.`);
+  m_striphdr(site, m, skip, hlen, "esp", `m_striphdr removes the ${hlen}-byte ESP header${hlen > ESP_HDR ? " and IV" : ""}.`);
+  m_adj(site, m, -(r.padLength + 2), "esp trailer", `m_adj removes the ${r.padLength} padding bytes, pad length and next header.`);
+  setField(site, m, "ipv4", 0, IP.protocol, r.nextHeader, `esp_input_cb restores ip_p from the trailer's next header: ${ipProtoName(r.nextHeader)}.`);
+  ipsec4_common_input_cb(host, m, sa, skip);
+}

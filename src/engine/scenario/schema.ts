@@ -1,0 +1,227 @@
+/**
+ * The scenario format, version 1: hosts, interfaces, routes, SAs, SPD entries, links, traffic,
+ * personality and fix toggles. Structure is checked by a valibot schema (every problem with its
+ * JSON path); meaning — addresses, route loops, SPIs, key lengths — by `checkSemantics`.
+ * The output of parsing is the *normalised* scenario: every default filled in, so a trace
+ * records exactly what ran.
+ */
+import * as v from "valibot";
+import { AUTH_ALGS, ENC_ALGS } from "../crypto/registry";
+import { FIX_IDS, PERSONALITY_IDS } from "../kernels/personality";
+
+/** The version this engine writes; older ones are migrated forward (migrate.ts). */
+export const SCENARIO_VERSION = 1;
+
+/** Caps that keep a hostile scenario from exhausting memory before validation finishes. */
+export const LIMITS = {
+  name: 64,
+  text: 2000,
+  hosts: 16,
+  interfaces: 8,
+  routes: 64,
+  sas: 64,
+  policies: 64,
+  links: 32,
+  traffic: 16,
+  pingCount: 100_000,
+  payload: 65_507 - 8,
+  maxEvents: 20_000_000,
+  faults: 16,
+} as const;
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const CIDR = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(3[0-2]|[12]?\d)$/;
+const NAME = /^[a-z][a-z0-9-]*$/;
+const IFNAME = /^[a-z]+[0-9]+$/;
+const HEX = /^(0x)?([0-9a-fA-F]{2})*$/;
+
+const name = v.pipe(v.string(), v.regex(NAME, "use lowercase letters, digits and '-', starting with a letter"), v.maxLength(LIMITS.name));
+const text = v.pipe(v.string(), v.maxLength(LIMITS.text));
+const ipv4 = v.pipe(v.string(), v.regex(IPV4, "not an IPv4 address (a.b.c.d)"));
+const cidr = v.pipe(v.string(), v.regex(CIDR, "not an IPv4 prefix (a.b.c.d/len)"));
+const ifname = v.pipe(v.string(), v.regex(IFNAME, "interface names are letters then a unit number, e.g. lo0, em0"), v.maxLength(16));
+const hexKey = v.pipe(v.string(), v.maxLength(2 + 2 * 64), v.regex(HEX, "keys are hex bytes, e.g. 0x0123abcd"));
+const int = (min: number, max: number) => v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
+
+/** SPIs may be written as numbers or as setkey-style hex strings ("0x1000"). */
+const spi = v.pipe(
+  v.union([int(0, 0xffffffff), v.pipe(v.string(), v.regex(/^0x[0-9a-fA-F]{1,8}$/, "SPI must be a number or 0x-prefixed hex"))]),
+  v.transform((s) => (typeof s === "number" ? s : parseInt(s, 16))),
+);
+
+const InterfaceSchema = v.strictObject({
+  name: ifname,
+  /** Address with prefix length, e.g. "10.0.0.1/24". */
+  addr: cidr,
+  mtu: v.optional(int(68, 65535), 1500),
+});
+
+const RouteSchema = v.strictObject({
+  /** Destination prefix, or "default". */
+  dst: v.union([cidr, v.literal("default")]),
+  gateway: v.optional(ipv4),
+  ifname,
+});
+
+const SaSchema = v.strictObject({
+  spi,
+  src: ipv4,
+  dst: ipv4,
+  proto: v.picklist(["esp", "ah"]),
+  mode: v.optional(v.picklist(["transport", "tunnel"]), "transport"),
+  enc: v.optional(v.picklist(Object.keys(ENC_ALGS) as (keyof typeof ENC_ALGS)[]), "null"),
+  encKey: v.optional(hexKey, ""),
+  auth: v.optional(v.picklist(Object.keys(AUTH_ALGS) as (keyof typeof AUTH_ALGS)[]), "none"),
+  authKey: v.optional(hexKey, ""),
+  /** Anti-replay window in packets (RFC 4303 §3.4.3); 0 disables the check. */
+  replayWindow: v.optional(int(0, 1024), 64),
+});
+
+const RequestSchema = v.strictObject({
+  proto: v.picklist(["esp", "ah"]),
+  mode: v.optional(v.picklist(["transport", "tunnel"]), "transport"),
+  /** Tunnel endpoints "src-dst" for tunnel mode. */
+  tunnelSrc: v.optional(ipv4),
+  tunnelDst: v.optional(ipv4),
+  level: v.optional(v.picklist(["require", "use"]), "require"),
+});
+
+const PolicySchema = v.strictObject({
+  dir: v.picklist(["out", "in"]),
+  src: cidr,
+  dst: cidr,
+  /** Upper-layer protocol selector: "any" or "icmp". */
+  proto: v.optional(v.picklist(["any", "icmp"]), "any"),
+  action: v.picklist(["ipsec", "discard", "none"]),
+  requests: v.optional(v.pipe(v.array(RequestSchema), v.maxLength(4)), []),
+});
+
+const HostSchema = v.strictObject({
+  name,
+  /** Interfaces besides lo0, which every host has (127.0.0.1/8). */
+  interfaces: v.optional(v.pipe(v.array(InterfaceSchema), v.maxLength(LIMITS.interfaces)), []),
+  routes: v.optional(v.pipe(v.array(RouteSchema), v.maxLength(LIMITS.routes)), []),
+  sad: v.optional(v.pipe(v.array(SaSchema), v.maxLength(LIMITS.sas)), []),
+  spd: v.optional(v.pipe(v.array(PolicySchema), v.maxLength(LIMITS.policies)), []),
+  /** The policy when no SP matches (FAST_IPSEC key_allocsp_default: NONE unless DISCARD). */
+  defaultPolicy: v.optional(v.picklist(["none", "discard"]), "none"),
+});
+
+const FaultSchema = v.variant("kind", [
+  v.strictObject({
+    /** The link records the nth ESP/AH packet it carries and delivers it again later. */
+    kind: v.literal("replay"),
+    nth: int(1, 1_000_000),
+    delayMicros: v.optional(int(1, 10_000_000), 500),
+  }),
+  v.strictObject({
+    /** The link flips one bit of the nth packet it carries (an attacker or bad hardware). */
+    kind: v.literal("flip-bit"),
+    nth: int(1, 1_000_000),
+    byte: int(0, 65535),
+    bit: v.optional(int(0, 7), 0),
+  }),
+]);
+
+const LinkSchema = v.strictObject({
+  name,
+  /** The two ends, as "host:ifname". */
+  ends: v.pipe(v.tuple([v.pipe(v.string(), v.maxLength(100)), v.pipe(v.string(), v.maxLength(100))])),
+  /** One-way propagation delay in µs. */
+  delayMicros: v.optional(int(0, 10_000_000), 50),
+  faults: v.optional(v.pipe(v.array(FaultSchema), v.maxLength(LIMITS.faults)), []),
+});
+
+const PingSchema = v.strictObject({
+  kind: v.literal("ping"),
+  from: name,
+  /** ping -S: the source address; unset, ip_output takes the outgoing interface's. */
+  src: v.optional(ipv4),
+  dst: ipv4,
+  count: v.optional(int(1, LIMITS.pingCount), 3),
+  /** ICMP payload bytes (ping -s); 56 like BSD ping. */
+  size: v.optional(int(8, LIMITS.payload), 56),
+  /** ping -i, in ms of virtual time. */
+  intervalMs: v.optional(int(1, 3_600_000), 1000),
+  /** ping -f: send the next request as soon as a reply arrives (or after 10 ms). */
+  flood: v.optional(v.boolean(), false),
+  /** ping -D: set DF. */
+  df: v.optional(v.boolean(), false),
+  /** ICMP identifier (ping uses its pid). */
+  id: v.optional(int(0, 0xffff), 0x1234),
+  startMs: v.optional(int(0, 3_600_000), 0),
+});
+
+export const ScenarioSchema = v.strictObject({
+  version: v.literal(SCENARIO_VERSION),
+  name,
+  title: v.optional(text, ""),
+  description: v.optional(text, ""),
+  personality: v.optional(v.picklist(PERSONALITY_IDS), "netbsd-2003"),
+  fixes: v.optional(v.pipe(v.array(v.picklist(FIX_IDS)), v.maxLength(FIX_IDS.length)), []),
+  /** Seeds the RNG (IP ids, CBC IVs): the same seed gives the same trace. */
+  seed: v.optional(int(0, 0xffffffff), 1),
+  hosts: v.pipe(v.array(HostSchema), v.minLength(1, "a scenario needs at least one host"), v.maxLength(LIMITS.hosts)),
+  links: v.optional(v.pipe(v.array(LinkSchema), v.maxLength(LIMITS.links)), []),
+  traffic: v.pipe(v.array(PingSchema), v.maxLength(LIMITS.traffic)),
+  /** Stop a runaway after this many events, with a "loop" finding. */
+  maxEvents: v.optional(int(100, LIMITS.maxEvents), 2_000_000),
+  /** Which seed story's steps the narration cites. */
+  story: v.optional(v.picklist(["stone-2003"])),
+});
+
+/** A scenario as written (defaults may be missing). */
+export type ScenarioInput = v.InferInput<typeof ScenarioSchema>;
+/** A validated, normalised scenario: what the engine runs. */
+export type Scenario = v.InferOutput<typeof ScenarioSchema>;
+export type HostSpec = Scenario["hosts"][number];
+export type InterfaceSpec = HostSpec["interfaces"][number];
+export type RouteSpec = HostSpec["routes"][number];
+export type SaSpec = HostSpec["sad"][number];
+export type PolicySpec = HostSpec["spd"][number];
+export type RequestSpec = PolicySpec["requests"][number];
+export type LinkSpec = Scenario["links"][number];
+export type FaultSpec = LinkSpec["faults"][number];
+export type PingSpec = Scenario["traffic"][number];
+
+/** One problem, located by a JSON path such as `$.hosts[0].sad[1].encKey`. */
+export interface Problem {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** `$.a[0].b` from valibot's path items. */
+export function jsonPath(keys: readonly (string | number)[]): string {
+  return keys.reduce<string>((acc, k) => (typeof k === "number" ? `${acc}[${k}]` : /^[A-Za-z_$][\w$]*$/.test(k) ? `${acc}.${k}` : `${acc}[${JSON.stringify(k)}]`), "$");
+}
+
+/** Structural validation: every problem, each with its path. */
+export function parseStructure(input: unknown): { ok: true; scenario: Scenario } | { ok: false; problems: Problem[] } {
+  const result = v.safeParse(ScenarioSchema, input, { abortEarly: false });
+  if (result.success) return { ok: true, scenario: result.output };
+  const problems = result.issues.map((issue) => {
+    const keys = (issue.path ?? []).map((item) => item.key as string | number);
+    return { path: jsonPath(keys), message: describeIssue(issue) };
+  });
+  return { ok: false, problems: dedupe(problems) };
+}
+
+function describeIssue(issue: v.BaseIssue<unknown>): string {
+  if (issue.kind === "schema" && issue.type === "strict_object" && issue.input !== undefined) {
+    return "unknown key (not part of the scenario format)";
+  }
+  if (issue.type === "picklist" || issue.type === "literal" || issue.type === "variant") {
+    return `${issue.message.replace(/^Invalid type: /, "")}`;
+  }
+  return issue.message;
+}
+
+function dedupe(problems: Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.path}\u0000${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

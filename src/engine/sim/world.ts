@@ -1,0 +1,188 @@
+/**
+ * The simulated machines: hosts with interfaces, routing tables, an ipintrq each, raw sockets,
+ * the IPsec databases, and the links between them — built from a validated scenario.
+ */
+import type { Behaviour, Personality } from "../kernels/personality";
+import { tagNumbering } from "../kernels/personality";
+import type { Mbuf } from "../mbuf/mbuf";
+import type { SecAssoc, SecPolicy } from "../netipsec/types";
+import type { LayerId } from "../trace/events";
+import { Recorder, Site, type TagNumbering } from "../trace/recorder";
+import type { FaultSpec, HostSpec, Scenario } from "../scenario/schema";
+import { addrOf, ip, parsePrefix, prefixContains, type Prefix } from "./addr";
+import { Rng } from "./rng";
+import { Scheduler } from "./scheduler";
+
+/** NetBSD's LOMTU (sys/net/if_loop.c): 32768 + MHLEN + MLEN. */
+export const LOMTU = 33192;
+/** ifqmaxlen / IFQ_MAXLEN: the ipintrq limit. */
+export const IFQ_MAXLEN = 256;
+/** Virtual µs between schednetisr() and the softint running ipintr(). */
+export const NETISR_LATENCY = 2;
+
+export interface Iface {
+  readonly name: string;
+  readonly addr: string;
+  readonly addrNum: number;
+  readonly prefix: Prefix;
+  readonly mtu: number;
+  readonly loopback: boolean;
+  /** The link this interface is attached to (not for lo0). */
+  link: LinkState | undefined;
+}
+
+export interface Route {
+  readonly dst: Prefix;
+  readonly gateway: string | undefined;
+  readonly iface: Iface;
+  /** How the route came to be, for narration: "lo0", "connected", "static", "local". */
+  readonly origin: "loopback" | "local" | "connected" | "static";
+}
+
+/** A raw IP socket (ping's), receiving what rip_input() hands it. */
+export interface RawSocket {
+  readonly name: string;
+  readonly proto: number;
+  readonly receive: (m: Mbuf, site: Site) => void;
+}
+
+export interface LinkEnd {
+  readonly host: Host;
+  readonly iface: Iface;
+}
+
+export interface LinkState {
+  readonly name: string;
+  readonly ends: readonly [LinkEnd, LinkEnd];
+  readonly delay: number;
+  readonly faults: readonly FaultSpec[];
+  /** Packets carried so far, and IPsec packets carried (faults count from 1). */
+  carried: number;
+  carriedIpsec: number;
+}
+
+export class Host {
+  readonly ifaces: Iface[] = [];
+  readonly routes: Route[] = [];
+  readonly ipintrq: Mbuf[] = [];
+  netisrScheduled = false;
+  /** ip_id, initialised at boot from the clock in NetBSD; from the seeded RNG here. */
+  ipId: number;
+  readonly sockets: RawSocket[] = [];
+  readonly spd: SecPolicy[] = [];
+  readonly sad: SecAssoc[] = [];
+  defaultPolicy: "none" | "discard";
+  /** The crypto "hardware": busy until this virtual time, and requests in its queue. */
+  cryptoBusyUntil = 0;
+  cryptoDepth = 0;
+
+  constructor(
+    readonly world: World,
+    readonly spec: HostSpec,
+  ) {
+    this.ipId = world.rng.u16();
+    this.defaultPolicy = spec.defaultPolicy;
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  /** Where a step of this host happens. */
+  site(layer: LayerId, fn: string): Site {
+    return new Site(this.world.recorder, this.name, layer, fn, this.world.tags);
+  }
+
+  /** Is `addr` one of this host's own addresses ("ours" in ip_input)? */
+  isLocal(addr: number): boolean {
+    return this.ifaces.some((i) => i.addrNum === addr);
+  }
+
+  ifaceByName(name: string): Iface | undefined {
+    return this.ifaces.find((i) => i.name === name);
+  }
+
+  /** rtalloc(): the longest-prefix match, or undefined. */
+  lookupRoute(dst: number): Route | undefined {
+    let best: Route | undefined;
+    for (const r of this.routes) {
+      if (prefixContains(r.dst, dst) && (!best || r.dst.len > best.dst.len)) best = r;
+    }
+    return best;
+  }
+}
+
+export class World {
+  readonly recorder: Recorder;
+  readonly sched = new Scheduler();
+  readonly rng: Rng;
+  readonly tags: TagNumbering;
+  readonly hosts: Host[] = [];
+  readonly links: LinkState[] = [];
+  /** Set when the step limit stopped the run. */
+  stoppedByLimit = false;
+
+  constructor(
+    readonly scenario: Scenario,
+    readonly personality: Personality,
+    readonly behaviour: Behaviour,
+  ) {
+    this.recorder = new Recorder(scenario.maxEvents);
+    this.rng = new Rng(scenario.seed);
+    this.tags = tagNumbering(personality);
+    for (const spec of scenario.hosts) this.hosts.push(buildHost(this, spec));
+    for (const link of scenario.links) this.links.push(buildLink(this, link));
+  }
+
+  host(name: string): Host {
+    const h = this.hosts.find((x) => x.name === name);
+    if (!h) throw new Error(`no host ${name}`);
+    return h;
+  }
+
+  /** Schedule work `delay` µs from now. */
+  after(delay: number, run: () => void): void {
+    this.sched.after(delay, run);
+  }
+
+  /** Run callouts until none remain; the recorder's clock follows the scheduler's. */
+  run(): void {
+    for (let c = this.sched.next(); c; c = this.sched.next()) {
+      this.recorder.now = this.sched.now;
+      c.run();
+    }
+  }
+}
+
+function buildHost(world: World, spec: HostSpec): Host {
+  const host = new Host(world, spec);
+  const lo0: Iface = { name: "lo0", addr: "127.0.0.1", addrNum: ip("127.0.0.1"), prefix: parsePrefix("127.0.0.0/8"), mtu: LOMTU, loopback: true, link: undefined };
+  host.ifaces.push(lo0);
+  host.routes.push({ dst: parsePrefix("127.0.0.0/8"), gateway: undefined, iface: lo0, origin: "loopback" });
+  for (const i of spec.interfaces) {
+    const iface: Iface = { name: i.name, addr: addrOf(i.addr), addrNum: ip(addrOf(i.addr)), prefix: parsePrefix(i.addr), mtu: i.mtu, loopback: false, link: undefined };
+    host.ifaces.push(iface);
+    // BSD installs a loopback host route for each local address, so traffic to oneself uses lo0.
+    host.routes.push({ dst: parsePrefix(`${iface.addr}/32`), gateway: undefined, iface: lo0, origin: "local" });
+    host.routes.push({ dst: iface.prefix, gateway: undefined, iface, origin: "connected" });
+  }
+  for (const r of spec.routes) {
+    const iface = host.ifaceByName(r.ifname);
+    if (!iface) throw new Error(`route via unknown interface ${r.ifname}`);
+    host.routes.push({ dst: parsePrefix(r.dst), gateway: r.gateway, iface, origin: "static" });
+  }
+  return host;
+}
+
+function buildLink(world: World, spec: Scenario["links"][number]): LinkState {
+  const ends = spec.ends.map((e) => {
+    const [hostName, ifname] = e.split(":");
+    const host = world.host(hostName ?? "");
+    const iface = host.ifaceByName(ifname ?? "");
+    if (!iface) throw new Error(`link ${spec.name}: no interface ${e}`);
+    return { host, iface };
+  }) as unknown as [LinkEnd, LinkEnd];
+  const link: LinkState = { name: spec.name, ends, delay: spec.delayMicros, faults: spec.faults, carried: 0, carriedIpsec: 0 };
+  for (const e of ends) e.iface.link = link;
+  return link;
+}

@@ -1,0 +1,233 @@
+/**
+ * The trace contract (design.md, "Trace"): a run of the engine is a list of events, each one
+ * step an mbuf takes, plus immutable packet versions the events point at. Plain JSON data only:
+ * no classes, no Uint8Array (bytes travel as hex), so a trace can be saved, diffed and shared.
+ */
+
+/** Bumped when the shape of a Trace changes incompatibly. */
+export const TRACE_VERSION = 1;
+
+/** The stack rows of the UI; every event happens in one of them. */
+export const LAYERS = ["app", "icmp", "ip", "ipsec", "crypto", "if", "link"] as const;
+export type LayerId = (typeof LAYERS)[number];
+
+/** BSD m_flags the engine models (mbuf.h); names without the M_ prefix. */
+export const M_FLAGS = ["BCAST", "MCAST", "LOOP", "DECRYPTED", "AUTHIPHDR", "AUTHIPDGM"] as const;
+export type MFlag = (typeof M_FLAGS)[number];
+
+/** IPsec protocol a tag or SA names (tdb_ident.proto). */
+export type IpsecProto = "esp" | "ah" | "ipcomp";
+
+/** `struct tdb_ident` (OpenBSD/FAST_IPSEC netipsec/ipsec.h): which SA a tag speaks of. */
+export interface TdbIdent {
+  readonly dst: string;
+  readonly proto: IpsecProto;
+  readonly spi: number;
+}
+
+/** One m_tag instance as the trace sees it. `uid` is unique per run, so a tag has a lane. */
+export interface TagView {
+  readonly uid: number;
+  /** Numeric tag type in the personality's numbering (e.g. 18 for NetBSD OUT_DONE). */
+  readonly id: number;
+  /** Symbolic name without the PACKET_TAG_ prefix, e.g. "IPSEC_OUT_DONE". */
+  readonly name: string;
+  /** Payload length in bytes (m_tag_len). */
+  readonly len: number;
+  readonly persistent: boolean;
+  readonly tdbi?: TdbIdent;
+  /** For copies made by m_tag_copy: the uid of the original. */
+  readonly copyOf?: number;
+}
+
+/** One mbuf of a chain: its data length and the free space before and after it. */
+export interface MbufSegView {
+  readonly len: number;
+  readonly leading: number;
+  readonly trailing: number;
+  /** "pkthdr" mbuf, plain mbuf or a cluster (MCLBYTES). */
+  readonly kind: "pkthdr" | "mbuf" | "cluster";
+}
+
+/** An immutable snapshot of a packet (mbuf chain) after some step. */
+export interface PacketVersion {
+  readonly id: number;
+  /** The packet (mbuf chain) this is a version of: stable across versions. */
+  readonly chain: number;
+  /** The bytes, lowercase hex. */
+  readonly hex: string;
+  readonly segs: readonly MbufSegView[];
+  readonly tags: readonly TagView[];
+  readonly flags: readonly MFlag[];
+  /** m_pkthdr.rcvif, the interface it arrived on, if any. */
+  readonly rcvif: string | null;
+  /**
+   * For ESP packets, the plaintext the ESP payload decrypts to (hex, the inner payload
+   * without padding), so the inspector can show the decrypted view without re-running crypto.
+   */
+  readonly cleartext?: string;
+}
+
+/** Something a decision looked at, so the UI can highlight it. */
+export type Consulted =
+  | { readonly kind: "tag"; readonly name: string; readonly tag: TagView | null; readonly stale?: boolean }
+  | { readonly kind: "flag"; readonly flag: MFlag; readonly set: boolean; readonly stale?: boolean }
+  | { readonly kind: "sp"; readonly id: string; readonly summary: string }
+  | { readonly kind: "sa"; readonly id: string; readonly summary: string }
+  | { readonly kind: "field"; readonly header: string; readonly field: string; readonly value: string }
+  | { readonly kind: "route"; readonly dst: string; readonly summary: string }
+  | { readonly kind: "switch"; readonly name: string; readonly value: string };
+
+/** Why a packet was dropped; mirrors the kernel's statistics counters. */
+export type DropReason =
+  | "ip-bad-version"
+  | "ip-bad-hlen"
+  | "ip-bad-checksum"
+  | "ip-too-short"
+  | "ip-bad-len"
+  | "ip-no-route"
+  | "ip-msgsize"
+  | "ip-ttl-exceeded"
+  | "ip-not-ours"
+  | "ip-unknown-proto"
+  | "icmp-too-short"
+  | "icmp-bad-checksum"
+  | "ipsec-policy-discard"
+  | "ipsec-policy-reject"
+  | "ipsec-no-sa"
+  | "ipsec-replay"
+  | "ipsec-icv"
+  | "ipsec-bad-padding"
+  | "ipsec-bad-length"
+  | "ipsec-no-policy"
+  | "queue-full"
+  | "no-socket"
+  | "step-limit";
+
+/** The decisions the engine records. */
+export type CheckId =
+  | "route"
+  | "ip-checksum"
+  | "ours"
+  | "mtu"
+  | "ipsec-out-policy"
+  | "ipsec-loop"
+  | "ipsec-out-sa"
+  | "ipsec-in-sa"
+  | "replay"
+  | "icv"
+  | "ipsec-in-policy"
+  | "ipsec-in-reject"
+  | "ipsec-evidence";
+
+/** The discriminated part of an event. */
+export type EventPayload =
+  | { readonly kind: "app.send"; readonly socket: string; readonly summary: string }
+  | { readonly kind: "mbuf.alloc"; readonly len: number; readonly leading: number }
+  | { readonly kind: "mbuf.prepend"; readonly header: string; readonly len: number; readonly leading: "space" | "new-mbuf" }
+  | { readonly kind: "mbuf.makespace"; readonly header: string; readonly offset: number; readonly len: number; readonly how: "in-place" | "split" }
+  | { readonly kind: "mbuf.append"; readonly what: string; readonly len: number; readonly how: "trailing-space" | "new-mbuf" }
+  | { readonly kind: "mbuf.adj"; readonly header: string; readonly len: number; readonly from: "head" | "tail" }
+  | { readonly kind: "mbuf.strip"; readonly header: string; readonly offset: number; readonly len: number }
+  | { readonly kind: "mbuf.rewrite"; readonly what: string; readonly offset: number; readonly len: number }
+  | { readonly kind: "mbuf.pkthdr"; readonly mode: "move" | "dup"; readonly from: number }
+  | { readonly kind: "mbuf.free"; readonly reason: string }
+  | { readonly kind: "field.set"; readonly header: string; readonly field: string; readonly from: string; readonly to: string }
+  | { readonly kind: "tag.get"; readonly tag: TagView }
+  | { readonly kind: "tag.prepend"; readonly tag: TagView }
+  | { readonly kind: "tag.find"; readonly name: string; readonly found: TagView | null }
+  | { readonly kind: "tag.unlink"; readonly tag: TagView }
+  | { readonly kind: "tag.delete"; readonly tag: TagView }
+  | { readonly kind: "tag.deleteChain"; readonly deleted: readonly TagView[] }
+  | { readonly kind: "tag.deleteNonpersistent"; readonly deleted: readonly TagView[]; readonly kept: readonly TagView[] }
+  | { readonly kind: "tag.copy"; readonly from: TagView; readonly to: TagView }
+  | { readonly kind: "tag.copyChain"; readonly copies: readonly (readonly [TagView, TagView])[] }
+  | { readonly kind: "flag.set"; readonly flags: readonly MFlag[] }
+  | { readonly kind: "flag.clear"; readonly flags: readonly MFlag[] }
+  | {
+      readonly kind: "decision";
+      /** Which check this is, stable across runs (the audit and "next decision" key on it). */
+      readonly check: CheckId;
+      /** What the kernel asked, e.g. "Has IPsec output already been done for this SA?" */
+      readonly question: string;
+      readonly consulted: readonly Consulted[];
+      /** The branch taken, short: "skip IPsec", "apply ESP", "accept". */
+      readonly branch: string;
+    }
+  | { readonly kind: "crypto.submit"; readonly sa: string; readonly op: "encrypt" | "decrypt" | "sign" | "verify"; readonly bytes: number }
+  | { readonly kind: "crypto.done"; readonly sa: string; readonly op: "encrypt" | "decrypt" | "sign" | "verify"; readonly ok: boolean; readonly detail: string }
+  | { readonly kind: "queue.enqueue"; readonly queue: string; readonly depth: number }
+  | { readonly kind: "queue.dequeue"; readonly queue: string; readonly depth: number }
+  | { readonly kind: "link.tx"; readonly ifname: string; readonly link: string; readonly bytes: number }
+  | { readonly kind: "link.rx"; readonly ifname: string; readonly link: string; readonly bytes: number }
+  | { readonly kind: "sa.update"; readonly sa: string; readonly field: string; readonly value: string }
+  | { readonly kind: "deliver"; readonly socket: string; readonly summary: string; readonly rttMicros?: number }
+  | { readonly kind: "drop"; readonly reason: DropReason; readonly detail: string };
+
+export type EventKind = EventPayload["kind"];
+
+/** Fields every event has. */
+export interface EventBase {
+  /** Index in Trace.events (0-based). */
+  readonly seq: number;
+  /** Virtual time in microseconds since the scenario started. */
+  readonly t: number;
+  readonly host: string;
+  readonly layer: LayerId;
+  /** The kernel function this step models, e.g. "ip_output". */
+  readonly fn: string;
+  /** Packet version after this step, or -1 when the step concerns no packet. */
+  readonly packet: number;
+  /** The packet (chain) id, or -1. */
+  readonly chain: number;
+  /** One plain sentence for narration. */
+  readonly note: string;
+  /** Step of the seed story this event illustrates (e.g. Stone's 8 steps), when one applies. */
+  readonly story?: number;
+}
+
+export type TraceEvent = EventBase & EventPayload;
+
+/** Narrow an event by kind. */
+export type EventOf<K extends EventKind> = EventBase & Extract<EventPayload, { kind: K }>;
+
+export type Verdict = "secure" | "insecure" | "dropped" | "loop";
+export type Severity = "critical" | "warning" | "info";
+
+/** One thing the audit found, anchored at the step where it became true. */
+export interface Finding {
+  readonly id: string;
+  readonly severity: Severity;
+  /** Event seq where it became true. */
+  readonly step: number;
+  readonly sentence: string;
+}
+
+export interface Outcome {
+  readonly verdict: Verdict;
+  readonly findings: readonly Finding[];
+  /** Echo requests sent and replies delivered, for the banner. */
+  readonly sent: number;
+  readonly delivered: number;
+}
+
+/** A link the trace saw traffic on, for captures. */
+export interface LinkInfo {
+  readonly id: string;
+  /** "loopback" for lo0 (captured as BSD DLT_NULL), "p2p" for links between hosts. */
+  readonly kind: "loopback" | "p2p";
+  /** host:ifname pairs attached. */
+  readonly ends: readonly string[];
+}
+
+/** What a run produced. `scenario` is the normalised scenario that was run. */
+export interface Trace<S = unknown> {
+  readonly version: typeof TRACE_VERSION;
+  readonly scenario: S;
+  readonly personality: string;
+  readonly fixes: readonly string[];
+  readonly events: readonly TraceEvent[];
+  readonly packets: readonly PacketVersion[];
+  readonly links: readonly LinkInfo[];
+  readonly outcome: Outcome;
+}

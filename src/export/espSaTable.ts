@@ -1,0 +1,133 @@
+/**
+ * Wireshark's ESP SA table: the `esp_sa` UAT file in a Wireshark profile directory, whose lines
+ * `tshark -o "uat:esp_sa:<line>"` also accepts. With it and the preferences
+ * `esp.enable_encryption_decode: TRUE` and `esp.enable_authentication_check: TRUE`, Wireshark
+ * decrypts the ESP packets of an exported capture and checks their ICVs.
+ *
+ * A line is 8 double-quoted, comma-separated fields (epan/dissectors/packet-ipsec.c,
+ * `esp_uat_flds`):
+ *
+ *   "IPv4","10.0.0.1","10.0.0.2","0x00001000","AES-CBC [RFC3602]","0x…","HMAC-SHA-1-96 [RFC2404]","0x…"
+ *    proto  src addr   dst addr   SPI          encryption            key   authentication            key
+ *
+ * The algorithm fields are value-string enums stored by name, so the names must match
+ * Wireshark's `esp_encryption_type_vals` / `esp_authentication_type_vals` exactly. Checked
+ * against Wireshark 4.0.17 (Debian 12). Wireshark 4.2 and later add two trailing fields (SN
+ * length, ESN high bits) with defaults, so 8-field lines load there too.
+ */
+
+/** Encryption transforms tagflow's SAs use. */
+export type EspEncAlg = "aes-gcm-16" | "chacha20-poly1305" | "aes-cbc" | "null";
+
+/** Integrity transforms tagflow's SAs use; "none" for AEAD ciphers and for NULL-NULL tests. */
+export type EspAuthAlg = "hmac-sha1-96" | "hmac-sha256-128" | "none";
+
+/** One SA, with the keys an export needs. */
+export interface EspSaForExport {
+  /** Source address of the ESP packets: IPv4 or IPv6 literal, optionally "/len", or "*". */
+  srcAddr: string;
+  dstAddr: string;
+  spi: number;
+  enc: EspEncAlg;
+  /** The full KEYMAT: for AES-GCM and ChaCha20-Poly1305 the key followed by the 4-byte salt. */
+  encKey: Uint8Array;
+  auth: EspAuthAlg;
+  /** Empty when `auth` is "none". */
+  authKey: Uint8Array;
+}
+
+/**
+ * Encryption algorithm names as Wireshark spells them in the UAT.
+ * ChaCha20-Poly1305 exists only in Wireshark ≥ 4.2; 4.0 rejects the whole line.
+ */
+export const WIRESHARK_ENC_NAME: Readonly<Record<EspEncAlg, string>> = {
+  "aes-gcm-16": "AES-GCM with 16 octet ICV [RFC4106]",
+  "chacha20-poly1305": "ChaCha20 with Poly1305 [RFC7634]",
+  "aes-cbc": "AES-CBC [RFC3602]",
+  null: "NULL",
+};
+
+/** Authentication algorithm names as Wireshark spells them in the UAT. */
+export const WIRESHARK_AUTH_NAME: Readonly<Record<EspAuthAlg, string>> = {
+  "hmac-sha1-96": "HMAC-SHA-1-96 [RFC2404]",
+  "hmac-sha256-128": "HMAC-SHA-256-128 [RFC4868]",
+  none: "NULL",
+};
+
+/** Valid KEYMAT lengths in bytes (RFC 4106 §8.1, RFC 7634 §4, RFC 3602 §5). */
+const ENC_KEY_LENGTHS: Readonly<Record<EspEncAlg, readonly number[]>> = {
+  "aes-gcm-16": [20, 28, 36],
+  "chacha20-poly1305": [36],
+  "aes-cbc": [16, 24, 32],
+  null: [0],
+};
+
+/** Combined-mode ciphers carry their own ICV (RFC 4303 §3.2.3). */
+const AEAD: ReadonlySet<EspEncAlg> = new Set(["aes-gcm-16", "chacha20-poly1305"]);
+
+const ADDRESS = /^(\*|[0-9*]{1,3}(\.[0-9*]{1,3}){3}(\/\d{1,2})?|[0-9A-Fa-f:*]*:[0-9A-Fa-f:*.]*(\/\d{1,3})?)$/;
+
+/** "0x" and lowercase hex, or "" for an empty key (Wireshark reads both as "no key"). */
+function keyField(key: Uint8Array): string {
+  if (key.length === 0) return "";
+  let hex = "0x";
+  for (const b of key) hex += b.toString(16).padStart(2, "0");
+  return hex;
+}
+
+function saLine(sa: EspSaForExport, index: number): string {
+  const where = `SA ${index} (SPI ${sa.spi})`;
+  if (!Number.isInteger(sa.spi) || sa.spi < 0 || sa.spi > 0xffffffff) {
+    throw new Error(`esp_sa: ${where}: SPI must be a 32-bit unsigned integer`);
+  }
+  for (const addr of [sa.srcAddr, sa.dstAddr]) {
+    if (!ADDRESS.test(addr)) throw new Error(`esp_sa: ${where}: "${addr}" is not an IP address, prefix or "*"`);
+  }
+  const v6 = [sa.srcAddr, sa.dstAddr].filter((a) => a.includes(":")).length;
+  if (v6 === 1 && sa.srcAddr !== "*" && sa.dstAddr !== "*") {
+    throw new Error(`esp_sa: ${where}: source ${sa.srcAddr} and destination ${sa.dstAddr} are different IP versions`);
+  }
+  const lengths = ENC_KEY_LENGTHS[sa.enc];
+  if (!lengths.includes(sa.encKey.length)) {
+    throw new Error(`esp_sa: ${where}: ${sa.enc} needs a ${lengths.join(" or ")}-byte key, got ${sa.encKey.length}`);
+  }
+  if (AEAD.has(sa.enc) && sa.auth !== "none") {
+    // Wireshark reports a dissector bug for AES-GCM with a separate integrity algorithm.
+    throw new Error(`esp_sa: ${where}: ${sa.enc} is a combined-mode cipher; auth must be "none", got ${sa.auth}`);
+  }
+  if ((sa.auth === "none") !== (sa.authKey.length === 0)) {
+    throw new Error(`esp_sa: ${where}: auth ${sa.auth} with a ${sa.authKey.length}-byte key`);
+  }
+  const fields = [
+    v6 > 0 ? "IPv6" : "IPv4",
+    sa.srcAddr,
+    sa.dstAddr,
+    `0x${sa.spi.toString(16).padStart(8, "0")}`,
+    WIRESHARK_ENC_NAME[sa.enc],
+    keyField(sa.encKey),
+    WIRESHARK_AUTH_NAME[sa.auth],
+    keyField(sa.authKey),
+  ];
+  // No field can hold a '"' or '\' (checked above or fixed strings), so no UAT escaping is needed.
+  return fields.map((f) => `"${f}"`).join(",");
+}
+
+/**
+ * One esp_sa UAT line per SA, in order. Throws on an SA Wireshark could not use: a bad SPI or
+ * address, a key of the wrong length, or an AEAD cipher paired with a separate integrity algorithm.
+ */
+export function espSaTableLines(sas: readonly EspSaForExport[]): string[] {
+  return sas.map(saLine);
+}
+
+/**
+ * The whole esp_sa file: a '#' comment line (Wireshark's UAT loader skips lines starting with
+ * '#'), then one line per SA, each ending in "\n".
+ */
+export function espSaTable(sas: readonly EspSaForExport[], comment = "ESP SAs exported by tagflow"): string {
+  const header = comment
+    .split("\n")
+    .map((line) => `# ${line}`.trimEnd())
+    .join("\n");
+  return [header, ...espSaTableLines(sas)].map((line) => `${line}\n`).join("");
+}
