@@ -70,18 +70,26 @@ export class Mbuf {
     return n;
   }
 
-  /** The whole packet as one contiguous copy (m_copydata(m, 0, len)). */
+  /** Flat copy of a multi-mbuf chain, valid until the next change (see touch). */
+  private flat: Uint8Array | undefined;
+
+  /**
+   * The whole packet as contiguous bytes (m_copydata(m, 0, len)). Read-only: a view into the
+   * mbuf or a cached copy, so callers copy before modifying (mutate only through the verbs).
+   */
   bytes(): Uint8Array {
     if (this.segs.length === 1) {
       const s = this.segs[0]!;
       return s.buf.subarray(s.off, s.off + s.len);
     }
+    if (this.flat) return this.flat;
     const out = new Uint8Array(this.len);
     let at = 0;
     for (const s of this.segs) {
       out.set(s.buf.subarray(s.off, s.off + s.len), at);
       at += s.len;
     }
+    this.flat = out;
     return out;
   }
 
@@ -91,6 +99,7 @@ export class Mbuf {
   }
 
   touch(parts: number): void {
+    if (parts & (DIRTY.BYTES | DIRTY.SEGS)) this.flat = undefined;
     this.dirty |= parts;
   }
 }
