@@ -9,3 +9,5 @@ export type {
 } from "./pcapng";
 export { WIRESHARK_AUTH_NAME, WIRESHARK_ENC_NAME, espSaTable, espSaTableLines } from "./espSaTable";
 export type { EspAuthAlg, EspEncAlg, EspSaForExport } from "./espSaTable";
+export { TAGFLOW_VERSION, captureTitle, traceEspSas, traceToJson, traceToPcapng } from "./capture";
+export type { ScenarioTraceLike } from "./capture";

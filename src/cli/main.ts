@@ -1,0 +1,369 @@
+/**
+ * The `tagflow` command (design.md, "The CLI"): list the built-in scenarios, or run one (or a
+ * scenario file) and narrate it step by step, ending with `outcome: <verdict>`; optionally write
+ * the trace as JSON, a pcapng capture and the Wireshark ESP key table.
+ *
+ * Exit status: 0 for a completed run whatever its verdict, 2 for bad input (with one line per
+ * problem on stderr and nothing written), 1 for an internal error.
+ */
+import { accessSync, constants, readFileSync, statSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import {
+  BUILTIN_SCENARIOS,
+  DEFAULT_SCENARIO,
+  FIXES,
+  FIX_IDS,
+  INPUT_LIMITS,
+  PERSONALITIES,
+  PERSONALITY_IDS,
+  builtinByName,
+  isFixId,
+  isPersonalityId,
+  loadScenario,
+  loadScenarioJson,
+  runScenario,
+  type FixId,
+  type Problem,
+  type Scenario,
+  type ScenarioInput,
+} from "../engine";
+import { TAGFLOW_VERSION, espSaTable, traceEspSas, traceToJson, traceToPcapng, type ScenarioTraceLike } from "../export";
+import { headerLines, makePaint, stepLines, summaryLines } from "./narrate";
+
+/** Where the CLI writes, and what it knows about its terminal; process streams by default. */
+export interface CliIo {
+  stdout: { write(chunk: string | Uint8Array): unknown };
+  stderr: { write(chunk: string): unknown };
+  /** Colour the narration (stdout is a TTY and NO_COLOR is not set). */
+  colour: boolean;
+  /** Paths are resolved against this directory. */
+  cwd: string;
+}
+
+/** Colour only on a terminal, and never when NO_COLOR is set to anything but "" (no-color.org). */
+export function wantsColour(isTTY: boolean | undefined, env: Readonly<Record<string, string | undefined>>): boolean {
+  return isTTY === true && (env.NO_COLOR === undefined || env.NO_COLOR === "");
+}
+
+export function processIo(): CliIo {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    colour: wantsColour(process.stdout.isTTY, process.env),
+    cwd: process.cwd(),
+  };
+}
+
+/** Bad input: each message is one line on stderr; the exit status is 2. */
+export class UsageError extends Error {
+  constructor(
+    readonly lines: readonly string[],
+    readonly hint = false,
+  ) {
+    super(lines.join("\n"));
+  }
+}
+
+const USAGE_HINT = "Run 'tagflow --help' for usage.";
+
+const OPTIONS = {
+  fix: { type: "string", multiple: true },
+  "no-fix": { type: "string", multiple: true },
+  personality: { type: "string" },
+  json: { type: "string" },
+  pcap: { type: "string" },
+  keys: { type: "string" },
+  quiet: { type: "boolean", short: "q" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean" },
+} as const;
+
+type Values = ReturnType<typeof parse>["values"];
+
+function parse(argv: readonly string[]) {
+  return parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: true });
+}
+
+export function helpText(): string {
+  const fixes = FIX_IDS.map((id) => `  ${id.padEnd(32)} ${FIXES[id].title}`);
+  const personalities = PERSONALITY_IDS.map((id) => `  ${id.padEnd(32)} ${PERSONALITIES[id].title}`);
+  return [
+    `tagflow ${TAGFLOW_VERSION} — watch packets and their m_tags flow through a simulated BSD kernel stack`,
+    "",
+    "Usage:",
+    "  tagflow list                              the built-in scenarios",
+    "  tagflow run <scenario|file.json> [options] run one and narrate every step",
+    "  tagflow help | --help                     this text",
+    "  tagflow --version",
+    "",
+    "Options for run:",
+    "  --fix ID            switch a fix on (repeatable)",
+    "  --no-fix ID         switch off a fix the scenario turns on (repeatable)",
+    "  --personality ID    run as another kernel",
+    "  --json FILE|-       write the trace as JSON ('-': to stdout, instead of the narration)",
+    "  --pcap FILE|-       write a pcapng capture: one interface per link, one packet per link.tx",
+    "  --keys FILE|-       write Wireshark's ESP SA table (esp_sa) that decrypts the capture",
+    "  -q, --quiet         leave out the steps; print only the findings and the outcome",
+    "",
+    "Fixes:",
+    ...fixes,
+    "",
+    "Personalities:",
+    ...personalities,
+    "",
+    "The last line of a run is 'outcome: <secure|insecure|dropped|loop>'.",
+    "Exit status: 0 when the run completed (whatever the outcome), 2 for bad input.",
+    "",
+  ].join("\n");
+}
+
+function listText(): string {
+  const width = Math.max(...BUILTIN_SCENARIOS.map((s) => s.name.length));
+  return BUILTIN_SCENARIOS.map((s) => `${s.name.padEnd(width)}  ${s.title ?? ""}${s.name === DEFAULT_SCENARIO ? "  (default)" : ""}`.trimEnd())
+    .map((line) => `${line}\n`)
+    .join("");
+}
+
+/** "ENOENT" → a few words; the path is said by the caller. */
+function fsReason(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  switch (err.code) {
+    case "ENOENT":
+      return "no such file or directory";
+    case "EACCES":
+    case "EPERM":
+      return "permission denied";
+    case "EISDIR":
+      return "is a directory";
+    case "ENOTDIR":
+      return "a component of the path is not a directory";
+    case "EROFS":
+      return "read-only file system";
+    default:
+      return err.message ?? String(e);
+  }
+}
+
+function problemLines(where: string, problems: readonly Problem[]): string[] {
+  const n = problems.length;
+  return [`${where} is not a valid scenario (${n} problem${n === 1 ? "" : "s"}):`, ...problems.map((p) => `  ${p.path}: ${p.message}`)];
+}
+
+/** A built-in by name, or a scenario file (a path, or anything ending in .json). */
+function readScenario(arg: string, cwd: string): { input: unknown; where: string } {
+  const builtin = builtinByName(arg);
+  if (builtin) return { input: builtin, where: `scenario ${arg}` };
+  const path = resolve(cwd, arg);
+  const looksLikeFile = /\.json$/i.test(arg) || /[\\/]/.test(arg) || exists(path);
+  if (!looksLikeFile) {
+    throw new UsageError([`unknown scenario '${arg}'. Built-in scenarios: ${BUILTIN_SCENARIOS.map((s) => s.name).join(", ")} (or give a .json file)`]);
+  }
+  let text: string;
+  try {
+    // The loader refuses more than INPUT_LIMITS.jsonBytes characters; do not read a huge file to find out.
+    const size = statSync(path).size;
+    if (size > 4 * INPUT_LIMITS.jsonBytes) throw new UsageError([`${arg}: ${size} bytes is too large for a scenario (the limit is ${INPUT_LIMITS.jsonBytes})`]);
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError([`cannot read scenario file ${arg}: ${fsReason(e)}`]);
+  }
+  try {
+    JSON.parse(text);
+  } catch (e) {
+    throw new UsageError([`${arg} is not valid JSON: ${(e as Error).message}`]);
+  }
+  const loaded = loadScenarioJson(text);
+  if (!loaded.ok) throw new UsageError(problemLines(arg, loaded.problems));
+  return { input: loaded.scenario, where: arg };
+}
+
+function exists(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Check the fix and personality ids and the output targets; every problem at once. */
+function checkRunOptions(values: Values, cwd: string): string[] {
+  const problems: string[] = [];
+  const fixList = FIX_IDS.join(", ");
+  for (const flag of ["fix", "no-fix"] as const) {
+    for (const id of values[flag] ?? []) {
+      if (!isFixId(id)) problems.push(`unknown fix '${id}' (--${flag}). Fixes: ${fixList}`);
+    }
+  }
+  for (const id of values.fix ?? []) {
+    if ((values["no-fix"] ?? []).includes(id)) problems.push(`--fix and --no-fix both name '${id}'`);
+  }
+  if (values.personality !== undefined && !isPersonalityId(values.personality)) {
+    problems.push(`unknown personality '${values.personality}'. Personalities: ${PERSONALITY_IDS.join(", ")}`);
+  }
+  const outputs = (["json", "pcap", "keys"] as const).filter((k) => values[k] !== undefined);
+  const toStdout = outputs.filter((k) => values[k] === "-");
+  if (toStdout.length > 1) problems.push(`only one output can go to stdout; ${toStdout.map((k) => `--${k}`).join(" and ")} both say '-'`);
+  const seen = new Map<string, string>();
+  for (const k of outputs) {
+    const file = values[k]!;
+    if (file === "-") continue;
+    if (file === "") {
+      problems.push(`--${k} needs a file name (or '-' for stdout)`);
+      continue;
+    }
+    const path = resolve(cwd, file);
+    const other = seen.get(path);
+    if (other) problems.push(`--${other} and --${k} both write ${file}`);
+    seen.set(path, k);
+    const why = unwritable(path);
+    if (why) problems.push(`cannot write ${file} (--${k}): ${why}`);
+  }
+  return problems;
+}
+
+/** Why `path` cannot be written, or undefined if it can (checked before anything is written). */
+function unwritable(path: string): string | undefined {
+  try {
+    const st = statSync(path);
+    if (st.isDirectory()) return "is a directory";
+    accessSync(path, constants.W_OK);
+    return undefined;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") return fsReason(e);
+  }
+  const dir = dirname(path);
+  try {
+    if (!statSync(dir).isDirectory()) return `${dir} is not a directory`;
+    accessSync(dir, constants.W_OK);
+    return undefined;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === "ENOENT" || code === "ENOTDIR" ? `directory ${dir} does not exist` : `${dir}: ${fsReason(e)}`;
+  }
+}
+
+/** The scenario with the command line's fixes and personality applied, validated again. */
+function applyOverrides(scenario: Scenario, values: Values, where: string): Scenario {
+  const off = new Set(values["no-fix"] ?? []);
+  const fixes: FixId[] = scenario.fixes.filter((id) => !off.has(id));
+  for (const id of values.fix ?? []) if (isFixId(id) && !fixes.includes(id)) fixes.push(id);
+  const personality = values.personality !== undefined && isPersonalityId(values.personality) ? values.personality : scenario.personality;
+  const loaded = loadScenario({ ...scenario, fixes, personality } satisfies ScenarioInput);
+  if (!loaded.ok) throw new UsageError(problemLines(where, loaded.problems));
+  return loaded.scenario;
+}
+
+function loadAndOverride(arg: string, values: Values, cwd: string): Scenario {
+  const { input, where } = readScenario(arg, cwd);
+  const loaded = loadScenario(input);
+  if (!loaded.ok) throw new UsageError(problemLines(where, loaded.problems));
+  return applyOverrides(loaded.scenario, values, where);
+}
+
+/** Write lines in chunks, so a long trace never becomes one giant string. */
+function writeLines(io: CliIo, lines: Iterable<string>): void {
+  let chunk: string[] = [];
+  for (const line of lines) {
+    chunk.push(line);
+    if (chunk.length === 4096) {
+      io.stdout.write(`${chunk.join("\n")}\n`);
+      chunk = [];
+    }
+  }
+  if (chunk.length > 0) io.stdout.write(`${chunk.join("\n")}\n`);
+}
+
+function run(positionals: readonly string[], values: Values, io: CliIo): number {
+  const [arg, ...extra] = positionals;
+  if (arg === undefined) throw new UsageError(["run: missing scenario: give a built-in name (see 'tagflow list') or a .json file"], true);
+  if (extra.length > 0) throw new UsageError([`run: unexpected argument${extra.length > 1 ? "s" : ""} ${extra.map((a) => `'${a}'`).join(" ")}`], true);
+  const problems = checkRunOptions(values, io.cwd);
+  if (problems.length > 0) throw new UsageError(problems);
+  const scenario = loadAndOverride(arg, values, io.cwd);
+  const trace: ScenarioTraceLike = runScenario(scenario);
+
+  // Build every output before writing any, so a failure leaves nothing half-written.
+  const outputs: { flag: string; target: string; content: string | Uint8Array; note: string }[] = [];
+  if (values.json !== undefined) outputs.push({ flag: "json", target: values.json, content: traceToJson(trace), note: `${trace.events.length} steps` });
+  if (values.pcap !== undefined) {
+    const packets = trace.events.filter((e) => e.kind === "link.tx").length;
+    outputs.push({ flag: "pcap", target: values.pcap, content: traceToPcapng(trace), note: `${packets} packets on ${trace.links.length} interface${trace.links.length === 1 ? "" : "s"}` });
+  }
+  if (values.keys !== undefined) {
+    const sas = traceEspSas(trace);
+    let table: string;
+    try {
+      const comment = [`ESP SAs of ${scenario.name}, exported by tagflow ${TAGFLOW_VERSION}`];
+      if (sas.some((sa) => sa.enc === "chacha20-poly1305")) comment.push("ChaCha20-Poly1305 needs Wireshark 4.2 or later");
+      table = espSaTable(sas, comment.join("\n"));
+    } catch (e) {
+      throw new UsageError([`cannot export the ESP keys: ${(e as Error).message}`]);
+    }
+    outputs.push({ flag: "keys", target: values.keys, content: table, note: `${sas.length} ESP SA${sas.length === 1 ? "" : "s"}` });
+  }
+  for (const out of outputs) {
+    if (out.target === "-") continue;
+    try {
+      writeFileSync(resolve(io.cwd, out.target), out.content);
+    } catch (e) {
+      throw new UsageError([`cannot write ${out.target} (--${out.flag}): ${fsReason(e)}`]);
+    }
+  }
+  for (const out of outputs) if (out.target !== "-") io.stderr.write(`tagflow: wrote ${out.target} (${out.note})\n`);
+
+  const toStdout = outputs.find((o) => o.target === "-");
+  if (toStdout) {
+    io.stdout.write(toStdout.content);
+    return 0;
+  }
+  const paint = makePaint(io.colour);
+  const lines = values.quiet ? summaryLines(trace, paint) : [...headerLines(trace, paint), "", ...stepLines(trace, paint), "", ...summaryLines(trace, paint)];
+  writeLines(io, lines);
+  return 0;
+}
+
+/** Run the command line `argv` (without node and the script); resolves to the exit status. */
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  try {
+    let parsed: ReturnType<typeof parse>;
+    try {
+      parsed = parse(argv);
+    } catch (e) {
+      throw new UsageError([(e as Error).message], true);
+    }
+    const { values, positionals } = parsed;
+    const [command, ...rest] = positionals;
+    if (values.version) {
+      io.stdout.write(`tagflow ${TAGFLOW_VERSION}\n`);
+      return 0;
+    }
+    if (values.help || command === "help") {
+      io.stdout.write(helpText());
+      return 0;
+    }
+    const runOnly = (["fix", "no-fix", "personality", "json", "pcap", "keys", "quiet"] as const).filter((k) => values[k] !== undefined);
+    switch (command) {
+      case "list":
+        if (rest.length > 0 || runOnly.length > 0) {
+          throw new UsageError([`list takes no arguments (got ${[...rest, ...runOnly.map((k) => `--${k}`)].join(" ")})`], true);
+        }
+        io.stdout.write(listText());
+        return 0;
+      case "run":
+        return run(rest, values, io);
+      case undefined:
+        throw new UsageError(["missing command: list, run or help"], true);
+      default:
+        throw new UsageError([`unknown command '${command}': expected list, run or help`], true);
+    }
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    const lines = e.lines.map((line) => (line.startsWith(" ") ? line : `tagflow: ${line}`));
+    if (e.hint) lines.push(USAGE_HINT);
+    io.stderr.write(`${lines.join("\n")}\n`);
+    return 2;
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * A trace as Wireshark sees it: a pcapng capture with one interface per link the trace saw, one
+ * packet per `link.tx` step, and the ESP SA table that decrypts it; plus the trace as JSON.
+ *
+ * Each packet's comment names the step that put it on the link ("step 26 · t=4µs · host
+ * ip_output → lo0 · …", steps numbered from 1 as the audit's sentences and `tagflow run` number
+ * them: step n is events[n - 1]), so a reader of the capture can find the same moment. Timestamps are the steps' virtual microseconds (see pcapng.ts).
+ *
+ * No Node APIs: this runs in the browser too.
+ */
+import { PERSONALITIES, fromHex, isPersonalityId, type Finding, type LinkInfo, type Scenario, type Trace, type TraceEvent } from "../engine";
+import { version as packageVersion } from "../../package.json";
+import type { EspAuthAlg, EspEncAlg, EspSaForExport } from "./espSaTable";
+import { LINKTYPE, writePcapng, type PcapngInterface, type PcapngPacket } from "./pcapng";
+
+/** The tagflow version written into captures ("0.1.0"). */
+export const TAGFLOW_VERSION: string = packageVersion;
+
+/** A trace whose scenario is the engine's normalised Scenario (what runScenario returns). */
+export type ScenarioTraceLike = Trace<Scenario>;
+
+/** "tagflow 0.1.0 — lo0-esp-ping (netbsd-2003, fixes: icmp-reflect-strips-tags)". */
+export function captureTitle(trace: ScenarioTraceLike): string {
+  const fixes = trace.fixes.length > 0 ? trace.fixes.join(", ") : "none";
+  return `tagflow ${TAGFLOW_VERSION} — ${trace.scenario.name} (${trace.personality}, fixes: ${fixes})`;
+}
+
+/** Interface names: "lo0" when the scenario has one host, else "<host>:lo0"; p2p links by name. */
+function interfaceFor(link: LinkInfo, hostCount: number): PcapngInterface {
+  if (link.kind === "loopback") {
+    const name = hostCount === 1 ? (link.ends[0] ?? link.id).replace(/^.*:/, "") : link.id;
+    return { name, description: `${link.id}: BSD loopback (DLT_NULL), as bpf_mtap sees it`, linkType: LINKTYPE.NULL };
+  }
+  return { name: link.id, description: `${link.id}: ${link.ends.join(" ↔ ")} (raw IP)`, linkType: LINKTYPE.RAW };
+}
+
+/** Layers whose function is the one that handed a packet to the interface. */
+const SENDER_LAYERS: ReadonlySet<string> = new Set(["app", "icmp", "ip", "ipsec", "crypto"]);
+
+/** The interface as the comment names it: "lo0", "em0". */
+function shortIfname(ifname: string): string {
+  return ifname.replace(/^.*:/, "");
+}
+
+function packetComment(e: TraceEvent & { kind: "link.tx" }, sender: string | undefined, findings: readonly Finding[] | undefined): string {
+  const parts = [`step ${e.seq + 1}`, `t=${e.t}µs`, `${e.host} ${sender ?? e.fn} → ${shortIfname(e.ifname)}`];
+  if (e.story !== undefined) parts.push(`Stone step ${e.story}`);
+  let text = `${parts.join(" · ")}: ${e.note}`;
+  for (const f of findings ?? []) text += `\n${f.severity}: ${f.sentence}`;
+  return text;
+}
+
+/**
+ * The capture of a run: one Interface Description Block per entry of `trace.links` (lo0 as
+ * LINKTYPE_NULL, links between hosts as LINKTYPE_RAW) and one packet per `link.tx` event, with
+ * the event's virtual time and a comment naming the step.
+ */
+export function traceToPcapng(trace: ScenarioTraceLike): Uint8Array {
+  const hostCount = trace.scenario.hosts.length;
+  const interfaces: PcapngInterface[] = [];
+  const index = new Map<string, number>();
+  const addInterface = (link: LinkInfo): number => {
+    const at = interfaces.push(interfaceFor(link, hostCount)) - 1;
+    index.set(link.id, at);
+    return at;
+  };
+  trace.links.forEach(addInterface);
+
+  const findingsAt = new Map<number, Finding[]>();
+  for (const f of trace.outcome.findings) {
+    const list = findingsAt.get(f.step);
+    if (list) list.push(f);
+    else findingsAt.set(f.step, [f]);
+  }
+
+  const versions = new Map(trace.packets.map((p) => [p.id, p]));
+  /** chain → the last kernel function above the interface that touched it. */
+  const lastSender = new Map<number, string>();
+  const packets: PcapngPacket[] = [];
+  for (const e of trace.events) {
+    if (e.kind !== "link.tx") {
+      if (e.chain >= 0 && SENDER_LAYERS.has(e.layer)) lastSender.set(e.chain, e.fn);
+      continue;
+    }
+    const version = versions.get(e.packet);
+    if (!version) throw new Error(`capture: step ${e.seq + 1} sends packet version ${e.packet}, which the trace does not hold`);
+    const interfaceId = index.get(e.link) ?? addInterface({ id: e.link, kind: "p2p", ends: [e.ifname] });
+    packets.push({
+      interfaceId,
+      timestampMicros: e.t,
+      data: fromHex(version.hex),
+      comment: packetComment(e, lastSender.get(e.chain), findingsAt.get(e.seq)),
+    });
+  }
+
+  const personality = isPersonalityId(trace.personality) ? PERSONALITIES[trace.personality] : undefined;
+  const title = trace.scenario.title ? `\n${trace.scenario.title}` : "";
+  return writePcapng({
+    interfaces,
+    packets,
+    comment: `${captureTitle(trace)}${title}\noutcome: ${trace.outcome.verdict}`,
+    application: captureTitle(trace),
+    os: personality ? `${personality.title}, simulated` : trace.personality,
+  });
+}
+
+function keyBytes(hex: string): Uint8Array {
+  return fromHex(hex.startsWith("0x") || hex.startsWith("0X") ? hex.slice(2) : hex);
+}
+
+/**
+ * Every ESP SA of every host in the scenario, with its keys, for the Wireshark key table.
+ * An SA configured identically on both ends is listed once; AH SAs are left out (Wireshark's
+ * esp_sa table is for ESP only).
+ */
+export function traceEspSas(trace: ScenarioTraceLike): EspSaForExport[] {
+  const seen = new Set<string>();
+  const sas: EspSaForExport[] = [];
+  for (const host of trace.scenario.hosts) {
+    for (const sa of host.sad) {
+      if (sa.proto !== "esp") continue;
+      const key = [sa.src, sa.dst, sa.spi, sa.enc, sa.encKey.toLowerCase(), sa.auth, sa.authKey.toLowerCase()].join("|");
+      if (seen.has(key)) continue;
+      seen.add(key);
+      sas.push({
+        srcAddr: sa.src,
+        dstAddr: sa.dst,
+        spi: sa.spi,
+        enc: sa.enc satisfies EspEncAlg,
+        encKey: keyBytes(sa.encKey),
+        auth: sa.auth satisfies EspAuthAlg,
+        authKey: keyBytes(sa.authKey),
+      });
+    }
+  }
+  return sas;
+}
+
+/** Top-level arrays written one element per line, so two traces diff step by step. */
+const ONE_PER_LINE: ReadonlySet<string> = new Set(["events", "packets", "links"]);
+
+/**
+ * The trace as JSON: deterministic (the engine's key order), with the scenario and outcome
+ * indented and events, packets and links one per line. `JSON.parse` gives the trace back.
+ */
+export function traceToJson(trace: Trace): string {
+  const entries = Object.entries(trace).filter(([, value]: [string, unknown]) => value !== undefined);
+  const fields = entries.map(([key, value]: [string, unknown]) => {
+    const name = JSON.stringify(key);
+    if (ONE_PER_LINE.has(key) && Array.isArray(value)) {
+      if (value.length === 0) return `  ${name}: []`;
+      return `  ${name}: [\n${value.map((item: unknown) => `    ${JSON.stringify(item) ?? "null"}`).join(",\n")}\n  ]`;
+    }
+    return `  ${name}: ${JSON.stringify(value, null, 2).replace(/\n/g, "\n  ")}`;
+  });
+  return `{\n${fields.join(",\n")}\n}\n`;
+}
