@@ -42,8 +42,9 @@ function shortIfname(ifname: string): string {
   return ifname.replace(/^.*:/, "");
 }
 
-function packetComment(e: TraceEvent & { kind: "link.tx" }, sender: string | undefined, findings: readonly Finding[] | undefined): string {
-  const parts = [`step ${e.seq + 1}`, `t=${e.t}µs`, `${e.host} ${sender ?? e.fn} → ${shortIfname(e.ifname)}`];
+function packetComment(e: TraceEvent & { kind: "link.tx" | "link.rx" }, sender: string | undefined, findings: readonly Finding[] | undefined): string {
+  const arrow = e.kind === "link.tx" ? `${sender ?? e.fn} → ${shortIfname(e.ifname)}` : `${shortIfname(e.ifname)} → ${e.fn}`;
+  const parts = [`step ${e.seq + 1}`, `t=${e.t}µs`, `${e.host} ${arrow}`];
   if (e.story !== undefined) parts.push(`Stone step ${e.story}`);
   let text = `${parts.join(" · ")}: ${e.note}`;
   for (const f of findings ?? []) text += `\n${f.severity}: ${f.sentence}`;
@@ -52,8 +53,10 @@ function packetComment(e: TraceEvent & { kind: "link.tx" }, sender: string | und
 
 /**
  * The capture of a run: one Interface Description Block per entry of `trace.links` (lo0 as
- * LINKTYPE_NULL, links between hosts as LINKTYPE_RAW) and one packet per `link.tx` event, with
- * the event's virtual time and a comment naming the step.
+ * LINKTYPE_NULL, links between hosts as LINKTYPE_RAW) and one packet per frame, with the
+ * event's virtual time and a comment naming the step. lo0 is captured where BPF taps it, in
+ * looutput (`link.tx`); a link between hosts is captured where frames arrive (`link.rx`), so a
+ * replayed copy or a bit flipped in transit shows in the capture as the receiver got it.
  */
 export function traceToPcapng(trace: ScenarioTraceLike): Uint8Array {
   const hostCount = trace.scenario.hosts.length;
@@ -77,8 +80,10 @@ export function traceToPcapng(trace: ScenarioTraceLike): Uint8Array {
   /** chain → the last kernel function above the interface that touched it. */
   const lastSender = new Map<number, string>();
   const packets: PcapngPacket[] = [];
+  const kindOf = new Map(trace.links.map((l) => [l.id, l.kind]));
   for (const e of trace.events) {
-    if (e.kind !== "link.tx") {
+    const captured = (e.kind === "link.tx" && kindOf.get(e.link) !== "p2p") || (e.kind === "link.rx" && kindOf.get(e.link) === "p2p");
+    if (!captured) {
       if (e.chain >= 0 && SENDER_LAYERS.has(e.layer)) lastSender.set(e.chain, e.fn);
       continue;
     }

@@ -93,9 +93,33 @@ describe("traceToPcapng", () => {
       ["net0", LINKTYPE.RAW, "net0: gw-a:em0 ↔ gw-b:em0 (raw IP)"],
     ]);
     expect(cap.packets.map((p) => p.interfaceId)).toEqual([2, 2, 2, 2, 2, 2]);
+    // Links between hosts are captured where frames arrive: at the peer's ether_input.
     expect(cap.packets.map((p) => /^step \d+ · t=\d+µs · (\S+ \S+ → \S+):/.exec(p.comment ?? "")?.[1])).toEqual(
-      ["gw-a", "gw-b", "gw-a", "gw-b", "gw-a", "gw-b"].map((h) => `${h} ip_output → em0`),
+      ["gw-b", "gw-a", "gw-b", "gw-a", "gw-b", "gw-a"].map((h) => `${h} em0 → ether_input`),
     );
+  });
+
+  it("esp-replay: the replayed copy is in the capture, byte-identical to the original", () => {
+    const cap = readPcapng(traceToPcapng(trace("esp-replay")));
+    const net0 = cap.packets.filter((p) => cap.interfaces[p.interfaceId]?.name === "net0");
+    expect(net0).toHaveLength(7);
+    const first = net0[0]!;
+    const copies = net0.filter((p) => toHex(p.data) === toHex(first.data));
+    expect(copies).toHaveLength(2);
+    expect(copies[1]!.timestampMicros - first.timestampMicros).toBe(500);
+  });
+
+  it("esp-tamper: the capture holds the frame as it arrived, with the flipped bit", () => {
+    const t = trace("esp-tamper");
+    const cap = readPcapng(traceToPcapng(t));
+    const sent = t.events.filter((e) => e.kind === "link.tx" && e.link === "net0").map((e) => t.packets[e.packet]!.hex);
+    const got = cap.packets.filter((p) => cap.interfaces[p.interfaceId]?.name === "net0").map((p) => toHex(p.data));
+    expect(got).toHaveLength(sent.length);
+    const differing = got.map((g, i) => (g === sent[i] ? -1 : i)).filter((i) => i >= 0);
+    expect(differing).toEqual([1]);
+    const a = fromHex(sent[1]!);
+    const b = fromHex(got[1]!);
+    expect(a[60]! ^ b[60]!).toBe(1 << 3);
   });
 
   it("is byte-identical for the same scenario", () => {

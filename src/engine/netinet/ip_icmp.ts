@@ -9,7 +9,7 @@
 import { m_flags_clear, m_freem, m_turnaround, type Mbuf } from "../mbuf/mbuf";
 import { m_tag_delete_nonpersistent } from "../mbuf/tag";
 import type { Host } from "../sim/world";
-import { ICMP_TYPE, icmpChecksumOk } from "../wire/icmp";
+import { ICMP_TYPE, icmpChecksumOk, icmpTypeName } from "../wire/icmp";
 import { fillChecksum, getField, ICMP, IP, setField } from "./headers";
 import { ip_output } from "./ip_output";
 import { rip_input } from "./raw_ip";
@@ -36,7 +36,9 @@ export function icmp_input(host: Host, m: Mbuf, hlen: number): void {
     return;
   }
   const type = getField(m, hlen, ICMP.type);
-  if (type === ICMP_TYPE.ECHO_REQUEST) {
+  const reflect = type === ICMP_TYPE.ECHO_REQUEST;
+  site.emit(m, { kind: "decision", check: "icmp-type", question: `What does icmp_input do with an ICMP ${icmpTypeName(type, getField(m, hlen, ICMP.code))}?`, consulted: [{ kind: "field", header: "icmp", field: "type", value: String(type) }], branch: reflect ? "reflect" : "to raw sockets" }, reflect ? "icmp_input: an echo request is answered by the kernel itself (case ICMP_ECHO)." : "icmp_input: no kernel processing for this type; it falls through to the raw sockets (rip_input).");
+  if (reflect) {
     setField(site, m, "icmp", hlen, ICMP.type, ICMP_TYPE.ECHO_REPLY, "icmp_input turns the echo request into an echo reply in place (icp->icmp_type = ICMP_ECHOREPLY) and reflects the same mbuf.");
     icmp_reflect(host, m, hlen);
     return;

@@ -210,6 +210,9 @@ function describeIssue(issue: v.BaseIssue<unknown>): string {
   if (issue.kind === "schema" && issue.type === "strict_object" && issue.input !== undefined) {
     return "unknown key (not part of the scenario format)";
   }
+  if (issue.kind === "schema" && issue.input === undefined && issue.path?.length) {
+    return `required, but missing (expected ${issue.expected ?? "a value"})`;
+  }
   if (issue.type === "picklist" || issue.type === "literal" || issue.type === "variant") {
     return `${issue.message.replace(/^Invalid type: /, "")}`;
   }

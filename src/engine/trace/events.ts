@@ -118,7 +118,8 @@ export type CheckId =
   | "icv"
   | "ipsec-in-policy"
   | "ipsec-in-reject"
-  | "ipsec-evidence";
+  | "ipsec-evidence"
+  | "icmp-type";
 
 /** The discriminated part of an event. */
 export type EventPayload =
@@ -198,7 +199,7 @@ export type Severity = "critical" | "warning" | "info";
 export interface Finding {
   readonly id: string;
   readonly severity: Severity;
-  /** Event seq where it became true. */
+  /** Event seq (0-based) where it became true; shown to people as "step seq + 1". */
   readonly step: number;
   readonly sentence: string;
 }
