@@ -155,22 +155,34 @@ function lengthList(lengths: readonly number[]): string {
  * or an empty array when the SA can be used with `espSeal`/`espOpen`.
  */
 export function validateKeys(enc: EncAlgId, encKey: Uint8Array, auth: AuthAlgId, authKey: Uint8Array): string[] {
-  const problems: string[] = [];
+  return keyProblems(enc, encKey, auth, authKey).map((p) => p.message);
+}
+
+/** One problem with an SA's algorithms or keys, and the SA field it is about. */
+export interface KeyProblem {
+  readonly field: "encKey" | "authKey" | "auth";
+  readonly message: string;
+}
+
+/** `validateKeys`, saying which field each problem belongs to (for scenario validation paths). */
+export function keyProblems(enc: EncAlgId, encKey: Uint8Array, auth: AuthAlgId, authKey: Uint8Array): KeyProblem[] {
+  const problems: KeyProblem[] = [];
   const e = encAlg(enc);
   const a = authAlg(auth);
   if (!e.keyBytes.includes(encKey.length)) {
     const what = e.keyBytes.length === 1 && e.keyBytes[0] === 0 ? "takes no key" : `needs a ${lengthList(e.keyBytes)}-byte key`;
-    problems.push(`${enc} ${what} (${ENC_KEY_REASON[enc]}); got ${encKey.length}`);
+    problems.push({ field: "encKey", message: `${enc} ${what} (${ENC_KEY_REASON[enc]}); got ${encKey.length}` });
   }
   if (authKey.length !== a.keyBytes) {
     const what = a.keyBytes === 0 ? "takes no key" : `needs a ${a.keyBytes}-byte key`;
-    problems.push(`${auth} ${what} (${AUTH_KEY_REASON[auth]}); got ${authKey.length}`);
+    problems.push({ field: "authKey", message: `${auth} ${what} (${AUTH_KEY_REASON[auth]}); got ${authKey.length}` });
   }
   // RFC 4303 §3.2.3: a combined-mode algorithm provides integrity itself; no separate ICV.
   if (e.aead && auth !== "none") {
-    problems.push(
-      `${enc} is a combined-mode (AEAD) algorithm with its own ${e.icvBytes}-byte ICV; use auth "none", not "${auth}" (RFC 4303 §3.2.3)`,
-    );
+    problems.push({
+      field: "auth",
+      message: `${enc} is a combined-mode (AEAD) algorithm with its own ${e.icvBytes}-byte ICV; use auth "none", not "${auth}" (RFC 4303 §3.2.3)`,
+    });
   }
   return problems;
 }

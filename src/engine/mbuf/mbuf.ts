@@ -123,10 +123,20 @@ function segFor(len: number, first: boolean): Seg {
 export function m_gethdr(site: Site, data: Uint8Array, note: string): Mbuf {
   const seg = segFor(data.length, true);
   seg.off = seg.kind === "cluster" ? MAX_HDR : seg.buf.length - data.length;
-  if (seg.off + data.length > seg.buf.length) seg.off = 0;
-  seg.buf.set(data, seg.off);
-  seg.len = data.length;
-  const m = new Mbuf(site.recorder.nextChainId(), [seg]);
+  const first = Math.min(data.length, seg.buf.length - seg.off);
+  seg.buf.set(data.subarray(0, first), seg.off);
+  seg.len = first;
+  const segs = [seg];
+  // More than one cluster holds: sosend() chains further clusters (m_getcl) behind the first.
+  for (let at = first; at < data.length; ) {
+    const more = newSeg("cluster");
+    const n = Math.min(MCLBYTES, data.length - at);
+    more.buf.set(data.subarray(at, at + n), 0);
+    more.len = n;
+    segs.push(more);
+    at += n;
+  }
+  const m = new Mbuf(site.recorder.nextChainId(), segs);
   site.emit(m, { kind: "mbuf.alloc", len: data.length, leading: seg.off }, note);
   return m;
 }
@@ -331,21 +341,27 @@ export function m_freem(site: Site, m: Mbuf, reason: string, note: string): void
   site.emit(m, { kind: "mbuf.free", reason }, note);
 }
 
-/** Set m_flags bits (records flag.set with only the bits that were not already set). */
+/**
+ * Set m_flags bits (m->m_flags |= …); records flag.set with every bit asked for. Setting a bit
+ * that is already set still counts: it is a fresh statement about this trip of the packet, so
+ * it is no longer stale. A new packet version is made only if a bit was actually off.
+ */
 export function m_flags_set(site: Site, m: Mbuf, flags: readonly MFlag[], note: string): void {
+  let changed = false;
   for (const f of flags) {
+    if (!m.flags.has(f)) changed = true;
     m.flags.add(f);
     m.born.set(f, m.incarnation);
   }
-  m.touch(DIRTY.FLAGS);
+  if (changed) m.touch(DIRTY.FLAGS);
   site.emit(m, { kind: "flag.set", flags }, note);
 }
 
 /** Clear m_flags bits; records which of them were actually set. */
 export function m_flags_clear(site: Site, m: Mbuf, flags: readonly MFlag[], note: string): void {
   const cleared = flags.filter((f) => m.flags.has(f));
-  for (const f of flags) m.flags.delete(f);
-  m.touch(DIRTY.FLAGS);
+  for (const f of cleared) m.flags.delete(f);
+  if (cleared.length > 0) m.touch(DIRTY.FLAGS);
   site.emit(m, { kind: "flag.clear", flags: cleared }, note);
 }
 
@@ -374,12 +390,7 @@ export function m_set_cleartext(m: Mbuf, hex: string | undefined): void {
 
 /** A new chain holding a copy of `m`'s bytes in one mbuf, without a packet header yet. */
 function cloneData(site: Site, m: Mbuf): Mbuf {
-  const data = m.bytes();
-  const seg = segFor(data.length, true);
-  seg.off = seg.kind === "cluster" ? MAX_HDR : Math.max(0, seg.buf.length - data.length);
-  seg.buf.set(data, seg.off);
-  seg.len = data.length;
-  return new Mbuf(site.recorder.nextChainId(), [seg]);
+  return new Mbuf(site.recorder.nextChainId(), m.segs.map((s) => ({ buf: s.buf.slice(), off: s.off, len: s.len, kind: s.kind })));
 }
 
 /**

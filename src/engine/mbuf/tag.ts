@@ -103,7 +103,7 @@ export function m_tag_delete_chain(site: Site, m: Mbuf, note: string, after: MTa
   const start = after ? m.tags.indexOf(after) + 1 : 0;
   const deleted = m.tags.slice(start);
   m.tags = m.tags.slice(0, start);
-  m.touch(DIRTY.TAGS);
+  if (deleted.length > 0) m.touch(DIRTY.TAGS);
   site.emit(m, { kind: "tag.deleteChain", deleted }, note, story);
   return deleted;
 }
@@ -116,8 +116,9 @@ export function m_tag_delete_chain(site: Site, m: Mbuf, note: string, after: MTa
 export function m_tag_delete_nonpersistent(site: Site, m: Mbuf, note: string, story?: number): readonly MTag[] {
   const keep = site.tags.hasPersistentTags ? m.tags.filter((t) => t.persistent) : [];
   const deleted = m.tags.filter((t) => !keep.includes(t));
-  m.tags = keep;
-  m.touch(DIRTY.TAGS);
+  // The event keeps its own copy: the packet's list goes on changing after this step.
+  m.tags = keep.slice();
+  if (deleted.length > 0) m.touch(DIRTY.TAGS);
   site.emit(m, { kind: "tag.deleteNonpersistent", deleted, kept: keep }, note, story);
   return deleted;
 }

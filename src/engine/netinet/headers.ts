@@ -31,13 +31,14 @@ export function getField(m: Mbuf, base: number, spec: FieldSpec): number {
 
 /**
  * Write one field of the header at `base` and record `field.set` (from → to, formatted as the
- * inspector shows them). No event when the value does not change, unless `always`.
+ * inspector shows them). The event is recorded even when the value stays the same — "ip_dst =
+ * ip_src" on lo0 is still a step of icmp_reflect — but then no new packet version is made.
  */
 export function setField(site: Site, m: Mbuf, header: string, base: number, spec: FieldSpec, value: number, note: string, story?: number): void {
   const word = m_copydata(m, base + spec.offset, spec.size);
   const before = readField(word, -spec.offset, spec);
   writeField(word, -spec.offset, spec, value);
-  m_poke(m, base + spec.offset, word);
+  if (before !== value) m_poke(m, base + spec.offset, word);
   site.emit(m, { kind: "field.set", header, field: spec.name, from: formatFieldValue(spec, before), to: formatFieldValue(spec, value) }, note, story);
 }
 

@@ -35,6 +35,17 @@ const NAME = /^[a-z][a-z0-9-]*$/;
 const IFNAME = /^[a-z]+[0-9]+$/;
 const HEX = /^(0x)?([0-9a-fA-F]{2})*$/;
 
+/**
+ * An object that rejects keys outside `entries`, reporting *every* unknown key (valibot's
+ * strictObject stops at the first). At run time it is objectWithRest(entries, never); its static
+ * type is strictObject's, because the rest schema's `never` would otherwise be intersected into
+ * every field of the inferred output.
+ */
+function strictObject<const T extends v.ObjectEntries>(entries: T): v.StrictObjectSchema<T, undefined> {
+  return v.objectWithRest(entries, v.never(UNKNOWN_KEY)) as unknown as v.StrictObjectSchema<T, undefined>;
+}
+const UNKNOWN_KEY = "unknown key (not part of the scenario format)";
+
 const name = v.pipe(v.string(), v.regex(NAME, "use lowercase letters, digits and '-', starting with a letter"), v.maxLength(LIMITS.name));
 const text = v.pipe(v.string(), v.maxLength(LIMITS.text));
 const ipv4 = v.pipe(v.string(), v.regex(IPV4, "not an IPv4 address (a.b.c.d)"));
@@ -49,21 +60,21 @@ const spi = v.pipe(
   v.transform((s) => (typeof s === "number" ? s : parseInt(s, 16))),
 );
 
-const InterfaceSchema = v.strictObject({
+const InterfaceSchema = strictObject({
   name: ifname,
   /** Address with prefix length, e.g. "10.0.0.1/24". */
   addr: cidr,
   mtu: v.optional(int(68, 65535), 1500),
 });
 
-const RouteSchema = v.strictObject({
+const RouteSchema = strictObject({
   /** Destination prefix, or "default". */
   dst: v.union([cidr, v.literal("default")]),
   gateway: v.optional(ipv4),
   ifname,
 });
 
-const SaSchema = v.strictObject({
+const SaSchema = strictObject({
   spi,
   src: ipv4,
   dst: ipv4,
@@ -77,7 +88,7 @@ const SaSchema = v.strictObject({
   replayWindow: v.optional(int(0, 1024), 64),
 });
 
-const RequestSchema = v.strictObject({
+const RequestSchema = strictObject({
   proto: v.picklist(["esp", "ah"]),
   mode: v.optional(v.picklist(["transport", "tunnel"]), "transport"),
   /** Tunnel endpoints "src-dst" for tunnel mode. */
@@ -86,7 +97,7 @@ const RequestSchema = v.strictObject({
   level: v.optional(v.picklist(["require", "use"]), "require"),
 });
 
-const PolicySchema = v.strictObject({
+const PolicySchema = strictObject({
   dir: v.picklist(["out", "in"]),
   src: cidr,
   dst: cidr,
@@ -96,7 +107,7 @@ const PolicySchema = v.strictObject({
   requests: v.optional(v.pipe(v.array(RequestSchema), v.maxLength(4)), []),
 });
 
-const HostSchema = v.strictObject({
+const HostSchema = strictObject({
   name,
   /** Interfaces besides lo0, which every host has (127.0.0.1/8). */
   interfaces: v.optional(v.pipe(v.array(InterfaceSchema), v.maxLength(LIMITS.interfaces)), []),
@@ -108,13 +119,13 @@ const HostSchema = v.strictObject({
 });
 
 const FaultSchema = v.variant("kind", [
-  v.strictObject({
+  strictObject({
     /** The link records the nth ESP/AH packet it carries and delivers it again later. */
     kind: v.literal("replay"),
     nth: int(1, 1_000_000),
     delayMicros: v.optional(int(1, 10_000_000), 500),
   }),
-  v.strictObject({
+  strictObject({
     /** The link flips one bit of the nth packet it carries (an attacker or bad hardware). */
     kind: v.literal("flip-bit"),
     nth: int(1, 1_000_000),
@@ -123,7 +134,7 @@ const FaultSchema = v.variant("kind", [
   }),
 ]);
 
-const LinkSchema = v.strictObject({
+const LinkSchema = strictObject({
   name,
   /** The two ends, as "host:ifname". */
   ends: v.pipe(v.tuple([v.pipe(v.string(), v.maxLength(100)), v.pipe(v.string(), v.maxLength(100))])),
@@ -132,7 +143,7 @@ const LinkSchema = v.strictObject({
   faults: v.optional(v.pipe(v.array(FaultSchema), v.maxLength(LIMITS.faults)), []),
 });
 
-const PingSchema = v.strictObject({
+const PingSchema = strictObject({
   kind: v.literal("ping"),
   from: name,
   /** ping -S: the source address; unset, ip_output takes the outgoing interface's. */
@@ -152,7 +163,7 @@ const PingSchema = v.strictObject({
   startMs: v.optional(int(0, 3_600_000), 0),
 });
 
-export const ScenarioSchema = v.strictObject({
+export const ScenarioSchema = strictObject({
   version: v.literal(SCENARIO_VERSION),
   name,
   title: v.optional(text, ""),
@@ -207,9 +218,7 @@ export function parseStructure(input: unknown): { ok: true; scenario: Scenario }
 }
 
 function describeIssue(issue: v.BaseIssue<unknown>): string {
-  if (issue.kind === "schema" && issue.type === "strict_object" && issue.input !== undefined) {
-    return "unknown key (not part of the scenario format)";
-  }
+  if (issue.message === UNKNOWN_KEY) return UNKNOWN_KEY;
   if (issue.kind === "schema" && issue.input === undefined && issue.path?.length) {
     return `required, but missing (expected ${issue.expected ?? "a value"})`;
   }

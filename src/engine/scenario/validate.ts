@@ -4,11 +4,11 @@
  * names, addresses that must be on a connected network, routing loops, SPIs, key lengths.
  * Every problem is reported with its JSON path; nothing is run until there are none.
  */
-import { validateKeys } from "../crypto/registry";
+import { keyProblems } from "../crypto/registry";
 import { fromHex } from "../wire/fields";
 import { addrOf, ip, parsePrefix, prefixContains, type Prefix } from "../sim/addr";
 import { migrate } from "./migrate";
-import { LIMITS, parseStructure, type Problem, type Scenario } from "./schema";
+import { jsonPath, LIMITS, parseStructure, type Problem, type Scenario } from "./schema";
 
 /** Caps on raw input, checked before anything is parsed. */
 export const INPUT_LIMITS = { jsonBytes: 512 * 1024, depth: 32 } as const;
@@ -52,6 +52,8 @@ export function nestingDepth(text: string): number {
 
 /** Validate an already-parsed value: migrate, check structure, check meaning. */
 export function loadScenario(value: unknown): LoadResult {
+  const forbidden = prototypeKeys(value);
+  if (forbidden.length > 0) return { ok: false, problems: forbidden };
   const migrated = migrate(value);
   if (!migrated.ok) return migrated;
   const parsed = parseStructure(migrated.value);
@@ -59,6 +61,28 @@ export function loadScenario(value: unknown): LoadResult {
   const problems = checkSemantics(parsed.scenario);
   if (problems.length > 0) return { ok: false, problems };
   return migrated.from === undefined ? { ok: true, scenario: parsed.scenario } : { ok: true, scenario: parsed.scenario, migratedFrom: migrated.from };
+}
+
+const PROTOTYPE_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+
+/**
+ * Keys that name JavaScript object machinery. No scenario field has these names, and the schema
+ * library skips them silently, so they are reported here — iteratively, with the depth cap.
+ */
+function prototypeKeys(value: unknown): Problem[] {
+  const out: Problem[] = [];
+  const stack: { v: unknown; path: (string | number)[] }[] = [{ v: value, path: [] }];
+  while (stack.length > 0 && out.length < 20) {
+    const { v, path } = stack.pop()!;
+    if (typeof v !== "object" || v === null || path.length > INPUT_LIMITS.depth) continue;
+    if (Array.isArray(v)) v.forEach((x, i) => stack.push({ v: x, path: [...path, i] }));
+    else
+      for (const k of Object.keys(v)) {
+        if (PROTOTYPE_KEYS.has(k)) out.push({ path: jsonPath([...path, k]), message: "unknown key (not part of the scenario format)" });
+        else stack.push({ v: (v as Record<string, unknown>)[k], path: [...path, k] });
+      }
+  }
+  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 /** The checks a schema cannot express. */
@@ -99,9 +123,9 @@ export function checkSemantics(s: Scenario): Problem[] {
       if (sa.proto === "ah") {
         if (sa.enc !== "null" || sa.encKey !== "") out.push({ path: `${sp}.enc`, message: "AH authenticates only: leave enc and encKey out" });
         if (sa.auth === "none") out.push({ path: `${sp}.auth`, message: "AH needs an authentication algorithm (hmac-sha1-96 or hmac-sha256-128)" });
-        else for (const m of validateKeys("null", new Uint8Array(0), sa.auth, hex(sa.authKey))) out.push({ path: `${sp}.authKey`, message: m });
+        else for (const p of keyProblems("null", new Uint8Array(0), sa.auth, hex(sa.authKey))) out.push({ path: `${sp}.${p.field}`, message: p.message });
       } else {
-        for (const m of validateKeys(sa.enc, hex(sa.encKey), sa.auth, hex(sa.authKey))) out.push({ path: `${sp}.${/auth|integrity|HMAC/i.test(m) && !/AEAD|combined/i.test(m) ? "authKey" : "encKey"}`, message: m });
+        for (const p of keyProblems(sa.enc, hex(sa.encKey), sa.auth, hex(sa.authKey))) out.push({ path: `${sp}.${p.field}`, message: p.message });
       }
     });
     h.spd.forEach((p, pi) => {

@@ -1,0 +1,23 @@
+/**
+ * Normalised traces of every built-in, and of the seed story under each fix and under
+ * freebsd-7, compared with committed snapshot files (smoltcp netsim, Observable Plot): a change
+ * in what the engine does shows up as a readable diff in __snapshots__/*.trace.txt.
+ * Regenerate with `npx vitest run --project unit tests/scenarios -u` and review the diff.
+ */
+import { describe, expect, it } from "vitest";
+import { normalizeTrace } from "../helpers/normalize";
+import { BUILTIN_NAMES, FIX_IDS, runBuiltin } from "../helpers/trace";
+
+describe("trace snapshots", () => {
+  it.each(BUILTIN_NAMES)("%s", async (name) => {
+    await expect(normalizeTrace(runBuiltin(name))).toMatchFileSnapshot(`__snapshots__/${name}.trace.txt`);
+  });
+
+  it.each(FIX_IDS)("lo0-esp-ping with %s", async (fix) => {
+    await expect(normalizeTrace(runBuiltin("lo0-esp-ping", { fixes: [fix] }))).toMatchFileSnapshot(`__snapshots__/lo0-esp-ping+${fix}.trace.txt`);
+  });
+
+  it("lo0-esp-ping on freebsd-7", async () => {
+    await expect(normalizeTrace(runBuiltin("lo0-esp-ping", { personality: "freebsd-7" }))).toMatchFileSnapshot("__snapshots__/lo0-esp-ping@freebsd-7.trace.txt");
+  });
+});
