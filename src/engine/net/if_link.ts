@@ -30,7 +30,7 @@ export function link_output(host: Host, ifp: Iface, m: Mbuf, nextHop: string): v
       bytes[f.byte] = bytes[f.byte]! ^ (1 << f.bit);
     }
   }
-  site.at("link", "ether_output").emit(m, { kind: "link.tx", ifname: `${host.name}:${ifp.name}`, link: link.name, bytes: bytes.length }, `${host.name} transmits the packet on ${ifp.name} towards ${nextHop} over ${link.name}.`);
+  site.at("link", "ether_output").emit(m, { kind: "link.tx", ifname: ifp.name, link: link.name, bytes: bytes.length }, `${host.name} transmits the packet on ${ifp.name} towards ${nextHop} over ${link.name}.`);
   m_freem(site, m, "transmitted", `The driver frees the mbuf chain after transmission; its tags go with it.`);
   deliver(link, peer.host, peer.iface, bytes, link.delay);
   for (const f of link.faults) {
@@ -47,7 +47,7 @@ function deliver(link: LinkState, host: Host, ifp: Iface, bytes: Uint8Array, del
     const site = host.site("link", "ether_input");
     const m = m_gethdr(site, bytes, replayed ? `A copy of an earlier packet, replayed by an attacker on ${link.name}, arrives at ${host.name}:${ifp.name}; the driver puts it in a fresh mbuf.` : `The frame arrives at ${host.name}:${ifp.name}; the driver puts it in a fresh mbuf (no tags: the wire carries none).`);
     m_set_rcvif(m, ifp.name);
-    site.emit(m, { kind: "link.rx", ifname: `${host.name}:${ifp.name}`, link: link.name, bytes: bytes.length }, `ether_input: rcvif = ${ifp.name}, the IPv4 payload goes to ipintrq.`);
+    site.emit(m, { kind: "link.rx", ifname: ifp.name, link: link.name, bytes: bytes.length }, `ether_input: rcvif = ${ifp.name}, the IPv4 payload goes to ipintrq.`);
     ipintrq_enqueue(host, m, host.site("if", "ether_input"));
   });
 }

@@ -5,20 +5,20 @@
  * Every problem is reported with its JSON path; nothing is run until there are none.
  */
 import { keyProblems } from "../crypto/registry";
-import { fromHex } from "../wire/fields";
+import { formatIpv4Addr, fromHex } from "../wire/fields";
 import { addrOf, ip, parsePrefix, prefixContains, type Prefix } from "../sim/addr";
 import { migrate } from "./migrate";
 import { jsonPath, LIMITS, parseStructure, type Problem, type Scenario } from "./schema";
 
 /** Caps on raw input, checked before anything is parsed. */
-export const INPUT_LIMITS = { jsonBytes: 512 * 1024, depth: 32 } as const;
+export const INPUT_LIMITS = { jsonBytes: 512 * 1024, depth: 32 } as const; // jsonBytes counts UTF-16 characters
 
 export type LoadResult = { ok: true; scenario: Scenario; migratedFrom?: number } | { ok: false; problems: Problem[] };
 
 /** Parse JSON text (from a file or a URL) with size and nesting limits, then `loadScenario`. */
 export function loadScenarioJson(text: string): LoadResult {
   if (text.length > INPUT_LIMITS.jsonBytes) {
-    return { ok: false, problems: [{ path: "$", message: `scenario is ${text.length} bytes; the limit is ${INPUT_LIMITS.jsonBytes}` }] };
+    return { ok: false, problems: [{ path: "$", message: `scenario is ${text.length} characters long; the limit is ${INPUT_LIMITS.jsonBytes}` }] };
   }
   const depth = nestingDepth(text);
   if (depth > INPUT_LIMITS.depth) {
@@ -100,7 +100,7 @@ export function checkSemantics(s: Scenario): Problem[] {
       ifnames.add(i.name);
       const p = parsePrefix(i.addr);
       if (p.len < 32 && (ip(addrOf(i.addr)) === p.addr || ip(addrOf(i.addr)) === (p.addr | (~maskBits(p.len) >>> 0)) >>> 0)) {
-        out.push({ path: `${at}.interfaces[${ii}].addr`, message: `${addrOf(i.addr)} is the network or broadcast address of ${p.text}` });
+        out.push({ path: `${at}.interfaces[${ii}].addr`, message: `${addrOf(i.addr)} is the network or broadcast address of ${formatIpv4Addr(p.addr)}/${p.len}` });
       }
       if (prefixContains(parsePrefix("127.0.0.0/8"), ip(addrOf(i.addr)))) out.push({ path: `${at}.interfaces[${ii}].addr`, message: "127.0.0.0/8 belongs to lo0" });
       connected.push(p);

@@ -159,6 +159,7 @@ export type EventPayload =
   | { readonly kind: "crypto.done"; readonly sa: string; readonly op: "encrypt" | "decrypt" | "sign" | "verify"; readonly ok: boolean; readonly detail: string }
   | { readonly kind: "queue.enqueue"; readonly queue: string; readonly depth: number }
   | { readonly kind: "queue.dequeue"; readonly queue: string; readonly depth: number }
+  /** `ifname` is the host's interface ("lo0", "em0"); `link` the LinkInfo id it is attached to. */
   | { readonly kind: "link.tx"; readonly ifname: string; readonly link: string; readonly bytes: number }
   | { readonly kind: "link.rx"; readonly ifname: string; readonly link: string; readonly bytes: number }
   | { readonly kind: "sa.update"; readonly sa: string; readonly field: string; readonly value: string }

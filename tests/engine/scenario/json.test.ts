@@ -25,7 +25,7 @@ describe("loadScenarioJson", () => {
   it("rejects oversize input before parsing it", () => {
     const text = `{"version": 1, "name": "big", "description": "${"x".repeat(INPUT_LIMITS.jsonBytes)}"}`;
     const r = loadScenarioJson(text);
-    expect(r).toEqual({ ok: false, problems: [{ path: "$", message: `scenario is ${text.length} bytes; the limit is ${INPUT_LIMITS.jsonBytes}` }] });
+    expect(r).toEqual({ ok: false, problems: [{ path: "$", message: `scenario is ${text.length} characters long; the limit is ${INPUT_LIMITS.jsonBytes}` }] });
   });
 
   it("accepts input exactly at the size limit (then judges its content)", () => {

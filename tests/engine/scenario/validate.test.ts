@@ -245,7 +245,7 @@ describe("meaning", () => {
     ).toEqual([
       { path: "$.hosts[0].interfaces[0].name", message: "lo0 is built in (127.0.0.1/8); do not declare it" },
       { path: "$.hosts[0].interfaces[1].addr", message: "10.0.1.0 is the network or broadcast address of 10.0.1.0/24" },
-      { path: "$.hosts[0].interfaces[2].addr", message: "10.0.2.255 is the network or broadcast address of 10.0.2.255/24" },
+      { path: "$.hosts[0].interfaces[2].addr", message: "10.0.2.255 is the network or broadcast address of 10.0.2.0/24" },
       { path: "$.hosts[0].interfaces[3].addr", message: "127.0.0.0/8 belongs to lo0" },
       { path: "$.hosts[0].interfaces[4].name", message: 'duplicate interface "em2"' },
     ]);
