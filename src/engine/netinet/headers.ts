@@ -24,9 +24,9 @@ export function ipHeaderLen(m: Mbuf): number {
   return (m.bytes()[0]! & 0x0f) * 4;
 }
 
-/** Read one field of the header at byte `base` of the packet. */
+/** Read one field of the header at byte `base` of the packet (no copy: bytes() is a view or cache). */
 export function getField(m: Mbuf, base: number, spec: FieldSpec): number {
-  return readField(m_copydata(m, base, spec.offset + spec.size), 0, spec);
+  return readField(m.bytes(), base, spec);
 }
 
 /**
@@ -35,10 +35,12 @@ export function getField(m: Mbuf, base: number, spec: FieldSpec): number {
  * ip_src" on lo0 is still a step of icmp_reflect — but then no new packet version is made.
  */
 export function setField(site: Site, m: Mbuf, header: string, base: number, spec: FieldSpec, value: number, note: string, story?: number): void {
-  const word = m_copydata(m, base + spec.offset, spec.size);
-  const before = readField(word, -spec.offset, spec);
-  writeField(word, -spec.offset, spec, value);
-  if (before !== value) m_poke(m, base + spec.offset, word);
+  const before = readField(m.bytes(), base, spec);
+  if (before !== value) {
+    const word = m_copydata(m, base + spec.offset, spec.size);
+    writeField(word, -spec.offset, spec, value);
+    m_poke(m, base + spec.offset, word);
+  }
   site.emit(m, { kind: "field.set", header, field: spec.name, from: formatFieldValue(spec, before), to: formatFieldValue(spec, value) }, note, story);
 }
 
