@@ -1,9 +1,104 @@
-/** Placeholder shell; the real layout (canvas, inspector, timeline, controls) replaces it. */
-export function App() {
+/**
+ * The app shell at projector scale: header bar, outcome banner, the stack view beside narration
+ * and the inspector / fixes tabs, and the timeline with the tag lanes at the bottom.
+ */
+import type { ReactElement } from "react";
+import { DEFAULT_SCENARIO } from "../engine/index";
+import { tagflowStore, useTagflow } from "../store/index";
+import { BottomPanel } from "./BottomPanel";
+import { ErrorBoundary } from "./ErrorBoundary";
+import { FixesPanel } from "./FixesPanel";
+import { HeaderBar } from "./HeaderBar";
+import { useKeyboard } from "./hooks/useKeyboard";
+import { usePlayLoop } from "./hooks/usePlayLoop";
+import { useTheme } from "./hooks/useTheme";
+import { Inspector } from "./Inspector";
+import { Narration } from "./Narration";
+import { OutcomeBanner } from "./OutcomeBanner";
+import { ProblemsAlert } from "./ProblemsAlert";
+import { StackView } from "./StackView";
+import { SvgDefs } from "./SvgDefs";
+import { panelId, tabId, Tabs } from "./Tabs";
+
+type SideTab = "packet" | "mbufs" | "tags" | "fixes";
+
+function RightColumn(): ReactElement {
+  const rightTab = useTagflow((s) => s.rightTab);
+  const inspectorTab = useTagflow((s) => s.inspectorTab);
+  const fixCount = useTagflow((s) => s.fixes.length);
+  const value: SideTab = rightTab === "fixes" ? "fixes" : inspectorTab;
+  const tabs: { id: SideTab; label: ReactElement | string }[] = [
+    { id: "packet", label: "Headers & bytes" },
+    { id: "mbufs", label: "mbufs" },
+    { id: "tags", label: "Tags & flags" },
+    {
+      id: "fixes",
+      label: (
+        <>
+          Fixes <span className="tab-count">{fixCount > 0 ? `${fixCount} on` : "off"}</span>
+        </>
+      ),
+    },
+  ];
+  const onChange = (t: SideTab) => {
+    const st = tagflowStore.getState();
+    if (t === "fixes") return st.setRightTab("fixes");
+    st.setRightTab("inspector");
+    st.setInspectorTab(t);
+  };
   return (
-    <main>
-      <h1>tagflow</h1>
-      <p>Packets and the m_tags riding on them, flowing through a kernel network stack.</p>
-    </main>
+    <aside className="side">
+      <Narration />
+      <div className="side-tabs">
+        <Tabs label="Inspector and fixes" idPrefix="side" tabs={tabs} value={value} onChange={onChange} />
+        <div className="side-panel" role="tabpanel" id={panelId("side", value)} aria-labelledby={tabId("side", value)}>
+          {value === "fixes" ? <FixesPanel /> : <Inspector />}
+        </div>
+      </div>
+    </aside>
+  );
+}
+
+function NoTrace(): ReactElement {
+  const error = useTagflow((s) => s.error);
+  return (
+    <div className="no-trace" role="alert">
+      <h2>The scenario could not be run</h2>
+      <p>{error}</p>
+      <button type="button" className="btn" onClick={() => void tagflowStore.getState().selectScenario(DEFAULT_SCENARIO)}>
+        Open the default scenario
+      </button>
+    </div>
+  );
+}
+
+/** Props: none; the store is the app's state. */
+export function App(): ReactElement {
+  useKeyboard();
+  usePlayLoop();
+  useTheme();
+  const status = useTagflow((s) => s.status);
+  const hasTrace = useTagflow((s) => s.trace !== null);
+  const reset = () => void tagflowStore.getState().selectScenario(DEFAULT_SCENARIO);
+  return (
+    <div className="app">
+      <SvgDefs />
+      <HeaderBar />
+      <OutcomeBanner />
+      <main className="workspace">
+        <ErrorBoundary onReset={reset}>
+          <div className="stack-wrap">
+            {status === "error" && !hasTrace ? <NoTrace /> : <StackView />}
+            <ProblemsAlert />
+          </div>
+        </ErrorBoundary>
+        <ErrorBoundary onReset={reset}>
+          <RightColumn />
+        </ErrorBoundary>
+      </main>
+      <ErrorBoundary onReset={reset}>
+        <BottomPanel />
+      </ErrorBoundary>
+    </div>
   );
 }

@@ -16,7 +16,7 @@ describe("the built app", () => {
     await browser?.close();
   });
 
-  it("renders its heading with no console errors", async () => {
+  it("renders its heading, the stack and a verdict with no console errors", async () => {
     const app = await openApp(browser, env.baseURL);
     try {
       const heading = app.page.getByRole("heading", { level: 1 });
@@ -24,6 +24,9 @@ describe("the built app", () => {
       expect(await heading.textContent()).toBe("tagflow");
       expect(await app.page.title()).toBe("tagflow — packet flow through a kernel stack");
       expect(await app.page.locator("html").getAttribute("lang")).toBe("en");
+      await app.page.locator(".banner[data-verdict]").waitFor({ timeout: 15_000 });
+      expect(await app.page.getByTestId("step").textContent()).toMatch(/^Step 1 of \d+$/);
+      expect(await app.page.getByTestId("stack").locator("svg").count()).toBe(1);
 
       const path = await screenshot(app.page, "smoke");
       expect(path).toMatch(/test-results\/screenshots\/smoke\.png$/);

@@ -70,6 +70,8 @@ export interface OpenAppOptions {
   readonly viewport?: { readonly width: number; readonly height: number };
   readonly colorScheme?: "light" | "dark" | "no-preference";
   readonly reducedMotion?: "reduce" | "no-preference";
+  /** Runs after the page exists and before it navigates, e.g. to install `page.route` handlers. */
+  readonly beforeLoad?: (page: Page) => Promise<void>;
 }
 
 /** An open page plus everything that went wrong on it, collected as it happens. */
@@ -118,6 +120,7 @@ export async function openApp(browser: Browser, baseURL: string, options: OpenAp
   });
 
   const url = new URL(options.path ?? "", baseURL).href;
+  await options.beforeLoad?.(page);
   try {
     await page.goto(url, { waitUntil: "load" });
   } catch (error) {

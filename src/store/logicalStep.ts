@@ -1,0 +1,78 @@
+/**
+ * "The same step" across two runs of a scenario (a fix flipped, another personality): a logical
+ * key per event that survives the events a fix inserts or removes elsewhere.
+ *
+ *   key = <round> / <host> <layer> <fn> <kind> <check> / <occurrence>
+ *
+ * - round: how many `app.send` events came before (which echo of the ping this belongs to), so
+ *   an extra event in the first echo does not shift the keys of the second;
+ * - the signature names where and what, but not the branch taken: the loop-check decision is the
+ *   same step whether it skips IPsec (bug) or applies it (fixed);
+ * - occurrence: the how-many-th event with that signature within its round.
+ *
+ * `mapCursor` finds the old cursor's key in the new trace; when the step no longer exists it
+ * falls back to the nearest earlier old step that does.
+ */
+import type { Trace, TraceEvent } from "../engine/index";
+
+/** A trace's keys, in event order, and the reverse index. */
+export interface LogicalIndex {
+  readonly keys: readonly string[];
+  readonly seqOf: ReadonlyMap<string, number>;
+}
+
+/** What an event is, independent of where in the run it happened. */
+export function eventSignature(e: TraceEvent): string {
+  const check = e.kind === "decision" ? e.check : "";
+  return `${e.host} ${e.layer} ${e.fn} ${e.kind} ${check}`;
+}
+
+/** Logical keys for every event of `events`. */
+export function logicalKeys(events: readonly TraceEvent[]): string[] {
+  const keys: string[] = new Array<string>(events.length);
+  let round = 0;
+  let counts = new Map<string, number>();
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!;
+    if (e.kind === "app.send") {
+      round++;
+      counts = new Map();
+    }
+    const sig = eventSignature(e);
+    const n = counts.get(sig) ?? 0;
+    counts.set(sig, n + 1);
+    keys[i] = `${round}/${sig}/${n}`;
+  }
+  return keys;
+}
+
+const cache = new WeakMap<object, LogicalIndex>();
+
+/** The logical index of a trace, computed once per trace. */
+export function logicalIndex(trace: Pick<Trace, "events">): LogicalIndex {
+  let index = cache.get(trace);
+  if (!index) {
+    const keys = logicalKeys(trace.events);
+    const seqOf = new Map<string, number>();
+    keys.forEach((k, i) => seqOf.set(k, i));
+    index = { keys, seqOf };
+    cache.set(trace, index);
+  }
+  return index;
+}
+
+/**
+ * The cursor in `next` that shows the same logical step as `cursor` in `prev`: the same key if
+ * it still exists, else the mapping of the nearest earlier step that does, else 0.
+ */
+export function mapCursor(prev: Pick<Trace, "events">, cursor: number, next: Pick<Trace, "events">): number {
+  if (next.events.length === 0) return 0;
+  const from = logicalIndex(prev);
+  const to = logicalIndex(next);
+  const start = Math.min(Math.max(0, cursor), from.keys.length - 1);
+  for (let i = start; i >= 0; i--) {
+    const seq = to.seqOf.get(from.keys[i]!);
+    if (seq !== undefined) return seq;
+  }
+  return 0;
+}

@@ -1,0 +1,95 @@
+/**
+ * Trace slice: the current trace and the engine runs that replace it. A run's answer is applied
+ * only if no newer run was asked for since; a failed run keeps the last good trace (and puts the
+ * scenario slice back to what that trace was run with) and reports the problems.
+ */
+import type { StateCreator } from "zustand/vanilla";
+import { builtinByName, isPersonalityId, type ScenarioTrace } from "../engine/index";
+import { mapCursor } from "./logicalStep";
+import { canonicalFixes, DEFAULT_PERSONALITY } from "./scenarioSlice";
+import type { RunConfig, ScenarioSource, StoreDeps, TagflowState, TraceSlice } from "./types";
+
+/** The scenario a source stands for, as runTrace takes it (a value or JSON text). */
+export function inputOf(source: ScenarioSource): unknown {
+  return source.kind === "builtin" ? builtinByName(source.name) ?? { name: source.name } : source.input;
+}
+
+/** "Could not open broken.json" — the heading of a problems report. */
+export function problemsTitleFor(source: ScenarioSource): string {
+  return source.kind === "builtin" ? `Could not run the built-in scenario "${source.name}"` : `Could not open ${source.label}`;
+}
+
+export const createTraceSlice =
+  (deps: StoreDeps): StateCreator<TagflowState, [], [], TraceSlice> =>
+  (set, get) => {
+    /** What the current trace was run from, to fall back to when a run fails. */
+    let applied: ScenarioSource | null = null;
+
+    return {
+      trace: null,
+      status: "idle",
+      error: null,
+      requestSeq: 0,
+
+      runEngine: async (config: RunConfig, cursorPolicy) => {
+        const seq = get().requestSeq + 1;
+        // The toggles show the request at once; they are put back if it fails.
+        set({
+          requestSeq: seq,
+          status: "running",
+          source: config.source,
+          ...(config.personality !== undefined ? { personality: config.personality } : {}),
+          ...(config.fixes !== undefined ? { fixes: config.fixes } : {}),
+        });
+        const options = {
+          ...(config.personality !== undefined ? { personality: config.personality } : {}),
+          ...(config.fixes !== undefined ? { fixes: config.fixes } : {}),
+        };
+        const result = await deps.runTrace(inputOf(config.source), options);
+        // A newer request was made while this one ran: its answer is the one that counts.
+        if (get().requestSeq !== seq) return;
+
+        const previous = get().trace;
+        if (result.ok) {
+          const trace: ScenarioTrace = result.trace;
+          const keep = cursorPolicy === "keep" && previous !== null;
+          const cursor = keep ? mapCursor(previous, get().cursor, trace) : 0;
+          // A custom scenario is kept as the normalised scenario the engine ran, so re-runs
+          // (a fix toggled) need neither the file nor its JSON text again.
+          const source: ScenarioSource = config.source.kind === "custom" ? { ...config.source, input: trace.scenario } : config.source;
+          applied = source;
+          set({
+            trace,
+            status: "ready",
+            error: null,
+            problems: null,
+            problemsTitle: "",
+            source,
+            personality: isPersonalityId(trace.personality) ? trace.personality : DEFAULT_PERSONALITY,
+            fixes: canonicalFixes(trace.fixes),
+            cursor,
+            lastMove: "jump",
+            playing: keep ? get().playing : false,
+            selectedPacket: null,
+            hover: null,
+            ...(keep ? {} : { selectedTag: null, selectedField: null }),
+          });
+          return;
+        }
+
+        set({
+          status: previous ? "ready" : "error",
+          error: previous ? null : (result.problems[0]?.message ?? "the scenario could not be run"),
+          problems: result.problems,
+          problemsTitle: problemsTitleFor(config.source),
+          ...(previous && applied
+            ? {
+                source: applied,
+                personality: isPersonalityId(previous.personality) ? previous.personality : DEFAULT_PERSONALITY,
+                fixes: canonicalFixes(previous.fixes),
+              }
+            : {}),
+        });
+      },
+    };
+  };

@@ -1,0 +1,156 @@
+/**
+ * The store's shape: one zustand store made of five slices. State changes only through the
+ * named actions declared here (style.md, "State changes only through named actions").
+ */
+import type { FixId, PersonalityId, Problem, ScenarioTrace } from "../engine/index";
+import type { TraceRunner } from "./engineClient";
+
+/** Where the scenario comes from: a built-in by name, or a file / URL the user gave. */
+export type ScenarioSource =
+  | { readonly kind: "builtin"; readonly name: string }
+  | {
+      readonly kind: "custom";
+      /** What to call it in the picker, e.g. the file name. */
+      readonly label: string;
+      /** The scenario as a value, or its JSON text. */
+      readonly input: unknown;
+    };
+
+/** What one engine run is asked for. Undefined personality/fixes: the scenario's own. */
+export interface RunConfig {
+  readonly source: ScenarioSource;
+  readonly personality?: PersonalityId;
+  readonly fixes?: readonly FixId[];
+}
+
+/** After a new trace arrives: keep the same logical step, or start from the beginning. */
+export type CursorPolicy = "keep" | "start";
+
+export interface ScenarioSlice {
+  /** The scenario in use (or being loaded). */
+  source: ScenarioSource;
+  personality: PersonalityId;
+  /** Fix toggles that are on, in FIX_IDS order. */
+  fixes: readonly FixId[];
+  /** Why the last scenario/URL/file could not be used; null when it could. */
+  problems: readonly Problem[] | null;
+  /** What the problems are about, e.g. "Could not open broken.json". */
+  problemsTitle: string;
+
+  /** Switch to a built-in scenario (its own personality and fixes). */
+  selectScenario(name: string): Promise<void>;
+  /** Open a scenario value or JSON text from a file or a URL (its own personality and fixes). */
+  openScenario(label: string, input: unknown): Promise<void>;
+  setPersonality(id: PersonalityId): Promise<void>;
+  setFix(id: FixId, on: boolean): Promise<void>;
+  toggleFix(id: FixId): Promise<void>;
+  /** Report input that never reached the engine (e.g. a file too large to read). */
+  reportProblems(title: string, problems: readonly Problem[]): void;
+  dismissProblems(): void;
+}
+
+export type TraceStatus = "idle" | "running" | "ready" | "error";
+
+export interface TraceSlice {
+  trace: ScenarioTrace | null;
+  status: TraceStatus;
+  /** Set when there is no trace to show at all (status "error"). */
+  error: string | null;
+  /** Incremented per run; an answer for an older run is ignored. */
+  requestSeq: number;
+
+  /** Run the engine for `config`; on success replace the trace, on failure keep it and report. */
+  runEngine(config: RunConfig, cursor: CursorPolicy): Promise<void>;
+}
+
+/** How the cursor last moved: one step (animate) or a jump (scrub, Home/End, next decision). */
+export type MoveKind = "step" | "jump";
+
+export interface PlaybackSlice {
+  /** 0-based index into trace.events. */
+  cursor: number;
+  playing: boolean;
+  /** Playback speed multiplier, one of SPEEDS. */
+  speed: number;
+  lastMove: MoveKind;
+
+  seek(index: number, move?: MoveKind): void;
+  stepForward(): void;
+  stepBack(): void;
+  jumpToStart(): void;
+  jumpToEnd(): void;
+  nextDecision(): void;
+  prevDecision(): void;
+  nextFinding(): void;
+  prevFinding(): void;
+  /** Jump to a finding's step. */
+  goToFinding(step: number): void;
+  play(): void;
+  pause(): void;
+  togglePlay(): void;
+  setSpeed(speed: number): void;
+  /** One tick of playback: advance a step, stopping at the end. */
+  tick(): void;
+}
+
+/** What the pointer is over (transient; lights up the matching parts elsewhere). */
+export type Hover =
+  | { readonly kind: "field"; readonly key: string }
+  | { readonly kind: "byte"; readonly offset: number }
+  | { readonly kind: "tag"; readonly uid: number }
+  | null;
+
+export interface SelectionSlice {
+  /** A header field, keyed `${header}#${nth}.${field}` (e.g. "ipv4#0.ttl"): stable across steps. */
+  selectedField: string | null;
+  /** A tag instance by uid. */
+  selectedTag: number | null;
+  /** A pinned packet version id for the inspector; null follows the cursor. */
+  selectedPacket: number | null;
+  hover: Hover;
+
+  selectField(key: string | null): void;
+  selectTag(uid: number | null): void;
+  pinPacket(versionId: number | null): void;
+  setHover(hover: Hover): void;
+  clearSelection(): void;
+}
+
+export type RightTab = "inspector" | "fixes";
+export type InspectorTab = "packet" | "mbufs" | "tags";
+export type ThemeChoice = "system" | "light" | "dark";
+
+export interface ViewSliceState {
+  rightTab: RightTab;
+  inspectorTab: InspectorTab;
+  lanesOpen: boolean;
+  /** Inspector shows the ESP payload decrypted. */
+  decrypted: boolean;
+  theme: ThemeChoice;
+}
+
+export interface ViewSlice extends ViewSliceState {
+  setRightTab(tab: RightTab): void;
+  setInspectorTab(tab: InspectorTab): void;
+  setLanesOpen(open: boolean): void;
+  setDecrypted(on: boolean): void;
+  setTheme(theme: ThemeChoice): void;
+  /** system → light → dark → system. */
+  cycleTheme(): void;
+  /** Restore a serialised view (from a share URL); unknown or invalid parts are ignored. */
+  applyViewState(view: Partial<ViewState>): void;
+}
+
+/** The serialisable part of the view (selectViewState). */
+export interface ViewState extends ViewSliceState {
+  readonly selectedField: string | null;
+  readonly selectedTag: number | null;
+  readonly selectedPacket: number | null;
+}
+
+export type TagflowState = ScenarioSlice & TraceSlice & PlaybackSlice & SelectionSlice & ViewSlice;
+
+/** What the store needs from outside: the engine runner (a fake in tests). */
+export interface StoreDeps {
+  readonly runTrace: TraceRunner;
+}

@@ -1,0 +1,131 @@
+/**
+ * The bottom of the screen: playback controls, the scrubber with its decision and finding marks,
+ * and the tag lanes below it on the same step scale.
+ */
+import { useMemo, useRef, type ReactElement } from "react";
+import { tagflowStore, useTagflow } from "../store/index";
+import { SPEEDS } from "../store/playbackSlice";
+import { selectStepLabel, traceIndex } from "../store/selectors";
+import { SHORTCUTS } from "./hooks/useKeyboard";
+import { useElementSize } from "./hooks/useElementSize";
+import { Icon, type IconName } from "./icons";
+import { layoutTimeline, stepScale } from "./layout/timelineLayout";
+import { TagLanes } from "./TagLanes";
+import { formatMicros } from "./text";
+
+function Control({ icon, label, keys, onClick, disabled, primary }: { icon: IconName; label: string; keys: string; onClick: () => void; disabled: boolean; primary?: boolean }): ReactElement {
+  return (
+    <button type="button" className={`ctl${primary ? " ctl--primary" : ""}`} onClick={onClick} disabled={disabled} aria-label={label} aria-keyshortcuts={keys} title={`${label} (${keys})`}>
+      <Icon name={icon} size={primary ? 22 : 18} />
+    </button>
+  );
+}
+
+function Controls(): ReactElement {
+  const s = tagflowStore.getState();
+  const count = useTagflow((st) => st.trace?.events.length ?? 0);
+  const cursor = useTagflow((st) => st.cursor);
+  const playing = useTagflow((st) => st.playing);
+  const speed = useTagflow((st) => st.speed);
+  const label = useTagflow(selectStepLabel);
+  const event = useTagflow((st) => st.trace?.events[st.cursor] ?? null);
+  const none = count === 0;
+  const atStart = none || cursor === 0;
+  const atEnd = none || cursor >= count - 1;
+  return (
+    <div className="controls">
+      <div className="ctl-group" role="group" aria-label="Playback">
+        <Control icon="start" label="Jump to start" keys="Home" onClick={s.jumpToStart} disabled={atStart} />
+        <Control icon="prevDecision" label="Previous decision" keys="[" onClick={s.prevDecision} disabled={atStart} />
+        <Control icon="back" label="Step back" keys="ArrowLeft" onClick={s.stepBack} disabled={atStart} />
+        <Control icon={playing ? "pause" : "play"} label={playing ? "Pause" : "Play"} keys="Space" onClick={s.togglePlay} disabled={none} primary />
+        <Control icon="forward" label="Step forward" keys="ArrowRight" onClick={s.stepForward} disabled={atEnd} />
+        <Control icon="nextDecision" label="Next decision" keys="]" onClick={s.nextDecision} disabled={atEnd} />
+        <Control icon="end" label="Jump to end" keys="End" onClick={s.jumpToEnd} disabled={atEnd} />
+      </div>
+      <div className="ctl-group" role="group" aria-label="Findings">
+        <Control icon="prevFinding" label="Previous finding" keys="{" onClick={s.prevFinding} disabled={atStart} />
+        <Control icon="nextFinding" label="Next finding" keys="}" onClick={s.nextFinding} disabled={atEnd} />
+      </div>
+      <label className="field field--inline">
+        <span className="field-label">Speed</span>
+        <select value={speed} onChange={(e) => s.setSpeed(Number(e.target.value))} data-testid="speed">
+          {SPEEDS.map((v) => (
+            <option key={v} value={v}>
+              {v}×
+            </option>
+          ))}
+        </select>
+      </label>
+      <div className="step-readout">
+        {/* As wide as the widest label of this trace, so the readout never shifts while stepping. */}
+        <span className="step-label" data-testid="step" style={{ minWidth: `${(9 + 2 * String(count).length) * 0.62}em` }}>
+          {label}
+        </span>
+        {event && <span className="step-kind">{event.kind}</span>}
+      </div>
+      <p className="shortcuts" aria-hidden="true">
+        {SHORTCUTS.map((k) => (
+          <span key={k.keys}>
+            <kbd>{k.keys}</kbd> {k.action}
+          </span>
+        ))}
+      </p>
+    </div>
+  );
+}
+
+function Scrubber({ width }: { width: number }): ReactElement {
+  const trace = useTagflow((s) => s.trace);
+  const cursor = useTagflow((s) => s.cursor);
+  const count = trace?.events.length ?? 0;
+  const event = trace?.events[cursor] ?? null;
+  const plan = useMemo(() => (trace && width > 0 ? layoutTimeline(traceIndex(trace), trace.events.length, width, 23, 9) : null), [trace, width]);
+  const x = stepScale(count, width);
+  return (
+    <div className="scrubber">
+      <svg className="scrub-marks" width={Math.max(0, width)} height={36} aria-hidden="true">
+        {count > 0 && <line className="scrub-rail" x1={x(0)} x2={x(Math.max(0, count - 1))} y1={18} y2={18} />}
+        {plan && <path className="scrub-decisions" d={plan.decisions} />}
+        {plan?.findings.map((f) => (
+          <g key={f.step} className={`scrub-finding scrub-finding--${f.severity}`} transform={`translate(${f.x},0)`}>
+            <line y1={2} y2={17} />
+            <path d="M0,2h9l-2.5,3.5L9,9H0z" />
+          </g>
+        ))}
+        {count > 0 && <line className="scrub-cursor" x1={x(cursor)} x2={x(cursor)} y1={1} y2={35} />}
+      </svg>
+      <input
+        className="scrub-input"
+        type="range"
+        min={0}
+        max={Math.max(0, count - 1)}
+        step={1}
+        value={cursor}
+        disabled={count === 0}
+        aria-label="Step"
+        aria-valuetext={event ? `Step ${cursor + 1} of ${count}: ${event.fn}, ${event.kind}` : "No steps"}
+        onChange={(e) => tagflowStore.getState().seek(Number(e.target.value), "jump")}
+      />
+    </div>
+  );
+}
+
+/** Props: none; reads the store. */
+export function BottomPanel(): ReactElement {
+  const track = useRef<HTMLDivElement>(null);
+  const { width } = useElementSize(track);
+  const t = useTagflow((s) => s.trace?.events[s.cursor]?.t ?? null);
+  return (
+    <footer className="bottom">
+      <Controls />
+      <div className="scrub-row">
+        <div className="gutter gutter--time">{t === null ? "" : `t = ${formatMicros(t)}`}</div>
+        <div className="track" ref={track}>
+          <Scrubber width={width} />
+        </div>
+      </div>
+      <TagLanes trackWidth={width} />
+    </footer>
+  );
+}

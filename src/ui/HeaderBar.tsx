@@ -1,0 +1,106 @@
+/** The header bar: title, scenario picker, personality, opening a scenario file, theme. */
+import { useRef, type ChangeEvent, type ReactElement } from "react";
+import { BUILTIN_SCENARIOS, PERSONALITIES, PERSONALITY_IDS, isPersonalityId } from "../engine/index";
+import { tagflowStore, useTagflow } from "../store/index";
+import { Icon } from "./icons";
+
+const CUSTOM = "__custom__";
+
+/** Largest scenario file read (the engine's own limit is checked again on the text). */
+const MAX_FILE_BYTES = 1024 * 1024;
+
+function ScenarioPicker(): ReactElement {
+  const source = useTagflow((s) => s.source);
+  const busy = useTagflow((s) => s.status === "running");
+  const value = source.kind === "builtin" ? source.name : CUSTOM;
+  const onChange = (e: ChangeEvent<HTMLSelectElement>) => {
+    if (e.target.value !== CUSTOM) void tagflowStore.getState().selectScenario(e.target.value);
+  };
+  return (
+    <label className="field">
+      <span className="field-label">Scenario</span>
+      <select data-testid="scenario" value={value} onChange={onChange} aria-busy={busy}>
+        {BUILTIN_SCENARIOS.map((s) => (
+          <option key={s.name} value={s.name}>
+            {s.title || s.name}
+          </option>
+        ))}
+        {source.kind === "custom" && <option value={CUSTOM}>{source.label} (file)</option>}
+      </select>
+    </label>
+  );
+}
+
+function PersonalityPicker(): ReactElement {
+  const personality = useTagflow((s) => s.personality);
+  return (
+    <label className="field">
+      <span className="field-label">Kernel</span>
+      <select
+        data-testid="personality"
+        value={personality}
+        onChange={(e) => {
+          if (isPersonalityId(e.target.value)) void tagflowStore.getState().setPersonality(e.target.value);
+        }}
+      >
+        {PERSONALITY_IDS.map((id) => (
+          <option key={id} value={id} title={PERSONALITIES[id].title}>
+            {PERSONALITIES[id].title.replace(/\s*\(.*\)$/, "")}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+function OpenScenario(): ReactElement {
+  const input = useRef<HTMLInputElement>(null);
+  const onFile = async (e: ChangeEvent<HTMLInputElement>) => {
+    const file = e.target.files?.[0];
+    e.target.value = "";
+    if (!file) return;
+    const store = tagflowStore.getState();
+    if (file.size > MAX_FILE_BYTES) {
+      store.reportProblems(`Could not open ${file.name}`, [{ path: "$", message: `the file is ${file.size} bytes; a scenario is at most ${MAX_FILE_BYTES}` }]);
+      return;
+    }
+    await store.openScenario(file.name, await file.text());
+  };
+  return (
+    <>
+      <button type="button" className="btn btn--ghost" onClick={() => input.current?.click()}>
+        <Icon name="open" /> Open…
+      </button>
+      <input ref={input} className="visually-hidden" type="file" accept=".json,application/json" tabIndex={-1} aria-label="Open a scenario file" data-testid="open-file" onChange={(e) => void onFile(e)} />
+    </>
+  );
+}
+
+function ThemeToggle(): ReactElement {
+  const theme = useTagflow((s) => s.theme);
+  const next = { system: "light", light: "dark", dark: "system" } as const;
+  const icon = theme === "light" ? "sun" : theme === "dark" ? "moon" : "auto";
+  return (
+    <button type="button" className="btn btn--ghost" onClick={() => tagflowStore.getState().cycleTheme()} aria-label={`Theme: ${theme}. Switch to ${next[theme]}.`} data-testid="theme">
+      <Icon name={icon} /> <span className="btn-text">{theme === "system" ? "Auto" : theme === "light" ? "Light" : "Dark"}</span>
+    </button>
+  );
+}
+
+/** Props: none; reads the store. */
+export function HeaderBar(): ReactElement {
+  return (
+    <header className="topbar">
+      <div className="brand">
+        <h1>tagflow</h1>
+        <span className="tagline">packets and their m_tags through a BSD network stack</span>
+      </div>
+      <div className="topbar-controls">
+        <ScenarioPicker />
+        <PersonalityPicker />
+        <OpenScenario />
+        <ThemeToggle />
+      </div>
+    </header>
+  );
+}

@@ -1,0 +1,122 @@
+/** The packet card the stack view moves between boxes: header bands and tag/flag badges (layout in cardLayout.ts). */
+import { memo, type ReactElement } from "react";
+import type { BadgePlan, BandPlan, CardPlan } from "./layout/cardLayout";
+import { CARD } from "./layout/cardLayout";
+import { fitText } from "./text";
+
+/** Props: the card's plan (from layoutCard); hover/selection callbacks for badges. */
+export interface PacketCardProps {
+  readonly card: CardPlan;
+  readonly selectedTag: number | null;
+  readonly hoveredTag: number | null;
+  readonly onTag?: (uid: number) => void;
+  readonly onHoverTag?: (uid: number | null) => void;
+}
+
+const INNER_INDENT = 14;
+
+function Band({ band, width }: { band: BandPlan; width: number }): ReactElement {
+  const x = CARD.pad + (band.inner ? INNER_INDENT : 0);
+  const w = width - x - CARD.pad;
+  const encrypted = band.kind === "encrypted";
+  const labelX = x + (encrypted ? 26 : 8);
+  const bytes = `${band.bytes} B`;
+  const labelChars = band.label.length;
+  const detailRoom = w - (labelX - x) - labelChars * 7.6 - bytes.length * 7.3 - 26;
+  return (
+    <g className={`band band--${band.kind}${band.inner ? " band--inner" : ""}${band.entering ? " is-entering" : ""}`} transform={`translate(0,${band.y})`}>
+      <rect className="band-bg" x={x} y={0} width={w} height={band.height} rx={3} />
+      {encrypted && <rect className="band-hatch" x={x} y={0} width={w} height={band.height} rx={3} fill="url(#tf-hatch-enc)" />}
+      {encrypted && (
+        <path className="band-lock" transform={`translate(${x + 7},${band.height / 2 - 7}) scale(0.7)`} d="M6 9V7a4 4 0 0 1 8 0v2h1.5v8h-11V9zm2 0h4V7a2 2 0 0 0-4 0z" />
+      )}
+      <text className="band-label" x={labelX} y={band.height / 2} dominantBaseline="central">
+        {band.label}
+        {band.detail && (band.detail.length * 6.9 <= detailRoom || (band.kind === "ipv4" && detailRoom > 60)) && (
+          <tspan className="band-detail" dx={8}>
+            {fitText(band.detail, detailRoom, 6.9)}
+          </tspan>
+        )}
+      </text>
+      <text className="band-bytes" x={x + w - 8} y={band.height / 2} dominantBaseline="central" textAnchor="end">
+        {bytes}
+      </text>
+    </g>
+  );
+}
+
+function Badge({ badge, selected, hovered, onTag, onHoverTag }: { badge: BadgePlan; selected: boolean; hovered: boolean } & Pick<PacketCardProps, "onTag" | "onHoverTag">): ReactElement {
+  const uid = badge.uid;
+  const pill = badge.kind === "flag";
+  const r = pill ? badge.height / 2 : 4;
+  const cls = ["badge", `badge--${badge.kind}`, badge.stale && "is-stale", badge.consulted && "is-consulted", badge.entering && "is-entering", badge.leaving && "is-leaving", selected && "is-selected", hovered && "is-hovered"]
+    .filter(Boolean)
+    .join(" ");
+  return (
+    <g
+      className={cls}
+      transform={`translate(${badge.x},${badge.y})`}
+      data-testid="badge"
+      data-kind={badge.kind}
+      data-name={badge.name}
+      data-stale={badge.stale}
+      data-consulted={badge.consulted}
+      data-leaving={badge.leaving}
+      onClick={uid !== undefined && onTag ? () => onTag(uid) : undefined}
+      onPointerEnter={uid !== undefined && onHoverTag ? () => onHoverTag(uid) : undefined}
+      onPointerLeave={uid !== undefined && onHoverTag ? () => onHoverTag(null) : undefined}
+    >
+      <title>{badge.description}</title>
+      {badge.consulted && <rect className="badge-ring" x={-4} y={-4} width={badge.width + 8} height={badge.height + 8} rx={r + 4} />}
+      <rect className="badge-bg" width={badge.width} height={badge.height} rx={r} style={pill ? { stroke: badge.fill } : { fill: badge.fill }} />
+      {badge.stale && <rect className="badge-stale" width={badge.width} height={badge.height} rx={r} fill="url(#tf-hatch-stale)" />}
+      {pill && <circle cx={10} cy={badge.height / 2} r={4} style={{ fill: badge.fill }} />}
+      <text className="badge-label" x={pill ? 18 : 8} y={badge.height / 2} dominantBaseline="central" style={pill ? undefined : { fill: badge.text }}>
+        {badge.label}
+      </text>
+      {badge.leaving && <line className="badge-strike" x1={4} x2={badge.width - 4} y1={badge.height / 2} y2={badge.height / 2} />}
+    </g>
+  );
+}
+
+/** The card at the origin; the stack view positions it. */
+export const PacketCard = memo(function PacketCard({ card, selectedTag, hoveredTag, onTag, onHoverTag }: PacketCardProps): ReactElement {
+  return (
+    <g className={`card card--${card.state}`} data-state={card.state}>
+      <rect className="card-bg" width={card.width} height={card.height} rx={8} />
+      <text className="card-title" x={CARD.pad + 2} y={CARD.titleHeight / 2} dominantBaseline="central">
+        {card.title}
+        {card.size && (
+          <tspan className="card-size" dx={8}>
+            {card.size}
+          </tspan>
+        )}
+      </text>
+      {card.stateLabel && (
+        <g className="card-state" transform={`translate(${card.width - CARD.pad - stateWidth(card.stateLabel)},${CARD.titleHeight / 2 - 10})`}>
+          <rect width={stateWidth(card.stateLabel)} height={20} rx={10} />
+          {card.state === "encrypted" && <path transform="translate(6,3) scale(0.7)" d="M6 9V7a4 4 0 0 1 8 0v2h1.5v8h-11V9zm2 0h4V7a2 2 0 0 0-4 0z" />}
+          <text x={card.state === "encrypted" ? 22 : 9} y={10} dominantBaseline="central">
+            {card.stateLabel}
+          </text>
+        </g>
+      )}
+      {card.bands.length === 0 && (
+        <text className="card-empty" x={CARD.pad + 2} y={CARD.titleHeight + 16} dominantBaseline="central">
+          The socket has not built a packet yet.
+        </text>
+      )}
+      {card.bands.map((b) => (
+        <Band key={b.key} band={b} width={card.width} />
+      ))}
+      {card.badges.length > 0 && <line className="card-sep" x1={CARD.pad} x2={card.width - CARD.pad} y1={card.badgesTop} y2={card.badgesTop} />}
+      {card.badges.map((b) => (
+        <Badge key={b.key} badge={b} selected={b.uid !== undefined && b.uid === selectedTag} hovered={b.uid !== undefined && b.uid === hoveredTag} onTag={onTag} onHoverTag={onHoverTag} />
+      ))}
+    </g>
+  );
+});
+
+function stateWidth(label: string): number {
+  return Math.ceil(label.length * 8.8 + 18 + (label === "ENCRYPTED" ? 14 : 0));
+}

@@ -1,0 +1,333 @@
+/**
+ * The stack view: hosts as columns of layer boxes, the queues, lo0's loop and the wires, and the
+ * packet card that moves to where the current step happens. React renders every node; the
+ * layout kernels (stackLayout, cardLayout) compute where. The card's move between boxes is a
+ * d3-interpolate tween applied to its transform (skipped when jumping or with reduced motion).
+ */
+import { easeCubicInOut } from "d3-ease";
+import { interpolateObject } from "d3-interpolate";
+import { memo, useCallback, useLayoutEffect, useMemo, useRef, type ReactElement } from "react";
+import type { ScenarioTrace, TraceEvent } from "../engine/index";
+import { tagflowStore, useTagflow } from "../store/index";
+import { stepInterval } from "../store/playbackSlice";
+import { traceIndex } from "../store/selectors";
+import { tagLanes } from "../store/tagLanes";
+import { useElementSize } from "./hooks/useElementSize";
+import { useReducedMotion } from "./hooks/useReducedMotion";
+import { layoutCard } from "./layout/cardLayout";
+import { connectorPath, layoutStack, placeCard, slotOf, STACK_ROWS, type HostPlan, type Rect, type SlotId, type StackPlan } from "./layout/stackLayout";
+import { PacketCard } from "./PacketCard";
+import { flagLabel, tagShortName } from "./palette";
+import { hostsOf, packetModelAt } from "./stepModel";
+import { fitText } from "./text";
+
+const ROW_LABEL: Readonly<Record<SlotId, string>> = {
+  app: "socket / app",
+  icmp: "ICMP",
+  ip: "IP",
+  ipsec: "IPsec",
+  if: "interface",
+  link: "link",
+  ipintrq: "ipintrq",
+  crypto: "crypto",
+};
+const ROW_HINT: Readonly<Record<SlotId, string>> = {
+  ...(Object.fromEntries(STACK_ROWS.map((r) => [r.id, r.hint])) as Record<(typeof STACK_ROWS)[number]["id"], string>),
+  ipintrq: "IP input queue",
+  crypto: "opencrypto queue",
+};
+
+/** One layer or queue box; the active one names the function and, for a decision, the branch. */
+function SlotBox({ id, rect, active, event, finding, loopIface }: { id: SlotId; rect: Rect; active: boolean; event: TraceEvent | null; finding: boolean; loopIface: string }): ReactElement {
+  const queue = id === "ipintrq" || id === "crypto";
+  const thin = rect.height < 40;
+  const decision = active && event?.kind === "decision" ? event : null;
+  const stale = decision?.consulted.some((c) => (c.kind === "tag" || c.kind === "flag") && c.stale === true) ?? false;
+  const label = ROW_LABEL[id];
+  const fnX = rect.x + 12 + label.length * (queue ? 8.2 : 9.4) + 10;
+  const fn = active && event ? `${event.fn}()` : "";
+  const hint = id === "link" && loopIface ? loopIface : ROW_HINT[id];
+  const line1Y = thin ? rect.y + rect.height / 2 : rect.y + Math.round(rect.height * 0.33);
+  const line2Y = rect.y + Math.round(rect.height * 0.72);
+  const pillText = decision ? fitText(`◆ ${decision.branch}`, rect.width - 32, 7.6) : "";
+  const cls = ["slot", `slot--${id}`, active && "is-active", decision && "is-decision", stale && "is-stale", active && finding && "has-finding"].filter(Boolean).join(" ");
+  return (
+    <g className={cls} data-slot={id} data-active={active}>
+      <rect className="slot-bg" x={rect.x} y={rect.y} width={rect.width} height={rect.height} rx={6} />
+      {queue && <QueueSlots rect={rect} filled={active && event?.kind === "queue.enqueue" ? event.depth : active ? 1 : 0} />}
+      <text className="slot-label" x={rect.x + 12} y={line1Y} dominantBaseline="central">
+        {label}
+      </text>
+      {fn ? (
+        <text className="slot-fn" x={fnX} y={line1Y} dominantBaseline="central">
+          {fitText(fn, rect.x + rect.width - fnX - (queue ? 62 : 8), 8.5)}
+        </text>
+      ) : (
+        thin && (
+          <text className="slot-hint-inline" x={fnX} y={line1Y} dominantBaseline="central">
+            {fitText(hint, rect.x + rect.width - fnX - 62, 7)}
+          </text>
+        )
+      )}
+      {!thin && decision && (
+        <g className="slot-branch">
+          <rect x={rect.x + 8} y={line2Y - 10} width={pillText.length * 7.6 + 16} height={20} rx={10} />
+          <text x={rect.x + 16} y={line2Y} dominantBaseline="central">
+            {pillText}
+          </text>
+        </g>
+      )}
+      {!thin && !decision && (
+        <text className="slot-hint" x={rect.x + 12} y={line2Y} dominantBaseline="central">
+          {fitText(active && event ? event.kind : hint, rect.width - 24, 7)}
+        </text>
+      )}
+    </g>
+  );
+}
+
+/** Little boxes on the right of a queue: how many packets wait (at this step). */
+function QueueSlots({ rect, filled }: { rect: Rect; filled: number }): ReactElement {
+  const n = 3;
+  const s = Math.min(12, rect.height - 12);
+  const y = rect.y + (rect.height - s) / 2;
+  return (
+    <g className="queue-slots" aria-hidden="true">
+      {Array.from({ length: n }, (_, i) => (
+        <rect key={i} className={i < filled ? "is-filled" : undefined} x={rect.x + rect.width - 10 - (n - i) * (s + 4)} y={y} width={s} height={s} rx={2} />
+      ))}
+    </g>
+  );
+}
+
+const Host = memo(function Host({ host, active, event, finding }: { host: HostPlan; active: SlotId | null; event: TraceEvent | null; finding: boolean }): ReactElement {
+  const slots: [SlotId, Rect][] = [...STACK_ROWS.map((r) => [r.id, host.rows[r.id]] as [SlotId, Rect]), ["ipintrq", host.queues.ipintrq], ["crypto", host.queues.crypto]];
+  const loopIface = host.loopback ? "lo0 (loopback)" : host.ifaces.length ? host.ifaces.join(", ") : "lo0";
+  return (
+    <g className="host" data-host={host.name}>
+      <rect className="host-frame" x={host.frame.x} y={host.frame.y} width={host.frame.width} height={host.frame.height} rx={10} />
+      <text className="host-title" x={host.title.x + 4} y={host.title.y + host.title.height / 2 + 1} dominantBaseline="central">
+        {host.name}
+        <tspan className="host-ifaces" dx={10}>
+          {["lo0", ...host.ifaces].join(" · ")}
+        </tspan>
+      </text>
+      {host.loopback && (
+        <g className="loopback">
+          <path d={host.loopback.d} markerEnd="url(#tf-arrow)" />
+          <text x={host.loopback.labelX} y={host.loopback.labelY} textAnchor="middle" dominantBaseline="central" transform={`rotate(-90 ${host.loopback.labelX} ${host.loopback.labelY})`}>
+            lo0
+          </text>
+        </g>
+      )}
+      {slots.map(([id, rect]) => (
+        <SlotBox key={id} id={id} rect={rect} active={active === id} event={active === id ? event : null} finding={finding} loopIface={loopIface} />
+      ))}
+    </g>
+  );
+});
+
+/** The size the stack is designed at; larger panes scale it up. */
+const DESIGN = { width: 800, height: 430 } as const;
+
+/**
+ * The decision (question and branch, and the stale tag behind it) or the finding of this step,
+ * in the card's lane where the card is not: above it or below it, whichever has more room.
+ */
+function Callout({ event, trace, plan, host, cardTop, cardHeight, scale }: { event: TraceEvent; trace: ScenarioTrace; plan: StackPlan; host: HostPlan; cardTop: number; cardHeight: number; scale: number }): ReactElement | null {
+  const findings = (traceIndex(trace).findingsAt.get(event.seq) ?? []).filter((f) => f.severity !== "info");
+  if (event.kind !== "decision" && findings.length === 0) return null;
+  const decision = event.kind === "decision" ? event : null;
+  const stale = decision?.consulted.find((c) => (c.kind === "tag" || c.kind === "flag") && c.stale === true);
+  const staleName = stale?.kind === "tag" ? tagShortName(stale.name) : stale?.kind === "flag" ? flagLabel(stale.flag) : null;
+  const above = cardTop - 12;
+  const below = plan.height - (cardTop + cardHeight) - 12;
+  const room = Math.max(above, below) - 10;
+  const width = host.lane.width - 20;
+  // Rough text metrics at 15px (DejaVu-wide): enough to decide what fits, never to place text.
+  const lines = (text: string, charWidth: number) => Math.max(1, Math.ceil((text.length * charWidth) / (width - 26)));
+  const question = decision ? decision.question : "";
+  const answer = decision ? `→ ${decision.branch}${staleName ? ` because of a stale ${staleName}` : ""}` : "";
+  const findingText = decision ? findings.map((f) => findingTitle(f.id)).join("; ") : findings.map((f) => f.sentence.replace(/\s*\(\d+ times in this run\)$/, "")).join(" ");
+  const base = 18 + (decision ? 17 + lines(answer, 8.8) * 20.5 : 0) + (findingText ? (decision ? 8 : 0) + lines(`Finding: ${findingText}`, 7.8) * 17.5 : 0);
+  const showQuestion = decision !== null && base + lines(question, 8.9) * 19.5 <= room;
+  const style = {
+    left: (host.lane.x + 10) * scale,
+    width: width * scale,
+    fontSize: `${15 * scale}px`,
+    maxHeight: room * scale,
+    ...(above >= below ? { bottom: (plan.height - cardTop + 10) * scale } : { top: (cardTop + cardHeight + 10) * scale }),
+  };
+  return (
+    <div className={`callout${stale ? " is-stale" : ""}${findings.length ? " has-finding" : ""}`} style={style} data-testid="callout" aria-hidden="true">
+      {decision && (
+        <>
+          <div className="callout-kicker">
+            ◆ decision · <code>{decision.check}</code>
+          </div>
+          {showQuestion && <p className="callout-q">{question}</p>}
+          <p className="callout-a">
+            → <strong>{decision.branch}</strong>
+            {staleName && (
+              <span className="callout-stale">
+                {" "}
+                because of a <strong>stale {staleName}</strong>
+              </span>
+            )}
+          </p>
+        </>
+      )}
+      {findingText && (
+        <p className="callout-finding">
+          <strong>{findings.length > 1 ? "Findings" : "Finding"}:</strong> {findingText}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** A few words for a finding id: "stale-out-done-skipped-ipsec" → "IPsec skipped on a stale OUT_DONE". */
+function findingTitle(id: string): string {
+  const known: Record<string, string> = {
+    "stale-out-done-skipped-ipsec": "IPsec skipped on a stale OUT_DONE",
+    "cleartext-on-wire": "cleartext on the wire",
+    "stale-in-done-chose-policy": "a stale IN_DONE chose the policy",
+    "cleartext-accepted": "cleartext accepted",
+    "ipsec-evidence-false": "false evidence of IPsec",
+    "stale-flag-satisfied-policy": "a stale m_flag satisfied the policy",
+  };
+  return known[id] ?? id.replace(/-/g, " ");
+}
+
+interface Motion {
+  x: number;
+  y: number;
+  tx: number;
+  ty: number;
+  h: number;
+}
+
+/** Where the card is and what its connector points at, applied to the DOM; tweened between steps. */
+function useCardMotion(target: Motion | null, host: HostPlan | null, cardWidth: number, animate: boolean, duration: number) {
+  const cardRef = useRef<SVGGElement>(null);
+  const connRef = useRef<SVGPathElement>(null);
+  const current = useRef<Motion | null>(null);
+
+  useLayoutEffect(() => {
+    if (!target || !host) return;
+    const apply = (m: Motion) => {
+      current.current = m;
+      cardRef.current?.setAttribute("transform", `translate(${m.x.toFixed(1)},${m.y.toFixed(1)})`);
+      connRef.current?.setAttribute("d", connectorPath(host, { x: m.tx, y: m.ty }, m.x, m.y, cardWidth, m.h));
+    };
+    const from = current.current;
+    if (!animate || !from || duration <= 0) {
+      apply(target);
+      return;
+    }
+    // Interrupted tweens continue from wherever the card is now.
+    const tween = interpolateObject(from, target);
+    const start = performance.now();
+    let frame = 0;
+    const step = (now: number) => {
+      const t = Math.min(1, (now - start) / duration);
+      apply(tween(easeCubicInOut(t)));
+      if (t < 1) frame = requestAnimationFrame(step);
+    };
+    frame = requestAnimationFrame(step);
+    return () => cancelAnimationFrame(frame);
+  }, [target, host, cardWidth, animate, duration]);
+
+  return { cardRef, connRef };
+}
+
+function describe(e: TraceEvent | null, trace: ScenarioTrace | null): string {
+  if (!e || !trace) return "The stack view: no packet.";
+  return `Stack view: step ${e.seq + 1}, ${e.fn} on ${e.host} in the ${ROW_LABEL[slotOf(e)]} ${slotOf(e) === "ipintrq" || slotOf(e) === "crypto" ? "queue" : "layer"}.`;
+}
+
+/** Props: none; reads the store. */
+export function StackView(): ReactElement {
+  const trace = useTagflow((s) => s.trace);
+  const cursor = useTagflow((s) => s.cursor);
+  const lastMove = useTagflow((s) => s.lastMove);
+  const speed = useTagflow((s) => s.speed);
+  const status = useTagflow((s) => s.status);
+  const selectedTag = useTagflow((s) => s.selectedTag);
+  const hover = useTagflow((s) => s.hover);
+  const reduced = useReducedMotion();
+  const paneRef = useRef<HTMLDivElement>(null);
+  const size = useElementSize(paneRef);
+
+  const hosts = useMemo(() => (trace ? hostsOf(trace) : []), [trace]);
+  const links = trace?.links;
+  // Laid out at a design size and scaled up on big screens, so text grows with the room (and
+  // down a little on small ones, rather than squeezing rows below a line of text).
+  const fit = Math.min(size.width / DESIGN.width, size.height / DESIGN.height);
+  const scale = fit >= 1 ? fit : Math.max(0.8, fit);
+  const plan: StackPlan | null = useMemo(
+    () => (size.width > 0 && size.height > 0 && hosts.length > 0 ? layoutStack(hosts, links ?? [], { width: size.width / scale, height: size.height / scale }) : null),
+    [hosts, links, size, scale],
+  );
+  const event = trace?.events[cursor] ?? null;
+  const model = useMemo(() => (trace && event ? packetModelAt(trace, event.seq) : null), [trace, event]);
+  const card = useMemo(() => (plan ? layoutCard(model, event, trace ? tagLanes(trace) : null, plan.cardWidth) : null), [plan, model, event, trace]);
+  const host = plan && event ? (plan.hosts[plan.hostIndex.get(event.host) ?? 0] ?? null) : null;
+  const slot = event ? slotOf(event) : null;
+  const finding = trace && event ? traceIndex(trace).findingsAt.has(event.seq) : false;
+  const placement = plan && host && slot && card ? placeCard(plan, host, slot, card.height) : null;
+  // Recreated only when a coordinate changes, so a re-render at the same step does not restart a tween.
+  const [mx, my, tx, ty, mh] = placement && card ? [placement.x, placement.y, placement.target.x, placement.target.y, card.height] : [NaN, NaN, NaN, NaN, NaN];
+  const motion = useMemo<Motion | null>(() => (Number.isNaN(mx) ? null : { x: mx, y: my, tx, ty, h: mh }), [mx, my, tx, ty, mh]);
+  const duration = reduced || lastMove !== "step" ? 0 : Math.min(260, stepInterval(speed) * 0.6);
+  const { cardRef, connRef } = useCardMotion(motion, host, plan?.cardWidth ?? 0, duration > 0, duration);
+
+  const onTag = useCallback((uid: number) => tagflowStore.getState().selectTag(uid), []);
+  const onHoverTag = useCallback((uid: number | null) => tagflowStore.getState().setHover(uid === null ? null : { kind: "tag", uid }), []);
+
+  const empty = trace !== null && trace.events.length === 0;
+  return (
+    <div className="stack-pane" ref={paneRef} data-testid="stack">
+      {plan && trace && (
+        <svg className="stack-svg" width={plan.width * scale} height={plan.height * scale} viewBox={`0 0 ${plan.width} ${plan.height}`} role="img" aria-label={describe(event, trace)}>
+          {plan.wires.map((w) => (
+            <g key={w.id} className="wire">
+              <path d={w.d} />
+              <text x={w.labelX} y={w.labelY} textAnchor="middle">
+                {w.label}
+              </text>
+            </g>
+          ))}
+          {plan.hosts.map((h) => (
+            <Host key={h.name} host={h} active={h === host ? slot : null} event={h === host ? event : null} finding={finding} />
+          ))}
+          {card && !empty && (
+            <>
+              <path ref={connRef} className="connector" />
+              <g ref={cardRef} className="card-layer">
+                <PacketCard card={card} selectedTag={selectedTag} hoveredTag={hover?.kind === "tag" ? hover.uid : null} onTag={onTag} onHoverTag={onHoverTag} />
+              </g>
+            </>
+          )}
+        </svg>
+      )}
+      {plan && host && placement && card && event && !empty && <Callout event={event} trace={trace!} plan={plan} host={host} cardTop={placement.y} cardHeight={card.height} scale={scale} />}
+      {!trace && status !== "error" && (
+        <div className="pane-state" role="status">
+          <div className="skeleton-stack" aria-hidden="true">
+            {STACK_ROWS.map((r) => (
+              <div key={r.id} />
+            ))}
+          </div>
+          <p>Running the engine…</p>
+        </div>
+      )}
+      {empty && (
+        <div className="pane-state pane-state--overlay" role="status">
+          <p className="pane-state-title">Nothing to step through</p>
+          <p>This scenario sends no traffic, so the engine recorded no steps. Pick another scenario, or add a ping to its traffic.</p>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,100 @@
+/**
+ * Tag lanes: one row per m_tag instance on the timeline's step scale, virtualised (only the rows
+ * in view are rendered). Consults are marked; the stretch after a stale consult is hatched; a tag
+ * alive at the end ends in an arrow. Follows the cursor to a lane alive at the current step.
+ */
+import { useEffect, useRef, useState, type ReactElement } from "react";
+import { tagflowStore, useTagflow } from "../store/index";
+import { tagLanes, type TagLane } from "../store/tagLanes";
+import { firstLaneAt, layoutLaneRow, visibleRange } from "./layout/lanesLayout";
+import { stepScale } from "./layout/timelineLayout";
+
+const ROW = 26;
+const NO_LANES: readonly TagLane[] = [];
+
+/** Props: the width of the step track, shared with the scrubber above. */
+export function TagLanes({ trackWidth }: { trackWidth: number }): ReactElement {
+  const trace = useTagflow((s) => s.trace);
+  const cursor = useTagflow((s) => s.cursor);
+  const open = useTagflow((s) => s.lanesOpen);
+  const selectedTag = useTagflow((s) => s.selectedTag);
+  const hoverTag = useTagflow((s) => (s.hover?.kind === "tag" ? s.hover.uid : null));
+  const scroller = useRef<HTMLDivElement>(null);
+  const [scrollTop, setScrollTop] = useState(0);
+  const [viewport, setViewport] = useState(120);
+  const lanes = trace ? tagLanes(trace).lanes : NO_LANES;
+  const count = trace?.events.length ?? 0;
+  const x = stepScale(count, trackWidth);
+  const { first, last } = visibleRange(lanes.length, ROW, scrollTop, viewport, 2);
+
+  useEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    setViewport(el.clientHeight);
+    // Keep a lane that is alive at the cursor in view, moving only when none is.
+    const top = el.scrollTop;
+    const lo = Math.floor(top / ROW);
+    const hi = Math.floor((top + el.clientHeight - 1) / ROW);
+    const visibleAlive = lanes.slice(lo, hi + 1).some((l) => l.start <= cursor && (l.end === null || cursor <= l.end));
+    if (visibleAlive) return;
+    const i = firstLaneAt(lanes, cursor);
+    if (i >= 0) el.scrollTop = i * ROW;
+  }, [cursor, lanes, open]);
+
+  const st = tagflowStore.getState();
+  const rows: ReactElement[] = [];
+  for (let i = first; i <= last; i++) {
+    const r = layoutLaneRow(lanes[i]!, i, x, count, ROW);
+    const alive = lanes[i]!.start <= cursor && (lanes[i]!.end === null || cursor <= lanes[i]!.end!);
+    const cls = ["lane", alive && "is-alive", selectedTag === r.uid && "is-selected", hoverTag === r.uid && "is-hovered", r.staleX !== null && "has-stale", r.aliveAtEnd && "is-alive-at-end"].filter(Boolean).join(" ");
+    const mid = ROW / 2;
+    rows.push(
+      <div key={r.uid} className={cls} style={{ top: r.y, height: ROW }} onPointerEnter={() => st.setHover({ kind: "tag", uid: r.uid })} onPointerLeave={() => st.setHover(null)} data-lane={r.uid} data-stale={r.staleX !== null} data-alive-at-end={r.aliveAtEnd}>
+        <button type="button" className="lane-label" aria-pressed={selectedTag === r.uid} aria-label={r.description} title={r.description} onClick={() => st.selectTag(r.uid)}>
+          <span className="lane-swatch" style={{ background: r.fill }} aria-hidden="true" />
+          {r.label}
+          {r.staleX !== null && <span className="lane-flag">stale</span>}
+          {r.aliveAtEnd && <span className="lane-flag lane-flag--alive">alive at end</span>}
+        </button>
+        <svg className="lane-svg" width={Math.max(0, trackWidth)} height={ROW} aria-hidden="true">
+          <rect className="lane-bar" x={r.x0} y={mid - 6} width={r.x1 - r.x0} height={12} rx={3} style={{ fill: r.fill }} />
+          {r.staleX !== null && <rect className="lane-stale" x={r.staleX} y={mid - 6} width={Math.max(2, r.x1 - r.staleX)} height={12} rx={3} />}
+          {r.aliveAtEnd && <path className="lane-arrow" d={`M${r.x1 + 1},${mid - 7}l8,7l-8,7z`} />}
+          {r.consults.map((c) => (
+            <path key={c.seq} className={`lane-consult${c.stale ? " is-stale" : ""}`} d={`M${c.x},${mid - 8}l6,8l-6,8l-6,-8z`} onClick={() => st.seek(c.seq, "jump")}>
+              <title>{`consulted at step ${c.seq + 1}${c.stale ? " while stale" : ""}`}</title>
+            </path>
+          ))}
+          <line className="lane-cursor" x1={x(cursor)} x2={x(cursor)} y1={0} y2={ROW} />
+        </svg>
+      </div>,
+    );
+  }
+
+  return (
+    <section className={`lanes${open ? "" : " is-collapsed"}`} aria-label="Tag lanes">
+      <div className="lanes-head">
+        <button type="button" className="lanes-toggle" aria-expanded={open} onClick={() => st.setLanesOpen(!open)}>
+          <span aria-hidden="true">{open ? "▾" : "▸"}</span> Tag lanes <span className="lanes-count">{lanes.length}</span>
+        </button>
+        <span className="lanes-legend" aria-hidden="true">
+          <span className="lg lg-bar" /> alive
+          <span className="lg lg-consult" /> consulted
+          <span className="lg lg-stale" /> consulted while stale
+          <span className="lg lg-arrow" /> alive at end
+        </span>
+      </div>
+      {open && (
+        <div className="lanes-scroll" ref={scroller} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}>
+          {lanes.length === 0 ? (
+            <p className="panel-empty lanes-empty">{trace ? "No tags in this trace: nothing was prepended to a packet." : "Waiting for the trace…"}</p>
+          ) : (
+            <div className="lanes-inner" style={{ height: lanes.length * ROW }}>
+              {rows}
+            </div>
+          )}
+        </div>
+      )}
+    </section>
+  );
+}

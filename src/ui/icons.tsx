@@ -1,0 +1,34 @@
+/** Small inline icons (currentColor, 20×20 viewBox); decorative: the controls carry the names. */
+import type { ReactElement } from "react";
+
+const paths = {
+  start: "M5 4h2v12H5zM16 4v12L8 10z",
+  end: "M13 4h2v12h-2zM4 4v12l8-6z",
+  back: "M14 4v12L6 10z",
+  forward: "M6 4v12l8-6z",
+  play: "M6 3.5v13l11-6.5z",
+  pause: "M5 4h3.5v12H5zM11.5 4H15v12h-3.5z",
+  prevDecision: "M9 4v12L2 10zM14 6l4 4-4 4-4-4z",
+  nextDecision: "M11 4v12l7-6zM6 6l4 4-4 4-4-4z",
+  prevFinding: "M10 4v12L3 10zM13 4h1.6v12H13zM14.6 4.5h4.4l-1.4 2.2 1.4 2.2h-4.4z",
+  nextFinding: "M10 4v12l7-6zM3 4h1.6v12H3zM4.6 4.5H9L7.6 6.7 9 8.9H4.6z",
+  lock: "M6 9V7a4 4 0 0 1 8 0v2h1.5v8h-11V9zm2 0h4V7a2 2 0 0 0-4 0z",
+  open: "M3 5h5l2 2h7v9H3z",
+  sun: "M10 6a4 4 0 1 1 0 8 4 4 0 0 1 0-8zM9.2 1h1.6v3H9.2zM9.2 16h1.6v3H9.2zM1 9.2h3v1.6H1zM16 9.2h3v1.6h-3z",
+  moon: "M12.5 2.5a7.5 7.5 0 1 0 5 12.9A6.5 6.5 0 0 1 12.5 2.5z",
+  auto: "M10 2a8 8 0 1 0 0 16zm0 1.6v12.8a6.4 6.4 0 0 1 0-12.8z",
+  close: "M5 3.6 10 8.6l5-5 1.4 1.4-5 5 5 5-1.4 1.4-5-5-5 5-1.4-1.4 5-5-5-5z",
+  warn: "M10 2 19 18H1zm-1 6v5h2V8zm0 6v2h2v-2z",
+  pin: "M7 2h6l-1 5 3 3H11v6l-1 2-1-2v-6H5l3-3z",
+} as const;
+
+export type IconName = keyof typeof paths;
+
+/** An icon; `label` makes it an image with a name, otherwise it is hidden from assistive tech. */
+export function Icon({ name, size = 18, label }: { name: IconName; size?: number; label?: string }): ReactElement {
+  return (
+    <svg className="icon" width={size} height={size} viewBox="0 0 20 20" fill="currentColor" {...(label ? { role: "img", "aria-label": label } : { "aria-hidden": true, focusable: false })}>
+      <path d={paths[name]} />
+    </svg>
+  );
+}

@@ -1,0 +1,312 @@
+/**
+ * The packet card: what the glyph that travels the stack shows at one step. Headers as stacked
+ * bands (outermost on top), the encrypted part hatched and locked, tags and m_flags as labelled
+ * badges that appear, persist, go stale and leave. Pure: model + event + lanes + width in, a
+ * plan of boxes and labels out.
+ */
+import type { MFlag, TagView, TraceEvent } from "../../engine/index";
+import { isFlagStaleAt, isTagStaleAt, type TagLanes } from "../../store/tagLanes";
+import { flagLabel, flagSwatch, tagShortName, tagSwatch } from "../palette";
+import type { PacketModel, Region } from "./packetModel";
+
+export type BandKind = "ipv4" | "icmp" | "esp" | "encrypted" | "icv" | "ah" | "udp" | "payload" | "pending" | "trailer" | "undecoded" | "removed";
+
+export interface BandPlan {
+  readonly key: string;
+  readonly kind: BandKind;
+  readonly label: string;
+  readonly detail: string;
+  readonly bytes: number;
+  readonly y: number;
+  readonly height: number;
+  /** Inside an ESP payload that is plaintext in memory: drawn indented. */
+  readonly inner: boolean;
+  /** Pushed at this step. */
+  readonly entering: boolean;
+}
+
+export interface BadgePlan {
+  readonly key: string;
+  readonly kind: "tag" | "flag";
+  /** "IPSEC_OUT_DONE" or "M_DECRYPTED". */
+  readonly name: string;
+  readonly label: string;
+  readonly fill: string;
+  readonly text: string;
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+  /** Known to describe the packet's earlier trip. */
+  readonly stale: boolean;
+  /** The decision (or m_tag_find) at this step looked at it. */
+  readonly consulted: boolean;
+  /** Prepended / set at this step. */
+  readonly entering: boolean;
+  /** Deleted / cleared at this step: drawn struck through, gone at the next step. */
+  readonly leaving: boolean;
+  readonly uid?: number;
+  readonly flag?: MFlag;
+  /** Full description for the tooltip and screen readers. */
+  readonly description: string;
+}
+
+export type CardState = "encrypted" | "cleartext" | "plaintext-in-esp" | "decrypted" | "empty";
+
+export interface CardPlan {
+  readonly width: number;
+  readonly height: number;
+  readonly title: string;
+  readonly size: string;
+  readonly state: CardState;
+  readonly stateLabel: string;
+  readonly bands: readonly BandPlan[];
+  readonly badges: readonly BadgePlan[];
+  /** y of the badge area's top (its separator). */
+  readonly badgesTop: number;
+}
+
+export const CARD = {
+  titleHeight: 32,
+  bandHeight: 24,
+  bandGap: 3,
+  badgeHeight: 24,
+  badgeGap: 6,
+  pad: 8,
+  /** Monospace glyph width at the badge font size (12px). */
+  charWidth: 7.3,
+  maxBands: 8,
+} as const;
+
+const fieldValue = (r: Region, name: string) => r.fields.find((f) => f.name === name)?.value;
+const bare = (v: string | undefined) => (v ?? "").replace(/\s*\(\d+\)$/, "");
+/** "0x00001000" → "0x1000": short enough for a band. */
+const shortHex = (v: string | undefined) => v?.replace(/^0x0+(?=[0-9a-f])/i, "0x");
+
+/** Group a model's regions into the bands a person reads. */
+export function bandsOf(model: PacketModel): Omit<BandPlan, "y" | "height" | "entering" | "key">[] {
+  const out: Omit<BandPlan, "y" | "height" | "entering" | "key">[] = [];
+  const rs = model.regions;
+  for (let i = 0; i < rs.length; i++) {
+    const r = rs[i]!;
+    const inner = r.inner === true;
+    const bytes = r.end - r.start;
+    switch (r.header) {
+      case "ipv4": {
+        const src = fieldValue(r, "src");
+        const dst = fieldValue(r, "dst");
+        out.push({ kind: "ipv4", label: inner || out.some((b) => b.kind === "ipv4") ? "inner IPv4" : "IPv4", detail: src && dst ? `${src} → ${dst}` : "", bytes, inner });
+        break;
+      }
+      case "icmp":
+        out.push({ kind: "icmp", label: "ICMP", detail: bare(fieldValue(r, "type")), bytes, inner });
+        break;
+      case "esp": {
+        const iv = rs[i + 1]?.header === "esp-iv" ? rs[++i]! : null;
+        const spi = shortHex(fieldValue(r, "spi"));
+        const seq = fieldValue(r, "seq");
+        out.push({ kind: "esp", label: "ESP", detail: [spi && `SPI ${spi}`, seq && `seq ${seq}`, iv && "IV"].filter(Boolean).join(" · "), bytes: bytes + (iv ? iv.end - iv.start : 0), inner });
+        break;
+      }
+      case "esp-ciphertext":
+      case "esp-encrypted": {
+        const icv = rs[i + 1]?.header === "esp-icv" ? rs[++i]! : null;
+        const icvBytes = icv ? icv.end - icv.start : 0;
+        out.push({ kind: "encrypted", label: "ESP (encrypted)", detail: icvBytes ? `incl. ${icvBytes} B ICV` : "", bytes: bytes + icvBytes, inner });
+        break;
+      }
+      case "esp-icv":
+        out.push({ kind: "icv", label: "ICV", detail: model.espPlain === "plain" ? "room, filled by the cipher" : "integrity check value", bytes, inner });
+        break;
+      case "esp-iv":
+        out.push({ kind: "esp", label: "ESP IV", detail: "", bytes, inner });
+        break;
+      case "ah": {
+        const icv = rs[i + 1]?.header === "ah-icv" ? rs[++i]! : null;
+        const spi = shortHex(fieldValue(r, "spi"));
+        const seq = fieldValue(r, "seq");
+        out.push({ kind: "ah", label: "AH", detail: [spi && `SPI ${spi}`, seq && `seq ${seq}`, icv && "ICV"].filter(Boolean).join(" · "), bytes: bytes + (icv ? icv.end - icv.start : 0), inner });
+        break;
+      }
+      case "ah-icv":
+        out.push({ kind: "ah", label: "AH ICV", detail: "", bytes, inner });
+        break;
+      case "udp":
+        out.push({ kind: "udp", label: "UDP", detail: `${fieldValue(r, "srcPort") ?? "?"} → ${fieldValue(r, "dstPort") ?? "?"}`, bytes, inner });
+        break;
+      case "pending":
+        out.push({ kind: "pending", label: r.note ?? "new header", detail: "being written", bytes, inner });
+        break;
+      case "esp-trailer":
+        out.push({ kind: "trailer", label: "ESP trailer", detail: inner ? "padding · pad length · next header" : "trailer + ICV room", bytes, inner });
+        break;
+      case "payload":
+        out.push({ kind: "payload", label: "data", detail: r.note ?? "", bytes, inner });
+        break;
+      default:
+        out.push({ kind: "undecoded", label: "bytes", detail: r.note ?? "", bytes, inner });
+        break;
+    }
+  }
+  return out;
+}
+
+/** The header an event removed, as a ghost band, and where it goes (band index). */
+function removedBand(e: TraceEvent | null, bandCount: number): { at: number; band: Omit<BandPlan, "y" | "height" | "entering" | "key"> } | null {
+  if (!e) return null;
+  if (e.kind === "mbuf.strip") return { at: e.offset === 0 ? 0 : 1, band: { kind: "removed", label: `${headerName(e.header)} removed`, detail: "m_striphdr", bytes: e.len, inner: false } };
+  if (e.kind === "mbuf.adj") return { at: e.from === "head" ? 0 : bandCount, band: { kind: "removed", label: `${headerName(e.header)} removed`, detail: `m_adj from the ${e.from}`, bytes: e.len, inner: false } };
+  return null;
+}
+
+function headerName(h: string): string {
+  return h.replace(/^esp\b/, "ESP").replace(/^ah\b/, "AH").replace(/^ipv4\b/, "IPv4").replace(/\bicv\b/, "ICV");
+}
+
+/** Badge width for a label at the badge font. */
+export function badgeWidth(label: string): number {
+  return Math.ceil(16 + label.length * CARD.charWidth);
+}
+
+interface BadgeInput {
+  readonly key: string;
+  readonly kind: "tag" | "flag";
+  readonly name: string;
+  readonly label: string;
+  readonly fill: string;
+  readonly text: string;
+  readonly stale: boolean;
+  readonly consulted: boolean;
+  readonly entering: boolean;
+  readonly leaving: boolean;
+  readonly uid?: number;
+  readonly flag?: MFlag;
+  readonly description: string;
+}
+
+function tagDescription(t: TagView): string {
+  const id = t.tdbi ? ` {${t.tdbi.dst}, ${t.tdbi.proto}, 0x${t.tdbi.spi.toString(16).padStart(8, "0")}}` : "";
+  return `PACKET_TAG_${t.name} (id ${t.id}, ${t.len} bytes)${id}`;
+}
+
+/** The badges of the packet at event `e`: its tags and flags, plus those leaving at this step. */
+export function badgeInputs(model: PacketModel | null, e: TraceEvent | null, lanes: TagLanes | null): BadgeInput[] {
+  if (!e) return [];
+  const seq = e.seq;
+  const consultedTags = new Map<number, boolean>();
+  const consultedFlags = new Map<MFlag, boolean>();
+  if (e.kind === "decision") {
+    for (const c of e.consulted) {
+      if (c.kind === "tag" && c.tag) consultedTags.set(c.tag.uid, c.stale === true);
+      if (c.kind === "flag" && c.set) consultedFlags.set(c.flag, c.stale === true);
+    }
+  }
+  if (e.kind === "tag.find" && e.found) consultedTags.set(e.found.uid, false);
+
+  const entering = new Set<number>();
+  if (e.kind === "tag.prepend") entering.add(e.tag.uid);
+  if (e.kind === "tag.copy") entering.add(e.to.uid);
+  const leavingTags: TagView[] = e.kind === "tag.delete" || e.kind === "tag.unlink" ? [e.tag] : e.kind === "tag.deleteChain" || e.kind === "tag.deleteNonpersistent" ? [...e.deleted] : [];
+  const flagsSet = e.kind === "flag.set" ? new Set(e.flags) : new Set<MFlag>();
+  const flagsCleared = e.kind === "flag.clear" ? e.flags : [];
+
+  const tag = (t: TagView, leaving: boolean): BadgeInput => {
+    const sw = tagSwatch(t.name);
+    const stale = consultedTags.get(t.uid) === true || (lanes !== null && isTagStaleAt(lanes, t.uid, seq));
+    return {
+      key: `tag-${t.uid}`,
+      kind: "tag",
+      name: t.name,
+      label: tagShortName(t.name),
+      fill: sw.fill,
+      text: sw.text,
+      stale,
+      consulted: consultedTags.has(t.uid),
+      entering: entering.has(t.uid),
+      leaving,
+      uid: t.uid,
+      description: `${tagDescription(t)}${stale ? ", stale" : ""}${leaving ? ", deleted at this step" : ""}`,
+    };
+  };
+  const flag = (f: MFlag, leaving: boolean): BadgeInput => {
+    const sw = flagSwatch(f);
+    const stale = consultedFlags.get(f) === true || (lanes !== null && isFlagStaleAt(lanes, e.chain, f, seq));
+    return {
+      key: `flag-${f}`,
+      kind: "flag",
+      name: flagLabel(f),
+      label: flagLabel(f),
+      fill: sw.fill,
+      text: sw.text,
+      stale,
+      consulted: consultedFlags.has(f),
+      entering: flagsSet.has(f),
+      leaving,
+      flag: f,
+      description: `m_flags ${flagLabel(f)}${stale ? ", stale (set on the packet's earlier trip)" : ""}${leaving ? ", cleared at this step" : ""}`,
+    };
+  };
+
+  const live = model?.version.tags ?? [];
+  const liveUids = new Set(live.map((t) => t.uid));
+  const flags = model?.version.flags ?? [];
+  return [
+    ...live.map((t) => tag(t, false)),
+    ...leavingTags.filter((t) => !liveUids.has(t.uid)).map((t) => tag(t, true)),
+    ...flags.map((f) => flag(f, false)),
+    ...flagsCleared.filter((f) => !flags.includes(f)).map((f) => flag(f, true)),
+  ];
+}
+
+/** Lay out the card for a model at event `e`. */
+export function layoutCard(model: PacketModel | null, e: TraceEvent | null, lanes: TagLanes | null, width: number): CardPlan {
+  if (!model) {
+    return { width, height: CARD.titleHeight + 36, title: e?.kind === "app.send" ? "no mbuf yet" : "no packet", size: "", state: "empty", stateLabel: "", bands: [], badges: [], badgesTop: CARD.titleHeight + 36 };
+  }
+  let raw = bandsOf(model);
+  const removed = removedBand(e, raw.length);
+  if (removed) raw = [...raw.slice(0, removed.at), removed.band, ...raw.slice(removed.at)];
+  if (raw.length > CARD.maxBands) {
+    const rest = raw.slice(CARD.maxBands - 1);
+    raw = [...raw.slice(0, CARD.maxBands - 1), { kind: "undecoded", label: `+${rest.length} more`, detail: "see the inspector", bytes: rest.reduce((s, b) => s + b.bytes, 0), inner: false }];
+  }
+  const pushedAt = e?.kind === "mbuf.prepend" ? 0 : e?.kind === "mbuf.makespace" ? raw.findIndex((b) => b.kind === "pending") : -1;
+  let y = CARD.titleHeight;
+  const bands: BandPlan[] = raw.map((b, i) => {
+    const band: BandPlan = { ...b, key: `${i}-${b.kind}-${b.label}`, y, height: CARD.bandHeight, entering: i === pushedAt };
+    y += CARD.bandHeight + CARD.bandGap;
+    return band;
+  });
+
+  const inputs = badgeInputs(model, e, lanes);
+  const badgesTop = y + CARD.pad - CARD.bandGap;
+  const badges: BadgePlan[] = [];
+  let bx = CARD.pad;
+  let by = badgesTop + CARD.pad;
+  for (const b of inputs) {
+    const label = b.leaving ? `${b.label} · ${b.kind === "tag" ? "deleted" : "cleared"}` : b.stale ? `${b.label} · stale` : b.label;
+    // Flags are pills with a dot before the label.
+    const w = Math.min(width - 2 * CARD.pad, badgeWidth(label) + (b.kind === "flag" ? 12 : 0));
+    if (bx + w > width - CARD.pad && bx > CARD.pad) {
+      bx = CARD.pad;
+      by += CARD.badgeHeight + CARD.badgeGap;
+    }
+    badges.push({ ...b, label, x: bx, y: by, width: w, height: CARD.badgeHeight });
+    bx += w + CARD.badgeGap;
+  }
+  const height = badges.length > 0 ? by + CARD.badgeHeight + CARD.pad : badgesTop;
+
+  const state: CardState = model.encrypted ? "encrypted" : model.espPlain === "plain" ? "plaintext-in-esp" : model.espPlain === "decrypted" ? "decrypted" : "cleartext";
+  const stateLabel = { encrypted: "ENCRYPTED", cleartext: "CLEARTEXT", "plaintext-in-esp": "NOT YET ENCRYPTED", decrypted: "DECRYPTED", empty: "" }[state];
+  return {
+    width,
+    height,
+    title: `chain ${model.version.chain}`,
+    size: `${model.bytes.length} B`,
+    state,
+    stateLabel,
+    bands,
+    badges,
+    badgesTop,
+  };
+}

@@ -1,0 +1,255 @@
+/**
+ * The stack view's static geometry: one column per host, one row per layer, the ipintrq and
+ * crypto queues, the loopback path and the wires between hosts, and the lane where the packet
+ * card travels. A kernel in the tldraw sense: hosts + size in, a plan out; no React, no DOM.
+ * It depends on the hosts only, never on the cursor, so it is computed once per trace and size.
+ *
+ *     single host                          two hosts
+ *   ┌───────────┐                   ┌─────────┐           ┌─────────┐
+ *   │ app       │ ┌────────┐        │ app     │ ┌───────┐ │ app     │
+ *   │ ICMP      │ │ packet │        │ …       │ │packet │ │ …       │
+ *   │ IP        │─│ card   │        │ IPsec   │─│ card  │ │ IPsec   │
+ *   │ ipintrq   │ └────────┘        │ crypto  │ └───────┘ │ crypto  │
+ *   │ IPsec     │                   │ link ═══╪═══ net0 ══╪═══ link │
+ *   │ crypto    │                   └─────────┘           └─────────┘
+ *   │ interface │                   (ipintrq and the crypto queue are thin bands)
+ *  ↺│ link      │
+ */
+import { scaleLinear } from "d3-scale";
+import { curveBasis, line, linkHorizontal } from "d3-shape";
+import type { LayerId, LinkInfo, TraceEvent } from "../../engine/index";
+
+/** The stack rows, top to bottom. */
+export const STACK_ROWS = [
+  { id: "app", label: "socket / app", hint: "ping, raw socket" },
+  { id: "icmp", label: "ICMP", hint: "icmp_input, icmp_reflect" },
+  { id: "ip", label: "IP", hint: "ip_output, ip_input" },
+  { id: "ipsec", label: "IPsec", hint: "esp/ah, SPD, SAD" },
+  { id: "if", label: "interface", hint: "looutput, ether_*" },
+  { id: "link", label: "link", hint: "bpf, the wire" },
+] as const;
+
+export type RowId = (typeof STACK_ROWS)[number]["id"];
+/** Where a packet can be: a row or one of the queues. */
+export type SlotId = RowId | "ipintrq" | "crypto";
+
+export interface Rect {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** What the layout needs to know about a host. */
+export interface HostInfo {
+  readonly name: string;
+  /** Interfaces besides lo0, e.g. ["em0", "em1"]. */
+  readonly ifaces: readonly string[];
+  /** Whether the trace loops packets through this host's lo0 (draws the loopback path). */
+  readonly loopback: boolean;
+}
+
+export interface HostPlan {
+  readonly name: string;
+  readonly frame: Rect;
+  readonly title: Rect;
+  readonly rows: Readonly<Record<RowId, Rect>>;
+  readonly queues: Readonly<{ ipintrq: Rect; crypto: Rect }>;
+  /** The side of the column the card lane is on. */
+  readonly cardSide: "left" | "right";
+  /** The lane the card uses for this host. */
+  readonly lane: Rect;
+  readonly ifaces: readonly string[];
+  /** The lo0 path from the link row back up into ipintrq (outer side), if used. */
+  readonly loopback: { readonly d: string; readonly labelX: number; readonly labelY: number } | null;
+}
+
+export interface WirePlan {
+  readonly id: string;
+  readonly label: string;
+  readonly d: string;
+  readonly labelX: number;
+  readonly labelY: number;
+}
+
+export interface StackPlan {
+  readonly width: number;
+  readonly height: number;
+  readonly hosts: readonly HostPlan[];
+  readonly hostIndex: ReadonlyMap<string, number>;
+  readonly wires: readonly WirePlan[];
+  /** Width of the packet card. */
+  readonly cardWidth: number;
+}
+
+export interface Size {
+  readonly width: number;
+  readonly height: number;
+}
+
+const PAD = 12;
+const TITLE_H = 30;
+const GAP_Y = 6;
+/** Relative heights: the ipintrq band is thinner than a layer. */
+const WEIGHTS: readonly [SlotId, number][] = [
+  ["app", 1],
+  ["icmp", 1],
+  ["ip", 1],
+  ["ipintrq", 0.6],
+  ["ipsec", 1],
+  ["crypto", 0.6],
+  ["if", 1],
+  ["link", 1],
+];
+
+/** The thinnest a queue band gets: one line of 13px text. */
+const MIN_THIN = 22;
+
+/** The lo0 path needs room on the outer side of a column. */
+const LOOP_ROOM = 30;
+
+/** Lay out the static stack for `hosts` in a box of `size`. */
+export function layoutStack(hosts: readonly HostInfo[], links: readonly LinkInfo[], size: Size): StackPlan {
+  const width = Math.max(320, size.width);
+  const height = Math.max(260, size.height);
+  const n = Math.max(1, hosts.length);
+
+  const laneWidth = Math.round(Math.min(360, Math.max(250, width * 0.4)));
+  const cardWidth = laneWidth - 20;
+  const gaps = n === 1 ? 1 : n - 1;
+  const loopRoom = hosts.some((h) => h.loopback) ? LOOP_ROOM : 0;
+  const available = width - 2 * PAD - gaps * laneWidth - (n === 1 ? loopRoom : 2 * loopRoom);
+  const colWidth = Math.max(110, Math.min(n === 1 ? 420 : 360, Math.floor(available / n)));
+  const used = n * colWidth + gaps * laneWidth + (n === 1 ? loopRoom : 2 * loopRoom);
+  const left = Math.max(PAD, Math.floor((width - used) / 2)) + loopRoom;
+
+  // y: the rows share the height by weight, the thin queue bands never below MIN_THIN.
+  const top = PAD + TITLE_H + GAP_Y;
+  const bottom = height - PAD;
+  const free = bottom - top - (WEIGHTS.length - 1) * GAP_Y;
+  const thinWeight = WEIGHTS.filter(([, w]) => w < 1).reduce((s, [, w]) => s + w, 0);
+  const fullCount = WEIGHTS.filter(([, w]) => w >= 1).length;
+  let unit = free / (fullCount + thinWeight);
+  const thinFloor = (w: number) => Math.max(MIN_THIN, unit * w);
+  unit = (free - WEIGHTS.filter(([, w]) => w < 1).reduce((s, [, w]) => s + thinFloor(w), 0)) / fullCount;
+  const rowBox = new Map<SlotId, { y: number; height: number }>();
+  const y = scaleLinear().domain([0, free + (WEIGHTS.length - 1) * GAP_Y]).range([top, bottom]);
+  let acc = 0;
+  for (const [id, w] of WEIGHTS) {
+    const h = w < 1 ? thinFloor(w) : unit;
+    rowBox.set(id, { y: Math.round(y(acc)), height: Math.round(y(acc + h)) - Math.round(y(acc)) });
+    acc += h + GAP_Y;
+  }
+  const at = (id: SlotId, x: number, w: number): Rect => ({ x, y: rowBox.get(id)!.y, width: w, height: rowBox.get(id)!.height });
+
+  const xOf = (i: number) => left + i * colWidth + (n === 1 ? 0 : i * laneWidth);
+  const plans: HostPlan[] = hosts.map((h, i) => {
+    const x = xOf(i);
+    const cardSide: "left" | "right" = n > 1 && i === n - 1 ? "left" : "right";
+    const lane: Rect = cardSide === "right" ? { x: x + colWidth, y: PAD, width: laneWidth, height: height - 2 * PAD } : { x: x - laneWidth, y: PAD, width: laneWidth, height: height - 2 * PAD };
+    const rows = {} as Record<RowId, Rect>;
+    for (const r of STACK_ROWS) rows[r.id] = at(r.id, x, colWidth);
+    // The queues are thin full-width bands, so no connector ever crosses another box.
+    const crypto = at("crypto", x, colWidth);
+    const ipintrq = at("ipintrq", x, colWidth);
+    const outer = cardSide === "right" ? "left" : "right";
+    return {
+      name: h.name,
+      frame: { x: x - 6, y: PAD, width: colWidth + 12, height: height - 2 * PAD },
+      title: { x, y: PAD, width: colWidth, height: TITLE_H },
+      rows,
+      queues: { ipintrq, crypto },
+      cardSide,
+      lane,
+      ifaces: h.ifaces,
+      loopback: h.loopback ? loopbackPath(rows.link, ipintrq, outer) : null,
+    };
+  });
+
+  const hostIndex = new Map(plans.map((p, i) => [p.name, i]));
+  const wires: WirePlan[] = [];
+  for (const link of links) {
+    if (link.kind !== "p2p" || link.ends.length !== 2) continue;
+    const [a, b] = link.ends.map((end) => hostIndex.get(end.slice(0, end.indexOf(":"))));
+    if (a === undefined || b === undefined || a === b) continue;
+    const [l, r] = a < b ? [plans[a]!, plans[b]!] : [plans[b]!, plans[a]!];
+    const yl = l.rows.link.y + l.rows.link.height / 2;
+    const x0 = l.rows.link.x + l.rows.link.width;
+    const x1 = r.rows.link.x;
+    const adjacent = Math.abs(a - b) === 1;
+    const d = adjacent
+      ? (line()([
+          [x0, yl],
+          [x1, yl],
+        ]) ?? "")
+      : (line().curve(curveBasis)([
+          [x0, yl],
+          [(x0 + x1) / 2, Math.min(height - 2, yl + 40)],
+          [x1, yl],
+        ]) ?? "");
+    wires.push({ id: link.id, label: link.id, d, labelX: (x0 + x1) / 2, labelY: yl - 10 });
+  }
+
+  return { width, height, hosts: plans, hostIndex, wires, cardWidth };
+}
+
+/** The U-turn of lo0: out of the link row's outer edge and back up into ipintrq. */
+function loopbackPath(link: Rect, ipintrq: Rect, side: "left" | "right"): { d: string; labelX: number; labelY: number } {
+  const sx = side === "left" ? link.x : link.x + link.width;
+  const out = side === "left" ? -1 : 1;
+  const y0 = link.y + link.height / 2;
+  const y1 = ipintrq.y + ipintrq.height / 2;
+  const bend = sx + out * (LOOP_ROOM - 8);
+  const d =
+    line().curve(curveBasis)([
+      [sx, y0],
+      [bend, y0],
+      [bend, (y0 + y1) / 2],
+      [bend, y1],
+      [sx, y1],
+    ]) ?? "";
+  return { d, labelX: bend + out * 2, labelY: (y0 + y1) / 2 };
+}
+
+const LAYER_SLOT: Readonly<Record<LayerId, SlotId>> = { app: "app", icmp: "icmp", ip: "ip", ipsec: "ipsec", crypto: "crypto", if: "if", link: "link" };
+
+/** Where an event puts the packet: its layer's row, or the queue it waits on. */
+export function slotOf(e: Pick<TraceEvent, "layer" | "kind"> & { queue?: string }): SlotId {
+  if (e.kind === "queue.enqueue") return e.queue === "crypto" ? "crypto" : "ipintrq";
+  return LAYER_SLOT[e.layer] ?? "ip";
+}
+
+/** The rectangle of a slot in a host's column. */
+export function slotRect(host: HostPlan, slot: SlotId): Rect {
+  return slot === "ipintrq" ? host.queues.ipintrq : slot === "crypto" ? host.queues.crypto : host.rows[slot];
+}
+
+/** Where the card goes for a slot: its top-left, the connector from the slot to it, and the point it points at. */
+export interface CardPlacement {
+  readonly x: number;
+  readonly y: number;
+  /** The connector path from the slot's edge to the card. */
+  readonly connector: string;
+  readonly target: { readonly x: number; readonly y: number };
+}
+
+const link = linkHorizontal<{ source: [number, number]; target: [number, number] }, [number, number]>()
+  .source((d) => d.source)
+  .target((d) => d.target);
+
+/** The connector from the point a slot shows (`target`) to the card's facing edge. */
+export function connectorPath(host: HostPlan, target: { x: number; y: number }, cardX: number, cardY: number, cardWidth: number, cardHeight: number): string {
+  const cardEdgeX = host.cardSide === "right" ? cardX : cardX + cardWidth;
+  const y = Math.min(Math.max(target.y, cardY + 14), cardY + cardHeight - 14);
+  return link({ source: [target.x, target.y], target: [cardEdgeX, y] }) ?? "";
+}
+
+/** Place a card of `cardHeight` next to `slot` of `host`, inside the stack's bounds. */
+export function placeCard(plan: StackPlan, host: HostPlan, slot: SlotId, cardHeight: number): CardPlacement {
+  const r = slotRect(host, slot);
+  const cy = r.y + r.height / 2;
+  const x = Math.round(host.lane.x + (host.lane.width - plan.cardWidth) / 2);
+  const y = Math.round(Math.min(Math.max(PAD, cy - 16), plan.height - PAD - cardHeight));
+  const target = { x: host.cardSide === "right" ? r.x + r.width : r.x, y: cy };
+  return { x, y, connector: connectorPath(host, target, x, y, plan.cardWidth, cardHeight), target };
+}

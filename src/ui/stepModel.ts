@@ -1,0 +1,86 @@
+/**
+ * Per-trace memo of what the views derive from a step: the packet model of a version (dissected
+ * once per version and hint), the ESP layouts from the scenario's SAs, the hosts for the stack.
+ * Stepping back and forth hits these caches; nothing is deep-copied per step.
+ */
+import { authAlg, encAlg, type AuthAlgId, type EncAlgId, type ScenarioTrace } from "../engine/index";
+import { espLayoutFrom, layoutHints, modelPacket, type EspLayout, type LayoutHint, type PacketModel } from "./layout/packetModel";
+import type { HostInfo } from "./layout/stackLayout";
+
+interface TraceMemo {
+  readonly models: Map<number, Map<LayoutHint, PacketModel>>;
+  readonly esp: Map<string, EspLayout>;
+  hosts?: readonly HostInfo[];
+}
+
+const memos = new WeakMap<object, TraceMemo>();
+const MAX_VERSIONS = 512;
+
+function memoOf(trace: ScenarioTrace): TraceMemo {
+  let memo = memos.get(trace);
+  if (!memo) {
+    memo = { models: new Map(), esp: new Map() };
+    memos.set(trace, memo);
+  }
+  return memo;
+}
+
+/** ESP IV/ICV lengths by SPI as `host` sees them. */
+export function espLayoutFor(trace: ScenarioTrace, host: string): EspLayout {
+  const memo = memoOf(trace);
+  let layout = memo.esp.get(host);
+  if (!layout) {
+    const sas = trace.scenario.hosts.flatMap((h) =>
+      h.sad.map((sa) => {
+        const enc = encAlg(sa.enc as EncAlgId);
+        const auth = authAlg(sa.auth as AuthAlgId);
+        return { spi: sa.spi, host: h.name, iv: enc.ivBytes, icv: enc.aead ? enc.icvBytes : auth.icvBytes };
+      }),
+    );
+    layout = espLayoutFrom(sas, host);
+    memo.esp.set(host, layout);
+  }
+  return layout;
+}
+
+/** The packet model at step `seq` (or of the pinned version `pinned`), or null when the step has no packet. */
+export function packetModelAt(trace: ScenarioTrace, seq: number, pinned: number | null = null): PacketModel | null {
+  const e = trace.events[seq];
+  if (!e) return null;
+  const versionId = pinned ?? e.packet;
+  const version = versionId >= 0 ? trace.packets[versionId] : undefined;
+  if (!version) return null;
+  const hint = pinned === null ? layoutHints(trace)[seq]! : hintForVersion(trace, versionId);
+  const memo = memoOf(trace);
+  let byHint = memo.models.get(versionId);
+  if (!byHint) {
+    if (memo.models.size >= MAX_VERSIONS) memo.models.delete(memo.models.keys().next().value!);
+    byHint = new Map();
+    memo.models.set(versionId, byHint);
+  }
+  let model = byHint.get(hint);
+  if (!model) {
+    model = modelPacket(version, hint, espLayoutFor(trace, e.host));
+    byHint.set(hint, model);
+  }
+  return model;
+}
+
+/** The hint of the last event that produced version `id` (for a pinned version). */
+function hintForVersion(trace: ScenarioTrace, id: number): LayoutHint {
+  const hints = layoutHints(trace);
+  for (let i = trace.events.length - 1; i >= 0; i--) if (trace.events[i]!.packet === id) return hints[i]!;
+  return hints[0]!;
+}
+
+/** The hosts of a trace for the stack layout (loopback drawn where the trace uses lo0). */
+export function hostsOf(trace: ScenarioTrace): readonly HostInfo[] {
+  const memo = memoOf(trace);
+  if (!memo.hosts) {
+    const looped = new Set<string>();
+    const loopLinks = new Set(trace.links.filter((l) => l.kind === "loopback").map((l) => l.id));
+    for (const e of trace.events) if (e.kind === "link.tx" && loopLinks.has(e.link)) looped.add(e.host);
+    memo.hosts = trace.scenario.hosts.map((h) => ({ name: h.name, ifaces: h.interfaces.map((i) => i.name), loopback: looped.has(h.name) }));
+  }
+  return memo.hosts;
+}

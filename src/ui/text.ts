@@ -1,0 +1,20 @@
+/** Text helpers for SVG labels, where the browser does not wrap or ellipsise for us. */
+
+/** `text` cut to fit `maxWidth` pixels at about `charWidth` per character, with an ellipsis when cut. */
+export function fitText(text: string, maxWidth: number, charWidth: number): string {
+  const max = Math.floor(maxWidth / charWidth);
+  if (max <= 1) return "";
+  return text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`;
+}
+
+/** 0x-prefixed lowercase hex of `n`, zero-padded to `width` digits. */
+export function hex(n: number, width = 8): string {
+  return `0x${n.toString(16).padStart(width, "0")}`;
+}
+
+/** "12 µs", "1.000012 s": virtual time for the narration. */
+export function formatMicros(t: number): string {
+  if (t < 1000) return `${t} µs`;
+  if (t < 1_000_000) return `${(t / 1000).toFixed(3).replace(/\.?0+$/, "")} ms`;
+  return `${(t / 1_000_000).toFixed(6).replace(/\.?0+$/, "")} s`;
+}

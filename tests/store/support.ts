@@ -1,0 +1,48 @@
+/** Store test helpers: real engine traces (run once per scenario/fix set) and controllable fake runners. */
+import { builtinByName, type ScenarioTrace } from "../../src/engine/index";
+import { createTagflowStore } from "../../src/store/index";
+import type { RunOptions, RunResult, TraceRunner } from "../../src/store/engineClient";
+import { runTraceSync } from "../../src/worker/runTrace";
+
+const traces = new Map<string, ScenarioTrace>();
+
+/** The trace of a built-in scenario with the given fixes (cached: runs are deterministic). */
+export function traceOf(name: string, fixes: readonly string[] = []): ScenarioTrace {
+  const key = `${name}|${fixes.join(",")}`;
+  let trace = traces.get(key);
+  if (!trace) {
+    const result = runTraceSync({ ...builtinByName(name), fixes: [...fixes] });
+    if (!result.ok) throw new Error(`${name}: ${JSON.stringify(result.problems)}`);
+    trace = result.trace;
+    traces.set(key, trace);
+  }
+  return trace;
+}
+
+/** A runner that runs the real engine synchronously (answers on the next microtask). */
+export const engineRunner: TraceRunner = (input, options) => Promise.resolve(runTraceSync(input, options));
+
+/** A store backed by the real engine. */
+export function storeWithEngine() {
+  return createTagflowStore({ runTrace: engineRunner });
+}
+
+/** A store whose runs wait until the test answers them, in any order. */
+export function storeWithManualRunner() {
+  const calls: { input: unknown; options: RunOptions; answer: (r: RunResult) => void }[] = [];
+  const runTrace: TraceRunner = (input, options) => new Promise((answer) => calls.push({ input, options, answer }));
+  return { store: createTagflowStore({ runTrace }), calls };
+}
+
+/** Index of the first event matching `pred`, failing loudly when there is none. */
+export function indexOf(trace: ScenarioTrace, pred: (e: ScenarioTrace["events"][number]) => boolean, after = -1): number {
+  const i = trace.events.findIndex((e) => e.seq > after && pred(e));
+  if (i < 0) throw new Error("no such event in the trace");
+  return i;
+}
+
+/** The echo reply's ip_output loop check: the first ipsec-loop decision after icmp_reflect. */
+export function replyLoopCheck(trace: ScenarioTrace): number {
+  const reflect = indexOf(trace, (e) => e.fn === "icmp_reflect");
+  return indexOf(trace, (e) => e.kind === "decision" && e.check === "ipsec-loop", reflect);
+}

@@ -1,0 +1,85 @@
+import { describe, expect, it } from "vitest";
+import { tagLanes } from "../../../src/store/tagLanes";
+import { CARD, layoutCard, type CardPlan } from "../../../src/ui/layout/cardLayout";
+import { packetModelAt } from "../../../src/ui/stepModel";
+import { firstIndex, replyLoopCheck, traceOf } from "../support";
+
+const WIDTH = 280;
+
+function cardAt(name: string, seq: number, fixes: string[] = []): CardPlan {
+  const t = traceOf(name, fixes);
+  return layoutCard(packetModelAt(t, seq), t.events[seq]!, tagLanes(t), WIDTH);
+}
+
+describe("layoutCard", () => {
+  it("marks the stale OUT_DONE the reply's loop check consulted, and only it", () => {
+    const t = traceOf("lo0-esp-ping");
+    const card = cardAt("lo0-esp-ping", replyLoopCheck(t));
+    const out = card.badges.find((b) => b.name === "IPSEC_OUT_DONE")!;
+    expect(out).toMatchObject({ kind: "tag", consulted: true, stale: true, leaving: false });
+    expect(out.label).toBe("OUT_DONE · stale");
+    expect(out.description).toMatch(/tdb|127\.0\.0\.1, esp, 0x00001000/);
+    expect(card.badges.find((b) => b.name === "IPSEC_IN_DONE")).toMatchObject({ consulted: false });
+    expect(card.badges.filter((b) => b.kind === "flag").map((b) => b.label)).toEqual(expect.arrayContaining(["M_DECRYPTED", "M_AUTHIPDGM"]));
+    expect(card.state).toBe("cleartext");
+    expect(card.bands.map((b) => b.label)).toEqual(["IPv4", "ICMP", "data"]);
+  });
+
+  it("hatches the encrypted payload and says so on the wire", () => {
+    const t = traceOf("lo0-esp-ping");
+    const card = cardAt("lo0-esp-ping", firstIndex(t, (e) => e.kind === "link.tx"));
+    expect(card.state).toBe("encrypted");
+    expect(card.stateLabel).toBe("ENCRYPTED");
+    expect(card.bands.map((b) => b.kind)).toEqual(["ipv4", "esp", "encrypted"]);
+    expect(card.bands[2]).toMatchObject({ label: "ESP (encrypted)", bytes: 84 });
+    expect(card.bands[1]!.detail).toBe("SPI 0x1000 · seq 1 · IV");
+  });
+
+  it("brings a tag in on its prepend and shows the fix deleting it", () => {
+    const t = traceOf("lo0-esp-ping");
+    const prepend = firstIndex(t, (e) => e.kind === "tag.prepend");
+    expect(cardAt("lo0-esp-ping", prepend).badges.find((b) => b.name === "IPSEC_OUT_DONE")).toMatchObject({ entering: true });
+    expect(cardAt("lo0-esp-ping", prepend + 1).badges.find((b) => b.name === "IPSEC_OUT_DONE")).toMatchObject({ entering: false });
+
+    const fixed = traceOf("lo0-esp-ping", ["icmp-reflect-strips-tags"]);
+    const strip = firstIndex(fixed, (e) => e.kind === "tag.deleteNonpersistent");
+    const leaving = cardAt("lo0-esp-ping", strip, ["icmp-reflect-strips-tags"]).badges.filter((b) => b.leaving);
+    expect(leaving.map((b) => b.label)).toEqual(["IN_DONE · deleted", "OUT_DONE · deleted"]);
+    expect(cardAt("lo0-esp-ping", strip + 1, ["icmp-reflect-strips-tags"]).badges.filter((b) => b.kind === "tag")).toEqual([]);
+  });
+
+  it("pushes a header as a band being written and ghosts a stripped one", () => {
+    const t = traceOf("lo0-esp-ping");
+    const makespace = cardAt("lo0-esp-ping", firstIndex(t, (e) => e.kind === "mbuf.makespace"));
+    expect(makespace.bands.find((b) => b.entering)).toMatchObject({ kind: "pending", label: "ESP header + IV" });
+    const strip = cardAt("lo0-esp-ping", firstIndex(t, (e) => e.kind === "mbuf.strip"));
+    expect(strip.bands[1]).toMatchObject({ kind: "removed", bytes: 16 });
+    expect(strip.bands[1]!.label).toMatch(/^ESP removed/);
+  });
+
+  it("keeps badges inside the card and apart, bands stacked without gaps or overlaps", () => {
+    for (const name of ["lo0-esp-ping", "gw-esp-tunnel", "lo0-ah-ping"]) {
+      const t = traceOf(name);
+      for (const e of t.events) {
+        const card = layoutCard(packetModelAt(t, e.seq), e, tagLanes(t), WIDTH);
+        for (const b of card.badges) {
+          expect(b.x).toBeGreaterThanOrEqual(CARD.pad);
+          expect(b.x + b.width).toBeLessThanOrEqual(WIDTH - CARD.pad);
+          expect(b.y + b.height).toBeLessThanOrEqual(card.height);
+        }
+        for (let i = 1; i < card.badges.length; i++) {
+          const [a, b] = [card.badges[i - 1]!, card.badges[i]!];
+          expect(a.y === b.y ? a.x + a.width < b.x : a.y < b.y).toBe(true);
+        }
+        card.bands.forEach((b, i) => expect(b.y).toBe(CARD.titleHeight + i * (CARD.bandHeight + CARD.bandGap)));
+        expect(card.bands.length).toBeLessThanOrEqual(CARD.maxBands);
+      }
+    }
+  });
+
+  it("draws an empty card before the socket has built a packet", () => {
+    const t = traceOf("lo0-esp-ping");
+    const card = layoutCard(null, t.events[0]!, tagLanes(t), WIDTH);
+    expect(card).toMatchObject({ state: "empty", bands: [], badges: [], title: "no mbuf yet" });
+  });
+});
