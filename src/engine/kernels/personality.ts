@@ -47,6 +47,9 @@ export interface Personality {
 /** Source files of the BSD functions the engine models (NetBSD/FreeBSD share these paths). */
 const BSD_SOURCES: Readonly<Record<string, string>> = {
   ping: "sbin/ping/ping.c",
+  sosend: "sys/kern/uipc_socket.c",
+  bpf_mtap: "sys/net/bpf.c",
+  ipip_input: "sys/netipsec/xform_ipip.c",
   rip_output: "sys/netinet/raw_ip.c",
   rip_input: "sys/netinet/raw_ip.c",
   ip_output: "sys/netinet/ip_output.c",

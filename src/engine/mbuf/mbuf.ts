@@ -42,6 +42,7 @@ export class Mbuf {
   tags: MTag[] = [];
   /** Plaintext of the ESP payload while the packet is encrypted (for the inspector). */
   cleartext: string | undefined;
+  cleartextProto: number | undefined;
   freed = false;
   /** Bitmask of DIRTY parts since the last snapshot. */
   dirty: number = DIRTY.ALL;
@@ -368,6 +369,8 @@ export function m_flags_clear(site: Site, m: Mbuf, flags: readonly MFlag[], note
 /** The packet changes direction (looped back, or turned around): its history becomes stale. */
 export function m_turnaround(m: Mbuf): void {
   m.incarnation++;
+  // What it carries has just become stale: the next version must say so.
+  if (m.tags.length > 0 || m.flags.size > 0) m.touch(DIRTY.TAGS | DIRTY.FLAGS);
 }
 
 /** Was this tag (uid) or flag set in an earlier incarnation of the packet? */
@@ -383,8 +386,9 @@ export function m_set_rcvif(m: Mbuf, ifname: string | null): void {
 }
 
 /** Record (or forget) the ESP plaintext carried for the inspector's decrypted view. */
-export function m_set_cleartext(m: Mbuf, hex: string | undefined): void {
+export function m_set_cleartext(m: Mbuf, hex: string | undefined, proto?: number): void {
   m.cleartext = hex;
+  m.cleartextProto = hex === undefined ? undefined : proto;
   m.touch(DIRTY.CLEARTEXT);
 }
 
@@ -403,6 +407,7 @@ export function m_dup(site: Site, m: Mbuf, copyTags: (to: Mbuf, from: Mbuf) => v
   n.rcvif = m.rcvif;
   n.flags = new Set(m.flags);
   n.cleartext = m.cleartext;
+  n.cleartextProto = m.cleartextProto;
   n.incarnation = m.incarnation;
   for (const [k, b] of m.born) if (typeof k === "string") n.born.set(k, b);
   site.emit(n, { kind: "mbuf.pkthdr", mode: "dup", from: m.id }, note);

@@ -79,8 +79,9 @@ export function esp_output(host: Host, m: Mbuf, sa: SecAssoc, skip: number, done
   crypto_dispatch(host, m, sa, "encrypt", payload.length + trailer.length, `esp_output hands the payload to the crypto queue: ${e.title}${sa.auth !== "none" ? ` with ${authAlg(sa.auth).title}` : ""}; it continues in esp_output_cb.`, () => {
     const sealed = espSeal(keysOf(sa), { spi: sa.spi, seq, iv, payload, nextHeader });
     const cb = host.site("crypto", "esp_output_cb");
+    // The plaintext is kept beside the packet, so the inspector can show the decrypted view.
+    m_set_cleartext(m, toHex(payload), nextHeader);
     m_copyback(cb, m, skip, sealed.bytes, "ciphertext + ICV", `The crypto engine has encrypted the payload in place${icvLen ? ` and written the ${icvLen}-byte ICV` : ""}: on the wire it is now ciphertext.`);
-    m_set_cleartext(m, toHex(payload));
     cb.emit(m, { kind: "crypto.done", sa: sa.id, op: "encrypt", ok: true, detail: `${payload.length} bytes encrypted` }, `esp_output_cb: the crypto request completed; on to ipsec_process_done.`);
     sa.bytes += payload.length;
     sa.packets++;

@@ -66,6 +66,14 @@ export interface PacketVersion {
    * without padding), so the inspector can show the decrypted view without re-running crypto.
    */
   readonly cleartext?: string;
+  /** The protocol of `cleartext` (the ESP next header: 1 ICMP, 4 IPv4 in tunnel mode). */
+  readonly cleartextProto?: number;
+  /**
+   * Tags (by uid) and flags that are stale in this version: set before the packet last changed
+   * direction (looped back up lo0, or turned around by icmp_reflect). Absent when none are.
+   */
+  readonly staleTags?: readonly number[];
+  readonly staleFlags?: readonly MFlag[];
 }
 
 /** Something a decision looked at, so the UI can highlight it. */

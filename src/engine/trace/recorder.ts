@@ -6,7 +6,7 @@
  * between versions.
  */
 import { toHex } from "../wire/fields";
-import { DIRTY, type Mbuf } from "../mbuf/mbuf";
+import { DIRTY, isStale, type Mbuf } from "../mbuf/mbuf";
 import type { EventPayload, LayerId, MFlag, PacketVersion, TraceEvent } from "./events";
 import { M_FLAGS } from "./events";
 
@@ -78,6 +78,8 @@ export class Recorder {
     if (d & DIRTY.TAGS || c.tags === undefined) c.tags = m.tags.slice();
     if (d & DIRTY.FLAGS || c.flags === undefined) c.flags = M_FLAGS.filter((f: MFlag) => m.flags.has(f));
     const id = this.packets.length;
+    const staleTags = m.incarnation > 0 ? m.tags.filter((t) => isStale(m, t.uid)).map((t) => t.uid) : [];
+    const staleFlags = m.incarnation > 0 ? c.flags.filter((f) => isStale(m, f)) : [];
     const v: PacketVersion = {
       id,
       chain: m.id,
@@ -86,7 +88,9 @@ export class Recorder {
       tags: c.tags,
       flags: c.flags,
       rcvif: m.rcvif,
-      ...(m.cleartext === undefined ? {} : { cleartext: m.cleartext }),
+      ...(m.cleartext === undefined ? {} : { cleartext: m.cleartext, ...(m.cleartextProto === undefined ? {} : { cleartextProto: m.cleartextProto }) }),
+      ...(staleTags.length > 0 ? { staleTags } : {}),
+      ...(staleFlags.length > 0 ? { staleFlags } : {}),
     };
     this.packets.push(v);
     m.lastVersion = id;
