@@ -30,57 +30,40 @@ const lo0Ping: ScenarioInput = {
   traffic: [{ kind: "ping", from: "host", dst: LOOPBACK, count: 3 }],
 };
 
-const lo0EspPing: ScenarioInput = {
-  version: 1,
-  name: "lo0-esp-ping",
-  title: "Fast-IPsec over lo0 (NetBSD, 2003)",
-  description:
-    "Seeds 000/001: static-keyed ESP in transport mode from 127.0.0.1 to itself, with out and in policies both esp/transport//require. The echo reply is reflected in the request's mbuf, still carrying its OUT_DONE and IN_DONE tags and M_DECRYPTED — so ip_output skips ESP and ip_input accepts the cleartext reply. Toggle a fix and watch it change.",
-  personality: "netbsd-2003",
-  story: "stone-2003",
-  hosts: [
-    {
-      name: "host",
-      sad: [{ spi: "0x1000", src: LOOPBACK, dst: LOOPBACK, proto: "esp", mode: "transport", enc: "aes-gcm-16", encKey: GCM_KEY }],
-      spd: loopbackPolicies("esp"),
-    },
-  ],
-  traffic: [{ kind: "ping", from: "host", dst: LOOPBACK, count: 3 }],
-};
+/** Seeds 000/001 on one host: an SA from 127.0.0.1 to itself, out and in policies requiring it. */
+function lo0Story(name: string, title: string, description: string, sa: NonNullable<ScenarioInput["hosts"][number]["sad"]>[number]): ScenarioInput {
+  return {
+    version: 1,
+    name,
+    title,
+    description,
+    personality: "netbsd-2003",
+    story: "stone-2003",
+    hosts: [{ name: "host", sad: [sa], spd: loopbackPolicies(sa.proto) }],
+    traffic: [{ kind: "ping", from: "host", dst: LOOPBACK, count: 3 }],
+  };
+}
 
-const lo0AhPing: ScenarioInput = {
-  version: 1,
-  name: "lo0-ah-ping",
-  title: "AH over lo0 (NetBSD, 2003)",
-  description: "The same story with AH (HMAC-SHA-256-128): the stale OUT_DONE skips AH on the reply, and the stale M_AUTHIPHDR stands in for M_DECRYPTED.",
-  personality: "netbsd-2003",
-  story: "stone-2003",
-  hosts: [
-    {
-      name: "host",
-      sad: [{ spi: "0x1100", src: LOOPBACK, dst: LOOPBACK, proto: "ah", mode: "transport", auth: "hmac-sha256-128", authKey: SHA256_KEY }],
-      spd: loopbackPolicies("ah"),
-    },
-  ],
-  traffic: [{ kind: "ping", from: "host", dst: LOOPBACK, count: 3 }],
-};
+const lo0EspPing = lo0Story(
+  "lo0-esp-ping",
+  "Fast-IPsec over lo0 (NetBSD, 2003)",
+  "Seeds 000/001: static-keyed ESP in transport mode from 127.0.0.1 to itself, with out and in policies both esp/transport//require. The echo reply is reflected in the request's mbuf, still carrying its OUT_DONE and IN_DONE tags and M_DECRYPTED — so ip_output skips ESP and ip_input accepts the cleartext reply. Toggle a fix and watch it change.",
+  { spi: "0x1000", src: LOOPBACK, dst: LOOPBACK, proto: "esp", mode: "transport", enc: "aes-gcm-16", encKey: GCM_KEY },
+);
 
-const lo0EspCbcPing: ScenarioInput = {
-  version: 1,
-  name: "lo0-esp-cbc-ping",
-  title: "ESP AES-CBC + HMAC-SHA1-96 over lo0",
-  description: "The seed story with the ciphers of its era: AES-CBC (RFC 3602) with HMAC-SHA1-96 (RFC 2404), a random IV per packet from the seeded RNG.",
-  personality: "netbsd-2003",
-  story: "stone-2003",
-  hosts: [
-    {
-      name: "host",
-      sad: [{ spi: "0x1200", src: LOOPBACK, dst: LOOPBACK, proto: "esp", mode: "transport", enc: "aes-cbc", encKey: CBC_KEY, auth: "hmac-sha1-96", authKey: SHA1_KEY }],
-      spd: loopbackPolicies("esp"),
-    },
-  ],
-  traffic: [{ kind: "ping", from: "host", dst: LOOPBACK, count: 3 }],
-};
+const lo0AhPing = lo0Story(
+  "lo0-ah-ping",
+  "AH over lo0 (NetBSD, 2003)",
+  "The same story with AH (HMAC-SHA-256-128): the stale OUT_DONE skips AH on the reply, and the stale M_AUTHIPHDR stands in for M_DECRYPTED.",
+  { spi: "0x1100", src: LOOPBACK, dst: LOOPBACK, proto: "ah", mode: "transport", auth: "hmac-sha256-128", authKey: SHA256_KEY },
+);
+
+const lo0EspCbcPing = lo0Story(
+  "lo0-esp-cbc-ping",
+  "ESP AES-CBC + HMAC-SHA1-96 over lo0",
+  "The seed story with the ciphers of its era: AES-CBC (RFC 3602) with HMAC-SHA1-96 (RFC 2404), a random IV per packet from the seeded RNG.",
+  { spi: "0x1200", src: LOOPBACK, dst: LOOPBACK, proto: "esp", mode: "transport", enc: "aes-cbc", encKey: CBC_KEY, auth: "hmac-sha1-96", authKey: SHA1_KEY },
+);
 
 const TUNNEL_KEY_AB = "0x" + "11".repeat(32) + "a0a1a2a3";
 const TUNNEL_KEY_BA = "0x" + "22".repeat(32) + "b0b1b2b3";

@@ -1,41 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { aesCbcDecrypt, aesCbcEncrypt, espDefaultPadding, espOpen, espSeal } from "../../../src/engine/crypto";
 import type { EspSaKeys } from "../../../src/engine/crypto";
-import { hex, loadSharedVectors, spiOf, toHex } from "./vectors";
+import { rfc3602 } from "../../helpers/vectors";
+import { hex, spiOf, toHex } from "./vectors";
 
-interface CbcCase {
-  id: string;
-  key: string;
-  iv: string;
-  plaintext: string;
-  ciphertext: string;
-}
-
-interface EspCase {
-  id: string;
-  mode: "transport" | "tunnel";
-  description: string;
-  key: string;
-  spi: string;
-  seq: number;
-  iv: string;
-  next_header: number;
-  original_ip_header?: string;
-  plaintext_payload: string;
-  padding?: string;
-  pad_length?: number;
-  outer_ip_header: string | null;
-  esp: string;
-  derived_full_ipv4_packet?: string;
-}
-
-interface Rfc3602File {
-  source: string;
-  cbc_cases: CbcCase[];
-  esp_cases: EspCase[];
-}
-
-const file = loadSharedVectors<Rfc3602File>("rfc3602-aes-cbc-esp.json");
+const file = rfc3602();
 
 /** RFC 791 header checksum: the one's-complement sum over a valid header is 0xffff. */
 function ipv4ChecksumOk(header: Uint8Array): boolean {

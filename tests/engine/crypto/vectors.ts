@@ -2,27 +2,13 @@
  * Loads the shared published test vectors (`<projectRoot>/../shared/vectors/`) and this folder's
  * own fixtures. Fails loudly when a file is missing rather than letting a suite pass vacuously.
  */
-import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { loadSharedVectors, readJson } from "../../helpers/vectors";
+
+export { loadSharedVectors };
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-/** /work/main, three levels up from tests/engine/crypto. */
-export const PROJECT_ROOT = path.resolve(here, "../../..");
-/** The shared vector folder next to the project. */
-export const SHARED_VECTORS = path.resolve(PROJECT_ROOT, "../shared/vectors");
-
-function readJson<T>(file: string, what: string): T {
-  if (!existsSync(file)) {
-    throw new Error(`${what} not found: ${file} (expected the published vectors next to the project, in ../shared/vectors)`);
-  }
-  return JSON.parse(readFileSync(file, "utf8")) as T;
-}
-
-/** Parses `<projectRoot>/../shared/vectors/<name>`. */
-export function loadSharedVectors<T>(name: string): T {
-  return readJson<T>(path.join(SHARED_VECTORS, name), "shared test vector file");
-}
 
 /** Parses `tests/engine/crypto/fixtures/<name>`. */
 export function loadFixture<T>(name: string): T {

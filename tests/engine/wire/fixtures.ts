@@ -4,7 +4,7 @@
  * reference checksum in `support.ts`, never by the code under test.
  */
 
-import { readFileSync } from "node:fs";
+import { rfc3602, type Rfc3602EspCase } from "../../helpers/vectors";
 
 /** Hex to bytes through Node, so fixtures do not depend on the `fromHex` under test. */
 export function bytes(hex: string): Uint8Array {
@@ -65,27 +65,11 @@ export const NEEDFRAG_PACKET = bytes(
 );
 
 /** One ESP case of RFC 3602 §4 as stored in ../shared/vectors (hex fields). */
-export interface EspVector {
-  id: string;
-  mode: "transport" | "tunnel";
-  spi: string;
-  seq: number;
-  iv: string;
-  next_header: number;
-  original_ip_header?: string;
-  plaintext_payload: string;
-  padding?: string;
-  pad_length?: number;
-  outer_ip_header: string | null;
-  esp: string;
-  derived_full_ipv4_packet?: string;
-}
+export type EspVector = Rfc3602EspCase;
 
 /** The RFC 3602 ESP cases, read from the shared vectors directory beside the project (see its README). */
 export function espVectors(): EspVector[] {
-  const url = new URL("../../../../shared/vectors/rfc3602-aes-cbc-esp.json", import.meta.url);
-  const json = JSON.parse(readFileSync(url, "utf8")) as { esp_cases: EspVector[] };
-  return json.esp_cases;
+  return rfc3602().esp_cases;
 }
 
 /** RFC 3602 case 5: a real ping 192.168.123.3 → 192.168.123.100 in transport-mode ESP. */
