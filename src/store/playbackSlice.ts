@@ -5,7 +5,7 @@
  */
 import type { StateCreator } from "zustand/vanilla";
 import { nextAfter, prevBefore, traceIndex } from "./selectors";
-import type { MoveKind, PlaybackSlice, TagflowState } from "./types";
+import type { MoveKind, PlaybackSlice, StepRange, TagflowState } from "./types";
 
 /** Playback speeds offered, as multipliers of NORMAL_STEP_MS. */
 export const SPEEDS = [0.5, 1, 2, 4, 8] as const;
@@ -18,14 +18,28 @@ export function stepInterval(speed: number): number {
   return Math.round(NORMAL_STEP_MS / speed);
 }
 
+/** `range` within a trace of `count` steps (from ≤ to), or null when it is null or there are no steps. */
+export function clampRange(range: StepRange | null, count: number): StepRange | null {
+  if (!range || count === 0 || !Number.isFinite(range.from) || !Number.isFinite(range.to)) return null;
+  const clamp = (i: number) => Math.min(count - 1, Math.max(0, Math.round(i)));
+  const [a, b] = [clamp(range.from), clamp(range.to)];
+  return { from: Math.min(a, b), to: Math.max(a, b) };
+}
+
 export const createPlaybackSlice: StateCreator<TagflowState, [], [], PlaybackSlice> = (set, get) => {
   const count = () => get().trace?.events.length ?? 0;
+  /** The first and last step the cursor may visit. */
+  const bounds = (): [number, number] => {
+    const r = get().range;
+    return r ? [r.from, r.to] : [0, count() - 1];
+  };
 
   /** Move to `index` (clamped); a move to where the cursor already is changes nothing. */
   const moveTo = (index: number, move: MoveKind, keepPlaying = false) => {
     const n = count();
     if (n === 0 || !Number.isFinite(index)) return;
-    const cursor = Math.min(n - 1, Math.max(0, Math.round(index)));
+    const [lo, hi] = bounds();
+    const cursor = Math.min(hi, Math.max(lo, Math.round(index)));
     const playing = keepPlaying && get().playing;
     if (cursor === get().cursor) {
       if (get().playing !== playing) set({ playing });
@@ -38,7 +52,8 @@ export const createPlaybackSlice: StateCreator<TagflowState, [], [], PlaybackSli
     const trace = get().trace;
     if (!trace) return;
     const target = pick(traceIndex(trace)[which], get().cursor);
-    if (target !== undefined) moveTo(target, "jump");
+    const [lo, hi] = bounds();
+    if (target !== undefined && target >= lo && target <= hi) moveTo(target, "jump");
   };
 
   return {
@@ -46,12 +61,13 @@ export const createPlaybackSlice: StateCreator<TagflowState, [], [], PlaybackSli
     playing: false,
     speed: 1,
     lastMove: "jump",
+    range: null,
 
     seek: (index, move = "jump") => moveTo(index, move),
     stepForward: () => moveTo(get().cursor + 1, "step"),
     stepBack: () => moveTo(get().cursor - 1, "step"),
-    jumpToStart: () => moveTo(0, "jump"),
-    jumpToEnd: () => moveTo(count() - 1, "jump"),
+    jumpToStart: () => moveTo(bounds()[0], "jump"),
+    jumpToEnd: () => moveTo(bounds()[1], "jump"),
     nextDecision: () => jumpIn(nextAfter, "decisions"),
     prevDecision: () => jumpIn(prevBefore, "decisions"),
     nextFinding: () => jumpIn(nextAfter, "findingSteps"),
@@ -61,8 +77,9 @@ export const createPlaybackSlice: StateCreator<TagflowState, [], [], PlaybackSli
     play: () => {
       const n = count();
       if (n === 0 || get().playing) return;
+      const [lo, hi] = bounds();
       // Play from the end starts over, as a media player does.
-      if (get().cursor >= n - 1) set({ cursor: 0, lastMove: "jump", playing: n > 1 });
+      if (get().cursor >= hi) set({ cursor: lo, lastMove: "jump", playing: hi > lo });
       else set({ playing: true });
     },
     pause: () => {
@@ -74,10 +91,15 @@ export const createPlaybackSlice: StateCreator<TagflowState, [], [], PlaybackSli
     },
     tick: () => {
       if (!get().playing) return;
-      const n = count();
+      const hi = bounds()[1];
       const next = get().cursor + 1;
-      if (next >= n) return set({ playing: false });
-      set({ cursor: next, lastMove: "step", playing: next < n - 1 });
+      if (next > hi) return set({ playing: false });
+      set({ cursor: next, lastMove: "step", playing: next < hi });
+    },
+    setRange: (range) => {
+      const r = clampRange(range, count());
+      const cursor = r ? Math.min(r.to, Math.max(r.from, get().cursor)) : get().cursor;
+      set({ range: r, ...(cursor !== get().cursor ? { cursor, lastMove: "jump" as const } : {}) });
     },
   };
 };

@@ -20,12 +20,14 @@ export const createScenarioSlice: StateCreator<TagflowState, [], [], ScenarioSli
   fixes: [],
   problems: null,
   problemsTitle: "",
+  problemsTone: "error",
+  problemsFoot: null,
 
   selectScenario: (name) => {
     const input = builtinByName(name);
     if (!input) {
-      set({ problems: [{ path: "$", message: `there is no built-in scenario called "${name}"` }], problemsTitle: `Could not open "${name}"` });
-      return Promise.resolve();
+      set({ problems: [{ path: "$", message: `there is no built-in scenario called "${name}"` }], problemsTitle: `Could not open "${name}"`, problemsTone: "error", problemsFoot: null });
+      return Promise.resolve("unchanged");
     }
     return get().runEngine(
       { source: { kind: "builtin", name }, personality: input.personality ?? DEFAULT_PERSONALITY, fixes: canonicalFixes(input.fixes ?? []) },
@@ -36,20 +38,20 @@ export const createScenarioSlice: StateCreator<TagflowState, [], [], ScenarioSli
   openScenario: (label, input) => get().runEngine({ source: { kind: "custom", label, input } }, "start"),
 
   setPersonality: (id) => {
-    if (id === get().personality) return Promise.resolve();
+    if (id === get().personality) return Promise.resolve("unchanged");
     const { source, fixes } = get();
     return get().runEngine({ source, personality: id, fixes }, "keep");
   },
 
   setFix: (id, on) => {
     const { source, personality, fixes } = get();
-    if (fixes.includes(id) === on) return Promise.resolve();
+    if (fixes.includes(id) === on) return Promise.resolve("unchanged");
     const next = FIX_IDS.filter((f) => (f === id ? on : fixes.includes(f)));
     return get().runEngine({ source, personality, fixes: next }, "keep");
   },
 
   toggleFix: (id) => get().setFix(id, !get().fixes.includes(id)),
 
-  reportProblems: (title, problems) => set({ problems, problemsTitle: title }),
-  dismissProblems: () => set({ problems: null, problemsTitle: "" }),
+  reportProblems: (title, problems, tone = "error", foot) => set({ problems, problemsTitle: title, problemsTone: tone, problemsFoot: foot ?? null }),
+  dismissProblems: () => set({ problems: null, problemsTitle: "", problemsTone: "error", problemsFoot: null }),
 });

@@ -88,16 +88,8 @@ export const selectTraceIndex = (s: TagflowState): TraceIndex | null => (s.trace
 /** Source file of a kernel function in the trace's personality, or null when unknown. */
 export function sourceOf(personality: string, fn: string): string | null {
   const p = isPersonalityId(personality) ? PERSONALITIES[personality] : undefined;
-  return p?.sources[fn] ?? EXTRA_SOURCES[fn] ?? null;
+  return p?.sources[fn] ?? null;
 }
-
-/** Functions the trace names that the personality's source table does not (yet) list. */
-const EXTRA_SOURCES: Readonly<Record<string, string>> = {
-  sosend: "sys/kern/uipc_socket.c",
-  bpf_mtap: "sys/net/bpf.c",
-  ipip_input: "sys/netipsec/xform_ipip.c",
-  ip_init: "sys/netinet/ip_input.c",
-};
 
 /**
  * The serialisable view state (tabs, panels, theme, selection, decrypted toggle): what a share

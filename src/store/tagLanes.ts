@@ -6,7 +6,7 @@
  *
  * m_flags get the same treatment as stale intervals per chain, so a badge can say "stale".
  */
-import type { MFlag, TagView, Trace, TraceEvent } from "../engine/index";
+import type { MFlag, PacketVersion, TagView, Trace, TraceEvent } from "../engine/index";
 
 /** How a lane ended. */
 export type LaneEnd = "deleted" | "deleted-chain" | "deleted-nonpersistent" | "unlinked" | "freed";
@@ -175,4 +175,18 @@ export function isFlagStaleAt(lanes: TagLanes, chain: number, flag: MFlag, seq: 
   const intervals = lanes.staleFlags.get(`${chain}:${flag}`);
   if (!intervals) return false;
   return intervals.some((i) => seq >= i.from && (i.to === null || seq < i.to));
+}
+
+/**
+ * Is the tag stale at step `seq`, on a packet whose version there is `version`: the engine lists
+ * it in the version's `staleTags` (set before the packet last turned around), or a decision at or
+ * before `seq` consulted it as stale (which also covers a tag deleted at this very step).
+ */
+export function tagIsStale(lanes: TagLanes | null, version: Pick<PacketVersion, "staleTags"> | null, uid: number, seq: number): boolean {
+  return (version?.staleTags?.includes(uid) ?? false) || (lanes !== null && isTagStaleAt(lanes, uid, seq));
+}
+
+/** The same for an m_flag of chain `chain`: listed in the version's `staleFlags`, or consulted as stale. */
+export function flagIsStale(lanes: TagLanes | null, version: Pick<PacketVersion, "staleFlags"> | null, chain: number, flag: MFlag, seq: number): boolean {
+  return (version?.staleFlags?.includes(flag) ?? false) || (lanes !== null && isFlagStaleAt(lanes, chain, flag, seq));
 }

@@ -6,6 +6,7 @@
 import type { StateCreator } from "zustand/vanilla";
 import { builtinByName, isPersonalityId, type ScenarioTrace } from "../engine/index";
 import { mapCursor } from "./logicalStep";
+import { clampRange } from "./playbackSlice";
 import { canonicalFixes, DEFAULT_PERSONALITY } from "./scenarioSlice";
 import type { RunConfig, ScenarioSource, StoreDeps, TagflowState, TraceSlice } from "./types";
 
@@ -47,13 +48,15 @@ export const createTraceSlice =
         };
         const result = await deps.runTrace(inputOf(config.source), options);
         // A newer request was made while this one ran: its answer is the one that counts.
-        if (get().requestSeq !== seq) return;
+        if (get().requestSeq !== seq) return "superseded";
 
         const previous = get().trace;
         if (result.ok) {
           const trace: ScenarioTrace = result.trace;
           const keep = cursorPolicy === "keep" && previous !== null;
-          const cursor = keep ? mapCursor(previous, get().cursor, trace) : 0;
+          const range = keep ? clampRange(get().range, trace.events.length) : null;
+          const mapped = keep ? mapCursor(previous, get().cursor, trace) : 0;
+          const cursor = range ? Math.min(range.to, Math.max(range.from, mapped)) : mapped;
           // A custom scenario is kept as the normalised scenario the engine ran, so re-runs
           // (a fix toggled) need neither the file nor its JSON text again.
           const source: ScenarioSource = config.source.kind === "custom" ? { ...config.source, input: trace.scenario } : config.source;
@@ -62,8 +65,7 @@ export const createTraceSlice =
             trace,
             status: "ready",
             error: null,
-            problems: null,
-            problemsTitle: "",
+            ...(config.keepProblems ? {} : { problems: null, problemsTitle: "", problemsTone: "error" as const, problemsFoot: null }),
             source,
             personality: isPersonalityId(trace.personality) ? trace.personality : DEFAULT_PERSONALITY,
             fixes: canonicalFixes(trace.fixes),
@@ -72,16 +74,20 @@ export const createTraceSlice =
             playing: keep ? get().playing : false,
             selectedPacket: null,
             hover: null,
+            range,
             ...(keep ? {} : { selectedTag: null, selectedField: null }),
           });
-          return;
+          return "applied";
         }
 
+        const waiting = !previous && config.fallbackFollows === true;
         set({
-          status: previous ? "ready" : "error",
-          error: previous ? null : (result.problems[0]?.message ?? "the scenario could not be run"),
+          status: previous ? "ready" : waiting ? "running" : "error",
+          error: previous || waiting ? null : (result.problems[0]?.message ?? "the scenario could not be run"),
           problems: result.problems,
-          problemsTitle: problemsTitleFor(config.source),
+          problemsTitle: config.problemsTitle ?? problemsTitleFor(config.source),
+          problemsTone: "error",
+          problemsFoot: null,
           ...(previous && applied
             ? {
                 source: applied,
@@ -90,6 +96,7 @@ export const createTraceSlice =
               }
             : {}),
         });
+        return "failed";
       },
     };
   };

@@ -21,10 +21,29 @@ export interface RunConfig {
   readonly source: ScenarioSource;
   readonly personality?: PersonalityId;
   readonly fixes?: readonly FixId[];
+  /** The heading of the problems report should this run fail (default: "Could not open <label>"). */
+  readonly problemsTitle?: string;
+  /**
+   * Another run follows if this one fails (a link's fallback to the default scenario): with no
+   * trace on screen yet, a failure leaves the app loading instead of showing "could not be run".
+   */
+  readonly fallbackFollows?: boolean;
+  /** Leave the problems report up when this run succeeds (the fallback after a link that failed). */
+  readonly keepProblems?: boolean;
 }
 
 /** After a new trace arrives: keep the same logical step, or start from the beginning. */
 export type CursorPolicy = "keep" | "start";
+
+/**
+ * What became of a request to run the engine: its trace is on screen ("applied"), it failed and
+ * the last good trace stayed ("failed"), a newer request overtook it ("superseded"), or there
+ * was nothing to run ("unchanged": the toggle was already so, or the input never reached the engine).
+ */
+export type RunOutcome = "applied" | "failed" | "superseded" | "unchanged";
+
+/** How the problems report reads: something could not be used, or a note about what was ignored. */
+export type ProblemsTone = "error" | "note";
 
 export interface ScenarioSlice {
   /** The scenario in use (or being loaded). */
@@ -36,16 +55,19 @@ export interface ScenarioSlice {
   problems: readonly Problem[] | null;
   /** What the problems are about, e.g. "Could not open broken.json". */
   problemsTitle: string;
+  problemsTone: ProblemsTone;
+  /** A last line for the report, e.g. what is shown instead; null: the alert's own. */
+  problemsFoot: string | null;
 
   /** Switch to a built-in scenario (its own personality and fixes). */
-  selectScenario(name: string): Promise<void>;
+  selectScenario(name: string): Promise<RunOutcome>;
   /** Open a scenario value or JSON text from a file or a URL (its own personality and fixes). */
-  openScenario(label: string, input: unknown): Promise<void>;
-  setPersonality(id: PersonalityId): Promise<void>;
-  setFix(id: FixId, on: boolean): Promise<void>;
-  toggleFix(id: FixId): Promise<void>;
-  /** Report input that never reached the engine (e.g. a file too large to read). */
-  reportProblems(title: string, problems: readonly Problem[]): void;
+  openScenario(label: string, input: unknown): Promise<RunOutcome>;
+  setPersonality(id: PersonalityId): Promise<RunOutcome>;
+  setFix(id: FixId, on: boolean): Promise<RunOutcome>;
+  toggleFix(id: FixId): Promise<RunOutcome>;
+  /** Report input that never reached the engine (e.g. a file too large to read, a broken link). */
+  reportProblems(title: string, problems: readonly Problem[], tone?: ProblemsTone, foot?: string): void;
   dismissProblems(): void;
 }
 
@@ -60,11 +82,17 @@ export interface TraceSlice {
   requestSeq: number;
 
   /** Run the engine for `config`; on success replace the trace, on failure keep it and report. */
-  runEngine(config: RunConfig, cursor: CursorPolicy): Promise<void>;
+  runEngine(config: RunConfig, cursor: CursorPolicy): Promise<RunOutcome>;
 }
 
 /** How the cursor last moved: one step (animate) or a jump (scrub, Home/End, next decision). */
 export type MoveKind = "step" | "jump";
+
+/** Steps `from`…`to` (0-based, inclusive) that playback keeps to, e.g. an embed's excerpt. */
+export interface StepRange {
+  readonly from: number;
+  readonly to: number;
+}
 
 export interface PlaybackSlice {
   /** 0-based index into trace.events. */
@@ -73,6 +101,8 @@ export interface PlaybackSlice {
   /** Playback speed multiplier, one of SPEEDS. */
   speed: number;
   lastMove: MoveKind;
+  /** Where the cursor may go; null: the whole trace. */
+  range: StepRange | null;
 
   seek(index: number, move?: MoveKind): void;
   stepForward(): void;
@@ -91,6 +121,8 @@ export interface PlaybackSlice {
   setSpeed(speed: number): void;
   /** One tick of playback: advance a step, stopping at the end. */
   tick(): void;
+  /** Keep the cursor within `range` (clamped to the trace; null lifts it), moving it inside if needed. */
+  setRange(range: StepRange | null): void;
 }
 
 /** What the pointer is over (transient; lights up the matching parts elsewhere). */

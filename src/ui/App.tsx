@@ -1,6 +1,7 @@
 /**
  * The app shell at projector scale: header bar, outcome banner, the stack view beside narration
- * and the inspector / fixes tabs, and the timeline with the tag lanes at the bottom.
+ * and the inspector / fixes tabs, and the timeline with the tag lanes at the bottom. A scenario
+ * file dropped anywhere on it is opened.
  */
 import type { ReactElement } from "react";
 import { DEFAULT_SCENARIO } from "../engine/index";
@@ -9,11 +10,14 @@ import { BottomPanel } from "./BottomPanel";
 import { ErrorBoundary } from "./ErrorBoundary";
 import { FixesPanel } from "./FixesPanel";
 import { HeaderBar } from "./HeaderBar";
+import { Icon } from "./icons";
+import { useFileDrop } from "./hooks/useFileDrop";
 import { useKeyboard } from "./hooks/useKeyboard";
 import { usePlayLoop } from "./hooks/usePlayLoop";
 import { useTheme } from "./hooks/useTheme";
 import { Inspector } from "./Inspector";
 import { Narration } from "./Narration";
+import { openScenarioFile } from "./openFile";
 import { OutcomeBanner } from "./OutcomeBanner";
 import { ProblemsAlert } from "./ProblemsAlert";
 import { StackView } from "./StackView";
@@ -72,11 +76,27 @@ function NoTrace(): ReactElement {
   );
 }
 
+const onDroppedFile = (file: File) => void openScenarioFile(file);
+
+/** What dropping a file will do, over the whole app while one is dragged over it. */
+function DropOverlay(): ReactElement {
+  return (
+    <div className="drop-overlay" data-testid="drop-overlay" aria-hidden="true">
+      <div className="drop-card">
+        <Icon name="open" size={28} />
+        <p className="drop-title">Drop a scenario file to open it</p>
+        <p>A tagflow scenario (.json), e.g. one exported with Export → Scenario. It is checked before it runs.</p>
+      </div>
+    </div>
+  );
+}
+
 /** Props: none; the store is the app's state. */
 export function App(): ReactElement {
   useKeyboard();
   usePlayLoop();
   useTheme();
+  const dragging = useFileDrop(onDroppedFile);
   const status = useTagflow((s) => s.status);
   const hasTrace = useTagflow((s) => s.trace !== null);
   const reset = () => void tagflowStore.getState().selectScenario(DEFAULT_SCENARIO);
@@ -99,6 +119,7 @@ export function App(): ReactElement {
       <ErrorBoundary onReset={reset}>
         <BottomPanel />
       </ErrorBoundary>
+      {dragging && <DropOverlay />}
     </div>
   );
 }

@@ -1,13 +1,13 @@
-/** The header bar: title, scenario picker, personality, opening a scenario file, theme. */
+/** The header bar: title, scenario picker, personality, opening a scenario file, export, copy link, theme. */
 import { useRef, type ChangeEvent, type ReactElement } from "react";
 import { BUILTIN_SCENARIOS, PERSONALITIES, PERSONALITY_IDS, isPersonalityId } from "../engine/index";
 import { tagflowStore, useTagflow } from "../store/index";
+import { ExportMenu } from "./ExportMenu";
 import { Icon } from "./icons";
+import { openScenarioFile } from "./openFile";
+import { ShareButton } from "./ShareButton";
 
 const CUSTOM = "__custom__";
-
-/** Largest scenario file read (the engine's own limit is checked again on the text). */
-const MAX_FILE_BYTES = 1024 * 1024;
 
 function ScenarioPicker(): ReactElement {
   const source = useTagflow((s) => s.source);
@@ -25,7 +25,7 @@ function ScenarioPicker(): ReactElement {
             {s.title || s.name}
           </option>
         ))}
-        {source.kind === "custom" && <option value={CUSTOM}>{source.label} (file)</option>}
+        {source.kind === "custom" && <option value={CUSTOM}>{source.label}</option>}
       </select>
     </label>
   );
@@ -58,18 +58,12 @@ function OpenScenario(): ReactElement {
   const onFile = async (e: ChangeEvent<HTMLInputElement>) => {
     const file = e.target.files?.[0];
     e.target.value = "";
-    if (!file) return;
-    const store = tagflowStore.getState();
-    if (file.size > MAX_FILE_BYTES) {
-      store.reportProblems(`Could not open ${file.name}`, [{ path: "$", message: `the file is ${file.size} bytes; a scenario is at most ${MAX_FILE_BYTES}` }]);
-      return;
-    }
-    await store.openScenario(file.name, await file.text());
+    if (file) await openScenarioFile(file);
   };
   return (
     <>
-      <button type="button" className="btn btn--ghost" onClick={() => input.current?.click()}>
-        <Icon name="open" /> Open…
+      <button type="button" className="btn btn--ghost" onClick={() => input.current?.click()} title="Open a scenario file (or drop one anywhere on the app)">
+        <Icon name="open" /> <span className="btn-text">Open…</span>
       </button>
       <input ref={input} className="visually-hidden" type="file" accept=".json,application/json" tabIndex={-1} aria-label="Open a scenario file" data-testid="open-file" onChange={(e) => void onFile(e)} />
     </>
@@ -99,6 +93,8 @@ export function HeaderBar(): ReactElement {
         <ScenarioPicker />
         <PersonalityPicker />
         <OpenScenario />
+        <ExportMenu />
+        <ShareButton />
         <ThemeToggle />
       </div>
     </header>

@@ -7,7 +7,7 @@
 import { memo, useLayoutEffect, useMemo, useRef, useState, type ReactElement } from "react";
 import { M_FLAGS, type ScenarioTrace, type TraceEvent } from "../engine/index";
 import { tagflowStore, useTagflow } from "../store/index";
-import { isFlagStaleAt, isTagStaleAt, tagLanes } from "../store/tagLanes";
+import { flagIsStale, tagIsStale, tagLanes } from "../store/tagLanes";
 import { useElementSize } from "./hooks/useElementSize";
 import { indexFields, type FieldIndex, type PacketModel, type Region } from "./layout/packetModel";
 import { visibleRange } from "./layout/lanesLayout";
@@ -266,7 +266,7 @@ function TagsPanel({ model, event, trace }: { model: PacketModel; event: TraceEv
         <ul className="tag-list">
           {tags.map((t) => {
             const lane = lanes.byUid.get(t.uid);
-            const stale = isTagStaleAt(lanes, t.uid, event.seq);
+            const stale = tagIsStale(lanes, model.version, t.uid, event.seq);
             const sw = tagSwatch(t.name);
             return (
               <li key={t.uid} className={`tag-item${selectedTag === t.uid ? " is-selected" : ""}`}>
@@ -315,7 +315,7 @@ function TagsPanel({ model, event, trace }: { model: PacketModel; event: TraceEv
       <ul className="flag-list">
         {M_FLAGS.map((f) => {
           const on = model.version.flags.includes(f);
-          const stale = on && isFlagStaleAt(lanes, event.chain, f, event.seq);
+          const stale = on && flagIsStale(lanes, model.version, event.chain, f, event.seq);
           return (
             <li key={f} className={`flag-item${on ? " is-on" : ""}${stale ? " is-stale" : ""}`} style={on ? { borderColor: flagSwatch(f).fill } : undefined}>
               {flagLabel(f)} <span className="flag-state">{on ? (stale ? "set · stale" : "set") : "clear"}</span>

@@ -215,6 +215,7 @@ function useCardMotion(target: Motion | null, host: HostPlan | null, cardWidth: 
 
   useLayoutEffect(() => {
     if (!target || !host) return;
+    if (performance.getEntriesByName("tagflow:interactive").length === 0) performance.mark("tagflow:interactive"); // first trace on screen (npm run bench)
     const apply = (m: Motion) => {
       current.current = m;
       cardRef.current?.setAttribute("transform", `translate(${m.x.toFixed(1)},${m.y.toFixed(1)})`);

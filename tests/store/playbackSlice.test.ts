@@ -153,4 +153,37 @@ describe("playback", () => {
     store.getState().nextDecision();
     expect(store.getState()).toBe(before);
   });
+
+  it("keeps to a range: stepping, jumping, playing and decisions stop at its ends", () => {
+    const s = fresh();
+    s.getState().setRange({ from: 60, to: 70 });
+    expect(s.getState()).toMatchObject({ range: { from: 60, to: 70 }, cursor: 60 });
+    s.getState().stepBack();
+    expect(s.getState().cursor).toBe(60);
+    s.getState().jumpToEnd();
+    expect(s.getState().cursor).toBe(70);
+    s.getState().stepForward();
+    s.getState().seek(200);
+    expect(s.getState().cursor).toBe(70);
+    s.getState().play();
+    expect(s.getState()).toMatchObject({ cursor: 60, playing: true });
+    for (let i = 0; i < 20; i++) s.getState().tick();
+    expect(s.getState()).toMatchObject({ cursor: 70, playing: false });
+    s.getState().jumpToStart();
+    expect(s.getState().cursor).toBe(60);
+    const beyond = traceIndex(trace).decisions.find((d) => d > 70)!;
+    s.getState().jumpToEnd();
+    s.getState().nextDecision();
+    expect(s.getState().cursor).not.toBe(beyond);
+  });
+
+  it("clamps a range to the trace and lifts it with null", () => {
+    const s = fresh();
+    s.getState().setRange({ from: last + 50, to: 5 });
+    expect(s.getState().range).toEqual({ from: 5, to: last });
+    s.getState().setRange(null);
+    s.getState().seek(0);
+    expect(s.getState()).toMatchObject({ range: null, cursor: 0 });
+  });
 });
+

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { TagView, TraceEvent } from "../../src/engine/index";
-import { computeTagLanes, isFlagStaleAt, isTagStaleAt, tagLanes } from "../../src/store/tagLanes";
+import { computeTagLanes, flagIsStale, isFlagStaleAt, isTagStaleAt, tagIsStale, tagLanes } from "../../src/store/tagLanes";
 import { indexOf, replyLoopCheck, traceOf } from "./support";
 
 describe("tag lanes of the seed story", () => {
@@ -92,5 +92,33 @@ describe("computeTagLanes", () => {
     expect(isFlagStaleAt(lanes, 1, "DECRYPTED", 8)).toBe(true);
     expect(isFlagStaleAt(lanes, 1, "DECRYPTED", 9)).toBe(false);
     expect(isFlagStaleAt(lanes, 2, "DECRYPTED", 6)).toBe(false);
+  });
+});
+
+describe("stale at a step", () => {
+  const trace = traceOf("lo0-esp-ping");
+  const lanes = tagLanes(trace);
+
+  it("takes the packet version's word: stale from the loop back up lo0, before any decision consulted it", () => {
+    const staleAt = indexOf(trace, (e) => e.packet >= 0 && (trace.packets[e.packet]!.staleTags ?? []).includes(1));
+    const version = trace.packets[trace.events[staleAt]!.packet]!;
+    expect(tagIsStale(lanes, version, 1, staleAt)).toBe(true);
+    expect(isTagStaleAt(lanes, 1, staleAt)).toBe(false);
+    const earlier = trace.packets[trace.events[staleAt - 1]!.packet]!;
+    expect(tagIsStale(lanes, earlier, 1, staleAt - 1)).toBe(false);
+  });
+
+  it("keeps a consult's word for a tag no version lists (deleted at this step)", () => {
+    const k = replyLoopCheck(trace);
+    expect(tagIsStale(lanes, null, 1, k)).toBe(true);
+    expect(tagIsStale(null, { staleTags: [7] }, 7, 0)).toBe(true);
+    expect(tagIsStale(null, {}, 7, 0)).toBe(false);
+  });
+
+  it("does the same for m_flags", () => {
+    const flagged = indexOf(trace, (e) => e.packet >= 0 && (trace.packets[e.packet]!.staleFlags ?? []).includes("DECRYPTED"));
+    const e = trace.events[flagged]!;
+    expect(flagIsStale(lanes, trace.packets[e.packet]!, e.chain, "DECRYPTED", flagged)).toBe(true);
+    expect(flagIsStale(null, { staleFlags: [] }, e.chain, "DECRYPTED", flagged)).toBe(false);
   });
 });

@@ -132,4 +132,28 @@ describe("running the engine from the store", () => {
     expect(calls).toHaveLength(0);
     expect(store.getState().problems![0]!.message).toMatch(/no-such-thing/);
   });
+
+  it("says what became of each run: applied, failed, superseded or unchanged", async () => {
+    const { store, calls } = storeWithManualRunner();
+    const first = store.getState().selectScenario("lo0-ping");
+    const second = store.getState().selectScenario("lo0-esp-ping");
+    calls[1]!.answer({ ok: true, trace: traceOf("lo0-esp-ping") });
+    calls[0]!.answer({ ok: true, trace: traceOf("lo0-ping") });
+    expect(await second).toBe("applied");
+    expect(await first).toBe("superseded");
+    expect(await store.getState().setFix("icmp-reflect-strips-tags", false)).toBe("unchanged");
+    const broken = store.getState().openScenario("x.json", "{}");
+    calls[2]!.answer({ ok: false, problems: [{ path: "$.version", message: "missing" }] });
+    expect(await broken).toBe("failed");
+    expect(store.getState()).toMatchObject({ problemsTone: "error", problemsTitle: "Could not open x.json" });
+  });
+
+  it("reports notes in a quieter tone", () => {
+    const store = storeWithEngine();
+    store.getState().reportProblems("Opened the link", [{ path: "#x", message: "ignored" }], "note");
+    expect(store.getState().problemsTone).toBe("note");
+    store.getState().dismissProblems();
+    expect(store.getState().problemsTone).toBe("error");
+  });
 });
+

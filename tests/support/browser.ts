@@ -72,6 +72,8 @@ export interface OpenAppOptions {
   readonly reducedMotion?: "reduce" | "no-preference";
   /** Runs after the page exists and before it navigates, e.g. to install `page.route` handlers. */
   readonly beforeLoad?: (page: Page) => Promise<void>;
+  /** Permissions granted to the page's origin, e.g. ["clipboard-read", "clipboard-write"]. */
+  readonly permissions?: readonly string[];
 }
 
 /** An open page plus everything that went wrong on it, collected as it happens. */
@@ -96,6 +98,7 @@ export async function openApp(browser: Browser, baseURL: string, options: OpenAp
     viewport: options.viewport ?? DEFAULT_VIEWPORT,
     colorScheme: options.colorScheme ?? "light",
     reducedMotion: options.reducedMotion ?? "no-preference",
+    ...(options.permissions ? { permissions: [...options.permissions] } : {}),
   });
   const page = await context.newPage();
   const consoleErrors: string[] = [];

@@ -1,5 +1,6 @@
 import { useEffect } from "react";
 import { tagflowStore } from "../../store/index";
+import { copyCurrentLink } from "../shareUi";
 
 /** Keys and what they do, for the help line and the tests. */
 export const SHORTCUTS: readonly { keys: string; action: string }[] = [
@@ -8,6 +9,7 @@ export const SHORTCUTS: readonly { keys: string; action: string }[] = [
   { keys: "Home End", action: "start / end" },
   { keys: "[ ]", action: "decision" },
   { keys: "{ }", action: "finding" },
+  { keys: "C", action: "copy link" },
 ];
 
 /** Whether a key press belongs to the focused control rather than to the app. */
@@ -29,8 +31,8 @@ function ownedByTarget(event: KeyboardEvent): boolean {
   return false;
 }
 
-/** The app's keyboard shortcuts (←/→, Space, Home/End, [ ], { }), on the window. */
-export function useKeyboard(): void {
+/** The app's keyboard shortcuts (←/→, Space, Home/End, [ ], { }, and C to copy a link unless `share` is off), on the window. */
+export function useKeyboard({ share = true }: { share?: boolean } = {}): void {
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || ownedByTarget(event)) return;
@@ -45,6 +47,7 @@ export function useKeyboard(): void {
         "[": s.prevDecision,
         "}": s.nextFinding,
         "{": s.prevFinding,
+        ...(share ? { c: () => void copyCurrentLink(), C: () => void copyCurrentLink() } : {}),
       };
       const action = actions[event.key];
       if (!action) return;
@@ -53,5 +56,5 @@ export function useKeyboard(): void {
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, []);
+  }, [share]);
 }

@@ -5,7 +5,7 @@
  * plan of boxes and labels out.
  */
 import type { MFlag, TagView, TraceEvent } from "../../engine/index";
-import { isFlagStaleAt, isTagStaleAt, type TagLanes } from "../../store/tagLanes";
+import { flagIsStale, tagIsStale, type TagLanes } from "../../store/tagLanes";
 import { flagLabel, flagSwatch, tagShortName, tagSwatch } from "../palette";
 import type { PacketModel, Region } from "./packetModel";
 
@@ -212,7 +212,7 @@ export function badgeInputs(model: PacketModel | null, e: TraceEvent | null, lan
 
   const tag = (t: TagView, leaving: boolean): BadgeInput => {
     const sw = tagSwatch(t.name);
-    const stale = consultedTags.get(t.uid) === true || (lanes !== null && isTagStaleAt(lanes, t.uid, seq));
+    const stale = consultedTags.get(t.uid) === true || tagIsStale(lanes, model?.version ?? null, t.uid, seq);
     return {
       key: `tag-${t.uid}`,
       kind: "tag",
@@ -230,7 +230,7 @@ export function badgeInputs(model: PacketModel | null, e: TraceEvent | null, lan
   };
   const flag = (f: MFlag, leaving: boolean): BadgeInput => {
     const sw = flagSwatch(f);
-    const stale = consultedFlags.get(f) === true || (lanes !== null && isFlagStaleAt(lanes, e.chain, f, seq));
+    const stale = consultedFlags.get(f) === true || flagIsStale(lanes, model?.version ?? null, e.chain, f, seq);
     return {
       key: `flag-${f}`,
       kind: "flag",

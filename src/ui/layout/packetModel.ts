@@ -268,13 +268,14 @@ export function modelPacket(version: PacketVersion, hint: LayoutHint, esp?: EspL
     const dbytes = new Uint8Array(from + clear.length);
     dbytes.set(bytes.subarray(0, from));
     dbytes.set(clear, from);
-    const proto = looksLikeIpv4(clear) ? IPPROTO_IPIP : IPPROTO_ICMP;
+    // The ESP next header, as the engine recorded it; older traces lack it, so guess from the bytes.
+    const proto = version.cleartextProto ?? (looksLikeIpv4(clear) ? IPPROTO_IPIP : IPPROTO_ICMP);
     decrypted = { bytes: dbytes, regions: [...regions.slice(0, ctAt), ...dissectFrom(dbytes, from, proto, dbytes.length, true)] };
   }
   return { version, bytes, regions, notes, encrypted, espPlain, decrypted };
 }
 
-/** An inner IPv4 packet (tunnel mode) rather than an upper-layer message. */
+/** An inner IPv4 packet (tunnel mode) rather than an upper-layer message (for traces without cleartextProto). */
 function looksLikeIpv4(b: Uint8Array): boolean {
   return b.length >= 20 && b[0] === 0x45 && ((b[2]! << 8) | b[3]!) === b.length;
 }

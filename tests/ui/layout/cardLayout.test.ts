@@ -19,10 +19,24 @@ describe("layoutCard", () => {
     expect(out).toMatchObject({ kind: "tag", consulted: true, stale: true, leaving: false });
     expect(out.label).toBe("OUT_DONE · stale");
     expect(out.description).toMatch(/tdb|127\.0\.0\.1, esp, 0x00001000/);
-    expect(card.badges.find((b) => b.name === "IPSEC_IN_DONE")).toMatchObject({ consulted: false });
-    expect(card.badges.filter((b) => b.kind === "flag").map((b) => b.label)).toEqual(expect.arrayContaining(["M_DECRYPTED", "M_AUTHIPDGM"]));
+    // IN_DONE rides along unconsulted, but the packet version says it is left from the request's trip.
+    expect(card.badges.find((b) => b.name === "IPSEC_IN_DONE")).toMatchObject({ consulted: false, stale: true, label: "IN_DONE · stale" });
+    expect(card.badges.filter((b) => b.kind === "flag").map((b) => b.label)).toEqual(expect.arrayContaining(["M_DECRYPTED · stale", "M_AUTHIPDGM · stale"]));
     expect(card.state).toBe("cleartext");
     expect(card.bands.map((b) => b.label)).toEqual(["IPv4", "ICMP", "data"]);
+  });
+
+  it("marks a tag stale from the step its packet version says so, before any decision consults it", () => {
+    const t = traceOf("lo0-esp-ping");
+    const staleAt = firstIndex(t, (e) => e.packet >= 0 && (t.packets[e.packet]!.staleTags?.length ?? 0) > 0);
+    const firstStaleConsult = firstIndex(t, (e) => e.kind === "decision" && e.consulted.some((c) => c.kind === "tag" && c.stale === true));
+    // The request's OUT_DONE goes stale as the packet loops back up lo0, long before the reply's loop check.
+    expect(t.events[staleAt]!.fn).toBe("looutput");
+    expect(staleAt).toBeLessThan(firstStaleConsult);
+    const tagBadges = (seq: number) => cardAt("lo0-esp-ping", seq).badges.filter((b) => b.kind === "tag");
+    expect(tagBadges(staleAt - 1).some((b) => b.stale)).toBe(false);
+    expect(tagBadges(staleAt).filter((b) => b.stale).map((b) => b.uid)).toEqual([...t.packets[t.events[staleAt]!.packet]!.staleTags!]);
+    expect(tagBadges(staleAt).find((b) => b.stale)!.description).toMatch(/, stale$/);
   });
 
   it("hatches the encrypted payload and says so on the wire", () => {

@@ -77,6 +77,20 @@ describe("modelPacket", () => {
     expect(m.decrypted?.regions.filter((r) => r.inner).map((r) => r.header)).toEqual(["ipv4", "icmp", "payload"]);
   });
 
+  it("dissects the decrypted view as the ESP next header the engine recorded says, not by guessing", () => {
+    const t = traceOf("gw-esp-tunnel");
+    const done = firstIndex(t, (e) => e.kind === "crypto.done");
+    const version = t.packets[t.events[done]!.packet]!;
+    expect(version.cleartextProto).toBe(4);
+    const hint = layoutHints(t)[done]!;
+    // Told the plaintext is ICMP (1), the same bytes are read as ICMP: the recorded protocol wins.
+    const asIcmp = modelPacket({ ...version, cleartextProto: 1 }, hint, espLayoutFor(t, t.events[done]!.host));
+    expect(asIcmp.decrypted?.regions.filter((r) => r.inner).map((r) => r.header)[0]).toBe("icmp");
+    const seed = traceOf("lo0-esp-ping");
+    const onWire = seed.packets[seed.events[firstIndex(seed, (e) => e.kind === "link.tx")]!.packet]!;
+    expect(onWire.cleartextProto).toBe(1);
+  });
+
   it("is memoised per version and hint", () => {
     const t = traceOf("lo0-esp-ping");
     const loop = replyLoopCheck(t);
