@@ -8,7 +8,7 @@
  *   dropped  — packets were dropped (replay, ICV, policy) or echoes went unanswered;
  *   secure   — none of these.
  */
-import type { EventOf, Finding, Outcome, PacketVersion, Severity, TagView, TraceEvent, Verdict } from "../trace/events";
+import type { Consulted, EventOf, Finding, Outcome, PacketVersion, Severity, TagView, TraceEvent, Verdict } from "../trace/events";
 import { summarize } from "../wire/dissect";
 import { fromHex } from "../wire/fields";
 
@@ -81,9 +81,13 @@ export function audit(input: AuditInput): Outcome {
         break;
       case "decision": {
         if (e.check === "ipsec-out-policy") lastOutPolicy.set(e.chain, e);
-        const staleTag = e.consulted.find((c) => c.kind === "tag" && c.stale && c.tag);
-        const staleFlag = e.consulted.find((c) => c.kind === "flag" && c.set && c.stale);
-        const staleTagView = staleTag && staleTag.kind === "tag" ? staleTag.tag : null;
+        // Loops rather than find() with closures: this runs for every decision of a flood.
+        let staleTagView: TagView | null = null;
+        let staleFlag: Extract<Consulted, { kind: "flag" }> | undefined;
+        for (const c of e.consulted) {
+          if (staleTagView === null && c.kind === "tag" && c.stale && c.tag) staleTagView = c.tag;
+          else if (staleFlag === undefined && c.kind === "flag" && c.set && c.stale) staleFlag = c;
+        }
         if (e.check === "ipsec-loop" && e.branch === "skip IPsec" && staleTagView) {
           const at = tagPrependedAt.get(staleTagView.uid);
           f.add("stale-out-done-skipped-ipsec", "critical", e.seq, () => `ip_output skipped IPsec for the ${packetKind(packets, e.packet)} because a stale ${tagText(staleTagView)}${at === undefined ? "" : ` (prepended at step ${at + 1}, on the packet's earlier trip)`} matched the policy's SA.`);
@@ -92,13 +96,20 @@ export function audit(input: AuditInput): Outcome {
           f.add("stale-in-done-chose-policy", "critical", e.seq, () => `ip_input chose the inbound policy for the ${packetKind(packets, e.packet)} through a stale ${tagText(staleTagView)} — ${e.branch} — instead of the SPD entry for its addresses.`);
         }
         if (e.check === "ipsec-in-reject" && e.branch === "accept") {
-          const policy = [...events.slice(Math.max(0, e.seq - 12), e.seq)].reverse().find((x): x is EventOf<"decision"> => x.kind === "decision" && x.check === "ipsec-in-policy" && x.chain === e.chain);
+          let policy: EventOf<"decision"> | undefined;
+          for (let i = e.seq - 1; i >= Math.max(0, e.seq - 12); i--) {
+            const x = events[i]!;
+            if (x.kind === "decision" && x.check === "ipsec-in-policy" && x.chain === e.chain) {
+              policy = x;
+              break;
+            }
+          }
           const viaStaleTag = policy?.consulted.some((c) => c.kind === "tag" && c.stale) ?? false;
           const proto = ipProto(packets, e.packet);
           const cameViaIpsec = (lastInDone.get(e.chain) ?? -1) > (lastTurn.get(e.chain) ?? -1);
           if ((viaStaleTag || staleFlag) && !cameViaIpsec && proto !== 50 && proto !== 51) {
             f.add("cleartext-accepted", "critical", e.seq, () => `The ${packetKind(packets, e.packet)} arrived in cleartext and was accepted: ${viaStaleTag ? "a stale IN_DONE tag selected the default policy" : "stale m_flags satisfied ipsec_in_reject"} instead of the require policy for its addresses.`);
-          } else if (staleFlag && staleFlag.kind === "flag") {
+          } else if (staleFlag) {
             f.add("stale-flag-satisfied-policy", "warning", e.seq, () => `ipsec_in_reject was satisfied by a stale M_${staleFlag.flag} from the packet's earlier trip.`);
           }
         }

@@ -57,7 +57,7 @@ export class Mbuf {
   /** Incarnation in which each tag (by uid) and each flag was set. */
   readonly born = new Map<number | MFlag, number>();
   /** Cached parts of the last version, reused when that part did not change. */
-  cache: { hex?: string; segs?: readonly MbufSegView[]; tags?: readonly TagView[]; flags?: readonly MFlag[] } = {};
+  cache: { hex?: string; segs?: readonly MbufSegView[]; tags?: readonly TagView[]; flags?: readonly MFlag[]; staleTags?: readonly number[] } = {};
 
   constructor(id: number, segs: Seg[]) {
     this.id = id;
@@ -67,12 +67,14 @@ export class Mbuf {
   /** m_pkthdr.len: the sum of the segment lengths. */
   get len(): number {
     let n = 0;
-    for (const s of this.segs) n += s.len;
+    for (let i = 0; i < this.segs.length; i++) n += this.segs[i]!.len;
     return n;
   }
 
   /** Flat copy of a multi-mbuf chain, valid until the next change (see touch). */
   private flat: Uint8Array | undefined;
+  /** The view of a one-mbuf chain's data: valid while the segment keeps its offset and length. */
+  private view: Uint8Array | undefined;
 
   /**
    * The whole packet as contiguous bytes (m_copydata(m, 0, len)). Read-only: a view into the
@@ -80,15 +82,19 @@ export class Mbuf {
    */
   bytes(): Uint8Array {
     if (this.segs.length === 1) {
+      if (this.view) return this.view;
       const s = this.segs[0]!;
-      return s.buf.subarray(s.off, s.off + s.len);
+      return (this.view = s.buf.subarray(s.off, s.off + s.len));
     }
     if (this.flat) return this.flat;
     const out = new Uint8Array(this.len);
     let at = 0;
     for (const s of this.segs) {
-      out.set(s.buf.subarray(s.off, s.off + s.len), at);
-      at += s.len;
+      const { buf, off, len } = s;
+      // Headers and small packets: a byte loop is cheaper than a subarray per mbuf.
+      if (len < 256) for (let i = 0; i < len; i++) out[at + i] = buf[off + i]!;
+      else out.set(buf.subarray(off, off + len), at);
+      at += len;
     }
     this.flat = out;
     return out;
@@ -101,6 +107,7 @@ export class Mbuf {
 
   touch(parts: number): void {
     if (parts & (DIRTY.BYTES | DIRTY.SEGS)) this.flat = undefined;
+    if (parts & DIRTY.SEGS) this.view = undefined;
     this.dirty |= parts;
   }
 }

@@ -14,6 +14,7 @@ import { fillChecksum, getField, ICMP, IP, setField } from "./headers";
 import { ip_output } from "./ip_output";
 import { rip_input } from "./raw_ip";
 import { IP_PROTO } from "../wire/fields";
+import { fieldItem, one } from "../trace/shared";
 
 /** ICMP_MINLEN. */
 const ICMP_MINLEN = 8;
@@ -25,7 +26,7 @@ export function icmp_input(host: Host, m: Mbuf, hlen: number): void {
   const site = host.site("icmp", "icmp_input");
   const icmplen = getField(m, 0, IP.totalLength) - hlen;
   if (icmplen < ICMP_MINLEN) {
-    site.emit(m, { kind: "drop", reason: "icmp-too-short", detail: `${icmplen} bytes` }, "The ICMP message is too short (icps_tooshort).");
+    site.emit(m, { kind: "drop", reason: "icmp-too-short", detail: site.text`${icmplen} bytes` }, "The ICMP message is too short (icps_tooshort).");
     m_freem(site, m, "too short", "icmp_input frees the chain.");
     return;
   }
@@ -37,7 +38,7 @@ export function icmp_input(host: Host, m: Mbuf, hlen: number): void {
   }
   const type = getField(m, hlen, ICMP.type);
   const reflect = type === ICMP_TYPE.ECHO_REQUEST;
-  site.emit(m, { kind: "decision", check: "icmp-type", question: `What does icmp_input do with an ICMP ${icmpTypeName(type, getField(m, hlen, ICMP.code))}?`, consulted: [{ kind: "field", header: "icmp", field: "type", value: String(type) }], branch: reflect ? "reflect" : "to raw sockets" }, reflect ? "icmp_input: an echo request is answered by the kernel itself (case ICMP_ECHO)." : "icmp_input: no kernel processing for this type; it falls through to the raw sockets (rip_input).");
+  site.emit(m, { kind: "decision", check: "icmp-type", question: site.text`What does icmp_input do with an ICMP ${icmpTypeName(type, getField(m, hlen, ICMP.code))}?`, consulted: one(fieldItem("icmp", "type", String(type))), branch: reflect ? "reflect" : "to raw sockets" }, reflect ? "icmp_input: an echo request is answered by the kernel itself (case ICMP_ECHO)." : "icmp_input: no kernel processing for this type; it falls through to the raw sockets (rip_input).");
   if (reflect) {
     setField(site, m, "icmp", hlen, ICMP.type, ICMP_TYPE.ECHO_REPLY, "icmp_input turns the echo request into an echo reply in place (icp->icmp_type = ICMP_ECHOREPLY) and reflects the same mbuf.");
     icmp_reflect(host, m, hlen);
@@ -45,7 +46,7 @@ export function icmp_input(host: Host, m: Mbuf, hlen: number): void {
   }
   // Echo replies and everything else go to raw sockets (ping's).
   if (!rip_input(host, m, IP_PROTO.ICMP)) {
-    site.emit(m, { kind: "drop", reason: "no-socket", detail: `ICMP type ${type}` }, "No raw socket wants this ICMP message; it is freed.");
+    site.emit(m, { kind: "drop", reason: "no-socket", detail: site.text`ICMP type ${type}` }, "No raw socket wants this ICMP message; it is freed.");
     m_freem(site, m, "no listener", "rip_input frees the chain.");
   }
 }
@@ -70,7 +71,9 @@ export function icmp_reflect(host: Host, m: Mbuf, hlen: number): void {
   const stale = [...m.flags].filter((f) => f === "DECRYPTED" || f === "AUTHIPHDR" || f === "AUTHIPDGM");
   m_flags_clear(site, m, clear, b.icmpReflectClearsIpsecFlags
     ? "icmp_reflect clears M_BCAST|M_MCAST and the IPsec flags M_DECRYPTED|M_AUTHIPHDR|M_AUTHIPDGM."
-    : `icmp_reflect clears only M_BCAST|M_MCAST${stale.length > 0 ? `; ${stale.map((f) => `M_${f}`).join(", ")} stays set from the request` : ""}.`);
+    : stale.length > 0
+      ? site.text`icmp_reflect clears only M_BCAST|M_MCAST; ${stale.map((f) => `M_${f}`).join(", ")} stays set from the request.`
+      : "icmp_reflect clears only M_BCAST|M_MCAST.");
   icmp_send(host, m, hlen);
 }
 

@@ -16,6 +16,8 @@ import { ipsec4_input_policy } from "../netipsec/ipsec_input";
 import { ah4_input, esp4_input, ipip_input } from "../netipsec/ipsec_input";
 import { icmp_input } from "./ip_icmp";
 import { rip_input } from "./raw_ip";
+import { addrText } from "./headers";
+import { fieldItem, one } from "../trace/shared";
 
 /** IF_ENQUEUE(&ipintrq, m); schednetisr(NETISR_IP). Consumes `m`. */
 export function ipintrq_enqueue(host: Host, m: Mbuf, site: Site): void {
@@ -25,7 +27,7 @@ export function ipintrq_enqueue(host: Host, m: Mbuf, site: Site): void {
     return;
   }
   host.ipintrq.push(m);
-  site.emit(m, { kind: "queue.enqueue", queue: "ipintrq", depth: host.ipintrq.length }, `The packet waits on ${host.name}'s ipintrq (depth ${host.ipintrq.length}) for the IP soft interrupt.`);
+  site.emit(m, { kind: "queue.enqueue", queue: "ipintrq", depth: host.ipintrq.length }, site.text`The packet waits on ${host.name}'s ipintrq (depth ${host.ipintrq.length}) for the IP soft interrupt.`);
   schednetisr(host);
 }
 
@@ -68,9 +70,9 @@ export function ip_input(host: Host, m: Mbuf): void {
   if (b.length < len) return bad(site, m, "ip-too-short", `${b.length} bytes < ip_len ${len}`, `The packet holds ${b.length} bytes, less than ip_len ${len} (ips_tooshort).`);
   if (b.length > len) m_adj(site, m, len - b.length, "padding", `ip_input trims ${b.length - len} bytes of link padding beyond ip_len.`);
 
-  const dstText = `${b[16]}.${b[17]}.${b[18]}.${b[19]}`;
+  const dstText = addrText(b[16]! * 0x1000000 + ((b[17]! << 16) | (b[18]! << 8) | b[19]!));
   const ours = host.isLocal(ip(dstText));
-  site.emit(m, { kind: "decision", check: "ours", question: `Is ${dstText} one of ${host.name}'s addresses?`, consulted: [{ kind: "field", header: "ipv4", field: "dst", value: dstText }], branch: ours ? "ours" : "not ours" }, ours ? `${dstText} is a local address: the packet is for this host ("ours").` : `${dstText} is not local and ${host.name} does not forward (ipforwarding = 0).`);
+  site.emit(m, { kind: "decision", check: "ours", question: site.text`Is ${dstText} one of ${host.name}'s addresses?`, consulted: one(fieldItem("ipv4", "dst", dstText)), branch: ours ? "ours" : "not ours" }, ours ? site.text`${dstText} is a local address: the packet is for this host ("ours").` : site.text`${dstText} is not local and ${host.name} does not forward (ipforwarding = 0).`);
   if (!ours) return bad(site, m, "ip-not-ours", `${dstText} is not local`, "The packet is dropped (ips_cantforward).");
   const proto = b[9]!;
   const frag = ((b[6]! << 8) | b[7]!) & 0x3fff;

@@ -6,11 +6,13 @@
  * tags, hand-off to ipsec4_process_packet), then at spd_done: checksum, MTU check, if_output.
  */
 import { m_freem, type Mbuf } from "../mbuf/mbuf";
-import type { Host } from "../sim/world";
+import type { Host, Route } from "../sim/world";
 import { ip, prefixContains } from "../sim/addr";
 import { ipsec4_output } from "../netipsec/ipsec_output";
 import { if_output } from "../net/if";
 import { fillChecksum, getField, IP, ipHeader, ipHeaderLen, setField } from "./headers";
+import { itemFor, one } from "../trace/shared";
+import type { Consulted } from "../trace/events";
 
 /** ip_output flags (sys/netinet/ip_var.h). */
 export const IP_FORWARDING = 0x1;
@@ -31,16 +33,16 @@ export function ip_output(host: Host, m: Mbuf, flags: number): void {
   const dst = ip(hdr.dst);
   const rt = host.lookupRoute(dst);
   if (!rt) {
-    site.emit(m, { kind: "decision", check: "route", question: `Is there a route to ${hdr.dst}?`, consulted: [{ kind: "route", dst: hdr.dst, summary: "no matching route" }], branch: "no route" }, `ip_output finds no route to ${hdr.dst}: EHOSTUNREACH.`);
-    site.emit(m, { kind: "drop", reason: "ip-no-route", detail: `no route to ${hdr.dst}` }, `The datagram is dropped (ips_noroute).`);
+    site.emit(m, { kind: "decision", check: "route", question: site.text`Is there a route to ${hdr.dst}?`, consulted: [{ kind: "route", dst: hdr.dst, summary: "no matching route" }], branch: "no route" }, site.text`ip_output finds no route to ${hdr.dst}: EHOSTUNREACH.`);
+    site.emit(m, { kind: "drop", reason: "ip-no-route", detail: site.text`no route to ${hdr.dst}` }, `The datagram is dropped (ips_noroute).`);
     m_freem(site, m, "no route", "ip_output frees the mbuf chain.");
     return;
   }
-  const via = rt.gateway ? `via ${rt.gateway} ` : "";
-  site.emit(m, { kind: "decision", check: "route", question: `Which route leads to ${hdr.dst}?`, consulted: [{ kind: "route", dst: hdr.dst, summary: `${rt.dst.text} ${via}dev ${rt.iface.name} (${rt.origin})` }], branch: `out ${rt.iface.name}` }, `rtalloc() picks the ${rt.origin} route ${rt.dst.text} ${via}out ${rt.iface.name}.`);
+  const via = rt.gateway ? site.text`via ${rt.gateway} ` : "";
+  site.emit(m, { kind: "decision", check: "route", question: site.text`Which route leads to ${hdr.dst}?`, consulted: one(itemFor(rt, routeItem, hdr.dst)), branch: site.text`out ${rt.iface.name}` }, site.text`rtalloc() picks the ${rt.origin} route ${rt.dst.text} ${via}out ${rt.iface.name}.`);
   if (hdr.src === "0.0.0.0") {
     // The socket was not bound: the source is the address of the outgoing interface (IA_SIN(ia)).
-    setField(site, m, "ipv4", 0, IP.src, rt.iface.addrNum, `ip_output takes the source address ${rt.iface.addr} from ${rt.iface.name}, the outgoing interface.`);
+    setField(site, m, "ipv4", 0, IP.src, rt.iface.addrNum, site.text`ip_output takes the source address ${rt.iface.addr} from ${rt.iface.name}, the outgoing interface.`);
   }
 
   // FAST_IPSEC: policy lookup and loop check; IPsec may take the packet (it re-enters later).
@@ -48,6 +50,12 @@ export function ip_output(host: Host, m: Mbuf, flags: number): void {
   if (verdict === "consumed") return;
 
   spd_done(host, m, hlen, rt.iface, rt.gateway ?? hdr.dst);
+}
+
+/** The route as the "route" decision consults it, for destination `dst`. */
+function routeItem(rt: Route, dst: string): Consulted {
+  const via = rt.gateway ? `via ${rt.gateway} ` : "";
+  return { kind: "route", dst, summary: `${rt.dst.text} ${via}dev ${rt.iface.name} (${rt.origin})` };
 }
 
 function formatIpv4Id(id: number): string {
@@ -64,8 +72,8 @@ function spd_done(host: Host, m: Mbuf, hlen: number, ifp: Host["ifaces"][number]
     return;
   }
   const df = getField(m, 0, IP.df) === 1;
-  site.emit(m, { kind: "decision", check: "mtu", question: `Does a ${len}-byte datagram fit the ${ifp.mtu}-byte MTU of ${ifp.name}?`, consulted: [{ kind: "field", header: "ipv4", field: "df", value: df ? "1" : "0" }], branch: df ? "EMSGSIZE" : "fragment" }, df ? `The datagram is larger than the MTU and DF is set: ip_output fails with EMSGSIZE.` : `The datagram is larger than the MTU: ip_output would fragment it.`);
-  site.emit(m, { kind: "drop", reason: "ip-msgsize", detail: `${len} bytes > MTU ${ifp.mtu}${df ? " with DF" : " (fragmentation is not modelled yet)"}` }, `The datagram is dropped (ips_cantfrag).`);
+  site.emit(m, { kind: "decision", check: "mtu", question: site.text`Does a ${len}-byte datagram fit the ${ifp.mtu}-byte MTU of ${ifp.name}?`, consulted: [{ kind: "field", header: "ipv4", field: "df", value: df ? "1" : "0" }], branch: df ? "EMSGSIZE" : "fragment" }, df ? `The datagram is larger than the MTU and DF is set: ip_output fails with EMSGSIZE.` : `The datagram is larger than the MTU: ip_output would fragment it.`);
+  site.emit(m, { kind: "drop", reason: "ip-msgsize", detail: site.text`${len} bytes > MTU ${ifp.mtu}${df ? " with DF" : " (fragmentation is not modelled yet)"}` }, `The datagram is dropped (ips_cantfrag).`);
   m_freem(site, m, "too big", "ip_output frees the mbuf chain.");
 }
 

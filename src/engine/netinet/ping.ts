@@ -79,7 +79,7 @@ function send(host: Host, spec: PingSpec, socket: string, seq: number, src: stri
   emitIcmp({ kind: "echo", type: ICMP_TYPE.ECHO_REQUEST, code: 0, checksum: 0, id: spec.id, seq: seq & 0xffff, data }, msg, 0, { fillChecksum: true });
   const site = host.site("app", "ping");
   site.emit(null, { kind: "app.send", socket, summary: `echo request to ${spec.dst} icmp_seq=${seq}` }, `ping sends an ICMP echo request to ${spec.dst} (id 0x${spec.id.toString(16)}, icmp_seq=${seq}, ${spec.size} data bytes) on its raw socket.`);
-  const m: Mbuf = m_gethdr(site.at("app", "sosend"), msg, `sosend copies the ${msg.length}-byte ICMP message into a packet-header mbuf, leaving leading space for the headers below.`);
+  const m: Mbuf = m_gethdr(site.at("app", "sosend"), msg, site.text`sosend copies the ${msg.length}-byte ICMP message into a packet-header mbuf, leaving leading space for the headers below.`);
   rip_output(host, m, { src, dst: spec.dst, df: spec.df });
 }
 

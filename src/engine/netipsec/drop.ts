@@ -5,5 +5,5 @@ import type { Site } from "../trace/recorder";
 
 export function drop(site: Site, m: Mbuf, reason: DropReason, detail: string, note: string): void {
   site.emit(m, { kind: "drop", reason, detail }, note);
-  m_freem(site, m, detail, `${site.fn} frees the chain.`);
+  m_freem(site, m, detail, site.text`${site.fn} frees the chain.`);
 }

@@ -17,6 +17,8 @@ import { selectorsOf } from "./ipsec_output";
 import type { SecAssoc, SecPolicy } from "./types";
 import { esp_input } from "./xform_esp";
 import { ah_input } from "./xform_ah";
+import { flagItem, itemFor, itemText, listOf, noTagItem, one } from "../trace/shared";
+import { addrText } from "../netinet/headers";
 
 /** esp4_input(m, off): ESP has no PR_LASTHDR, so no policy check happened before this. */
 export function esp4_input(host: Host, m: Mbuf, skip: number): void {
@@ -38,11 +40,11 @@ function ipsec_common_input(host: Host, m: Mbuf, skip: number, proto: "esp" | "a
     return;
   }
   const spi = new DataView(b.buffer, b.byteOffset + spiAt, 4).getUint32(0);
-  const dst = `${b[16]}.${b[17]}.${b[18]}.${b[19]}`;
+  const dst = addrText(b[16]! * 0x1000000 + ((b[17]! << 16) | (b[18]! << 8) | b[19]!));
   const sa = keyAllocSa(host, dst, proto, spi);
-  site.emit(m, { kind: "decision", check: "ipsec-in-sa", question: `Which SA has destination ${dst}, protocol ${proto}, SPI ${spiText(spi)}?`, consulted: sa ? [{ kind: "sa", id: sa.id, summary: `${sa.id} ${sa.mode}` }] : [], branch: sa ? `found ${sa.proto} ${spiText(sa.spi)}` : "no SA" }, sa ? `KEY_ALLOCSA finds ${sa.id}.` : `KEY_ALLOCSA finds no SA for ${dst}/${proto}/${spiText(spi)} (esps_notdb).`);
+  site.emit(m, { kind: "decision", check: "ipsec-in-sa", question: site.text`Which SA has destination ${dst}, protocol ${proto}, SPI ${spiText(spi)}?`, consulted: sa ? one(itemFor(sa, saModeItem)) : [], branch: sa ? site.text`found ${sa.proto} ${spiText(sa.spi)}` : "no SA" }, sa ? site.text`KEY_ALLOCSA finds ${sa.id}.` : site.text`KEY_ALLOCSA finds no SA for ${dst}/${proto}/${spiText(spi)} (esps_notdb).`);
   if (!sa) {
-    drop(site, m, "ipsec-no-sa", `no SA ${dst}/${proto}/${spiText(spi)}`, "The packet is dropped.");
+    drop(site, m, "ipsec-no-sa", site.text`no SA ${dst}/${proto}/${spiText(spi)}`, "The packet is dropped.");
     return;
   }
   if (proto === "esp") esp_input(host, m, sa, skip);
@@ -55,10 +57,10 @@ function ipsec_common_input(host: Host, m: Mbuf, skip: number, proto: "esp" | "a
  */
 export function ipsec4_common_input_cb(host: Host, m: Mbuf, sa: SecAssoc, skip: number): void {
   const site = host.site("ipsec", "ipsec4_common_input_cb");
-  setField(site, m, "ipv4", 0, IP.totalLength, m.len, `ipsec4_common_input_cb fixes ip_len to ${m.len}…`);
+  setField(site, m, "ipv4", 0, IP.totalLength, m.len, site.text`ipsec4_common_input_cb fixes ip_len to ${m.len}…`);
   fillChecksum(site, m, "ipv4", 0, skip, IP.checksum, "…and recomputes the header checksum.");
   const tdbi = { dst: sa.dst, proto: sa.proto, spi: sa.spi } as const;
-  const tag = m_tag_get(site, "IPSEC_IN_DONE", tdbi, `ipsec4_common_input_cb allocates an IN_DONE tag naming the SA: ${tdbiText(tdbi)}.`, m);
+  const tag = m_tag_get(site, "IPSEC_IN_DONE", tdbi, site.text`ipsec4_common_input_cb allocates an IN_DONE tag naming the SA: ${tdbiText(tdbi)}.`, m);
   m_tag_prepend(site, m, tag, "…and prepends it: IPsec input processing has been done with this SA.");
   sa.bytes += m.len;
   sa.packets++;
@@ -74,6 +76,21 @@ export function ipip_input(host: Host, m: Mbuf, hlen: number): void {
 
 const FLAG_FOR: Record<"esp" | "ah", MFlag> = { esp: "DECRYPTED", ah: "AUTHIPHDR" };
 
+/** ipsec_in_reject's question about a policy. */
+function rejectQuestion(sp: SecPolicy): string {
+  return `Does the packet satisfy ${sp.id} (${sp.action === "ipsec" ? sp.requests.map(requestText).join(" ") : sp.action})?`;
+}
+
+/** The policy as decisions consult it. */
+export function spItem(sp: SecPolicy): Consulted {
+  return { kind: "sp", id: sp.id, summary: sp.summary };
+}
+
+/** The SA as ipsec_common_input's lookup names it. */
+function saModeItem(sa: SecAssoc): Consulted {
+  return { kind: "sa", id: sa.id, summary: `${sa.id} ${sa.mode}` };
+}
+
 /**
  * The FAST_IPSEC input policy check of ip_input for PR_LASTHDR protocols. Returns false if the
  * packet was dropped. The SP comes from the IN_DONE tag when there is one (ipsec_getpolicy,
@@ -84,22 +101,22 @@ export function ipsec4_input_policy(host: Host, m: Mbuf): boolean {
   const sel = selectorsOf(m);
   const tag = m_tag_find(site.at("ip", "ip_input"), m, "IPSEC_IN_DONE", "ip_input looks for an IN_DONE tag: has IPsec input processing been done for this packet?");
   let sp: SecPolicy;
-  const consulted: Consulted[] = [{ kind: "tag", name: "IPSEC_IN_DONE", tag, ...(tag ? { stale: isStale(m, tag.uid) } : {}) }];
+  const consulted: Consulted[] = [tag ? { kind: "tag", name: "IPSEC_IN_DONE", tag, stale: isStale(m, tag.uid) } : noTagItem("IPSEC_IN_DONE")];
   let note: string;
   if (tag && tag.tdbi) {
     const r = spdLookupByTdbi(host, tag.tdbi, "in");
     sp = r.sp ?? defaultPolicy(host, "in");
-    consulted.push({ kind: "sp", id: sp.id, summary: sp.summary });
+    consulted.push(itemFor(sp, spItem));
     const stale = isStale(m, tag.uid) ? " — a stale tag, left from the packet's trip the other way" : "";
     note = r.sp
-      ? `The IN_DONE tag ${tdbiText(tag.tdbi)}${stale} selects the policy through ipsec_getpolicy: ${sp.id}.`
-      : `The IN_DONE tag ${tdbiText(tag.tdbi)}${stale} selects the policy through ipsec_getpolicy: ${r.why}, so the default policy (${sp.action}) applies instead of the SPD entry for these addresses.`;
-    site.emit(m, { kind: "decision", check: "ipsec-in-policy", question: "Which inbound policy applies to this packet?", consulted, branch: `${sp.id}: ${sp.action}` }, note);
+      ? site.text`The IN_DONE tag ${tdbiText(tag.tdbi)}${stale} selects the policy through ipsec_getpolicy: ${sp.id}.`
+      : site.text`The IN_DONE tag ${tdbiText(tag.tdbi)}${stale} selects the policy through ipsec_getpolicy: ${r.why}, so the default policy (${sp.action}) applies instead of the SPD entry for these addresses.`;
+    site.emit(m, { kind: "decision", check: "ipsec-in-policy", question: "Which inbound policy applies to this packet?", consulted: tag ? consulted : listOf(consulted), branch: site.text`${sp.id}: ${sp.action}` }, note);
   } else {
     const found = spdLookup(host, "in", sel);
     sp = found ?? defaultPolicy(host, "in");
-    consulted.push({ kind: "sp", id: sp.id, summary: sp.summary });
-    site.at("ipsec", "ipsec_getpolicybyaddr").emit(m, { kind: "decision", check: "ipsec-in-policy", question: "Which inbound policy applies to this packet?", consulted, branch: `${sp.id}: ${sp.action}` }, found ? `No IN_DONE tag: ipsec_getpolicybyaddr looks the addresses up in the SPD and finds ${sp.id}.` : `No IN_DONE tag and no SPD entry: the default policy (${sp.action}) applies.`);
+    consulted.push(itemFor(sp, spItem));
+    site.at("ipsec", "ipsec_getpolicybyaddr").emit(m, { kind: "decision", check: "ipsec-in-policy", question: "Which inbound policy applies to this packet?", consulted: tag ? consulted : listOf(consulted), branch: site.text`${sp.id}: ${sp.action}` }, found ? site.text`No IN_DONE tag: ipsec_getpolicybyaddr looks the addresses up in the SPD and finds ${sp.id}.` : site.text`No IN_DONE tag and no SPD entry: the default policy (${sp.action}) applies.`);
   }
   if (tag && host.world.behaviour.consumerDeletesTags) {
     m_tag_delete(site.at("ip", "ip_input"), m, tag, "As the consumer of IN_DONE (producer/consumer model), ip_input deletes the tag it used.");
@@ -110,33 +127,33 @@ export function ipsec4_input_policy(host: Host, m: Mbuf): boolean {
 /** ipsec_in_reject(sp, m): "XXX should compare policy against ipsec header history" — it checks m_flags. */
 function ipsec_in_reject(host: Host, m: Mbuf, sp: SecPolicy): boolean {
   const site = host.site("ipsec", "ipsec_in_reject");
-  const question = `Does the packet satisfy ${sp.id} (${sp.action === "ipsec" ? sp.requests.map(requestText).join(" ") : sp.action})?`;
+  const question = itemText(sp, rejectQuestion);
   if (sp.action !== "ipsec") {
     const accept = sp.action === "none";
-    site.emit(m, { kind: "decision", check: "ipsec-in-reject", question, consulted: [{ kind: "sp", id: sp.id, summary: sp.summary }], branch: accept ? "accept" : "reject" }, accept ? `The policy is ${sp.action}: ipsec_in_reject accepts the packet without looking at how it arrived.` : "The policy is discard: the packet is rejected.");
-    if (!accept) drop(site, m, "ipsec-policy-discard", `${sp.id}: discard`, "ip_input drops the packet (ipsecstat.in_polvio).");
+    site.emit(m, { kind: "decision", check: "ipsec-in-reject", question, consulted: one(itemFor(sp, spItem)), branch: accept ? "accept" : "reject" }, accept ? site.text`The policy is ${sp.action}: ipsec_in_reject accepts the packet without looking at how it arrived.` : "The policy is discard: the packet is rejected.");
+    if (!accept) drop(site, m, "ipsec-policy-discard", site.text`${sp.id}: discard`, "ip_input drops the packet (ipsecstat.in_polvio).");
     return accept;
   }
-  const consulted: Consulted[] = [{ kind: "sp", id: sp.id, summary: sp.summary }];
+  const consulted: Consulted[] = [itemFor(sp, spItem)];
   let needAuth = false;
   let missing: string | undefined;
   for (const isr of sp.requests) {
     if (isr.level !== "require" || isr.proto === "ipcomp") continue;
     const flag = FLAG_FOR[isr.proto];
     const set = m.flags.has(flag);
-    consulted.push({ kind: "flag", flag, set, ...(set ? { stale: isStale(m, flag) } : {}) });
+    consulted.push(flagItem(flag, set, set && isStale(m, flag)));
     if (!set) missing ??= `M_${flag}`;
     if (isr.proto === "ah") needAuth = true;
     if (isr.proto === "esp" && !needAuth && isr.sav && (isr.sav.auth !== "none" || isr.sav.enc === "aes-gcm-16" || isr.sav.enc === "chacha20-poly1305")) {
       const dg = m.flags.has("AUTHIPDGM");
-      consulted.push({ kind: "flag", flag: "AUTHIPDGM", set: dg, ...(dg ? { stale: isStale(m, "AUTHIPDGM") } : {}) });
+      consulted.push(flagItem("AUTHIPDGM", dg, dg && isStale(m, "AUTHIPDGM")));
       if (!dg) missing ??= "M_AUTHIPDGM";
     }
   }
   const staleUsed = consulted.some((c) => c.kind === "flag" && c.set && c.stale);
-  site.emit(m, { kind: "decision", check: "ipsec-in-reject", question, consulted, branch: missing ? "reject" : "accept" }, missing ? `${missing} is not set: the packet did not come through the IPsec the policy requires, so it is rejected.` : staleUsed ? "The required m_flags are set — but they were set on the packet's earlier trip, not for this one — and ipsec_in_reject accepts it." : "The required m_flags are set: ipsec_in_reject accepts the packet.");
+  site.emit(m, { kind: "decision", check: "ipsec-in-reject", question, consulted: listOf(consulted), branch: missing ? "reject" : "accept" }, missing ? site.text`${missing} is not set: the packet did not come through the IPsec the policy requires, so it is rejected.` : staleUsed ? "The required m_flags are set — but they were set on the packet's earlier trip, not for this one — and ipsec_in_reject accepts it." : "The required m_flags are set: ipsec_in_reject accepts the packet.");
   if (missing) {
-    drop(site, m, "ipsec-policy-reject", `${missing} missing for ${sp.id}`, "ip_input drops the packet (ipsecstat.in_polvio).");
+    drop(site, m, "ipsec-policy-reject", site.text`${missing} missing for ${sp.id}`, "ip_input drops the packet (ipsecstat.in_polvio).");
     return false;
   }
   return true;

@@ -18,12 +18,29 @@ import { emitIpv4 } from "../wire/ipv4";
 import { IP_PROTO } from "../wire/fields";
 import { drop } from "./drop";
 import { defaultPolicy, keyCheckRequest, requestText, spdLookup, tdbiText, type Selectors } from "./key";
-import type { IpsecRequest, SecPolicy } from "./types";
+import type { IpsecRequest, SecAssoc, SecPolicy } from "./types";
 import { esp_output } from "./xform_esp";
 import { ah_output } from "./xform_ah";
+import { itemFor, itemText, listOf, one } from "../trace/shared";
+import { spItem } from "./ipsec_input";
 
 /** ip_defttl: the TTL of headers the kernel builds itself (ipip_output's outer header). */
 const IP_DEFTTL = 64;
+
+/** What ipsec4_checkpolicy says a policy asks for. */
+function asksForNote(sp: SecPolicy): string {
+  return `The policy ${sp.id} asks for ${sp.requests.map(requestText).join(" then ")}.`;
+}
+
+/** sp->req->sav as the loop check consults it. */
+function cachedSavItem(sav: SecAssoc): Consulted {
+  return { kind: "sa", id: sav.id, summary: `sp->req->sav, cached by key_checkrequest: ${sav.id}` };
+}
+
+/** The SA key_checkrequest found, with its mode and algorithms. */
+function outSaItem(sa: SecAssoc): Consulted {
+  return { kind: "sa", id: sa.id, summary: `${sa.id} ${sa.mode} ${sa.enc}${sa.auth !== "none" ? `+${sa.auth}` : ""}` };
+}
 
 /** The FAST_IPSEC block's outcome for ip_output. */
 export type OutputVerdict = "consumed" | "continue";
@@ -53,18 +70,18 @@ function ipsec4_checkpolicy(host: Host, m: Mbuf, sel: Selectors): SecPolicy | nu
   const site = host.site("ipsec", "ipsec4_checkpolicy");
   const found = spdLookup(host, "out", sel);
   const sp = found ?? defaultPolicy(host, "out");
-  const question = `Which outbound policy covers ${sel.src} → ${sel.dst} (${sel.proto === 1 ? "icmp" : `proto ${sel.proto}`})?`;
-  const consulted: Consulted[] = [{ kind: "sp", id: sp.id, summary: sp.summary }];
+  const question = site.text`Which outbound policy covers ${sel.src} → ${sel.dst} (${sel.proto === 1 ? "icmp" : `proto ${sel.proto}`})?`;
+  const consulted = one(itemFor(sp, spItem));
   if (sp.action === "discard") {
-    site.emit(m, { kind: "decision", check: "ipsec-out-policy", question, consulted, branch: "discard" }, `The policy ${sp.id} says discard.`);
-    drop(site, m, "ipsec-policy-discard", `${sp.id}: discard`, "ip_output drops the packet: policy discard (EACCES... -EINVAL, silently).");
+    site.emit(m, { kind: "decision", check: "ipsec-out-policy", question, consulted, branch: "discard" }, site.text`The policy ${sp.id} says discard.`);
+    drop(site, m, "ipsec-policy-discard", site.text`${sp.id}: discard`, "ip_output drops the packet: policy discard (EACCES... -EINVAL, silently).");
     return "drop";
   }
   if (sp.action === "none") {
-    site.emit(m, { kind: "decision", check: "ipsec-out-policy", question, consulted, branch: "no IPsec" }, found ? `The policy ${sp.id} says none: no IPsec for this packet.` : `No SPD entry matches; the default policy is none: no IPsec for this packet.`);
+    site.emit(m, { kind: "decision", check: "ipsec-out-policy", question, consulted, branch: "no IPsec" }, found ? site.text`The policy ${sp.id} says none: no IPsec for this packet.` : "No SPD entry matches; the default policy is none: no IPsec for this packet.");
     return null;
   }
-  site.emit(m, { kind: "decision", check: "ipsec-out-policy", question, consulted, branch: "IPsec" }, `The policy ${sp.id} asks for ${sp.requests.map(requestText).join(" then ")}.`);
+  site.emit(m, { kind: "decision", check: "ipsec-out-policy", question, consulted, branch: "IPsec" }, itemText(sp, asksForNote));
   return sp;
 }
 
@@ -78,8 +95,10 @@ function loopCheckSaysDone(host: Host, m: Mbuf, sp: SecPolicy): boolean {
   const b = host.world.behaviour;
   const sav = sp.requests[0]?.sav ?? null;
   const relevant = m_tag_list(m).filter((t) => t.name === "IPSEC_OUT_DONE" || t.name === "IPSEC_OUT_CRYPTO_NEEDED");
-  const consulted: Consulted[] = relevant.map((t) => ({ kind: "tag", name: t.name, tag: t, stale: isStale(m, t.uid) }));
-  if (sav) consulted.push({ kind: "sa", id: sav.id, summary: `sp->req->sav, cached by key_checkrequest: ${sav.id}` });
+  const tags: Consulted[] = relevant.map((t) => ({ kind: "tag", name: t.name, tag: t, stale: isStale(m, t.uid) }));
+  if (sav) tags.push(itemFor(sav, cachedSavItem));
+  // Without tags the list is the same every time: share it.
+  const consulted = relevant.length === 0 ? listOf(tags) : tags;
   const question = "Has IPsec output already been done for this packet (an OUT_DONE tag naming the policy's SA)?";
   if (relevant.length === 0) {
     site.emit(m, { kind: "decision", check: "ipsec-loop", question, consulted, branch: "apply IPsec" }, "ip_output's loop check finds no OUT_DONE tag: IPsec processing has not been done, so apply it.");
@@ -93,13 +112,13 @@ function loopCheckSaysDone(host: Host, m: Mbuf, sp: SecPolicy): boolean {
     const matches = b.loopCheck === "presence" || (t.tdbi !== undefined && sav !== null && t.tdbi.spi === sav.spi && t.tdbi.proto === sav.proto && t.tdbi.dst === sav.dst);
     if (matches) {
       const stale = isStale(m, t.uid);
-      const how = b.loopCheck === "presence" ? "is present" : `names ${tdbiText(t.tdbi!)}, the SA the policy uses`;
+      const how = b.loopCheck === "presence" ? "is present" : site.text`names ${tdbiText(t.tdbi!)}, the SA the policy uses`;
       site.emit(
         m,
         { kind: "decision", check: "ipsec-loop", question, consulted, branch: "skip IPsec" },
         stale
-          ? `ip_output's loop check finds an OUT_DONE tag that ${how} — but it is stale, left from the packet's earlier trip — and skips IPsec (goto spd_done): the packet will leave without ${sav?.proto.toUpperCase() ?? "IPsec"}.`
-          : `ip_output's loop check finds the OUT_DONE tag that ${how}: IPsec was just applied, so skip it this time (goto spd_done).`,
+          ? site.text`ip_output's loop check finds an OUT_DONE tag that ${how} — but it is stale, left from the packet's earlier trip — and skips IPsec (goto spd_done): the packet will leave without ${sav?.proto.toUpperCase() ?? "IPsec"}.`
+          : site.text`ip_output's loop check finds the OUT_DONE tag that ${how}: IPsec was just applied, so skip it this time (goto spd_done).`,
       );
       if (b.consumerDeletesTags) {
         m_tag_delete(site, m, t, "As the consumer of OUT_DONE (producer/consumer model), ip_output deletes the tag it matched.");
@@ -121,22 +140,22 @@ export function ipsec4_process_packet(host: Host, m: Mbuf, sp: SecPolicy, reques
   const isr = requests[index]!;
   const sel = selectorsOf(m);
   const sa = keyCheckRequest(host, isr, sel);
-  const want = requestText(isr);
+  const want = itemText(isr, requestText);
   if (!sa) {
-    site.emit(m, { kind: "decision", check: "ipsec-out-sa", question: `Is there an SA for ${want} (${sel.src} → ${sel.dst})?`, consulted: [], branch: isr.level === "use" ? "no SA: send without" : "no SA: drop" }, isr.level === "use" ? `key_checkrequest finds no SA; the level is "use", so the packet goes on without ${isr.proto.toUpperCase()}.` : `key_checkrequest finds no SA for ${want}; the level is "require", so the packet is dropped (an ACQUIRE would go to the key daemon).`);
+    site.emit(m, { kind: "decision", check: "ipsec-out-sa", question: site.text`Is there an SA for ${want} (${sel.src} → ${sel.dst})?`, consulted: [], branch: isr.level === "use" ? "no SA: send without" : "no SA: drop" }, isr.level === "use" ? site.text`key_checkrequest finds no SA; the level is "use", so the packet goes on without ${isr.proto.toUpperCase()}.` : site.text`key_checkrequest finds no SA for ${want}; the level is "require", so the packet is dropped (an ACQUIRE would go to the key daemon).`);
     if (isr.level === "use") {
       if (index + 1 < requests.length) ipsec4_process_packet(host, m, sp, requests, index + 1, flags);
       else ip_output(host, m, flags | IP_RAWOUTPUT);
       return;
     }
-    drop(site, m, "ipsec-no-sa", `no SA for ${want}`, "ipsec4_process_packet fails with ENOENT; the packet is dropped.");
+    drop(site, m, "ipsec-no-sa", site.text`no SA for ${want}`, "ipsec4_process_packet fails with ENOENT; the packet is dropped.");
     return;
   }
-  site.emit(m, { kind: "decision", check: "ipsec-out-sa", question: `Is there an SA for ${want} (${sel.src} → ${sel.dst})?`, consulted: [{ kind: "sa", id: sa.id, summary: `${sa.id} ${sa.mode} ${sa.enc}${sa.auth !== "none" ? `+${sa.auth}` : ""}` }], branch: `use ${sa.proto} ${sa.spi.toString(16)}` }, `key_checkrequest finds ${sa.id} and caches it in the request (isr->sav).`);
+  site.emit(m, { kind: "decision", check: "ipsec-out-sa", question: site.text`Is there an SA for ${want} (${sel.src} → ${sel.dst})?`, consulted: one(itemFor(sa, outSaItem)), branch: site.text`use ${sa.proto} ${sa.spi.toString(16)}` }, site.text`key_checkrequest finds ${sa.id} and caches it in the request (isr->sav).`);
   if (sa.mode === "tunnel" || sa.dst !== sel.dst) {
     // "Fix IPv4 header checksum and length": the inner header is final before it is wrapped.
     const hlen = ipHeaderLen(m);
-    setField(site, m, "ipv4", 0, IP.totalLength, m.len, `ipsec4_process_packet fixes the inner header's ip_len (${m.len})…`);
+    setField(site, m, "ipv4", 0, IP.totalLength, m.len, site.text`ipsec4_process_packet fixes the inner header's ip_len (${m.len})…`);
     fillChecksum(site, m, "ipv4", 0, hlen, IP.checksum, "…and its checksum, before tunnel mode wraps it.");
     ipip_output(host, m, sa.src, sa.dst);
   }
@@ -157,7 +176,7 @@ function ipip_output(host: Host, m: Mbuf, src: string, dst: string): void {
   // ip4_ipsec_dfbit = 0: the outer header never has DF (RFC 4301 §8.1 leaves the choice open).
   emitIpv4({ tos: inner.tos, totalLength: m.len, id, df: false, mf: false, fragOffset: 0, ttl: IP_DEFTTL, protocol: IP_PROTO.IPIP, checksum: 0, src, dst, options: new Uint8Array(0) }, outer, 0);
   m_poke(m, 0, outer);
-  site.emit(m, { kind: "mbuf.rewrite", what: "ipv4 header (outer)", offset: 0, len: 20 }, `ipip_output writes the outer header ${src} → ${dst}, protocol IPIP (4), TTL ${IP_DEFTTL}.`);
+  site.emit(m, { kind: "mbuf.rewrite", what: "ipv4 header (outer)", offset: 0, len: 20 }, site.text`ipip_output writes the outer header ${src} → ${dst}, protocol IPIP (4), TTL ${IP_DEFTTL}.`);
 }
 
 /**
@@ -168,8 +187,8 @@ function ipip_output(host: Host, m: Mbuf, src: string, dst: string): void {
 function ipsec_process_done(host: Host, m: Mbuf, sp: SecPolicy, requests: IpsecRequest[], index: number, flags: number): void {
   const site = host.site("ipsec", "ipsec_process_done");
   const sa = requests[index]!.sav!;
-  setField(site, m, "ipv4", 0, IP.totalLength, m.len, `ipsec_process_done sets ip_len to the protected packet's length, ${m.len}.`);
-  const tag = m_tag_get(site, "IPSEC_OUT_DONE", { dst: sa.dst, proto: sa.proto, spi: sa.spi }, `ipsec_process_done allocates an OUT_DONE tag naming the SA: ${tdbiText({ dst: sa.dst, proto: sa.proto, spi: sa.spi })}.`, m);
+  setField(site, m, "ipv4", 0, IP.totalLength, m.len, site.text`ipsec_process_done sets ip_len to the protected packet's length, ${m.len}.`);
+  const tag = m_tag_get(site, "IPSEC_OUT_DONE", { dst: sa.dst, proto: sa.proto, spi: sa.spi }, site.text`ipsec_process_done allocates an OUT_DONE tag naming the SA: ${tdbiText({ dst: sa.dst, proto: sa.proto, spi: sa.spi })}.`, m);
   m_tag_prepend(site, m, tag, "…and prepends it to the packet, recording that IPsec output is done (to detect and avoid loops).");
   if (index + 1 < requests.length) {
     ipsec4_process_packet(host, m, sp, requests, index + 1, flags);

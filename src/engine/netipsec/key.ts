@@ -13,8 +13,16 @@ import type { IpsecRequest, SecAssoc, SecPolicy } from "./types";
 
 /** "0x00001000" — SPIs are shown as setkey shows them. */
 export function spiText(spi: number): string {
-  return `0x${spi.toString(16).padStart(8, "0")}`;
+  let text = SPI_TEXT.get(spi);
+  if (text === undefined) {
+    if (SPI_TEXT.size >= 4096) SPI_TEXT.clear();
+    SPI_TEXT.set(spi, (text = `0x${spi.toString(16).padStart(8, "0")}`));
+  }
+  return text;
 }
+
+/** spiText per SPI: narration names the same few SAs over and over. */
+const SPI_TEXT = new Map<number, string>();
 
 /** A human name for an SA, used as its id in the trace. */
 export function saName(sa: Pick<SecAssoc, "proto" | "spi" | "src" | "dst">): string {
@@ -23,8 +31,16 @@ export function saName(sa: Pick<SecAssoc, "proto" | "spi" | "src" | "dst">): str
 
 /** A tdb_ident as text: "{127.0.0.1, esp, 0x00001000}". */
 export function tdbiText(t: TdbIdent): string {
-  return `{${t.dst}, ${t.proto}, ${spiText(t.spi)}}`;
+  const key = `${t.dst}|${t.proto}|${t.spi}`;
+  let text = TDBI_TEXT.get(key);
+  if (text === undefined) {
+    if (TDBI_TEXT.size >= 4096) TDBI_TEXT.clear();
+    TDBI_TEXT.set(key, (text = `{${t.dst}, ${t.proto}, ${spiText(t.spi)}}`));
+  }
+  return text;
 }
+
+const TDBI_TEXT = new Map<string, string>();
 
 function hexKey(k: string): Uint8Array {
   return fromHex(k.startsWith("0x") ? k.slice(2) : k);
@@ -89,8 +105,19 @@ export function spdLookup(host: Host, dir: "out" | "in", sel: Selectors): SecPol
 /** The default policy as key_allocsp_default() returns it: NONE unless DISCARD. */
 export function defaultPolicy(host: Host, dir: "out" | "in"): SecPolicy {
   const action = host.defaultPolicy === "discard" ? "discard" : "none";
-  return { id: `default (${dir})`, dir, src: parsePrefix("0.0.0.0/0"), dst: parsePrefix("0.0.0.0/0"), proto: "any", action, requests: [], summary: `default policy: ${action} (net.inet.ipsec.def_policy)` };
+  // One object per host, direction and action: decisions that consult it share its item.
+  let byKey = DEFAULT_POLICIES.get(host);
+  if (byKey === undefined) DEFAULT_POLICIES.set(host, (byKey = new Map()));
+  const key = `${dir} ${action}`;
+  let sp = byKey.get(key);
+  if (sp === undefined) {
+    sp = { id: `default (${dir})`, dir, src: parsePrefix("0.0.0.0/0"), dst: parsePrefix("0.0.0.0/0"), proto: "any", action, requests: [], summary: `default policy: ${action} (net.inet.ipsec.def_policy)` };
+    byKey.set(key, sp);
+  }
+  return sp;
 }
+
+const DEFAULT_POLICIES = new WeakMap<Host, Map<string, SecPolicy>>();
 
 /**
  * key_allocsp2(spi, dst, proto, dir) for ipsec_getpolicy(tdbi): an SP matches only if its

@@ -36,6 +36,8 @@ export function updatereplay(sa: SecAssoc, seq: number): ReplayCheck {
 /** The window as text for narration: "highest 5, window 64, seen 5 4 3". */
 export function windowText(sa: SecAssoc): string {
   const seen: number[] = [];
-  for (let i = 0; i < Math.min(sa.replayWindow, 8); i++) if ((sa.replayBitmap >> BigInt(i)) & 1n) seen.push(sa.seqIn - i);
+  // The low 8 bits as a number: one BigInt operation instead of two per bit.
+  const low = Number(sa.replayBitmap & 0xffn);
+  for (let i = 0; i < Math.min(sa.replayWindow, 8); i++) if ((low >> i) & 1) seen.push(sa.seqIn - i);
   return `highest ${sa.seqIn}, window ${sa.replayWindow}${seen.length ? `, recent ${seen.join(" ")}` : ""}`;
 }

@@ -18,6 +18,8 @@ import { ipsec4_common_input_cb } from "./ipsec_input";
 import { spiText } from "./key";
 import { chkreplay, updatereplay, windowText } from "./replay";
 import type { SecAssoc } from "./types";
+import type { Consulted } from "../trace/events";
+import { itemFor, one } from "../trace/shared";
 
 /** The datagram as the ICV sees it: mutable IPv4 fields and the ICV field zeroed. */
 function massaged(packet: Uint8Array, skip: number, icvLen: number): Uint8Array {
@@ -36,19 +38,19 @@ export function ah_output(host: Host, m: Mbuf, sa: SecAssoc, skip: number, done:
   sa.seqOut += 1;
   const seq = sa.seqOut;
   site.emit(m, { kind: "sa.update", sa: sa.id, field: "seq", value: String(seq) }, `ah_output takes the next sequence number of ${sa.id}: ${seq}.`);
-  m_makespace(site, m, skip, rplen, "ah", `m_makespace opens ${rplen} bytes after the IP header for the AH header and its ${icvLen}-byte ICV.`);
+  m_makespace(site, m, skip, rplen, "ah", site.text`m_makespace opens ${rplen} bytes after the IP header for the AH header and its ${icvLen}-byte ICV.`);
   const hdr = new Uint8Array(rplen);
   emitAh({ nextHeader, payloadLen: ahPayloadLenFor(icvLen), spi: sa.spi, seq, icv: new Uint8Array(rplen - AH_FIXED_LEN) }, hdr, 0);
   m_poke(m, skip, hdr);
   site.emit(m, { kind: "mbuf.rewrite", what: "ah header", offset: skip, len: rplen }, `ah_output writes next header ${ipProtoName(nextHeader)}, SPI ${spiText(sa.spi)}, sequence number ${seq}, and a zeroed ICV.`);
   setField(site, m, "ipv4", 0, IP.protocol, IP_PROTO.AH, "ah_output sets ip_p to AH (51).");
   // The ICV covers ip_len, so it must be the final length already (RFC 4302 §3.3.3.1.1.1).
-  setField(site, m, "ipv4", 0, IP.totalLength, m.len, `ah_output sets ip_len to ${m.len}: the ICV covers it.`);
-  crypto_dispatch(host, m, sa, "sign", m.len, `ah_output zeroes the mutable header fields in a copy (ah_massage_headers) and submits it to the crypto queue for ${authAlg(sa.auth).title}; it continues in ah_output_cb.`, () => {
+  setField(site, m, "ipv4", 0, IP.totalLength, m.len, site.text`ah_output sets ip_len to ${m.len}: the ICV covers it.`);
+  crypto_dispatch(host, m, sa, "sign", m.len, site.text`ah_output zeroes the mutable header fields in a copy (ah_massage_headers) and submits it to the crypto queue for ${authAlg(sa.auth).title}; it continues in ah_output_cb.`, () => {
     const icv = ahIcv(sa.auth, sa.authKey, massaged(m.bytes(), skip, rplen - AH_FIXED_LEN)).slice(0, icvLen);
     const cb = host.site("crypto", "ah_output_cb");
-    m_copyback(cb, m, skip + AH_FIXED_LEN, icv, "ah icv", `ah_output_cb writes the ${icvLen}-byte ICV into the AH header.`);
-    cb.emit(m, { kind: "crypto.done", sa: sa.id, op: "sign", ok: true, detail: `ICV over ${m.len} bytes` }, "ah_output_cb: the crypto request completed; on to ipsec_process_done.");
+    m_copyback(cb, m, skip + AH_FIXED_LEN, icv, "ah icv", cb.text`ah_output_cb writes the ${icvLen}-byte ICV into the AH header.`);
+    cb.emit(m, { kind: "crypto.done", sa: sa.id, op: "sign", ok: true, detail: cb.text`ICV over ${m.len} bytes` }, "ah_output_cb: the crypto request completed; on to ipsec_process_done.");
     sa.bytes += m.len;
     sa.packets++;
     done();
@@ -78,7 +80,7 @@ export function ah_input(host: Host, m: Mbuf, sa: SecAssoc, skip: number): void 
     const computed = ahIcv(sa.auth, sa.authKey, massaged(m.bytes(), skip, rplen - AH_FIXED_LEN)).slice(0, icvLen);
     const ok = constantTimeEqual(computed, received);
     host.site("crypto", "crypto_done").emit(m, { kind: "crypto.done", sa: sa.id, op: "verify", ok, detail: ok ? "ICV recomputed" : "ICV differs" }, `The crypto request completed.`);
-    cb.emit(m, { kind: "decision", check: "icv", question: "Does the AH ICV verify over the datagram with its mutable fields zeroed?", consulted: [{ kind: "sa", id: sa.id, summary: `${sa.id} ${sa.auth}` }], branch: ok ? "ICV ok" : "ICV mismatch" }, ok ? "ah_input_cb: the ICV verifies." : "ah_input_cb: the ICV does not match (ahs_badauth).");
+    cb.emit(m, { kind: "decision", check: "icv", question: "Does the AH ICV verify over the datagram with its mutable fields zeroed?", consulted: one(itemFor(sa, ahIcvItem)), branch: ok ? "ICV ok" : "ICV mismatch" }, ok ? "ah_input_cb: the ICV verifies." : "ah_input_cb: the ICV does not match (ahs_badauth).");
     if (!ok) {
       drop(cb, m, "ipsec-icv", "AH ICV mismatch", "ah_input_cb drops the packet.");
       return;
@@ -90,8 +92,13 @@ export function ah_input(host: Host, m: Mbuf, sa: SecAssoc, skip: number): void 
       return;
     }
     cb.emit(m, { kind: "sa.update", sa: sa.id, field: "replay", value: windowText(sa) }, `ipsec_updatereplay records sequence number ${ah.seq}.`);
-    m_striphdr(cb, m, skip, rplen, "ah", `m_striphdr removes the ${rplen}-byte AH header.`);
-    setField(cb, m, "ipv4", 0, IP.protocol, ah.nextHeader, `ah_input_cb restores ip_p from the AH next header: ${ipProtoName(ah.nextHeader)}.`);
+    m_striphdr(cb, m, skip, rplen, "ah", cb.text`m_striphdr removes the ${rplen}-byte AH header.`);
+    setField(cb, m, "ipv4", 0, IP.protocol, ah.nextHeader, cb.text`ah_input_cb restores ip_p from the AH next header: ${ipProtoName(ah.nextHeader)}.`);
     ipsec4_common_input_cb(host, m, sa, skip);
   });
+}
+
+/** The SA as the AH ICV decision consults it. */
+function ahIcvItem(sa: SecAssoc): Consulted {
+  return { kind: "sa", id: sa.id, summary: `${sa.id} ${sa.auth}` };
 }

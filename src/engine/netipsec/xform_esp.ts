@@ -22,12 +22,19 @@ import { ipsec4_common_input_cb } from "./ipsec_input";
 import { spiText } from "./key";
 import { chkreplay, updatereplay, windowText } from "./replay";
 import type { SecAssoc } from "./types";
+import type { Consulted } from "../trace/events";
+import { itemFor, one } from "../trace/shared";
 
 const ESPF = fieldsByName(ESP_FIELDS);
 const ESP_HDR = 8;
 
 export function keysOf(sa: SecAssoc): EspSaKeys {
   return { enc: sa.enc, encKey: sa.encKey, auth: sa.auth, authKey: sa.authKey };
+}
+
+/** The SA as the ICV decision consults it. */
+function icvSaItem(sa: SecAssoc): Consulted {
+  return { kind: "sa", id: sa.id, summary: `${sa.id} ${sa.enc}${sa.auth !== "none" ? `+${sa.auth}` : ""}` };
 }
 
 /** ICV length: the AEAD tag, or the truncated HMAC. */
@@ -61,7 +68,7 @@ export function esp_output(host: Host, m: Mbuf, sa: SecAssoc, skip: number, done
   site.emit(m, { kind: "sa.update", sa: sa.id, field: "seq", value: String(seq) }, `esp_output takes the next sequence number of ${sa.id}: ${seq}.`);
   const iv = nextIv(host, sa);
   const hlen = ESP_HDR + iv.length;
-  m_makespace(site, m, skip, hlen, "esp", `m_makespace opens ${hlen} bytes after the IP header for the ESP header${iv.length ? ` and the ${iv.length}-byte IV` : ""}.`);
+  m_makespace(site, m, skip, hlen, "esp", iv.length ? site.text`m_makespace opens ${hlen} bytes after the IP header for the ESP header and the ${iv.length}-byte IV.` : site.text`m_makespace opens ${hlen} bytes after the IP header for the ESP header.`);
   const hdr = new Uint8Array(hlen);
   writeField(hdr, 0, ESPF.spi, sa.spi);
   writeField(hdr, 0, ESPF.seq, seq);
@@ -74,15 +81,15 @@ export function esp_output(host: Host, m: Mbuf, sa: SecAssoc, skip: number, done
   trailer.set(padding, 0);
   trailer[padding.length] = padding.length;
   trailer[padding.length + 1] = nextHeader;
-  m_append(site, m, trailer, "esp trailer", `m_pad appends ${padding.length} bytes of padding (1, 2, 3, …), pad length and next header ${ipProtoName(nextHeader)}${icvLen ? `, plus ${icvLen} bytes of room for the ICV` : ""}.`);
+  m_append(site, m, trailer, "esp trailer", icvLen ? site.text`m_pad appends ${padding.length} bytes of padding (1, 2, 3, …), pad length and next header ${ipProtoName(nextHeader)}, plus ${icvLen} bytes of room for the ICV.` : site.text`m_pad appends ${padding.length} bytes of padding (1, 2, 3, …), pad length and next header ${ipProtoName(nextHeader)}.`);
   setField(site, m, "ipv4", 0, IP.protocol, IP_PROTO.ESP, "esp_output sets ip_p to ESP (50); the original protocol travels encrypted in the trailer.");
-  crypto_dispatch(host, m, sa, "encrypt", payload.length + trailer.length, `esp_output hands the payload to the crypto queue: ${e.title}${sa.auth !== "none" ? ` with ${authAlg(sa.auth).title}` : ""}; it continues in esp_output_cb.`, () => {
+  crypto_dispatch(host, m, sa, "encrypt", payload.length + trailer.length, sa.auth !== "none" ? site.text`esp_output hands the payload to the crypto queue: ${e.title} with ${authAlg(sa.auth).title}; it continues in esp_output_cb.` : site.text`esp_output hands the payload to the crypto queue: ${e.title}; it continues in esp_output_cb.`, () => {
     const sealed = espSeal(keysOf(sa), { spi: sa.spi, seq, iv, payload, nextHeader });
     const cb = host.site("crypto", "esp_output_cb");
     // The plaintext is kept beside the packet, so the inspector can show the decrypted view.
     m_set_cleartext(m, toHex(payload), nextHeader);
-    m_copyback(cb, m, skip, sealed.bytes, "ciphertext + ICV", `The crypto engine has encrypted the payload in place${icvLen ? ` and written the ${icvLen}-byte ICV` : ""}: on the wire it is now ciphertext.`);
-    cb.emit(m, { kind: "crypto.done", sa: sa.id, op: "encrypt", ok: true, detail: `${payload.length} bytes encrypted` }, `esp_output_cb: the crypto request completed; on to ipsec_process_done.`);
+    m_copyback(cb, m, skip, sealed.bytes, "ciphertext + ICV", icvLen ? cb.text`The crypto engine has encrypted the payload in place and written the ${icvLen}-byte ICV: on the wire it is now ciphertext.` : "The crypto engine has encrypted the payload in place: on the wire it is now ciphertext.");
+    cb.emit(m, { kind: "crypto.done", sa: sa.id, op: "encrypt", ok: true, detail: cb.text`${payload.length} bytes encrypted` }, `esp_output_cb: the crypto request completed; on to ipsec_process_done.`);
     sa.bytes += payload.length;
     sa.packets++;
     done();
@@ -97,7 +104,7 @@ export function esp_input(host: Host, m: Mbuf, sa: SecAssoc, skip: number): void
   const hlen = ESP_HDR + e.ivBytes;
   const plen = m.len - (skip + hlen + icvLen);
   if (plen <= 0 || plen % e.blockBytes !== 0) {
-    drop(site, m, "ipsec-bad-length", `payload of ${plen} bytes is not a positive multiple of ${e.blockBytes}`, `esp_input: the encrypted payload length ${plen} is not a multiple of the ${e.blockBytes}-byte block (esps_badilen).`);
+    drop(site, m, "ipsec-bad-length", site.text`payload of ${plen} bytes is not a positive multiple of ${e.blockBytes}`, site.text`esp_input: the encrypted payload length ${plen} is not a multiple of the ${e.blockBytes}-byte block (esps_badilen).`);
     return;
   }
   const seq = new DataView(m_copydata(m, skip + 4, 4).buffer).getUint32(0);
@@ -108,7 +115,7 @@ export function esp_input(host: Host, m: Mbuf, sa: SecAssoc, skip: number): void
     return;
   }
   const esp = m_copydata(m, skip, m.len - skip);
-  crypto_dispatch(host, m, sa, "decrypt", esp.length, `esp_input hands the packet to the crypto queue to check the ICV and decrypt with ${sa.id}; it continues in esp_input_cb.`, () => {
+  crypto_dispatch(host, m, sa, "decrypt", esp.length, site.text`esp_input hands the packet to the crypto queue to check the ICV and decrypt with ${sa.id}; it continues in esp_input_cb.`, () => {
     esp_input_cb(host, m, sa, skip, hlen, icvLen, seq, esp);
   });
 }
@@ -119,22 +126,22 @@ function esp_input_cb(host: Host, m: Mbuf, sa: SecAssoc, skip: number, hlen: num
   const r = espOpen(keysOf(sa), esp);
   const integrity = icvLen > 0;
   if (!r.ok) {
-    host.site("crypto", "crypto_done").emit(m, { kind: "crypto.done", sa: sa.id, op: "decrypt", ok: false, detail: r.detail }, `The crypto request failed: ${r.detail}.`);
+    host.site("crypto", "crypto_done").emit(m, { kind: "crypto.done", sa: sa.id, op: "decrypt", ok: false, detail: r.detail }, host.site("crypto", "crypto_done").text`The crypto request failed: ${r.detail}.`);
     const reason = r.reason === "icv-mismatch" ? "ipsec-icv" : r.reason === "bad-padding" ? "ipsec-bad-padding" : "ipsec-bad-length";
-    site.emit(m, { kind: "decision", check: "icv", question: "Does the ICV verify (was the packet made with this SA's key, unmodified)?", consulted: [{ kind: "sa", id: sa.id, summary: `${sa.id} ${sa.enc}${sa.auth !== "none" ? `+${sa.auth}` : ""}` }], branch: r.reason === "icv-mismatch" ? "ICV mismatch" : r.reason }, r.reason === "icv-mismatch" ? "esp_input_cb: the ICV does not match — the packet was modified or made with another key (esps_badauth)." : `esp_input_cb: ${r.detail}.`);
+    site.emit(m, { kind: "decision", check: "icv", question: "Does the ICV verify (was the packet made with this SA's key, unmodified)?", consulted: one(itemFor(sa, icvSaItem)), branch: r.reason === "icv-mismatch" ? "ICV mismatch" : r.reason }, r.reason === "icv-mismatch" ? "esp_input_cb: the ICV does not match — the packet was modified or made with another key (esps_badauth)." : site.text`esp_input_cb: ${r.detail}.`);
     drop(site, m, reason, r.detail, "esp_input_cb drops the packet.");
     return;
   }
-  host.site("crypto", "crypto_done").emit(m, { kind: "crypto.done", sa: sa.id, op: "decrypt", ok: true, detail: `${r.payload.length} bytes decrypted` }, `The crypto request completed: ${integrity ? "the ICV verified and " : ""}the payload is decrypted.`);
+  host.site("crypto", "crypto_done").emit(m, { kind: "crypto.done", sa: sa.id, op: "decrypt", ok: true, detail: site.text`${r.payload.length} bytes decrypted` }, site.text`The crypto request completed: ${integrity ? "the ICV verified and " : ""}the payload is decrypted.`);
   if (integrity) {
-    site.emit(m, { kind: "decision", check: "icv", question: "Does the ICV verify (was the packet made with this SA's key, unmodified)?", consulted: [{ kind: "sa", id: sa.id, summary: `${sa.id} ${sa.enc}${sa.auth !== "none" ? `+${sa.auth}` : ""}` }], branch: "ICV ok" }, "esp_input_cb: the ICV verifies.");
+    site.emit(m, { kind: "decision", check: "icv", question: "Does the ICV verify (was the packet made with this SA's key, unmodified)?", consulted: one(itemFor(sa, icvSaItem)), branch: "ICV ok" }, "esp_input_cb: the ICV verifies.");
   }
   // The decrypted plaintext replaces the ciphertext in the mbuf (the driver works in place).
   m_copyback(site, m, skip + hlen, r.plaintext, "decrypted payload", "The ciphertext in the mbuf is replaced by its decryption.");
   m_set_cleartext(m, undefined);
   if (integrity) {
     m_flags_set(site, m, ["AUTHIPDGM"], "esp_input_cb sets M_AUTHIPDGM: the datagram's integrity was verified.");
-    m_adj(site, m, -icvLen, "esp icv", `m_adj removes the ${icvLen}-byte ICV.`);
+    m_adj(site, m, -icvLen, "esp icv", site.text`m_adj removes the ${icvLen}-byte ICV.`);
   }
   m_flags_set(site, m, ["DECRYPTED"], "esp_input_cb sets M_DECRYPTED: \"Packet is now decrypted.\"");
   const ur = updatereplay(sa, seq);
@@ -143,8 +150,8 @@ function esp_input_cb(host: Host, m: Mbuf, sa: SecAssoc, skip: number, hlen: num
     return;
   }
   site.emit(m, { kind: "sa.update", sa: sa.id, field: "replay", value: windowText(sa) }, `ipsec_updatereplay records sequence number ${seq} in ${sa.id}'s window.`);
-  m_striphdr(site, m, skip, hlen, "esp", `m_striphdr removes the ${hlen}-byte ESP header${hlen > ESP_HDR ? " and IV" : ""}.`);
-  m_adj(site, m, -(r.padLength + 2), "esp trailer", `m_adj removes the ${r.padLength} padding bytes, pad length and next header.`);
-  setField(site, m, "ipv4", 0, IP.protocol, r.nextHeader, `esp_input_cb restores ip_p from the trailer's next header: ${ipProtoName(r.nextHeader)}.`);
+  m_striphdr(site, m, skip, hlen, "esp", site.text`m_striphdr removes the ${hlen}-byte ESP header${hlen > ESP_HDR ? " and IV" : ""}.`);
+  m_adj(site, m, -(r.padLength + 2), "esp trailer", site.text`m_adj removes the ${r.padLength} padding bytes, pad length and next header.`);
+  setField(site, m, "ipv4", 0, IP.protocol, r.nextHeader, site.text`esp_input_cb restores ip_p from the trailer's next header: ${ipProtoName(r.nextHeader)}.`);
   ipsec4_common_input_cb(host, m, sa, skip);
 }

@@ -32,9 +32,15 @@ export function addrOf(cidr: string): string {
   return cidr.split("/")[0] ?? cidr;
 }
 
-/** Parse a dotted quad that validation already accepted. */
+const PARSED = new Map<string, number>();
+
+/** Parse a dotted quad that validation already accepted (remembered: layers ask per packet). */
 export function ip(text: string): number {
-  const n = parseIpv4Addr(text);
+  let n = PARSED.get(text);
+  if (n !== undefined) return n;
+  n = parseIpv4Addr(text);
   if (n === undefined) throw new RangeError(`bad IPv4 address ${text}`);
+  if (PARSED.size >= 4096) PARSED.clear();
+  PARSED.set(text, n);
   return n;
 }

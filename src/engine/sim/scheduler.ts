@@ -48,7 +48,9 @@ export class Scheduler {
     while (i > 0) {
       const p = (i - 1) >> 1;
       if (!this.less(h[i]!, h[p]!)) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
+      const t = h[i]!;
+      h[i] = h[p]!;
+      h[p] = t;
       i = p;
     }
   }
@@ -62,7 +64,9 @@ export class Scheduler {
       if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
       if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
       if (m === i) return;
-      [h[i], h[m]] = [h[m]!, h[i]!];
+      const t = h[i]!;
+      h[i] = h[m]!;
+      h[m] = t;
       i = m;
     }
   }

@@ -7,7 +7,7 @@ import { tagNumbering } from "../kernels/personality";
 import type { Mbuf } from "../mbuf/mbuf";
 import type { SecAssoc, SecPolicy } from "../netipsec/types";
 import type { LayerId } from "../trace/events";
-import { Recorder, Site, type TagNumbering } from "../trace/recorder";
+import { Recorder, siteIn, type Site, type SiteFamily, type TagNumbering } from "../trace/recorder";
 import type { FaultSpec, HostSpec, Scenario } from "../scenario/schema";
 import { addrOf, ip, parsePrefix, prefixContains, type Prefix } from "./addr";
 import { Rng } from "./rng";
@@ -90,8 +90,10 @@ export class Host {
 
   /** Where a step of this host happens. */
   site(layer: LayerId, fn: string): Site {
-    return new Site(this.world.recorder, this.name, layer, fn, this.world.tags);
+    return siteIn(this.sites, this.world.recorder, this.name, layer, fn, this.world.tags);
   }
+
+  private readonly sites: SiteFamily = new Map();
 
   /** Is `addr` one of this host's own addresses ("ours" in ip_input)? */
   isLocal(addr: number): boolean {

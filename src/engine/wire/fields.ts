@@ -199,15 +199,20 @@ export function ipv4AddrOrThrow(s: string, what: string): number {
 /** Lowercase hex of `bytes`, no separators. */
 export function toHex(bytes: Uint8Array): string {
   // One flat string from one buffer: `s +=` per byte would leave a rope of ~n/2 nodes per packet,
-  // which in a 10,000-echo trace costs gigabytes of heap.
-  const out = new Uint8Array(bytes.length * 2);
+  // which in a 10,000-echo trace costs gigabytes of heap. The digits go into a scratch buffer
+  // reused from call to call (a packet version is taken ~50 times per echo).
+  const n = bytes.length * 2;
+  if (hexScratch.length < n) hexScratch = new Uint8Array(Math.max(n, hexScratch.length * 2));
+  const out = hexScratch;
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i]!;
     out[2 * i] = HEX_DIGITS[b >> 4]!;
     out[2 * i + 1] = HEX_DIGITS[b & 15]!;
   }
-  return ASCII.decode(out);
+  return ASCII.decode(out.subarray(0, n));
 }
+
+let hexScratch = new Uint8Array(512);
 
 const HEX_DIGITS = Uint8Array.from("0123456789abcdef", (c) => c.charCodeAt(0));
 const ASCII = new TextDecoder("latin1");
