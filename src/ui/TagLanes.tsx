@@ -3,7 +3,7 @@
  * in view are rendered). Consults are marked; the stretch after a stale consult is hatched; a tag
  * alive at the end ends in an arrow. Follows the cursor to a lane alive at the current step.
  */
-import { useEffect, useRef, useState, type ReactElement } from "react";
+import { useEffect, useLayoutEffect, useRef, useState, type ReactElement } from "react";
 import { tagflowStore, useTagflow } from "../store/index";
 import { tagLanes, type TagLane } from "../store/tagLanes";
 import { firstLaneAt, layoutLaneRow, visibleRange } from "./layout/lanesLayout";
@@ -19,27 +19,43 @@ export function TagLanes({ trackWidth }: { trackWidth: number }): ReactElement {
   const open = useTagflow((s) => s.lanesOpen);
   const selectedTag = useTagflow((s) => s.selectedTag);
   const hoverTag = useTagflow((s) => (s.hover?.kind === "tag" ? s.hover.uid : null));
-  const scroller = useRef<HTMLDivElement>(null);
+  // The scroller exists only while the lanes are open: a callback ref follows it.
+  const [scroller, setScroller] = useState<HTMLDivElement | null>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [viewport, setViewport] = useState(120);
+  // The latest scroll position and height, for the effect below without re-running it on scroll.
+  const seen = useRef({ top: 0, height: 120 });
   const lanes = trace ? tagLanes(trace).lanes : NO_LANES;
   const count = trace?.events.length ?? 0;
   const x = stepScale(count, trackWidth);
   const { first, last } = visibleRange(lanes.length, ROW, scrollTop, viewport, 2);
 
+  // The viewport height comes from a ResizeObserver, not from reading the DOM on every step:
+  // clientHeight after each commit forced a synchronous layout (~1.5 ms a step, npm run bench).
+  useLayoutEffect(() => {
+    if (!scroller) return;
+    const update = (height: number) => {
+      seen.current.height = height;
+      setViewport(height);
+    };
+    update(scroller.clientHeight);
+    if (typeof ResizeObserver === "undefined") return;
+    const ro = new ResizeObserver((entries) => update(entries[0]?.contentRect.height ?? seen.current.height));
+    ro.observe(scroller);
+    return () => ro.disconnect();
+  }, [scroller]);
+
   useEffect(() => {
-    const el = scroller.current;
-    if (!el) return;
-    setViewport(el.clientHeight);
+    if (!scroller) return;
     // Keep a lane that is alive at the cursor in view, moving only when none is.
-    const top = el.scrollTop;
+    const { top, height } = seen.current;
     const lo = Math.floor(top / ROW);
-    const hi = Math.floor((top + el.clientHeight - 1) / ROW);
+    const hi = Math.floor((top + height - 1) / ROW);
     const visibleAlive = lanes.slice(lo, hi + 1).some((l) => l.start <= cursor && (l.end === null || cursor <= l.end));
     if (visibleAlive) return;
     const i = firstLaneAt(lanes, cursor);
-    if (i >= 0) el.scrollTop = i * ROW;
-  }, [cursor, lanes, open]);
+    if (i >= 0 && i * ROW !== top) scroller.scrollTop = i * ROW;
+  }, [cursor, lanes, scroller]);
 
   const st = tagflowStore.getState();
   const rows: ReactElement[] = [];
@@ -85,7 +101,14 @@ export function TagLanes({ trackWidth }: { trackWidth: number }): ReactElement {
         </span>
       </div>
       {open && (
-        <div className="lanes-scroll" ref={scroller} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}>
+        <div
+          className="lanes-scroll"
+          ref={setScroller}
+          onScroll={(e) => {
+            seen.current.top = e.currentTarget.scrollTop;
+            setScrollTop(e.currentTarget.scrollTop);
+          }}
+        >
           {lanes.length === 0 ? (
             <p className="panel-empty lanes-empty">{trace ? "No tags in this trace: nothing was prepended to a packet." : "Waiting for the trace…"}</p>
           ) : (

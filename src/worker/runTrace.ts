@@ -11,6 +11,13 @@ export interface RunOptions {
   readonly fixes?: readonly FixId[];
 }
 
+/**
+ * The most steps a run in the browser records. A trace costs tens of KiB per echo in a tab (see
+ * `npm run bench`); past this the run stops with a trace-limit warning instead of exhausting the
+ * page's memory — a share link can ask for a 100,000-echo flood. The command line has no cap.
+ */
+export const BROWSER_MAX_EVENTS = 250_000;
+
 /** What a run gives back: a trace, or why there is none. */
 export type RunResult = { readonly ok: true; readonly trace: ScenarioTrace } | { readonly ok: false; readonly problems: readonly Problem[] };
 
@@ -27,7 +34,7 @@ export function runTraceSync(input: unknown, options: RunOptions = {}): RunResul
   const loaded = loadScenario(merged);
   if (!loaded.ok) return { ok: false, problems: loaded.problems };
   try {
-    return { ok: true, trace: runScenario(loaded.scenario) };
+    return { ok: true, trace: runScenario(loaded.scenario, { maxEvents: BROWSER_MAX_EVENTS }) };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     return { ok: false, problems: [{ path: "$", message: `the engine failed while running this scenario: ${message}` }] };

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { builtinByName } from "../../src/engine/index";
 import { createEngineClient } from "../../src/store/engineClient";
-import { runTraceSync } from "../../src/worker/runTrace";
+import { shareTraceStrings } from "../../src/worker/protocol";
+import { BROWSER_MAX_EVENTS, runTraceSync } from "../../src/worker/runTrace";
 
 describe("the engine client", () => {
   it("runs on the main thread where there is no Worker (as in Node)", async () => {
@@ -36,5 +37,30 @@ describe("runTraceSync", () => {
     const r = runTraceSync(builtinByName("lo0-ping"), { fixes: ["nope" as never] });
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.problems[0]!.path).toMatch(/^\$\.fixes/);
+  });
+});
+
+describe("big runs in the browser", () => {
+  it("stop at BROWSER_MAX_EVENTS with a trace-limit warning (a link can ask for a 100,000-echo flood)", () => {
+    const flood = { ...builtinByName("lo0-ping")!, traffic: [{ kind: "ping", from: "host", dst: "127.0.0.1", count: 100_000, flood: true }] };
+    const r = runTraceSync(flood);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.trace.events).toHaveLength(BROWSER_MAX_EVENTS + 1);
+    expect(r.trace.events.at(-1)).toMatchObject({ kind: "drop", reason: "trace-limit" });
+    expect(r.trace.outcome.findings.map((f) => f.id)).toContain("trace-limit");
+    expect(r.trace.outcome.verdict).toBe("secure");
+  });
+
+  it("sharing the strings that postMessage copied changes nothing in the trace", () => {
+    const r = runTraceSync(builtinByName("lo0-esp-ping"));
+    if (!r.ok) throw new Error("lo0-esp-ping does not run");
+    // structuredClone copies each string occurrence, as postMessage does.
+    const cloned = structuredClone(r);
+    const before = JSON.stringify(cloned);
+    shareTraceStrings(cloned);
+    // JavaScript cannot observe which copy of a string is kept (the saving is measured by
+    // `npm run bench`); what a test can hold it to is changing nothing else.
+    expect(JSON.stringify(cloned)).toBe(before);
   });
 });

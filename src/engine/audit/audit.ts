@@ -69,6 +69,8 @@ export function audit(input: AuditInput): Outcome {
   const lastTurn = new Map<number, number>();
   const lastInDone = new Map<number, number>();
   let loop = false;
+  /** The run hit a size limit (not a loop): echoes still in flight at the cut are not "lost". */
+  let truncated = false;
   let drops = 0;
 
   for (const e of events) {
@@ -144,6 +146,9 @@ export function audit(input: AuditInput): Outcome {
         if (e.reason === "step-limit") {
           loop = true;
           f.add("step-limit", "critical", e.seq, () => `The run stopped after ${e.seq} steps without finishing: packets were going round in a loop.`);
+        } else if (e.reason === "trace-limit") {
+          truncated = true;
+          f.add("trace-limit", "warning", e.seq, () => `The trace stops at step ${e.seq} before the traffic finished (${e.detail}): what is shown is the start of the run. Use fewer echoes, or the command line, for all of it.`);
         } else {
           drops++;
           f.add(`drop-${e.reason}`, "warning", e.seq, () => `${e.host} dropped ${packetKind(packets, e.packet) === "packet" ? "a packet" : `an ${packetKind(packets, e.packet)}`}: ${e.detail}.`);
@@ -153,11 +158,11 @@ export function audit(input: AuditInput): Outcome {
         break;
     }
   }
-  if (input.delivered < input.sent) {
+  if (input.delivered < input.sent && !truncated) {
     const missing = input.sent - input.delivered;
     f.add("unanswered", "warning", events.length - 1, () => `${missing} of ${input.sent} echo request${input.sent === 1 ? "" : "s"} got no reply.`);
   }
   const findings = f.list();
-  const verdict: Verdict = findings.some((x) => x.severity === "critical" && x.id !== "step-limit") ? "insecure" : loop ? "loop" : drops > 0 || input.delivered < input.sent ? "dropped" : "secure";
+  const verdict: Verdict = findings.some((x) => x.severity === "critical" && x.id !== "step-limit") ? "insecure" : loop ? "loop" : drops > 0 || (input.delivered < input.sent && !truncated) ? "dropped" : "secure";
   return { verdict, findings, sent: input.sent, delivered: input.delivered };
 }

@@ -10,16 +10,35 @@ import { installKeys } from "../netipsec/key";
 import { startPing, type PingState } from "../netinet/ping";
 import type { Scenario } from "../scenario/schema";
 import { StepLimitExceeded } from "../trace/recorder";
-import { TRACE_VERSION, type LinkInfo, type Trace } from "../trace/events";
+import { TRACE_VERSION, type LinkInfo, type Trace, type TraceEvent } from "../trace/events";
 import { World } from "./world";
 
 export type ScenarioTrace = Trace<Scenario>;
 
+/**
+ * The packet a run was stuck on when it hit its step limit, if it was stuck: a loop keeps one
+ * packet going round, while a run that is merely large interleaves many (a flood shows a new
+ * echo every hundred-odd steps).
+ */
+export function loopingChain(events: readonly TraceEvent[]): number | undefined {
+  const window = events.slice(-2000);
+  const counts = new Map<number, number>();
+  for (const e of window) if (e.chain >= 0) counts.set(e.chain, (counts.get(e.chain) ?? 0) + 1);
+  for (const [chain, n] of counts) if (n >= 0.9 * window.length) return chain;
+  return undefined;
+}
+
+/** How a caller limits a run, on top of the scenario's own `maxEvents`. */
+export interface RunOptions {
+  /** Stop after this many events at most (the browser keeps traces it can hold). */
+  readonly maxEvents?: number;
+}
+
 /** Run a validated scenario (see loadScenario) and return its trace. */
-export function runScenario(scenario: Scenario): ScenarioTrace {
+export function runScenario(scenario: Scenario, options: RunOptions = {}): ScenarioTrace {
   const personality = PERSONALITIES[scenario.personality];
   const behaviour = effectiveBehaviour(personality, scenario.fixes);
-  const world = new World(scenario, personality, behaviour);
+  const world = new World(scenario, personality, behaviour, Math.min(scenario.maxEvents, options.maxEvents ?? Infinity));
   world.hosts.forEach((h) => installKeys(h, h.spec));
   const pings: PingState[] = scenario.traffic.map((t, i) => startPing(world.host(t.from), t, i));
   try {
@@ -27,7 +46,15 @@ export function runScenario(scenario: Scenario): ScenarioTrace {
   } catch (e) {
     if (!(e instanceof StepLimitExceeded)) throw e;
     world.stoppedByLimit = true;
-    world.recorder.recordFinal(scenario.hosts[0]!.name, "ip", "runScenario", { kind: "drop", reason: "step-limit", detail: `${e.limit} events` }, `The run reached its limit of ${e.limit} events and was stopped: something is looping.`);
+    const host = scenario.hosts[0]!.name;
+    const looping = loopingChain(world.recorder.events);
+    const planned = scenario.traffic.reduce((n, t) => n + t.count, 0);
+    const started = pings.reduce((n, p) => n + p.sent, 0);
+    if (looping !== undefined) {
+      world.recorder.recordFinal(host, "ip", "runScenario", { kind: "drop", reason: "step-limit", detail: `${e.limit} events` }, `The run reached its limit of ${e.limit} events and was stopped: packet #${looping} was going round in a loop.`);
+    } else {
+      world.recorder.recordFinal(host, "ip", "runScenario", { kind: "drop", reason: "trace-limit", detail: `${e.limit} events, ${started} of ${planned} echoes sent` }, `The run reached its limit of ${e.limit} events before the traffic finished (${started} of ${planned} echoes sent), and the trace stops here.`);
+    }
   }
   const { events, packets } = world.recorder;
   if (scenario.story === "stone-2003") annotateStone(events);

@@ -128,8 +128,9 @@ export class World {
     readonly scenario: Scenario,
     readonly personality: Personality,
     readonly behaviour: Behaviour,
+    maxEvents: number = scenario.maxEvents,
   ) {
-    this.recorder = new Recorder(scenario.maxEvents);
+    this.recorder = new Recorder(maxEvents);
     this.rng = new Rng(scenario.seed);
     this.tags = tagNumbering(personality);
     for (const spec of scenario.hosts) this.hosts.push(buildHost(this, spec));

@@ -110,7 +110,8 @@ export type DropReason =
   | "ipsec-no-policy"
   | "queue-full"
   | "no-socket"
-  | "step-limit";
+  | "step-limit"
+  | "trace-limit";
 
 /** The decisions the engine records. */
 export type CheckId =

@@ -141,9 +141,14 @@ describe("the outcome's shape", () => {
     expect(stale.sentence).toMatch(/\(3 times in this run\)$/);
   });
 
-  it("insecure outranks loop, loop outranks dropped", () => {
-    expect(runBuiltin("lo0-esp-ping", { maxEvents: 100 }).outcome.verdict).toBe("insecure");
-    expect(runBuiltin("lo0-ping", { maxEvents: 100 }).outcome.verdict).toBe("loop");
-    expect(runBuiltin("esp-tamper", { maxEvents: 200 }).outcome.verdict).toBe("loop");
+  it("insecure outranks loop, loop outranks dropped; a truncated run is judged on what ran", () => {
+    const withLoop = (t: ReturnType<typeof runBuiltin>) => {
+      const loopEnd = { seq: t.events.length, t: 0, host: "host", layer: "ip", fn: "runScenario", packet: -1, chain: -1, note: "loop", kind: "drop", reason: "step-limit", detail: "x events" } as const;
+      return audit({ events: [...t.events, loopEnd], packets: t.packets, sent: t.outcome.sent, delivered: t.outcome.delivered }).verdict;
+    };
+    expect(withLoop(runBuiltin("lo0-esp-ping"))).toBe("insecure");
+    expect(withLoop(runBuiltin("esp-tamper"))).toBe("loop");
+    expect(withLoop(runBuiltin("lo0-ping"))).toBe("loop");
+    expect(runBuiltin("lo0-ping", { maxEvents: 100 }).outcome.verdict).toBe("secure");
   });
 });
