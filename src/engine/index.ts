@@ -9,8 +9,9 @@
  * audit (audit/) turns the trace into findings and a verdict.
  */
 export { runScenario, type ScenarioTrace } from "./sim/run";
-export { loadScenario, loadScenarioJson, nestingDepth, INPUT_LIMITS, type LoadResult } from "./scenario/validate";
-export { SCENARIO_VERSION, LIMITS, type Scenario, type ScenarioInput, type Problem } from "./scenario/schema";
+export { loadScenario, loadScenarioJson, type LoadResult } from "./scenario/validate";
+export { INPUT_LIMITS, LIMITS, nestingDepth } from "./scenario/limits";
+export { SCENARIO_VERSION, type Scenario, type ScenarioInput, type Problem } from "./scenario/schema";
 export { BUILTIN_SCENARIOS, DEFAULT_SCENARIO, builtinByName } from "./scenario/builtins";
 export { PERSONALITIES, PERSONALITY_IDS, FIXES, FIX_IDS, isFixId, isPersonalityId, type FixId, type PersonalityId, type Personality, type Fix, type Behaviour } from "./kernels/personality";
 export { STONE_STEPS } from "./audit/story";

@@ -19,25 +19,24 @@
  * the engine when it runs (loadScenarioJson), which reports every problem with its JSON path.
  */
 import { Inflate, deflateSync } from "fflate";
-import { builtinByName, BUILTIN_SCENARIOS, DEFAULT_SCENARIO, FIX_IDS, PERSONALITY_IDS, isFixId, isPersonalityId, type FixId, type PersonalityId, type Problem } from "../engine/index";
+import { builtinByName, BUILTIN_SCENARIOS, DEFAULT_SCENARIO, FIX_IDS, INPUT_LIMITS, LIMITS, nestingDepth, PERSONALITY_IDS, isFixId, isPersonalityId, type FixId, type PersonalityId, type Problem } from "../engine/index";
 
 /** The link format this build writes; older links are migrated forward (SHARE_MIGRATIONS). */
 export const SHARE_VERSION = 1;
 
 /**
- * Caps on a link, checked before the expensive steps. The scenario caps repeat the engine's
- * INPUT_LIMITS and LIMITS (a test keeps them equal): importing those would pull the engine's
- * whole validator into the first page load, where only the worker needs it.
+ * Caps on a link, checked before the expensive steps. The scenario caps are the engine's own
+ * (scenario/limits.ts keeps them apart from the validator, which only the worker loads).
  */
 export const SHARE_LIMITS = {
   /** Characters in the fragment. */
   fragment: 64 * 1024,
-  /** Bytes a shared scenario may inflate to (INPUT_LIMITS.jsonBytes). */
-  scenarioBytes: 512 * 1024,
-  /** JSON nesting depth (SHARE_LIMITS.depth). */
-  depth: 32,
-  /** The largest step number (SHARE_LIMITS.steps). */
-  steps: 20_000_000,
+  /** Bytes a shared scenario may inflate to. */
+  scenarioBytes: INPUT_LIMITS.jsonBytes,
+  /** JSON nesting depth. */
+  depth: INPUT_LIMITS.depth,
+  /** The largest step number. */
+  steps: LIMITS.maxEvents,
   /** Compressed bytes fed to the inflater at a time: the most it can overshoot the cap is ~1032× this. */
   inflateChunk: 1024,
   /** Parts in one fragment. */
@@ -390,26 +389,6 @@ function readView(parts: ShareParts, problems: Problem[]): ShareView {
 // ---------------------------------------------------------------------------------------------
 // The scenario payload: base64url → bounded inflate → UTF-8 → bounded JSON
 
-/**
- * Bracket depth of JSON text, brackets inside strings not counted: the engine's nestingDepth,
- * repeated here so the first page load does not carry the engine's validator (a test keeps the
- * two in agreement). Linear, never recursive.
- */
-export function jsonDepth(text: string): number {
-  let depth = 0;
-  let max = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 92) i++;
-      else if (c === 34) inString = false;
-    } else if (c === 34) inString = true;
-    else if (c === 123 || c === 91) max = Math.max(max, ++depth);
-    else if (c === 125 || c === 93) depth--;
-  }
-  return max;
-}
 
 /** Unpack `z`: JSON text of a scenario object, or the one problem that stopped it. */
 export function decompressScenario(z: string): { ok: true; json: string } | { ok: false; problem: Problem } {
@@ -424,7 +403,7 @@ export function decompressScenario(z: string): { ok: true; json: string } | { ok
   } catch {
     return bad("does not unpack to UTF-8 text");
   }
-  const depth = jsonDepth(json);
+  const depth = nestingDepth(json);
   if (depth > SHARE_LIMITS.depth) return bad(`unpacks to JSON nested ${depth} levels deep; the limit is ${SHARE_LIMITS.depth}`);
   let value: unknown;
   try {

@@ -1,6 +1,6 @@
 import { deflateSync } from "fflate";
 import { describe, expect, it } from "vitest";
-import { BUILTIN_SCENARIOS, INPUT_LIMITS, LIMITS, nestingDepth } from "../../src/engine/index";
+import { BUILTIN_SCENARIOS } from "../../src/engine/index";
 import {
   DEFAULT_VIEW,
   SHARE_LIMITS,
@@ -11,7 +11,6 @@ import {
   encodeShare,
   fromBase64Url,
   inflateCapped,
-  jsonDepth,
   migrateParts,
   parseEmbedParams,
   scenarioKey,
@@ -69,15 +68,6 @@ describe("share links", () => {
     expect(scenarioKey({ ...a, personality: "freebsd-7" })).not.toBe(scenarioKey(a));
   });
 
-  it("uses the engine's own input limits", () => {
-    expect(SHARE_LIMITS.scenarioBytes).toBe(INPUT_LIMITS.jsonBytes);
-    expect(SHARE_LIMITS.depth).toBe(INPUT_LIMITS.depth);
-    expect(SHARE_LIMITS.steps).toBe(LIMITS.maxEvents);
-  });
-
-  it("measures JSON depth as the engine does", () => {
-    for (const text of ["", "{}", "[[[]]]", '{"a":"[[[["}', '["\\"[["]', '{"a":[{"b":[1,{"c":{}}]}]}', "]]][[", '"unterminated [[']) expect(jsonDepth(text)).toBe(nestingDepth(text));
-  });
 });
 
 describe("links that cannot be used", () => {

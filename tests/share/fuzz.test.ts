@@ -8,7 +8,8 @@ import fc from "fast-check";
 import { deflateSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { BUILTIN_SCENARIOS, FIX_IDS, PERSONALITY_IDS, builtinByName, type Problem } from "../../src/engine/index";
-import { DEFAULT_VIEW, SHARE_LIMITS, SIDE_TABS, builtinState, decodeShare, encodeShare, inflateCapped, jsonDepth, toBase64Url, type DecodeResult, type ShareState } from "../../src/share/codec";
+import { nestingDepth } from "../../src/engine/index";
+import { DEFAULT_VIEW, SHARE_LIMITS, SIDE_TABS, builtinState, decodeShare, encodeShare, inflateCapped, toBase64Url, type DecodeResult, type ShareState } from "../../src/share/codec";
 import { openLink } from "./support";
 
 const z = (text: string) => toBase64Url(deflateSync(new TextEncoder().encode(text)));
@@ -109,7 +110,7 @@ describe("decodeShare on hostile input", () => {
         wellFormed(r);
         const value: unknown = JSON.parse(json);
         const isObject = typeof value === "object" && value !== null && !Array.isArray(value);
-        expect(r.ok).toBe(isObject && jsonDepth(json) <= SHARE_LIMITS.depth);
+        expect(r.ok).toBe(isObject && nestingDepth(json) <= SHARE_LIMITS.depth);
         if (!r.ok) return;
         const opened = openLink(`#v=1&z=${z(json)}`);
         if (!opened.ok) for (const p of opened.problems) expect(p.path).toMatch(/^\$/);

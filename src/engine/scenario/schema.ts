@@ -8,26 +8,13 @@
 import * as v from "valibot";
 import { AUTH_ALGS, ENC_ALGS } from "../crypto/registry";
 import { FIX_IDS, PERSONALITY_IDS } from "../kernels/personality";
+import { LIMITS } from "./limits";
+
+export { LIMITS };
 
 /** The version this engine writes; older ones are migrated forward (migrate.ts). */
 export const SCENARIO_VERSION = 1;
 
-/** Caps that keep a hostile scenario from exhausting memory before validation finishes. */
-export const LIMITS = {
-  name: 64,
-  text: 2000,
-  hosts: 16,
-  interfaces: 8,
-  routes: 64,
-  sas: 64,
-  policies: 64,
-  links: 32,
-  traffic: 16,
-  pingCount: 100_000,
-  payload: 65_507 - 8,
-  maxEvents: 20_000_000,
-  faults: 16,
-} as const;
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const CIDR = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(3[0-2]|[12]?\d)$/;

@@ -8,10 +8,9 @@ import { keyProblems } from "../crypto/registry";
 import { formatIpv4Addr, fromHex } from "../wire/fields";
 import { addrOf, ip, parsePrefix, prefixContains, type Prefix } from "../sim/addr";
 import { migrate } from "./migrate";
+import { INPUT_LIMITS, nestingDepth } from "./limits";
 import { jsonPath, LIMITS, parseStructure, type Problem, type Scenario } from "./schema";
 
-/** Caps on raw input, checked before anything is parsed. */
-export const INPUT_LIMITS = { jsonBytes: 512 * 1024, depth: 32 } as const; // jsonBytes counts UTF-16 characters
 
 export type LoadResult = { ok: true; scenario: Scenario; migratedFrom?: number } | { ok: false; problems: Problem[] };
 
@@ -33,22 +32,6 @@ export function loadScenarioJson(text: string): LoadResult {
   return loadScenario(value);
 }
 
-/** Bracket depth of JSON text, ignoring brackets inside strings; linear, never recursive. */
-export function nestingDepth(text: string): number {
-  let depth = 0;
-  let max = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 92) i++;
-      else if (c === 34) inString = false;
-    } else if (c === 34) inString = true;
-    else if (c === 123 || c === 91) max = Math.max(max, ++depth);
-    else if (c === 125 || c === 93) depth--;
-  }
-  return max;
-}
 
 /** Validate an already-parsed value: migrate, check structure, check meaning. */
 export function loadScenario(value: unknown): LoadResult {
@@ -214,4 +197,4 @@ function bestRoute(h: Scenario["hosts"][number], dst: number): Scenario["hosts"]
   return best?.r;
 }
 
-export { LIMITS };
+export { LIMITS, INPUT_LIMITS, nestingDepth };
