@@ -4,46 +4,19 @@
  * each state (test-results/screenshots/). Step numbers come from running the engine here, so
  * the tests follow the engine as it changes.
  */
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { builtinByName, loadScenario, runScenario, type ScenarioTrace } from "../../src/engine/index";
-import { e2eContext, expectNoConsoleErrors, launchBrowser, openApp, screenshot as save, type AppPage, type E2EContext, type OpenAppOptions } from "../support/browser";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import type { ScenarioTrace } from "../../src/engine/index";
+import { expectNoConsoleErrors, openApp, screenshot as save } from "../support/browser";
+import { FIX, openReady, replyLoopCheck, settledScreenshot, stepText, traceOf, useChromium } from "./support";
 
-const FIX = "icmp-reflect-strips-tags";
-
-function trace(name: string, fixes: string[] = []): ScenarioTrace {
-  const loaded = loadScenario({ ...builtinByName(name), fixes });
-  if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
-  return runScenario(loaded.scenario);
-}
-
-/** The echo reply's ip_output loop check (the first ipsec-loop decision after icmp_reflect). */
-function replyLoopCheck(t: ScenarioTrace): number {
-  const reflect = t.events.findIndex((e) => e.fn === "icmp_reflect");
-  const i = t.events.findIndex((e) => e.seq > reflect && e.kind === "decision" && e.check === "ipsec-loop");
-  expect(i).toBeGreaterThan(0);
-  return i;
-}
-
-const bug = trace("lo0-esp-ping");
-const fixed = trace("lo0-esp-ping", [FIX]);
+const bug = traceOf("lo0-esp-ping");
+const fixed = traceOf("lo0-esp-ping", [FIX]);
 const BUG_LOOP = replyLoopCheck(bug);
 const FIXED_LOOP = replyLoopCheck(fixed);
 
-/** Open the app and wait until the engine's first trace is on screen. */
-async function open(browser: Browser, env: E2EContext, options: OpenAppOptions = {}): Promise<AppPage> {
-  const app = await openApp(browser, env.baseURL, options);
-  await app.page.locator(".banner[data-verdict]").waitFor({ timeout: 15_000 });
-  return app;
-}
-
-/** Save a screenshot once the card's tween (≤ 260 ms) has settled. */
-async function screenshot(page: Page, name: string): Promise<string> {
-  await page.waitForTimeout(350);
-  return save(page, name);
-}
-
-const stepText = (page: Page) => page.getByTestId("step").textContent();
+const open = openReady;
+const screenshot = settledScreenshot;
 const outcomeText = async (page: Page) => ((await page.getByTestId("outcome").textContent()) ?? "").toLowerCase();
 
 /** Press `]` until the cursor reaches `target` (every decision on the way is visited). */
@@ -63,20 +36,10 @@ async function tabTo(page: Page, selector: string, max = 80): Promise<void> {
 }
 
 describe("the visualizer", () => {
-  let env: E2EContext;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    env = e2eContext();
-    browser = await launchBrowser(env.chromePath);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const chromium = useChromium();
 
   it("opens the seed story at step 1 with the stack, the verdict and the engine in a worker", async () => {
-    const app = await openApp(browser, env.baseURL);
+    const app = await openApp(chromium.browser, chromium.env.baseURL);
     try {
       const { page } = app;
       await page.locator(".banner[data-verdict]").waitFor({ timeout: 15_000 });
@@ -103,7 +66,7 @@ describe("the visualizer", () => {
   it("shows a loading state while the engine runs, never a blank page", async () => {
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
-    const app = await openApp(browser, env.baseURL, {
+    const app = await openApp(chromium.browser, chromium.env.baseURL, {
       beforeLoad: async (page) => {
         await page.route(/engine\.worker-.*\.js$/, async (route) => {
           await held;
@@ -128,7 +91,7 @@ describe("the visualizer", () => {
   });
 
   it("falls back to the main thread when the worker cannot start", async () => {
-    const app = await openApp(browser, env.baseURL, {
+    const app = await openApp(chromium.browser, chromium.env.baseURL, {
       beforeLoad: async (page) => {
         await page.route(/engine\.worker-.*\.js$/, (route) => route.abort());
       },
@@ -139,7 +102,7 @@ describe("the visualizer", () => {
       expect(await outcomeText(page)).toContain("insecure");
       expect(await stepText(page)).toBe(`Step 1 of ${bug.events.length}`);
       await page.getByTestId("scenario").selectOption("lo0-ping");
-      await expect.poll(() => stepText(page)).toBe(`Step 1 of ${trace("lo0-ping").events.length}`);
+      await expect.poll(() => stepText(page)).toBe(`Step 1 of ${traceOf("lo0-ping").events.length}`);
       // The aborted worker script is the only error: it is what this test provokes.
       expectNoConsoleErrors(app, { ignore: [/engine\.worker-.*\.js/] });
     } finally {
@@ -148,7 +111,7 @@ describe("the visualizer", () => {
   });
 
   it("steps to the reply's ip_output loop check and highlights the stale OUT_DONE it consulted", async () => {
-    const app = await open(browser, env);
+    const app = await open(chromium.browser, chromium.env);
     try {
       const { page } = app;
       await decisionsTo(page, bug, BUG_LOOP);
@@ -175,7 +138,7 @@ describe("the visualizer", () => {
   });
 
   it("turns the banner from insecure to secure when icmp_reflect strips the tags, keeping the step", async () => {
-    const app = await open(browser, env);
+    const app = await open(chromium.browser, chromium.env);
     try {
       const { page } = app;
       await decisionsTo(page, bug, BUG_LOOP);
@@ -202,7 +165,7 @@ describe("the visualizer", () => {
   });
 
   it("does nothing harmful when stepping back past the start or forward past the end", async () => {
-    const app = await open(browser, env);
+    const app = await open(chromium.browser, chromium.env);
     try {
       const { page } = app;
       const n = bug.events.length;
@@ -233,7 +196,7 @@ describe("the visualizer", () => {
   });
 
   it("can be driven by the keyboard alone, with a visible focus ring", async () => {
-    const app = await open(browser, env);
+    const app = await open(chromium.browser, chromium.env);
     try {
       const { page } = app;
       const n = bug.events.length;
@@ -276,7 +239,7 @@ describe("the visualizer", () => {
   });
 
   it("announces the outcome in a live region and names every control", async () => {
-    const app = await open(browser, env);
+    const app = await open(chromium.browser, chromium.env);
     try {
       const { page } = app;
       const outcome = page.getByTestId("outcome");
@@ -299,7 +262,7 @@ describe("the visualizer", () => {
   });
 
   it("jumps to a finding's step from the banner", async () => {
-    const app = await open(browser, env);
+    const app = await open(chromium.browser, chromium.env);
     try {
       const { page } = app;
       const critical = bug.outcome.findings.find((f) => f.severity === "critical")!;
@@ -313,7 +276,7 @@ describe("the visualizer", () => {
   });
 
   it("lights the hex bytes of a hovered field and the field of a hovered byte", async () => {
-    const app = await open(browser, env);
+    const app = await open(chromium.browser, chromium.env);
     try {
       const { page } = app;
       for (let i = 0; i < 10; i++) await page.keyboard.press("ArrowRight");
@@ -331,7 +294,7 @@ describe("the visualizer", () => {
   });
 
   it("shows ESP as ciphertext with a switch to its decrypted view", async () => {
-    const app = await open(browser, env);
+    const app = await open(chromium.browser, chromium.env);
     try {
       const { page } = app;
       const onWire = bug.events.findIndex((e) => e.kind === "link.tx");
@@ -354,7 +317,7 @@ describe("the visualizer", () => {
   });
 
   it("keeps every panel in place while stepping", async () => {
-    const app = await open(browser, env);
+    const app = await open(chromium.browser, chromium.env);
     try {
       const { page } = app;
       const boxes = () =>
@@ -391,8 +354,8 @@ describe("the visualizer", () => {
       });
       return { ring, ...move };
     };
-    const moving = await open(browser, env);
-    const still = await open(browser, env, { reducedMotion: "reduce" });
+    const moving = await open(chromium.browser, chromium.env);
+    const still = await open(chromium.browser, chromium.env, { reducedMotion: "reduce" });
     try {
       const a = await probe(moving.page);
       expect(a.ring).toBe("ring");
@@ -410,7 +373,7 @@ describe("the visualizer", () => {
   });
 
   it("is readable in the dark theme, by system preference or by the toggle", async () => {
-    const app = await open(browser, env, { colorScheme: "dark" });
+    const app = await open(chromium.browser, chromium.env, { colorScheme: "dark" });
     try {
       const { page } = app;
       const bg = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
@@ -430,7 +393,7 @@ describe("the visualizer", () => {
   });
 
   it("reports a bad scenario file with JSON paths and keeps the last good state", async () => {
-    const app = await open(browser, env);
+    const app = await open(chromium.browser, chromium.env);
     try {
       const { page } = app;
       await decisionsTo(page, bug, BUG_LOOP);
@@ -461,7 +424,7 @@ describe("the visualizer", () => {
   });
 
   it("designs the empty trace: a scenario that sends nothing", async () => {
-    const app = await open(browser, env);
+    const app = await open(chromium.browser, chromium.env);
     try {
       const { page } = app;
       const quiet = { version: 1, name: "quiet", title: "A host that sends nothing", hosts: [{ name: "quiet" }], traffic: [] };
@@ -480,7 +443,7 @@ describe("the visualizer", () => {
   });
 
   it("fits a 1920×1080 screen, and a two-host tunnel", async () => {
-    const app = await open(browser, env, { viewport: { width: 1920, height: 1080 } });
+    const app = await open(chromium.browser, chromium.env, { viewport: { width: 1920, height: 1080 } });
     try {
       const { page } = app;
       await decisionsTo(page, bug, BUG_LOOP);
@@ -488,7 +451,7 @@ describe("the visualizer", () => {
       await page.getByTestId("scenario").selectOption("gw-esp-tunnel");
       await expect.poll(() => page.locator(".banner").getAttribute("data-verdict")).toBe("secure");
       expect(await page.getByTestId("stack").locator(".host").count()).toBe(2);
-      const tunnel = trace("gw-esp-tunnel");
+      const tunnel = traceOf("gw-esp-tunnel");
       const rx = tunnel.events.findIndex((e) => e.kind === "link.rx");
       for (let i = 0; i < rx; i++) await page.keyboard.press("ArrowRight");
       expect(await page.locator('[data-testid=stack] .host[data-host="gw-b"] .slot[data-active="true"]').getAttribute("data-slot")).toBe("link");

@@ -8,44 +8,26 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { deflateSync } from "fflate";
-import type { Browser, Download, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { builtinByName, loadScenario, runScenario, type ScenarioTrace } from "../../src/engine/index";
+import type { Download, Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { builtinByName, loadScenario } from "../../src/engine/index";
 import { espSaTableLines, readPcapng, traceEspSas, traceToJson, traceToPcapng } from "../../src/export/index";
 import { toBase64Url } from "../../src/share/codec";
-import { e2eContext, expectNoConsoleErrors, launchBrowser, openApp, screenshot as save, type AppPage, type E2EContext, type OpenAppOptions } from "../support/browser";
+import { expectNoConsoleErrors, openApp, screenshot as save } from "../support/browser";
+import { FIX, openReady, replyLoopCheck, settledScreenshot, stepText, traceOf, useChromium } from "./support";
 
-const FIX = "icmp-reflect-strips-tags";
 const CLIPBOARD = ["clipboard-read", "clipboard-write"] as const;
 const outDir = fileURLToPath(new URL("../../test-results/exports/", import.meta.url));
 
-function trace(name: string, fixes: string[] = [], change: (s: Record<string, unknown>) => Record<string, unknown> = (s) => s): ScenarioTrace {
-  const loaded = loadScenario(change({ ...builtinByName(name), fixes }));
-  if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
-  return runScenario(loaded.scenario);
-}
 
-const bug = trace("lo0-esp-ping");
-const fixed = trace("lo0-esp-ping", [FIX]);
+const bug = traceOf("lo0-esp-ping");
+const fixed = traceOf("lo0-esp-ping", [FIX]);
 /** With the fix on: the first step where the packet carries two tags (OUT_DONE and IN_DONE). */
 const TAGGED = fixed.events.findIndex((e) => e.packet >= 0 && fixed.packets[e.packet]!.tags.length >= 2);
-const BUG_LOOP = (() => {
-  const reflect = bug.events.findIndex((e) => e.fn === "icmp_reflect");
-  return bug.events.findIndex((e) => e.seq > reflect && e.kind === "decision" && e.check === "ipsec-loop");
-})();
+const BUG_LOOP = replyLoopCheck(bug);
 
-async function open(browser: Browser, env: E2EContext, options: OpenAppOptions = {}): Promise<AppPage> {
-  const app = await openApp(browser, env.baseURL, options);
-  await app.page.locator(".banner[data-verdict]").waitFor({ timeout: 15_000 });
-  return app;
-}
-
-async function screenshot(page: Page, name: string): Promise<string> {
-  await page.waitForTimeout(350);
-  return save(page, name);
-}
-
-const stepText = (page: Page) => page.getByTestId("step").first().textContent();
+const open = openReady;
+const screenshot = settledScreenshot;
 const verdict = (page: Page) => page.locator(".banner").getAttribute("data-verdict");
 
 /** Press → until the cursor is on `target` (0-based). */
@@ -56,22 +38,12 @@ async function stepTo(page: Page, target: number, total: number): Promise<void> 
 }
 
 describe("sharing", () => {
-  let env: E2EContext;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    env = e2eContext();
-    browser = await launchBrowser(env.chromePath);
-    mkdirSync(outDir, { recursive: true });
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const chromium = useChromium();
+  beforeAll(() => void mkdirSync(outDir, { recursive: true }));
 
   it("copies a link that opens the same scenario, fix, step, panel and selected tag in a fresh page", async () => {
     expect(TAGGED).toBeGreaterThan(0);
-    const first = await open(browser, env, { permissions: CLIPBOARD });
+    const first = await open(chromium.browser, chromium.env, { permissions: CLIPBOARD });
     let link: string | undefined;
     try {
       const { page } = first;
@@ -108,7 +80,7 @@ describe("sharing", () => {
     }
 
     expect(link).toMatch(/^http/);
-    const second = await openApp(browser, env.baseURL, { path: link!.slice(link!.indexOf("#")) });
+    const second = await openApp(chromium.browser, chromium.env.baseURL, { path: link!.slice(link!.indexOf("#")) });
     try {
       const { page } = second;
       await expect.poll(() => stepText(page), { timeout: 15_000 }).toBe(`Step ${TAGGED + 1} of ${fixed.events.length}`);
@@ -128,7 +100,7 @@ describe("sharing", () => {
   });
 
   it("goes Back and Forward through fix toggles, not through every step", async () => {
-    const app = await open(browser, env);
+    const app = await open(chromium.browser, chromium.env);
     try {
       const { page } = app;
       const length = () => page.evaluate(() => history.length);
@@ -177,7 +149,7 @@ describe("sharing", () => {
 
     it.each(cases)("a %s link says what is wrong and shows the default scenario", async (name, hash, message) => {
       expect(hash.length).toBeLessThan(64 * 1024);
-      const app = await openApp(browser, env.baseURL, { path: hash });
+      const app = await openApp(chromium.browser, chromium.env.baseURL, { path: hash });
       try {
         const { page } = app;
         const alert = page.getByTestId("problems");
@@ -199,10 +171,10 @@ describe("sharing", () => {
     });
 
     it("typed over a good state, keeps that state on screen", async () => {
-      const app = await open(browser, env, { path: "#v=1&s=lo0-ah-ping&c=9" });
+      const app = await open(chromium.browser, chromium.env, { path: "#v=1&s=lo0-ah-ping&c=9" });
       try {
         const { page } = app;
-        const ah = trace("lo0-ah-ping");
+        const ah = traceOf("lo0-ah-ping");
         await expect.poll(() => stepText(page)).toBe(`Step 9 of ${ah.events.length}`);
         await page.evaluate(() => {
           location.hash = "#v=1&z=%%%";
@@ -224,12 +196,12 @@ describe("sharing", () => {
     // Both sites public, as in real life: tagflow.example is the app served here, course.example
     // the page embedding it. (A public page may not frame 127.0.0.1: Chromium's local network
     // access checks block it, so the app is reached under a public name.)
-    const app = await openApp(browser, env.baseURL, {
+    const app = await openApp(chromium.browser, chromium.env.baseURL, {
       path: slides,
       beforeLoad: async (page) => {
         await page.context().route("http://tagflow.example/**", async (route) => {
           const url = new URL(route.request().url());
-          await route.fulfill({ response: await route.fetch({ url: new URL(`.${url.pathname}${url.search}`, env.baseURL).href }) });
+          await route.fulfill({ response: await route.fetch({ url: new URL(`.${url.pathname}${url.search}`, chromium.env.baseURL).href }) });
         });
         await page.route(slides, (route) =>
           route.fulfill({
@@ -278,10 +250,10 @@ describe("sharing", () => {
   });
 
   it("autoplays an embed's excerpt once, when asked", async () => {
-    const app = await openApp(browser, env.baseURL, { path: "?embed&autoplay&from=3&to=6#v=1&s=lo0-ping" });
+    const app = await openApp(chromium.browser, chromium.env.baseURL, { path: "?embed&autoplay&from=3&to=6#v=1&s=lo0-ping" });
     try {
       const { page } = app;
-      const total = trace("lo0-ping").events.length;
+      const total = traceOf("lo0-ping").events.length;
       await expect.poll(() => stepText(page), { timeout: 15_000, interval: 200 }).toBe(`Step 6 of ${total}`);
       await page.getByRole("button", { name: "Play", exact: true }).waitFor();
       expectNoConsoleErrors(app);
@@ -291,7 +263,7 @@ describe("sharing", () => {
   });
 
   it("exports the capture, keys, trace, scenario and the step as SVG and PNG, matching the CLI's exports", async () => {
-    const app = await open(browser, env, { path: `#v=1&s=lo0-esp-ping&c=${BUG_LOOP + 1}` });
+    const app = await open(chromium.browser, chromium.env, { path: `#v=1&s=lo0-esp-ping&c=${BUG_LOOP + 1}` });
     try {
       const { page } = app;
       await expect.poll(() => stepText(page)).toBe(`Step ${BUG_LOOP + 1} of ${bug.events.length}`);

@@ -1,23 +1,12 @@
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { e2eContext, expectNoConsoleErrors, launchBrowser, openApp, screenshot, type E2EContext } from "../support/browser";
+import { describe, expect, it } from "vitest";
+import { expectNoConsoleErrors, openApp, screenshot } from "../support/browser";
+import { useChromium } from "./support";
 
 describe("the built app", () => {
-  let env: E2EContext;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    env = e2eContext();
-    browser = await launchBrowser(env.chromePath);
-  });
-
-  afterAll(async () => {
-    // undefined when beforeAll failed
-    await browser?.close();
-  });
+  const chromium = useChromium();
 
   it("renders its heading, the stack and a verdict with no console errors", async () => {
-    const app = await openApp(browser, env.baseURL);
+    const app = await openApp(chromium.browser, chromium.env.baseURL);
     try {
       const heading = app.page.getByRole("heading", { level: 1 });
       await heading.waitFor({ state: "visible", timeout: 10_000 });
@@ -37,7 +26,7 @@ describe("the built app", () => {
   });
 
   it("serves the favicon", async () => {
-    const response = await fetch(new URL("favicon.svg", env.baseURL));
+    const response = await fetch(new URL("favicon.svg", chromium.env.baseURL));
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^image\/svg\+xml/);
   });
