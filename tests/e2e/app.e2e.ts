@@ -377,7 +377,11 @@ describe("the visualizer", () => {
     try {
       const { page } = app;
       const bg = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      const chip = () => page.evaluate(() => getComputedStyle(document.querySelector(".verdict-chip")!).backgroundColor);
       expect(await bg()).toBe("rgb(11, 15, 20)");
+      // The system's dark is the same palette as the toggle's: one set of dark rules.
+      expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe("dark");
+      const systemDarkChip = await chip();
       await decisionsTo(page, bug, BUG_LOOP);
       await screenshot(page, "08-dark-loop-check");
       // Auto → Light → Dark.
@@ -386,6 +390,7 @@ describe("the visualizer", () => {
       expect(await bg()).toBe("rgb(233, 237, 242)");
       await page.getByTestId("theme").click();
       expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe("dark");
+      expect(await chip()).toBe(systemDarkChip);
       expectNoConsoleErrors(app);
     } finally {
       await app.close();
