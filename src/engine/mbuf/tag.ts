@@ -46,11 +46,11 @@ export function m_tag_get(site: Site, name: TagName, tdbi: TdbIdent | undefined,
 }
 
 /** m_tag_prepend: link `t` at the head of the packet's tag list. */
-export function m_tag_prepend(site: Site, m: Mbuf, t: MTag, note: string, story?: number): void {
+export function m_tag_prepend(site: Site, m: Mbuf, t: MTag, note: string): void {
   m.tags.unshift(t);
   m.born.set(t.uid, m.incarnation);
   m.touch(DIRTY.TAGS);
-  site.emit(m, { kind: "tag.prepend", tag: t }, note, story);
+  site.emit(m, { kind: "tag.prepend", tag: t }, note);
 }
 
 /**
@@ -86,9 +86,9 @@ export function m_tag_unlink(site: Site, m: Mbuf, t: MTag, note: string): void {
 }
 
 /** m_tag_delete: unlink and free `t`. */
-export function m_tag_delete(site: Site, m: Mbuf, t: MTag, note: string, story?: number): void {
+export function m_tag_delete(site: Site, m: Mbuf, t: MTag, note: string): void {
   removeTag(m, t);
-  site.emit(m, { kind: "tag.delete", tag: t }, note, story);
+  site.emit(m, { kind: "tag.delete", tag: t }, note);
 }
 
 function removeTag(m: Mbuf, t: MTag): void {
@@ -99,12 +99,12 @@ function removeTag(m: Mbuf, t: MTag): void {
 }
 
 /** m_tag_delete_chain: delete every tag after `after` (all when null). */
-export function m_tag_delete_chain(site: Site, m: Mbuf, note: string, after: MTag | null = null, story?: number): readonly MTag[] {
+export function m_tag_delete_chain(site: Site, m: Mbuf, note: string, after: MTag | null = null): readonly MTag[] {
   const start = after ? m.tags.indexOf(after) + 1 : 0;
   const deleted = m.tags.slice(start);
   m.tags = m.tags.slice(0, start);
   if (deleted.length > 0) m.touch(DIRTY.TAGS);
-  site.emit(m, { kind: "tag.deleteChain", deleted }, note, story);
+  site.emit(m, { kind: "tag.deleteChain", deleted }, note);
   return deleted;
 }
 
@@ -113,13 +113,13 @@ export function m_tag_delete_chain(site: Site, m: Mbuf, note: string, after: MTa
  * MTAG_PERSISTENT). On a kernel without persistent tags it deletes them all — NetBSD's
  * uipc_mbuf2.c 1.16.4.1 just calls m_tag_delete_chain ("NetBSD has no persistent tags yet").
  */
-export function m_tag_delete_nonpersistent(site: Site, m: Mbuf, note: string, story?: number): readonly MTag[] {
+export function m_tag_delete_nonpersistent(site: Site, m: Mbuf, note: string): readonly MTag[] {
   const keep = site.tags.hasPersistentTags ? m.tags.filter((t) => t.persistent) : [];
   const deleted = m.tags.filter((t) => !keep.includes(t));
   // The event keeps its own copy: the packet's list goes on changing after this step.
   m.tags = keep.slice();
   if (deleted.length > 0) m.touch(DIRTY.TAGS);
-  site.emit(m, { kind: "tag.deleteNonpersistent", deleted, kept: keep }, note, story);
+  site.emit(m, { kind: "tag.deleteNonpersistent", deleted, kept: keep }, note);
   return deleted;
 }
 

@@ -67,14 +67,14 @@ export function getField(m: Mbuf, base: number, spec: FieldSpec): number {
  * inspector shows them). The event is recorded even when the value stays the same — "ip_dst =
  * ip_src" on lo0 is still a step of icmp_reflect — but then no new packet version is made.
  */
-export function setField(site: Site, m: Mbuf, header: string, base: number, spec: FieldSpec, value: number, note: string, story?: number): void {
+export function setField(site: Site, m: Mbuf, header: string, base: number, spec: FieldSpec, value: number, note: string): void {
   const before = readField(m.bytes(), base, spec);
   if (before !== value) {
     const word = m_copydata(m, base + spec.offset, spec.size);
     writeField(word, -spec.offset, spec, value);
     m_poke(m, base + spec.offset, word);
   }
-  site.emit(m, { kind: "field.set", header, field: spec.name, from: fieldText(spec, before), to: fieldText(spec, value) }, note, story);
+  site.emit(m, { kind: "field.set", header, field: spec.name, from: fieldText(spec, before), to: fieldText(spec, value) }, note);
 }
 
 const FIELD_TEXT = new Map<FieldSpec, Map<number, string>>();

@@ -45,7 +45,6 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
     world.run();
   } catch (e) {
     if (!(e instanceof StepLimitExceeded)) throw e;
-    world.stoppedByLimit = true;
     const host = scenario.hosts[0]!.name;
     const looping = loopingChain(world.recorder.events);
     const planned = scenario.traffic.reduce((n, t) => n + t.count, 0);

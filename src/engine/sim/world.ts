@@ -121,8 +121,6 @@ export class World {
   readonly tags: TagNumbering;
   readonly hosts: Host[] = [];
   readonly links: LinkState[] = [];
-  /** Set when the step limit stopped the run. */
-  stoppedByLimit = false;
 
   constructor(
     readonly scenario: Scenario,

@@ -86,19 +86,11 @@ export class Recorder {
     return this.tagUid++;
   }
 
-  record(host: string, layer: LayerId, fn: string, m: Mbuf | null, payload: EventPayload, note: string, story?: number): TraceEvent {
+  /** Record one event (seed-story steps are marked afterwards, by audit/story.ts). */
+  record(host: string, layer: LayerId, fn: string, m: Mbuf | null, payload: EventPayload, note: string): TraceEvent {
     if (this.events.length >= this.maxEvents) throw new StepLimitExceeded(this.maxEvents);
     const packet = m ? this.version(m) : -1;
-    const seq = this.events.length;
-    const chain = m ? m.id : -1;
-    let event: TraceEvent;
-    if (story === undefined) {
-      event = makeEvent(seq, this.now, host, layer, fn, packet, chain, note, payload);
-    } else {
-      // Rare (the seed story's marked steps): Object.assign onto a literal keeps a fast layout.
-      const base = { seq, t: this.now, host, layer, fn, packet, chain, note, story };
-      event = Object.assign(base, payload) as TraceEvent;
-    }
+    const event = makeEvent(this.events.length, this.now, host, layer, fn, packet, m ? m.id : -1, note, payload);
     this.events.push(event);
     return event;
   }
@@ -359,8 +351,8 @@ export class Site {
    * from packet to packet must be a literal or a `site.text` template, so all events share one
    * copy; a plain template literal is for text that is new every time (sequence numbers, ids).
    */
-  emit(m: Mbuf | null, payload: EventPayload, note: string, story?: number): TraceEvent {
-    return this.recorder.record(this.host, this.layer, this.fn, m, payload, note, story);
+  emit(m: Mbuf | null, payload: EventPayload, note: string): TraceEvent {
+    return this.recorder.record(this.host, this.layer, this.fn, m, payload, note);
   }
 
   /** Recorder.text as a tagged template: `site.text\`ip_len ${m.len}\``. */

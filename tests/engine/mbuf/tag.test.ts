@@ -142,9 +142,9 @@ describe("m_tag_unlink / m_tag_delete", () => {
     const { site, recorder, m, put } = setup();
     const a = put("IPSEC_OUT_DONE");
     const b = put("IPSEC_IN_DONE");
-    const { event } = recordsOne(recorder, () => m_tag_delete(site, m, b, "delete", 8));
+    const { event } = recordsOne(recorder, () => m_tag_delete(site, m, b, "delete"));
     expect(m.tags).toEqual([a]);
-    expect(event).toMatchObject({ kind: "tag.delete", tag: b, story: 8 });
+    expect(event).toMatchObject({ kind: "tag.delete", tag: b });
   });
 
   it("refuses a tag that is not on the packet", () => {
@@ -182,10 +182,10 @@ describe("m_tag_delete_nonpersistent", () => {
     const mac = put("MACLABEL", null);
     const out = put("IPSEC_OUT_DONE");
     const inDone = put("IPSEC_IN_DONE");
-    const { result, event } = recordsOne(recorder, () => m_tag_delete_nonpersistent(site, m, "strip", 3));
+    const { result, event } = recordsOne(recorder, () => m_tag_delete_nonpersistent(site, m, "strip"));
     expect(result).toEqual([inDone, out, mac]);
     expect(m.tags).toEqual([]);
-    expect(event).toMatchObject({ kind: "tag.deleteNonpersistent", deleted: [inDone, out, mac], kept: [], story: 3 });
+    expect(event).toMatchObject({ kind: "tag.deleteNonpersistent", deleted: [inDone, out, mac], kept: [] });
   });
 
   it("on FreeBSD keeps MACLABEL (MTAG_PERSISTENT) and deletes the IPsec tags", () => {
