@@ -7,7 +7,7 @@
  */
 import { m_adj, m_freem, type Mbuf } from "../mbuf/mbuf";
 import type { Site } from "../trace/recorder";
-import { drop } from "../netipsec/drop";
+import { drop } from "../mbuf/drop";
 import { IFQ_MAXLEN, NETISR_LATENCY, type Host } from "../sim/world";
 import { ip } from "../sim/addr";
 import { ipProtoName, IP_PROTO } from "../wire/fields";

@@ -11,7 +11,7 @@ import { fillChecksum, IP, setField } from "../netinet/headers";
 import { ipintrq_enqueue } from "../netinet/ip_input";
 import type { Host } from "../sim/world";
 import type { Consulted, MFlag } from "../trace/events";
-import { drop } from "./drop";
+import { drop } from "../mbuf/drop";
 import { defaultPolicy, keyAllocSa, requestText, spdLookup, spdLookupByTdbi, spiText, tdbiText } from "./key";
 import { selectorsOf } from "./ipsec_output";
 import type { SecAssoc, SecPolicy } from "./types";

@@ -16,7 +16,7 @@ import type { Host } from "../sim/world";
 import type { Consulted } from "../trace/events";
 import { emitIpv4 } from "../wire/ipv4";
 import { IP_PROTO } from "../wire/fields";
-import { drop } from "./drop";
+import { drop } from "../mbuf/drop";
 import { defaultPolicy, keyCheckRequest, requestText, spdLookup, tdbiText, type Selectors } from "./key";
 import type { IpsecRequest, SecAssoc, SecPolicy } from "./types";
 import { esp_output } from "./xform_esp";

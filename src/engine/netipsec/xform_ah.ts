@@ -13,7 +13,7 @@ import { IP_PROTO, ipProtoName } from "../wire/fields";
 import { AH_FIXED_LEN, ahHeaderLen, ahPayloadLenFor, emitAh, parseAh } from "../wire/ah";
 import { zeroIpv4MutableFields } from "../wire/ipv4";
 import { crypto_dispatch } from "./crypto_queue";
-import { drop } from "./drop";
+import { drop } from "../mbuf/drop";
 import { ipsec4_common_input_cb } from "./ipsec_input";
 import { spiText } from "./key";
 import { chkreplay, updatereplay, windowText } from "./replay";

@@ -17,7 +17,7 @@ import { IP_PROTO, ipProtoName, toHex } from "../wire/fields";
 import { ESP_FIELDS } from "../wire/esp";
 import { fieldsByName, writeField } from "../wire/fields";
 import { crypto_dispatch } from "./crypto_queue";
-import { drop } from "./drop";
+import { drop } from "../mbuf/drop";
 import { ipsec4_common_input_cb } from "./ipsec_input";
 import { spiText } from "./key";
 import { chkreplay, updatereplay, windowText } from "./replay";

@@ -1,5 +1,5 @@
-/** Dropping a packet in the IPsec code: one `drop` event, then m_freem. */
-import { m_freem, type Mbuf } from "../mbuf/mbuf";
+/** Dropping a packet: one `drop` event saying why (the kernel's statistics counter), then m_freem. */
+import { m_freem, type Mbuf } from "./mbuf";
 import type { DropReason } from "../trace/events";
 import type { Site } from "../trace/recorder";
 
