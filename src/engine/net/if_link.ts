@@ -5,6 +5,7 @@
  * tags either"). The link can be told to replay or corrupt a packet (scenario faults).
  */
 import { m_freem, m_gethdr, m_set_rcvif, type Mbuf } from "../mbuf/mbuf";
+import { drop } from "../mbuf/drop";
 import type { Host, Iface, LinkState } from "../sim/world";
 import { ipintrq_enqueue } from "../netinet/ip_input";
 import { IP_PROTO } from "../wire/fields";
@@ -14,8 +15,7 @@ export function link_output(host: Host, ifp: Iface, m: Mbuf, nextHop: string): v
   const site = host.site("if", "ether_output");
   const link = ifp.link;
   if (!link) {
-    site.emit(m, { kind: "drop", reason: "ip-no-route", detail: site.text`${ifp.name} is not attached to a link` }, site.text`${ifp.name} has no carrier: the packet is dropped.`);
-    m_freem(site, m, "no carrier", "ether_output frees the chain.");
+    drop(site, m, "ip-no-route", site.text`${ifp.name} is not attached to a link`, site.text`${ifp.name} has no carrier: the packet is dropped.`);
     return;
   }
   const peer = link.ends[0].iface === ifp && link.ends[0].host === host ? link.ends[1] : link.ends[0];

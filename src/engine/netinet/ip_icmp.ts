@@ -6,8 +6,9 @@
  * touched the mbuf's tags or IPsec m_flags (seed 001, Stone's steps 6–8); later kernels strip
  * tags (ip_icmp.c 1.168; FreeBSD 1.118) — the `icmpReflectStripsTags` switch.
  */
-import { m_flags_clear, m_freem, m_turnaround, type Mbuf } from "../mbuf/mbuf";
+import { m_flags_clear, m_turnaround, type Mbuf } from "../mbuf/mbuf";
 import { m_tag_delete_nonpersistent } from "../mbuf/tag";
+import { drop } from "../mbuf/drop";
 import type { Host } from "../sim/world";
 import { ICMP_TYPE, icmpChecksumOk, icmpTypeName } from "../wire/icmp";
 import { fillChecksum, getField, ICMP, IP, setField } from "./headers";
@@ -26,14 +27,12 @@ export function icmp_input(host: Host, m: Mbuf, hlen: number): void {
   const site = host.site("icmp", "icmp_input");
   const icmplen = getField(m, 0, IP.totalLength) - hlen;
   if (icmplen < ICMP_MINLEN) {
-    site.emit(m, { kind: "drop", reason: "icmp-too-short", detail: site.text`${icmplen} bytes` }, "The ICMP message is too short (icps_tooshort).");
-    m_freem(site, m, "too short", "icmp_input frees the chain.");
+    drop(site, m, "icmp-too-short", site.text`${icmplen} bytes`, "The ICMP message is too short (icps_tooshort).");
     return;
   }
   const sumOk = icmpChecksumOk(m.bytes(), hlen, icmplen);
   if (!sumOk) {
-    site.emit(m, { kind: "drop", reason: "icmp-bad-checksum", detail: "in_cksum != 0" }, "The ICMP checksum does not verify (icps_checksum).");
-    m_freem(site, m, "bad checksum", "icmp_input frees the chain.");
+    drop(site, m, "icmp-bad-checksum", "in_cksum != 0", "The ICMP checksum does not verify (icps_checksum).");
     return;
   }
   const type = getField(m, hlen, ICMP.type);
@@ -46,8 +45,7 @@ export function icmp_input(host: Host, m: Mbuf, hlen: number): void {
   }
   // Echo replies and everything else go to raw sockets (ping's).
   if (!rip_input(host, m, IP_PROTO.ICMP)) {
-    site.emit(m, { kind: "drop", reason: "no-socket", detail: site.text`ICMP type ${type}` }, "No raw socket wants this ICMP message; it is freed.");
-    m_freem(site, m, "no listener", "rip_input frees the chain.");
+    drop(site, m, "no-socket", site.text`ICMP type ${type}`, "No raw socket wants this ICMP message; it is freed.");
   }
 }
 

@@ -5,7 +5,7 @@
  * "ours?", then — only for protocols with PR_LASTHDR (ICMP, UDP, TCP; not ESP or AH) — the
  * IPsec input policy check, then dispatch through inetsw[ip_protox[ip_p]].pr_input.
  */
-import { m_adj, m_freem, type Mbuf } from "../mbuf/mbuf";
+import { m_adj, type Mbuf } from "../mbuf/mbuf";
 import type { Site } from "../trace/recorder";
 import { drop } from "../mbuf/drop";
 import { IFQ_MAXLEN, NETISR_LATENCY, type Host } from "../sim/world";
@@ -22,8 +22,7 @@ import { fieldItem, one } from "../trace/shared";
 /** IF_ENQUEUE(&ipintrq, m); schednetisr(NETISR_IP). Consumes `m`. */
 export function ipintrq_enqueue(host: Host, m: Mbuf, site: Site): void {
   if (host.ipintrq.length >= IFQ_MAXLEN) {
-    site.emit(m, { kind: "drop", reason: "queue-full", detail: `ipintrq holds ${IFQ_MAXLEN} packets` }, "ipintrq is full (IF_QFULL): the packet is dropped (ips_... ifq_drops).");
-    m_freem(site, m, "ipintrq full", "The chain is freed.");
+    drop(site, m, "queue-full", `ipintrq holds ${IFQ_MAXLEN} packets`, "ipintrq is full (IF_QFULL): the packet is dropped (ifq_drops).");
     return;
   }
   host.ipintrq.push(m);
@@ -48,7 +47,6 @@ function ipintr(host: Host): void {
   ip_input(host, m);
 }
 
-const bad = drop;
 
 /** PR_LASTHDR protocols: the IPsec input policy is checked before their pr_input. */
 const LAST_HEADER = new Set<number>([IP_PROTO.ICMP, IP_PROTO.UDP, IP_PROTO.TCP]);
@@ -57,26 +55,26 @@ const LAST_HEADER = new Set<number>([IP_PROTO.ICMP, IP_PROTO.UDP, IP_PROTO.TCP])
 export function ip_input(host: Host, m: Mbuf): void {
   const site = host.site("ip", "ip_input");
   const b = m.bytes();
-  if (b.length < 20) return bad(site, m, "ip-too-short", `${b.length} bytes`, "The packet is shorter than an IP header (ips_toosmall).");
+  if (b.length < 20) return drop(site, m, "ip-too-short", `${b.length} bytes`, "The packet is shorter than an IP header (ips_toosmall).");
   const version = b[0]! >> 4;
-  if (version !== 4) return bad(site, m, "ip-bad-version", `version ${version}`, `IP version ${version} is not 4 (ips_badvers).`);
+  if (version !== 4) return drop(site, m, "ip-bad-version", `version ${version}`, `IP version ${version} is not 4 (ips_badvers).`);
   const hlen = (b[0]! & 0x0f) * 4;
-  if (hlen < 20 || hlen > b.length) return bad(site, m, "ip-bad-hlen", `header length ${hlen}`, `Header length ${hlen} is impossible (ips_badhlen).`);
+  if (hlen < 20 || hlen > b.length) return drop(site, m, "ip-bad-hlen", `header length ${hlen}`, `Header length ${hlen} is impossible (ips_badhlen).`);
   const sumOk = ipv4ChecksumOk(b, 0);
   site.emit(m, { kind: "decision", check: "ip-checksum", question: "Is the IP header checksum correct?", consulted: [{ kind: "field", header: "ipv4", field: "checksum", value: `0x${((b[10]! << 8) | b[11]!).toString(16).padStart(4, "0")}` }], branch: sumOk ? "valid" : "bad checksum" }, sumOk ? "ip_input verifies the header checksum (in_cksum over the header is 0)." : "The header checksum does not verify (ips_badsum).");
-  if (!sumOk) return bad(site, m, "ip-bad-checksum", "in_cksum != 0", "The packet is dropped for its bad checksum.");
+  if (!sumOk) return drop(site, m, "ip-bad-checksum", "in_cksum != 0", "The packet is dropped for its bad checksum.");
   const len = (b[2]! << 8) | b[3]!;
-  if (len < hlen) return bad(site, m, "ip-bad-len", `ip_len ${len} < header ${hlen}`, `ip_len ${len} is shorter than the header (ips_badlen).`);
-  if (b.length < len) return bad(site, m, "ip-too-short", `${b.length} bytes < ip_len ${len}`, `The packet holds ${b.length} bytes, less than ip_len ${len} (ips_tooshort).`);
+  if (len < hlen) return drop(site, m, "ip-bad-len", `ip_len ${len} < header ${hlen}`, `ip_len ${len} is shorter than the header (ips_badlen).`);
+  if (b.length < len) return drop(site, m, "ip-too-short", `${b.length} bytes < ip_len ${len}`, `The packet holds ${b.length} bytes, less than ip_len ${len} (ips_tooshort).`);
   if (b.length > len) m_adj(site, m, len - b.length, "padding", `ip_input trims ${b.length - len} bytes of link padding beyond ip_len.`);
 
   const dstText = addrText(b[16]! * 0x1000000 + ((b[17]! << 16) | (b[18]! << 8) | b[19]!));
   const ours = host.isLocal(ip(dstText));
   site.emit(m, { kind: "decision", check: "ours", question: site.text`Is ${dstText} one of ${host.name}'s addresses?`, consulted: one(fieldItem("ipv4", "dst", dstText)), branch: ours ? "ours" : "not ours" }, ours ? site.text`${dstText} is a local address: the packet is for this host ("ours").` : site.text`${dstText} is not local and ${host.name} does not forward (ipforwarding = 0).`);
-  if (!ours) return bad(site, m, "ip-not-ours", `${dstText} is not local`, "The packet is dropped (ips_cantforward).");
+  if (!ours) return drop(site, m, "ip-not-ours", `${dstText} is not local`, "The packet is dropped (ips_cantforward).");
   const proto = b[9]!;
   const frag = ((b[6]! << 8) | b[7]!) & 0x3fff;
-  if (frag !== 0) return bad(site, m, "ip-bad-len", "fragment", "Fragment reassembly is not modelled: the fragment is dropped.");
+  if (frag !== 0) return drop(site, m, "ip-bad-len", "fragment", "Fragment reassembly is not modelled: the fragment is dropped.");
 
   if (LAST_HEADER.has(proto)) {
     // FAST_IPSEC: "enforce IPsec policy checking if we are seeing last header".
@@ -97,6 +95,6 @@ export function ip_input(host: Host, m: Mbuf): void {
       return;
     default:
       if (rip_input(host, m, proto)) return;
-      bad(site, m, "ip-unknown-proto", ipProtoName(proto), `No protocol handles ${ipProtoName(proto)} and no raw socket wants it.`);
+      drop(site, m, "ip-unknown-proto", ipProtoName(proto), `No protocol handles ${ipProtoName(proto)} and no raw socket wants it.`);
   }
 }

@@ -5,7 +5,8 @@
  * pick the source address, the FAST_IPSEC block (policy lookup, loop check against OUT_DONE
  * tags, hand-off to ipsec4_process_packet), then at spd_done: checksum, MTU check, if_output.
  */
-import { m_freem, type Mbuf } from "../mbuf/mbuf";
+import type { Mbuf } from "../mbuf/mbuf";
+import { drop } from "../mbuf/drop";
 import type { Host, Route } from "../sim/world";
 import { ip, prefixContains } from "../sim/addr";
 import { ipsec4_output } from "../netipsec/ipsec_output";
@@ -34,8 +35,7 @@ export function ip_output(host: Host, m: Mbuf, flags: number): void {
   const rt = host.lookupRoute(dst);
   if (!rt) {
     site.emit(m, { kind: "decision", check: "route", question: site.text`Is there a route to ${hdr.dst}?`, consulted: [{ kind: "route", dst: hdr.dst, summary: "no matching route" }], branch: "no route" }, site.text`ip_output finds no route to ${hdr.dst}: EHOSTUNREACH.`);
-    site.emit(m, { kind: "drop", reason: "ip-no-route", detail: site.text`no route to ${hdr.dst}` }, `The datagram is dropped (ips_noroute).`);
-    m_freem(site, m, "no route", "ip_output frees the mbuf chain.");
+    drop(site, m, "ip-no-route", site.text`no route to ${hdr.dst}`, `The datagram is dropped (ips_noroute).`);
     return;
   }
   const via = rt.gateway ? site.text`via ${rt.gateway} ` : "";
@@ -73,8 +73,7 @@ function spd_done(host: Host, m: Mbuf, hlen: number, ifp: Host["ifaces"][number]
   }
   const df = getField(m, 0, IP.df) === 1;
   site.emit(m, { kind: "decision", check: "mtu", question: site.text`Does a ${len}-byte datagram fit the ${ifp.mtu}-byte MTU of ${ifp.name}?`, consulted: [{ kind: "field", header: "ipv4", field: "df", value: df ? "1" : "0" }], branch: df ? "EMSGSIZE" : "fragment" }, df ? `The datagram is larger than the MTU and DF is set: ip_output fails with EMSGSIZE.` : `The datagram is larger than the MTU: ip_output would fragment it.`);
-  site.emit(m, { kind: "drop", reason: "ip-msgsize", detail: site.text`${len} bytes > MTU ${ifp.mtu}${df ? " with DF" : " (fragmentation is not modelled yet)"}` }, `The datagram is dropped (ips_cantfrag).`);
-  m_freem(site, m, "too big", "ip_output frees the mbuf chain.");
+  drop(site, m, "ip-msgsize", site.text`${len} bytes > MTU ${ifp.mtu}${df ? " with DF" : " (fragmentation is not modelled yet)"}`, `The datagram is dropped (ips_cantfrag).`);
 }
 
 /** Is `addr` on the connected network of one of the host's interfaces? */
