@@ -12,6 +12,7 @@ import { parseArgs } from "node:util";
 import {
   BUILTIN_SCENARIOS,
   DEFAULT_SCENARIO,
+  compareTraces,
   FIXES,
   FIX_IDS,
   INPUT_LIMITS,
@@ -75,6 +76,7 @@ const OPTIONS = {
   pcap: { type: "string" },
   keys: { type: "string" },
   quiet: { type: "boolean", short: "q" },
+  compare: { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
 } as const;
@@ -105,6 +107,8 @@ export function helpText(): string {
     "  --pcap FILE|-       write a pcapng capture: one interface per link, one packet per link.tx",
     "  --keys FILE|-       write Wireshark's ESP SA table (esp_sa) that decrypts the capture",
     "  -q, --quiet         leave out the steps; print only the findings and the outcome",
+    "  --compare           also run it on the scenario's own kernel with no fixes, and say where",
+    "                      the two runs diverge (a line before the outcome)",
     "",
     "Fixes:",
     ...fixes,
@@ -256,11 +260,25 @@ function applyOverrides(scenario: Scenario, values: Values, where: string): Scen
   return loaded.scenario;
 }
 
-function loadAndOverride(arg: string, values: Values, cwd: string): Scenario {
+/** The scenario as the command line asks for it, and as it is (its own personality and fixes). */
+function loadAndOverride(arg: string, values: Values, cwd: string): { scenario: Scenario; own: Scenario } {
   const { input, where } = readScenario(arg, cwd);
   const loaded = loadScenario(input);
   if (!loaded.ok) throw new UsageError(problemLines(where, loaded.problems));
-  return applyOverrides(loaded.scenario, values, where);
+  return { scenario: applyOverrides(loaded.scenario, values, where), own: loaded.scenario };
+}
+
+/**
+ * `--compare`: the line before the outcome. The baseline is the scenario on its own personality
+ * with no fixes; a run that is the baseline has nothing to compare, and the line says so.
+ */
+function compareLine(own: Scenario, scenario: Scenario, trace: ScenarioTraceLike): string {
+  if (scenario.personality === own.personality && scenario.fixes.length === 0) {
+    return `compared with no fixes: nothing to compare — this run is ${scenario.name} on its own kernel (${own.personality}) with no fixes; add --fix ID or --personality ID to see what changes.`;
+  }
+  const baseline = loadScenario({ ...own, fixes: [] } satisfies ScenarioInput);
+  if (!baseline.ok) return `compared with no fixes: the scenario without its fixes does not validate (${baseline.problems[0]?.message ?? "unknown problem"}), so there is nothing to compare.`;
+  return `compared with no fixes: ${compareTraces(runScenario(baseline.scenario), trace).sentence}`;
 }
 
 /** Write lines in chunks, so a long trace never becomes one giant string. */
@@ -282,7 +300,7 @@ function run(positionals: readonly string[], values: Values, io: CliIo): number 
   if (extra.length > 0) throw new UsageError([`run: unexpected argument${extra.length > 1 ? "s" : ""} ${extra.map((a) => `'${a}'`).join(" ")}`], true);
   const problems = checkRunOptions(values, io.cwd);
   if (problems.length > 0) throw new UsageError(problems);
-  const scenario = loadAndOverride(arg, values, io.cwd);
+  const { scenario, own } = loadAndOverride(arg, values, io.cwd);
   const trace: ScenarioTraceLike = runScenario(scenario);
 
   // Build every output before writing any, so a failure leaves nothing half-written.
@@ -316,11 +334,15 @@ function run(positionals: readonly string[], values: Values, io: CliIo): number 
 
   const toStdout = outputs.find((o) => o.target === "-");
   if (toStdout) {
+    if (values.compare) io.stderr.write(`tagflow: note: --compare is left out: stdout carries --${toStdout.flag} instead of the narration\n`);
     io.stdout.write(toStdout.content);
     return 0;
   }
   const paint = makePaint(io.colour);
-  const lines = values.quiet ? summaryLines(trace, paint) : [...headerLines(trace, paint), "", ...stepLines(trace, paint), "", ...summaryLines(trace, paint)];
+  const summary = summaryLines(trace, paint);
+  // The comparison goes just before the last line, which is always `outcome: <verdict>`.
+  if (values.compare) summary.splice(summary.length - 1, 0, compareLine(own, scenario, trace));
+  const lines = values.quiet ? summary : [...headerLines(trace, paint), "", ...stepLines(trace, paint), "", ...summary];
   writeLines(io, lines);
   return 0;
 }
@@ -344,7 +366,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       io.stdout.write(helpText());
       return 0;
     }
-    const runOnly = (["fix", "no-fix", "personality", "json", "pcap", "keys", "quiet"] as const).filter((k) => values[k] !== undefined);
+    const runOnly = (["fix", "no-fix", "personality", "json", "pcap", "keys", "quiet", "compare"] as const).filter((k) => values[k] !== undefined);
     switch (command) {
       case "list":
         if (rest.length > 0 || runOnly.length > 0) {

@@ -15,6 +15,7 @@ export { SCENARIO_VERSION, type Scenario, type ScenarioInput, type Problem } fro
 export { BUILTIN_SCENARIOS, DEFAULT_SCENARIO, builtinByName } from "./scenario/builtins";
 export { PERSONALITIES, PERSONALITY_IDS, FIXES, FIX_IDS, isFixId, isPersonalityId, type FixId, type PersonalityId, type Personality, type Fix, type Behaviour } from "./kernels/personality";
 export { STONE_STEPS } from "./audit/story";
+export { compareTraces, type TraceComparison, type EventSummary } from "./audit/compare";
 export * from "./trace/events";
 export { dissect, summarize, type HeaderSpan, type FieldSpan } from "./wire/dissect";
 export { fromHex, toHex, formatIpv4Addr, parseIpv4Addr } from "./wire/fields";

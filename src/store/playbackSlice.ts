@@ -73,6 +73,11 @@ export const createPlaybackSlice: StateCreator<TagflowState, [], [], PlaybackSli
     nextFinding: () => jumpIn(nextAfter, "findingSteps"),
     prevFinding: () => jumpIn(prevBefore, "findingSteps"),
     goToFinding: (step) => moveTo(step, "jump"),
+    goToDivergence: () => {
+      const at = get().comparison?.divergeAt?.run;
+      // Past the end when this run stopped where the baseline went on: its last step.
+      if (at !== undefined) moveTo(Math.min(at, count() - 1), "jump");
+    },
 
     play: () => {
       const n = count();

@@ -1,10 +1,12 @@
 /**
- * Trace slice: the current trace and the engine runs that replace it. A run's answer is applied
- * only if no newer run was asked for since; a failed run keeps the last good trace (and puts the
- * scenario slice back to what that trace was run with) and reports the problems.
+ * Trace slice: the current trace, how it differs from the baseline run, and the engine runs that
+ * replace them. A run's answer is applied only if no newer run was asked for since; a failed run
+ * keeps the last good trace (and its comparison, and puts the scenario slice back to what that
+ * trace was run with) and reports the problems.
  */
 import type { StateCreator } from "zustand/vanilla";
 import { builtinByName, isPersonalityId, type ScenarioTrace } from "../engine/index";
+import type { RunOptions } from "./engineClient";
 import { mapCursor } from "./logicalStep";
 import { clampRange } from "./playbackSlice";
 import { canonicalFixes, DEFAULT_PERSONALITY } from "./scenarioSlice";
@@ -20,6 +22,19 @@ export function problemsTitleFor(source: ScenarioSource): string {
   return source.kind === "builtin" ? `Could not run the built-in scenario "${source.name}"` : `Could not open ${source.label}`;
 }
 
+/**
+ * Whether a run should come with a comparison against the baseline (the scenario's own
+ * personality, no fixes): whenever fixes are on or the personality is not the scenario's own.
+ * A custom scenario's own personality and fixes are only known once it is validated, so it
+ * always asks; the engine answers without a comparison when there is nothing to compare.
+ */
+export function wantsComparison(config: Pick<RunConfig, "source" | "personality" | "fixes">): boolean {
+  if (config.fixes !== undefined && config.fixes.length > 0) return true;
+  if (config.source.kind === "custom") return true;
+  if (config.personality === undefined) return false;
+  return config.personality !== (builtinByName(config.source.name)?.personality ?? DEFAULT_PERSONALITY);
+}
+
 export const createTraceSlice =
   (deps: StoreDeps): StateCreator<TagflowState, [], [], TraceSlice> =>
   (set, get) => {
@@ -28,6 +43,7 @@ export const createTraceSlice =
 
     return {
       trace: null,
+      comparison: null,
       status: "idle",
       error: null,
       requestSeq: 0,
@@ -42,9 +58,10 @@ export const createTraceSlice =
           ...(config.personality !== undefined ? { personality: config.personality } : {}),
           ...(config.fixes !== undefined ? { fixes: config.fixes } : {}),
         });
-        const options = {
+        const options: RunOptions = {
           ...(config.personality !== undefined ? { personality: config.personality } : {}),
           ...(config.fixes !== undefined ? { fixes: config.fixes } : {}),
+          ...(wantsComparison(config) ? { compare: true } : {}),
         };
         const result = await deps.runTrace(inputOf(config.source), options);
         // A newer request was made while this one ran: its answer is the one that counts.
@@ -63,6 +80,8 @@ export const createTraceSlice =
           applied = source;
           set({
             trace,
+            // Replaced with every trace: a comparison always describes the trace on screen.
+            comparison: result.comparison ?? null,
             status: "ready",
             error: null,
             ...(config.keepProblems ? {} : { problems: null, problemsTitle: "", problemsTone: "error" as const, problemsFoot: null }),

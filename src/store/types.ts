@@ -2,7 +2,7 @@
  * The store's shape: one zustand store made of five slices. State changes only through the
  * named actions declared here (style.md, "State changes only through named actions").
  */
-import type { FixId, PersonalityId, Problem, ScenarioTrace } from "../engine/index";
+import type { FixId, PersonalityId, Problem, ScenarioTrace, TraceComparison } from "../engine/index";
 import type { TraceRunner } from "./engineClient";
 
 /** Where the scenario comes from: a built-in by name, or a file / URL the user gave. */
@@ -75,6 +75,11 @@ export type TraceStatus = "idle" | "running" | "ready" | "error";
 
 export interface TraceSlice {
   trace: ScenarioTrace | null;
+  /**
+   * How `trace` differs from the baseline run (the scenario's own personality, no fixes), and
+   * where they first diverge; null when the run is the baseline (no fixes, its own kernel).
+   */
+  comparison: TraceComparison | null;
   status: TraceStatus;
   /** Set when there is no trace to show at all (status "error"). */
   error: string | null;
@@ -115,6 +120,8 @@ export interface PlaybackSlice {
   prevFinding(): void;
   /** Jump to a finding's step. */
   goToFinding(step: number): void;
+  /** Jump to the first step where this run and the baseline differ (when there is a comparison). */
+  goToDivergence(): void;
   play(): void;
   pause(): void;
   togglePlay(): void;

@@ -1,5 +1,6 @@
 /**
- * The app shell at projector scale: header bar, outcome banner, the stack view beside narration
+ * The app shell at projector scale: header bar, outcome banner (with the comparison with the
+ * no-fix run under it when there is one), the stack view beside narration
  * and the inspector / fixes tabs, and the timeline with the tag lanes at the bottom. A scenario
  * file dropped anywhere on it is opened.
  */
@@ -7,6 +8,7 @@ import type { ReactElement } from "react";
 import { DEFAULT_SCENARIO } from "../engine/index";
 import { tagflowStore, useTagflow } from "../store/index";
 import { BottomPanel } from "./BottomPanel";
+import { CompareStrip } from "./CompareView";
 import { ErrorBoundary } from "./ErrorBoundary";
 import { FixesPanel } from "./FixesPanel";
 import { HeaderBar } from "./HeaderBar";
@@ -104,7 +106,10 @@ export function App(): ReactElement {
     <div className="app">
       <SvgDefs />
       <HeaderBar />
-      <OutcomeBanner />
+      <div className="banner-area">
+        <OutcomeBanner />
+        <CompareStrip />
+      </div>
       <main className="workspace">
         <ErrorBoundary onReset={reset}>
           <div className="stack-wrap">

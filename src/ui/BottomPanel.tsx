@@ -1,6 +1,7 @@
 /**
- * The bottom of the screen: playback controls, the scrubber with its decision and finding marks,
- * and the tag lanes below it on the same step scale.
+ * The bottom of the screen: playback controls, the scrubber with its decision and finding marks
+ * (and a fork where the run parts from the one with no fixes), and the tag lanes below it on the
+ * same step scale.
  */
 import { useMemo, useRef, type ReactElement } from "react";
 import { tagflowStore, useTagflow } from "../store/index";
@@ -78,6 +79,7 @@ function Controls(): ReactElement {
 function Scrubber({ width }: { width: number }): ReactElement {
   const trace = useTagflow((s) => s.trace);
   const cursor = useTagflow((s) => s.cursor);
+  const diverge = useTagflow((s) => s.comparison?.divergeAt?.run ?? null);
   const count = trace?.events.length ?? 0;
   const event = trace?.events[cursor] ?? null;
   const plan = useMemo(() => (trace && width > 0 ? layoutTimeline(traceIndex(trace), trace.events.length, width, 23, 9) : null), [trace, width]);
@@ -93,6 +95,12 @@ function Scrubber({ width }: { width: number }): ReactElement {
             <path d="M0,2h9l-2.5,3.5L9,9H0z" />
           </g>
         ))}
+        {diverge !== null && count > 0 && (
+          // Where this run parts from the one with no fixes: a fork below the rail.
+          <g className="scrub-diverge" data-testid="diverge-mark" data-step={Math.min(diverge, count - 1)} transform={`translate(${Math.round(x(Math.min(diverge, count - 1)))},0)`}>
+            <path d="M0,35V27l-5,-6M0,27l5,-6" />
+          </g>
+        )}
         {count > 0 && <line className="scrub-cursor" x1={x(cursor)} x2={x(cursor)} y1={1} y2={35} />}
       </svg>
       <input

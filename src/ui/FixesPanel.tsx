@@ -1,10 +1,12 @@
 /**
  * The fixes panel: the scenario's story, the kernel personality, and one switch per fix with its
- * one-line explanation and source. Flipping a switch re-runs the engine; the banner follows.
+ * one-line explanation and source. Flipping a switch re-runs the engine; the banner follows, and
+ * the compare block below the switches says how the run differs from the one with no fixes.
  */
 import type { ReactElement } from "react";
 import { builtinByName, FIXES, FIX_IDS, PERSONALITIES, isPersonalityId } from "../engine/index";
 import { tagflowStore, useTagflow } from "../store/index";
+import { CompareBlock } from "./CompareView";
 
 /** Props: none; reads the store. */
 export function FixesPanel(): ReactElement {
@@ -59,6 +61,7 @@ export function FixesPanel(): ReactElement {
           );
         })}
       </ul>
+      <CompareBlock />
       <div className="fixes-scenario">
         <h2 className="panel-h panel-h--minor">About this scenario</h2>
         <p className="fixes-title">{title}</p>

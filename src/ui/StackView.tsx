@@ -19,7 +19,7 @@ import { connectorPath, layoutStack, placeCard, slotOf, STACK_ROWS, type HostPla
 import { PacketCard } from "./PacketCard";
 import { flagLabel, tagShortName } from "./palette";
 import { hostsOf, packetModelAt } from "./stepModel";
-import { fitText } from "./text";
+import { findingTitle, fitText } from "./text";
 
 const ROW_LABEL: Readonly<Record<SlotId, string>> = {
   app: "socket / app",
@@ -184,19 +184,6 @@ function Callout({ event, trace, plan, host, cardTop, cardHeight, scale }: { eve
       )}
     </div>
   );
-}
-
-/** A few words for a finding id: "stale-out-done-skipped-ipsec" → "IPsec skipped on a stale OUT_DONE". */
-function findingTitle(id: string): string {
-  const known: Record<string, string> = {
-    "stale-out-done-skipped-ipsec": "IPsec skipped on a stale OUT_DONE",
-    "cleartext-on-wire": "cleartext on the wire",
-    "stale-in-done-chose-policy": "a stale IN_DONE chose the policy",
-    "cleartext-accepted": "cleartext accepted",
-    "ipsec-evidence-false": "false evidence of IPsec",
-    "stale-flag-satisfied-policy": "a stale m_flag satisfied the policy",
-  };
-  return known[id] ?? id.replace(/-/g, " ");
 }
 
 interface Motion {

@@ -6,6 +6,7 @@
 import { useEffect, useLayoutEffect, useRef, useState, type ReactElement } from "react";
 import { tagflowStore, useTagflow } from "../store/index";
 import { tagLanes, type TagLane } from "../store/tagLanes";
+import { ForkGlyph } from "./CompareView";
 import { firstLaneAt, layoutLaneRow, visibleRange } from "./layout/lanesLayout";
 import { stepScale } from "./layout/timelineLayout";
 
@@ -19,6 +20,8 @@ export function TagLanes({ trackWidth }: { trackWidth: number }): ReactElement {
   const open = useTagflow((s) => s.lanesOpen);
   const selectedTag = useTagflow((s) => s.selectedTag);
   const hoverTag = useTagflow((s) => (s.hover?.kind === "tag" ? s.hover.uid : null));
+  // The scrubber's fork (where the run parts from the no-fix run) gets its legend entry here.
+  const diverges = useTagflow((s) => s.comparison?.divergeAt != null);
   // The scroller exists only while the lanes are open: a callback ref follows it.
   const [scroller, setScroller] = useState<HTMLDivElement | null>(null);
   const [scrollTop, setScrollTop] = useState(0);
@@ -98,6 +101,11 @@ export function TagLanes({ trackWidth }: { trackWidth: number }): ReactElement {
           <span className="lg lg-consult" /> consulted
           <span className="lg lg-stale" /> consulted while stale
           <span className="lg lg-arrow" /> alive at end
+          {diverges && (
+            <span className="lg-diverge">
+              <ForkGlyph size={13} /> runs diverge
+            </span>
+          )}
         </span>
       </div>
       {open && (

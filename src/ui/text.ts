@@ -18,3 +18,23 @@ export function formatMicros(t: number): string {
   if (t < 1_000_000) return `${(t / 1000).toFixed(3).replace(/\.?0+$/, "")} ms`;
   return `${(t / 1_000_000).toFixed(6).replace(/\.?0+$/, "")} s`;
 }
+
+/** A few words for each finding id the audit gives ("drop-<reason>" ids are named from the reason). */
+export const FINDING_TITLES: Readonly<Record<string, string>> = {
+  "stale-out-done-skipped-ipsec": "IPsec skipped on a stale OUT_DONE",
+  "cleartext-on-wire": "cleartext on the wire",
+  "stale-in-done-chose-policy": "a stale IN_DONE chose the policy",
+  "cleartext-accepted": "cleartext accepted",
+  "ipsec-evidence-false": "false evidence of IPsec",
+  "ipsec-evidence-lost": "evidence of IPsec lost",
+  "stale-flag-satisfied-policy": "a stale m_flag satisfied the policy",
+  "stale-ipsec-flags": "stale IPsec m_flags on the reply",
+  "step-limit": "stopped in a loop",
+  "trace-limit": "trace cut at its limit",
+  unanswered: "echoes unanswered",
+};
+
+/** A few words for a finding id: "stale-out-done-skipped-ipsec" → "IPsec skipped on a stale OUT_DONE". */
+export function findingTitle(id: string): string {
+  return FINDING_TITLES[id] ?? id.replace(/^drop-/, "dropped: ").replace(/-/g, " ");
+}

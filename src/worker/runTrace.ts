@@ -1,14 +1,20 @@
 /**
  * Validate and run a scenario: the one function both the engine worker and the main-thread
  * fallback call. Untrusted input in, a trace or every problem (with its JSON path) out; never
- * throws.
+ * throws. Asked to, it also runs the baseline — the same scenario on its own kernel with no
+ * fixes — and compares the two; only the comparison goes back, never the baseline's trace.
  */
-import { loadScenario, loadScenarioJson, runScenario, type FixId, type PersonalityId, type Problem, type ScenarioTrace } from "../engine/index";
+import { compareTraces, loadScenario, loadScenarioJson, runScenario, type FixId, type PersonalityId, type Problem, type Scenario, type ScenarioTrace, type TraceComparison } from "../engine/index";
 
 /** Overrides applied on top of the scenario's own `personality` and `fixes`; undefined keeps the scenario's. */
 export interface RunOptions {
   readonly personality?: PersonalityId;
   readonly fixes?: readonly FixId[];
+  /**
+   * Also compare the run with the baseline (the scenario's own personality, no fixes) when the
+   * run differs from it. The answer then has `comparison`; with nothing to compare it has none.
+   */
+  readonly compare?: boolean;
 }
 
 /**
@@ -18,8 +24,10 @@ export interface RunOptions {
  */
 export const BROWSER_MAX_EVENTS = 250_000;
 
-/** What a run gives back: a trace, or why there is none. */
-export type RunResult = { readonly ok: true; readonly trace: ScenarioTrace } | { readonly ok: false; readonly problems: readonly Problem[] };
+/** What a run gives back: a trace (and, when asked for, how it differs from the baseline), or why there is none. */
+export type RunResult =
+  | { readonly ok: true; readonly trace: ScenarioTrace; readonly comparison?: TraceComparison }
+  | { readonly ok: false; readonly problems: readonly Problem[] };
 
 /** A string is scenario JSON text (size and depth limits apply); anything else an already-parsed value. */
 export function runTraceSync(input: unknown, options: RunOptions = {}): RunResult {
@@ -34,7 +42,12 @@ export function runTraceSync(input: unknown, options: RunOptions = {}): RunResul
   const loaded = loadScenario(merged);
   if (!loaded.ok) return { ok: false, problems: loaded.problems };
   try {
-    return { ok: true, trace: runScenario(loaded.scenario, { maxEvents: BROWSER_MAX_EVENTS }) };
+    const trace = runScenario(loaded.scenario, { maxEvents: BROWSER_MAX_EVENTS });
+    const baseline = options.compare ? baselineOf(value, loaded.scenario) : null;
+    if (!baseline) return { ok: true, trace };
+    // The baseline's trace stays here: only the comparison crosses to the main thread.
+    const comparison = compareTraces(runScenario(baseline, { maxEvents: BROWSER_MAX_EVENTS }), trace);
+    return { ok: true, trace, comparison };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     return { ok: false, problems: [{ path: "$", message: `the engine failed while running this scenario: ${message}` }] };
@@ -47,4 +60,15 @@ function withOverrides(value: unknown, options: RunOptions): unknown {
   if (options.personality !== undefined) out.personality = options.personality;
   if (options.fixes !== undefined) out.fixes = [...options.fixes];
   return out;
+}
+
+/**
+ * The scenario the run is compared with: `value` as given (its own personality, before the
+ * overrides) with no fixes; null when that is the run itself, or when it does not validate.
+ */
+export function baselineOf(value: unknown, run: Scenario): Scenario | null {
+  const own = loadScenario(withOverrides(value, { fixes: [] }));
+  if (!own.ok) return null;
+  const base = own.scenario;
+  return base.personality === run.personality && run.fixes.length === 0 ? null : base;
 }

@@ -12,7 +12,7 @@
  *
  * Pure and O(n): one pass over the common prefix, a few events of look-ahead at the divergence.
  */
-import { FIXES, PERSONALITIES, isFixId, isPersonalityId } from "../kernels/personality";
+import { PERSONALITIES, isFixId, isPersonalityId } from "../kernels/personality";
 import type { CheckId, EventKind, LayerId, MFlag, Severity, TagView, Trace, TraceEvent, Verdict } from "../trace/events";
 
 /** The parts of an event the comparison reports (what the UI and the CLI name). */
@@ -49,7 +49,9 @@ export interface TraceComparison {
   readonly findingsRemoved: readonly string[];
   /** The severity of each added or removed finding. */
   readonly findingSeverity: Readonly<Record<string, Severity>>;
-  /** What the baseline is, in words: "without the fix", "as NetBSD 2003 (FAST_IPSEC)", … */
+  /** The baseline's personality (the scenario's own). */
+  readonly basePersonality: string;
+  /** What the baseline is, in words: "without the fix", "on NetBSD 2003 (FAST_IPSEC)", … */
   readonly baseLabel: string;
   /** One plain sentence: how long the runs agree, what happens where they part, the verdicts. */
   readonly sentence: string;
@@ -159,6 +161,12 @@ function names(tags: readonly TagView[]): string {
   return n.length <= 1 ? (n[0] ?? "") : `${n.slice(0, -1).join(", ")} and ${n[n.length - 1]!}`;
 }
 
+/** "the packet's IPSEC_IN_DONE and IPSEC_OUT_DONE tags", "the packet's 5 tags". */
+function tagPhrase(tags: readonly TagView[]): string {
+  if (tags.length === 0) return "no tags";
+  return tags.length <= 3 ? `the packet's ${names(tags)} tag${tags.length === 1 ? "" : "s"}` : `the packet's ${tags.length} tags`;
+}
+
 function clause(e: TraceEvent): Clause {
   const c = (verb: string, rest: string, subject = e.fn): Clause => ({ subject, verb, rest });
   switch (e.kind) {
@@ -191,14 +199,14 @@ function clause(e: TraceEvent): Clause {
     case "tag.unlink":
       return c("unlink", `the ${e.tag.name} tag`);
     case "tag.delete":
-      return c("delete", `the ${e.tag.name} tag (m_tag_delete)`);
+      return c("delete", `the packet's ${e.tag.name} tag (m_tag_delete)`);
     case "tag.find":
-      return e.found ? c("find", `the ${e.name} tag`) : c("look", `for ${article(e.name)} ${e.name} tag and find${e.fn.endsWith("s") ? "" : "s"} none`);
+      return e.found ? c("find", `the ${e.name} tag`) : c("look", `for ${article(e.name)} ${e.name} tag and finds none`);
     case "tag.deleteChain":
-      return c("delete", `all the packet's tags (m_tag_delete_chain)`);
+      return c("delete", `${tagPhrase(e.deleted)} (m_tag_delete_chain)`);
     case "tag.deleteNonpersistent":
-      if (e.deleted.length === 0) return c("call", "m_tag_delete_nonpersistent, which finds no tags to delete");
-      return c("delete", `the packet's tags${e.deleted.length <= 3 ? ` ${names(e.deleted)}` : ""} (m_tag_delete_nonpersistent)${e.kept.length > 0 ? `, keeping ${names(e.kept)}` : ""}`);
+      if (e.deleted.length === 0) return c("call", "m_tag_delete_nonpersistent (the packet has no tags)");
+      return c("delete", `${tagPhrase(e.deleted)} (m_tag_delete_nonpersistent)${e.kept.length > 0 ? `, keeping ${names(e.kept)}` : ""}`);
     case "tag.copy":
       return c("copy", `the ${e.from.name} tag`);
     case "tag.copyChain":
@@ -255,14 +263,25 @@ function inserted(extra: readonly TraceEvent[], other: readonly TraceEvent[], i:
   return 0;
 }
 
-/** The baseline in words, from what the run changed: "without the fix", "as NetBSD 2003 (FAST_IPSEC)". */
-function describeBaseline(base: TraceLike, run: TraceLike): string {
-  const samePersonality = base.personality === run.personality;
+/** The baseline in words, from what the run changed. */
+interface BaselineWords {
+  /** An adverbial for the baseline: "without the fix", "on NetBSD 2003 (FAST_IPSEC)". */
+  readonly label: string;
+  /** What the run changed, as the subject of "change(s) nothing": "The fix", "Running as FreeBSD 7 …". */
+  readonly change: string;
+  readonly plural: boolean;
+}
+
+function describeBaseline(base: TraceLike, run: TraceLike): BaselineWords {
   const fixes = run.fixes.filter((id) => !base.fixes.includes(id));
-  const title = isPersonalityId(base.personality) ? PERSONALITIES[base.personality].title : base.personality;
-  if (samePersonality && fixes.length === 1 && isFixId(fixes[0]!)) return "without the fix";
-  if (samePersonality) return fixes.length > 1 ? "without the fixes" : "in the baseline run";
-  return fixes.length === 0 ? `as ${title}` : `as ${title} without fixes`;
+  const title = (id: string) => (isPersonalityId(id) ? PERSONALITIES[id].title : id);
+  if (base.personality === run.personality) {
+    if (fixes.length === 1 && isFixId(fixes[0]!)) return { label: "without the fix", change: "The fix", plural: false };
+    if (fixes.length > 1) return { label: "without the fixes", change: "The fixes", plural: true };
+    return { label: "in the baseline", change: "This run", plural: false };
+  }
+  const as = `Running as ${title(run.personality)}${fixes.length > 0 ? " with these fixes" : ""}`;
+  return { label: fixes.length === 0 ? `on ${title(base.personality)}` : `on ${title(base.personality)} with no fixes`, change: as, plural: false };
 }
 
 function verdictClause(base: Verdict, run: Verdict): string {
@@ -290,10 +309,12 @@ export function compareTraces(base: TraceLike, run: TraceLike): TraceComparison 
   for (const f of [...added, ...removed]) findingSeverity[f.id] = f.severity;
 
   const verdicts = { base: base.outcome.verdict, run: run.outcome.verdict };
-  const baseLabel = describeBaseline(base, run);
+  const words = describeBaseline(base, run);
   const sentence = identical
-    ? `The two runs are identical: all ${plural(b.length, "step")} match ${baseLabel}, and the verdict is ${verdicts.run} either way.`
-    : divergenceSentence(a, b, i, baseLabel, verdicts.base, verdicts.run);
+    ? words.change === "This run"
+      ? `The two runs are identical: all ${plural(b.length, "step")} match, and the verdict is ${verdicts.run} in both.`
+      : `${words.change} ${words.plural ? "change" : "changes"} nothing here: all ${plural(b.length, "step")} are the same ${words.label}, and the verdict is ${verdicts.run} either way.`
+    : divergenceSentence(a, b, i, words.label, verdicts.base, verdicts.run);
 
   return {
     identical,
@@ -306,18 +327,44 @@ export function compareTraces(base: TraceLike, run: TraceLike): TraceComparison 
     findingsAdded: added.map((f) => f.id),
     findingsRemoved: removed.map((f) => f.id),
     findingSeverity,
-    baseLabel,
+    basePersonality: base.personality,
+    baseLabel: words.label,
     sentence,
   };
 }
 
+/** What the baseline has instead of a step only the run takes: "the tags stay on the packet". */
+function withoutIt(e: TraceEvent): string | null {
+  switch (e.kind) {
+    case "tag.deleteNonpersistent":
+    case "tag.deleteChain":
+      return e.deleted.length === 0 ? null : e.deleted.length === 1 ? "the tag stays on the packet" : "the tags stay on the packet";
+    case "tag.delete":
+    case "tag.unlink":
+      return "the tag stays on the packet";
+    case "tag.prepend":
+      return "the packet gets no such tag";
+    case "flag.clear":
+      return e.flags.length === 0 ? null : `${flagList(e.flags)} ${e.flags.length === 1 ? "stays" : "stay"} set`;
+    case "flag.set":
+      return e.flags.length === 0 ? null : `${flagList(e.flags)} ${e.flags.length === 1 ? "stays" : "stay"} clear`;
+    default:
+      return null;
+  }
+}
+
 function divergenceSentence(a: readonly TraceEvent[], b: readonly TraceEvent[], i: number, baseLabel: string, from: Verdict, to: Verdict): string {
   const start = i === 0 ? "The runs differ from the first step" : `The runs are the same for ${plural(i, "step")}`;
-  const step = `step ${i + 1}`;
+  // "at step 25, just after its IPsec loop check, ip_output …": the decision that led here.
+  const prev = i > 0 ? b[i - 1] : undefined;
+  const step = prev?.kind === "decision" && b[i] && prev.fn === b[i]!.fn ? `step ${i + 1}, just after its ${CHECK_NAMES[prev.check] ?? prev.check},` : `step ${i + 1}`;
   const tail = ` — and ${verdictClause(from, to)}.`;
   const runE = b[i];
   const baseE = a[i];
-  if (!runE) return `${start}; then this run ends at ${step}, where ${baseLabel} ${said(clause(baseE!), baseE!.fn === "runScenario" ? "the run" : baseE!.fn)}${tail}`;
+  if (!runE) {
+    const q = clause(baseE!);
+    return `${start}; then this run ends, while the run ${baseLabel} goes on: at step ${i + 1} ${said(q, baseE!.fn === "runScenario" ? "the run" : q.subject)}${tail}`;
+  }
   const r = clause(runE);
   if (!baseE) return `${start}; at ${step} ${said(r)}, where the run ${baseLabel} has already ended${tail}`;
   const q = clause(baseE);
@@ -325,19 +372,26 @@ function divergenceSentence(a: readonly TraceEvent[], b: readonly TraceEvent[], 
   const extra = inserted(b, a, i);
   if (extra > 0) {
     // The run takes a step (or a few) the baseline does not, then goes on as it does.
-    const also = extra === 1 ? "" : ` (and ${plural(extra - 1, "step")} more)`;
-    return `${start}; at ${step} ${said(r)}${also}, where ${baseLabel} ${sameSubject ? "it only" : `${q.subject} next`} ${thirdPerson(q.verb)} ${q.rest}${tail}`;
+    const also = extra === 1 ? "" : ` (and ${plural(extra - 1, "more step")})`;
+    const instead = withoutIt(runE);
+    const there = instead ? `where ${baseLabel} ${instead}` : sameSubject ? `where ${baseLabel} it does not` : `a step that does not happen ${baseLabel}`;
+    return `${start}; at ${step} ${said(r)}${also}, ${there}${tail}`;
   }
   const missing = inserted(a, b, i);
   if (missing > 0) {
     // The baseline takes a step (or a few) the run leaves out.
-    const also = missing === 1 ? "" : ` (and ${plural(missing - 1, "step")} more)`;
-    return `${start}; at ${step} ${said(r)}, where ${baseLabel} ${sameSubject ? "it first" : `${q.subject} first`} ${thirdPerson(q.verb)} ${q.rest}${also}${tail}`;
+    const also = missing === 1 ? "" : ` (and ${plural(missing - 1, "more step")})`;
+    return `${start}; at ${step} ${said(r)}, where ${baseLabel} ${sameSubject ? "it" : q.subject} first ${thirdPerson(q.verb)} ${q.rest}${also}${tail}`;
   }
+  // The same step doing nothing in the baseline (clearing no flag that is set): say what stays.
+  const instead = sameSubject && runE.kind === baseE.kind && isNoop(baseE) ? withoutIt(runE) : null;
+  if (instead) return `${start}; at ${step} ${said(r)}, where ${baseLabel} ${instead}${tail}`;
   return `${start}; at ${step} ${said(r)}, where ${baseLabel} ${sameSubject ? "it" : q.subject} ${thirdPerson(q.verb)} ${q.rest}${tail}`;
 }
 
-/** The fix titles a run adds to the baseline, for callers that name them. */
-export function fixTitles(ids: readonly string[]): string[] {
-  return ids.map((id) => (isFixId(id) ? FIXES[id].title : id));
+/** A step that changes nothing: clears or sets no flag, deletes no tag. */
+function isNoop(e: TraceEvent): boolean {
+  if (e.kind === "flag.clear" || e.kind === "flag.set") return e.flags.length === 0;
+  if (e.kind === "tag.deleteNonpersistent" || e.kind === "tag.deleteChain") return e.deleted.length === 0;
+  return false;
 }

@@ -1,0 +1,174 @@
+/**
+ * The compare view (design.md, "Fixes panel": "a compare view aligns the two runs and shows
+ * where they diverge"): how the run on screen differs from the baseline — the scenario on its own
+ * kernel with no fixes. A block in the Fixes panel (verdicts, findings gone and new, the
+ * sentence, a button to the step where the runs part) and a one-line strip under the banner.
+ * The engine worker computes the comparison; nothing here runs the engine.
+ */
+import type { ReactElement } from "react";
+import { PERSONALITIES, isPersonalityId, type Severity, type TraceComparison, type Verdict } from "../engine/index";
+import { tagflowStore, useTagflow } from "../store/index";
+import { findingTitle } from "./text";
+
+/** "Compared with no fixes", or "Compared with NetBSD 2003, no fixes" when the kernel differs too. */
+export function compareHeading(c: TraceComparison | null, personality: string): string {
+  if (!c || c.basePersonality === personality) return "Compared with no fixes";
+  const title = isPersonalityId(c.basePersonality) ? PERSONALITIES[c.basePersonality].title.replace(/\s*\(.*\)$/, "") : c.basePersonality;
+  return `Compared with ${title}, no fixes`;
+}
+
+/** The fork drawn on the timeline where the runs part; also the legend's swatch. */
+export function ForkGlyph({ size = 14 }: { size?: number }): ReactElement {
+  return (
+    <svg className="fork-glyph" width={size} height={size} viewBox="0 0 14 14" aria-hidden="true">
+      <path d="M7,13V7L2,1M7,7l5,-6" />
+    </svg>
+  );
+}
+
+function VerdictDelta({ c }: { c: TraceComparison }): ReactElement {
+  const chip = (v: Verdict) => <span className={`verdict-chip verdict-chip--small verdict-chip--${v}`}>{v}</span>;
+  return (
+    <span className="compare-verdicts" data-testid="compare-verdicts">
+      <span className="visually-hidden">Verdict {c.baseLabel}: </span>
+      {chip(c.verdicts.base)}
+      <span className="compare-arrow" aria-hidden="true">
+        →
+      </span>
+      <span className="visually-hidden">; this run: </span>
+      {chip(c.verdicts.run)}
+    </span>
+  );
+}
+
+/** "5 findings gone, 1 new", or "" when the findings are the same. */
+export function findingsDelta(c: TraceComparison): string {
+  const parts: string[] = [];
+  const gone = c.findingsRemoved.length;
+  const added = c.findingsAdded.length;
+  if (gone > 0) parts.push(`${gone} finding${gone === 1 ? "" : "s"} gone`);
+  if (added > 0) parts.push(gone > 0 ? `${added} new` : `${added} new finding${added === 1 ? "" : "s"}`);
+  return parts.join(", ");
+}
+
+/** The step the runs part at in this run, 0-based and within the trace; null when they do not. */
+function divergenceStep(c: TraceComparison, count: number): number | null {
+  return c.divergeAt ? Math.min(c.divergeAt.run, Math.max(0, count - 1)) : null;
+}
+
+/** "first difference at step 60, in icmp_reflect". */
+function whereText(c: TraceComparison, step: number): string {
+  return c.runEvent ? `first difference at step ${step + 1}, in ${c.runEvent.fn}` : `first difference at step ${step + 1}, where this run ends`;
+}
+
+function JumpButton({ c, step, compact }: { c: TraceComparison; step: number; compact?: boolean }): ReactElement {
+  const where = c.runEvent ? `step ${step + 1}, ${c.runEvent.fn}` : `step ${step + 1}, where this run ends`;
+  return (
+    <button
+      type="button"
+      className={`btn btn--small compare-jump${compact ? " compare-jump--compact" : ""}`}
+      data-testid={compact ? "compare-jump-strip" : "compare-jump"}
+      aria-label={`Jump to where they diverge (${where})`}
+      title={`Jump to ${where}`}
+      onClick={() => tagflowStore.getState().goToDivergence()}
+    >
+      <ForkGlyph />
+      Jump to where they diverge
+    </button>
+  );
+}
+
+const SEVERITY_WORD: Readonly<Record<Severity, string>> = { critical: "critical", warning: "warning", info: "note" };
+
+function FindingGroup({ c, ids, change }: { c: TraceComparison; ids: readonly string[]; change: "removed" | "added" }): ReactElement | null {
+  if (ids.length === 0) return null;
+  const label = change === "removed" ? "Gone without the fix" : "New with the fix";
+  return (
+    <div className={`compare-findings compare-findings--${change}`}>
+      <span className="compare-findings-label">{c.baseLabel === "without the fix" ? label : change === "removed" ? "Findings gone" : "New findings"}</span>
+      <ul className="compare-finding-list" aria-label={change === "removed" ? "Findings gone" : "New findings"}>
+        {ids.map((id) => {
+          const severity = c.findingSeverity[id] ?? "info";
+          return (
+            <li key={id} className={`compare-finding compare-finding--${severity}`} data-finding={id} data-change={change} title={`${id} (${SEVERITY_WORD[severity]})`}>
+              <span className="compare-finding-sign" aria-hidden="true">
+                {change === "removed" ? "−" : "+"}
+              </span>
+              {findingTitle(id)}
+              <span className="visually-hidden"> ({SEVERITY_WORD[severity]})</span>
+            </li>
+          );
+        })}
+      </ul>
+    </div>
+  );
+}
+
+function FindingList({ c }: { c: TraceComparison }): ReactElement {
+  if (c.findingsAdded.length === 0 && c.findingsRemoved.length === 0) return <p className="compare-findings-none">The same findings either way.</p>;
+  return (
+    <>
+      <FindingGroup c={c} ids={c.findingsRemoved} change="removed" />
+      <FindingGroup c={c} ids={c.findingsAdded} change="added" />
+    </>
+  );
+}
+
+/** Props: none; reads the store. The block at the foot of the fix list. */
+export function CompareBlock(): ReactElement {
+  const c = useTagflow((s) => s.comparison);
+  const personality = useTagflow((s) => s.personality);
+  const count = useTagflow((s) => s.trace?.events.length ?? 0);
+  const hasTrace = useTagflow((s) => s.trace !== null);
+  const heading = compareHeading(c, personality);
+  const step = c ? divergenceStep(c, count) : null;
+  return (
+    <section className={`compare${c ? "" : " compare--empty"}`} aria-labelledby="compare-h" data-testid="compare">
+      <h2 className="panel-h compare-h" id="compare-h">
+        <ForkGlyph size={16} /> {heading}
+      </h2>
+      {c ? (
+        <>
+          <div className="compare-head">
+            <VerdictDelta c={c} />
+            {step !== null && <span className="compare-where">{whereText(c, step)}</span>}
+          </div>
+          <p className="compare-sentence" data-testid="compare-sentence">
+            {c.sentence}
+          </p>
+          <FindingList c={c} />
+          {step !== null && <JumpButton c={c} step={step} />}
+        </>
+      ) : (
+        <p className="panel-empty compare-empty">
+          {hasTrace
+            ? "Turn on a fix (or pick another kernel) and this shows how the run differs from the scenario with no fixes: the verdict before and after, the findings that go or appear, and the first step where the two runs part — with a button to jump there."
+            : "Waiting for the trace…"}
+        </p>
+      )}
+    </section>
+  );
+}
+
+/** Props: none; reads the store. One line under the outcome banner, only when there is a comparison. */
+export function CompareStrip(): ReactElement | null {
+  const c = useTagflow((s) => s.comparison);
+  const personality = useTagflow((s) => s.personality);
+  const count = useTagflow((s) => s.trace?.events.length ?? 0);
+  if (!c) return null;
+  const step = divergenceStep(c, count);
+  const delta = findingsDelta(c);
+  return (
+    <div className="compare-strip" role="group" aria-label={compareHeading(c, personality)} data-testid="compare-strip">
+      <span className="compare-strip-label" aria-hidden="true">
+        {compareHeading(c, personality)}
+      </span>
+      <VerdictDelta c={c} />
+      {delta && <span className="compare-strip-text">{delta}</span>}
+      <span className="compare-strip-text compare-strip-where" title={c.sentence}>
+        {step === null ? "no difference: every step is the same" : whereText(c, step)}
+      </span>
+      {step !== null && <JumpButton c={c} step={step} compact />}
+    </div>
+  );
+}
