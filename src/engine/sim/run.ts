@@ -21,10 +21,10 @@ export type ScenarioTrace = Trace<Scenario>;
  * echo every hundred-odd steps).
  */
 export function loopingChain(events: readonly TraceEvent[]): number | undefined {
-  const window = events.slice(-2000);
+  const recent = events.slice(-2000);
   const counts = new Map<number, number>();
-  for (const e of window) if (e.chain >= 0) counts.set(e.chain, (counts.get(e.chain) ?? 0) + 1);
-  for (const [chain, n] of counts) if (n >= 0.9 * window.length) return chain;
+  for (const e of recent) if (e.chain >= 0) counts.set(e.chain, (counts.get(e.chain) ?? 0) + 1);
+  for (const [chain, n] of counts) if (n >= 0.9 * recent.length) return chain;
   return undefined;
 }
 
