@@ -6,7 +6,10 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll } from "vitest";
 import { builtinByName, loadScenario, runScenario, type ScenarioTrace } from "../../src/engine/index";
+import { replyLoopCheck } from "../helpers/trace";
 import { e2eContext, launchBrowser, openApp, screenshot as save, type AppPage, type E2EContext, type OpenAppOptions } from "../support/browser";
+
+export { replyLoopCheck };
 
 /** The 2003 fix the suites toggle. */
 export const FIX = "icmp-reflect-strips-tags";
@@ -56,12 +59,4 @@ export function traceOf(name: string, fixes: string[] = [], change: (s: Record<s
   const loaded = loadScenario(change({ ...builtinByName(name), fixes }));
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
   return runScenario(loaded.scenario);
-}
-
-/** The echo reply's ip_output loop check: the first ipsec-loop decision after icmp_reflect. */
-export function replyLoopCheck(t: ScenarioTrace): number {
-  const reflect = t.events.findIndex((e) => e.fn === "icmp_reflect");
-  const i = t.events.findIndex((e) => e.seq > reflect && e.kind === "decision" && e.check === "ipsec-loop");
-  if (reflect < 0 || i < 0) throw new Error("no loop check after icmp_reflect in this trace");
-  return i;
 }

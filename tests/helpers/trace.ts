@@ -72,6 +72,14 @@ export function traceOf(name: string, opts: Omit<RunOptions, "patch"> = {}): Sce
   return t;
 }
 
+/** The echo reply's ip_output loop check: the first ipsec-loop decision after icmp_reflect. */
+export function replyLoopCheck(trace: { readonly events: readonly TraceEvent[] }): number {
+  const reflect = trace.events.findIndex((e) => e.fn === "icmp_reflect");
+  const i = trace.events.findIndex((e) => e.seq > reflect && e.kind === "decision" && e.check === "ipsec-loop");
+  if (reflect < 0 || i < 0) throw new Error("no loop check after icmp_reflect in this trace");
+  return i;
+}
+
 /** Events of one kind, narrowed. */
 export function eventsOf<K extends EventKind>(trace: { readonly events: readonly TraceEvent[] }, kind: K): EventOf<K>[] {
   return trace.events.filter((e): e is EventOf<K> => e.kind === kind);

@@ -1,22 +1,13 @@
 /** Store test helpers: real engine traces (run once per scenario/fix set) and controllable fake runners. */
-import { builtinByName, type ScenarioTrace } from "../../src/engine/index";
+import type { FixId, ScenarioTrace } from "../../src/engine/index";
+import { replyLoopCheck, traceOf as cachedTrace } from "../helpers/trace";
 import { createTagflowStore } from "../../src/store/index";
 import type { RunOptions, RunResult, TraceRunner } from "../../src/store/engineClient";
 import { runTraceSync } from "../../src/worker/runTrace";
 
-const traces = new Map<string, ScenarioTrace>();
-
-/** The trace of a built-in scenario with the given fixes (cached: runs are deterministic). */
+/** The trace of a built-in scenario with the given fixes (the shared, cached runs of tests/helpers). */
 export function traceOf(name: string, fixes: readonly string[] = []): ScenarioTrace {
-  const key = `${name}|${fixes.join(",")}`;
-  let trace = traces.get(key);
-  if (!trace) {
-    const result = runTraceSync({ ...builtinByName(name), fixes: [...fixes] });
-    if (!result.ok) throw new Error(`${name}: ${JSON.stringify(result.problems)}`);
-    trace = result.trace;
-    traces.set(key, trace);
-  }
-  return trace;
+  return cachedTrace(name, { fixes: fixes as FixId[] });
 }
 
 /** A runner that runs the real engine synchronously (answers on the next microtask). */
@@ -41,8 +32,4 @@ export function indexOf(trace: ScenarioTrace, pred: (e: ScenarioTrace["events"][
   return i;
 }
 
-/** The echo reply's ip_output loop check: the first ipsec-loop decision after icmp_reflect. */
-export function replyLoopCheck(trace: ScenarioTrace): number {
-  const reflect = indexOf(trace, (e) => e.fn === "icmp_reflect");
-  return indexOf(trace, (e) => e.kind === "decision" && e.check === "ipsec-loop", reflect);
-}
+export { replyLoopCheck };
