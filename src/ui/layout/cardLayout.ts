@@ -25,7 +25,8 @@ export interface BandPlan {
   readonly entering: boolean;
 }
 
-export interface BadgePlan {
+/** A badge before layout: what it shows and how it is marked. */
+export interface BadgeInput {
   readonly key: string;
   readonly kind: "tag" | "flag";
   /** "IPSEC_OUT_DONE" or "M_DECRYPTED". */
@@ -33,10 +34,6 @@ export interface BadgePlan {
   readonly label: string;
   readonly fill: string;
   readonly text: string;
-  readonly x: number;
-  readonly y: number;
-  readonly width: number;
-  readonly height: number;
   /** Known to describe the packet's earlier trip. */
   readonly stale: boolean;
   /** The decision (or m_tag_find) at this step looked at it. */
@@ -49,6 +46,14 @@ export interface BadgePlan {
   readonly flag?: MFlag;
   /** Full description for the tooltip and screen readers. */
   readonly description: string;
+}
+
+/** A badge placed on the card. */
+export interface BadgePlan extends BadgeInput {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
 }
 
 export type CardState = "encrypted" | "cleartext" | "plaintext-in-esp" | "decrypted" | "empty";
@@ -168,21 +173,6 @@ export function badgeWidth(label: string): number {
   return Math.ceil(16 + label.length * CARD.charWidth);
 }
 
-interface BadgeInput {
-  readonly key: string;
-  readonly kind: "tag" | "flag";
-  readonly name: string;
-  readonly label: string;
-  readonly fill: string;
-  readonly text: string;
-  readonly stale: boolean;
-  readonly consulted: boolean;
-  readonly entering: boolean;
-  readonly leaving: boolean;
-  readonly uid?: number;
-  readonly flag?: MFlag;
-  readonly description: string;
-}
 
 function tagDescription(t: TagView): string {
   const id = t.tdbi ? ` {${t.tdbi.dst}, ${t.tdbi.proto}, 0x${t.tdbi.spi.toString(16).padStart(8, "0")}}` : "";
