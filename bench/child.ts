@@ -7,7 +7,6 @@ import { runScenario, type ScenarioTrace } from "../src/engine/index";
 import { opCount, opsOf, runCipherAlone, type CryptoOps } from "./noble";
 import { floodInput, mustLoad, type FloodCipher } from "./scenarios";
 
-
 export interface FloodRequest {
   readonly echoes: number;
   readonly cipher: FloodCipher;
@@ -69,7 +68,9 @@ export function traceJsonBytes(trace: ScenarioTrace): number {
  * until a later run replaces that code, so the baseline would hold a stale trace some times
  * and not others.) Returns what the later figures need, so the trace itself can go.
  */
-function heapRun(req: FloodRequest): Pick<FloodResult, "events" | "packets" | "verdict" | "heapBytes" | "jsonBytes" | "cryptoOps"> & { ops: CryptoOps } {
+function heapRun(
+  req: FloodRequest,
+): Pick<FloodResult, "events" | "packets" | "verdict" | "heapBytes" | "jsonBytes" | "cryptoOps"> & { ops: CryptoOps } {
   const scenario = mustLoad(floodInput(req.echoes, req.cipher));
   const before = heapAfterGc();
   const trace = runScenario(scenario);

@@ -164,10 +164,30 @@ export function latencyFigures(samples: number): Figure[] {
     const p = p95(times);
     const base = { label: "100 AES-GCM seals of 64 B, @noble", value: ref, text: ms(ref) };
     return [
-      { section, id: `${id}.median`, label: `${label}: median`, value: m, unit: "ms", text: ms(m), baseline: base, ratio: { value: m / ref, label: "of reference" }, budget: { text: "< 10 ms", pass: m < 10 } },
-      { section, id: `${id}.p95`, label: `${label}: p95`, value: p, unit: "ms", text: ms(p), baseline: base, ratio: { value: p / ref, label: "of reference" }, budget: { text: "< 10 ms", pass: p < 10 }, note: id.endsWith("toggle") ? `${samples} samples each` : undefined },
+      {
+        section,
+        id: `${id}.median`,
+        label: `${label}: median`,
+        value: m,
+        unit: "ms",
+        text: ms(m),
+        baseline: base,
+        ratio: { value: m / ref, label: "of reference" },
+        budget: { text: "< 10 ms", pass: m < 10 },
+      },
+      {
+        section,
+        id: `${id}.p95`,
+        label: `${label}: p95`,
+        value: p,
+        unit: "ms",
+        text: ms(p),
+        baseline: base,
+        ratio: { value: p / ref, label: "of reference" },
+        budget: { text: "< 10 ms", pass: p < 10 },
+        note: id.endsWith("toggle") ? `${samples} samples each` : undefined,
+      },
     ];
   };
   return [...figure("latency.run", "runScenario(lo0-esp-ping)", runs), ...figure("latency.toggle", "Fix toggle (validate + re-run)", toggles)];
 }
-

@@ -67,7 +67,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     return runChild({ echoes: n, cipher: "aes-gcm-16", runs: 1, jsonBytes: true });
   });
   log("latency: the seed story…");
-  const figures: Figure[] = [...engineFigures([gcmFlood, chachaFlood]), ...memoryFigures([...smaller, gcmFlood]), ...latencyFigures(args.quick ? 50 : 200)];
+  const figures: Figure[] = [
+    ...engineFigures([gcmFlood, chachaFlood]),
+    ...memoryFigures([...smaller, gcmFlood]),
+    ...latencyFigures(args.quick ? 50 : 200),
+  ];
 
   let ui: UiReport | null = null;
   if (args.ui) {

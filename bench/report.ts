@@ -71,7 +71,11 @@ export function formatTable(figures: readonly Figure[]): string {
   }));
   const headers = ["Figure", "Value", "Baseline (same run)", "Ratio", "Budget", "Result"];
   const widths = headers.map((h, i) => Math.max([...h].length, ...rows.map((r) => [...r.cells[i]!].length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => pad(c, widths[i]!)).join("  ").trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => pad(c, widths[i]!))
+      .join("  ")
+      .trimEnd();
   const out: string[] = [line(headers), widths.map((w) => "-".repeat(w)).join("  ")];
   let section = "";
   for (const r of rows) {

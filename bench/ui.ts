@@ -72,7 +72,9 @@ export async function buildApp(outDir: string): Promise<void> {
 }
 
 function listFiles(dir: string, prefix = ""): string[] {
-  return readdirSync(join(dir, prefix), { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? listFiles(dir, join(prefix, d.name)) : [join(prefix, d.name)]));
+  return readdirSync(join(dir, prefix), { withFileTypes: true }).flatMap((d) =>
+    d.isDirectory() ? listFiles(dir, join(prefix, d.name)) : [join(prefix, d.name)],
+  );
 }
 
 /** Sizes of the built JS and CSS, gzipped at level 9; first-load files are what index.html references. */
@@ -243,9 +245,20 @@ async function recordFrames(page: Page, frames: number, key: string | null): Pro
 
 /** The seed story with the fix on and enough echoes for ~10,000 events (computed, not guessed). */
 function tenThousandEventScenario(): { json: string; events: number; echoes: number } {
-  const perEcho = runScenario(mustLoad({ ...seedInput(["icmp-reflect-strips-tags"]), traffic: [{ kind: "ping", from: "host", dst: "127.0.0.1", count: 10 }] } as ScenarioInput)).events.length / 10;
+  const perEcho =
+    runScenario(
+      mustLoad({
+        ...seedInput(["icmp-reflect-strips-tags"]),
+        traffic: [{ kind: "ping", from: "host", dst: "127.0.0.1", count: 10 }],
+      } as ScenarioInput),
+    ).events.length / 10;
   const echoes = Math.max(1, Math.round(10_000 / perEcho));
-  const input = { ...seedInput(["icmp-reflect-strips-tags"]), name: "bench-10k-events", title: "Bench: ~10,000 events", traffic: [{ kind: "ping", from: "host", dst: "127.0.0.1", count: echoes }] } as ScenarioInput;
+  const input = {
+    ...seedInput(["icmp-reflect-strips-tags"]),
+    name: "bench-10k-events",
+    title: "Bench: ~10,000 events",
+    traffic: [{ kind: "ping", from: "host", dst: "127.0.0.1", count: echoes }],
+  } as ScenarioInput;
   const events = runScenario(mustLoad(input)).events.length;
   return { json: JSON.stringify(input, null, 2), events, echoes };
 }
@@ -316,7 +329,16 @@ function frameStats(section: string, id: string, label: string, work: readonly n
   const dropped = work.filter((w) => w > FRAME_MS).length;
   const base = { label: "empty frame, same page", value: empty, text: ms(empty) };
   return [
-    { section, id: `${id}.p50`, label: `${label}: frame p50`, value: p50, unit: "ms", text: ms(p50), baseline: base, ratio: { value: p50 / empty, label: "of empty frame" } },
+    {
+      section,
+      id: `${id}.p50`,
+      label: `${label}: frame p50`,
+      value: p50,
+      unit: "ms",
+      text: ms(p50),
+      baseline: base,
+      ratio: { value: p50 / empty, label: "of empty frame" },
+    },
     {
       section,
       id: `${id}.p95`,
@@ -366,7 +388,9 @@ export async function chromiumTraceHeap(browser: Browser, base: string, echoes: 
     const before = await heap();
     const label = await stepLabel(page);
     const started = performance.now();
-    await page.getByTestId("open-file").setInputFiles({ name: "bench-flood.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify(input)) });
+    await page
+      .getByTestId("open-file")
+      .setInputFiles({ name: "bench-flood.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify(input)) });
     await page.waitForFunction((b) => document.querySelector('[data-testid="step"]')?.textContent !== b, label, { timeout: 120_000 });
     const elapsed = performance.now() - started;
     const loaded = await stepLabel(page);
@@ -376,14 +400,18 @@ export async function chromiumTraceHeap(browser: Browser, base: string, echoes: 
     return {
       section: "Trace size and memory (AES-GCM flood, heap after full GC, fresh process per size)",
       id: `memory.chromium.${echoes}`,
-      label: capped ? `Heap of the largest trace the app holds (a ${num(echoes)}-echo flood, capped)` : `Heap of a ${num(echoes)}-echo trace in the app (Chromium)`,
+      label: capped
+        ? `Heap of the largest trace the app holds (a ${num(echoes)}-echo flood, capped)`
+        : `Heap of a ${num(echoes)}-echo trace in the app (Chromium)`,
       value: bytes,
       unit: "bytes",
       text: `${num(bytes / MB, 1)} MB (${kib(bytes / held)}/echo)`,
       budget: { text: "< 100 MB", pass: bytes < 100 * MB },
       note:
         `opened in the app with Open…: ${loaded.replace(/^Step \d+ of /, "")} steps, ${num(held)} of ${num(echoes)} echoes` +
-        (capped ? ` — the app stops a run at ${num(BROWSER_MAX_EVENTS)} steps (BROWSER_MAX_EVENTS) with a trace-limit warning, so no link can make it hold more` : "") +
+        (capped
+          ? ` — the app stops a run at ${num(BROWSER_MAX_EVENTS)} steps (BROWSER_MAX_EVENTS) with a trace-limit warning, so no link can make it hold more`
+          : "") +
         `; ${ms(elapsed)} from opening the file to the trace on screen; store and UI included; V8 there compresses pointers`,
     };
   } finally {
@@ -424,7 +452,16 @@ export async function uiSection(opts: UiOptions): Promise<UiReport> {
       // Without a browser the other sections still stand; this one says why it is missing.
       const reason = error instanceof Error ? error.message : String(error);
       log(`no Chromium: ${reason}`);
-      figures.push({ section: "UI in headless Chromium (production build, 1280×720)", id: "ui.unavailable", label: "UI in Chromium: not measured", value: NaN, unit: "", text: "no browser", budget: { text: "measured", pass: false }, note: reason.split("\n")[0] });
+      figures.push({
+        section: "UI in headless Chromium (production build, 1280×720)",
+        id: "ui.unavailable",
+        label: "UI in Chromium: not measured",
+        value: NaN,
+        unit: "",
+        text: "no browser",
+        budget: { text: "measured", pass: false },
+        note: reason.split("\n")[0],
+      });
       return { figures, chromium: null, bundle, samples };
     }
     const chromium = browser.version();
@@ -474,7 +511,8 @@ export async function uiSection(opts: UiOptions): Promise<UiReport> {
     const empty = median(emptyFrames.map((f) => f.end - f.start));
     samples["ui.emptyFrame"] = emptyFrames.map((f) => f.end - f.start);
 
-    const key = (k: string) => page.evaluate((name) => dispatchEvent(new KeyboardEvent("keydown", { key: name, bubbles: true, cancelable: true })), k);
+    const key = (k: string) =>
+      page.evaluate((name) => dispatchEvent(new KeyboardEvent("keydown", { key: name, bubbles: true, cancelable: true })), k);
     // Frames that came more than 1.5 vsyncs after the one before (pauses between segments, > 200 ms, excluded).
     const missed = (fs: readonly FrameSample[]) => fs.slice(1).filter((f, i) => f.ts - fs[i]!.ts > 1.5 * FRAME_MS && f.ts - fs[i]!.ts < 200).length;
     const p95Of = (fs: readonly FrameSample[]) => p95(fs.filter((f) => f.input).map((f) => f.end - f.start));
@@ -532,8 +570,22 @@ export async function uiSection(opts: UiOptions): Promise<UiReport> {
 
     const fsection = `UI frames on a ${num(big.events)}-event trace (${loadedLabel.replace(/^Step \d+ of /, "")} steps)`;
     figures.push(
-      ...frameStats(fsection, "ui.stepping", "Stepping (ArrowRight/ArrowLeft held, one step per frame)", stepping, empty, `${stepping.length} frames, ${passNote(steppingPasses)}; vsyncs missed: ${missed(steppingBest)}; ended at "${steppedLabel}"`),
-      ...frameStats(fsection, "ui.scrubbing", "Scrubbing (dragging the timeline slider)", scrubbing, empty, `${scrubbing.length} frames with a slider input event (${moves} pointer moves), ${passNote(scrubPasses)}; vsyncs missed: ${missed(scrubBest)}; ended at "${scrubbedLabel}"`),
+      ...frameStats(
+        fsection,
+        "ui.stepping",
+        "Stepping (ArrowRight/ArrowLeft held, one step per frame)",
+        stepping,
+        empty,
+        `${stepping.length} frames, ${passNote(steppingPasses)}; vsyncs missed: ${missed(steppingBest)}; ended at "${steppedLabel}"`,
+      ),
+      ...frameStats(
+        fsection,
+        "ui.scrubbing",
+        "Scrubbing (dragging the timeline slider)",
+        scrubbing,
+        empty,
+        `${scrubbing.length} frames with a slider input event (${moves} pointer moves), ${passNote(scrubPasses)}; vsyncs missed: ${missed(scrubBest)}; ended at "${scrubbedLabel}"`,
+      ),
       {
         section: fsection,
         id: "ui.emptyFrame",
@@ -551,4 +603,3 @@ export async function uiSection(opts: UiOptions): Promise<UiReport> {
     rmSync(outDir, { recursive: true, force: true });
   }
 }
-

@@ -161,13 +161,16 @@ function readScenario(arg: string, cwd: string): { input: unknown; where: string
   const path = resolve(cwd, arg);
   const looksLikeFile = /\.json$/i.test(arg) || /[\\/]/.test(arg) || exists(path);
   if (!looksLikeFile) {
-    throw new UsageError([`unknown scenario '${arg}'. Built-in scenarios: ${BUILTIN_SCENARIOS.map((s) => s.name).join(", ")} (or give a .json file)`]);
+    throw new UsageError([
+      `unknown scenario '${arg}'. Built-in scenarios: ${BUILTIN_SCENARIOS.map((s) => s.name).join(", ")} (or give a .json file)`,
+    ]);
   }
   let text: string;
   try {
     // The loader refuses more than INPUT_LIMITS.jsonBytes characters; do not read a huge file to find out.
     const size = statSync(path).size;
-    if (size > 4 * INPUT_LIMITS.jsonBytes) throw new UsageError([`${arg}: ${size} bytes is too large for a scenario (the limit is ${INPUT_LIMITS.jsonBytes})`]);
+    if (size > 4 * INPUT_LIMITS.jsonBytes)
+      throw new UsageError([`${arg}: ${size} bytes is too large for a scenario (the limit is ${INPUT_LIMITS.jsonBytes})`]);
     text = readFileSync(path, "utf8");
   } catch (e) {
     if (e instanceof UsageError) throw e;
@@ -277,7 +280,8 @@ function compareLine(own: Scenario, scenario: Scenario, trace: ScenarioTraceLike
     return `compared with no fixes: nothing to compare — this run is ${scenario.name} on its own kernel (${own.personality}) with no fixes; add --fix ID or --personality ID to see what changes.`;
   }
   const baseline = loadScenario({ ...own, fixes: [] } satisfies ScenarioInput);
-  if (!baseline.ok) return `compared with no fixes: the scenario without its fixes does not validate (${baseline.problems[0]?.message ?? "unknown problem"}), so there is nothing to compare.`;
+  if (!baseline.ok)
+    return `compared with no fixes: the scenario without its fixes does not validate (${baseline.problems[0]?.message ?? "unknown problem"}), so there is nothing to compare.`;
   return `compared with no fixes: ${compareTraces(runScenario(baseline.scenario), trace).sentence}`;
 }
 
@@ -297,7 +301,8 @@ function writeLines(io: CliIo, lines: Iterable<string>): void {
 function run(positionals: readonly string[], values: Values, io: CliIo): number {
   const [arg, ...extra] = positionals;
   if (arg === undefined) throw new UsageError(["run: missing scenario: give a built-in name (see 'tagflow list') or a .json file"], true);
-  if (extra.length > 0) throw new UsageError([`run: unexpected argument${extra.length > 1 ? "s" : ""} ${extra.map((a) => `'${a}'`).join(" ")}`], true);
+  if (extra.length > 0)
+    throw new UsageError([`run: unexpected argument${extra.length > 1 ? "s" : ""} ${extra.map((a) => `'${a}'`).join(" ")}`], true);
   const problems = checkRunOptions(values, io.cwd);
   if (problems.length > 0) throw new UsageError(problems);
   const { scenario, own } = loadAndOverride(arg, values, io.cwd);
@@ -305,10 +310,16 @@ function run(positionals: readonly string[], values: Values, io: CliIo): number 
 
   // Build every output before writing any, so a failure leaves nothing half-written.
   const outputs: { flag: string; target: string; content: string | Uint8Array; note: string }[] = [];
-  if (values.json !== undefined) outputs.push({ flag: "json", target: values.json, content: traceToJson(trace), note: `${trace.events.length} steps` });
+  if (values.json !== undefined)
+    outputs.push({ flag: "json", target: values.json, content: traceToJson(trace), note: `${trace.events.length} steps` });
   if (values.pcap !== undefined) {
     const packets = trace.events.filter((e) => e.kind === "link.tx").length;
-    outputs.push({ flag: "pcap", target: values.pcap, content: traceToPcapng(trace), note: `${packets} packets on ${trace.links.length} interface${trace.links.length === 1 ? "" : "s"}` });
+    outputs.push({
+      flag: "pcap",
+      target: values.pcap,
+      content: traceToPcapng(trace),
+      note: `${packets} packets on ${trace.links.length} interface${trace.links.length === 1 ? "" : "s"}`,
+    });
   }
   if (values.keys !== undefined) {
     const sas = traceEspSas(trace);

@@ -13,7 +13,19 @@ export { loadScenario, loadScenarioJson, type LoadResult } from "./scenario/vali
 export { INPUT_LIMITS, LIMITS, nestingDepth } from "./scenario/limits";
 export { SCENARIO_VERSION, type Scenario, type ScenarioInput, type Problem } from "./scenario/schema";
 export { BUILTIN_SCENARIOS, DEFAULT_SCENARIO, builtinByName } from "./scenario/builtins";
-export { PERSONALITIES, PERSONALITY_IDS, FIXES, FIX_IDS, isFixId, isPersonalityId, type FixId, type PersonalityId, type Personality, type Fix, type Behaviour } from "./kernels/personality";
+export {
+  PERSONALITIES,
+  PERSONALITY_IDS,
+  FIXES,
+  FIX_IDS,
+  isFixId,
+  isPersonalityId,
+  type FixId,
+  type PersonalityId,
+  type Personality,
+  type Fix,
+  type Behaviour,
+} from "./kernels/personality";
 export { STONE_STEPS } from "./audit/story";
 export { compareTraces, type TraceComparison, type EventSummary } from "./audit/compare";
 export * from "./trace/events";

@@ -42,7 +42,11 @@ function shortIfname(ifname: string): string {
   return ifname.replace(/^.*:/, "");
 }
 
-function packetComment(e: TraceEvent & { kind: "link.tx" | "link.rx" }, sender: string | undefined, findings: readonly Finding[] | undefined): string {
+function packetComment(
+  e: TraceEvent & { kind: "link.tx" | "link.rx" },
+  sender: string | undefined,
+  findings: readonly Finding[] | undefined,
+): string {
   const arrow = e.kind === "link.tx" ? `${sender ?? e.fn} → ${shortIfname(e.ifname)}` : `${shortIfname(e.ifname)} → ${e.fn}`;
   const parts = [`step ${e.seq + 1}`, `t=${e.t}µs`, `${e.host} ${arrow}`];
   if (e.story !== undefined) parts.push(`Stone step ${e.story}`);

@@ -458,7 +458,8 @@ export function readPcapng(bytes: Uint8Array): PcapngReadCapture {
     const type = r.u32(offset);
     const total = r.u32(offset + 4);
     if (total < 12 || total % 4 !== 0) fail(offset + 4, `block total length ${total} is not a multiple of 4 that is at least 12`);
-    if (total > bytes.length - offset) fail(offset + 4, `block total length ${total} runs past the end of the input (${bytes.length - offset} bytes left)`);
+    if (total > bytes.length - offset)
+      fail(offset + 4, `block total length ${total} runs past the end of the input (${bytes.length - offset} bytes left)`);
     const trailing = r.u32(offset + total - 4);
     if (trailing !== total) fail(offset + total - 4, `trailing block length ${trailing} differs from the leading ${total}`);
     const body = offset + 8;

@@ -19,7 +19,21 @@
  * the engine when it runs (loadScenarioJson), which reports every problem with its JSON path.
  */
 import { Inflate, deflateSync } from "fflate";
-import { builtinByName, BUILTIN_SCENARIOS, DEFAULT_SCENARIO, FIX_IDS, INPUT_LIMITS, LIMITS, nestingDepth, PERSONALITY_IDS, isFixId, isPersonalityId, type FixId, type PersonalityId, type Problem } from "../engine/index";
+import {
+  builtinByName,
+  BUILTIN_SCENARIOS,
+  DEFAULT_SCENARIO,
+  FIX_IDS,
+  INPUT_LIMITS,
+  LIMITS,
+  nestingDepth,
+  PERSONALITY_IDS,
+  isFixId,
+  isPersonalityId,
+  type FixId,
+  type PersonalityId,
+  type Problem,
+} from "../engine/index";
 
 /** The link format this build writes; older links are migrated forward (SHARE_MIGRATIONS). */
 export const SHARE_VERSION = 1;
@@ -147,7 +161,12 @@ export function encodeShare(state: ShareState): string {
 /** What picks the trace (scenario, personality, fixes): two states with equal keys show the same run. */
 export function scenarioKey(state: ShareState): string {
   const sc = state.scenario;
-  return JSON.stringify([sc.kind, sc.kind === "builtin" ? sc.name : sc.json, state.personality, state.fixes === null ? null : canonical(state.fixes)]);
+  return JSON.stringify([
+    sc.kind,
+    sc.kind === "builtin" ? sc.name : sc.json,
+    state.personality,
+    state.fixes === null ? null : canonical(state.fixes),
+  ]);
 }
 
 function canonical(fixes: readonly FixId[]): FixId[] {
@@ -177,7 +196,12 @@ export type ShareMigration = (parts: ShareParts) => ShareParts;
 export const SHARE_MIGRATIONS: Readonly<Record<number, ShareMigration>> = {};
 
 /** Bring `parts` of a version-`from` link up to `SHARE_VERSION` (or report the missing step). */
-export function migrateParts(parts: ShareParts, from: number, migrations: Readonly<Record<number, ShareMigration>> = SHARE_MIGRATIONS, to: number = SHARE_VERSION): { ok: true; parts: ShareParts } | { ok: false; problem: Problem } {
+export function migrateParts(
+  parts: ShareParts,
+  from: number,
+  migrations: Readonly<Record<number, ShareMigration>> = SHARE_MIGRATIONS,
+  to: number = SHARE_VERSION,
+): { ok: true; parts: ShareParts } | { ok: false; problem: Problem } {
   let current = parts;
   for (let v = from; v < to; v++) {
     const step = migrations[v];
@@ -262,16 +286,24 @@ function decodeUnsafe(fragment: string): DecodeResult {
   const split = splitFragment(fragment);
   if (split.problems.length > 0) return fail(split.problems);
   let parts: ShareParts = split.parts;
-  const notes: Problem[] = split.unknown.slice(0, 8).map((name) => ({ path: `#${quote(name, 24).slice(1, -1)}`, message: "is not part of a tagflow link and was ignored" }));
+  const notes: Problem[] = split.unknown
+    .slice(0, 8)
+    .map((name) => ({ path: `#${quote(name, 24).slice(1, -1)}`, message: "is not part of a tagflow link and was ignored" }));
 
   // The version first: everything else is read the way that version wrote it.
   let version = 1;
   if (parts.v !== undefined) {
-    if (!/^\d{1,6}$/.test(parts.v) || Number(parts.v) < 1) return fail([{ path: "#v", message: `${quote(parts.v)} is not a link format version (this tagflow reads 1–${SHARE_VERSION})` }]);
+    if (!/^\d{1,6}$/.test(parts.v) || Number(parts.v) < 1)
+      return fail([{ path: "#v", message: `${quote(parts.v)} is not a link format version (this tagflow reads 1–${SHARE_VERSION})` }]);
     version = Number(parts.v);
   }
   if (version > SHARE_VERSION) {
-    return fail([{ path: "#v", message: `this link was made by a newer tagflow (link format ${version}; this one reads up to ${SHARE_VERSION}). Open it in the current tagflow.` }]);
+    return fail([
+      {
+        path: "#v",
+        message: `this link was made by a newer tagflow (link format ${version}; this one reads up to ${SHARE_VERSION}). Open it in the current tagflow.`,
+      },
+    ]);
   }
   let migratedFrom: number | undefined;
   if (version < SHARE_VERSION) {
@@ -307,7 +339,10 @@ function readScenario(parts: ShareParts, problems: Problem[]): SharedScenario | 
   }
   const name = parts.s ?? DEFAULT_SCENARIO;
   if (!builtinByName(name)) {
-    problems.push({ path: "#s", message: `there is no built-in scenario called ${quote(name)} (there are: ${BUILTIN_SCENARIOS.map((b) => b.name).join(", ")})` });
+    problems.push({
+      path: "#s",
+      message: `there is no built-in scenario called ${quote(name)} (there are: ${BUILTIN_SCENARIOS.map((b) => b.name).join(", ")})`,
+    });
     return null;
   }
   return { kind: "builtin", name };
@@ -327,7 +362,13 @@ function readFixes(parts: ShareParts, scenario: SharedScenario | null, problems:
   const ids = parts.f === "" ? [] : parts.f.split(",");
   const unknown = ids.filter((id) => !isFixId(id));
   if (unknown.length > 0) {
-    problems.push({ path: "#f", message: `${unknown.slice(0, 3).map((u) => quote(u)).join(", ")} ${unknown.length === 1 ? "is not a fix" : "are not fixes"} (there are: ${FIX_IDS.join(", ")})` });
+    problems.push({
+      path: "#f",
+      message: `${unknown
+        .slice(0, 3)
+        .map((u) => quote(u))
+        .join(", ")} ${unknown.length === 1 ? "is not a fix" : "are not fixes"} (there are: ${FIX_IDS.join(", ")})`,
+    });
     return null;
   }
   return canonical(ids as FixId[]);
@@ -389,7 +430,6 @@ function readView(parts: ShareParts, problems: Problem[]): ShareView {
 // ---------------------------------------------------------------------------------------------
 // The scenario payload: base64url → bounded inflate → UTF-8 → bounded JSON
 
-
 /** Unpack `z`: JSON text of a scenario object, or the one problem that stopped it. */
 export function decompressScenario(z: string): { ok: true; json: string } | { ok: false; problem: Problem } {
   const bad = (message: string) => ({ ok: false as const, problem: { path: "#z", message } });
@@ -442,14 +482,24 @@ export function inflateCapped(data: Uint8Array, cap: number): InflateResult {
       inflater.push(data.subarray(at, end), end === data.length);
       inputUsed = end;
       if (outputSeen > cap) {
-        return { ok: false, message: `unpacks to more than ${cap} bytes; a shared scenario is at most ${Math.round(cap / 1024)} KiB`, inputUsed, outputSeen };
+        return {
+          ok: false,
+          message: `unpacks to more than ${cap} bytes; a shared scenario is at most ${Math.round(cap / 1024)} KiB`,
+          inputUsed,
+          outputSeen,
+        };
       }
     }
     if (data.length === 0) return { ok: false, message: "is empty", inputUsed, outputSeen };
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
     const truncated = /unexpected EOF/i.test(why);
-    return { ok: false, message: truncated ? "ends too early: the link looks cut off" : `is not valid compressed data (${why})`, inputUsed, outputSeen };
+    return {
+      ok: false,
+      message: truncated ? "ends too early: the link looks cut off" : `is not valid compressed data (${why})`,
+      inputUsed,
+      outputSeen,
+    };
   }
   if (!ended) return { ok: false, message: "ends too early: the link looks cut off", inputUsed, outputSeen };
   const bytes = new Uint8Array(outputSeen);
@@ -487,14 +537,21 @@ export function fromBase64Url(text: string): { ok: true; bytes: Uint8Array } | {
   for (let i = 0; i < body.length; i++) {
     const c = body.charCodeAt(i);
     if (c >= 128 || B64_INDEX[c] === -1) {
-      return { ok: false, message: `is not valid base64url: ${quote(body[i]!, 4)} at position ${i + 1} (only A–Z, a–z, 0–9, "-" and "_" may appear)` };
+      return {
+        ok: false,
+        message: `is not valid base64url: ${quote(body[i]!, 4)} at position ${i + 1} (only A–Z, a–z, 0–9, "-" and "_" may appear)`,
+      };
     }
   }
   if (body.length % 4 === 1) return { ok: false, message: "is not valid base64url: its length is impossible, so the link looks cut off" };
   const out = new Uint8Array(Math.floor((body.length * 3) / 4));
   let o = 0;
   for (let i = 0; i < body.length; i += 4) {
-    const n = (B64_INDEX[body.charCodeAt(i)]! << 18) | (B64_INDEX[body.charCodeAt(i + 1)]! << 12) | ((i + 2 < body.length ? B64_INDEX[body.charCodeAt(i + 2)]! : 0) << 6) | (i + 3 < body.length ? B64_INDEX[body.charCodeAt(i + 3)]! : 0);
+    const n =
+      (B64_INDEX[body.charCodeAt(i)]! << 18) |
+      (B64_INDEX[body.charCodeAt(i + 1)]! << 12) |
+      ((i + 2 < body.length ? B64_INDEX[body.charCodeAt(i + 2)]! : 0) << 6) |
+      (i + 3 < body.length ? B64_INDEX[body.charCodeAt(i + 3)]! : 0);
     out[o++] = (n >> 16) & 255;
     if (i + 2 < body.length) out[o++] = (n >> 8) & 255;
     if (i + 3 < body.length) out[o++] = n & 255;
@@ -536,7 +593,8 @@ export function parseEmbedParams(search: string): { options: EmbedOptions; notes
   };
   const [from, to] = [step("from"), step("to")];
   const theme = params.get("theme");
-  if (theme !== null && theme !== "light" && theme !== "dark") notes.push({ path: "?theme", message: `${quote(theme)} is not a theme (light or dark) and was ignored` });
+  if (theme !== null && theme !== "light" && theme !== "dark")
+    notes.push({ path: "?theme", message: `${quote(theme)} is not a theme (light or dark) and was ignored` });
   return {
     options: { embed: flag("embed"), autoplay: flag("autoplay"), from, to, theme: theme === "light" || theme === "dark" ? theme : null },
     notes,

@@ -13,7 +13,17 @@
 import type { StoreApi } from "zustand/vanilla";
 import type { Problem } from "../engine/index";
 import type { TagflowState } from "../store/types";
-import { decodeShare, defaultShareState, encodeShare, parseEmbedParams, scenarioKey, withoutEmbedParams, type DecodeResult, type EmbedOptions, type ShareState } from "./codec";
+import {
+  decodeShare,
+  defaultShareState,
+  encodeShare,
+  parseEmbedParams,
+  scenarioKey,
+  withoutEmbedParams,
+  type DecodeResult,
+  type EmbedOptions,
+  type ShareState,
+} from "./codec";
 import { applyShareState, shareStateOf } from "./state";
 
 /** How long the cursor must stay put before the address bar follows it. */

@@ -26,7 +26,12 @@ export const createScenarioSlice: StateCreator<TagflowState, [], [], ScenarioSli
   selectScenario: (name) => {
     const input = builtinByName(name);
     if (!input) {
-      set({ problems: [{ path: "$", message: `there is no built-in scenario called "${name}"` }], problemsTitle: `Could not open "${name}"`, problemsTone: "error", problemsFoot: null });
+      set({
+        problems: [{ path: "$", message: `there is no built-in scenario called "${name}"` }],
+        problemsTitle: `Could not open "${name}"`,
+        problemsTone: "error",
+        problemsFoot: null,
+      });
       return Promise.resolve("unchanged");
     }
     return get().runEngine(

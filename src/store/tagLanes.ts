@@ -70,7 +70,17 @@ export function computeTagLanes(events: readonly TraceEvent[]): TagLanes {
 
   const start = (tag: TagView, e: TraceEvent) => {
     if (byUid.has(tag.uid)) return;
-    const lane: MutableLane = { uid: tag.uid, tag, chain: e.chain, host: e.host, start: e.seq, end: null, endReason: null, consults: [], staleFrom: null };
+    const lane: MutableLane = {
+      uid: tag.uid,
+      tag,
+      chain: e.chain,
+      host: e.host,
+      start: e.seq,
+      end: null,
+      endReason: null,
+      consults: [],
+      staleFrom: null,
+    };
     lanes.push(lane);
     byUid.set(tag.uid, lane);
     let live = liveByChain.get(e.chain);
@@ -187,6 +197,12 @@ export function tagIsStale(lanes: TagLanes | null, version: Pick<PacketVersion, 
 }
 
 /** The same for an m_flag of chain `chain`: listed in the version's `staleFlags`, or consulted as stale. */
-export function flagIsStale(lanes: TagLanes | null, version: Pick<PacketVersion, "staleFlags"> | null, chain: number, flag: MFlag, seq: number): boolean {
+export function flagIsStale(
+  lanes: TagLanes | null,
+  version: Pick<PacketVersion, "staleFlags"> | null,
+  chain: number,
+  flag: MFlag,
+  seq: number,
+): boolean {
   return (version?.staleFlags?.includes(flag) ?? false) || (lanes !== null && isFlagStaleAt(lanes, chain, flag, seq));
 }

@@ -14,7 +14,7 @@ import type { RunConfig, ScenarioSource, StoreDeps, TagflowState, TraceSlice } f
 
 /** The scenario a source stands for, as runTrace takes it (a value or JSON text). */
 export function inputOf(source: ScenarioSource): unknown {
-  return source.kind === "builtin" ? builtinByName(source.name) ?? { name: source.name } : source.input;
+  return source.kind === "builtin" ? (builtinByName(source.name) ?? { name: source.name }) : source.input;
 }
 
 /** "Could not open broken.json" — the heading of a problems report. */

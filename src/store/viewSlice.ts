@@ -30,7 +30,8 @@ export const createViewSlice: StateCreator<TagflowState, [], [], ViewSlice> = (s
     if (isOneOf(THEMES, view.theme)) patch.theme = view.theme;
     if (typeof view.lanesOpen === "boolean") patch.lanesOpen = view.lanesOpen;
     if (typeof view.decrypted === "boolean") patch.decrypted = view.decrypted;
-    if (view.selectedField === null || (typeof view.selectedField === "string" && view.selectedField.length <= 80)) patch.selectedField = view.selectedField;
+    if (view.selectedField === null || (typeof view.selectedField === "string" && view.selectedField.length <= 80))
+      patch.selectedField = view.selectedField;
     if (view.selectedTag === null || isId(view.selectedTag)) patch.selectedTag = view.selectedTag;
     if (view.selectedPacket === null || isId(view.selectedPacket)) patch.selectedPacket = view.selectedPacket;
     set(patch);

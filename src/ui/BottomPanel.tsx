@@ -14,9 +14,31 @@ import { layoutTimeline, stepScale } from "./layout/timelineLayout";
 import { TagLanes } from "./TagLanes";
 import { formatMicros } from "./text";
 
-function Control({ icon, label, keys, onClick, disabled, primary }: { icon: IconName; label: string; keys: string; onClick: () => void; disabled: boolean; primary?: boolean }): ReactElement {
+function Control({
+  icon,
+  label,
+  keys,
+  onClick,
+  disabled,
+  primary,
+}: {
+  icon: IconName;
+  label: string;
+  keys: string;
+  onClick: () => void;
+  disabled: boolean;
+  primary?: boolean;
+}): ReactElement {
   return (
-    <button type="button" className={`ctl${primary ? " ctl--primary" : ""}`} onClick={onClick} disabled={disabled} aria-label={label} aria-keyshortcuts={keys} title={`${label} (${keys})`}>
+    <button
+      type="button"
+      className={`ctl${primary ? " ctl--primary" : ""}`}
+      onClick={onClick}
+      disabled={disabled}
+      aria-label={label}
+      aria-keyshortcuts={keys}
+      title={`${label} (${keys})`}
+    >
       <Icon name={icon} size={primary ? 22 : 18} />
     </button>
   );
@@ -97,7 +119,12 @@ function Scrubber({ width }: { width: number }): ReactElement {
         ))}
         {diverge !== null && count > 0 && (
           // Where this run parts from the one with no fixes: a fork below the rail.
-          <g className="scrub-diverge" data-testid="diverge-mark" data-step={Math.min(diverge, count - 1)} transform={`translate(${Math.round(x(Math.min(diverge, count - 1)))},0)`}>
+          <g
+            className="scrub-diverge"
+            data-testid="diverge-mark"
+            data-step={Math.min(diverge, count - 1)}
+            transform={`translate(${Math.round(x(Math.min(diverge, count - 1)))},0)`}
+          >
             <path d="M0,35V27l-5,-6M0,27l5,-6" />
           </g>
         )}

@@ -85,12 +85,20 @@ function FindingGroup({ c, ids, change }: { c: TraceComparison; ids: readonly st
   const label = change === "removed" ? "Gone without the fix" : "New with the fix";
   return (
     <div className={`compare-findings compare-findings--${change}`}>
-      <span className="compare-findings-label">{c.baseLabel === "without the fix" ? label : change === "removed" ? "Findings gone" : "New findings"}</span>
+      <span className="compare-findings-label">
+        {c.baseLabel === "without the fix" ? label : change === "removed" ? "Findings gone" : "New findings"}
+      </span>
       <ul className="compare-finding-list" aria-label={change === "removed" ? "Findings gone" : "New findings"}>
         {ids.map((id) => {
           const severity = c.findingSeverity[id] ?? "info";
           return (
-            <li key={id} className={`compare-finding compare-finding--${severity}`} data-finding={id} data-change={change} title={`${id} (${SEVERITY_WORD[severity]})`}>
+            <li
+              key={id}
+              className={`compare-finding compare-finding--${severity}`}
+              data-finding={id}
+              data-change={change}
+              title={`${id} (${SEVERITY_WORD[severity]})`}
+            >
               <span className="compare-finding-sign" aria-hidden="true">
                 {change === "removed" ? "−" : "+"}
               </span>

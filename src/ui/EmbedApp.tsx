@@ -19,9 +19,31 @@ import { linkToNow } from "./shareUi";
 import { StackView } from "./StackView";
 import { SvgDefs } from "./SvgDefs";
 
-function Ctl({ icon, label, keys, onClick, disabled, primary }: { icon: IconName; label: string; keys: string; onClick: () => void; disabled: boolean; primary?: boolean }): ReactElement {
+function Ctl({
+  icon,
+  label,
+  keys,
+  onClick,
+  disabled,
+  primary,
+}: {
+  icon: IconName;
+  label: string;
+  keys: string;
+  onClick: () => void;
+  disabled: boolean;
+  primary?: boolean;
+}): ReactElement {
   return (
-    <button type="button" className={`ctl${primary ? " ctl--primary" : ""}`} onClick={onClick} disabled={disabled} aria-label={label} aria-keyshortcuts={keys} title={`${label} (${keys})`}>
+    <button
+      type="button"
+      className={`ctl${primary ? " ctl--primary" : ""}`}
+      onClick={onClick}
+      disabled={disabled}
+      aria-label={label}
+      aria-keyshortcuts={keys}
+      title={`${label} (${keys})`}
+    >
       <Icon name={icon} size={primary ? 20 : 16} />
     </button>
   );

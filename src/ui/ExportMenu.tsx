@@ -68,7 +68,16 @@ export function ExportMenu(): ReactElement {
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
     const items = [...(menu.current?.querySelectorAll<HTMLButtonElement>("[role=menuitem]:not(:disabled)") ?? [])];
     const at = items.indexOf(document.activeElement as HTMLButtonElement);
-    const to = e.key === "ArrowDown" ? (at + 1) % items.length : e.key === "ArrowUp" ? (at - 1 + items.length) % items.length : e.key === "Home" ? 0 : e.key === "End" ? items.length - 1 : -1;
+    const to =
+      e.key === "ArrowDown"
+        ? (at + 1) % items.length
+        : e.key === "ArrowUp"
+          ? (at - 1 + items.length) % items.length
+          : e.key === "Home"
+            ? 0
+            : e.key === "End"
+              ? items.length - 1
+              : -1;
     if (e.key === "Escape" || e.key === "Tab") {
       if (e.key === "Escape") e.preventDefault();
       setOpen(false);
@@ -103,7 +112,16 @@ export function ExportMenu(): ReactElement {
               {group.map((item) => {
                 const disabled = busy !== null || (item.kind === "keys" && !hasEsp);
                 return (
-                  <button key={item.kind} type="button" role="menuitem" className="menu-item" disabled={disabled} aria-busy={busy === item.kind} data-export={item.kind} onClick={() => void pick(item.kind)}>
+                  <button
+                    key={item.kind}
+                    type="button"
+                    role="menuitem"
+                    className="menu-item"
+                    disabled={disabled}
+                    aria-busy={busy === item.kind}
+                    data-export={item.kind}
+                    onClick={() => void pick(item.kind)}
+                  >
                     <span className="menu-label">{busy === item.kind ? "Exporting…" : item.label}</span>
                     <span className="menu-hint">{item.kind === "keys" && !hasEsp ? "no ESP in this scenario" : item.hint}</span>
                   </button>

@@ -62,10 +62,24 @@ function OpenScenario(): ReactElement {
   };
   return (
     <>
-      <button type="button" className="btn btn--ghost" onClick={() => input.current?.click()} title="Open a scenario file (or drop one anywhere on the app)">
+      <button
+        type="button"
+        className="btn btn--ghost"
+        onClick={() => input.current?.click()}
+        title="Open a scenario file (or drop one anywhere on the app)"
+      >
         <Icon name="open" /> <span className="btn-text">Open…</span>
       </button>
-      <input ref={input} className="visually-hidden" type="file" accept=".json,application/json" tabIndex={-1} aria-label="Open a scenario file" data-testid="open-file" onChange={(e) => void onFile(e)} />
+      <input
+        ref={input}
+        className="visually-hidden"
+        type="file"
+        accept=".json,application/json"
+        tabIndex={-1}
+        aria-label="Open a scenario file"
+        data-testid="open-file"
+        onChange={(e) => void onFile(e)}
+      />
     </>
   );
 }
@@ -75,7 +89,13 @@ function ThemeToggle(): ReactElement {
   const next = { system: "light", light: "dark", dark: "system" } as const;
   const icon = theme === "light" ? "sun" : theme === "dark" ? "moon" : "auto";
   return (
-    <button type="button" className="btn btn--ghost" onClick={() => tagflowStore.getState().cycleTheme()} aria-label={`Theme: ${theme}. Switch to ${next[theme]}.`} data-testid="theme">
+    <button
+      type="button"
+      className="btn btn--ghost"
+      onClick={() => tagflowStore.getState().cycleTheme()}
+      aria-label={`Theme: ${theme}. Switch to ${next[theme]}.`}
+      data-testid="theme"
+    >
       <Icon name={icon} /> <span className="btn-text">{theme === "system" ? "Auto" : theme === "light" ? "Light" : "Dark"}</span>
     </button>
   );

@@ -36,7 +36,14 @@ const REGION_LABEL: Readonly<Record<string, string>> = {
 /** The CSS class of a region's bytes (colour family per header kind). */
 function regionClass(r: Region | undefined): string {
   if (!r) return "";
-  const kind = r.header === "esp-ciphertext" || r.header === "esp-encrypted" ? "enc" : r.header.startsWith("esp") ? "esp" : r.header.startsWith("ah") ? "ah" : r.header;
+  const kind =
+    r.header === "esp-ciphertext" || r.header === "esp-encrypted"
+      ? "enc"
+      : r.header.startsWith("esp")
+        ? "esp"
+        : r.header.startsWith("ah")
+          ? "ah"
+          : r.header;
   return `r-${kind}${r.inner ? " r-inner" : ""}`;
 }
 
@@ -64,7 +71,8 @@ function viewOf(model: PacketModel, decrypted: boolean): View {
 function useHighlight(view: View): { key: string | null; start: number; end: number; region: number } {
   const hover = useTagflow((s) => s.hover);
   const selected = useTagflow((s) => s.selectedField);
-  const key = hover?.kind === "field" ? hover.key : hover?.kind === "byte" ? (view.index.fields[view.index.owner[hover.offset] ?? -1]?.key ?? null) : selected;
+  const key =
+    hover?.kind === "field" ? hover.key : hover?.kind === "byte" ? (view.index.fields[view.index.owner[hover.offset] ?? -1]?.key ?? null) : selected;
   const f = key ? view.index.byKey.get(key) : undefined;
   if (f) return { key: f.key, start: f.start, end: f.end, region: f.regionIndex };
   if (hover?.kind === "byte") {
@@ -154,7 +162,12 @@ function HexView({ view, highlight }: { view: View; highlight: ReturnType<typeof
       const r = view.regions[view.index.regionOf[i] ?? -1];
       const lit = i >= highlight.start && i < highlight.end;
       cells.push(
-        <span key={i} className={`hex-byte ${regionClass(r)}${lit ? " is-lit" : ""}`} data-offset={i} onPointerEnter={() => st.setHover({ kind: "byte", offset: i })}>
+        <span
+          key={i}
+          className={`hex-byte ${regionClass(r)}${lit ? " is-lit" : ""}`}
+          data-offset={i}
+          onPointerEnter={() => st.setHover({ kind: "byte", offset: i })}
+        >
           {hexDigits[b >> 4]}
           {hexDigits[b & 15]}
         </span>,
@@ -168,7 +181,14 @@ function HexView({ view, highlight }: { view: View; highlight: ReturnType<typeof
     );
   }
   return (
-    <div className="hex" ref={box} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)} onPointerLeave={() => st.setHover(null)} aria-label={`${view.bytes.length} bytes in hex${view.decrypted ? ", decrypted view" : ""}`} role="group">
+    <div
+      className="hex"
+      ref={box}
+      onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
+      onPointerLeave={() => st.setHover(null)}
+      aria-label={`${view.bytes.length} bytes in hex${view.decrypted ? ", decrypted view" : ""}`}
+      role="group"
+    >
       <div className="hex-inner" style={{ height: rows * HEX_ROW }}>
         {out}
       </div>
@@ -185,7 +205,14 @@ function PacketPanel({ model }: { model: PacketModel }): ReactElement {
     <div className="packet-panel">
       <div className="packet-toolbar">
         <label className={`switch${canDecrypt ? "" : " is-disabled"}`}>
-          <input type="checkbox" role="switch" checked={decryptedOn && canDecrypt} disabled={!canDecrypt} onChange={(e) => tagflowStore.getState().setDecrypted(e.target.checked)} data-testid="decrypted-toggle" />
+          <input
+            type="checkbox"
+            role="switch"
+            checked={decryptedOn && canDecrypt}
+            disabled={!canDecrypt}
+            onChange={(e) => tagflowStore.getState().setDecrypted(e.target.checked)}
+            data-testid="decrypted-toggle"
+          />
           <span className="switch-track" aria-hidden="true" />
           <span>Decrypted view</span>
         </label>
@@ -194,7 +221,15 @@ function PacketPanel({ model }: { model: PacketModel }): ReactElement {
             Half-built: {model.notes[0]}
           </span>
         ) : (
-          <span className="packet-toolbar-hint">{canDecrypt ? (view.decrypted ? "not what is on the wire" : "showing the ciphertext on the wire") : model.encrypted ? "no plaintext recorded here" : "nothing encrypted here"}</span>
+          <span className="packet-toolbar-hint">
+            {canDecrypt
+              ? view.decrypted
+                ? "not what is on the wire"
+                : "showing the ciphertext on the wire"
+              : model.encrypted
+                ? "no plaintext recorded here"
+                : "nothing encrypted here"}
+          </span>
         )}
       </div>
       <div className="packet-split">
@@ -212,11 +247,13 @@ function MbufPanel({ model, event }: { model: PacketModel; event: TraceEvent }):
   return (
     <div className="mbuf-panel">
       <p className="panel-intro">
-        {segs.length === 1 ? "One mbuf" : `${segs.length} mbufs`} in the chain, {model.bytes.length} bytes of data. M_PREPEND uses the leading space when a header fits, and allocates a new mbuf when it does not.
+        {segs.length === 1 ? "One mbuf" : `${segs.length} mbufs`} in the chain, {model.bytes.length} bytes of data. M_PREPEND uses the leading space
+        when a header fits, and allocates a new mbuf when it does not.
       </p>
       {event.kind === "mbuf.prepend" && (
         <p className="mbuf-event">
-          This step prepended {event.len} bytes for the {event.header} header {event.leading === "space" ? "into the leading space" : "in a newly allocated mbuf"}.
+          This step prepended {event.len} bytes for the {event.header} header{" "}
+          {event.leading === "space" ? "into the leading space" : "in a newly allocated mbuf"}.
         </p>
       )}
       {event.kind === "mbuf.makespace" && (
@@ -232,12 +269,18 @@ function MbufPanel({ model, event }: { model: PacketModel; event: TraceEvent }):
           return (
             <li key={i} className="mbuf">
               <div className="mbuf-head">
-                <strong>{s.kind === "pkthdr" ? "pkthdr mbuf" : s.kind === "cluster" ? "cluster" : "mbuf"}</strong> · {s.leading} leading · {s.len} data · {s.trailing} trailing
+                <strong>{s.kind === "pkthdr" ? "pkthdr mbuf" : s.kind === "cluster" ? "cluster" : "mbuf"}</strong> · {s.leading} leading · {s.len}{" "}
+                data · {s.trailing} trailing
               </div>
               <div className="mbuf-bar" aria-hidden="true">
                 <span className="mbuf-space" style={{ flexGrow: s.leading / max }} />
                 {parts.map((r, j) => (
-                  <span key={j} className={`mbuf-data ${regionClass(r)}`} style={{ flexGrow: (Math.min(r.end, start + s.len) - Math.max(r.start, start)) / max }} title={REGION_LABEL[r.header] ?? r.header} />
+                  <span
+                    key={j}
+                    className={`mbuf-data ${regionClass(r)}`}
+                    style={{ flexGrow: (Math.min(r.end, start + s.len) - Math.max(r.start, start)) / max }}
+                    title={REGION_LABEL[r.header] ?? r.header}
+                  />
                 ))}
                 <span className="mbuf-space" style={{ flexGrow: s.trailing / max }} />
                 <span className="mbuf-rest" style={{ flexGrow: Math.max(0, 1 - (s.leading + s.len + s.trailing) / max) }} />
@@ -270,7 +313,12 @@ function TagsPanel({ model, event, trace }: { model: PacketModel; event: TraceEv
             const sw = tagSwatch(t.name);
             return (
               <li key={t.uid} className={`tag-item${selectedTag === t.uid ? " is-selected" : ""}`}>
-                <button type="button" className="tag-item-head" aria-pressed={selectedTag === t.uid} onClick={() => tagflowStore.getState().selectTag(t.uid)}>
+                <button
+                  type="button"
+                  className="tag-item-head"
+                  aria-pressed={selectedTag === t.uid}
+                  onClick={() => tagflowStore.getState().selectTag(t.uid)}
+                >
                   <span className={`mini-badge${stale ? " is-stale" : ""}`} style={{ background: sw.fill, color: sw.text }}>
                     {tagShortName(t.name)}
                   </span>
@@ -317,7 +365,11 @@ function TagsPanel({ model, event, trace }: { model: PacketModel; event: TraceEv
           const on = model.version.flags.includes(f);
           const stale = on && flagIsStale(lanes, model.version, event.chain, f, event.seq);
           return (
-            <li key={f} className={`flag-item${on ? " is-on" : ""}${stale ? " is-stale" : ""}`} style={on ? { borderColor: flagSwatch(f).fill } : undefined}>
+            <li
+              key={f}
+              className={`flag-item${on ? " is-on" : ""}${stale ? " is-stale" : ""}`}
+              style={on ? { borderColor: flagSwatch(f).fill } : undefined}
+            >
               {flagLabel(f)} <span className="flag-state">{on ? (stale ? "set · stale" : "set") : "clear"}</span>
             </li>
           );
@@ -346,7 +398,8 @@ export function Inspector(): ReactElement {
         {model ? (
           <>
             <span className="inspector-id">
-              packet version {model.version.id} · chain {model.version.chain} · {model.bytes.length} B{model.version.rcvif ? ` · rcvif ${model.version.rcvif}` : ""}
+              packet version {model.version.id} · chain {model.version.chain} · {model.bytes.length} B
+              {model.version.rcvif ? ` · rcvif ${model.version.rcvif}` : ""}
             </span>
             <button
               type="button"

@@ -111,7 +111,9 @@ export function Narration(): ReactElement {
   if (!trace || !e) {
     return (
       <section className="narration narration--empty" aria-label="Narration">
-        <p className="narration-note">{trace ? "The engine ran this scenario and recorded no steps: it sends no packets." : "Loading the scenario…"}</p>
+        <p className="narration-note">
+          {trace ? "The engine ran this scenario and recorded no steps: it sends no packets." : "Loading the scenario…"}
+        </p>
       </section>
     );
   }

@@ -32,7 +32,11 @@ export function OutcomeBanner(): ReactElement {
   const { verdict, sent, delivered } = trace.outcome;
   const index = traceIndex(trace);
   const top = index.findingsByRank.find((f) => f.severity !== "info") ?? null;
-  const headline = top ? top.sentence.replace(/\s*\(\d+ times in this run\)$/, "") : sent === 0 && trace.events.length === 0 ? "No traffic: this scenario sends nothing to judge." : HEADLINE[verdict];
+  const headline = top
+    ? top.sentence.replace(/\s*\(\d+ times in this run\)$/, "")
+    : sent === 0 && trace.events.length === 0
+      ? "No traffic: this scenario sends nothing to judge."
+      : HEADLINE[verdict];
   return (
     <div className={`banner banner--${verdict}`} data-verdict={verdict}>
       <div className="banner-status" role="status" aria-live="polite" aria-atomic="true" data-testid="outcome">

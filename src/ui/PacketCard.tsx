@@ -24,11 +24,18 @@ function Band({ band, width }: { band: BandPlan; width: number }): ReactElement 
   const labelChars = band.label.length;
   const detailRoom = w - (labelX - x) - labelChars * 7.6 - bytes.length * 7.3 - 26;
   return (
-    <g className={`band band--${band.kind}${band.inner ? " band--inner" : ""}${band.entering ? " is-entering" : ""}`} transform={`translate(0,${band.y})`}>
+    <g
+      className={`band band--${band.kind}${band.inner ? " band--inner" : ""}${band.entering ? " is-entering" : ""}`}
+      transform={`translate(0,${band.y})`}
+    >
       <rect className="band-bg" x={x} y={0} width={w} height={band.height} rx={3} />
       {encrypted && <rect className="band-hatch" x={x} y={0} width={w} height={band.height} rx={3} fill="url(#tf-hatch-enc)" />}
       {encrypted && (
-        <path className="band-lock" transform={`translate(${x + 7},${band.height / 2 - 7}) scale(0.7)`} d="M6 9V7a4 4 0 0 1 8 0v2h1.5v8h-11V9zm2 0h4V7a2 2 0 0 0-4 0z" />
+        <path
+          className="band-lock"
+          transform={`translate(${x + 7},${band.height / 2 - 7}) scale(0.7)`}
+          d="M6 9V7a4 4 0 0 1 8 0v2h1.5v8h-11V9zm2 0h4V7a2 2 0 0 0-4 0z"
+        />
       )}
       <text className="band-label" x={labelX} y={band.height / 2} dominantBaseline="central">
         {band.label}
@@ -45,11 +52,26 @@ function Band({ band, width }: { band: BandPlan; width: number }): ReactElement 
   );
 }
 
-function Badge({ badge, selected, hovered, onTag, onHoverTag }: { badge: BadgePlan; selected: boolean; hovered: boolean } & Pick<PacketCardProps, "onTag" | "onHoverTag">): ReactElement {
+function Badge({
+  badge,
+  selected,
+  hovered,
+  onTag,
+  onHoverTag,
+}: { badge: BadgePlan; selected: boolean; hovered: boolean } & Pick<PacketCardProps, "onTag" | "onHoverTag">): ReactElement {
   const uid = badge.uid;
   const pill = badge.kind === "flag";
   const r = pill ? badge.height / 2 : 4;
-  const cls = ["badge", `badge--${badge.kind}`, badge.stale && "is-stale", badge.consulted && "is-consulted", badge.entering && "is-entering", badge.leaving && "is-leaving", selected && "is-selected", hovered && "is-hovered"]
+  const cls = [
+    "badge",
+    `badge--${badge.kind}`,
+    badge.stale && "is-stale",
+    badge.consulted && "is-consulted",
+    badge.entering && "is-entering",
+    badge.leaving && "is-leaving",
+    selected && "is-selected",
+    hovered && "is-hovered",
+  ]
     .filter(Boolean)
     .join(" ");
   return (
@@ -95,7 +117,9 @@ export const PacketCard = memo(function PacketCard({ card, selectedTag, hoveredT
       {card.stateLabel && (
         <g className="card-state" transform={`translate(${card.width - CARD.pad - stateWidth(card.stateLabel)},${CARD.titleHeight / 2 - 10})`}>
           <rect width={stateWidth(card.stateLabel)} height={20} rx={10} />
-          {card.state === "encrypted" && <path transform="translate(6,3) scale(0.7)" d="M6 9V7a4 4 0 0 1 8 0v2h1.5v8h-11V9zm2 0h4V7a2 2 0 0 0-4 0z" />}
+          {card.state === "encrypted" && (
+            <path transform="translate(6,3) scale(0.7)" d="M6 9V7a4 4 0 0 1 8 0v2h1.5v8h-11V9zm2 0h4V7a2 2 0 0 0-4 0z" />
+          )}
           <text x={card.state === "encrypted" ? 22 : 9} y={10} dominantBaseline="central">
             {card.stateLabel}
           </text>
@@ -111,7 +135,14 @@ export const PacketCard = memo(function PacketCard({ card, selectedTag, hoveredT
       ))}
       {card.badges.length > 0 && <line className="card-sep" x1={CARD.pad} x2={card.width - CARD.pad} y1={card.badgesTop} y2={card.badgesTop} />}
       {card.badges.map((b) => (
-        <Badge key={b.key} badge={b} selected={b.uid !== undefined && b.uid === selectedTag} hovered={b.uid !== undefined && b.uid === hoveredTag} onTag={onTag} onHoverTag={onHoverTag} />
+        <Badge
+          key={b.key}
+          badge={b}
+          selected={b.uid !== undefined && b.uid === selectedTag}
+          hovered={b.uid !== undefined && b.uid === hoveredTag}
+          onTag={onTag}
+          onHoverTag={onHoverTag}
+        />
       ))}
     </g>
   );

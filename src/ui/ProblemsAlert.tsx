@@ -37,7 +37,11 @@ export function ProblemsAlert(): ReactElement | null {
         ))}
         {problems.length > shown.length && <li>…and {problems.length - shown.length} more.</li>}
       </ul>
-      {foot !== null ? <p className="problems-foot">{foot}</p> : hasTrace && tone === "error" && <p className="problems-foot">Nothing else changed: you are still looking at the last scenario that ran.</p>}
+      {foot !== null ? (
+        <p className="problems-foot">{foot}</p>
+      ) : (
+        hasTrace && tone === "error" && <p className="problems-foot">Nothing else changed: you are still looking at the last scenario that ran.</p>
+      )}
     </div>
   );
 }

@@ -55,7 +55,13 @@ function SharePopover({ id, anchor }: { id: string; anchor: RefObject<HTMLButton
     };
   }, [anchor]);
 
-  const status = stale ? "The view changed since you copied: copy again for this step." : copied === null ? "Copying…" : copied ? "Link copied to the clipboard." : "Your browser did not allow copying: the link is selected, press Ctrl+C (⌘C).";
+  const status = stale
+    ? "The view changed since you copied: copy again for this step."
+    : copied === null
+      ? "Copying…"
+      : copied
+        ? "Link copied to the clipboard."
+        : "Your browser did not allow copying: the link is selected, press Ctrl+C (⌘C).";
   return (
     <div className="popover share-popover" id={id} ref={box} role="dialog" aria-label="Share this step" data-testid="share-popover">
       <div className="popover-head">

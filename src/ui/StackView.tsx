@@ -15,7 +15,17 @@ import { tagLanes } from "../store/tagLanes";
 import { useElementSize } from "./hooks/useElementSize";
 import { useReducedMotion } from "./hooks/useReducedMotion";
 import { layoutCard } from "./layout/cardLayout";
-import { connectorPath, layoutStack, placeCard, slotOf, STACK_ROWS, type HostPlan, type Rect, type SlotId, type StackPlan } from "./layout/stackLayout";
+import {
+  connectorPath,
+  layoutStack,
+  placeCard,
+  slotOf,
+  STACK_ROWS,
+  type HostPlan,
+  type Rect,
+  type SlotId,
+  type StackPlan,
+} from "./layout/stackLayout";
 import { PacketCard } from "./PacketCard";
 import { flagLabel, tagShortName } from "./palette";
 import { hostsOf, packetModelAt } from "./stepModel";
@@ -38,7 +48,21 @@ const ROW_HINT: Readonly<Record<SlotId, string>> = {
 };
 
 /** One layer or queue box; the active one names the function and, for a decision, the branch. */
-function SlotBox({ id, rect, active, event, finding, loopIface }: { id: SlotId; rect: Rect; active: boolean; event: TraceEvent | null; finding: boolean; loopIface: string }): ReactElement {
+function SlotBox({
+  id,
+  rect,
+  active,
+  event,
+  finding,
+  loopIface,
+}: {
+  id: SlotId;
+  rect: Rect;
+  active: boolean;
+  event: TraceEvent | null;
+  finding: boolean;
+  loopIface: string;
+}): ReactElement {
   const queue = id === "ipintrq" || id === "crypto";
   const thin = rect.height < 40;
   const decision = active && event?.kind === "decision" ? event : null;
@@ -50,7 +74,9 @@ function SlotBox({ id, rect, active, event, finding, loopIface }: { id: SlotId; 
   const line1Y = thin ? rect.y + rect.height / 2 : rect.y + Math.round(rect.height * 0.33);
   const line2Y = rect.y + Math.round(rect.height * 0.72);
   const pillText = decision ? fitText(`◆ ${decision.branch}`, rect.width - 32, 7.6) : "";
-  const cls = ["slot", `slot--${id}`, active && "is-active", decision && "is-decision", stale && "is-stale", active && finding && "has-finding"].filter(Boolean).join(" ");
+  const cls = ["slot", `slot--${id}`, active && "is-active", decision && "is-decision", stale && "is-stale", active && finding && "has-finding"]
+    .filter(Boolean)
+    .join(" ");
   return (
     <g className={cls} data-slot={id} data-active={active}>
       <rect className="slot-bg" x={rect.x} y={rect.y} width={rect.width} height={rect.height} rx={6} />
@@ -94,14 +120,36 @@ function QueueSlots({ rect, filled }: { rect: Rect; filled: number }): ReactElem
   return (
     <g className="queue-slots" aria-hidden="true">
       {Array.from({ length: n }, (_, i) => (
-        <rect key={i} className={i < filled ? "is-filled" : undefined} x={rect.x + rect.width - 10 - (n - i) * (s + 4)} y={y} width={s} height={s} rx={2} />
+        <rect
+          key={i}
+          className={i < filled ? "is-filled" : undefined}
+          x={rect.x + rect.width - 10 - (n - i) * (s + 4)}
+          y={y}
+          width={s}
+          height={s}
+          rx={2}
+        />
       ))}
     </g>
   );
 }
 
-const Host = memo(function Host({ host, active, event, finding }: { host: HostPlan; active: SlotId | null; event: TraceEvent | null; finding: boolean }): ReactElement {
-  const slots: [SlotId, Rect][] = [...STACK_ROWS.map((r) => [r.id, host.rows[r.id]] as [SlotId, Rect]), ["ipintrq", host.queues.ipintrq], ["crypto", host.queues.crypto]];
+const Host = memo(function Host({
+  host,
+  active,
+  event,
+  finding,
+}: {
+  host: HostPlan;
+  active: SlotId | null;
+  event: TraceEvent | null;
+  finding: boolean;
+}): ReactElement {
+  const slots: [SlotId, Rect][] = [
+    ...STACK_ROWS.map((r) => [r.id, host.rows[r.id]] as [SlotId, Rect]),
+    ["ipintrq", host.queues.ipintrq],
+    ["crypto", host.queues.crypto],
+  ];
   const loopIface = host.loopback ? "lo0 (loopback)" : host.ifaces.length ? host.ifaces.join(", ") : "lo0";
   return (
     <g className="host" data-host={host.name}>
@@ -115,7 +163,13 @@ const Host = memo(function Host({ host, active, event, finding }: { host: HostPl
       {host.loopback && (
         <g className="loopback">
           <path d={host.loopback.d} markerEnd="url(#tf-arrow)" />
-          <text x={host.loopback.labelX} y={host.loopback.labelY} textAnchor="middle" dominantBaseline="central" transform={`rotate(-90 ${host.loopback.labelX} ${host.loopback.labelY})`}>
+          <text
+            x={host.loopback.labelX}
+            y={host.loopback.labelY}
+            textAnchor="middle"
+            dominantBaseline="central"
+            transform={`rotate(-90 ${host.loopback.labelX} ${host.loopback.labelY})`}
+          >
             lo0
           </text>
         </g>
@@ -134,7 +188,23 @@ const DESIGN = { width: 800, height: 430 } as const;
  * The decision (question and branch, and the stale tag behind it) or the finding of this step,
  * in the card's lane where the card is not: above it or below it, whichever has more room.
  */
-function Callout({ event, trace, plan, host, cardTop, cardHeight, scale }: { event: TraceEvent; trace: ScenarioTrace; plan: StackPlan; host: HostPlan; cardTop: number; cardHeight: number; scale: number }): ReactElement | null {
+function Callout({
+  event,
+  trace,
+  plan,
+  host,
+  cardTop,
+  cardHeight,
+  scale,
+}: {
+  event: TraceEvent;
+  trace: ScenarioTrace;
+  plan: StackPlan;
+  host: HostPlan;
+  cardTop: number;
+  cardHeight: number;
+  scale: number;
+}): ReactElement | null {
   const findings = (traceIndex(trace).findingsAt.get(event.seq) ?? []).filter((f) => f.severity !== "info");
   if (event.kind !== "decision" && findings.length === 0) return null;
   const decision = event.kind === "decision" ? event : null;
@@ -148,8 +218,11 @@ function Callout({ event, trace, plan, host, cardTop, cardHeight, scale }: { eve
   const lines = (text: string, charWidth: number) => Math.max(1, Math.ceil((text.length * charWidth) / (width - 26)));
   const question = decision ? decision.question : "";
   const answer = decision ? `→ ${decision.branch}${staleName ? ` because of a stale ${staleName}` : ""}` : "";
-  const findingText = decision ? findings.map((f) => findingTitle(f.id)).join("; ") : findings.map((f) => f.sentence.replace(/\s*\(\d+ times in this run\)$/, "")).join(" ");
-  const base = 18 + (decision ? 17 + lines(answer, 8.8) * 20.5 : 0) + (findingText ? (decision ? 8 : 0) + lines(`Finding: ${findingText}`, 7.8) * 17.5 : 0);
+  const findingText = decision
+    ? findings.map((f) => findingTitle(f.id)).join("; ")
+    : findings.map((f) => f.sentence.replace(/\s*\(\d+ times in this run\)$/, "")).join(" ");
+  const base =
+    18 + (decision ? 17 + lines(answer, 8.8) * 20.5 : 0) + (findingText ? (decision ? 8 : 0) + lines(`Finding: ${findingText}`, 7.8) * 17.5 : 0);
   const showQuestion = decision !== null && base + lines(question, 8.9) * 19.5 <= room;
   const style = {
     left: (host.lane.x + 10) * scale,
@@ -159,7 +232,12 @@ function Callout({ event, trace, plan, host, cardTop, cardHeight, scale }: { eve
     ...(above >= below ? { bottom: (plan.height - cardTop + 10) * scale } : { top: (cardTop + cardHeight + 10) * scale }),
   };
   return (
-    <div className={`callout${stale ? " is-stale" : ""}${findings.length ? " has-finding" : ""}`} style={style} data-testid="callout" aria-hidden="true">
+    <div
+      className={`callout${stale ? " is-stale" : ""}${findings.length ? " has-finding" : ""}`}
+      style={style}
+      data-testid="callout"
+      aria-hidden="true"
+    >
       {decision && (
         <>
           <div className="callout-kicker">
@@ -254,7 +332,10 @@ export function StackView(): ReactElement {
   const fit = Math.min(size.width / DESIGN.width, size.height / DESIGN.height);
   const scale = fit >= 1 ? fit : Math.max(0.8, fit);
   const plan: StackPlan | null = useMemo(
-    () => (size.width > 0 && size.height > 0 && hosts.length > 0 ? layoutStack(hosts, links ?? [], { width: size.width / scale, height: size.height / scale }) : null),
+    () =>
+      size.width > 0 && size.height > 0 && hosts.length > 0
+        ? layoutStack(hosts, links ?? [], { width: size.width / scale, height: size.height / scale })
+        : null,
     [hosts, links, size, scale],
   );
   const event = trace?.events[cursor] ?? null;
@@ -265,7 +346,8 @@ export function StackView(): ReactElement {
   const finding = trace && event ? traceIndex(trace).findingsAt.has(event.seq) : false;
   const placement = plan && host && slot && card ? placeCard(plan, host, slot, card.height) : null;
   // Recreated only when a coordinate changes, so a re-render at the same step does not restart a tween.
-  const [mx, my, tx, ty, mh] = placement && card ? [placement.x, placement.y, placement.target.x, placement.target.y, card.height] : [NaN, NaN, NaN, NaN, NaN];
+  const [mx, my, tx, ty, mh] =
+    placement && card ? [placement.x, placement.y, placement.target.x, placement.target.y, card.height] : [NaN, NaN, NaN, NaN, NaN];
   const motion = useMemo<Motion | null>(() => (Number.isNaN(mx) ? null : { x: mx, y: my, tx, ty, h: mh }), [mx, my, tx, ty, mh]);
   const duration = reduced || lastMove !== "step" ? 0 : Math.min(260, stepInterval(speed) * 0.6);
   const { cardRef, connRef } = useCardMotion(motion, host, plan?.cardWidth ?? 0, duration > 0, duration);
@@ -277,7 +359,14 @@ export function StackView(): ReactElement {
   return (
     <div className="stack-pane" ref={paneRef} data-testid="stack">
       {plan && trace && (
-        <svg className="stack-svg" width={plan.width * scale} height={plan.height * scale} viewBox={`0 0 ${plan.width} ${plan.height}`} role="img" aria-label={describe(event, trace)}>
+        <svg
+          className="stack-svg"
+          width={plan.width * scale}
+          height={plan.height * scale}
+          viewBox={`0 0 ${plan.width} ${plan.height}`}
+          role="img"
+          aria-label={describe(event, trace)}
+        >
           {plan.wires.map((w) => (
             <g key={w.id} className="wire">
               <path d={w.d} />
@@ -293,13 +382,21 @@ export function StackView(): ReactElement {
             <>
               <path ref={connRef} className="connector" />
               <g ref={cardRef} className="card-layer">
-                <PacketCard card={card} selectedTag={selectedTag} hoveredTag={hover?.kind === "tag" ? hover.uid : null} onTag={onTag} onHoverTag={onHoverTag} />
+                <PacketCard
+                  card={card}
+                  selectedTag={selectedTag}
+                  hoveredTag={hover?.kind === "tag" ? hover.uid : null}
+                  onTag={onTag}
+                  onHoverTag={onHoverTag}
+                />
               </g>
             </>
           )}
         </svg>
       )}
-      {plan && host && placement && card && event && !empty && <Callout event={event} trace={trace!} plan={plan} host={host} cardTop={placement.y} cardHeight={card.height} scale={scale} />}
+      {plan && host && placement && card && event && !empty && (
+        <Callout event={event} trace={trace!} plan={plan} host={host} cardTop={placement.y} cardHeight={card.height} scale={scale} />
+      )}
       {!trace && status !== "error" && (
         <div className="pane-state" role="status">
           <div className="skeleton-stack" aria-hidden="true">

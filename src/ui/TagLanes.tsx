@@ -65,11 +65,36 @@ export function TagLanes({ trackWidth }: { trackWidth: number }): ReactElement {
   for (let i = first; i <= last; i++) {
     const r = layoutLaneRow(lanes[i]!, i, x, count, ROW);
     const alive = lanes[i]!.start <= cursor && (lanes[i]!.end === null || cursor <= lanes[i]!.end!);
-    const cls = ["lane", alive && "is-alive", selectedTag === r.uid && "is-selected", hoverTag === r.uid && "is-hovered", r.staleX !== null && "has-stale", r.aliveAtEnd && "is-alive-at-end"].filter(Boolean).join(" ");
+    const cls = [
+      "lane",
+      alive && "is-alive",
+      selectedTag === r.uid && "is-selected",
+      hoverTag === r.uid && "is-hovered",
+      r.staleX !== null && "has-stale",
+      r.aliveAtEnd && "is-alive-at-end",
+    ]
+      .filter(Boolean)
+      .join(" ");
     const mid = ROW / 2;
     rows.push(
-      <div key={r.uid} className={cls} style={{ top: r.y, height: ROW }} onPointerEnter={() => st.setHover({ kind: "tag", uid: r.uid })} onPointerLeave={() => st.setHover(null)} data-lane={r.uid} data-stale={r.staleX !== null} data-alive-at-end={r.aliveAtEnd}>
-        <button type="button" className="lane-label" aria-pressed={selectedTag === r.uid} aria-label={r.description} title={r.description} onClick={() => st.selectTag(r.uid)}>
+      <div
+        key={r.uid}
+        className={cls}
+        style={{ top: r.y, height: ROW }}
+        onPointerEnter={() => st.setHover({ kind: "tag", uid: r.uid })}
+        onPointerLeave={() => st.setHover(null)}
+        data-lane={r.uid}
+        data-stale={r.staleX !== null}
+        data-alive-at-end={r.aliveAtEnd}
+      >
+        <button
+          type="button"
+          className="lane-label"
+          aria-pressed={selectedTag === r.uid}
+          aria-label={r.description}
+          title={r.description}
+          onClick={() => st.selectTag(r.uid)}
+        >
           <span className="lane-swatch" style={{ background: r.fill }} aria-hidden="true" />
           {r.label}
           {r.staleX !== null && <span className="lane-flag">stale</span>}
@@ -80,7 +105,12 @@ export function TagLanes({ trackWidth }: { trackWidth: number }): ReactElement {
           {r.staleX !== null && <rect className="lane-stale" x={r.staleX} y={mid - 6} width={Math.max(2, r.x1 - r.staleX)} height={12} rx={3} />}
           {r.aliveAtEnd && <path className="lane-arrow" d={`M${r.x1 + 1},${mid - 7}l8,7l-8,7z`} />}
           {r.consults.map((c) => (
-            <path key={c.seq} className={`lane-consult${c.stale ? " is-stale" : ""}`} d={`M${c.x},${mid - 8}l6,8l-6,8l-6,-8z`} onClick={() => st.seek(c.seq, "jump")}>
+            <path
+              key={c.seq}
+              className={`lane-consult${c.stale ? " is-stale" : ""}`}
+              d={`M${c.x},${mid - 8}l6,8l-6,8l-6,-8z`}
+              onClick={() => st.seek(c.seq, "jump")}
+            >
               <title>{`consulted at step ${c.seq + 1}${c.stale ? " while stale" : ""}`}</title>
             </path>
           ))}
@@ -118,7 +148,9 @@ export function TagLanes({ trackWidth }: { trackWidth: number }): ReactElement {
           }}
         >
           {lanes.length === 0 ? (
-            <p className="panel-empty lanes-empty">{trace ? "No tags in this trace: nothing was prepended to a packet." : "Waiting for the trace…"}</p>
+            <p className="panel-empty lanes-empty">
+              {trace ? "No tags in this trace: nothing was prepended to a packet." : "Waiting for the trace…"}
+            </p>
           ) : (
             <div className="lanes-inner" style={{ height: lanes.length * ROW }}>
               {rows}

@@ -32,7 +32,14 @@ export type IconName = keyof typeof paths;
 /** An icon; `label` makes it an image with a name, otherwise it is hidden from assistive tech. */
 export function Icon({ name, size = 18, label }: { name: IconName; size?: number; label?: string }): ReactElement {
   return (
-    <svg className="icon" width={size} height={size} viewBox="0 0 20 20" fill="currentColor" {...(label ? { role: "img", "aria-label": label } : { "aria-hidden": true, focusable: false })}>
+    <svg
+      className="icon"
+      width={size}
+      height={size}
+      viewBox="0 0 20 20"
+      fill="currentColor"
+      {...(label ? { role: "img", "aria-label": label } : { "aria-hidden": true, focusable: false })}
+    >
       <path d={paths[name]} />
     </svg>
   );

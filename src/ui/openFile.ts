@@ -8,14 +8,18 @@ export const MAX_FILE_BYTES = 1024 * 1024;
 export async function openScenarioFile(file: File): Promise<void> {
   const store = tagflowStore.getState();
   if (file.size > MAX_FILE_BYTES) {
-    store.reportProblems(`Could not open ${file.name}`, [{ path: "$", message: `the file is ${file.size} bytes; a scenario is at most ${MAX_FILE_BYTES}` }]);
+    store.reportProblems(`Could not open ${file.name}`, [
+      { path: "$", message: `the file is ${file.size} bytes; a scenario is at most ${MAX_FILE_BYTES}` },
+    ]);
     return;
   }
   let text: string;
   try {
     text = await file.text();
   } catch (error) {
-    store.reportProblems(`Could not open ${file.name}`, [{ path: "$", message: `the file could not be read: ${error instanceof Error ? error.message : String(error)}` }]);
+    store.reportProblems(`Could not open ${file.name}`, [
+      { path: "$", message: `the file could not be read: ${error instanceof Error ? error.message : String(error)}` },
+    ]);
     return;
   }
   await store.openScenario(file.name, text);

@@ -4,7 +4,18 @@
  * throws. Asked to, it also runs the baseline — the same scenario on its own kernel with no
  * fixes — and compares the two; only the comparison goes back, never the baseline's trace.
  */
-import { compareTraces, loadScenario, loadScenarioJson, runScenario, type FixId, type PersonalityId, type Problem, type Scenario, type ScenarioTrace, type TraceComparison } from "../engine/index";
+import {
+  compareTraces,
+  loadScenario,
+  loadScenarioJson,
+  runScenario,
+  type FixId,
+  type PersonalityId,
+  type Problem,
+  type Scenario,
+  type ScenarioTrace,
+  type TraceComparison,
+} from "../engine/index";
 
 /** Overrides applied on top of the scenario's own `personality` and `fixes`; undefined keeps the scenario's. */
 export interface RunOptions {

@@ -63,13 +63,17 @@ describe("tagflow run --compare", () => {
 
   it("icmp-reflect-strips-tags: names icmp_reflect and the verdict going from insecure to secure", () => {
     const [line, outcome] = tail(results.quiet!);
-    expect(line).toMatch(/^compared with no fixes: The runs are the same for \d+ steps; at step \d+ icmp_reflect deletes the packet's IPSEC_IN_DONE and IPSEC_OUT_DONE tags \(m_tag_delete_nonpersistent\), where without the fix the tags stay on the packet — and the verdict goes from insecure to secure\.$/);
+    expect(line).toMatch(
+      /^compared with no fixes: The runs are the same for \d+ steps; at step \d+ icmp_reflect deletes the packet's IPSEC_IN_DONE and IPSEC_OUT_DONE tags \(m_tag_delete_nonpersistent\), where without the fix the tags stay on the packet — and the verdict goes from insecure to secure\.$/,
+    );
     expect(outcome).toBe("outcome: secure");
   });
 
   it("another kernel is compared with the scenario's own", () => {
     const [line, outcome] = tail(results.freebsd!);
-    expect(line).toMatch(/^compared with no fixes: .* if_simloop deletes .* where on NetBSD 2003 \(FAST_IPSEC\) the tag stays on the packet — and the verdict goes from insecure to secure\.$/);
+    expect(line).toMatch(
+      /^compared with no fixes: .* if_simloop deletes .* where on NetBSD 2003 \(FAST_IPSEC\) the tag stays on the packet — and the verdict goes from insecure to secure\.$/,
+    );
     expect(outcome).toBe("outcome: secure");
   });
 
@@ -89,7 +93,9 @@ describe("--compare with nothing to compare is a note, not an error", () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toBe("");
     const [line, outcome] = tail(r);
-    expect(line).toMatch(/^compared with no fixes: nothing to compare — this run is lo0-esp-ping on its own kernel \(netbsd-2003\) with no fixes; add --fix ID or --personality ID/);
+    expect(line).toMatch(
+      /^compared with no fixes: nothing to compare — this run is lo0-esp-ping on its own kernel \(netbsd-2003\) with no fixes; add --fix ID or --personality ID/,
+    );
     expect(outcome).toBe("outcome: insecure");
   });
 

@@ -6,7 +6,16 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BUILTIN_SCENARIOS, DEFAULT_SCENARIO, FIX_IDS, PERSONALITY_IDS, builtinByName, loadScenario, runScenario, type ScenarioInput } from "../../src/engine";
+import {
+  BUILTIN_SCENARIOS,
+  DEFAULT_SCENARIO,
+  FIX_IDS,
+  PERSONALITY_IDS,
+  builtinByName,
+  loadScenario,
+  runScenario,
+  type ScenarioInput,
+} from "../../src/engine";
 import { TAGFLOW_VERSION, espSaTable, traceEspSas, traceToJson, traceToPcapng } from "../../src/export";
 import { wantsColour } from "../../src/cli/main";
 import { lastLine, stepRows, tagflow, type CliResult } from "./tagflow";
@@ -69,7 +78,19 @@ describe("tagflow list", () => {
 describe("tagflow --help, help, --version", () => {
   it("prints usage with every command, flag, fix and personality", () => {
     const help = results.help.stdout;
-    for (const word of ["tagflow list", "tagflow run <scenario|file.json>", "--fix ID", "--no-fix ID", "--personality ID", "--json FILE|-", "--pcap FILE", "--keys FILE", "--quiet", ...FIX_IDS, ...PERSONALITY_IDS]) {
+    for (const word of [
+      "tagflow list",
+      "tagflow run <scenario|file.json>",
+      "--fix ID",
+      "--no-fix ID",
+      "--personality ID",
+      "--json FILE|-",
+      "--pcap FILE",
+      "--keys FILE",
+      "--quiet",
+      ...FIX_IDS,
+      ...PERSONALITY_IDS,
+    ]) {
       expect(help).toContain(word);
     }
     expect(results.helpCommand.stdout).toBe(help);

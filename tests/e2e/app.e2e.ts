@@ -321,7 +321,11 @@ describe("the visualizer", () => {
     try {
       const { page } = app;
       const boxes = () =>
-        page.evaluate(() => ["[data-testid=stack]", ".side", ".narration", ".bottom", ".banner", ".topbar", "[data-testid=step]"].map((s) => JSON.stringify(document.querySelector(s)!.getBoundingClientRect())));
+        page.evaluate(() =>
+          ["[data-testid=stack]", ".side", ".narration", ".bottom", ".banner", ".topbar", "[data-testid=step]"].map((s) =>
+            JSON.stringify(document.querySelector(s)!.getBoundingClientRect()),
+          ),
+        );
       const first = await boxes();
       const seen = new Set<string>();
       for (const keys of [["]", "]", "]"], ["End"], ["[", "["], ["Home", "ArrowRight"], ["}", "}"], ["ArrowRight", "ArrowRight", "ArrowRight"]]) {
@@ -402,7 +406,11 @@ describe("the visualizer", () => {
     try {
       const { page } = app;
       await decisionsTo(page, bug, BUG_LOOP);
-      const file = { name: "broken.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify({ version: 1, name: "Bad Name", hosts: [] })) };
+      const file = {
+        name: "broken.json",
+        mimeType: "application/json",
+        buffer: Buffer.from(JSON.stringify({ version: 1, name: "Bad Name", hosts: [] })),
+      };
       await page.getByTestId("open-file").setInputFiles(file);
       const alert = page.getByTestId("problems");
       await alert.waitFor();
@@ -433,7 +441,9 @@ describe("the visualizer", () => {
     try {
       const { page } = app;
       const quiet = { version: 1, name: "quiet", title: "A host that sends nothing", hosts: [{ name: "quiet" }], traffic: [] };
-      await page.getByTestId("open-file").setInputFiles({ name: "quiet.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify(quiet)) });
+      await page
+        .getByTestId("open-file")
+        .setInputFiles({ name: "quiet.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify(quiet)) });
       await expect.poll(() => stepText(page)).toBe("Step 0 of 0");
       expect(await page.getByTestId("stack").textContent()).toContain("Nothing to step through");
       expect(await page.getByRole("button", { name: "Play", exact: true }).isDisabled()).toBe(true);

@@ -68,7 +68,9 @@ describe("the compare view", () => {
       // The block: verdicts, the engine's sentence, the findings that went, the jump button.
       expect(await verdictChips(page, "[data-testid=compare]")).toEqual(["insecure", "secure"]);
       expect(await page.getByTestId("compare-sentence").textContent()).toBe(comparison.sentence);
-      const gone = await block.locator('.compare-finding[data-change="removed"]').evaluateAll((els) => els.map((el) => el.getAttribute("data-finding")));
+      const gone = await block
+        .locator('.compare-finding[data-change="removed"]')
+        .evaluateAll((els) => els.map((el) => el.getAttribute("data-finding")));
       expect(gone).toEqual(comparison.findingsRemoved);
       expect(await block.textContent()).toContain("IPsec skipped on a stale OUT_DONE");
 
@@ -76,7 +78,9 @@ describe("the compare view", () => {
       expect(await page.getByTestId("diverge-mark").getAttribute("data-step")).toBe(String(DIVERGE));
       const jump = page.getByRole("button", { name: /^Jump to where they diverge/ });
       expect(await jump.count()).toBe(2);
-      expect(await page.getByTestId("compare-jump").getAttribute("aria-label")).toBe(`Jump to where they diverge (step ${DIVERGE + 1}, icmp_reflect)`);
+      expect(await page.getByTestId("compare-jump").getAttribute("aria-label")).toBe(
+        `Jump to where they diverge (step ${DIVERGE + 1}, icmp_reflect)`,
+      );
       await page.getByTestId("compare-jump-strip").click();
       await expect.poll(() => stepText(page)).toBe(`Step ${DIVERGE + 1} of ${fixed.events.length}`);
       const narration = page.getByTestId("narration");

@@ -19,7 +19,6 @@ import { FIX, openReady, replyLoopCheck, settledScreenshot, stepText, traceOf, u
 const CLIPBOARD = ["clipboard-read", "clipboard-write"] as const;
 const outDir = fileURLToPath(new URL("../../test-results/exports/", import.meta.url));
 
-
 const bug = traceOf("lo0-esp-ping");
 const fixed = traceOf("lo0-esp-ping", [FIX]);
 /** With the fix on: the first step where the packet carries two tags (OUT_DONE and IN_DONE). */
@@ -124,7 +123,9 @@ describe("sharing", () => {
 
       await page.goForward();
       await expect.poll(() => verdict(page)).toBe("secure");
-      const fixedLoop = fixed.events.findIndex((e, i) => i > fixed.events.findIndex((x) => x.fn === "icmp_reflect") && e.kind === "decision" && e.check === "ipsec-loop");
+      const fixedLoop = fixed.events.findIndex(
+        (e, i) => i > fixed.events.findIndex((x) => x.fn === "icmp_reflect") && e.kind === "decision" && e.check === "ipsec-loop",
+      );
       expect(await stepText(page)).toBe(`Step ${fixedLoop + 6} of ${fixed.events.length}`);
       expect(await page.locator(`[data-fix="${FIX}"]`).isChecked()).toBe(true);
       expectNoConsoleErrors(app);
@@ -221,7 +222,8 @@ describe("sharing", () => {
       expect(await frame.getByTestId("narration").textContent()).toContain("ip_output()");
       expect(await frame.getByTestId("stack").locator(".host").count()).toBe(1);
       // Read-only and chrome-less: no header, no fixes, no files, no exports.
-      for (const hidden of [".topbar", "[data-fix]", "[data-testid=open-file]", "[data-testid=export]", "[data-testid=copy-link]", ".bottom"]) expect(await frame.locator(hidden).count()).toBe(0);
+      for (const hidden of [".topbar", "[data-fix]", "[data-testid=open-file]", "[data-testid=export]", "[data-testid=copy-link]", ".bottom"])
+        expect(await frame.locator(hidden).count()).toBe(0);
       await app.page.waitForTimeout(350);
       await save(app.page, "share-05-embed-in-a-course-page");
       const historyLength = await app.page.evaluate(() => history.length);
@@ -269,7 +271,10 @@ describe("sharing", () => {
       await expect.poll(() => stepText(page)).toBe(`Step ${BUG_LOOP + 1} of ${bug.events.length}`);
       const exported = async (kind: string): Promise<{ name: string; bytes: Buffer }> => {
         await page.getByTestId("export").click();
-        const [download] = (await Promise.all([page.waitForEvent("download"), page.locator(`[data-export="${kind}"]`).click()])) as [Download, unknown];
+        const [download] = (await Promise.all([page.waitForEvent("download"), page.locator(`[data-export="${kind}"]`).click()])) as [
+          Download,
+          unknown,
+        ];
         const path = await download.path();
         const bytes = Buffer.from(await (await import("node:fs/promises")).readFile(path));
         writeFileSync(`${outDir}${download.suggestedFilename()}`, bytes);
@@ -292,7 +297,13 @@ describe("sharing", () => {
 
       const keys = await exported("keys");
       expect(keys.name).toBe("esp_sa");
-      expect(keys.bytes.toString("utf8").trimEnd().split("\n").filter((l) => !l.startsWith("#"))).toEqual(espSaTableLines(traceEspSas(bug)));
+      expect(
+        keys.bytes
+          .toString("utf8")
+          .trimEnd()
+          .split("\n")
+          .filter((l) => !l.startsWith("#")),
+      ).toEqual(espSaTableLines(traceEspSas(bug)));
 
       const json = await exported("trace");
       expect(json.name).toBe("lo0-esp-ping.trace.json");
@@ -309,7 +320,13 @@ describe("sharing", () => {
       const parsed = await page.evaluate((t) => {
         const doc = new DOMParser().parseFromString(t, "image/svg+xml");
         const root = doc.documentElement;
-        return { error: doc.querySelector("parsererror")?.textContent ?? null, root: root.nodeName, ns: root.namespaceURI, hosts: root.querySelectorAll("[data-host]").length, text: root.textContent ?? "" };
+        return {
+          error: doc.querySelector("parsererror")?.textContent ?? null,
+          root: root.nodeName,
+          ns: root.namespaceURI,
+          hosts: root.querySelectorAll("[data-host]").length,
+          text: root.textContent ?? "",
+        };
       }, text);
       expect(parsed).toMatchObject({ error: null, root: "svg", ns: "http://www.w3.org/2000/svg", hosts: 1 });
       expect(parsed.text).toContain("ip_output()");

@@ -55,7 +55,11 @@ export async function settledScreenshot(page: Page, name: string): Promise<strin
 export const stepText = (page: Page) => page.getByTestId("step").first().textContent();
 
 /** A built-in's trace, with fixes and an optional change to the scenario, run here in Node. */
-export function traceOf(name: string, fixes: string[] = [], change: (s: Record<string, unknown>) => Record<string, unknown> = (s) => s): ScenarioTrace {
+export function traceOf(
+  name: string,
+  fixes: string[] = [],
+  change: (s: Record<string, unknown>) => Record<string, unknown> = (s) => s,
+): ScenarioTrace {
   const loaded = loadScenario(change({ ...builtinByName(name), fixes }));
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
   return runScenario(loaded.scenario);

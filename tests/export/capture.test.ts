@@ -9,7 +9,17 @@ import { hmac } from "@noble/hashes/hmac.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { afterAll, describe, expect, it } from "vitest";
 import { builtinByName, fromHex, loadScenario, runScenario, type ScenarioInput, type ScenarioTrace, type TraceEvent } from "../../src/engine";
-import { LINKTYPE, TAGFLOW_VERSION, espSaTable, espSaTableLines, readPcapng, traceEspSas, traceToJson, traceToPcapng, writePcapng } from "../../src/export";
+import {
+  LINKTYPE,
+  TAGFLOW_VERSION,
+  espSaTable,
+  espSaTableLines,
+  readPcapng,
+  traceEspSas,
+  traceToJson,
+  traceToPcapng,
+  writePcapng,
+} from "../../src/export";
 import { tsharkFields, tsharkVersion } from "../support/tshark";
 import { toHex } from "./packets";
 
@@ -133,7 +143,15 @@ describe("traceToPcapng", () => {
 describe("traceEspSas", () => {
   it("lists the ESP SA of lo0-esp-ping with the scenario's key", () => {
     expect(traceEspSas(trace("lo0-esp-ping"))).toEqual([
-      { srcAddr: "127.0.0.1", dstAddr: "127.0.0.1", spi: 0x1000, enc: "aes-gcm-16", encKey: fromHex("0123456789abcdef0123456789abcdefcafebabe"), auth: "none", authKey: new Uint8Array() },
+      {
+        srcAddr: "127.0.0.1",
+        dstAddr: "127.0.0.1",
+        spi: 0x1000,
+        enc: "aes-gcm-16",
+        encKey: fromHex("0123456789abcdef0123456789abcdefcafebabe"),
+        auth: "none",
+        authKey: new Uint8Array(),
+      },
     ]);
   });
 
@@ -189,15 +207,29 @@ describe("Wireshark reads the captures", () => {
       "frame.comment",
     ]);
     expect(rows).toEqual(
-      txEvents(t).map((e, i) => ["lo0", (e.t / 1e6).toFixed(9), "4", "1", GOOD, i % 2 === 0 ? "8" : "0", GOOD, "", `step ${e.seq + 1} · t=${e.t}µs · host ip_output → lo0: ${e.note}`]),
+      txEvents(t).map((e, i) => [
+        "lo0",
+        (e.t / 1e6).toFixed(9),
+        "4",
+        "1",
+        GOOD,
+        i % 2 === 0 ? "8" : "0",
+        GOOD,
+        "",
+        `step ${e.seq + 1} · t=${e.t}µs · host ip_output → lo0: ${e.note}`,
+      ]),
     );
   });
 
   it("lo0-esp-ping with the fix: every packet on lo0 is ESP, decrypts to an ICMP echo with a good ICV, sequence numbers 1..6", TSHARK, () => {
     const t = trace("lo0-esp-ping", [FIX]);
-    const rows = tsharkFields(pcapFile("lo0-esp-ping", [FIX]), ["ip.proto", "esp.spi", "esp.sequence", "esp.icv_good", "icmp.type", "icmp.checksum.status"], {
-      espSaFile: espSaTable(traceEspSas(t)),
-    });
+    const rows = tsharkFields(
+      pcapFile("lo0-esp-ping", [FIX]),
+      ["ip.proto", "esp.spi", "esp.sequence", "esp.icv_good", "icmp.type", "icmp.checksum.status"],
+      {
+        espSaFile: espSaTable(traceEspSas(t)),
+      },
+    );
     expect(rows).toEqual([1, 2, 3, 4, 5, 6].map((seq) => ["50", "0x00001000", String(seq), GOOD, seq % 2 === 1 ? "8" : "0", GOOD]));
   });
 
@@ -209,7 +241,9 @@ describe("Wireshark reads the captures", () => {
     data[40] = data[40]! ^ 0x01; // 20-byte IP header, 8-byte ESP header, 8-byte IV: well inside the ciphertext
     const path = join(dir, "tampered.pcapng");
     writeFileSync(path, writePcapng({ interfaces: cap.interfaces, packets: [{ interfaceId: 0, timestampMicros: first.timestampMicros, data }] }));
-    expect(tsharkFields(path, ["esp.sequence", "esp.icv_good", "esp.icv_bad"], { espSaLines: espSaTableLines(traceEspSas(t)) })).toEqual([["1", "0", "1"]]);
+    expect(tsharkFields(path, ["esp.sequence", "esp.icv_good", "esp.icv_bad"], { espSaLines: espSaTableLines(traceEspSas(t)) })).toEqual([
+      ["1", "0", "1"],
+    ]);
   });
 
   it("lo0-esp-ping without the fix: the requests are ESP, the replies cross lo0 in cleartext", TSHARK, () => {
@@ -259,7 +293,11 @@ describe("Wireshark reads the captures", () => {
     const path = pcapFile("gw-esp-tunnel");
     const rows = tsharkFields(path, ["frame.interface_name", "ip.src", "ip.dst", "ip.proto", "esp.spi", "esp.sequence", "ip.checksum.status"]);
     expect(rows).toEqual(
-      [1, 1, 2, 2, 3, 3].map((seq, i) => (i % 2 === 0 ? ["net0", "10.0.0.1", "10.0.0.2", "50", "0x00002001", String(seq), GOOD] : ["net0", "10.0.0.2", "10.0.0.1", "50", "0x00002002", String(seq), GOOD])),
+      [1, 1, 2, 2, 3, 3].map((seq, i) =>
+        i % 2 === 0
+          ? ["net0", "10.0.0.1", "10.0.0.2", "50", "0x00002001", String(seq), GOOD]
+          : ["net0", "10.0.0.2", "10.0.0.1", "50", "0x00002002", String(seq), GOOD],
+      ),
     );
     const lines = espSaTableLines(traceEspSas(t));
     expect(lines).toEqual([

@@ -35,8 +35,7 @@ describe("espSaTableLines", () => {
     expect(espSaTableLines([CBC_SHA1, GCM])).toEqual([
       `"IPv4","10.0.0.1","10.0.0.2","0x00001000","AES-CBC [RFC3602]","0x505152535455565758595a5b5c5d5e5f",` +
         `"HMAC-SHA-1-96 [RFC2404]","0x606162636465666768696a6b6c6d6e6f70717273"`,
-      `"IPv4","10.0.0.2","10.0.0.1","0xdeadbeef","AES-GCM with 16 octet ICV [RFC4106]",` +
-        `"0x404142434445464748494a4b4c4d4e4f50515253","NULL",""`,
+      `"IPv4","10.0.0.2","10.0.0.1","0xdeadbeef","AES-GCM with 16 octet ICV [RFC4106]",` + `"0x404142434445464748494a4b4c4d4e4f50515253","NULL",""`,
     ]);
   });
 

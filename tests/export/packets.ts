@@ -86,7 +86,11 @@ export function counting(length: number, start = 0): Uint8Array {
  */
 export function espPlaintext(payload: Uint8Array, nextHeader: number, align: number): Uint8Array {
   const padLen = (align - ((payload.length + 2) % align)) % align;
-  return concat(payload, Uint8Array.from({ length: padLen }, (_, i) => i + 1), Uint8Array.of(padLen, nextHeader));
+  return concat(
+    payload,
+    Uint8Array.from({ length: padLen }, (_, i) => i + 1),
+    Uint8Array.of(padLen, nextHeader),
+  );
 }
 
 function be32(v: number): Uint8Array {

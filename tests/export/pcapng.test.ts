@@ -142,33 +142,31 @@ const interfaceArb: fc.Arbitrary<PcapngInterface> = fc.record(
   { requiredKeys: ["name", "linkType"] },
 );
 
-const captureArb: fc.Arbitrary<PcapngCapture> = fc
-  .array(interfaceArb, { minLength: 1, maxLength: 3 })
-  .chain((interfaces) =>
-    fc.record(
-      {
-        interfaces: fc.constant(interfaces),
-        packets: fc.array(
-          fc.record(
-            {
-              interfaceId: fc.nat({ max: interfaces.length - 1 }),
-              timestampMicros: fc.maxSafeNat(),
-              // An IPv4 version nibble, so LINKTYPE_NULL interfaces accept it.
-              data: fc.uint8Array({ maxLength: 120 }).map((rest) => Uint8Array.of(0x45, ...rest)),
-              comment: text,
-            },
-            { requiredKeys: ["interfaceId", "timestampMicros", "data"] },
-          ),
-          { maxLength: 8 },
+const captureArb: fc.Arbitrary<PcapngCapture> = fc.array(interfaceArb, { minLength: 1, maxLength: 3 }).chain((interfaces) =>
+  fc.record(
+    {
+      interfaces: fc.constant(interfaces),
+      packets: fc.array(
+        fc.record(
+          {
+            interfaceId: fc.nat({ max: interfaces.length - 1 }),
+            timestampMicros: fc.maxSafeNat(),
+            // An IPv4 version nibble, so LINKTYPE_NULL interfaces accept it.
+            data: fc.uint8Array({ maxLength: 120 }).map((rest) => Uint8Array.of(0x45, ...rest)),
+            comment: text,
+          },
+          { requiredKeys: ["interfaceId", "timestampMicros", "data"] },
         ),
-        comment: text,
-        application: text,
-        hardware: text,
-        os: text,
-      },
-      { requiredKeys: ["interfaces", "packets"] },
-    ),
-  );
+        { maxLength: 8 },
+      ),
+      comment: text,
+      application: text,
+      hardware: text,
+      os: text,
+    },
+    { requiredKeys: ["interfaces", "packets"] },
+  ),
+);
 
 describe("writePcapng", () => {
   it("writes the fixture byte for byte", () => {
@@ -283,7 +281,10 @@ describe("readPcapng", () => {
   it("rejects every truncation that does not end on a block boundary", () => {
     const bytes = writePcapng({
       comment: "truncate me",
-      interfaces: [{ name: "lo0", linkType: LINKTYPE.NULL }, { name: "em0", linkType: LINKTYPE.RAW }],
+      interfaces: [
+        { name: "lo0", linkType: LINKTYPE.NULL },
+        { name: "em0", linkType: LINKTYPE.RAW },
+      ],
       packets: [
         { interfaceId: 0, timestampMicros: 1, data: counting(33, 0x45), comment: "one" },
         { interfaceId: 1, timestampMicros: 2, data: counting(7, 0x45) },
@@ -348,10 +349,24 @@ describe("Wireshark reads our pcapng", () => {
       { name: "host-b:em0", linkType: LINKTYPE.RAW },
     ],
     packets: [
-      { interfaceId: 0, timestampMicros: 1, data: ipv4({ src: "10.0.0.1", dst: "10.0.0.2", protocol: IPPROTO_ICMP, id: 1, payload: request }), comment: "echo request → host-b" },
-      { interfaceId: 1, timestampMicros: 1_500_000, data: ipv4({ src: "10.0.0.2", dst: "10.0.0.1", protocol: IPPROTO_ICMP, id: 2, payload: reply }), comment: "réponse ✓" },
+      {
+        interfaceId: 0,
+        timestampMicros: 1,
+        data: ipv4({ src: "10.0.0.1", dst: "10.0.0.2", protocol: IPPROTO_ICMP, id: 1, payload: request }),
+        comment: "echo request → host-b",
+      },
+      {
+        interfaceId: 1,
+        timestampMicros: 1_500_000,
+        data: ipv4({ src: "10.0.0.2", dst: "10.0.0.1", protocol: IPPROTO_ICMP, id: 2, payload: reply }),
+        comment: "réponse ✓",
+      },
       // Past 2^32 µs, so the timestamp's high word matters.
-      { interfaceId: 1, timestampMicros: 2 ** 40 + 5, data: ipv4({ src: "10.0.0.2", dst: "10.0.0.1", protocol: IPPROTO_ICMP, id: 3, payload: reply }) },
+      {
+        interfaceId: 1,
+        timestampMicros: 2 ** 40 + 5,
+        data: ipv4({ src: "10.0.0.2", dst: "10.0.0.1", protocol: IPPROTO_ICMP, id: 3, payload: reply }),
+      },
     ] satisfies PcapngPacket[],
   };
 

@@ -2,7 +2,28 @@
  * The packet checkers must be able to fail: each one is shown a packet that violates it.
  */
 import { describe, expect, it } from "vitest";
-import { ah, decapsulated, decryptsWith, dst, echoId, echoReply, echoRequest, echoSeq, esp, expectIpv4, failsIcvWith, icmp, icvValid, inner, protocol, rfc1071, seq, spi, src, ttl } from "./checkers";
+import {
+  ah,
+  decapsulated,
+  decryptsWith,
+  dst,
+  echoId,
+  echoReply,
+  echoRequest,
+  echoSeq,
+  esp,
+  expectIpv4,
+  failsIcvWith,
+  icmp,
+  icvValid,
+  inner,
+  protocol,
+  rfc1071,
+  seq,
+  spi,
+  src,
+  ttl,
+} from "./checkers";
 import { saKeys, traceOf, transmitted } from "./trace";
 
 /** A fixed, valid echo request 10.0.0.1 → 10.0.0.2 (TTL 64, id 0x1234, seq 1, 4 data bytes). */

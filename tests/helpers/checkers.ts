@@ -81,15 +81,42 @@ export function expectIpv4(bytes: Uint8Array, ...checkers: NetworkChecker[]): Ip
 
 // --- IPv4 header ------------------------------------------------------------------------------
 
-export const src = (addr: string): NetworkChecker => (ip) => expect(ip.header.src, `${ip.label}.src`).toBe(addr);
-export const dst = (addr: string): NetworkChecker => (ip) => expect(ip.header.dst, `${ip.label}.dst`).toBe(addr);
-export const ttl = (n: number): NetworkChecker => (ip) => expect(ip.header.ttl, `${ip.label}.ttl`).toBe(n);
-export const tos = (n: number): NetworkChecker => (ip) => expect(ip.header.tos, `${ip.label}.tos`).toBe(n);
-export const ipId = (n: number): NetworkChecker => (ip) => expect(ip.header.id, `${ip.label}.id`).toBe(n);
-export const df = (set: boolean): NetworkChecker => (ip) => expect(ip.header.df, `${ip.label}.df`).toBe(set);
-export const protocol = (p: number): NetworkChecker => (ip) => expect(ip.header.protocol, `${ip.label}.protocol`).toBe(p);
-export const totalLength = (n: number): NetworkChecker => (ip) => expect(ip.header.totalLength, `${ip.label}.totalLength`).toBe(n);
-export const payloadLength = (n: number): NetworkChecker => (ip) => expect(ip.payload.length, `${ip.label} payload length`).toBe(n);
+export const src =
+  (addr: string): NetworkChecker =>
+  (ip) =>
+    expect(ip.header.src, `${ip.label}.src`).toBe(addr);
+export const dst =
+  (addr: string): NetworkChecker =>
+  (ip) =>
+    expect(ip.header.dst, `${ip.label}.dst`).toBe(addr);
+export const ttl =
+  (n: number): NetworkChecker =>
+  (ip) =>
+    expect(ip.header.ttl, `${ip.label}.ttl`).toBe(n);
+export const tos =
+  (n: number): NetworkChecker =>
+  (ip) =>
+    expect(ip.header.tos, `${ip.label}.tos`).toBe(n);
+export const ipId =
+  (n: number): NetworkChecker =>
+  (ip) =>
+    expect(ip.header.id, `${ip.label}.id`).toBe(n);
+export const df =
+  (set: boolean): NetworkChecker =>
+  (ip) =>
+    expect(ip.header.df, `${ip.label}.df`).toBe(set);
+export const protocol =
+  (p: number): NetworkChecker =>
+  (ip) =>
+    expect(ip.header.protocol, `${ip.label}.protocol`).toBe(p);
+export const totalLength =
+  (n: number): NetworkChecker =>
+  (ip) =>
+    expect(ip.header.totalLength, `${ip.label}.totalLength`).toBe(n);
+export const payloadLength =
+  (n: number): NetworkChecker =>
+  (ip) =>
+    expect(ip.payload.length, `${ip.label} payload length`).toBe(n);
 
 /** IP-in-IP (tunnel mode): protocol 4 and the inner datagram satisfies `checkers`. */
 export function inner(...checkers: NetworkChecker[]): NetworkChecker {
@@ -115,8 +142,14 @@ export function icmp(...checkers: IcmpChecker[]): NetworkChecker {
   };
 }
 
-export const icmpType = (t: number): IcmpChecker => (m) => expect(m.repr.type, `${m.label}.type`).toBe(t);
-export const icmpCode = (c: number): IcmpChecker => (m) => expect(m.repr.code, `${m.label}.code`).toBe(c);
+export const icmpType =
+  (t: number): IcmpChecker =>
+  (m) =>
+    expect(m.repr.type, `${m.label}.type`).toBe(t);
+export const icmpCode =
+  (c: number): IcmpChecker =>
+  (m) =>
+    expect(m.repr.code, `${m.label}.code`).toBe(c);
 export const echoRequest = (): IcmpChecker => icmpType(8);
 export const echoReply = (): IcmpChecker => icmpType(0);
 
@@ -129,10 +162,12 @@ function echoField(field: "id" | "seq", n: number): IcmpChecker {
 export const echoId = (n: number): IcmpChecker => echoField("id", n);
 export const echoSeq = (n: number): IcmpChecker => echoField("seq", n);
 /** Echo data of `n` bytes (ping -s). */
-export const echoDataLength = (n: number): IcmpChecker => (m) => {
-  if (m.repr.kind !== "echo") throw new Error(`${m.label}: not an echo message`);
-  expect(m.repr.data.length, `${m.label} data length`).toBe(n);
-};
+export const echoDataLength =
+  (n: number): IcmpChecker =>
+  (m) => {
+    if (m.repr.kind !== "echo") throw new Error(`${m.label}: not an echo message`);
+    expect(m.repr.data.length, `${m.label} data length`).toBe(n);
+  };
 
 // --- ESP and AH -------------------------------------------------------------------------------
 
@@ -154,13 +189,26 @@ export function ah(...checkers: IpsecChecker[]): NetworkChecker {
     const parsed = parseAh(ip.payload, 0);
     if (!parsed.ok) throw new Error(`${ip.label} ah: ${parsed.error.message}`);
     const a = parsed.value;
-    const view: IpsecView = { proto: "ah", spi: a.spi, seq: a.seq, ip, label: `${ip.label} ah`, ah: { nextHeader: a.nextHeader, icv: a.icv, headerLen: AH_FIXED_LEN + a.icv.length } };
+    const view: IpsecView = {
+      proto: "ah",
+      spi: a.spi,
+      seq: a.seq,
+      ip,
+      label: `${ip.label} ah`,
+      ah: { nextHeader: a.nextHeader, icv: a.icv, headerLen: AH_FIXED_LEN + a.icv.length },
+    };
     for (const c of checkers) c(view);
   };
 }
 
-export const spi = (n: number): IpsecChecker => (s) => expect(s.spi, `${s.label}.spi`).toBe(n);
-export const seq = (n: number): IpsecChecker => (s) => expect(s.seq, `${s.label}.seq`).toBe(n);
+export const spi =
+  (n: number): IpsecChecker =>
+  (s) =>
+    expect(s.spi, `${s.label}.spi`).toBe(n);
+export const seq =
+  (n: number): IpsecChecker =>
+  (s) =>
+    expect(s.seq, `${s.label}.seq`).toBe(n);
 
 /**
  * The datagram as ipsec4_common_input_cb hands it back to ip_input: the outer header with

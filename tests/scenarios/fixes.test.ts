@@ -40,18 +40,51 @@ describe("each fix against the unfixed lo0-esp-ping (netbsd-2003)", () => {
 
   const cases: { fix: FixId; verdict: string; removed: string[]; added: string[]; kept: string[]; diverges: Partial<TraceEvent> }[] = [
     // icmp_reflect strips the tags: the whole stale-tag story goes; the stale M_DECRYPTED stays (info).
-    { fix: "icmp-reflect-strips-tags", verdict: "insecure → secure", removed: STORY, added: [], kept: ["stale-ipsec-flags"], diverges: { fn: "icmp_reflect", kind: "tag.deleteNonpersistent" } },
+    {
+      fix: "icmp-reflect-strips-tags",
+      verdict: "insecure → secure",
+      removed: STORY,
+      added: [],
+      kept: ["stale-ipsec-flags"],
+      diverges: { fn: "icmp_reflect", kind: "tag.deleteNonpersistent" },
+    },
     // looutput strips them before the request even comes back up: same outcome, earlier divergence.
-    { fix: "looutput-strips-tags", verdict: "insecure → secure", removed: STORY, added: [], kept: ["stale-ipsec-flags"], diverges: { fn: "looutput", kind: "tag.deleteNonpersistent" } },
+    {
+      fix: "looutput-strips-tags",
+      verdict: "insecure → secure",
+      removed: STORY,
+      added: [],
+      kept: ["stale-ipsec-flags"],
+      diverges: { fn: "looutput", kind: "tag.deleteNonpersistent" },
+    },
     // Clearing the flags alone fixes nothing the tags decide: only the info finding goes.
-    { fix: "icmp-reflect-clears-ipsec-flags", verdict: "insecure → insecure", removed: ["stale-ipsec-flags"], added: [], kept: STORY, diverges: { fn: "icmp_reflect", kind: "flag.clear" } },
+    {
+      fix: "icmp-reflect-clears-ipsec-flags",
+      verdict: "insecure → insecure",
+      removed: ["stale-ipsec-flags"],
+      added: [],
+      kept: STORY,
+      diverges: { fn: "icmp_reflect", kind: "flag.clear" },
+    },
     // Consumers deleting tags also closes the hole, but the in-kernel reader loses its evidence.
-    { fix: "consumer-deletes-tags", verdict: "insecure → secure", removed: STORY, added: ["ipsec-evidence-lost"], kept: ["stale-ipsec-flags"], diverges: { fn: "ip_output", kind: "tag.delete" } },
+    {
+      fix: "consumer-deletes-tags",
+      verdict: "insecure → secure",
+      removed: STORY,
+      added: ["ipsec-evidence-lost"],
+      kept: ["stale-ipsec-flags"],
+      diverges: { fn: "ip_output", kind: "tag.delete" },
+    },
   ];
 
   it.each(cases)("$fix: $verdict", ({ fix, verdict, removed, added, kept, diverges }) => {
     const d = delta({ fixes: [fix] });
-    expect({ verdict: d.verdict, removed: d.removed, added: d.added, kept: d.kept }).toEqual({ verdict, removed: [...removed].sort(), added, kept: [...kept].sort() });
+    expect({ verdict: d.verdict, removed: d.removed, added: d.added, kept: d.kept }).toEqual({
+      verdict,
+      removed: [...removed].sort(),
+      added,
+      kept: [...kept].sort(),
+    });
     expect(d.diverges).toMatchObject(diverges);
   });
 

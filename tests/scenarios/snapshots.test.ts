@@ -18,6 +18,8 @@ describe("trace snapshots", () => {
   });
 
   it("lo0-esp-ping on freebsd-7", async () => {
-    await expect(normalizeTrace(runBuiltin("lo0-esp-ping", { personality: "freebsd-7" }))).toMatchFileSnapshot("__snapshots__/lo0-esp-ping@freebsd-7.trace.txt");
+    await expect(normalizeTrace(runBuiltin("lo0-esp-ping", { personality: "freebsd-7" }))).toMatchFileSnapshot(
+      "__snapshots__/lo0-esp-ping@freebsd-7.trace.txt",
+    );
   });
 });

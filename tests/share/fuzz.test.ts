@@ -9,7 +9,18 @@ import { deflateSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { BUILTIN_SCENARIOS, FIX_IDS, PERSONALITY_IDS, builtinByName, type Problem } from "../../src/engine/index";
 import { nestingDepth } from "../../src/engine/index";
-import { DEFAULT_VIEW, SHARE_LIMITS, SIDE_TABS, builtinState, decodeShare, encodeShare, inflateCapped, toBase64Url, type DecodeResult, type ShareState } from "../../src/share/codec";
+import {
+  DEFAULT_VIEW,
+  SHARE_LIMITS,
+  SIDE_TABS,
+  builtinState,
+  decodeShare,
+  encodeShare,
+  inflateCapped,
+  toBase64Url,
+  type DecodeResult,
+  type ShareState,
+} from "../../src/share/codec";
 import { openLink } from "./support";
 
 const z = (text: string) => toBase64Url(deflateSync(new TextEncoder().encode(text)));
@@ -47,16 +58,30 @@ const VALID = [
 describe("decodeShare on hostile input", () => {
   it("never throws on arbitrary text, and answers with a valid state or a message", () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: "binary", maxLength: 300 }), fc.string({ unit: "grapheme-composite", maxLength: 120 })), (text) => {
-        wellFormed(decodeShare(text));
-        wellFormed(decodeShare(`#${text}`));
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 300 }),
+          fc.string({ unit: "binary", maxLength: 300 }),
+          fc.string({ unit: "grapheme-composite", maxLength: 120 }),
+        ),
+        (text) => {
+          wellFormed(decodeShare(text));
+          wellFormed(decodeShare(`#${text}`));
+        },
+      ),
       { numRuns: 3000 },
     );
   });
 
   it("never throws on links built from real parts with random values", () => {
-    const part = fc.tuple(fc.constantFrom("v", "s", "z", "p", "f", "c", "k", "t", "tag", "field", "pin", "lanes", "dec", "x"), fc.oneof(fc.string({ maxLength: 30 }), fc.nat().map(String), fc.constantFrom("1", "0", "lo0-ping", "tags", "icmp-reflect-strips-tags", "freebsd-7", "%", "%zz", "-1", "1e9", "99999999999")));
+    const part = fc.tuple(
+      fc.constantFrom("v", "s", "z", "p", "f", "c", "k", "t", "tag", "field", "pin", "lanes", "dec", "x"),
+      fc.oneof(
+        fc.string({ maxLength: 30 }),
+        fc.nat().map(String),
+        fc.constantFrom("1", "0", "lo0-ping", "tags", "icmp-reflect-strips-tags", "freebsd-7", "%", "%zz", "-1", "1e9", "99999999999"),
+      ),
+    );
     fc.assert(
       fc.property(fc.array(part, { maxLength: 14 }), (parts) => {
         wellFormed(decodeShare(`#${parts.map(([k, v]) => `${k}=${v}`).join("&")}`));
@@ -83,11 +108,15 @@ describe("decodeShare on hostile input", () => {
     const start = link.indexOf("z=") + 2;
     const end = link.indexOf("&", start);
     fc.assert(
-      fc.property(fc.integer({ min: start, max: end - 1 }), fc.constantFrom(..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/=%!~."), (at, c) => {
-        const r = decodeShare(link.slice(0, at) + c + link.slice(at + 1));
-        wellFormed(r);
-        if (!r.ok) expect(r.problems[0]!.path).toBe("#z");
-      }),
+      fc.property(
+        fc.integer({ min: start, max: end - 1 }),
+        fc.constantFrom(..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/=%!~."),
+        (at, c) => {
+          const r = decodeShare(link.slice(0, at) + c + link.slice(at + 1));
+          wellFormed(r);
+          if (!r.ok) expect(r.problems[0]!.path).toBe("#z");
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -121,23 +150,32 @@ describe("decodeShare on hostile input", () => {
 
   it("stops zip bombs of any shape at the cap, reading only part of them", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 2, max: 12 }), fc.uint8Array({ minLength: 1, maxLength: 16 }), fc.constantFrom(1, 6, 9), (mib, pattern, level) => {
-        const size = mib * 1024 * 1024;
-        const plain = new Uint8Array(size);
-        for (let i = 0; i < size; i += pattern.length) plain.set(pattern.subarray(0, Math.min(pattern.length, size - i)), i);
-        const bomb = deflateSync(plain, { level: level as 1 | 6 | 9 });
-        const r = inflateCapped(bomb, SHARE_LIMITS.scenarioBytes);
-        expect(r.ok).toBe(false);
-        expect(r.outputSeen).toBeLessThanOrEqual(SHARE_LIMITS.scenarioBytes + 1032 * SHARE_LIMITS.inflateChunk + 32 * 1024);
-        expect(r.inputUsed).toBeLessThan(bomb.length);
-        const link = `#v=1&z=${toBase64Url(bomb)}`;
-        const d = decodeShare(link);
-        expect(d.ok).toBe(false);
-        if (!d.ok) expect(d.message).toMatch(link.length > SHARE_LIMITS.fragment ? /^#: the link is \d+ characters long/ : /^#z: unpacks to more than 524288 bytes/);
-      }),
+      fc.property(
+        fc.integer({ min: 2, max: 12 }),
+        fc.uint8Array({ minLength: 1, maxLength: 16 }),
+        fc.constantFrom(1, 6, 9),
+        (mib, pattern, level) => {
+          const size = mib * 1024 * 1024;
+          const plain = new Uint8Array(size);
+          for (let i = 0; i < size; i += pattern.length) plain.set(pattern.subarray(0, Math.min(pattern.length, size - i)), i);
+          const bomb = deflateSync(plain, { level: level as 1 | 6 | 9 });
+          const r = inflateCapped(bomb, SHARE_LIMITS.scenarioBytes);
+          expect(r.ok).toBe(false);
+          expect(r.outputSeen).toBeLessThanOrEqual(SHARE_LIMITS.scenarioBytes + 1032 * SHARE_LIMITS.inflateChunk + 32 * 1024);
+          expect(r.inputUsed).toBeLessThan(bomb.length);
+          const link = `#v=1&z=${toBase64Url(bomb)}`;
+          const d = decodeShare(link);
+          expect(d.ok).toBe(false);
+          if (!d.ok)
+            expect(d.message).toMatch(
+              link.length > SHARE_LIMITS.fragment ? /^#: the link is \d+ characters long/ : /^#z: unpacks to more than 524288 bytes/,
+            );
+        },
+      ),
       { numRuns: 16 },
     );
-  });
+    // Deflating sixteen bombs of up to 12 MiB is the slow part, not the code under test; a 2-core CI box needs the room.
+  }, 60_000);
 
   it("refuses JSON nested deeper than the limit, however deep", () => {
     fc.assert(
@@ -147,7 +185,12 @@ describe("decodeShare on hostile input", () => {
         const r = decodeShare(`#v=1&z=${z(json)}`);
         expect(r.ok).toBe(false);
         // The size cap comes first, so a deep bomb is not even scanned for its depth.
-        if (!r.ok) expect(r.message).toBe(json.length > SHARE_LIMITS.scenarioBytes ? "#z: unpacks to more than 524288 bytes; a shared scenario is at most 512 KiB" : `#z: unpacks to JSON nested ${depth} levels deep; the limit is 32`);
+        if (!r.ok)
+          expect(r.message).toBe(
+            json.length > SHARE_LIMITS.scenarioBytes
+              ? "#z: unpacks to more than 524288 bytes; a shared scenario is at most 512 KiB"
+              : `#z: unpacks to JSON nested ${depth} levels deep; the limit is 32`,
+          );
       }),
       { numRuns: 200 },
     );
@@ -176,10 +219,16 @@ describe("schema-invalid scenarios in a link", () => {
 
   it("names a key of the wrong length by its path (AES-GCM-16: 16, 24 or 32 key bytes + 4 salt)", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 64 }).filter((n) => ![20, 28, 36].includes(n)), fc.boolean(), (bytes, prefix) => {
-        const key = (prefix ? "0x" : "") + "ab".repeat(bytes);
-        expect(problems(custom(sa({ encKey: key })))).toEqual([expect.objectContaining({ path: "$.hosts[0].sad[0].encKey", message: expect.stringMatching(/bytes|key/i) })]);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 64 }).filter((n) => ![20, 28, 36].includes(n)),
+        fc.boolean(),
+        (bytes, prefix) => {
+          const key = (prefix ? "0x" : "") + "ab".repeat(bytes);
+          expect(problems(custom(sa({ encKey: key })))).toEqual([
+            expect.objectContaining({ path: "$.hosts[0].sad[0].encKey", message: expect.stringMatching(/bytes|key/i) }),
+          ]);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -188,7 +237,10 @@ describe("schema-invalid scenarios in a link", () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 255 }), fc.boolean(), (spi, hex) => {
         const found = problems(custom(sa({ spi: hex ? `0x${spi.toString(16)}` : spi })));
-        expect(found[0]).toEqual({ path: "$.hosts[0].sad[0].spi", message: spi === 0 ? "SPI 0 is reserved and never sent (RFC 4303 §2.1)" : expect.stringContaining("reserved by IANA") });
+        expect(found[0]).toEqual({
+          path: "$.hosts[0].sad[0].spi",
+          message: spi === 0 ? "SPI 0 is reserved and never sent (RFC 4303 §2.1)" : expect.stringContaining("reserved by IANA"),
+        });
       }),
       { numRuns: 300 },
     );
@@ -196,10 +248,16 @@ describe("schema-invalid scenarios in a link", () => {
 
   it("names an unknown algorithm by its path", () => {
     fc.assert(
-      fc.property(fc.string({ minLength: 1, maxLength: 20 }).filter((s) => !["null", "aes-gcm-16", "aes-cbc", "chacha20-poly1305", "aes-gcm", "aes-128-gcm"].includes(s)), fc.constantFrom("enc", "auth"), (alg, field) => {
-        const found = problems(custom(sa({ [field]: alg })));
-        expect(found.map((p) => p.path)).toContain(`$.hosts[0].sad[0].${field}`);
-      }),
+      fc.property(
+        fc
+          .string({ minLength: 1, maxLength: 20 })
+          .filter((s) => !["null", "aes-gcm-16", "aes-cbc", "chacha20-poly1305", "aes-gcm", "aes-128-gcm"].includes(s)),
+        fc.constantFrom("enc", "auth"),
+        (alg, field) => {
+          const found = problems(custom(sa({ [field]: alg })));
+          expect(found.map((p) => p.path)).toContain(`$.hosts[0].sad[0].${field}`);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -227,7 +285,15 @@ describe("schema-invalid scenarios in a link", () => {
 
 describe("the round trip", () => {
   const key = fc
-    .tuple(fc.integer({ min: 1, max: 99 }), fc.stringMatching(/^[a-z][a-z0-9-]{0,10}$/), fc.constantFrom("app", "ip", "ipsec", "link"), fc.stringMatching(/^[a-z][a-z0-9_]{0,14}$/), fc.constantFrom("decision", "tag.prepend", "link.tx"), fc.constantFrom("", "ipsec-loop", "route"), fc.nat(40))
+    .tuple(
+      fc.integer({ min: 1, max: 99 }),
+      fc.stringMatching(/^[a-z][a-z0-9-]{0,10}$/),
+      fc.constantFrom("app", "ip", "ipsec", "link"),
+      fc.stringMatching(/^[a-z][a-z0-9_]{0,14}$/),
+      fc.constantFrom("decision", "tag.prepend", "link.tx"),
+      fc.constantFrom("", "ipsec-loop", "route"),
+      fc.nat(40),
+    )
     .map(([round, host, layer, fn, kind, check, n]) => `${round}/${host} ${layer} ${fn} ${kind} ${check}/${n}`);
   const view = fc.record({
     tab: fc.constantFrom(...SIDE_TABS),
@@ -243,11 +309,16 @@ describe("the round trip", () => {
     fixes: fc.subarray([...FIX_IDS]),
   });
   const customRun = fc.record({
-    scenario: fc.json({ maxDepth: 6 }).map((j) => ({ kind: "custom" as const, json: JSON.stringify({ version: 1, name: "x", payload: JSON.parse(j) as unknown }) })),
+    scenario: fc
+      .json({ maxDepth: 6 })
+      .map((j) => ({ kind: "custom" as const, json: JSON.stringify({ version: 1, name: "x", payload: JSON.parse(j) as unknown }) })),
     personality: fc.option(fc.constantFrom(...PERSONALITY_IDS), { nil: null }),
     fixes: fc.option(fc.subarray([...FIX_IDS]), { nil: null }),
   });
-  const cursor = fc.oneof(fc.constant({ seq: 0, key: null }), fc.record({ seq: fc.integer({ min: 1, max: SHARE_LIMITS.steps - 1 }), key: fc.option(key, { nil: null }) }));
+  const cursor = fc.oneof(
+    fc.constant({ seq: 0, key: null }),
+    fc.record({ seq: fc.integer({ min: 1, max: SHARE_LIMITS.steps - 1 }), key: fc.option(key, { nil: null }) }),
+  );
 
   it("reads back every state it writes", () => {
     fc.assert(

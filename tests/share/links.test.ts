@@ -21,7 +21,15 @@ interface Fixture {
     readonly verdict: string;
     readonly event: { readonly fn: string; readonly kind: string; readonly check?: string; readonly host: string };
     readonly step: number;
-    readonly view: { rightTab: string; inspectorTab: string; selectedTag: string | null; selectedField: string | null; pinned: boolean; lanesOpen: boolean; decrypted: boolean };
+    readonly view: {
+      rightTab: string;
+      inspectorTab: string;
+      selectedTag: string | null;
+      selectedField: string | null;
+      pinned: boolean;
+      lanesOpen: boolean;
+      decrypted: boolean;
+    };
   };
 }
 

@@ -38,7 +38,15 @@ describe("what a link holds of the store", () => {
     expect(decoded.ok).toBe(true);
     const fresh = engineStore().store;
     expect(await applyShareState(fresh, (decoded as { state: ShareState }).state)).toBe("applied");
-    expect(fresh.getState()).toMatchObject({ fixes: [FIX], cursor: k, rightTab: "inspector", inspectorTab: "tags", selectedTag: tag, selectedField: "ipv4#0.ttl", playing: false });
+    expect(fresh.getState()).toMatchObject({
+      fixes: [FIX],
+      cursor: k,
+      rightTab: "inspector",
+      inspectorTab: "tags",
+      selectedTag: tag,
+      selectedField: "ipv4#0.ttl",
+      playing: false,
+    });
     expect(fresh.getState().trace!.outcome.verdict).toBe("secure");
   });
 
@@ -98,8 +106,13 @@ describe("what a link holds of the store", () => {
     const { store } = engineStore();
     await store.getState().selectScenario("lo0-ping");
     const before = store.getState().trace;
-    const bad = JSON.stringify({ ...builtinByName("lo0-esp-ping"), hosts: [{ ...builtinByName("lo0-esp-ping")!.hosts[0], sad: [{ ...builtinByName("lo0-esp-ping")!.hosts[0]!.sad![0], spi: 0 }] }] });
-    expect(await applyShareState(store, { ...builtinState("lo0-ping"), scenario: { kind: "custom", json: bad }, personality: null, fixes: null })).toBe("failed");
+    const bad = JSON.stringify({
+      ...builtinByName("lo0-esp-ping"),
+      hosts: [{ ...builtinByName("lo0-esp-ping")!.hosts[0], sad: [{ ...builtinByName("lo0-esp-ping")!.hosts[0]!.sad![0], spi: 0 }] }],
+    });
+    expect(
+      await applyShareState(store, { ...builtinState("lo0-ping"), scenario: { kind: "custom", json: bad }, personality: null, fixes: null }),
+    ).toBe("failed");
     expect(store.getState().trace).toBe(before);
     expect(store.getState().source).toEqual({ kind: "builtin", name: "lo0-ping" });
     expect(store.getState().problems).toEqual([{ path: "$.hosts[0].sad[0].spi", message: "SPI 0 is reserved and never sent (RFC 4303 §2.1)" }]);

@@ -21,12 +21,17 @@ export function engineStore() {
  * What the app does with a link, minus the screen: decode it (main thread), then validate the
  * scenario and run it as the engine worker does. Either the state to show, or every problem.
  */
-export function openLink(fragment: string): { ok: true; state: ShareState } | { ok: false; stage: "decode" | "engine"; problems: readonly Problem[] } {
+export function openLink(
+  fragment: string,
+): { ok: true; state: ShareState } | { ok: false; stage: "decode" | "engine"; problems: readonly Problem[] } {
   const decoded = decodeShare(fragment);
   if (!decoded.ok) return { ok: false, stage: "decode", problems: decoded.problems };
   const { state } = decoded;
   if (state.scenario.kind === "custom") {
-    const run = runTraceSync(state.scenario.json, { ...(state.personality ? { personality: state.personality } : {}), ...(state.fixes ? { fixes: state.fixes } : {}) });
+    const run = runTraceSync(state.scenario.json, {
+      ...(state.personality ? { personality: state.personality } : {}),
+      ...(state.fixes ? { fixes: state.fixes } : {}),
+    });
     if (!run.ok) return { ok: false, stage: "engine", problems: run.problems };
   }
   return { ok: true, state };

@@ -1,7 +1,18 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { encodeShare } from "../../src/share/codec";
 import { shareStateOf } from "../../src/share/state";
-import { BAD_LINK_TITLE, BAD_SCENARIO_TITLE, FALLBACK_FOOT, NOTES_TITLE, SETTLE_MS, currentShareUrl, embedSnippet, embedUrl, startUrlSync, type UrlSync } from "../../src/share/urlSync";
+import {
+  BAD_LINK_TITLE,
+  BAD_SCENARIO_TITLE,
+  FALLBACK_FOOT,
+  NOTES_TITLE,
+  SETTLE_MS,
+  currentShareUrl,
+  embedSnippet,
+  embedUrl,
+  startUrlSync,
+  type UrlSync,
+} from "../../src/share/urlSync";
 import { replyLoopCheck } from "../store/support";
 import { engineStore, fakeWindow, settle } from "./support";
 
@@ -108,8 +119,15 @@ describe("the address bar and the store", () => {
   });
 
   it("reports a link whose scenario the engine refuses, with the engine's JSON paths", async () => {
-    const scenario = { version: 1, name: "bad", hosts: [{ name: "h", sad: [{ spi: 0, src: "127.0.0.1", dst: "127.0.0.1", proto: "esp", enc: "aes-gcm-16", encKey: "0x00" }] }], traffic: [] };
-    const { store, ready } = start(`#v=1&z=${encodeShare({ scenario: { kind: "custom", json: JSON.stringify(scenario) }, personality: null, fixes: null, cursor: { seq: 0, key: null }, view: { tab: "packet", tag: null, field: null, pin: null, lanes: true, decrypted: false } }).split("z=")[1]}`);
+    const scenario = {
+      version: 1,
+      name: "bad",
+      hosts: [{ name: "h", sad: [{ spi: 0, src: "127.0.0.1", dst: "127.0.0.1", proto: "esp", enc: "aes-gcm-16", encKey: "0x00" }] }],
+      traffic: [],
+    };
+    const { store, ready } = start(
+      `#v=1&z=${encodeShare({ scenario: { kind: "custom", json: JSON.stringify(scenario) }, personality: null, fixes: null, cursor: { seq: 0, key: null }, view: { tab: "packet", tag: null, field: null, pin: null, lanes: true, decrypted: false } }).split("z=")[1]}`,
+    );
     await ready;
     expect(store.getState().source).toEqual({ kind: "builtin", name: "lo0-esp-ping" });
     expect(store.getState()).toMatchObject({ problemsTitle: BAD_SCENARIO_TITLE, problemsFoot: FALLBACK_FOOT });

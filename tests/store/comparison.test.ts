@@ -28,7 +28,11 @@ describe("runTraceSync with compare", () => {
 
   it("compares a personality override with the scenario's own kernel", () => {
     const r = runTraceSync(ESP, { personality: "freebsd-7", compare: true });
-    expect(r.ok && r.comparison).toMatchObject({ verdicts: { base: "insecure", run: "secure" }, runEvent: { fn: "if_simloop" }, baseLabel: "on NetBSD 2003 (FAST_IPSEC)" });
+    expect(r.ok && r.comparison).toMatchObject({
+      verdicts: { base: "insecure", run: "secure" },
+      runEvent: { fn: "if_simloop" },
+      baseLabel: "on NetBSD 2003 (FAST_IPSEC)",
+    });
   });
 
   it("has nothing to compare for the scenario as it is, or when not asked", () => {
@@ -106,7 +110,9 @@ describe("the store's comparison", () => {
 
   it("keeps the comparison with the trace it describes when a run fails, and drops it with the next trace", async () => {
     const { store, calls } = storeWithManualRunner();
-    const fixed = store.getState().runEngine({ source: { kind: "builtin", name: "lo0-esp-ping" }, personality: "netbsd-2003", fixes: [FIX] }, "start");
+    const fixed = store
+      .getState()
+      .runEngine({ source: { kind: "builtin", name: "lo0-esp-ping" }, personality: "netbsd-2003", fixes: [FIX] }, "start");
     calls[0]!.answer(runTraceSync(ESP, calls[0]!.options));
     await fixed;
     const comparison = store.getState().comparison;

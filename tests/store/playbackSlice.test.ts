@@ -186,4 +186,3 @@ describe("playback", () => {
     expect(s.getState()).toMatchObject({ range: null, cursor: 0 });
   });
 });
-

@@ -8,7 +8,14 @@ describe("tag lanes of the seed story", () => {
   const lanes = tagLanes(trace);
 
   it("has one lane per tag instance, in the order the tags were prepended", () => {
-    expect(lanes.lanes.map((l) => l.tag.name)).toEqual(["IPSEC_OUT_DONE", "IPSEC_IN_DONE", "IPSEC_OUT_DONE", "IPSEC_IN_DONE", "IPSEC_OUT_DONE", "IPSEC_IN_DONE"]);
+    expect(lanes.lanes.map((l) => l.tag.name)).toEqual([
+      "IPSEC_OUT_DONE",
+      "IPSEC_IN_DONE",
+      "IPSEC_OUT_DONE",
+      "IPSEC_IN_DONE",
+      "IPSEC_OUT_DONE",
+      "IPSEC_IN_DONE",
+    ]);
     expect(new Set(lanes.lanes.map((l) => l.uid)).size).toBe(6);
   });
 
@@ -16,7 +23,9 @@ describe("tag lanes of the seed story", () => {
     const out = lanes.byUid.get(1)!;
     const prepend = indexOf(trace, (e) => e.kind === "tag.prepend");
     const free = indexOf(trace, (e) => e.kind === "mbuf.free");
-    const loops = trace.events.filter((e) => e.kind === "decision" && e.check === "ipsec-loop" && e.seq < free && e.consulted.some((c) => c.kind === "tag" && c.tag?.uid === 1));
+    const loops = trace.events.filter(
+      (e) => e.kind === "decision" && e.check === "ipsec-loop" && e.seq < free && e.consulted.some((c) => c.kind === "tag" && c.tag?.uid === 1),
+    );
     expect(out).toMatchObject({ start: prepend, end: free, endReason: "freed", host: "host" });
     expect(loops).toHaveLength(2);
     expect(out.consults).toEqual([
@@ -28,7 +37,10 @@ describe("tag lanes of the seed story", () => {
 
   it("marks IN_DONE stale from the first decision that consulted it stale", () => {
     const inDone = lanes.byUid.get(2)!;
-    const staleConsult = indexOf(trace, (e) => e.kind === "decision" && e.consulted.some((c) => c.kind === "tag" && c.tag?.uid === 2 && c.stale === true));
+    const staleConsult = indexOf(
+      trace,
+      (e) => e.kind === "decision" && e.consulted.some((c) => c.kind === "tag" && c.tag?.uid === 2 && c.stale === true),
+    );
     expect(inDone.start).toBe(indexOf(trace, (e) => e.kind === "tag.prepend" && e.tag.uid === 2));
     expect(inDone.consults.length).toBeGreaterThanOrEqual(4);
     expect(inDone.consults.filter((c) => c.check === "find")).toHaveLength(2);
@@ -84,7 +96,13 @@ describe("computeTagLanes", () => {
   it("tracks flags consulted stale until they are set or cleared again", () => {
     const lanes = computeTagLanes([
       ev(0, { kind: "flag.set", flags: ["DECRYPTED"] }),
-      ev(5, { kind: "decision", check: "ipsec-in-reject", question: "", branch: "accept", consulted: [{ kind: "flag", flag: "DECRYPTED", set: true, stale: true }] }),
+      ev(5, {
+        kind: "decision",
+        check: "ipsec-in-reject",
+        question: "",
+        branch: "accept",
+        consulted: [{ kind: "flag", flag: "DECRYPTED", set: true, stale: true }],
+      }),
       ev(9, { kind: "flag.clear", flags: ["DECRYPTED"] }),
     ]);
     expect(isFlagStaleAt(lanes, 1, "DECRYPTED", 4)).toBe(false);

@@ -98,7 +98,12 @@ describe("running the engine from the store", () => {
   it("opens a valid scenario file and re-runs it from the normalised scenario", async () => {
     const store = storeWithEngine();
     await store.getState().selectScenario("lo0-esp-ping");
-    const text = JSON.stringify({ version: 1, name: "mine", hosts: [{ name: "h" }], traffic: [{ kind: "ping", from: "h", dst: "127.0.0.1", count: 1 }] });
+    const text = JSON.stringify({
+      version: 1,
+      name: "mine",
+      hosts: [{ name: "h" }],
+      traffic: [{ kind: "ping", from: "h", dst: "127.0.0.1", count: 1 }],
+    });
     await store.getState().openScenario("mine.json", text);
     let s = store.getState();
     expect(s.problems).toBeNull();
@@ -121,7 +126,11 @@ describe("running the engine from the store", () => {
   it("reports input that never reached the engine, and dismisses it", () => {
     const store = storeWithEngine();
     store.getState().reportProblems("Could not open huge.json", [{ path: "$", message: "too big" }]);
-    expect(store.getState()).toMatchObject({ problemsTitle: "Could not open huge.json", problems: [{ path: "$", message: "too big" }], status: "idle" });
+    expect(store.getState()).toMatchObject({
+      problemsTitle: "Could not open huge.json",
+      problems: [{ path: "$", message: "too big" }],
+      status: "idle",
+    });
     store.getState().dismissProblems();
     expect(store.getState()).toMatchObject({ problemsTitle: "", problems: null });
   });
@@ -156,4 +165,3 @@ describe("running the engine from the store", () => {
     expect(store.getState().problemsTone).toBe("error");
   });
 });
-

@@ -48,8 +48,7 @@ export async function launchBrowser(chromePath: string = e2eContext().chromePath
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw readableError(
-      `Could not launch Chromium at ${chromePath}: ${briefLaunchLog(message)}\n` +
-        "(Set DEBUG=pw:browser for the full launch log.)",
+      `Could not launch Chromium at ${chromePath}: ${briefLaunchLog(message)}\n` + "(Set DEBUG=pw:browser for the full launch log.)",
     );
   }
 }

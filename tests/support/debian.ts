@@ -89,9 +89,7 @@ export function ensureTool(spec: ToolSpec): string {
       if (found) return found;
     }
   }
-  const how = isDebian()
-    ? `run as root: apt-get install ${spec.debianPackage}`
-    : `install ${spec.label} with your system's package manager`;
+  const how = isDebian() ? `run as root: apt-get install ${spec.debianPackage}` : `install ${spec.label} with your system's package manager`;
   throw new Error(
     `${spec.label} not found (looked for ${spec.envVar ? `$${spec.envVar}, ` : ""}${spec.commands.join(", ")} on PATH). ` +
       `To run these tests, ${how}${spec.envVar ? `, or set ${spec.envVar} to its path` : ""}.`,
@@ -101,7 +99,11 @@ export function ensureTool(spec: ToolSpec): string {
 /** The version line a tool prints, for reports. */
 export function toolVersion(path: string, args: readonly string[] = ["--version"]): string {
   try {
-    return execFileSync(path, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).split("\n")[0]?.trim() ?? "";
+    return (
+      execFileSync(path, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })
+        .split("\n")[0]
+        ?.trim() ?? ""
+    );
   } catch {
     return "unknown";
   }

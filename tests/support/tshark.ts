@@ -65,13 +65,9 @@ export function runTshark(pcapPath: string, output: readonly string[], options: 
       maxBuffer: 64 * 1024 * 1024,
       timeout: 60_000,
     });
-    const stderr = (result.stderr ?? "")
-      .split("\n")
-      .filter((line) => line.trim() !== "" && !HARMLESS_STDERR.some((re) => re.test(line.trim())));
+    const stderr = (result.stderr ?? "").split("\n").filter((line) => line.trim() !== "" && !HARMLESS_STDERR.some((re) => re.test(line.trim())));
     if (result.error || result.status !== 0 || stderr.length > 0) {
-      throw new Error(
-        `tshark ${args.join(" ")} failed (exit ${result.status ?? result.signal ?? result.error?.message}):\n${stderr.join("\n")}`,
-      );
+      throw new Error(`tshark ${args.join(" ")} failed (exit ${result.status ?? result.signal ?? result.error?.message}):\n${stderr.join("\n")}`);
     }
     return result.stdout;
   } finally {

@@ -32,7 +32,12 @@ class Findings {
   list(): Finding[] {
     const order: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
     return [...this.byId.entries()]
-      .map(([id, f]) => ({ id, severity: f.severity, step: f.step, sentence: f.count > 1 ? `${f.sentence} (${f.count} times in this run)` : f.sentence }))
+      .map(([id, f]) => ({
+        id,
+        severity: f.severity,
+        step: f.step,
+        sentence: f.count > 1 ? `${f.sentence} (${f.count} times in this run)` : f.sentence,
+      }))
       .sort((a, b) => order[a.severity] - order[b.severity] || a.step - b.step);
   }
 }
@@ -92,10 +97,22 @@ export function audit(input: AuditInput): Outcome {
         }
         if (e.check === "ipsec-loop" && e.branch === "skip IPsec" && staleTagView) {
           const at = tagPrependedAt.get(staleTagView.uid);
-          f.add("stale-out-done-skipped-ipsec", "critical", e.seq, () => `ip_output skipped IPsec for the ${packetKind(packets, e.packet)} because a stale ${tagText(staleTagView)}${at === undefined ? "" : ` (prepended at step ${at + 1}, on the packet's earlier trip)`} matched the policy's SA.`);
+          f.add(
+            "stale-out-done-skipped-ipsec",
+            "critical",
+            e.seq,
+            () =>
+              `ip_output skipped IPsec for the ${packetKind(packets, e.packet)} because a stale ${tagText(staleTagView)}${at === undefined ? "" : ` (prepended at step ${at + 1}, on the packet's earlier trip)`} matched the policy's SA.`,
+          );
         }
         if (e.check === "ipsec-in-policy" && staleTagView) {
-          f.add("stale-in-done-chose-policy", "critical", e.seq, () => `ip_input chose the inbound policy for the ${packetKind(packets, e.packet)} through a stale ${tagText(staleTagView)} — ${e.branch} — instead of the SPD entry for its addresses.`);
+          f.add(
+            "stale-in-done-chose-policy",
+            "critical",
+            e.seq,
+            () =>
+              `ip_input chose the inbound policy for the ${packetKind(packets, e.packet)} through a stale ${tagText(staleTagView)} — ${e.branch} — instead of the SPD entry for its addresses.`,
+          );
         }
         if (e.check === "ipsec-in-reject" && e.branch === "accept") {
           let policy: EventOf<"decision"> | undefined;
@@ -110,18 +127,41 @@ export function audit(input: AuditInput): Outcome {
           const proto = ipProto(packets, e.packet);
           const cameViaIpsec = (lastInDone.get(e.chain) ?? -1) > (lastTurn.get(e.chain) ?? -1);
           if ((viaStaleTag || staleFlag) && !cameViaIpsec && proto !== 50 && proto !== 51) {
-            f.add("cleartext-accepted", "critical", e.seq, () => `The ${packetKind(packets, e.packet)} arrived in cleartext and was accepted: ${viaStaleTag ? "a stale IN_DONE tag selected the default policy" : "stale m_flags satisfied ipsec_in_reject"} instead of the require policy for its addresses.`);
+            f.add(
+              "cleartext-accepted",
+              "critical",
+              e.seq,
+              () =>
+                `The ${packetKind(packets, e.packet)} arrived in cleartext and was accepted: ${viaStaleTag ? "a stale IN_DONE tag selected the default policy" : "stale m_flags satisfied ipsec_in_reject"} instead of the require policy for its addresses.`,
+            );
           } else if (staleFlag) {
-            f.add("stale-flag-satisfied-policy", "warning", e.seq, () => `ipsec_in_reject was satisfied by a stale M_${staleFlag.flag} from the packet's earlier trip.`);
+            f.add(
+              "stale-flag-satisfied-policy",
+              "warning",
+              e.seq,
+              () => `ipsec_in_reject was satisfied by a stale M_${staleFlag.flag} from the packet's earlier trip.`,
+            );
           }
         }
         if (e.check === "ipsec-evidence") {
           const cameViaIpsec = (lastInDone.get(e.chain) ?? -1) > (lastTurn.get(e.chain) ?? -1);
           if (e.branch === "not via IPsec" && cameViaIpsec) {
-            f.add("ipsec-evidence-lost", "warning", e.seq, () => `An in-kernel reader concluded the ${packetKind(packets, e.packet)} did not come in through IPsec — but it did: the IN_DONE tag it looks for had already been consumed (seed 000, reason 1).`);
+            f.add(
+              "ipsec-evidence-lost",
+              "warning",
+              e.seq,
+              () =>
+                `An in-kernel reader concluded the ${packetKind(packets, e.packet)} did not come in through IPsec — but it did: the IN_DONE tag it looks for had already been consumed (seed 000, reason 1).`,
+            );
           }
           if (e.branch === "via IPsec" && !cameViaIpsec) {
-            f.add("ipsec-evidence-false", "critical", e.seq, () => `An in-kernel reader believed the ${packetKind(packets, e.packet)} came in through IPsec because of a stale IN_DONE tag; it arrived in cleartext.`);
+            f.add(
+              "ipsec-evidence-false",
+              "critical",
+              e.seq,
+              () =>
+                `An in-kernel reader believed the ${packetKind(packets, e.packet)} came in through IPsec because of a stale IN_DONE tag; it arrived in cleartext.`,
+            );
           }
         }
         break;
@@ -131,7 +171,13 @@ export function audit(input: AuditInput): Outcome {
         const pol = lastOutPolicy.get(e.chain);
         if (proto !== 50 && proto !== 51 && pol && pol.branch === "IPsec") {
           const sp = pol.consulted.find((c) => c.kind === "sp");
-          f.add("cleartext-on-wire", "critical", e.seq, () => `The ${packetKind(packets, e.packet)} crossed ${e.ifname} in cleartext although ${sp && sp.kind === "sp" ? sp.id : "its policy"} requires IPsec.`);
+          f.add(
+            "cleartext-on-wire",
+            "critical",
+            e.seq,
+            () =>
+              `The ${packetKind(packets, e.packet)} crossed ${e.ifname} in cleartext although ${sp && sp.kind === "sp" ? sp.id : "its policy"} requires IPsec.`,
+          );
         }
         break;
       }
@@ -139,7 +185,14 @@ export function audit(input: AuditInput): Outcome {
         if (e.fn === "icmp_reflect") {
           const p = packets[e.packet];
           const left = p?.flags.filter((x) => x === "DECRYPTED" || x === "AUTHIPHDR" || x === "AUTHIPDGM") ?? [];
-          if (left.length > 0) f.add("stale-ipsec-flags", "info", e.seq, () => `The reflected reply still carries ${left.map((x) => `M_${x}`).join(", ")} from the request: icmp_reflect clears only M_BCAST|M_MCAST.`);
+          if (left.length > 0)
+            f.add(
+              "stale-ipsec-flags",
+              "info",
+              e.seq,
+              () =>
+                `The reflected reply still carries ${left.map((x) => `M_${x}`).join(", ")} from the request: icmp_reflect clears only M_BCAST|M_MCAST.`,
+            );
         }
         break;
       case "drop":
@@ -148,10 +201,22 @@ export function audit(input: AuditInput): Outcome {
           f.add("step-limit", "critical", e.seq, () => `The run stopped after ${e.seq} steps without finishing: packets were going round in a loop.`);
         } else if (e.reason === "trace-limit") {
           truncated = true;
-          f.add("trace-limit", "warning", e.seq, () => `The trace stops at step ${e.seq} before the traffic finished (${e.detail}): what is shown is the start of the run. Use fewer echoes, or the command line, for all of it.`);
+          f.add(
+            "trace-limit",
+            "warning",
+            e.seq,
+            () =>
+              `The trace stops at step ${e.seq} before the traffic finished (${e.detail}): what is shown is the start of the run. Use fewer echoes, or the command line, for all of it.`,
+          );
         } else {
           drops++;
-          f.add(`drop-${e.reason}`, "warning", e.seq, () => `${e.host} dropped ${packetKind(packets, e.packet) === "packet" ? "a packet" : `an ${packetKind(packets, e.packet)}`}: ${e.detail}.`);
+          f.add(
+            `drop-${e.reason}`,
+            "warning",
+            e.seq,
+            () =>
+              `${e.host} dropped ${packetKind(packets, e.packet) === "packet" ? "a packet" : `an ${packetKind(packets, e.packet)}`}: ${e.detail}.`,
+          );
         }
         break;
       default:
@@ -163,6 +228,12 @@ export function audit(input: AuditInput): Outcome {
     f.add("unanswered", "warning", events.length - 1, () => `${missing} of ${input.sent} echo request${input.sent === 1 ? "" : "s"} got no reply.`);
   }
   const findings = f.list();
-  const verdict: Verdict = findings.some((x) => x.severity === "critical" && x.id !== "step-limit") ? "insecure" : loop ? "loop" : drops > 0 || (input.delivered < input.sent && !truncated) ? "dropped" : "secure";
+  const verdict: Verdict = findings.some((x) => x.severity === "critical" && x.id !== "step-limit")
+    ? "insecure"
+    : loop
+      ? "loop"
+      : drops > 0 || (input.delivered < input.sent && !truncated)
+        ? "dropped"
+        : "secure";
   return { verdict, findings, sent: input.sent, delivered: input.delivered };
 }

@@ -357,7 +357,10 @@ function divergenceSentence(a: readonly TraceEvent[], b: readonly TraceEvent[], 
   const start = i === 0 ? "The runs differ from the first step" : `The runs are the same for ${plural(i, "step")}`;
   // "at step 25, just after its IPsec loop check, ip_output …": the decision that led here.
   const prev = i > 0 ? b[i - 1] : undefined;
-  const step = prev?.kind === "decision" && b[i] && prev.fn === b[i]!.fn ? `step ${i + 1}, just after its ${CHECK_NAMES[prev.check] ?? prev.check},` : `step ${i + 1}`;
+  const step =
+    prev?.kind === "decision" && b[i] && prev.fn === b[i]!.fn
+      ? `step ${i + 1}, just after its ${CHECK_NAMES[prev.check] ?? prev.check},`
+      : `step ${i + 1}`;
   const tail = ` — and ${verdictClause(from, to)}.`;
   const runE = b[i];
   const baseE = a[i];
@@ -374,7 +377,11 @@ function divergenceSentence(a: readonly TraceEvent[], b: readonly TraceEvent[], 
     // The run takes a step (or a few) the baseline does not, then goes on as it does.
     const also = extra === 1 ? "" : ` (and ${plural(extra - 1, "more step")})`;
     const instead = withoutIt(runE);
-    const there = instead ? `where ${baseLabel} ${instead}` : sameSubject ? `where ${baseLabel} it does not` : `a step that does not happen ${baseLabel}`;
+    const there = instead
+      ? `where ${baseLabel} ${instead}`
+      : sameSubject
+        ? `where ${baseLabel} it does not`
+        : `a step that does not happen ${baseLabel}`;
     return `${start}; at ${step} ${said(r)}${also}, ${there}${tail}`;
   }
   const missing = inserted(a, b, i);

@@ -120,9 +120,7 @@ export function espSeal(keys: EspSaKeys, input: EspSealInput): EspSealed {
   if (padding.length > 255) throw new Error(`ESP padding is at most 255 bytes; got ${padding.length}`);
   const plaintext = concatBytes(payload, padding, Uint8Array.of(padding.length, nextHeader));
   if (plaintext.length % enc.blockBytes !== 0) {
-    throw new Error(
-      `${keys.enc} needs payload|padding|trailer to be a multiple of ${enc.blockBytes} bytes; got ${plaintext.length}`,
-    );
+    throw new Error(`${keys.enc} needs payload|padding|trailer to be a multiple of ${enc.blockBytes} bytes; got ${plaintext.length}`);
   }
 
   const header = concatBytes(u32be(spi), u32be(seq));
@@ -218,10 +216,7 @@ export function espOpen(keys: EspSaKeys, esp: Uint8Array): EspOpenResult {
   // RFC 4303 §2.4: the receiver SHOULD check the default 1, 2, 3, … padding.
   for (let i = 0; i < padding.length; i++) {
     if (padding[i] !== i + 1) {
-      return fail(
-        "bad-padding",
-        `padding byte ${i + 1} of ${padLength} is ${padding[i]}, expected ${i + 1} (RFC 4303 §2.4 monotonic padding)`,
-      );
+      return fail("bad-padding", `padding byte ${i + 1} of ${padLength} is ${padding[i]}, expected ${i + 1} (RFC 4303 §2.4 monotonic padding)`);
     }
   }
   return {

@@ -194,7 +194,7 @@ export const FIXES: Readonly<Record<FixId, Fix>> = {
     id: "icmp-reflect-strips-tags",
     title: "icmp_reflect strips all tags",
     explanation: "icmp_reflect() deletes the packet's tags before sending the reply, so a reflected packet carries no IPsec history (the 2003 fix).",
-    source: "Jonathan Stone, tech-net 2003-08-18, \"Re: Patch for Fast-IPsec over loopback\"; ip_icmp.c 1.168 calls m_tag_delete_nonpersistent()",
+    source: 'Jonathan Stone, tech-net 2003-08-18, "Re: Patch for Fast-IPsec over loopback"; ip_icmp.c 1.168 calls m_tag_delete_nonpersistent()',
     sourceUrl: "https://mail-index.netbsd.org/tech-net/2003/08/18/0002.html",
     apply: (b) => ({ ...b, icmpReflectStripsTags: true }),
     isOn: (b) => b.icmpReflectStripsTags,
@@ -202,7 +202,8 @@ export const FIXES: Readonly<Record<FixId, Fix>> = {
   "looutput-strips-tags": {
     id: "looutput-strips-tags",
     title: "looutput strips tags",
-    explanation: "looutput() deletes non-persistent tags before looping the packet back, as a real wire would (NetBSD if_loop.c 1.62, FreeBSD if_simloop).",
+    explanation:
+      "looutput() deletes non-persistent tags before looping the packet back, as a real wire would (NetBSD if_loop.c 1.62, FreeBSD if_simloop).",
     source: "NetBSD sys/net/if_loop.c 1.62 (2006); FreeBSD sys/net/if_loop.c if_simloop()",
     apply: (b) => ({ ...b, looutputStripsTags: true }),
     isOn: (b) => b.looutputStripsTags,
@@ -210,7 +211,8 @@ export const FIXES: Readonly<Record<FixId, Fix>> = {
   "icmp-reflect-clears-ipsec-flags": {
     id: "icmp-reflect-clears-ipsec-flags",
     title: "icmp_reflect clears IPsec m_flags",
-    explanation: "icmp_reflect() also clears M_DECRYPTED, M_AUTHIPHDR and M_AUTHIPDGM, so ipsec_in_reject() cannot be satisfied by the request's history.",
+    explanation:
+      "icmp_reflect() also clears M_DECRYPTED, M_AUTHIPHDR and M_AUTHIPDGM, so ipsec_in_reject() cannot be satisfied by the request's history.",
     source: "kernel-notes §7 residual inference: M_DECRYPTED stays stale because icmp_reflect does not clear it",
     apply: (b) => ({ ...b, icmpReflectClearsIpsecFlags: true }),
     isOn: (b) => b.icmpReflectClearsIpsecFlags,
@@ -218,8 +220,9 @@ export const FIXES: Readonly<Record<FixId, Fix>> = {
   "consumer-deletes-tags": {
     id: "consumer-deletes-tags",
     title: "consumers delete tags",
-    explanation: "The code that consults a tag deletes it (Itojun's producer/consumer model), which Stone argues against in seed 000: later readers lose the history.",
-    source: "Jonathan Stone, tech-net 2003-08-24 (seed 000): \"That doesn't work, for at least three reasons\"",
+    explanation:
+      "The code that consults a tag deletes it (Itojun's producer/consumer model), which Stone argues against in seed 000: later readers lose the history.",
+    source: 'Jonathan Stone, tech-net 2003-08-24 (seed 000): "That doesn\'t work, for at least three reasons"',
     apply: (b) => ({ ...b, consumerDeletesTags: true }),
     isOn: (b) => b.consumerDeletesTags,
   },

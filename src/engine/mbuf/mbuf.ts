@@ -136,7 +136,7 @@ export function m_gethdr(site: Site, data: Uint8Array, note: string): Mbuf {
   seg.len = first;
   const segs = [seg];
   // More than one cluster holds: sosend() chains further clusters (m_getcl) behind the first.
-  for (let at = first; at < data.length; ) {
+  for (let at = first; at < data.length;) {
     const more = newSeg("cluster");
     const n = Math.min(MCLBYTES, data.length - at);
     more.buf.set(data.subarray(at, at + n), 0);
@@ -401,7 +401,10 @@ export function m_set_cleartext(m: Mbuf, hex: string | undefined, proto?: number
 
 /** A new chain holding a copy of `m`'s bytes in one mbuf, without a packet header yet. */
 function cloneData(site: Site, m: Mbuf): Mbuf {
-  return new Mbuf(site.recorder.nextChainId(), m.segs.map((s) => ({ buf: s.buf.slice(), off: s.off, len: s.len, kind: s.kind })));
+  return new Mbuf(
+    site.recorder.nextChainId(),
+    m.segs.map((s) => ({ buf: s.buf.slice(), off: s.off, len: s.len, kind: s.kind })),
+  );
 }
 
 /**

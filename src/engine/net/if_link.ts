@@ -30,7 +30,13 @@ export function link_output(host: Host, ifp: Iface, m: Mbuf, nextHop: string): v
       bytes[f.byte] = bytes[f.byte]! ^ (1 << f.bit);
     }
   }
-  site.at("link", "ether_output").emit(m, { kind: "link.tx", ifname: ifp.name, link: link.name, bytes: bytes.length }, site.text`${host.name} transmits the packet on ${ifp.name} towards ${nextHop} over ${link.name}.`);
+  site
+    .at("link", "ether_output")
+    .emit(
+      m,
+      { kind: "link.tx", ifname: ifp.name, link: link.name, bytes: bytes.length },
+      site.text`${host.name} transmits the packet on ${ifp.name} towards ${nextHop} over ${link.name}.`,
+    );
   m_freem(site, m, "transmitted", `The driver frees the mbuf chain after transmission; its tags go with it.`);
   deliver(link, peer.host, peer.iface, bytes, link.delay);
   for (const f of link.faults) {
@@ -45,9 +51,19 @@ export function link_output(host: Host, ifp: Iface, m: Mbuf, nextHop: string): v
 function deliver(link: LinkState, host: Host, ifp: Iface, bytes: Uint8Array, delay: number, replayed = false): void {
   host.world.after(delay, () => {
     const site = host.site("link", "ether_input");
-    const m = m_gethdr(site, bytes, replayed ? site.text`A copy of an earlier packet, replayed by an attacker on ${link.name}, arrives at ${host.name}:${ifp.name}; the driver puts it in a fresh mbuf.` : site.text`The frame arrives at ${host.name}:${ifp.name}; the driver puts it in a fresh mbuf (no tags: the wire carries none).`);
+    const m = m_gethdr(
+      site,
+      bytes,
+      replayed
+        ? site.text`A copy of an earlier packet, replayed by an attacker on ${link.name}, arrives at ${host.name}:${ifp.name}; the driver puts it in a fresh mbuf.`
+        : site.text`The frame arrives at ${host.name}:${ifp.name}; the driver puts it in a fresh mbuf (no tags: the wire carries none).`,
+    );
     m_set_rcvif(m, ifp.name);
-    site.emit(m, { kind: "link.rx", ifname: ifp.name, link: link.name, bytes: bytes.length }, site.text`ether_input: rcvif = ${ifp.name}, the IPv4 payload goes to ipintrq.`);
+    site.emit(
+      m,
+      { kind: "link.rx", ifname: ifp.name, link: link.name, bytes: bytes.length },
+      site.text`ether_input: rcvif = ${ifp.name}, the IPv4 payload goes to ipintrq.`,
+    );
     ipintrq_enqueue(host, m, host.site("if", "ether_input"));
   });
 }

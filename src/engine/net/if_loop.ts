@@ -14,11 +14,22 @@ export function looutput(host: Host, ifp: Iface, m: Mbuf): void {
   const fn = host.world.personality.id.startsWith("freebsd") ? "if_simloop" : "looutput";
   const site = host.site("if", fn);
   if (host.world.behaviour.looutputStripsTags && m.tags.length > 0) {
-    m_tag_delete_nonpersistent(site, m, site.text`${fn} deletes the packet's non-persistent tags before looping it back: a packet coming up from an interface carries no history.`);
+    m_tag_delete_nonpersistent(
+      site,
+      m,
+      site.text`${fn} deletes the packet's non-persistent tags before looping it back: a packet coming up from an interface carries no history.`,
+    );
   }
   m_set_rcvif(m, ifp.name);
-  const tags = m.tags.length === 0 ? "no tags" : site.text`${m.tags.length} tag${m.tags.length === 1 ? "" : "s"} (${m.tags.map((t) => t.name).join(", ")})`;
-  site.at("link", "bpf_mtap").emit(m, { kind: "link.tx", ifname: ifp.name, link: site.text`${host.name}:${ifp.name}`, bytes: m.len }, site.text`The packet crosses ${ifp.name} (captured by BPF) with rcvif = ${ifp.name}, carrying ${tags}.`);
+  const tags =
+    m.tags.length === 0 ? "no tags" : site.text`${m.tags.length} tag${m.tags.length === 1 ? "" : "s"} (${m.tags.map((t) => t.name).join(", ")})`;
+  site
+    .at("link", "bpf_mtap")
+    .emit(
+      m,
+      { kind: "link.tx", ifname: ifp.name, link: site.text`${host.name}:${ifp.name}`, bytes: m.len },
+      site.text`The packet crosses ${ifp.name} (captured by BPF) with rcvif = ${ifp.name}, carrying ${tags}.`,
+    );
   // From here the packet travels up the stack: what it carries describes its trip down.
   m_turnaround(m);
   ipintrq_enqueue(host, m, site);

@@ -37,9 +37,29 @@ export function icmp_input(host: Host, m: Mbuf, hlen: number): void {
   }
   const type = getField(m, hlen, ICMP.type);
   const reflect = type === ICMP_TYPE.ECHO_REQUEST;
-  site.emit(m, { kind: "decision", check: "icmp-type", question: site.text`What does icmp_input do with an ICMP ${icmpTypeName(type, getField(m, hlen, ICMP.code))}?`, consulted: one(fieldItem("icmp", "type", String(type))), branch: reflect ? "reflect" : "to raw sockets" }, reflect ? "icmp_input: an echo request is answered by the kernel itself (case ICMP_ECHO)." : "icmp_input: no kernel processing for this type; it falls through to the raw sockets (rip_input).");
+  site.emit(
+    m,
+    {
+      kind: "decision",
+      check: "icmp-type",
+      question: site.text`What does icmp_input do with an ICMP ${icmpTypeName(type, getField(m, hlen, ICMP.code))}?`,
+      consulted: one(fieldItem("icmp", "type", String(type))),
+      branch: reflect ? "reflect" : "to raw sockets",
+    },
+    reflect
+      ? "icmp_input: an echo request is answered by the kernel itself (case ICMP_ECHO)."
+      : "icmp_input: no kernel processing for this type; it falls through to the raw sockets (rip_input).",
+  );
   if (reflect) {
-    setField(site, m, "icmp", hlen, ICMP.type, ICMP_TYPE.ECHO_REPLY, "icmp_input turns the echo request into an echo reply in place (icp->icmp_type = ICMP_ECHOREPLY) and reflects the same mbuf.");
+    setField(
+      site,
+      m,
+      "icmp",
+      hlen,
+      ICMP.type,
+      ICMP_TYPE.ECHO_REPLY,
+      "icmp_input turns the echo request into an echo reply in place (icp->icmp_type = ICMP_ECHOREPLY) and reflects the same mbuf.",
+    );
     icmp_reflect(host, m, hlen);
     return;
   }
@@ -67,11 +87,16 @@ export function icmp_reflect(host: Host, m: Mbuf, hlen: number): void {
   const clear: ("BCAST" | "MCAST" | "DECRYPTED" | "AUTHIPHDR" | "AUTHIPDGM")[] = ["BCAST", "MCAST"];
   if (b.icmpReflectClearsIpsecFlags) clear.push("DECRYPTED", "AUTHIPHDR", "AUTHIPDGM");
   const stale = [...m.flags].filter((f) => f === "DECRYPTED" || f === "AUTHIPHDR" || f === "AUTHIPDGM");
-  m_flags_clear(site, m, clear, b.icmpReflectClearsIpsecFlags
-    ? "icmp_reflect clears M_BCAST|M_MCAST and the IPsec flags M_DECRYPTED|M_AUTHIPHDR|M_AUTHIPDGM."
-    : stale.length > 0
-      ? site.text`icmp_reflect clears only M_BCAST|M_MCAST; ${stale.map((f) => `M_${f}`).join(", ")} stays set from the request.`
-      : "icmp_reflect clears only M_BCAST|M_MCAST.");
+  m_flags_clear(
+    site,
+    m,
+    clear,
+    b.icmpReflectClearsIpsecFlags
+      ? "icmp_reflect clears M_BCAST|M_MCAST and the IPsec flags M_DECRYPTED|M_AUTHIPHDR|M_AUTHIPDGM."
+      : stale.length > 0
+        ? site.text`icmp_reflect clears only M_BCAST|M_MCAST; ${stale.map((f) => `M_${f}`).join(", ")} stays set from the request.`
+        : "icmp_reflect clears only M_BCAST|M_MCAST.",
+  );
   icmp_send(host, m, hlen);
 }
 

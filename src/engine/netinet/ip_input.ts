@@ -26,7 +26,11 @@ export function ipintrq_enqueue(host: Host, m: Mbuf, site: Site): void {
     return;
   }
   host.ipintrq.push(m);
-  site.emit(m, { kind: "queue.enqueue", queue: "ipintrq", depth: host.ipintrq.length }, site.text`The packet waits on ${host.name}'s ipintrq (depth ${host.ipintrq.length}) for the IP soft interrupt.`);
+  site.emit(
+    m,
+    { kind: "queue.enqueue", queue: "ipintrq", depth: host.ipintrq.length },
+    site.text`The packet waits on ${host.name}'s ipintrq (depth ${host.ipintrq.length}) for the IP soft interrupt.`,
+  );
   schednetisr(host);
 }
 
@@ -42,11 +46,12 @@ function ipintr(host: Host): void {
   host.netisrScheduled = false;
   const m = host.ipintrq.shift();
   if (!m) return;
-  host.site("ip", "ipintr").emit(m, { kind: "queue.dequeue", queue: "ipintrq", depth: host.ipintrq.length }, `The IP soft interrupt takes the packet off ipintrq.`);
+  host
+    .site("ip", "ipintr")
+    .emit(m, { kind: "queue.dequeue", queue: "ipintrq", depth: host.ipintrq.length }, `The IP soft interrupt takes the packet off ipintrq.`);
   if (host.ipintrq.length > 0) schednetisr(host);
   ip_input(host, m);
 }
-
 
 /** PR_LASTHDR protocols: the IPsec input policy is checked before their pr_input. */
 const LAST_HEADER = new Set<number>([IP_PROTO.ICMP, IP_PROTO.UDP, IP_PROTO.TCP]);
@@ -59,18 +64,48 @@ export function ip_input(host: Host, m: Mbuf): void {
   const version = b[0]! >> 4;
   if (version !== 4) return drop(site, m, "ip-bad-version", `version ${version}`, `IP version ${version} is not 4 (ips_badvers).`);
   const hlen = (b[0]! & 0x0f) * 4;
-  if (hlen < 20 || hlen > b.length) return drop(site, m, "ip-bad-hlen", `header length ${hlen}`, `Header length ${hlen} is impossible (ips_badhlen).`);
+  if (hlen < 20 || hlen > b.length)
+    return drop(site, m, "ip-bad-hlen", `header length ${hlen}`, `Header length ${hlen} is impossible (ips_badhlen).`);
   const sumOk = ipv4ChecksumOk(b, 0);
-  site.emit(m, { kind: "decision", check: "ip-checksum", question: "Is the IP header checksum correct?", consulted: [{ kind: "field", header: "ipv4", field: "checksum", value: `0x${((b[10]! << 8) | b[11]!).toString(16).padStart(4, "0")}` }], branch: sumOk ? "valid" : "bad checksum" }, sumOk ? "ip_input verifies the header checksum (in_cksum over the header is 0)." : "The header checksum does not verify (ips_badsum).");
+  site.emit(
+    m,
+    {
+      kind: "decision",
+      check: "ip-checksum",
+      question: "Is the IP header checksum correct?",
+      consulted: [{ kind: "field", header: "ipv4", field: "checksum", value: `0x${((b[10]! << 8) | b[11]!).toString(16).padStart(4, "0")}` }],
+      branch: sumOk ? "valid" : "bad checksum",
+    },
+    sumOk ? "ip_input verifies the header checksum (in_cksum over the header is 0)." : "The header checksum does not verify (ips_badsum).",
+  );
   if (!sumOk) return drop(site, m, "ip-bad-checksum", "in_cksum != 0", "The packet is dropped for its bad checksum.");
   const len = (b[2]! << 8) | b[3]!;
   if (len < hlen) return drop(site, m, "ip-bad-len", `ip_len ${len} < header ${hlen}`, `ip_len ${len} is shorter than the header (ips_badlen).`);
-  if (b.length < len) return drop(site, m, "ip-too-short", `${b.length} bytes < ip_len ${len}`, `The packet holds ${b.length} bytes, less than ip_len ${len} (ips_tooshort).`);
+  if (b.length < len)
+    return drop(
+      site,
+      m,
+      "ip-too-short",
+      `${b.length} bytes < ip_len ${len}`,
+      `The packet holds ${b.length} bytes, less than ip_len ${len} (ips_tooshort).`,
+    );
   if (b.length > len) m_adj(site, m, len - b.length, "padding", `ip_input trims ${b.length - len} bytes of link padding beyond ip_len.`);
 
   const dstText = addrText(b[16]! * 0x1000000 + ((b[17]! << 16) | (b[18]! << 8) | b[19]!));
   const ours = host.isLocal(ip(dstText));
-  site.emit(m, { kind: "decision", check: "ours", question: site.text`Is ${dstText} one of ${host.name}'s addresses?`, consulted: one(fieldItem("ipv4", "dst", dstText)), branch: ours ? "ours" : "not ours" }, ours ? site.text`${dstText} is a local address: the packet is for this host ("ours").` : site.text`${dstText} is not local and ${host.name} does not forward (ipforwarding = 0).`);
+  site.emit(
+    m,
+    {
+      kind: "decision",
+      check: "ours",
+      question: site.text`Is ${dstText} one of ${host.name}'s addresses?`,
+      consulted: one(fieldItem("ipv4", "dst", dstText)),
+      branch: ours ? "ours" : "not ours",
+    },
+    ours
+      ? site.text`${dstText} is a local address: the packet is for this host ("ours").`
+      : site.text`${dstText} is not local and ${host.name} does not forward (ipforwarding = 0).`,
+  );
   if (!ours) return drop(site, m, "ip-not-ours", `${dstText} is not local`, "The packet is dropped (ips_cantforward).");
   const proto = b[9]!;
   const frag = ((b[6]! << 8) | b[7]!) & 0x3fff;

@@ -28,21 +28,57 @@ export function ip_output(host: Host, m: Mbuf, flags: number): void {
     // ip->ip_id = htons(ip_id++): a fresh id per datagram this host originates.
     const id = host.ipId;
     host.ipId = (host.ipId + 1) & 0xffff;
-    setField(site, m, "ipv4", 0, IP.id, id, `ip_output fills in the header of a locally generated datagram: IP id ${formatIpv4Id(id)} from the host's ip_id counter.`);
+    setField(
+      site,
+      m,
+      "ipv4",
+      0,
+      IP.id,
+      id,
+      `ip_output fills in the header of a locally generated datagram: IP id ${formatIpv4Id(id)} from the host's ip_id counter.`,
+    );
   }
   const hdr = ipHeader(m);
   const dst = ip(hdr.dst);
   const rt = host.lookupRoute(dst);
   if (!rt) {
-    site.emit(m, { kind: "decision", check: "route", question: site.text`Is there a route to ${hdr.dst}?`, consulted: [{ kind: "route", dst: hdr.dst, summary: "no matching route" }], branch: "no route" }, site.text`ip_output finds no route to ${hdr.dst}: EHOSTUNREACH.`);
+    site.emit(
+      m,
+      {
+        kind: "decision",
+        check: "route",
+        question: site.text`Is there a route to ${hdr.dst}?`,
+        consulted: [{ kind: "route", dst: hdr.dst, summary: "no matching route" }],
+        branch: "no route",
+      },
+      site.text`ip_output finds no route to ${hdr.dst}: EHOSTUNREACH.`,
+    );
     drop(site, m, "ip-no-route", site.text`no route to ${hdr.dst}`, `The datagram is dropped (ips_noroute).`);
     return;
   }
   const via = rt.gateway ? site.text`via ${rt.gateway} ` : "";
-  site.emit(m, { kind: "decision", check: "route", question: site.text`Which route leads to ${hdr.dst}?`, consulted: one(itemFor(rt, routeItem, hdr.dst)), branch: site.text`out ${rt.iface.name}` }, site.text`rtalloc() picks the ${rt.origin} route ${rt.dst.text} ${via}out ${rt.iface.name}.`);
+  site.emit(
+    m,
+    {
+      kind: "decision",
+      check: "route",
+      question: site.text`Which route leads to ${hdr.dst}?`,
+      consulted: one(itemFor(rt, routeItem, hdr.dst)),
+      branch: site.text`out ${rt.iface.name}`,
+    },
+    site.text`rtalloc() picks the ${rt.origin} route ${rt.dst.text} ${via}out ${rt.iface.name}.`,
+  );
   if (hdr.src === "0.0.0.0") {
     // The socket was not bound: the source is the address of the outgoing interface (IA_SIN(ia)).
-    setField(site, m, "ipv4", 0, IP.src, rt.iface.addrNum, site.text`ip_output takes the source address ${rt.iface.addr} from ${rt.iface.name}, the outgoing interface.`);
+    setField(
+      site,
+      m,
+      "ipv4",
+      0,
+      IP.src,
+      rt.iface.addrNum,
+      site.text`ip_output takes the source address ${rt.iface.addr} from ${rt.iface.name}, the outgoing interface.`,
+    );
   }
 
   // FAST_IPSEC: policy lookup and loop check; IPsec may take the packet (it re-enters later).
@@ -72,8 +108,26 @@ function spd_done(host: Host, m: Mbuf, hlen: number, ifp: Host["ifaces"][number]
     return;
   }
   const df = getField(m, 0, IP.df) === 1;
-  site.emit(m, { kind: "decision", check: "mtu", question: site.text`Does a ${len}-byte datagram fit the ${ifp.mtu}-byte MTU of ${ifp.name}?`, consulted: [{ kind: "field", header: "ipv4", field: "df", value: df ? "1" : "0" }], branch: df ? "EMSGSIZE" : "fragment" }, df ? `The datagram is larger than the MTU and DF is set: ip_output fails with EMSGSIZE.` : `The datagram is larger than the MTU: ip_output would fragment it.`);
-  drop(site, m, "ip-msgsize", site.text`${len} bytes > MTU ${ifp.mtu}${df ? " with DF" : " (fragmentation is not modelled yet)"}`, `The datagram is dropped (ips_cantfrag).`);
+  site.emit(
+    m,
+    {
+      kind: "decision",
+      check: "mtu",
+      question: site.text`Does a ${len}-byte datagram fit the ${ifp.mtu}-byte MTU of ${ifp.name}?`,
+      consulted: [{ kind: "field", header: "ipv4", field: "df", value: df ? "1" : "0" }],
+      branch: df ? "EMSGSIZE" : "fragment",
+    },
+    df
+      ? `The datagram is larger than the MTU and DF is set: ip_output fails with EMSGSIZE.`
+      : `The datagram is larger than the MTU: ip_output would fragment it.`,
+  );
+  drop(
+    site,
+    m,
+    "ip-msgsize",
+    site.text`${len} bytes > MTU ${ifp.mtu}${df ? " with DF" : " (fragmentation is not modelled yet)"}`,
+    `The datagram is dropped (ips_cantfrag).`,
+  );
 }
 
 /** Is `addr` on the connected network of one of the host's interfaces? */

@@ -60,7 +60,16 @@ export function startPing(host: Host, spec: PingSpec, index: number): PingState 
       state.received++;
       if (rtt !== undefined) state.rtts.push(rtt);
       const from = `${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
-      site.at("app", "ping").emit(m, { kind: "deliver", socket: name, summary: `echo reply from ${from}: icmp_seq=${r.value.seq}`, ...(rtt === undefined ? {} : { rttMicros: rtt }) }, `ping receives the echo reply from ${from}, icmp_seq=${r.value.seq}${rtt === undefined ? "" : `, time=${(rtt / 1000).toFixed(3)} ms`}.`);
+      site.at("app", "ping").emit(
+        m,
+        {
+          kind: "deliver",
+          socket: name,
+          summary: `echo reply from ${from}: icmp_seq=${r.value.seq}`,
+          ...(rtt === undefined ? {} : { rttMicros: rtt }),
+        },
+        `ping receives the echo reply from ${from}, icmp_seq=${r.value.seq}${rtt === undefined ? "" : `, time=${(rtt / 1000).toFixed(3)} ms`}.`,
+      );
       if (spec.flood && waiting === r.value.seq) {
         waiting = undefined;
         sendNext();
@@ -76,10 +85,20 @@ function send(host: Host, spec: PingSpec, socket: string, seq: number, src: stri
   writeTimeval(data, host.world.recorder.now);
   for (let i = 8; i < data.length; i++) data[i] = i & 0xff;
   const msg = new Uint8Array(8 + data.length);
-  emitIcmp({ kind: "echo", type: ICMP_TYPE.ECHO_REQUEST, code: 0, checksum: 0, id: spec.id, seq: seq & 0xffff, data }, msg, 0, { fillChecksum: true });
+  emitIcmp({ kind: "echo", type: ICMP_TYPE.ECHO_REQUEST, code: 0, checksum: 0, id: spec.id, seq: seq & 0xffff, data }, msg, 0, {
+    fillChecksum: true,
+  });
   const site = host.site("app", "ping");
-  site.emit(null, { kind: "app.send", socket, summary: `echo request to ${spec.dst} icmp_seq=${seq}` }, `ping sends an ICMP echo request to ${spec.dst} (id 0x${spec.id.toString(16)}, icmp_seq=${seq}, ${spec.size} data bytes) on its raw socket.`);
-  const m: Mbuf = m_gethdr(site.at("app", "sosend"), msg, site.text`sosend copies the ${msg.length}-byte ICMP message into a packet-header mbuf, leaving leading space for the headers below.`);
+  site.emit(
+    null,
+    { kind: "app.send", socket, summary: `echo request to ${spec.dst} icmp_seq=${seq}` },
+    `ping sends an ICMP echo request to ${spec.dst} (id 0x${spec.id.toString(16)}, icmp_seq=${seq}, ${spec.size} data bytes) on its raw socket.`,
+  );
+  const m: Mbuf = m_gethdr(
+    site.at("app", "sosend"),
+    msg,
+    site.text`sosend copies the ${msg.length}-byte ICMP message into a packet-header mbuf, leaving leading space for the headers below.`,
+  );
   rip_output(host, m, { src, dst: spec.dst, df: spec.df });
 }
 

@@ -23,9 +23,31 @@ export function rip_output(host: Host, m: Mbuf, opts: RawSendOptions): void {
   const site = host.site("ip", "rip_output");
   m_prepend(site, m, 20, "ipv4", "rip_output makes room for a 20-byte IP header in front of the ICMP message (M_PREPEND).");
   const header = new Uint8Array(20);
-  emitIpv4({ tos: 0, totalLength: m.len, id: 0, df: opts.df, mf: false, fragOffset: 0, ttl: MAXTTL, protocol: IP_PROTO.ICMP, checksum: 0, src: opts.src, dst: opts.dst, options: new Uint8Array(0) }, header, 0, { fillChecksum: false });
+  emitIpv4(
+    {
+      tos: 0,
+      totalLength: m.len,
+      id: 0,
+      df: opts.df,
+      mf: false,
+      fragOffset: 0,
+      ttl: MAXTTL,
+      protocol: IP_PROTO.ICMP,
+      checksum: 0,
+      src: opts.src,
+      dst: opts.dst,
+      options: new Uint8Array(0),
+    },
+    header,
+    0,
+    { fillChecksum: false },
+  );
   m_poke(m, 0, header);
-  site.emit(m, { kind: "mbuf.rewrite", what: "ipv4 header", offset: 0, len: 20 }, site.text`rip_output fills in the IP header: ${opts.src} → ${opts.dst}, protocol ICMP, ip_len ${m.len}, TTL ${MAXTTL}${opts.df ? ", DF" : ""}.`);
+  site.emit(
+    m,
+    { kind: "mbuf.rewrite", what: "ipv4 header", offset: 0, len: 20 },
+    site.text`rip_output fills in the IP header: ${opts.src} → ${opts.dst}, protocol ICMP, ip_len ${m.len}, TTL ${MAXTTL}${opts.df ? ", DF" : ""}.`,
+  );
   ip_output(host, m, IP_ALLOWBROADCAST);
 }
 
@@ -36,7 +58,12 @@ export function rip_input(host: Host, m: Mbuf, proto: number): boolean {
   const site = host.site("app", "rip_input");
   if (host.spd.length > 0) ipsecEvidence(host, m);
   for (const s of sockets) s.receive(m, site);
-  m_freem(site, m, "delivered", site.text`The datagram has been copied to ${sockets.length === 1 ? "the" : sockets.length} raw ${ipProtoName(proto)} socket${sockets.length === 1 ? "" : "s"}; the chain is freed.`);
+  m_freem(
+    site,
+    m,
+    "delivered",
+    site.text`The datagram has been copied to ${sockets.length === 1 ? "the" : sockets.length} raw ${ipProtoName(proto)} socket${sockets.length === 1 ? "" : "s"}; the chain is freed.`,
+  );
   return true;
 }
 
@@ -52,7 +79,13 @@ function ipsecEvidence(host: Host, m: Mbuf): void {
   const stale = tag ? isStale(m, tag.uid) : false;
   site.emit(
     m,
-    { kind: "decision", check: "ipsec-evidence", question: "Did this datagram come in through IPsec? (an in-kernel reader checks for an IN_DONE tag, as seed 000 describes)", consulted: tag ? [{ kind: "tag", name: "IPSEC_IN_DONE", tag, stale }] : one(noTagItem("IPSEC_IN_DONE")), branch: tag ? "via IPsec" : "not via IPsec" },
+    {
+      kind: "decision",
+      check: "ipsec-evidence",
+      question: "Did this datagram come in through IPsec? (an in-kernel reader checks for an IN_DONE tag, as seed 000 describes)",
+      consulted: tag ? [{ kind: "tag", name: "IPSEC_IN_DONE", tag, stale }] : one(noTagItem("IPSEC_IN_DONE")),
+      branch: tag ? "via IPsec" : "not via IPsec",
+    },
     tag
       ? site.text`The in-kernel reader finds an IN_DONE tag and concludes the datagram came in through IPsec${stale ? " — but the tag is stale, from the packet's trip the other way" : ""}.`
       : "The in-kernel reader finds no IN_DONE tag and concludes the datagram did not come in through IPsec.",

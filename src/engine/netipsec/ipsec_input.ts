@@ -36,13 +36,29 @@ function ipsec_common_input(host: Host, m: Mbuf, skip: number, proto: "esp" | "a
   const b = m.bytes();
   const spiAt = proto === "esp" ? skip : skip + 4;
   if (b.length < spiAt + 8) {
-    drop(site, m, "ipsec-bad-length", "packet too short for its header", `ipsec_common_input: too short for an ${proto.toUpperCase()} header (esps_hdrops).`);
+    drop(
+      site,
+      m,
+      "ipsec-bad-length",
+      "packet too short for its header",
+      `ipsec_common_input: too short for an ${proto.toUpperCase()} header (esps_hdrops).`,
+    );
     return;
   }
   const spi = new DataView(b.buffer, b.byteOffset + spiAt, 4).getUint32(0);
   const dst = addrText(b[16]! * 0x1000000 + ((b[17]! << 16) | (b[18]! << 8) | b[19]!));
   const sa = keyAllocSa(host, dst, proto, spi);
-  site.emit(m, { kind: "decision", check: "ipsec-in-sa", question: site.text`Which SA has destination ${dst}, protocol ${proto}, SPI ${spiText(spi)}?`, consulted: sa ? one(itemFor(sa, saModeItem)) : [], branch: sa ? site.text`found ${sa.proto} ${spiText(sa.spi)}` : "no SA" }, sa ? site.text`KEY_ALLOCSA finds ${sa.id}.` : site.text`KEY_ALLOCSA finds no SA for ${dst}/${proto}/${spiText(spi)} (esps_notdb).`);
+  site.emit(
+    m,
+    {
+      kind: "decision",
+      check: "ipsec-in-sa",
+      question: site.text`Which SA has destination ${dst}, protocol ${proto}, SPI ${spiText(spi)}?`,
+      consulted: sa ? one(itemFor(sa, saModeItem)) : [],
+      branch: sa ? site.text`found ${sa.proto} ${spiText(sa.spi)}` : "no SA",
+    },
+    sa ? site.text`KEY_ALLOCSA finds ${sa.id}.` : site.text`KEY_ALLOCSA finds no SA for ${dst}/${proto}/${spiText(spi)} (esps_notdb).`,
+  );
   if (!sa) {
     drop(site, m, "ipsec-no-sa", site.text`no SA ${dst}/${proto}/${spiText(spi)}`, "The packet is dropped.");
     return;
@@ -99,7 +115,12 @@ function saModeItem(sa: SecAssoc): Consulted {
 export function ipsec4_input_policy(host: Host, m: Mbuf): boolean {
   const site = host.site("ipsec", "ipsec_getpolicy");
   const sel = selectorsOf(m);
-  const tag = m_tag_find(site.at("ip", "ip_input"), m, "IPSEC_IN_DONE", "ip_input looks for an IN_DONE tag: has IPsec input processing been done for this packet?");
+  const tag = m_tag_find(
+    site.at("ip", "ip_input"),
+    m,
+    "IPSEC_IN_DONE",
+    "ip_input looks for an IN_DONE tag: has IPsec input processing been done for this packet?",
+  );
   let sp: SecPolicy;
   const consulted: Consulted[] = [tag ? { kind: "tag", name: "IPSEC_IN_DONE", tag, stale: isStale(m, tag.uid) } : noTagItem("IPSEC_IN_DONE")];
   let note: string;
@@ -111,12 +132,34 @@ export function ipsec4_input_policy(host: Host, m: Mbuf): boolean {
     note = r.sp
       ? site.text`The IN_DONE tag ${tdbiText(tag.tdbi)}${stale} selects the policy through ipsec_getpolicy: ${sp.id}.`
       : site.text`The IN_DONE tag ${tdbiText(tag.tdbi)}${stale} selects the policy through ipsec_getpolicy: ${r.why}, so the default policy (${sp.action}) applies instead of the SPD entry for these addresses.`;
-    site.emit(m, { kind: "decision", check: "ipsec-in-policy", question: "Which inbound policy applies to this packet?", consulted: tag ? consulted : listOf(consulted), branch: site.text`${sp.id}: ${sp.action}` }, note);
+    site.emit(
+      m,
+      {
+        kind: "decision",
+        check: "ipsec-in-policy",
+        question: "Which inbound policy applies to this packet?",
+        consulted: tag ? consulted : listOf(consulted),
+        branch: site.text`${sp.id}: ${sp.action}`,
+      },
+      note,
+    );
   } else {
     const found = spdLookup(host, "in", sel);
     sp = found ?? defaultPolicy(host, "in");
     consulted.push(itemFor(sp, spItem));
-    site.at("ipsec", "ipsec_getpolicybyaddr").emit(m, { kind: "decision", check: "ipsec-in-policy", question: "Which inbound policy applies to this packet?", consulted: tag ? consulted : listOf(consulted), branch: site.text`${sp.id}: ${sp.action}` }, found ? site.text`No IN_DONE tag: ipsec_getpolicybyaddr looks the addresses up in the SPD and finds ${sp.id}.` : site.text`No IN_DONE tag and no SPD entry: the default policy (${sp.action}) applies.`);
+    site.at("ipsec", "ipsec_getpolicybyaddr").emit(
+      m,
+      {
+        kind: "decision",
+        check: "ipsec-in-policy",
+        question: "Which inbound policy applies to this packet?",
+        consulted: tag ? consulted : listOf(consulted),
+        branch: site.text`${sp.id}: ${sp.action}`,
+      },
+      found
+        ? site.text`No IN_DONE tag: ipsec_getpolicybyaddr looks the addresses up in the SPD and finds ${sp.id}.`
+        : site.text`No IN_DONE tag and no SPD entry: the default policy (${sp.action}) applies.`,
+    );
   }
   if (tag && host.world.behaviour.consumerDeletesTags) {
     m_tag_delete(site.at("ip", "ip_input"), m, tag, "As the consumer of IN_DONE (producer/consumer model), ip_input deletes the tag it used.");
@@ -130,7 +173,13 @@ function ipsec_in_reject(host: Host, m: Mbuf, sp: SecPolicy): boolean {
   const question = itemText(sp, rejectQuestion);
   if (sp.action !== "ipsec") {
     const accept = sp.action === "none";
-    site.emit(m, { kind: "decision", check: "ipsec-in-reject", question, consulted: one(itemFor(sp, spItem)), branch: accept ? "accept" : "reject" }, accept ? site.text`The policy is ${sp.action}: ipsec_in_reject accepts the packet without looking at how it arrived.` : "The policy is discard: the packet is rejected.");
+    site.emit(
+      m,
+      { kind: "decision", check: "ipsec-in-reject", question, consulted: one(itemFor(sp, spItem)), branch: accept ? "accept" : "reject" },
+      accept
+        ? site.text`The policy is ${sp.action}: ipsec_in_reject accepts the packet without looking at how it arrived.`
+        : "The policy is discard: the packet is rejected.",
+    );
     if (!accept) drop(site, m, "ipsec-policy-discard", site.text`${sp.id}: discard`, "ip_input drops the packet (ipsecstat.in_polvio).");
     return accept;
   }
@@ -144,14 +193,27 @@ function ipsec_in_reject(host: Host, m: Mbuf, sp: SecPolicy): boolean {
     consulted.push(flagItem(flag, set, set && isStale(m, flag)));
     if (!set) missing ??= `M_${flag}`;
     if (isr.proto === "ah") needAuth = true;
-    if (isr.proto === "esp" && !needAuth && isr.sav && (isr.sav.auth !== "none" || isr.sav.enc === "aes-gcm-16" || isr.sav.enc === "chacha20-poly1305")) {
+    if (
+      isr.proto === "esp" &&
+      !needAuth &&
+      isr.sav &&
+      (isr.sav.auth !== "none" || isr.sav.enc === "aes-gcm-16" || isr.sav.enc === "chacha20-poly1305")
+    ) {
       const dg = m.flags.has("AUTHIPDGM");
       consulted.push(flagItem("AUTHIPDGM", dg, dg && isStale(m, "AUTHIPDGM")));
       if (!dg) missing ??= "M_AUTHIPDGM";
     }
   }
   const staleUsed = consulted.some((c) => c.kind === "flag" && c.set && c.stale);
-  site.emit(m, { kind: "decision", check: "ipsec-in-reject", question, consulted: listOf(consulted), branch: missing ? "reject" : "accept" }, missing ? site.text`${missing} is not set: the packet did not come through the IPsec the policy requires, so it is rejected.` : staleUsed ? "The required m_flags are set — but they were set on the packet's earlier trip, not for this one — and ipsec_in_reject accepts it." : "The required m_flags are set: ipsec_in_reject accepts the packet.");
+  site.emit(
+    m,
+    { kind: "decision", check: "ipsec-in-reject", question, consulted: listOf(consulted), branch: missing ? "reject" : "accept" },
+    missing
+      ? site.text`${missing} is not set: the packet did not come through the IPsec the policy requires, so it is rejected.`
+      : staleUsed
+        ? "The required m_flags are set — but they were set on the packet's earlier trip, not for this one — and ipsec_in_reject accepts it."
+        : "The required m_flags are set: ipsec_in_reject accepts the packet.",
+  );
   if (missing) {
     drop(site, m, "ipsec-policy-reject", site.text`${missing} missing for ${sp.id}`, "ip_input drops the packet (ipsecstat.in_polvio).");
     return false;

@@ -73,12 +73,22 @@ function ipsec4_checkpolicy(host: Host, m: Mbuf, sel: Selectors): SecPolicy | nu
   const question = site.text`Which outbound policy covers ${sel.src} → ${sel.dst} (${sel.proto === 1 ? "icmp" : `proto ${sel.proto}`})?`;
   const consulted = one(itemFor(sp, spItem));
   if (sp.action === "discard") {
-    site.emit(m, { kind: "decision", check: "ipsec-out-policy", question, consulted, branch: "discard" }, site.text`The policy ${sp.id} says discard.`);
+    site.emit(
+      m,
+      { kind: "decision", check: "ipsec-out-policy", question, consulted, branch: "discard" },
+      site.text`The policy ${sp.id} says discard.`,
+    );
     drop(site, m, "ipsec-policy-discard", site.text`${sp.id}: discard`, "ip_output drops the packet: policy discard (EACCES... -EINVAL, silently).");
     return "drop";
   }
   if (sp.action === "none") {
-    site.emit(m, { kind: "decision", check: "ipsec-out-policy", question, consulted, branch: "no IPsec" }, found ? site.text`The policy ${sp.id} says none: no IPsec for this packet.` : "No SPD entry matches; the default policy is none: no IPsec for this packet.");
+    site.emit(
+      m,
+      { kind: "decision", check: "ipsec-out-policy", question, consulted, branch: "no IPsec" },
+      found
+        ? site.text`The policy ${sp.id} says none: no IPsec for this packet.`
+        : "No SPD entry matches; the default policy is none: no IPsec for this packet.",
+    );
     return null;
   }
   site.emit(m, { kind: "decision", check: "ipsec-out-policy", question, consulted, branch: "IPsec" }, itemText(sp, asksForNote));
@@ -101,15 +111,25 @@ function loopCheckSaysDone(host: Host, m: Mbuf, sp: SecPolicy): boolean {
   const consulted = relevant.length === 0 ? listOf(tags) : tags;
   const question = "Has IPsec output already been done for this packet (an OUT_DONE tag naming the policy's SA)?";
   if (relevant.length === 0) {
-    site.emit(m, { kind: "decision", check: "ipsec-loop", question, consulted, branch: "apply IPsec" }, "ip_output's loop check finds no OUT_DONE tag: IPsec processing has not been done, so apply it.");
+    site.emit(
+      m,
+      { kind: "decision", check: "ipsec-loop", question, consulted, branch: "apply IPsec" },
+      "ip_output's loop check finds no OUT_DONE tag: IPsec processing has not been done, so apply it.",
+    );
     return false;
   }
   for (const t of relevant) {
     if (b.loopCheck === "sa-identity" && sav === null) {
-      site.emit(m, { kind: "decision", check: "ipsec-loop", question, consulted, branch: "apply IPsec" }, "The policy's request has no cached SA yet (sp->req->sav == NULL): the walk stops and IPsec is applied.");
+      site.emit(
+        m,
+        { kind: "decision", check: "ipsec-loop", question, consulted, branch: "apply IPsec" },
+        "The policy's request has no cached SA yet (sp->req->sav == NULL): the walk stops and IPsec is applied.",
+      );
       return false;
     }
-    const matches = b.loopCheck === "presence" || (t.tdbi !== undefined && sav !== null && t.tdbi.spi === sav.spi && t.tdbi.proto === sav.proto && t.tdbi.dst === sav.dst);
+    const matches =
+      b.loopCheck === "presence" ||
+      (t.tdbi !== undefined && sav !== null && t.tdbi.spi === sav.spi && t.tdbi.proto === sav.proto && t.tdbi.dst === sav.dst);
     if (matches) {
       const stale = isStale(m, t.uid);
       const how = b.loopCheck === "presence" ? "is present" : site.text`names ${tdbiText(t.tdbi!)}, the SA the policy uses`;
@@ -126,7 +146,11 @@ function loopCheckSaysDone(host: Host, m: Mbuf, sp: SecPolicy): boolean {
       return true;
     }
   }
-  site.emit(m, { kind: "decision", check: "ipsec-loop", question, consulted, branch: "apply IPsec" }, "No OUT_DONE tag names the policy's SA: apply IPsec.");
+  site.emit(
+    m,
+    { kind: "decision", check: "ipsec-loop", question, consulted, branch: "apply IPsec" },
+    "No OUT_DONE tag names the policy's SA: apply IPsec.",
+  );
   return false;
 }
 
@@ -142,7 +166,19 @@ export function ipsec4_process_packet(host: Host, m: Mbuf, sp: SecPolicy, reques
   const sa = keyCheckRequest(host, isr, sel);
   const want = itemText(isr, requestText);
   if (!sa) {
-    site.emit(m, { kind: "decision", check: "ipsec-out-sa", question: site.text`Is there an SA for ${want} (${sel.src} → ${sel.dst})?`, consulted: [], branch: isr.level === "use" ? "no SA: send without" : "no SA: drop" }, isr.level === "use" ? site.text`key_checkrequest finds no SA; the level is "use", so the packet goes on without ${isr.proto.toUpperCase()}.` : site.text`key_checkrequest finds no SA for ${want}; the level is "require", so the packet is dropped (an ACQUIRE would go to the key daemon).`);
+    site.emit(
+      m,
+      {
+        kind: "decision",
+        check: "ipsec-out-sa",
+        question: site.text`Is there an SA for ${want} (${sel.src} → ${sel.dst})?`,
+        consulted: [],
+        branch: isr.level === "use" ? "no SA: send without" : "no SA: drop",
+      },
+      isr.level === "use"
+        ? site.text`key_checkrequest finds no SA; the level is "use", so the packet goes on without ${isr.proto.toUpperCase()}.`
+        : site.text`key_checkrequest finds no SA for ${want}; the level is "require", so the packet is dropped (an ACQUIRE would go to the key daemon).`,
+    );
     if (isr.level === "use") {
       if (index + 1 < requests.length) ipsec4_process_packet(host, m, sp, requests, index + 1, flags);
       else ip_output(host, m, flags | IP_RAWOUTPUT);
@@ -151,7 +187,17 @@ export function ipsec4_process_packet(host: Host, m: Mbuf, sp: SecPolicy, reques
     drop(site, m, "ipsec-no-sa", site.text`no SA for ${want}`, "ipsec4_process_packet fails with ENOENT; the packet is dropped.");
     return;
   }
-  site.emit(m, { kind: "decision", check: "ipsec-out-sa", question: site.text`Is there an SA for ${want} (${sel.src} → ${sel.dst})?`, consulted: one(itemFor(sa, outSaItem)), branch: site.text`use ${sa.proto} ${sa.spi.toString(16)}` }, site.text`key_checkrequest finds ${sa.id} and caches it in the request (isr->sav).`);
+  site.emit(
+    m,
+    {
+      kind: "decision",
+      check: "ipsec-out-sa",
+      question: site.text`Is there an SA for ${want} (${sel.src} → ${sel.dst})?`,
+      consulted: one(itemFor(sa, outSaItem)),
+      branch: site.text`use ${sa.proto} ${sa.spi.toString(16)}`,
+    },
+    site.text`key_checkrequest finds ${sa.id} and caches it in the request (isr->sav).`,
+  );
   if (sa.mode === "tunnel" || sa.dst !== sel.dst) {
     // "Fix IPv4 header checksum and length": the inner header is final before it is wrapped.
     const hlen = ipHeaderLen(m);
@@ -174,9 +220,30 @@ function ipip_output(host: Host, m: Mbuf, src: string, dst: string): void {
   host.ipId = (host.ipId + 1) & 0xffff;
   const outer = new Uint8Array(20);
   // ip4_ipsec_dfbit = 0: the outer header never has DF (RFC 4301 §8.1 leaves the choice open).
-  emitIpv4({ tos: inner.tos, totalLength: m.len, id, df: false, mf: false, fragOffset: 0, ttl: IP_DEFTTL, protocol: IP_PROTO.IPIP, checksum: 0, src, dst, options: new Uint8Array(0) }, outer, 0);
+  emitIpv4(
+    {
+      tos: inner.tos,
+      totalLength: m.len,
+      id,
+      df: false,
+      mf: false,
+      fragOffset: 0,
+      ttl: IP_DEFTTL,
+      protocol: IP_PROTO.IPIP,
+      checksum: 0,
+      src,
+      dst,
+      options: new Uint8Array(0),
+    },
+    outer,
+    0,
+  );
   m_poke(m, 0, outer);
-  site.emit(m, { kind: "mbuf.rewrite", what: "ipv4 header (outer)", offset: 0, len: 20 }, site.text`ipip_output writes the outer header ${src} → ${dst}, protocol IPIP (4), TTL ${IP_DEFTTL}.`);
+  site.emit(
+    m,
+    { kind: "mbuf.rewrite", what: "ipv4 header (outer)", offset: 0, len: 20 },
+    site.text`ipip_output writes the outer header ${src} → ${dst}, protocol IPIP (4), TTL ${IP_DEFTTL}.`,
+  );
 }
 
 /**
@@ -188,7 +255,13 @@ function ipsec_process_done(host: Host, m: Mbuf, sp: SecPolicy, requests: IpsecR
   const site = host.site("ipsec", "ipsec_process_done");
   const sa = requests[index]!.sav!;
   setField(site, m, "ipv4", 0, IP.totalLength, m.len, site.text`ipsec_process_done sets ip_len to the protected packet's length, ${m.len}.`);
-  const tag = m_tag_get(site, "IPSEC_OUT_DONE", { dst: sa.dst, proto: sa.proto, spi: sa.spi }, site.text`ipsec_process_done allocates an OUT_DONE tag naming the SA: ${tdbiText({ dst: sa.dst, proto: sa.proto, spi: sa.spi })}.`, m);
+  const tag = m_tag_get(
+    site,
+    "IPSEC_OUT_DONE",
+    { dst: sa.dst, proto: sa.proto, spi: sa.spi },
+    site.text`ipsec_process_done allocates an OUT_DONE tag naming the SA: ${tdbiText({ dst: sa.dst, proto: sa.proto, spi: sa.spi })}.`,
+    m,
+  );
   m_tag_prepend(site, m, tag, "…and prepends it to the packet, recording that IPsec output is done (to detect and avoid loops).");
   if (index + 1 < requests.length) {
     ipsec4_process_packet(host, m, sp, requests, index + 1, flags);

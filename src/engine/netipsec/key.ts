@@ -81,10 +81,26 @@ export function requestText(r: Pick<IpsecRequest, "proto" | "mode" | "tunnelSrc"
 }
 
 function makeSp(s: PolicySpec, index: number): SecPolicy {
-  const requests: IpsecRequest[] = s.requests.map((r) => ({ proto: r.proto, mode: r.mode, tunnelSrc: r.tunnelSrc, tunnelDst: r.tunnelDst, level: r.level, sav: null }));
+  const requests: IpsecRequest[] = s.requests.map((r) => ({
+    proto: r.proto,
+    mode: r.mode,
+    tunnelSrc: r.tunnelSrc,
+    tunnelDst: r.tunnelDst,
+    level: r.level,
+    sav: null,
+  }));
   const action = s.action === "ipsec" ? requests.map(requestText).join(" ") : s.action;
   const summary = `${s.src}[${s.proto}] → ${s.dst}[${s.proto}] ${s.dir} ${s.action === "ipsec" ? `ipsec ${action}` : action}`;
-  return { id: `sp${index + 1} (${s.dir})`, dir: s.dir, src: parsePrefix(s.src), dst: parsePrefix(s.dst), proto: s.proto, action: s.action, requests, summary };
+  return {
+    id: `sp${index + 1} (${s.dir})`,
+    dir: s.dir,
+    src: parsePrefix(s.src),
+    dst: parsePrefix(s.dst),
+    proto: s.proto,
+    action: s.action,
+    requests,
+    summary,
+  };
 }
 
 /** The selectors of a packet, as ipsec_setspidx() extracts them. */
@@ -99,7 +115,13 @@ export interface Selectors {
 export function spdLookup(host: Host, dir: "out" | "in", sel: Selectors): SecPolicy | undefined {
   const src = ip(sel.src);
   const dst = ip(sel.dst);
-  return host.spd.find((sp) => sp.dir === dir && prefixContains(sp.src, src) && prefixContains(sp.dst, dst) && (sp.proto === "any" || (sp.proto === "icmp" && sel.proto === 1)));
+  return host.spd.find(
+    (sp) =>
+      sp.dir === dir &&
+      prefixContains(sp.src, src) &&
+      prefixContains(sp.dst, dst) &&
+      (sp.proto === "any" || (sp.proto === "icmp" && sel.proto === 1)),
+  );
 }
 
 /** The default policy as key_allocsp_default() returns it: NONE unless DISCARD. */
@@ -111,7 +133,16 @@ export function defaultPolicy(host: Host, dir: "out" | "in"): SecPolicy {
   const key = `${dir} ${action}`;
   let sp = byKey.get(key);
   if (sp === undefined) {
-    sp = { id: `default (${dir})`, dir, src: parsePrefix("0.0.0.0/0"), dst: parsePrefix("0.0.0.0/0"), proto: "any", action, requests: [], summary: `default policy: ${action} (net.inet.ipsec.def_policy)` };
+    sp = {
+      id: `default (${dir})`,
+      dir,
+      src: parsePrefix("0.0.0.0/0"),
+      dst: parsePrefix("0.0.0.0/0"),
+      proto: "any",
+      action,
+      requests: [],
+      summary: `default policy: ${action} (net.inet.ipsec.def_policy)`,
+    };
     byKey.set(key, sp);
   }
   return sp;

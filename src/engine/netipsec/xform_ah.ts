@@ -38,23 +38,46 @@ export function ah_output(host: Host, m: Mbuf, sa: SecAssoc, skip: number, done:
   sa.seqOut += 1;
   const seq = sa.seqOut;
   site.emit(m, { kind: "sa.update", sa: sa.id, field: "seq", value: String(seq) }, `ah_output takes the next sequence number of ${sa.id}: ${seq}.`);
-  m_makespace(site, m, skip, rplen, "ah", site.text`m_makespace opens ${rplen} bytes after the IP header for the AH header and its ${icvLen}-byte ICV.`);
+  m_makespace(
+    site,
+    m,
+    skip,
+    rplen,
+    "ah",
+    site.text`m_makespace opens ${rplen} bytes after the IP header for the AH header and its ${icvLen}-byte ICV.`,
+  );
   const hdr = new Uint8Array(rplen);
   emitAh({ nextHeader, payloadLen: ahPayloadLenFor(icvLen), spi: sa.spi, seq, icv: new Uint8Array(rplen - AH_FIXED_LEN) }, hdr, 0);
   m_poke(m, skip, hdr);
-  site.emit(m, { kind: "mbuf.rewrite", what: "ah header", offset: skip, len: rplen }, `ah_output writes next header ${ipProtoName(nextHeader)}, SPI ${spiText(sa.spi)}, sequence number ${seq}, and a zeroed ICV.`);
+  site.emit(
+    m,
+    { kind: "mbuf.rewrite", what: "ah header", offset: skip, len: rplen },
+    `ah_output writes next header ${ipProtoName(nextHeader)}, SPI ${spiText(sa.spi)}, sequence number ${seq}, and a zeroed ICV.`,
+  );
   setField(site, m, "ipv4", 0, IP.protocol, IP_PROTO.AH, "ah_output sets ip_p to AH (51).");
   // The ICV covers ip_len, so it must be the final length already (RFC 4302 §3.3.3.1.1.1).
   setField(site, m, "ipv4", 0, IP.totalLength, m.len, site.text`ah_output sets ip_len to ${m.len}: the ICV covers it.`);
-  crypto_dispatch(host, m, sa, "sign", m.len, site.text`ah_output zeroes the mutable header fields in a copy (ah_massage_headers) and submits it to the crypto queue for ${authAlg(sa.auth).title}; it continues in ah_output_cb.`, () => {
-    const icv = ahIcv(sa.auth, sa.authKey, massaged(m.bytes(), skip, rplen - AH_FIXED_LEN)).slice(0, icvLen);
-    const cb = host.site("crypto", "ah_output_cb");
-    m_copyback(cb, m, skip + AH_FIXED_LEN, icv, "ah icv", cb.text`ah_output_cb writes the ${icvLen}-byte ICV into the AH header.`);
-    cb.emit(m, { kind: "crypto.done", sa: sa.id, op: "sign", ok: true, detail: cb.text`ICV over ${m.len} bytes` }, "ah_output_cb: the crypto request completed; on to ipsec_process_done.");
-    sa.bytes += m.len;
-    sa.packets++;
-    done();
-  });
+  crypto_dispatch(
+    host,
+    m,
+    sa,
+    "sign",
+    m.len,
+    site.text`ah_output zeroes the mutable header fields in a copy (ah_massage_headers) and submits it to the crypto queue for ${authAlg(sa.auth).title}; it continues in ah_output_cb.`,
+    () => {
+      const icv = ahIcv(sa.auth, sa.authKey, massaged(m.bytes(), skip, rplen - AH_FIXED_LEN)).slice(0, icvLen);
+      const cb = host.site("crypto", "ah_output_cb");
+      m_copyback(cb, m, skip + AH_FIXED_LEN, icv, "ah icv", cb.text`ah_output_cb writes the ${icvLen}-byte ICV into the AH header.`);
+      cb.emit(
+        m,
+        { kind: "crypto.done", sa: sa.id, op: "sign", ok: true, detail: cb.text`ICV over ${m.len} bytes` },
+        "ah_output_cb: the crypto request completed; on to ipsec_process_done.",
+      );
+      sa.bytes += m.len;
+      sa.packets++;
+      done();
+    },
+  );
 }
 
 /** ah_input: consumes `m`. */
@@ -68,34 +91,76 @@ export function ah_input(host: Host, m: Mbuf, sa: SecAssoc, skip: number): void 
   }
   const ah = parsed.value;
   const rc = chkreplay(sa, ah.seq);
-  site.emit(m, { kind: "decision", check: "replay", question: `Could sequence number ${ah.seq} be new (anti-replay window, RFC 4302 §3.4.3)?`, consulted: [{ kind: "sa", id: sa.id, summary: windowText(sa) }], branch: rc.ok ? "maybe new" : "replay" }, rc.ok ? `ipsec_chkreplay: sequence number ${ah.seq} is not yet seen.` : `ipsec_chkreplay: ${rc.why}.`);
+  site.emit(
+    m,
+    {
+      kind: "decision",
+      check: "replay",
+      question: `Could sequence number ${ah.seq} be new (anti-replay window, RFC 4302 §3.4.3)?`,
+      consulted: [{ kind: "sa", id: sa.id, summary: windowText(sa) }],
+      branch: rc.ok ? "maybe new" : "replay",
+    },
+    rc.ok ? `ipsec_chkreplay: sequence number ${ah.seq} is not yet seen.` : `ipsec_chkreplay: ${rc.why}.`,
+  );
   if (!rc.ok) {
     drop(site, m, "ipsec-replay", rc.why, "ah_input drops the packet (ahs_replay).");
     return;
   }
   const rplen = ahHeaderLen(icvLen);
   const received = m_copydata(m, skip + AH_FIXED_LEN, icvLen);
-  crypto_dispatch(host, m, sa, "verify", m.len, `ah_input zeroes the mutable fields in a copy and submits it to the crypto queue to recompute the ICV; it continues in ah_input_cb.`, () => {
-    const cb = host.site("ipsec", "ah_input_cb");
-    const computed = ahIcv(sa.auth, sa.authKey, massaged(m.bytes(), skip, rplen - AH_FIXED_LEN)).slice(0, icvLen);
-    const ok = constantTimeEqual(computed, received);
-    host.site("crypto", "crypto_done").emit(m, { kind: "crypto.done", sa: sa.id, op: "verify", ok, detail: ok ? "ICV recomputed" : "ICV differs" }, `The crypto request completed.`);
-    cb.emit(m, { kind: "decision", check: "icv", question: "Does the AH ICV verify over the datagram with its mutable fields zeroed?", consulted: one(itemFor(sa, ahIcvItem)), branch: ok ? "ICV ok" : "ICV mismatch" }, ok ? "ah_input_cb: the ICV verifies." : "ah_input_cb: the ICV does not match (ahs_badauth).");
-    if (!ok) {
-      drop(cb, m, "ipsec-icv", "AH ICV mismatch", "ah_input_cb drops the packet.");
-      return;
-    }
-    m_flags_set(cb, m, ["AUTHIPHDR", "AUTHIPDGM"], "ah_input_cb sets M_AUTHIPHDR|M_AUTHIPDGM: header and datagram are authenticated.");
-    const ur = updatereplay(sa, ah.seq);
-    if (!ur.ok) {
-      drop(cb, m, "ipsec-replay", ur.why, "ipsec_updatereplay: a replay after all.");
-      return;
-    }
-    cb.emit(m, { kind: "sa.update", sa: sa.id, field: "replay", value: windowText(sa) }, `ipsec_updatereplay records sequence number ${ah.seq}.`);
-    m_striphdr(cb, m, skip, rplen, "ah", cb.text`m_striphdr removes the ${rplen}-byte AH header.`);
-    setField(cb, m, "ipv4", 0, IP.protocol, ah.nextHeader, cb.text`ah_input_cb restores ip_p from the AH next header: ${ipProtoName(ah.nextHeader)}.`);
-    ipsec4_common_input_cb(host, m, sa, skip);
-  });
+  crypto_dispatch(
+    host,
+    m,
+    sa,
+    "verify",
+    m.len,
+    `ah_input zeroes the mutable fields in a copy and submits it to the crypto queue to recompute the ICV; it continues in ah_input_cb.`,
+    () => {
+      const cb = host.site("ipsec", "ah_input_cb");
+      const computed = ahIcv(sa.auth, sa.authKey, massaged(m.bytes(), skip, rplen - AH_FIXED_LEN)).slice(0, icvLen);
+      const ok = constantTimeEqual(computed, received);
+      host
+        .site("crypto", "crypto_done")
+        .emit(
+          m,
+          { kind: "crypto.done", sa: sa.id, op: "verify", ok, detail: ok ? "ICV recomputed" : "ICV differs" },
+          `The crypto request completed.`,
+        );
+      cb.emit(
+        m,
+        {
+          kind: "decision",
+          check: "icv",
+          question: "Does the AH ICV verify over the datagram with its mutable fields zeroed?",
+          consulted: one(itemFor(sa, ahIcvItem)),
+          branch: ok ? "ICV ok" : "ICV mismatch",
+        },
+        ok ? "ah_input_cb: the ICV verifies." : "ah_input_cb: the ICV does not match (ahs_badauth).",
+      );
+      if (!ok) {
+        drop(cb, m, "ipsec-icv", "AH ICV mismatch", "ah_input_cb drops the packet.");
+        return;
+      }
+      m_flags_set(cb, m, ["AUTHIPHDR", "AUTHIPDGM"], "ah_input_cb sets M_AUTHIPHDR|M_AUTHIPDGM: header and datagram are authenticated.");
+      const ur = updatereplay(sa, ah.seq);
+      if (!ur.ok) {
+        drop(cb, m, "ipsec-replay", ur.why, "ipsec_updatereplay: a replay after all.");
+        return;
+      }
+      cb.emit(m, { kind: "sa.update", sa: sa.id, field: "replay", value: windowText(sa) }, `ipsec_updatereplay records sequence number ${ah.seq}.`);
+      m_striphdr(cb, m, skip, rplen, "ah", cb.text`m_striphdr removes the ${rplen}-byte AH header.`);
+      setField(
+        cb,
+        m,
+        "ipv4",
+        0,
+        IP.protocol,
+        ah.nextHeader,
+        cb.text`ah_input_cb restores ip_p from the AH next header: ${ipProtoName(ah.nextHeader)}.`,
+      );
+      ipsec4_common_input_cb(host, m, sa, skip);
+    },
+  );
 }
 
 /** The SA as the AH ICV decision consults it. */

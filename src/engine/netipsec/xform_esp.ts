@@ -68,32 +68,84 @@ export function esp_output(host: Host, m: Mbuf, sa: SecAssoc, skip: number, done
   site.emit(m, { kind: "sa.update", sa: sa.id, field: "seq", value: String(seq) }, `esp_output takes the next sequence number of ${sa.id}: ${seq}.`);
   const iv = nextIv(host, sa);
   const hlen = ESP_HDR + iv.length;
-  m_makespace(site, m, skip, hlen, "esp", iv.length ? site.text`m_makespace opens ${hlen} bytes after the IP header for the ESP header and the ${iv.length}-byte IV.` : site.text`m_makespace opens ${hlen} bytes after the IP header for the ESP header.`);
+  m_makespace(
+    site,
+    m,
+    skip,
+    hlen,
+    "esp",
+    iv.length
+      ? site.text`m_makespace opens ${hlen} bytes after the IP header for the ESP header and the ${iv.length}-byte IV.`
+      : site.text`m_makespace opens ${hlen} bytes after the IP header for the ESP header.`,
+  );
   const hdr = new Uint8Array(hlen);
   writeField(hdr, 0, ESPF.spi, sa.spi);
   writeField(hdr, 0, ESPF.seq, seq);
   hdr.set(iv, ESP_HDR);
   m_poke(m, skip, hdr);
-  site.emit(m, { kind: "mbuf.rewrite", what: "esp header", offset: skip, len: hlen }, `esp_output writes SPI ${spiText(sa.spi)}, sequence number ${seq}${iv.length ? " and the IV" : ""}.`);
+  site.emit(
+    m,
+    { kind: "mbuf.rewrite", what: "esp header", offset: skip, len: hlen },
+    `esp_output writes SPI ${spiText(sa.spi)}, sequence number ${seq}${iv.length ? " and the IV" : ""}.`,
+  );
   const padding = espDefaultPadding(payload.length, e.blockBytes);
   const icvLen = espIcvLen(sa);
   const trailer = new Uint8Array(padding.length + 2 + icvLen);
   trailer.set(padding, 0);
   trailer[padding.length] = padding.length;
   trailer[padding.length + 1] = nextHeader;
-  m_append(site, m, trailer, "esp trailer", icvLen ? site.text`m_pad appends ${padding.length} bytes of padding (1, 2, 3, …), pad length and next header ${ipProtoName(nextHeader)}, plus ${icvLen} bytes of room for the ICV.` : site.text`m_pad appends ${padding.length} bytes of padding (1, 2, 3, …), pad length and next header ${ipProtoName(nextHeader)}.`);
-  setField(site, m, "ipv4", 0, IP.protocol, IP_PROTO.ESP, "esp_output sets ip_p to ESP (50); the original protocol travels encrypted in the trailer.");
-  crypto_dispatch(host, m, sa, "encrypt", payload.length + trailer.length, sa.auth !== "none" ? site.text`esp_output hands the payload to the crypto queue: ${e.title} with ${authAlg(sa.auth).title}; it continues in esp_output_cb.` : site.text`esp_output hands the payload to the crypto queue: ${e.title}; it continues in esp_output_cb.`, () => {
-    const sealed = espSeal(keysOf(sa), { spi: sa.spi, seq, iv, payload, nextHeader });
-    const cb = host.site("crypto", "esp_output_cb");
-    // The plaintext is kept beside the packet, so the inspector can show the decrypted view.
-    m_set_cleartext(m, toHex(payload), nextHeader);
-    m_copyback(cb, m, skip, sealed.bytes, "ciphertext + ICV", icvLen ? cb.text`The crypto engine has encrypted the payload in place and written the ${icvLen}-byte ICV: on the wire it is now ciphertext.` : "The crypto engine has encrypted the payload in place: on the wire it is now ciphertext.");
-    cb.emit(m, { kind: "crypto.done", sa: sa.id, op: "encrypt", ok: true, detail: cb.text`${payload.length} bytes encrypted` }, `esp_output_cb: the crypto request completed; on to ipsec_process_done.`);
-    sa.bytes += payload.length;
-    sa.packets++;
-    done();
-  });
+  m_append(
+    site,
+    m,
+    trailer,
+    "esp trailer",
+    icvLen
+      ? site.text`m_pad appends ${padding.length} bytes of padding (1, 2, 3, …), pad length and next header ${ipProtoName(nextHeader)}, plus ${icvLen} bytes of room for the ICV.`
+      : site.text`m_pad appends ${padding.length} bytes of padding (1, 2, 3, …), pad length and next header ${ipProtoName(nextHeader)}.`,
+  );
+  setField(
+    site,
+    m,
+    "ipv4",
+    0,
+    IP.protocol,
+    IP_PROTO.ESP,
+    "esp_output sets ip_p to ESP (50); the original protocol travels encrypted in the trailer.",
+  );
+  crypto_dispatch(
+    host,
+    m,
+    sa,
+    "encrypt",
+    payload.length + trailer.length,
+    sa.auth !== "none"
+      ? site.text`esp_output hands the payload to the crypto queue: ${e.title} with ${authAlg(sa.auth).title}; it continues in esp_output_cb.`
+      : site.text`esp_output hands the payload to the crypto queue: ${e.title}; it continues in esp_output_cb.`,
+    () => {
+      const sealed = espSeal(keysOf(sa), { spi: sa.spi, seq, iv, payload, nextHeader });
+      const cb = host.site("crypto", "esp_output_cb");
+      // The plaintext is kept beside the packet, so the inspector can show the decrypted view.
+      m_set_cleartext(m, toHex(payload), nextHeader);
+      m_copyback(
+        cb,
+        m,
+        skip,
+        sealed.bytes,
+        "ciphertext + ICV",
+        icvLen
+          ? cb.text`The crypto engine has encrypted the payload in place and written the ${icvLen}-byte ICV: on the wire it is now ciphertext.`
+          : "The crypto engine has encrypted the payload in place: on the wire it is now ciphertext.",
+      );
+      cb.emit(
+        m,
+        { kind: "crypto.done", sa: sa.id, op: "encrypt", ok: true, detail: cb.text`${payload.length} bytes encrypted` },
+        `esp_output_cb: the crypto request completed; on to ipsec_process_done.`,
+      );
+      sa.bytes += payload.length;
+      sa.packets++;
+      done();
+    },
+  );
 }
 
 /** esp_input(m, sav, skip, protoff): consumes `m`. */
@@ -104,20 +156,46 @@ export function esp_input(host: Host, m: Mbuf, sa: SecAssoc, skip: number): void
   const hlen = ESP_HDR + e.ivBytes;
   const plen = m.len - (skip + hlen + icvLen);
   if (plen <= 0 || plen % e.blockBytes !== 0) {
-    drop(site, m, "ipsec-bad-length", site.text`payload of ${plen} bytes is not a positive multiple of ${e.blockBytes}`, site.text`esp_input: the encrypted payload length ${plen} is not a multiple of the ${e.blockBytes}-byte block (esps_badilen).`);
+    drop(
+      site,
+      m,
+      "ipsec-bad-length",
+      site.text`payload of ${plen} bytes is not a positive multiple of ${e.blockBytes}`,
+      site.text`esp_input: the encrypted payload length ${plen} is not a multiple of the ${e.blockBytes}-byte block (esps_badilen).`,
+    );
     return;
   }
   const seq = new DataView(m_copydata(m, skip + 4, 4).buffer).getUint32(0);
   const rc = chkreplay(sa, seq);
-  site.emit(m, { kind: "decision", check: "replay", question: `Could sequence number ${seq} be new (anti-replay window, RFC 4303 §3.4.3)?`, consulted: [{ kind: "sa", id: sa.id, summary: windowText(sa) }], branch: rc.ok ? "maybe new" : "replay" }, rc.ok ? `ipsec_chkreplay: sequence number ${seq} is within or right of the window and not yet seen.` : `ipsec_chkreplay: ${rc.why}. The packet is a replay.`);
+  site.emit(
+    m,
+    {
+      kind: "decision",
+      check: "replay",
+      question: `Could sequence number ${seq} be new (anti-replay window, RFC 4303 §3.4.3)?`,
+      consulted: [{ kind: "sa", id: sa.id, summary: windowText(sa) }],
+      branch: rc.ok ? "maybe new" : "replay",
+    },
+    rc.ok
+      ? `ipsec_chkreplay: sequence number ${seq} is within or right of the window and not yet seen.`
+      : `ipsec_chkreplay: ${rc.why}. The packet is a replay.`,
+  );
   if (!rc.ok) {
     drop(site, m, "ipsec-replay", rc.why, "esp_input drops the packet (esps_replay).");
     return;
   }
   const esp = m_copydata(m, skip, m.len - skip);
-  crypto_dispatch(host, m, sa, "decrypt", esp.length, site.text`esp_input hands the packet to the crypto queue to check the ICV and decrypt with ${sa.id}; it continues in esp_input_cb.`, () => {
-    esp_input_cb(host, m, sa, skip, hlen, icvLen, seq, esp);
-  });
+  crypto_dispatch(
+    host,
+    m,
+    sa,
+    "decrypt",
+    esp.length,
+    site.text`esp_input hands the packet to the crypto queue to check the ICV and decrypt with ${sa.id}; it continues in esp_input_cb.`,
+    () => {
+      esp_input_cb(host, m, sa, skip, hlen, icvLen, seq, esp);
+    },
+  );
 }
 
 /** esp_input_cb(crp): the crypto request finished. */
@@ -126,15 +204,49 @@ function esp_input_cb(host: Host, m: Mbuf, sa: SecAssoc, skip: number, hlen: num
   const r = espOpen(keysOf(sa), esp);
   const integrity = icvLen > 0;
   if (!r.ok) {
-    host.site("crypto", "crypto_done").emit(m, { kind: "crypto.done", sa: sa.id, op: "decrypt", ok: false, detail: r.detail }, host.site("crypto", "crypto_done").text`The crypto request failed: ${r.detail}.`);
+    host
+      .site("crypto", "crypto_done")
+      .emit(
+        m,
+        { kind: "crypto.done", sa: sa.id, op: "decrypt", ok: false, detail: r.detail },
+        host.site("crypto", "crypto_done").text`The crypto request failed: ${r.detail}.`,
+      );
     const reason = r.reason === "icv-mismatch" ? "ipsec-icv" : r.reason === "bad-padding" ? "ipsec-bad-padding" : "ipsec-bad-length";
-    site.emit(m, { kind: "decision", check: "icv", question: "Does the ICV verify (was the packet made with this SA's key, unmodified)?", consulted: one(itemFor(sa, icvSaItem)), branch: r.reason === "icv-mismatch" ? "ICV mismatch" : r.reason }, r.reason === "icv-mismatch" ? "esp_input_cb: the ICV does not match — the packet was modified or made with another key (esps_badauth)." : site.text`esp_input_cb: ${r.detail}.`);
+    site.emit(
+      m,
+      {
+        kind: "decision",
+        check: "icv",
+        question: "Does the ICV verify (was the packet made with this SA's key, unmodified)?",
+        consulted: one(itemFor(sa, icvSaItem)),
+        branch: r.reason === "icv-mismatch" ? "ICV mismatch" : r.reason,
+      },
+      r.reason === "icv-mismatch"
+        ? "esp_input_cb: the ICV does not match — the packet was modified or made with another key (esps_badauth)."
+        : site.text`esp_input_cb: ${r.detail}.`,
+    );
     drop(site, m, reason, r.detail, "esp_input_cb drops the packet.");
     return;
   }
-  host.site("crypto", "crypto_done").emit(m, { kind: "crypto.done", sa: sa.id, op: "decrypt", ok: true, detail: site.text`${r.payload.length} bytes decrypted` }, site.text`The crypto request completed: ${integrity ? "the ICV verified and " : ""}the payload is decrypted.`);
+  host
+    .site("crypto", "crypto_done")
+    .emit(
+      m,
+      { kind: "crypto.done", sa: sa.id, op: "decrypt", ok: true, detail: site.text`${r.payload.length} bytes decrypted` },
+      site.text`The crypto request completed: ${integrity ? "the ICV verified and " : ""}the payload is decrypted.`,
+    );
   if (integrity) {
-    site.emit(m, { kind: "decision", check: "icv", question: "Does the ICV verify (was the packet made with this SA's key, unmodified)?", consulted: one(itemFor(sa, icvSaItem)), branch: "ICV ok" }, "esp_input_cb: the ICV verifies.");
+    site.emit(
+      m,
+      {
+        kind: "decision",
+        check: "icv",
+        question: "Does the ICV verify (was the packet made with this SA's key, unmodified)?",
+        consulted: one(itemFor(sa, icvSaItem)),
+        branch: "ICV ok",
+      },
+      "esp_input_cb: the ICV verifies.",
+    );
   }
   // The decrypted plaintext replaces the ciphertext in the mbuf (the driver works in place).
   m_copyback(site, m, skip + hlen, r.plaintext, "decrypted payload", "The ciphertext in the mbuf is replaced by its decryption.");
@@ -143,15 +255,27 @@ function esp_input_cb(host: Host, m: Mbuf, sa: SecAssoc, skip: number, hlen: num
     m_flags_set(site, m, ["AUTHIPDGM"], "esp_input_cb sets M_AUTHIPDGM: the datagram's integrity was verified.");
     m_adj(site, m, -icvLen, "esp icv", site.text`m_adj removes the ${icvLen}-byte ICV.`);
   }
-  m_flags_set(site, m, ["DECRYPTED"], "esp_input_cb sets M_DECRYPTED: \"Packet is now decrypted.\"");
+  m_flags_set(site, m, ["DECRYPTED"], 'esp_input_cb sets M_DECRYPTED: "Packet is now decrypted."');
   const ur = updatereplay(sa, seq);
   if (!ur.ok) {
     drop(site, m, "ipsec-replay", ur.why, "ipsec_updatereplay: the packet is a replay after all (esps_replay).");
     return;
   }
-  site.emit(m, { kind: "sa.update", sa: sa.id, field: "replay", value: windowText(sa) }, `ipsec_updatereplay records sequence number ${seq} in the replay window of ${sa.id}.`);
+  site.emit(
+    m,
+    { kind: "sa.update", sa: sa.id, field: "replay", value: windowText(sa) },
+    `ipsec_updatereplay records sequence number ${seq} in the replay window of ${sa.id}.`,
+  );
   m_striphdr(site, m, skip, hlen, "esp", site.text`m_striphdr removes the ${hlen}-byte ESP header${hlen > ESP_HDR ? " and IV" : ""}.`);
   m_adj(site, m, -(r.padLength + 2), "esp trailer", site.text`m_adj removes the ${r.padLength} padding bytes, pad length and next header.`);
-  setField(site, m, "ipv4", 0, IP.protocol, r.nextHeader, site.text`esp_input_cb restores ip_p from the trailer's next header: ${ipProtoName(r.nextHeader)}.`);
+  setField(
+    site,
+    m,
+    "ipv4",
+    0,
+    IP.protocol,
+    r.nextHeader,
+    site.text`esp_input_cb restores ip_p from the trailer's next header: ${ipProtoName(r.nextHeader)}.`,
+  );
   ipsec4_common_input_cb(host, m, sa, skip);
 }

@@ -11,8 +11,20 @@ const ANY_LOOPBACK = "127.0.0.1/32";
 /** setkey: spdadd 127.0.0.1 127.0.0.1 any -P out|in ipsec <proto>/transport//require; */
 function loopbackPolicies(proto: "esp" | "ah") {
   return [
-    { dir: "out" as const, src: ANY_LOOPBACK, dst: ANY_LOOPBACK, action: "ipsec" as const, requests: [{ proto, mode: "transport" as const, level: "require" as const }] },
-    { dir: "in" as const, src: ANY_LOOPBACK, dst: ANY_LOOPBACK, action: "ipsec" as const, requests: [{ proto, mode: "transport" as const, level: "require" as const }] },
+    {
+      dir: "out" as const,
+      src: ANY_LOOPBACK,
+      dst: ANY_LOOPBACK,
+      action: "ipsec" as const,
+      requests: [{ proto, mode: "transport" as const, level: "require" as const }],
+    },
+    {
+      dir: "in" as const,
+      src: ANY_LOOPBACK,
+      dst: ANY_LOOPBACK,
+      action: "ipsec" as const,
+      requests: [{ proto, mode: "transport" as const, level: "require" as const }],
+    },
   ];
 }
 
@@ -25,7 +37,8 @@ const lo0Ping: ScenarioInput = {
   version: 1,
   name: "lo0-ping",
   title: "ping 127.0.0.1 — no IPsec",
-  description: "The plain path: an echo request goes down through ip_output and looutput, comes back up through ipintrq and ip_input, and icmp_reflect turns it into the reply in the same mbuf. Three echoes.",
+  description:
+    "The plain path: an echo request goes down through ip_output and looutput, comes back up through ipintrq and ip_input, and icmp_reflect turns it into the reply in the same mbuf. Three echoes.",
   hosts: [{ name: "host" }],
   traffic: [{ kind: "ping", from: "host", dst: LOOPBACK, count: 3 }],
 };
@@ -62,16 +75,41 @@ const lo0EspCbcPing = lo0Story(
   "lo0-esp-cbc-ping",
   "ESP AES-CBC + HMAC-SHA1-96 over lo0",
   "The seed story with the ciphers of its era: AES-CBC (RFC 3602) with HMAC-SHA1-96 (RFC 2404), a random IV per packet from the seeded RNG.",
-  { spi: "0x1200", src: LOOPBACK, dst: LOOPBACK, proto: "esp", mode: "transport", enc: "aes-cbc", encKey: CBC_KEY, auth: "hmac-sha1-96", authKey: SHA1_KEY },
+  {
+    spi: "0x1200",
+    src: LOOPBACK,
+    dst: LOOPBACK,
+    proto: "esp",
+    mode: "transport",
+    enc: "aes-cbc",
+    encKey: CBC_KEY,
+    auth: "hmac-sha1-96",
+    authKey: SHA1_KEY,
+  },
 );
 
 const TUNNEL_KEY_AB = "0x" + "11".repeat(32) + "a0a1a2a3";
 const TUNNEL_KEY_BA = "0x" + "22".repeat(32) + "b0b1b2b3";
 
 /** Two gateways, each with an inside network, joined by net0; ESP tunnel between them. */
-function gatewayTunnel(name: string, title: string, description: string, extra: { wrongKeyOnB?: boolean; faults?: NonNullable<ScenarioInput["links"]>[number]["faults"]; count?: number } = {}): ScenarioInput {
-  const sa = (spi: string, src: string, dst: string, key: string) => ({ spi, src, dst, proto: "esp" as const, mode: "tunnel" as const, enc: "chacha20-poly1305" as const, encKey: key });
-  const req = (src: string, dst: string) => [{ proto: "esp" as const, mode: "tunnel" as const, tunnelSrc: src, tunnelDst: dst, level: "require" as const }];
+function gatewayTunnel(
+  name: string,
+  title: string,
+  description: string,
+  extra: { wrongKeyOnB?: boolean; faults?: NonNullable<ScenarioInput["links"]>[number]["faults"]; count?: number } = {},
+): ScenarioInput {
+  const sa = (spi: string, src: string, dst: string, key: string) => ({
+    spi,
+    src,
+    dst,
+    proto: "esp" as const,
+    mode: "tunnel" as const,
+    enc: "chacha20-poly1305" as const,
+    encKey: key,
+  });
+  const req = (src: string, dst: string) => [
+    { proto: "esp" as const, mode: "tunnel" as const, tunnelSrc: src, tunnelDst: dst, level: "require" as const },
+  ];
   return {
     version: 1,
     name,
@@ -99,7 +137,10 @@ function gatewayTunnel(name: string, title: string, description: string, extra: 
           { name: "em1", addr: "192.168.2.1/24" },
         ],
         routes: [{ dst: "192.168.1.0/24", gateway: "10.0.0.1", ifname: "em0" }],
-        sad: [sa("0x2001", "10.0.0.1", "10.0.0.2", extra.wrongKeyOnB ? "0x" + "33".repeat(32) + "a0a1a2a3" : TUNNEL_KEY_AB), sa("0x2002", "10.0.0.2", "10.0.0.1", TUNNEL_KEY_BA)],
+        sad: [
+          sa("0x2001", "10.0.0.1", "10.0.0.2", extra.wrongKeyOnB ? "0x" + "33".repeat(32) + "a0a1a2a3" : TUNNEL_KEY_AB),
+          sa("0x2002", "10.0.0.2", "10.0.0.1", TUNNEL_KEY_BA),
+        ],
         spd: [
           { dir: "out", src: "192.168.2.0/24", dst: "192.168.1.0/24", action: "ipsec", requests: req("10.0.0.2", "10.0.0.1") },
           { dir: "in", src: "192.168.1.0/24", dst: "192.168.2.0/24", action: "ipsec", requests: req("10.0.0.1", "10.0.0.2") },

@@ -20,10 +20,16 @@ export function migrate(value: unknown): MigrateResult {
   const obj = value as Record<string, unknown>;
   const version = obj.version;
   if (typeof version !== "number" || !Number.isInteger(version) || version < 1) {
-    return { ok: false, problems: [{ path: "$.version", message: `missing or invalid version (this tagflow reads versions 1–${SCENARIO_VERSION})` }] };
+    return {
+      ok: false,
+      problems: [{ path: "$.version", message: `missing or invalid version (this tagflow reads versions 1–${SCENARIO_VERSION})` }],
+    };
   }
   if (version > SCENARIO_VERSION) {
-    return { ok: false, problems: [{ path: "$.version", message: `version ${version} was written by a newer tagflow; this one reads up to ${SCENARIO_VERSION}` }] };
+    return {
+      ok: false,
+      problems: [{ path: "$.version", message: `version ${version} was written by a newer tagflow; this one reads up to ${SCENARIO_VERSION}` }],
+    };
   }
   let current = obj;
   for (let v = version; v < SCENARIO_VERSION; v++) {

@@ -15,7 +15,6 @@ export { LIMITS };
 /** The version this engine writes; older ones are migrated forward (migrate.ts). */
 export const SCENARIO_VERSION = 1;
 
-
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const CIDR = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(3[0-2]|[12]?\d)$/;
 const NAME = /^[a-z][a-z0-9-]*$/;
@@ -190,7 +189,10 @@ export interface Problem {
 
 /** `$.a[0].b` from valibot's path items. */
 export function jsonPath(keys: readonly (string | number)[]): string {
-  return keys.reduce<string>((acc, k) => (typeof k === "number" ? `${acc}[${k}]` : /^[A-Za-z_$][\w$]*$/.test(k) ? `${acc}.${k}` : `${acc}[${JSON.stringify(k)}]`), "$");
+  return keys.reduce<string>(
+    (acc, k) => (typeof k === "number" ? `${acc}[${k}]` : /^[A-Za-z_$][\w$]*$/.test(k) ? `${acc}.${k}` : `${acc}[${JSON.stringify(k)}]`),
+    "$",
+  );
 }
 
 /** Structural validation: every problem, each with its path. */

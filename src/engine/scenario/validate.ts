@@ -11,7 +11,6 @@ import { migrate } from "./migrate";
 import { INPUT_LIMITS, nestingDepth } from "./limits";
 import { jsonPath, LIMITS, parseStructure, type Problem, type Scenario } from "./schema";
 
-
 export type LoadResult = { ok: true; scenario: Scenario; migratedFrom?: number } | { ok: false; problems: Problem[] };
 
 /** Parse JSON text (from a file or a URL) with size and nesting limits, then `loadScenario`. */
@@ -31,7 +30,6 @@ export function loadScenarioJson(text: string): LoadResult {
   }
   return loadScenario(value);
 }
-
 
 /** Validate an already-parsed value: migrate, check structure, check meaning. */
 export function loadScenario(value: unknown): LoadResult {
@@ -79,17 +77,26 @@ export function checkSemantics(s: Scenario): Problem[] {
     const ifnames = new Set(["lo0"]);
     const connected: Prefix[] = [parsePrefix("127.0.0.0/8")];
     h.interfaces.forEach((i, ii) => {
-      if (ifnames.has(i.name)) out.push({ path: `${at}.interfaces[${ii}].name`, message: i.name === "lo0" ? "lo0 is built in (127.0.0.1/8); do not declare it" : `duplicate interface "${i.name}"` });
+      if (ifnames.has(i.name))
+        out.push({
+          path: `${at}.interfaces[${ii}].name`,
+          message: i.name === "lo0" ? "lo0 is built in (127.0.0.1/8); do not declare it" : `duplicate interface "${i.name}"`,
+        });
       ifnames.add(i.name);
       const p = parsePrefix(i.addr);
       if (p.len < 32 && (ip(addrOf(i.addr)) === p.addr || ip(addrOf(i.addr)) === (p.addr | (~maskBits(p.len) >>> 0)) >>> 0)) {
-        out.push({ path: `${at}.interfaces[${ii}].addr`, message: `${addrOf(i.addr)} is the network or broadcast address of ${formatIpv4Addr(p.addr)}/${p.len}` });
+        out.push({
+          path: `${at}.interfaces[${ii}].addr`,
+          message: `${addrOf(i.addr)} is the network or broadcast address of ${formatIpv4Addr(p.addr)}/${p.len}`,
+        });
       }
-      if (prefixContains(parsePrefix("127.0.0.0/8"), ip(addrOf(i.addr)))) out.push({ path: `${at}.interfaces[${ii}].addr`, message: "127.0.0.0/8 belongs to lo0" });
+      if (prefixContains(parsePrefix("127.0.0.0/8"), ip(addrOf(i.addr))))
+        out.push({ path: `${at}.interfaces[${ii}].addr`, message: "127.0.0.0/8 belongs to lo0" });
       connected.push(p);
     });
     h.routes.forEach((r, ri) => {
-      if (!ifnames.has(r.ifname)) out.push({ path: `${at}.routes[${ri}].ifname`, message: `no interface "${r.ifname}" on ${h.name} (has ${[...ifnames].join(", ")})` });
+      if (!ifnames.has(r.ifname))
+        out.push({ path: `${at}.routes[${ri}].ifname`, message: `no interface "${r.ifname}" on ${h.name} (has ${[...ifnames].join(", ")})` });
       if (r.gateway && !connected.some((p) => prefixContains(p, ip(r.gateway!)))) {
         out.push({ path: `${at}.routes[${ri}].gateway`, message: `gateway ${r.gateway} is not on a network ${h.name} is connected to` });
       }
@@ -101,23 +108,29 @@ export function checkSemantics(s: Scenario): Problem[] {
       if (sa.spi === 0) out.push({ path: `${sp}.spi`, message: "SPI 0 is reserved and never sent (RFC 4303 §2.1)" });
       else if (sa.spi < 256) out.push({ path: `${sp}.spi`, message: `SPI ${sa.spi} is in the range 1–255 reserved by IANA (RFC 4303 §2.1)` });
       const key = `${sa.dst}/${sa.proto}/${sa.spi}`;
-      if (saKeys.has(key)) out.push({ path: `${sp}.spi`, message: `another SA already has destination ${sa.dst}, ${sa.proto}, SPI 0x${sa.spi.toString(16)}` });
+      if (saKeys.has(key))
+        out.push({ path: `${sp}.spi`, message: `another SA already has destination ${sa.dst}, ${sa.proto}, SPI 0x${sa.spi.toString(16)}` });
       saKeys.add(key);
       if (sa.proto === "ah") {
         if (sa.enc !== "null" || sa.encKey !== "") out.push({ path: `${sp}.enc`, message: "AH authenticates only: leave enc and encKey out" });
         if (sa.auth === "none") out.push({ path: `${sp}.auth`, message: "AH needs an authentication algorithm (hmac-sha1-96 or hmac-sha256-128)" });
-        else for (const p of keyProblems("null", new Uint8Array(0), sa.auth, hex(sa.authKey))) out.push({ path: `${sp}.${p.field}`, message: p.message });
+        else
+          for (const p of keyProblems("null", new Uint8Array(0), sa.auth, hex(sa.authKey)))
+            out.push({ path: `${sp}.${p.field}`, message: p.message });
       } else {
         for (const p of keyProblems(sa.enc, hex(sa.encKey), sa.auth, hex(sa.authKey))) out.push({ path: `${sp}.${p.field}`, message: p.message });
       }
     });
     h.spd.forEach((p, pi) => {
       const pp = `${at}.spd[${pi}]`;
-      if (p.action === "ipsec" && p.requests.length === 0) out.push({ path: `${pp}.requests`, message: 'an "ipsec" policy needs at least one request, e.g. {"proto": "esp"}' });
+      if (p.action === "ipsec" && p.requests.length === 0)
+        out.push({ path: `${pp}.requests`, message: 'an "ipsec" policy needs at least one request, e.g. {"proto": "esp"}' });
       if (p.action !== "ipsec" && p.requests.length > 0) out.push({ path: `${pp}.requests`, message: `a "${p.action}" policy takes no requests` });
       p.requests.forEach((r, ri) => {
-        if (r.mode === "tunnel" && (!r.tunnelSrc || !r.tunnelDst)) out.push({ path: `${pp}.requests[${ri}]`, message: "tunnel mode needs tunnelSrc and tunnelDst" });
-        if (r.mode === "transport" && (r.tunnelSrc || r.tunnelDst)) out.push({ path: `${pp}.requests[${ri}]`, message: "tunnelSrc/tunnelDst only apply to tunnel mode" });
+        if (r.mode === "tunnel" && (!r.tunnelSrc || !r.tunnelDst))
+          out.push({ path: `${pp}.requests[${ri}]`, message: "tunnel mode needs tunnelSrc and tunnelDst" });
+        if (r.mode === "transport" && (r.tunnelSrc || r.tunnelDst))
+          out.push({ path: `${pp}.requests[${ri}]`, message: "tunnelSrc/tunnelDst only apply to tunnel mode" });
       });
     });
   });
@@ -132,7 +145,8 @@ export function checkSemantics(s: Scenario): Problem[] {
       const host = s.hosts.find((h) => h.name === hn);
       if (!host) out.push({ path: `${at}.ends[${ei}]`, message: `no host "${hn}" (write ends as "host:ifname")` });
       else if (ifn === "lo0") out.push({ path: `${at}.ends[${ei}]`, message: "lo0 cannot be attached to a link" });
-      else if (!host.interfaces.some((i) => i.name === ifn)) out.push({ path: `${at}.ends[${ei}]`, message: `host "${hn}" has no interface "${ifn}"` });
+      else if (!host.interfaces.some((i) => i.name === ifn))
+        out.push({ path: `${at}.ends[${ei}]`, message: `host "${hn}" has no interface "${ifn}"` });
       if (attached.has(end)) out.push({ path: `${at}.ends[${ei}]`, message: `${end} is already attached to a link` });
       attached.add(end);
     });
@@ -142,7 +156,8 @@ export function checkSemantics(s: Scenario): Problem[] {
     const at = `$.traffic[${ti}]`;
     const host = s.hosts.find((h) => h.name === t.from);
     if (!host) out.push({ path: `${at}.from`, message: `no host "${t.from}" (hosts: ${s.hosts.map((h) => h.name).join(", ")})` });
-    else if (t.src && t.src !== "127.0.0.1" && !host.interfaces.some((i) => addrOf(i.addr) === t.src)) out.push({ path: `${at}.src`, message: `${t.src} is not an address of ${t.from}` });
+    else if (t.src && t.src !== "127.0.0.1" && !host.interfaces.some((i) => addrOf(i.addr) === t.src))
+      out.push({ path: `${at}.src`, message: `${t.src} is not an address of ${t.from}` });
   });
   if (out.length === 0) out.push(...routeLoops(s));
   return out;

@@ -24,7 +24,7 @@ export function parsePrefix(text: string): Prefix {
 
 /** Does the prefix contain the address? */
 export function prefixContains(p: Prefix, addr: number): boolean {
-  return ((addr & maskOf(p.len)) >>> 0) === p.addr;
+  return (addr & maskOf(p.len)) >>> 0 === p.addr;
 }
 
 /** Address of "a.b.c.d/len" without the prefix length. */

@@ -50,9 +50,21 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
     const planned = scenario.traffic.reduce((n, t) => n + t.count, 0);
     const started = pings.reduce((n, p) => n + p.sent, 0);
     if (looping !== undefined) {
-      world.recorder.recordFinal(host, "ip", "runScenario", { kind: "drop", reason: "step-limit", detail: `${e.limit} events` }, `The run reached its limit of ${e.limit} events and was stopped: packet #${looping} was going round in a loop.`);
+      world.recorder.recordFinal(
+        host,
+        "ip",
+        "runScenario",
+        { kind: "drop", reason: "step-limit", detail: `${e.limit} events` },
+        `The run reached its limit of ${e.limit} events and was stopped: packet #${looping} was going round in a loop.`,
+      );
     } else {
-      world.recorder.recordFinal(host, "ip", "runScenario", { kind: "drop", reason: "trace-limit", detail: `${e.limit} events, ${started} of ${planned} echoes sent` }, `The run reached its limit of ${e.limit} events before the traffic finished (${started} of ${planned} echoes sent), and the trace stops here.`);
+      world.recorder.recordFinal(
+        host,
+        "ip",
+        "runScenario",
+        { kind: "drop", reason: "trace-limit", detail: `${e.limit} events, ${started} of ${planned} echoes sent` },
+        `The run reached its limit of ${e.limit} events before the traffic finished (${started} of ${planned} echoes sent), and the trace stops here.`,
+      );
     }
   }
   const { events, packets } = world.recorder;

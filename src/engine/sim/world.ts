@@ -157,11 +157,27 @@ export class World {
 
 function buildHost(world: World, spec: HostSpec): Host {
   const host = new Host(world, spec);
-  const lo0: Iface = { name: "lo0", addr: "127.0.0.1", addrNum: ip("127.0.0.1"), prefix: parsePrefix("127.0.0.0/8"), mtu: LOMTU, loopback: true, link: undefined };
+  const lo0: Iface = {
+    name: "lo0",
+    addr: "127.0.0.1",
+    addrNum: ip("127.0.0.1"),
+    prefix: parsePrefix("127.0.0.0/8"),
+    mtu: LOMTU,
+    loopback: true,
+    link: undefined,
+  };
   host.ifaces.push(lo0);
   host.routes.push({ dst: parsePrefix("127.0.0.0/8"), gateway: undefined, iface: lo0, origin: "loopback" });
   for (const i of spec.interfaces) {
-    const iface: Iface = { name: i.name, addr: addrOf(i.addr), addrNum: ip(addrOf(i.addr)), prefix: parsePrefix(i.addr), mtu: i.mtu, loopback: false, link: undefined };
+    const iface: Iface = {
+      name: i.name,
+      addr: addrOf(i.addr),
+      addrNum: ip(addrOf(i.addr)),
+      prefix: parsePrefix(i.addr),
+      mtu: i.mtu,
+      loopback: false,
+      link: undefined,
+    };
     host.ifaces.push(iface);
     // BSD installs a loopback host route for each local address, so traffic to oneself uses lo0.
     host.routes.push({ dst: parsePrefix(`${iface.addr}/32`), gateway: undefined, iface: lo0, origin: "local" });

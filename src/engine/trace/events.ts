@@ -165,7 +165,13 @@ export type EventPayload =
       readonly branch: string;
     }
   | { readonly kind: "crypto.submit"; readonly sa: string; readonly op: "encrypt" | "decrypt" | "sign" | "verify"; readonly bytes: number }
-  | { readonly kind: "crypto.done"; readonly sa: string; readonly op: "encrypt" | "decrypt" | "sign" | "verify"; readonly ok: boolean; readonly detail: string }
+  | {
+      readonly kind: "crypto.done";
+      readonly sa: string;
+      readonly op: "encrypt" | "decrypt" | "sign" | "verify";
+      readonly ok: boolean;
+      readonly detail: string;
+    }
   | { readonly kind: "queue.enqueue"; readonly queue: string; readonly depth: number }
   | { readonly kind: "queue.dequeue"; readonly queue: string; readonly depth: number }
   /** `ifname` is the host's interface ("lo0", "em0"); `link` the LinkInfo id it is attached to. */

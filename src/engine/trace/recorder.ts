@@ -237,18 +237,28 @@ function versionObject(
     if (staleTags === undefined) {
       return staleFlags === undefined ? { id, chain, hex, segs, tags, flags, rcvif } : { id, chain, hex, segs, tags, flags, rcvif, staleFlags };
     }
-    return staleFlags === undefined ? { id, chain, hex, segs, tags, flags, rcvif, staleTags } : { id, chain, hex, segs, tags, flags, rcvif, staleTags, staleFlags };
+    return staleFlags === undefined
+      ? { id, chain, hex, segs, tags, flags, rcvif, staleTags }
+      : { id, chain, hex, segs, tags, flags, rcvif, staleTags, staleFlags };
   }
   if (cleartextProto === undefined) {
     if (staleTags === undefined) {
-      return staleFlags === undefined ? { id, chain, hex, segs, tags, flags, rcvif, cleartext } : { id, chain, hex, segs, tags, flags, rcvif, cleartext, staleFlags };
+      return staleFlags === undefined
+        ? { id, chain, hex, segs, tags, flags, rcvif, cleartext }
+        : { id, chain, hex, segs, tags, flags, rcvif, cleartext, staleFlags };
     }
-    return staleFlags === undefined ? { id, chain, hex, segs, tags, flags, rcvif, cleartext, staleTags } : { id, chain, hex, segs, tags, flags, rcvif, cleartext, staleTags, staleFlags };
+    return staleFlags === undefined
+      ? { id, chain, hex, segs, tags, flags, rcvif, cleartext, staleTags }
+      : { id, chain, hex, segs, tags, flags, rcvif, cleartext, staleTags, staleFlags };
   }
   if (staleTags === undefined) {
-    return staleFlags === undefined ? { id, chain, hex, segs, tags, flags, rcvif, cleartext, cleartextProto } : { id, chain, hex, segs, tags, flags, rcvif, cleartext, cleartextProto, staleFlags };
+    return staleFlags === undefined
+      ? { id, chain, hex, segs, tags, flags, rcvif, cleartext, cleartextProto }
+      : { id, chain, hex, segs, tags, flags, rcvif, cleartext, cleartextProto, staleFlags };
   }
-  return staleFlags === undefined ? { id, chain, hex, segs, tags, flags, rcvif, cleartext, cleartextProto, staleTags } : { id, chain, hex, segs, tags, flags, rcvif, cleartext, cleartextProto, staleTags, staleFlags };
+  return staleFlags === undefined
+    ? { id, chain, hex, segs, tags, flags, rcvif, cleartext, cleartextProto, staleTags }
+    : { id, chain, hex, segs, tags, flags, rcvif, cleartext, cleartextProto, staleTags, staleFlags };
 }
 
 /**
@@ -258,7 +268,17 @@ function versionObject(
  * out-of-object property store: ~40 more bytes and one more allocation per event.
  * A new payload field must be added here too (the literals are type-checked against the union).
  */
-function makeEvent(seq: number, t: number, host: string, layer: LayerId, fn: string, packet: number, chain: number, note: string, p: EventPayload): TraceEvent {
+function makeEvent(
+  seq: number,
+  t: number,
+  host: string,
+  layer: LayerId,
+  fn: string,
+  packet: number,
+  chain: number,
+  note: string,
+  p: EventPayload,
+): TraceEvent {
   switch (p.kind) {
     case "app.send":
       return { seq, t, host, layer, fn, packet, chain, note, kind: p.kind, socket: p.socket, summary: p.summary };
@@ -301,7 +321,21 @@ function makeEvent(seq: number, t: number, host: string, layer: LayerId, fn: str
     case "flag.clear":
       return { seq, t, host, layer, fn, packet, chain, note, kind: p.kind, flags: p.flags };
     case "decision":
-      return { seq, t, host, layer, fn, packet, chain, note, kind: p.kind, check: p.check, question: p.question, consulted: p.consulted, branch: p.branch };
+      return {
+        seq,
+        t,
+        host,
+        layer,
+        fn,
+        packet,
+        chain,
+        note,
+        kind: p.kind,
+        check: p.check,
+        question: p.question,
+        consulted: p.consulted,
+        branch: p.branch,
+      };
     case "crypto.submit":
       return { seq, t, host, layer, fn, packet, chain, note, kind: p.kind, sa: p.sa, op: p.op, bytes: p.bytes };
     case "crypto.done":

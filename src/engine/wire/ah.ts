@@ -76,7 +76,12 @@ export function parseAh(bytes: Uint8Array, offset = 0, length = bytes.length - o
   if (headerLen < AH_FIXED_LEN) return wireError("malformed", "ah", `payload length ${payloadLen} is shorter than the fixed AH header`);
   if (headerLen > length) return wireError("truncated", "ah", `AH header is ${headerLen} bytes, only ${length} present`);
   const spi = readField(bytes, offset, F.spi);
-  if (spi < AH_MIN_SPI) return wireError("malformed", "ah", spi === 0 ? "SPI 0 is reserved and must not be sent (RFC 4302 §2.4)" : `SPI ${spi} is reserved by IANA (RFC 4302 §2.4)`);
+  if (spi < AH_MIN_SPI)
+    return wireError(
+      "malformed",
+      "ah",
+      spi === 0 ? "SPI 0 is reserved and must not be sent (RFC 4302 §2.4)" : `SPI ${spi} is reserved by IANA (RFC 4302 §2.4)`,
+    );
   return wireOk({
     nextHeader: readField(bytes, offset, F.nextHeader),
     payloadLen,
@@ -95,7 +100,9 @@ export function emitAh(repr: AhRepr, buf: Uint8Array, offset = 0): number {
   // Padding is the caller's: it is part of the ICV field and so of what the peer checks.
   if (repr.icv.length % 4 !== 0) throw new RangeError(`AH ICV of ${repr.icv.length} bytes is not a multiple of 4 (RFC 4302 §2.6)`);
   if (repr.payloadLen !== ahPayloadLenFor(repr.icv.length)) {
-    throw new RangeError(`AH payload length ${repr.payloadLen} disagrees with a ${repr.icv.length}-byte ICV (want ${ahPayloadLenFor(repr.icv.length)})`);
+    throw new RangeError(
+      `AH payload length ${repr.payloadLen} disagrees with a ${repr.icv.length}-byte ICV (want ${ahPayloadLenFor(repr.icv.length)})`,
+    );
   }
   if (!Number.isInteger(repr.spi) || repr.spi < AH_MIN_SPI) throw new RangeError(`SPI ${repr.spi} is reserved and must not be sent (RFC 4302 §2.4)`);
   const headerLen = ahHeaderLen(repr.icv.length);
@@ -110,4 +117,3 @@ export function emitAh(repr: AhRepr, buf: Uint8Array, offset = 0): number {
   buf.set(repr.icv, offset + AH_FIXED_LEN);
   return headerLen;
 }
-

@@ -15,24 +15,23 @@
 import { AH_FIELDS, AH_FIXED_LEN, parseAh } from "./ah";
 import { ESP_FIELDS, ESP_HEADER_LEN, parseEsp } from "./esp";
 import { IP_PROTO, fieldsByName, formatFieldValue, ipProtoName, readField, toHex, type FieldSpec, type FieldTable } from "./fields";
-import { ICMP_COMMON_FIELDS, ICMP_ECHO_FIELDS, ICMP_ERROR_FIELDS, ICMP_TYPE, ICMP_UNREACH, icmpCodeLabel, icmpTypeLabel, icmpTypeName, parseIcmp } from "./icmp";
+import {
+  ICMP_COMMON_FIELDS,
+  ICMP_ECHO_FIELDS,
+  ICMP_ERROR_FIELDS,
+  ICMP_TYPE,
+  ICMP_UNREACH,
+  icmpCodeLabel,
+  icmpTypeLabel,
+  icmpTypeName,
+  parseIcmp,
+} from "./icmp";
 import { IPV4_FIELDS, IPV4_MIN_HEADER_LEN, parseIpv4 } from "./ipv4";
 import { UDP_FIELDS, UDP_HEADER_LEN, UDP_NAT_T_PORT, parseUdp } from "./udp";
 
 /** What a span of bytes is. */
 export type HeaderName =
-  | "ipv4"
-  | "icmp"
-  | "esp"
-  | "ah"
-  | "udp"
-  | "payload"
-  | "esp-iv"
-  | "esp-ciphertext"
-  | "esp-icv"
-  | "esp-encrypted"
-  | "ah-icv"
-  | "undecoded";
+  "ipv4" | "icmp" | "esp" | "ah" | "udp" | "payload" | "esp-iv" | "esp-ciphertext" | "esp-icv" | "esp-encrypted" | "ah-icv" | "undecoded";
 
 /** One field inside a header span, with absolute byte offsets. */
 export interface FieldSpan {
@@ -309,7 +308,9 @@ function summarizeProto(bytes: Uint8Array, protocol: number, start: number, end:
       const line = `UDP ${u.srcPort} → ${u.dstPort} len=${u.length}`;
       const natT = u.srcPort === UDP_NAT_T_PORT || u.dstPort === UDP_NAT_T_PORT;
       const dataEnd = start + u.length;
-      return natT && isEspInUdp(bytes, u.payloadOffset, dataEnd) ? `${line} ${summarizeProto(bytes, IP_PROTO.ESP, u.payloadOffset, dataEnd, depth + 1)}` : line;
+      return natT && isEspInUdp(bytes, u.payloadOffset, dataEnd)
+        ? `${line} ${summarizeProto(bytes, IP_PROTO.ESP, u.payloadOffset, dataEnd, depth + 1)}`
+        : line;
     }
     case IP_PROTO.IPIP:
       return `IPIP ${summarizeIpv4(bytes.subarray(0, end), start, depth + 1)}`;

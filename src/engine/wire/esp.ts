@@ -67,7 +67,11 @@ export function parseEsp(bytes: Uint8Array, offset = 0, length = bytes.length - 
   if (length < ESP_HEADER_LEN) return wireError("truncated", "esp", `need ${ESP_HEADER_LEN} bytes for an ESP header, have ${length}`);
   const spi = readField(bytes, offset, F.spi);
   if (spi < ESP_MIN_SPI) {
-    return wireError("malformed", "esp", spi === 0 ? "SPI 0 is reserved for local use and must not be sent (RFC 4303 §2.1)" : `SPI ${spi} is reserved by IANA (RFC 4303 §2.1)`);
+    return wireError(
+      "malformed",
+      "esp",
+      spi === 0 ? "SPI 0 is reserved for local use and must not be sent (RFC 4303 §2.1)" : `SPI ${spi} is reserved by IANA (RFC 4303 §2.1)`,
+    );
   }
   return wireOk({ spi, seq: readField(bytes, offset, F.seq), payloadOffset: offset + ESP_HEADER_LEN });
 }

@@ -26,7 +26,18 @@
  */
 
 import { onesComplementSum } from "./checksum";
-import { FIELD_FORMAT, IP_PROTO, defineFields, fieldsByName, ipv4AddrOrThrow, readField, wireError, wireOk, writeField, type WireResult } from "./fields";
+import {
+  FIELD_FORMAT,
+  IP_PROTO,
+  defineFields,
+  fieldsByName,
+  ipv4AddrOrThrow,
+  readField,
+  wireError,
+  wireOk,
+  writeField,
+  type WireResult,
+} from "./fields";
 
 /** Bytes of the UDP header. */
 export const UDP_HEADER_LEN = 8;

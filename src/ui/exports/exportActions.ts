@@ -80,7 +80,13 @@ export async function runExport(kind: ExportKind, s: TagflowState, doc: Document
       const sas = traceEspSas(trace);
       if (sas.length === 0) throw new Error("this scenario has no ESP SAs, so there are no keys to export");
       // octet-stream: as text/plain the browser would save it as esp_sa.txt, a name Wireshark does not read.
-      download(new Blob([espSaTable(sas, `ESP SAs of ${base}, exported by tagflow: put this file in your Wireshark profile as esp_sa`)], { type: "application/octet-stream" }), (name = "esp_sa"), doc);
+      download(
+        new Blob([espSaTable(sas, `ESP SAs of ${base}, exported by tagflow: put this file in your Wireshark profile as esp_sa`)], {
+          type: "application/octet-stream",
+        }),
+        (name = "esp_sa"),
+        doc,
+      );
       break;
     }
     case "trace":

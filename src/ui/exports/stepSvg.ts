@@ -49,7 +49,12 @@ export interface StepPicture {
   readonly height: number;
 }
 
-function el<K extends keyof SVGElementTagNameMap>(doc: Document, name: K, attrs: Record<string, string | number>, text?: string): SVGElementTagNameMap[K] {
+function el<K extends keyof SVGElementTagNameMap>(
+  doc: Document,
+  name: K,
+  attrs: Record<string, string | number>,
+  text?: string,
+): SVGElementTagNameMap[K] {
   const node = doc.createElementNS(SVG_NS, name);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
   if (text !== undefined) node.textContent = text;
@@ -99,15 +104,32 @@ function overlayToSvg(doc: Document, overlay: HTMLElement, ox: number, oy: numbe
     for (const r of node === overlay ? [node.getBoundingClientRect()] : [...node.getClientRects()]) {
       if (r.width === 0 || r.height === 0) continue;
       const [x, y] = [r.left - ox, r.top - oy];
-      if (!transparent(cs.backgroundColor)) g.append(el(doc, "rect", { x, y, width: r.width, height: r.height, rx: radius, fill: cs.backgroundColor }));
+      if (!transparent(cs.backgroundColor))
+        g.append(el(doc, "rect", { x, y, width: r.width, height: r.height, rx: radius, fill: cs.backgroundColor }));
       const side = (w: string, style: string, color: string, x1: number, y1: number, x2: number, y2: number) => {
         const width = parseFloat(w);
         if (width > 0 && style !== "none" && !transparent(color)) g.append(el(doc, "line", { x1, y1, x2, y2, stroke: color, "stroke-width": width }));
       };
-      const uniform = cs.borderTopWidth === cs.borderLeftWidth && cs.borderTopWidth === cs.borderRightWidth && cs.borderTopWidth === cs.borderBottomWidth && cs.borderTopColor === cs.borderLeftColor && cs.borderTopStyle !== "none";
+      const uniform =
+        cs.borderTopWidth === cs.borderLeftWidth &&
+        cs.borderTopWidth === cs.borderRightWidth &&
+        cs.borderTopWidth === cs.borderBottomWidth &&
+        cs.borderTopColor === cs.borderLeftColor &&
+        cs.borderTopStyle !== "none";
       if (uniform && parseFloat(cs.borderTopWidth) > 0) {
         const w = parseFloat(cs.borderTopWidth);
-        g.append(el(doc, "rect", { x: x + w / 2, y: y + w / 2, width: r.width - w, height: r.height - w, rx: Math.max(0, radius - w / 2), fill: "none", stroke: cs.borderTopColor, "stroke-width": w }));
+        g.append(
+          el(doc, "rect", {
+            x: x + w / 2,
+            y: y + w / 2,
+            width: r.width - w,
+            height: r.height - w,
+            rx: Math.max(0, radius - w / 2),
+            fill: "none",
+            stroke: cs.borderTopColor,
+            "stroke-width": w,
+          }),
+        );
       } else {
         side(cs.borderTopWidth, cs.borderTopStyle, cs.borderTopColor, x, y, x + r.width, y);
         side(cs.borderBottomWidth, cs.borderBottomStyle, cs.borderBottomColor, x, y + r.height, x + r.width, y + r.height);
@@ -125,13 +147,27 @@ function overlayToSvg(doc: Document, overlay: HTMLElement, ox: number, oy: numbe
     const spacing = cs.letterSpacing !== "normal" ? `;letter-spacing:${cs.letterSpacing}` : "";
     const style = `fill:${cs.color};font-family:${cs.fontFamily};font-size:${cs.fontSize};font-weight:${cs.fontWeight};font-style:${cs.fontStyle}${spacing}`;
     // The browser laid the words out transformed ("DECISION"): draw them so, or they will not fit their places.
-    const transform = (w: string) => (cs.textTransform === "uppercase" ? w.toUpperCase() : cs.textTransform === "lowercase" ? w.toLowerCase() : cs.textTransform === "capitalize" ? w.charAt(0).toUpperCase() + w.slice(1) : w);
+    const transform = (w: string) =>
+      cs.textTransform === "uppercase"
+        ? w.toUpperCase()
+        : cs.textTransform === "lowercase"
+          ? w.toLowerCase()
+          : cs.textTransform === "capitalize"
+            ? w.charAt(0).toUpperCase() + w.slice(1)
+            : w;
     for (const m of text.matchAll(/\S+/g)) {
       range.setStart(t, m.index);
       range.setEnd(t, m.index + m[0].length);
       const r = range.getClientRects()[0];
       if (!r || r.width === 0) continue;
-      g.append(el(doc, "text", { x: (r.left - ox).toFixed(1), y: (r.top - oy + r.height / 2).toFixed(1), "dominant-baseline": "central", style }, transform(m[0])));
+      g.append(
+        el(
+          doc,
+          "text",
+          { x: (r.left - ox).toFixed(1), y: (r.top - oy + r.height / 2).toFixed(1), "dominant-baseline": "central", style },
+          transform(m[0]),
+        ),
+      );
     }
   }
   return g;
@@ -208,8 +244,21 @@ export function snapshotStep(pane: HTMLElement, caption: StepCaption): StepPictu
   cap.append(el(doc, "rect", { width, height: captionHeight, fill: surface }));
   cap.append(el(doc, "line", { x1: 0, x2: width, y1: 0.5, y2: 0.5, stroke: border }));
   cap.append(el(doc, "text", { x: pad, y: pad + 14, style: `fill:${text};font-size:17px;font-weight:700` }, caption.title));
-  cap.append(el(doc, "text", { x: width - pad, y: pad + 14, "text-anchor": "end", style: `fill:${muted};font-size:14px;font-weight:600` }, caption.detail));
-  cap.append(el(doc, "text", { x: pad, y: pad + 36, style: `fill:${muted};font-size:14px;font-family:${getComputedStyle(doc.documentElement).getPropertyValue("--font-mono") || "monospace"}` }, caption.where));
+  cap.append(
+    el(doc, "text", { x: width - pad, y: pad + 14, "text-anchor": "end", style: `fill:${muted};font-size:14px;font-weight:600` }, caption.detail),
+  );
+  cap.append(
+    el(
+      doc,
+      "text",
+      {
+        x: pad,
+        y: pad + 36,
+        style: `fill:${muted};font-size:14px;font-family:${getComputedStyle(doc.documentElement).getPropertyValue("--font-mono") || "monospace"}`,
+      },
+      caption.where,
+    ),
+  );
   noteLines.forEach((line, i) => cap.append(el(doc, "text", { x: pad, y: pad + 58 + i * 20, style: `fill:${text};font-size:15px` }, line)));
   out.append(cap);
 
@@ -230,7 +279,9 @@ export async function pictureToPng(picture: StepPicture, scale = 2, doc: Documen
     if (!ctx) throw new Error("this browser cannot draw to a canvas");
     ctx.scale(scale, scale);
     ctx.drawImage(img, 0, 0, picture.width, picture.height);
-    return await new Promise<Blob>((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error("the PNG could not be encoded"))), "image/png"));
+    return await new Promise<Blob>((resolve, reject) =>
+      canvas.toBlob((b) => (b ? resolve(b) : reject(new Error("the PNG could not be encoded"))), "image/png"),
+    );
   } finally {
     URL.revokeObjectURL(url);
   }

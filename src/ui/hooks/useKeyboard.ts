@@ -27,7 +27,8 @@ function ownedByTarget(event: KeyboardEvent): boolean {
     return true;
   }
   if (event.key === " " && (tag === "BUTTON" || tag === "A" || tag === "SUMMARY" || t.getAttribute("role") === "tab")) return true;
-  if ((event.key === "ArrowLeft" || event.key === "ArrowRight" || event.key === "Home" || event.key === "End") && t.getAttribute("role") === "tab") return true;
+  if ((event.key === "ArrowLeft" || event.key === "ArrowRight" || event.key === "Home" || event.key === "End") && t.getAttribute("role") === "tab")
+    return true;
   return false;
 }
 

@@ -100,7 +100,13 @@ export function bandsOf(model: PacketModel): Omit<BandPlan, "y" | "height" | "en
       case "ipv4": {
         const src = fieldValue(r, "src");
         const dst = fieldValue(r, "dst");
-        out.push({ kind: "ipv4", label: inner || out.some((b) => b.kind === "ipv4") ? "inner IPv4" : "IPv4", detail: src && dst ? `${src} → ${dst}` : "", bytes, inner });
+        out.push({
+          kind: "ipv4",
+          label: inner || out.some((b) => b.kind === "ipv4") ? "inner IPv4" : "IPv4",
+          detail: src && dst ? `${src} → ${dst}` : "",
+          bytes,
+          inner,
+        });
         break;
       }
       case "icmp":
@@ -110,7 +116,13 @@ export function bandsOf(model: PacketModel): Omit<BandPlan, "y" | "height" | "en
         const iv = rs[i + 1]?.header === "esp-iv" ? rs[++i]! : null;
         const spi = shortHex(fieldValue(r, "spi"));
         const seq = fieldValue(r, "seq");
-        out.push({ kind: "esp", label: "ESP", detail: [spi && `SPI ${spi}`, seq && `seq ${seq}`, iv && "IV"].filter(Boolean).join(" · "), bytes: bytes + (iv ? iv.end - iv.start : 0), inner });
+        out.push({
+          kind: "esp",
+          label: "ESP",
+          detail: [spi && `SPI ${spi}`, seq && `seq ${seq}`, iv && "IV"].filter(Boolean).join(" · "),
+          bytes: bytes + (iv ? iv.end - iv.start : 0),
+          inner,
+        });
         break;
       }
       case "esp-ciphertext":
@@ -121,7 +133,13 @@ export function bandsOf(model: PacketModel): Omit<BandPlan, "y" | "height" | "en
         break;
       }
       case "esp-icv":
-        out.push({ kind: "icv", label: "ICV", detail: model.espPlain === "plain" ? "room, filled by the cipher" : "integrity check value", bytes, inner });
+        out.push({
+          kind: "icv",
+          label: "ICV",
+          detail: model.espPlain === "plain" ? "room, filled by the cipher" : "integrity check value",
+          bytes,
+          inner,
+        });
         break;
       case "esp-iv":
         out.push({ kind: "esp", label: "ESP IV", detail: "", bytes, inner });
@@ -130,7 +148,13 @@ export function bandsOf(model: PacketModel): Omit<BandPlan, "y" | "height" | "en
         const icv = rs[i + 1]?.header === "ah-icv" ? rs[++i]! : null;
         const spi = shortHex(fieldValue(r, "spi"));
         const seq = fieldValue(r, "seq");
-        out.push({ kind: "ah", label: "AH", detail: [spi && `SPI ${spi}`, seq && `seq ${seq}`, icv && "ICV"].filter(Boolean).join(" · "), bytes: bytes + (icv ? icv.end - icv.start : 0), inner });
+        out.push({
+          kind: "ah",
+          label: "AH",
+          detail: [spi && `SPI ${spi}`, seq && `seq ${seq}`, icv && "ICV"].filter(Boolean).join(" · "),
+          bytes: bytes + (icv ? icv.end - icv.start : 0),
+          inner,
+        });
         break;
       }
       case "ah-icv":
@@ -143,7 +167,13 @@ export function bandsOf(model: PacketModel): Omit<BandPlan, "y" | "height" | "en
         out.push({ kind: "pending", label: r.note ?? "new header", detail: "being written", bytes, inner });
         break;
       case "esp-trailer":
-        out.push({ kind: "trailer", label: "ESP trailer", detail: inner ? "padding · pad length · next header" : "trailer + ICV room", bytes, inner });
+        out.push({
+          kind: "trailer",
+          label: "ESP trailer",
+          detail: inner ? "padding · pad length · next header" : "trailer + ICV room",
+          bytes,
+          inner,
+        });
         break;
       case "payload":
         out.push({ kind: "payload", label: "data", detail: r.note ?? "", bytes, inner });
@@ -159,20 +189,31 @@ export function bandsOf(model: PacketModel): Omit<BandPlan, "y" | "height" | "en
 /** The header an event removed, as a ghost band, and where it goes (band index). */
 function removedBand(e: TraceEvent | null, bandCount: number): { at: number; band: Omit<BandPlan, "y" | "height" | "entering" | "key"> } | null {
   if (!e) return null;
-  if (e.kind === "mbuf.strip") return { at: e.offset === 0 ? 0 : 1, band: { kind: "removed", label: `${headerName(e.header)} removed`, detail: "m_striphdr", bytes: e.len, inner: false } };
-  if (e.kind === "mbuf.adj") return { at: e.from === "head" ? 0 : bandCount, band: { kind: "removed", label: `${headerName(e.header)} removed`, detail: `m_adj from the ${e.from}`, bytes: e.len, inner: false } };
+  if (e.kind === "mbuf.strip")
+    return {
+      at: e.offset === 0 ? 0 : 1,
+      band: { kind: "removed", label: `${headerName(e.header)} removed`, detail: "m_striphdr", bytes: e.len, inner: false },
+    };
+  if (e.kind === "mbuf.adj")
+    return {
+      at: e.from === "head" ? 0 : bandCount,
+      band: { kind: "removed", label: `${headerName(e.header)} removed`, detail: `m_adj from the ${e.from}`, bytes: e.len, inner: false },
+    };
   return null;
 }
 
 function headerName(h: string): string {
-  return h.replace(/^esp\b/, "ESP").replace(/^ah\b/, "AH").replace(/^ipv4\b/, "IPv4").replace(/\bicv\b/, "ICV");
+  return h
+    .replace(/^esp\b/, "ESP")
+    .replace(/^ah\b/, "AH")
+    .replace(/^ipv4\b/, "IPv4")
+    .replace(/\bicv\b/, "ICV");
 }
 
 /** Badge width for a label at the badge font. */
 export function badgeWidth(label: string): number {
   return Math.ceil(16 + label.length * CARD.charWidth);
 }
-
 
 function tagDescription(t: TagView): string {
   const id = t.tdbi ? ` {${t.tdbi.dst}, ${t.tdbi.proto}, 0x${t.tdbi.spi.toString(16).padStart(8, "0")}}` : "";
@@ -196,7 +237,12 @@ export function badgeInputs(model: PacketModel | null, e: TraceEvent | null, lan
   const entering = new Set<number>();
   if (e.kind === "tag.prepend") entering.add(e.tag.uid);
   if (e.kind === "tag.copy") entering.add(e.to.uid);
-  const leavingTags: TagView[] = e.kind === "tag.delete" || e.kind === "tag.unlink" ? [e.tag] : e.kind === "tag.deleteChain" || e.kind === "tag.deleteNonpersistent" ? [...e.deleted] : [];
+  const leavingTags: TagView[] =
+    e.kind === "tag.delete" || e.kind === "tag.unlink"
+      ? [e.tag]
+      : e.kind === "tag.deleteChain" || e.kind === "tag.deleteNonpersistent"
+        ? [...e.deleted]
+        : [];
   const flagsSet = e.kind === "flag.set" ? new Set(e.flags) : new Set<MFlag>();
   const flagsCleared = e.kind === "flag.clear" ? e.flags : [];
 
@@ -251,14 +297,27 @@ export function badgeInputs(model: PacketModel | null, e: TraceEvent | null, lan
 /** Lay out the card for a model at event `e`. */
 export function layoutCard(model: PacketModel | null, e: TraceEvent | null, lanes: TagLanes | null, width: number): CardPlan {
   if (!model) {
-    return { width, height: CARD.titleHeight + 36, title: e?.kind === "app.send" ? "no mbuf yet" : "no packet", size: "", state: "empty", stateLabel: "", bands: [], badges: [], badgesTop: CARD.titleHeight + 36 };
+    return {
+      width,
+      height: CARD.titleHeight + 36,
+      title: e?.kind === "app.send" ? "no mbuf yet" : "no packet",
+      size: "",
+      state: "empty",
+      stateLabel: "",
+      bands: [],
+      badges: [],
+      badgesTop: CARD.titleHeight + 36,
+    };
   }
   let raw = bandsOf(model);
   const removed = removedBand(e, raw.length);
   if (removed) raw = [...raw.slice(0, removed.at), removed.band, ...raw.slice(removed.at)];
   if (raw.length > CARD.maxBands) {
     const rest = raw.slice(CARD.maxBands - 1);
-    raw = [...raw.slice(0, CARD.maxBands - 1), { kind: "undecoded", label: `+${rest.length} more`, detail: "see the inspector", bytes: rest.reduce((s, b) => s + b.bytes, 0), inner: false }];
+    raw = [
+      ...raw.slice(0, CARD.maxBands - 1),
+      { kind: "undecoded", label: `+${rest.length} more`, detail: "see the inspector", bytes: rest.reduce((s, b) => s + b.bytes, 0), inner: false },
+    ];
   }
   const pushedAt = e?.kind === "mbuf.prepend" ? 0 : e?.kind === "mbuf.makespace" ? raw.findIndex((b) => b.kind === "pending") : -1;
   let y = CARD.titleHeight;
@@ -286,8 +345,16 @@ export function layoutCard(model: PacketModel | null, e: TraceEvent | null, lane
   }
   const height = badges.length > 0 ? by + CARD.badgeHeight + CARD.pad : badgesTop;
 
-  const state: CardState = model.encrypted ? "encrypted" : model.espPlain === "plain" ? "plaintext-in-esp" : model.espPlain === "decrypted" ? "decrypted" : "cleartext";
-  const stateLabel = { encrypted: "ENCRYPTED", cleartext: "CLEARTEXT", "plaintext-in-esp": "NOT YET ENCRYPTED", decrypted: "DECRYPTED", empty: "" }[state];
+  const state: CardState = model.encrypted
+    ? "encrypted"
+    : model.espPlain === "plain"
+      ? "plaintext-in-esp"
+      : model.espPlain === "decrypted"
+        ? "decrypted"
+        : "cleartext";
+  const stateLabel = { encrypted: "ENCRYPTED", cleartext: "CLEARTEXT", "plaintext-in-esp": "NOT YET ENCRYPTED", decrypted: "DECRYPTED", empty: "" }[
+    state
+  ];
   return {
     width,
     height,

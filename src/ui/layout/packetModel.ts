@@ -65,7 +65,16 @@ export function computeLayoutHints(events: readonly TraceEvent[]): readonly Layo
         next = { ...NO_HINT, bare: e.layer === "app" ? IPPROTO_ICMP : null };
         break;
       case "mbuf.prepend":
-        next = { ...h, pending: { header: e.header, offset: 0, len: e.len, until: "rewrite", inner: h.bare ?? (e.header.startsWith("ipv4") ? IPPROTO_IPIP : null) } };
+        next = {
+          ...h,
+          pending: {
+            header: e.header,
+            offset: 0,
+            len: e.len,
+            until: "rewrite",
+            inner: h.bare ?? (e.header.startsWith("ipv4") ? IPPROTO_IPIP : null),
+          },
+        };
         break;
       case "mbuf.rewrite": {
         const p = h.pending;
@@ -77,7 +86,12 @@ export function computeLayoutHints(events: readonly TraceEvent[]): readonly Layo
         break;
       }
       case "mbuf.makespace":
-        next = { ...h, pending: { header: e.header, offset: e.offset, len: e.len, until: "protocol", inner: null }, tail: 0, esp: e.header === "esp" ? "plain" : h.esp };
+        next = {
+          ...h,
+          pending: { header: e.header, offset: e.offset, len: e.len, until: "protocol", inner: null },
+          tail: 0,
+          esp: e.header === "esp" ? "plain" : h.esp,
+        };
         break;
       case "mbuf.append":
         if (h.pending) next = { ...h, tail: h.tail + e.len };
@@ -96,7 +110,8 @@ export function computeLayoutHints(events: readonly TraceEvent[]): readonly Layo
           const to = Number.parseInt(e.to, 10);
           for (const waiting of awaitingProto.get(e.chain) ?? []) waiting.proto = Number.isFinite(to) ? to : -1;
           awaitingProto.delete(e.chain);
-          if (h.pending?.until === "protocol" || h.proto !== null) next = { ...h, pending: h.pending?.until === "protocol" ? null : h.pending, tail: 0, proto: null };
+          if (h.pending?.until === "protocol" || h.proto !== null)
+            next = { ...h, pending: h.pending?.until === "protocol" ? null : h.pending, tail: 0, proto: null };
         }
         break;
       default:
@@ -169,7 +184,14 @@ function shift(spans: readonly HeaderSpan[], by: number, inner: boolean): Region
  * Dissect `bytes[start, end)` as protocol `proto` (what follows an IP header): the dissector
  * starts at an IPv4 header, so one is made up in front and dropped again.
  */
-export function dissectFrom(bytes: Uint8Array, start: number, proto: number, end = bytes.length, inner = false, hints: { esp?: EspLayout } = {}): Region[] {
+export function dissectFrom(
+  bytes: Uint8Array,
+  start: number,
+  proto: number,
+  end = bytes.length,
+  inner = false,
+  hints: { esp?: EspLayout } = {},
+): Region[] {
   const len = end - start;
   if (len <= 0) return [];
   if (20 + len > 0xffff) return [{ header: "payload", start, end, fields: [] }];
@@ -207,7 +229,12 @@ function dissectPacket(bytes: Uint8Array, esp: EspLayout | undefined): { regions
   return { regions, stated };
 }
 
-const PENDING_LABEL: Readonly<Record<string, string>> = { esp: "ESP header + IV", ah: "AH header + ICV", ipv4: "IPv4 header", "ipv4 (outer)": "outer IPv4 header" };
+const PENDING_LABEL: Readonly<Record<string, string>> = {
+  esp: "ESP header + IV",
+  ah: "AH header + ICV",
+  ipv4: "IPv4 header",
+  "ipv4 (outer)": "outer IPv4 header",
+};
 
 /** Model of a version's bytes at an event whose layout hint is `hint`. */
 export function modelPacket(version: PacketVersion, hint: LayoutHint, esp?: EspLayout): PacketModel {
@@ -218,7 +245,12 @@ export function modelPacket(version: PacketVersion, hint: LayoutHint, esp?: EspL
 
   if (hint.pending) {
     const p = hint.pending;
-    const head = p.offset > 0 ? dissectPacket(bytes.subarray(0, bytes.length), esp).regions.filter((r) => r.header === "ipv4" && r.end <= p.offset).slice(0, 1) : [];
+    const head =
+      p.offset > 0
+        ? dissectPacket(bytes.subarray(0, bytes.length), esp)
+            .regions.filter((r) => r.header === "ipv4" && r.end <= p.offset)
+            .slice(0, 1)
+        : [];
     const restStart = Math.min(bytes.length, p.offset + p.len);
     const restEnd = Math.max(restStart, bytes.length - hint.tail);
     const proto = p.inner ?? (p.offset >= 20 ? bytes[9]! : null);
@@ -228,7 +260,14 @@ export function modelPacket(version: PacketVersion, hint: LayoutHint, esp?: EspL
       { header: "pending", start: p.offset, end: restStart, fields: [], note: label },
       ...(proto !== null ? dissectFrom(bytes, restStart, proto, restEnd) : [{ header: "payload", start: restStart, end: restEnd, fields: [] }]),
     ];
-    if (hint.tail > 0) regions.push({ header: "esp-trailer", start: restEnd, end: bytes.length, fields: [], note: "padding, pad length, next header and room for the ICV" });
+    if (hint.tail > 0)
+      regions.push({
+        header: "esp-trailer",
+        start: restEnd,
+        end: bytes.length,
+        fields: [],
+        note: "padding, pad length, next header and room for the ICV",
+      });
     notes.push(`${label} being put in: the bytes at ${p.offset}–${restStart - 1} are not yet what they will be.`);
   } else if (hint.bare !== null) {
     regions = dissectFrom(bytes, 0, hint.bare);
@@ -238,10 +277,18 @@ export function modelPacket(version: PacketVersion, hint: LayoutHint, esp?: EspL
     const ip = all[0]?.header === "ipv4" ? [all[0]] : [];
     const hl = ip[0]?.end ?? 20;
     regions = [...ip, ...dissectFrom(bytes, hl, hint.proto)];
-    notes.push(`ip_p still names the header just removed; what follows is ${hint.proto === IPPROTO_ICMP ? "ICMP" : hint.proto === IPPROTO_IPIP ? "an inner IPv4 packet" : `protocol ${hint.proto}`}.`);
+    notes.push(
+      `ip_p still names the header just removed; what follows is ${hint.proto === IPPROTO_ICMP ? "ICMP" : hint.proto === IPPROTO_IPIP ? "an inner IPv4 packet" : `protocol ${hint.proto}`}.`,
+    );
     if (stated !== null) notes.push(`ip_len still says ${stated}; the chain holds ${bytes.length} bytes.`);
   } else {
-    const icvless: EspLayout | undefined = esp && hint.icvGone ? (spi) => { const l = esp(spi); return l && { ...l, icvLen: 0 }; } : esp;
+    const icvless: EspLayout | undefined =
+      esp && hint.icvGone
+        ? (spi) => {
+            const l = esp(spi);
+            return l && { ...l, icvLen: 0 };
+          }
+        : esp;
     const { regions: all, stated } = dissectPacket(bytes, icvless);
     regions = all;
     if (stated !== null) notes.push(`ip_len still says ${stated}; the chain holds ${bytes.length} bytes.`);
@@ -254,7 +301,14 @@ export function modelPacket(version: PacketVersion, hint: LayoutHint, esp?: EspL
       const padLen = bytes[r.end - 2]!;
       const innerEnd = r.end - 2 - padLen;
       const inner = innerEnd > r.start ? dissectFrom(bytes, r.start, nh, innerEnd, true) : [];
-      const trailer: Region = { header: "esp-trailer", start: Math.max(r.start, innerEnd), end: r.end, fields: [], note: "padding, pad length and next header", inner: true };
+      const trailer: Region = {
+        header: "esp-trailer",
+        start: Math.max(r.start, innerEnd),
+        end: r.end,
+        fields: [],
+        note: "padding, pad length and next header",
+        inner: true,
+      };
       regions = [...regions.slice(0, ct), ...inner, trailer, ...regions.slice(ct + 1)];
     }
   }
@@ -320,7 +374,15 @@ export function indexFields(regions: readonly Region[], length: number): FieldIn
     nth.set(r.header, n + 1);
     for (let b = Math.max(0, r.start); b < Math.min(length, r.end); b++) regionOf[b] = ri;
     for (const f of r.fields) {
-      const ref: FieldRef = { key: `${r.header}#${n}.${f.name}`, regionIndex: ri, name: f.name, label: f.label, value: f.value, start: f.start, end: f.end };
+      const ref: FieldRef = {
+        key: `${r.header}#${n}.${f.name}`,
+        regionIndex: ri,
+        name: f.name,
+        label: f.label,
+        value: f.value,
+        start: f.start,
+        end: f.end,
+      };
       // The first field claims a shared byte (bitfields share their word).
       for (let b = Math.max(0, f.start); b < Math.min(length, f.end); b++) if (owner[b] === -1) owner[b] = fields.length;
       fields.push(ref);

@@ -133,7 +133,9 @@ export function layoutStack(hosts: readonly HostInfo[], links: readonly LinkInfo
   const thinFloor = (w: number) => Math.max(MIN_THIN, unit * w);
   unit = (free - WEIGHTS.filter(([, w]) => w < 1).reduce((s, [, w]) => s + thinFloor(w), 0)) / fullCount;
   const rowBox = new Map<SlotId, { y: number; height: number }>();
-  const y = scaleLinear().domain([0, free + (WEIGHTS.length - 1) * GAP_Y]).range([top, bottom]);
+  const y = scaleLinear()
+    .domain([0, free + (WEIGHTS.length - 1) * GAP_Y])
+    .range([top, bottom]);
   let acc = 0;
   for (const [id, w] of WEIGHTS) {
     const h = w < 1 ? thinFloor(w) : unit;
@@ -146,7 +148,10 @@ export function layoutStack(hosts: readonly HostInfo[], links: readonly LinkInfo
   const plans: HostPlan[] = hosts.map((h, i) => {
     const x = xOf(i);
     const cardSide: "left" | "right" = n > 1 && i === n - 1 ? "left" : "right";
-    const lane: Rect = cardSide === "right" ? { x: x + colWidth, y: PAD, width: laneWidth, height: height - 2 * PAD } : { x: x - laneWidth, y: PAD, width: laneWidth, height: height - 2 * PAD };
+    const lane: Rect =
+      cardSide === "right"
+        ? { x: x + colWidth, y: PAD, width: laneWidth, height: height - 2 * PAD }
+        : { x: x - laneWidth, y: PAD, width: laneWidth, height: height - 2 * PAD };
     const rows = {} as Record<RowId, Rect>;
     for (const r of STACK_ROWS) rows[r.id] = at(r.id, x, colWidth);
     // The queues are thin full-width bands, so no connector ever crosses another box.
@@ -211,7 +216,15 @@ function loopbackPath(link: Rect, ipintrq: Rect, side: "left" | "right"): { d: s
   return { d, labelX: bend + out * 2, labelY: (y0 + y1) / 2 };
 }
 
-const LAYER_SLOT: Readonly<Record<LayerId, SlotId>> = { app: "app", icmp: "icmp", ip: "ip", ipsec: "ipsec", crypto: "crypto", if: "if", link: "link" };
+const LAYER_SLOT: Readonly<Record<LayerId, SlotId>> = {
+  app: "app",
+  icmp: "icmp",
+  ip: "ip",
+  ipsec: "ipsec",
+  crypto: "crypto",
+  if: "if",
+  link: "link",
+};
 
 /** Where an event puts the packet: its layer's row, or the queue it waits on. */
 export function slotOf(e: Pick<TraceEvent, "layer" | "kind"> & { queue?: string }): SlotId {
@@ -238,7 +251,14 @@ const link = linkHorizontal<{ source: [number, number]; target: [number, number]
   .target((d) => d.target);
 
 /** The connector from the point a slot shows (`target`) to the card's facing edge. */
-export function connectorPath(host: HostPlan, target: { x: number; y: number }, cardX: number, cardY: number, cardWidth: number, cardHeight: number): string {
+export function connectorPath(
+  host: HostPlan,
+  target: { x: number; y: number },
+  cardX: number,
+  cardY: number,
+  cardWidth: number,
+  cardHeight: number,
+): string {
   const cardEdgeX = host.cardSide === "right" ? cardX : cardX + cardWidth;
   const y = Math.min(Math.max(target.y, cardY + 14), cardY + cardHeight - 14);
   return link({ source: [target.x, target.y], target: [cardEdgeX, y] }) ?? "";

@@ -13,7 +13,11 @@ function reaudit(t: ScenarioTrace, events: readonly TraceEvent[] = t.events) {
 }
 
 /** The trace's events with one decision's consulted list rewritten. */
-function withDecision(t: ScenarioTrace, pick: (e: EventOf<"decision">) => boolean, edit: (e: EventOf<"decision">) => EventOf<"decision">): TraceEvent[] {
+function withDecision(
+  t: ScenarioTrace,
+  pick: (e: EventOf<"decision">) => boolean,
+  edit: (e: EventOf<"decision">) => EventOf<"decision">,
+): TraceEvent[] {
   return t.events.map((e) => (e.kind === "decision" && pick(e) ? edit(e) : e));
 }
 
@@ -123,7 +127,10 @@ describe("findings rest on their evidence", () => {
 
   it("delivered < sent raises unanswered; a drop makes the verdict dropped", () => {
     const t = traceOf("lo0-ping");
-    expect(audit({ events: t.events, packets: t.packets, sent: 3, delivered: 2 })).toMatchObject({ verdict: "dropped", findings: [{ id: "unanswered", severity: "warning", sentence: "1 of 3 echo requests got no reply." }] });
+    expect(audit({ events: t.events, packets: t.packets, sent: 3, delivered: 2 })).toMatchObject({
+      verdict: "dropped",
+      findings: [{ id: "unanswered", severity: "warning", sentence: "1 of 3 echo requests got no reply." }],
+    });
   });
 });
 
@@ -143,7 +150,19 @@ describe("the outcome's shape", () => {
 
   it("insecure outranks loop, loop outranks dropped; a truncated run is judged on what ran", () => {
     const withLoop = (t: ReturnType<typeof runBuiltin>) => {
-      const loopEnd = { seq: t.events.length, t: 0, host: "host", layer: "ip", fn: "runScenario", packet: -1, chain: -1, note: "loop", kind: "drop", reason: "step-limit", detail: "x events" } as const;
+      const loopEnd = {
+        seq: t.events.length,
+        t: 0,
+        host: "host",
+        layer: "ip",
+        fn: "runScenario",
+        packet: -1,
+        chain: -1,
+        note: "loop",
+        kind: "drop",
+        reason: "step-limit",
+        detail: "x events",
+      } as const;
       return audit({ events: [...t.events, loopEnd], packets: t.packets, sent: t.outcome.sent, delivered: t.outcome.delivered }).verdict;
     };
     expect(withLoop(runBuiltin("lo0-esp-ping"))).toBe("insecure");

@@ -21,15 +21,32 @@ describe("comparing a run with itself", () => {
   it.each(BUILTIN_NAMES)("%s: identical, no divergence, nothing added or removed", (name) => {
     const t = traceOf(name);
     const c = compareTraces(t, t);
-    expect(c).toMatchObject({ identical: true, divergeAt: null, baseEvent: null, runEvent: null, common: t.events.length, findingsAdded: [], findingsRemoved: [] });
+    expect(c).toMatchObject({
+      identical: true,
+      divergeAt: null,
+      baseEvent: null,
+      runEvent: null,
+      common: t.events.length,
+      findingsAdded: [],
+      findingsRemoved: [],
+    });
     expect(c.verdicts).toEqual({ base: t.outcome.verdict, run: t.outcome.verdict });
     expect(c.sentence).toBe(`The two runs are identical: all ${t.events.length} steps match, and the verdict is ${t.outcome.verdict} in both.`);
   });
 
   it("ignores seq, time, packet and chain ids, tag uids and numbering, and the narration", () => {
     const shifted = bug.events.map((e): TraceEvent => {
-      const moved = { ...e, seq: e.seq, t: e.t + 1000, packet: e.packet + 7, chain: e.chain + 3, note: `${e.note} (reworded)`, story: undefined } as TraceEvent;
-      if (moved.kind === "tag.prepend" || moved.kind === "tag.get" || moved.kind === "tag.delete") return { ...moved, tag: { ...moved.tag, uid: moved.tag.uid + 100, id: moved.tag.id + 1 } };
+      const moved = {
+        ...e,
+        seq: e.seq,
+        t: e.t + 1000,
+        packet: e.packet + 7,
+        chain: e.chain + 3,
+        note: `${e.note} (reworded)`,
+        story: undefined,
+      } as TraceEvent;
+      if (moved.kind === "tag.prepend" || moved.kind === "tag.get" || moved.kind === "tag.delete")
+        return { ...moved, tag: { ...moved.tag, uid: moved.tag.uid + 100, id: moved.tag.id + 1 } };
       if (moved.kind === "decision") return { ...moved, question: "reworded?", consulted: [] };
       return moved;
     });
@@ -54,7 +71,19 @@ describe("comparing a run with itself", () => {
       expect(c.divergeAt).toEqual({ base: at, run: at });
       expect(c.common).toBe(at);
     }
-    const drop = { seq: 0, t: 0, host: "host", layer: "ip", fn: "ip_input", packet: -1, chain: -1, note: "", kind: "drop", reason: "ip-bad-len", detail: "x" } as const;
+    const drop = {
+      seq: 0,
+      t: 0,
+      host: "host",
+      layer: "ip",
+      fn: "ip_input",
+      packet: -1,
+      chain: -1,
+      note: "",
+      kind: "drop",
+      reason: "ip-bad-len",
+      detail: "x",
+    } as const;
     expect(eventMeaning(drop)).not.toBe(eventMeaning({ ...drop, reason: "ip-bad-checksum" }));
     expect(eventMeaning(drop)).toBe(eventMeaning({ ...drop, detail: "something else", seq: 9 }));
   });
@@ -113,7 +142,9 @@ describe("each fix of lo0-esp-ping against the run without it", () => {
     const firstTx = bug.events.findIndex((e) => e.kind === "link.tx");
     expect(c.divergeAt).toEqual({ base: firstTx, run: firstTx });
     expect(c.baseEvent).toMatchObject({ fn: "bpf_mtap", kind: "link.tx" });
-    expect(c.sentence).toContain(`at step ${firstTx + 1} looutput deletes the packet's IPSEC_OUT_DONE tag (m_tag_delete_nonpersistent), where without the fix the tag stays on the packet`);
+    expect(c.sentence).toContain(
+      `at step ${firstTx + 1} looutput deletes the packet's IPSEC_OUT_DONE tag (m_tag_delete_nonpersistent), where without the fix the tag stays on the packet`,
+    );
     expect(c.sentence).toMatch(/the verdict goes from insecure to secure\.$/);
   });
 
@@ -126,7 +157,9 @@ describe("each fix of lo0-esp-ping against the run without it", () => {
     expect(c.findingsAdded).toEqual(["ipsec-evidence-lost"]);
     expect(c.findingSeverity["ipsec-evidence-lost"]).toBe("warning");
     expect(c.findingsRemoved).toContain("stale-out-done-skipped-ipsec");
-    expect(c.sentence).toContain(`at step ${at + 1}, just after its IPsec loop check, ip_output deletes the packet's IPSEC_OUT_DONE tag (m_tag_delete)`);
+    expect(c.sentence).toContain(
+      `at step ${at + 1}, just after its IPsec loop check, ip_output deletes the packet's IPSEC_OUT_DONE tag (m_tag_delete)`,
+    );
   });
 
   it("icmp-reflect-clears-ipsec-flags: the same step clears the IPsec flags; the verdict stays insecure", () => {
@@ -136,7 +169,9 @@ describe("each fix of lo0-esp-ping against the run without it", () => {
     expect(c.baseEvent).toMatchObject({ fn: "icmp_reflect", kind: "flag.clear" });
     expect(c.findingsRemoved).toEqual(["stale-ipsec-flags"]);
     expect(c.findingsAdded).toEqual([]);
-    expect(c.sentence).toMatch(/icmp_reflect clears M_DECRYPTED\|M_AUTHIPDGM, where without the fix M_DECRYPTED\|M_AUTHIPDGM stay set — and the verdict stays insecure\.$/);
+    expect(c.sentence).toMatch(
+      /icmp_reflect clears M_DECRYPTED\|M_AUTHIPDGM, where without the fix M_DECRYPTED\|M_AUTHIPDGM stay set — and the verdict stays insecure\.$/,
+    );
   });
 
   it("names the fixes in the plural when there are several", () => {
@@ -156,7 +191,9 @@ describe("another kernel", () => {
     expect(c.runEvent).toMatchObject({ fn: "if_simloop", kind: "tag.deleteNonpersistent" });
     expect(c.verdicts).toEqual({ base: "insecure", run: "secure" });
     expect(c.baseLabel).toBe("on NetBSD 2003 (FAST_IPSEC)");
-    expect(c.sentence).toContain("if_simloop deletes the packet's IPSEC_OUT_DONE tag (m_tag_delete_nonpersistent), where on NetBSD 2003 (FAST_IPSEC) the tag stays on the packet");
+    expect(c.sentence).toContain(
+      "if_simloop deletes the packet's IPSEC_OUT_DONE tag (m_tag_delete_nonpersistent), where on NetBSD 2003 (FAST_IPSEC) the tag stays on the packet",
+    );
   });
 
   it("a fix already built into the kernel changes nothing, and says so", () => {
@@ -164,7 +201,9 @@ describe("another kernel", () => {
     const withFix = traceOf("lo0-esp-ping", { personality: "freebsd-7", fixes: ["icmp-reflect-strips-tags"] });
     const c = compareTraces(freebsd, withFix);
     expect(c.identical).toBe(true);
-    expect(c.sentence).toBe(`The fix changes nothing here: all ${freebsd.events.length} steps are the same without the fix, and the verdict is secure either way.`);
+    expect(c.sentence).toBe(
+      `The fix changes nothing here: all ${freebsd.events.length} steps are the same without the fix, and the verdict is secure either way.`,
+    );
   });
 });
 
@@ -174,9 +213,17 @@ describe("runs of different lengths", () => {
   it("the run stops early: diverges where it ends, its event is null", () => {
     const cut = 100;
     const c = compareTraces(fixed, withEvents(fixed, fixed.events.slice(0, cut)));
-    expect(c).toMatchObject({ identical: false, divergeAt: { base: cut, run: cut }, common: cut, runEvent: null, steps: { base: fixed.events.length, run: cut } });
+    expect(c).toMatchObject({
+      identical: false,
+      divergeAt: { base: cut, run: cut },
+      common: cut,
+      runEvent: null,
+      steps: { base: fixed.events.length, run: cut },
+    });
     expect(c.baseEvent).toMatchObject({ seq: cut, fn: fixed.events[cut]!.fn });
-    expect(c.sentence).toMatch(new RegExp(`^The runs are the same for ${cut} steps; then this run ends, while the run in the baseline goes on: at step ${cut + 1} `));
+    expect(c.sentence).toMatch(
+      new RegExp(`^The runs are the same for ${cut} steps; then this run ends, while the run in the baseline goes on: at step ${cut + 1} `),
+    );
   });
 
   it("the baseline stops early: diverges where it ends, its event is null", () => {

@@ -128,9 +128,9 @@ describe.each(SUITES)("$enc ($encKeyBytes-byte KEYMAT) with $auth", (s) => {
   });
 
   it("throws on an IV of the wrong length (a caller bug, not a drop)", () => {
-    expect(() =>
-      espSeal(keysFor(s), { spi: 1, seq: 1, iv: new Uint8Array(enc.ivBytes + 1), payload: new Uint8Array(4), nextHeader: 4 }),
-    ).toThrow(/IV/);
+    expect(() => espSeal(keysFor(s), { spi: 1, seq: 1, iv: new Uint8Array(enc.ivBytes + 1), payload: new Uint8Array(4), nextHeader: 4 })).toThrow(
+      /IV/,
+    );
   });
 });
 
@@ -189,7 +189,14 @@ describe("confidentiality without integrity", () => {
 describe("trailer and length checks after a good ICV", () => {
   it("reports non-monotonic padding as bad-padding (RFC 4303 §2.4)", () => {
     const keys: EspSaKeys = { enc: "null", encKey: new Uint8Array(0), auth: "hmac-sha1-96", authKey: pattern(20, 3) };
-    const sealed = espSeal(keys, { spi: 1, seq: 1, iv: new Uint8Array(0), payload: Uint8Array.of(7, 7), nextHeader: 4, padding: Uint8Array.of(1, 9, 3, 4) });
+    const sealed = espSeal(keys, {
+      spi: 1,
+      seq: 1,
+      iv: new Uint8Array(0),
+      payload: Uint8Array.of(7, 7),
+      nextHeader: 4,
+      padding: Uint8Array.of(1, 9, 3, 4),
+    });
     const r = espOpen(keys, sealed.bytes);
     expect(reason(r)).toBe("bad-padding");
     if (!r.ok) expect(r.detail).toContain("padding byte 2 of 4 is 9");

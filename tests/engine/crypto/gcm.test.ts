@@ -65,12 +65,7 @@ describe("GCM specification (McGrew & Viega) test cases through the ESP nonce sp
 describe("draft-mcgrew-gcm-test-01 ESP packets", () => {
   it("has 14 cases, 4 of which fit tagflow's SAs (no ESN, AES-128/256)", () => {
     expect(file.esp_cases).toHaveLength(14);
-    expect(espBuildable.map((c) => c.id)).toEqual([
-      "mcgrew-gcm-test-01-2",
-      "mcgrew-gcm-test-01-3",
-      "mcgrew-gcm-test-01-4",
-      "mcgrew-gcm-test-01-12",
-    ]);
+    expect(espBuildable.map((c) => c.id)).toEqual(["mcgrew-gcm-test-01-2", "mcgrew-gcm-test-01-3", "mcgrew-gcm-test-01-4", "mcgrew-gcm-test-01-12"]);
   });
 
   it.each(file.esp_cases)("$id: the raw GCM path matches (AES-$key_bits, esn=$esn)", (c) => {

@@ -57,9 +57,7 @@ describe("validateKeys", () => {
   });
 
   it("explains a wrong integrity key length", () => {
-    expect(validateKeys("aes-cbc", bytes(16), "hmac-sha1-96", bytes(16))).toEqual([
-      "hmac-sha1-96 needs a 20-byte key (RFC 2404 §3); got 16",
-    ]);
+    expect(validateKeys("aes-cbc", bytes(16), "hmac-sha1-96", bytes(16))).toEqual(["hmac-sha1-96 needs a 20-byte key (RFC 2404 §3); got 16"]);
     expect(validateKeys("aes-cbc", bytes(16), "hmac-sha256-128", bytes(20))).toEqual([
       "hmac-sha256-128 needs a 32-byte key (RFC 4868 §2.1.1); got 20",
     ]);

@@ -84,15 +84,12 @@ describe("RFC 3602 §4 ESP cases (AES-128-CBC, no integrity)", () => {
     }
   });
 
-  it.each(file.esp_cases.filter((c) => c.original_ip_header !== undefined))(
-    "$id: the original header described the unprotected packet",
-    (c) => {
-      const original = hex(c.original_ip_header ?? "");
-      expect(ipv4ChecksumOk(original)).toBe(true);
-      expect(original[9]).toBe(c.next_header);
-      expect(ipv4TotalLength(original)).toBe(original.length + hex(c.plaintext_payload).length);
-    },
-  );
+  it.each(file.esp_cases.filter((c) => c.original_ip_header !== undefined))("$id: the original header described the unprotected packet", (c) => {
+    const original = hex(c.original_ip_header ?? "");
+    expect(ipv4ChecksumOk(original)).toBe(true);
+    expect(original[9]).toBe(c.next_header);
+    expect(ipv4TotalLength(original)).toBe(original.length + hex(c.plaintext_payload).length);
+  });
 
   it.each(file.esp_cases)("$id: the outer header, when given, carries exactly this ESP packet", (c) => {
     if (c.outer_ip_header === null) {

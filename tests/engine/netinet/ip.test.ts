@@ -6,7 +6,21 @@
 import { describe, expect, it } from "vitest";
 import { loadScenario, runScenario } from "../../../src/engine";
 import { merge, push, set, type Edit } from "../../helpers/edit";
-import { dst, echoDataLength, echoId, echoReply, echoRequest, echoSeq, expectIpv4, icmp, ipId, payloadLength, src, totalLength, ttl } from "../../helpers/checkers";
+import {
+  dst,
+  echoDataLength,
+  echoId,
+  echoReply,
+  echoRequest,
+  echoSeq,
+  expectIpv4,
+  icmp,
+  ipId,
+  payloadLength,
+  src,
+  totalLength,
+  ttl,
+} from "../../helpers/checkers";
 import { chainEvents, decisions, eventsOf, findingIds, firstEchoChain, packetOf, received, traceOf, transmitted } from "../../helpers/trace";
 
 describe("lo0-ping", () => {
@@ -29,7 +43,15 @@ describe("lo0-ping", () => {
     const tr = t();
     const [request] = transmitted(tr, "host:lo0");
     const id = (request!.bytes[4]! << 8) | request!.bytes[5]!;
-    expectIpv4(request!.bytes, src("127.0.0.1"), dst("127.0.0.1"), ttl(255), totalLength(84), ipId(id), icmp(echoRequest(), echoId(0x1234), echoSeq(0), echoDataLength(56)));
+    expectIpv4(
+      request!.bytes,
+      src("127.0.0.1"),
+      dst("127.0.0.1"),
+      ttl(255),
+      totalLength(84),
+      ipId(id),
+      icmp(echoRequest(), echoId(0x1234), echoSeq(0), echoDataLength(56)),
+    );
     expect(id).toBe(0x1c39); // Rng(1).u16(): the boot-time ip_id of seed 1
   });
 
@@ -38,7 +60,15 @@ describe("lo0-ping", () => {
     const [request, reply] = transmitted(tr, "host:lo0");
     expect(reply!.event.chain).toBe(request!.event.chain);
     const reqId = (request!.bytes[4]! << 8) | request!.bytes[5]!;
-    expectIpv4(reply!.bytes, src("127.0.0.1"), dst("127.0.0.1"), ttl(255), ipId((reqId + 1) & 0xffff), payloadLength(64), icmp(echoReply(), echoId(0x1234), echoSeq(0)));
+    expectIpv4(
+      reply!.bytes,
+      src("127.0.0.1"),
+      dst("127.0.0.1"),
+      ttl(255),
+      ipId((reqId + 1) & 0xffff),
+      payloadLength(64),
+      icmp(echoReply(), echoId(0x1234), echoSeq(0)),
+    );
     expect(Buffer.from(reply!.bytes.subarray(28)).equals(Buffer.from(request!.bytes.subarray(28)))).toBe(true);
   });
 

@@ -5,7 +5,22 @@
  * decrypt — checked here independently of the engine's receive path.
  */
 import { describe, expect, it } from "vitest";
-import { ah, decapsulated, decryptsWith, dst, echoReply, echoRequest, echoSeq, esp, expectIpv4, icmp, icvValid, seq, spi, src } from "../../helpers/checkers";
+import {
+  ah,
+  decapsulated,
+  decryptsWith,
+  dst,
+  echoReply,
+  echoRequest,
+  echoSeq,
+  esp,
+  expectIpv4,
+  icmp,
+  icvValid,
+  seq,
+  spi,
+  src,
+} from "../../helpers/checkers";
 import { decisions, eventsOf, findingIds, saKeys, severityOf, traceOf, transmitted, type RunOptions } from "../../helpers/trace";
 
 const LO0 = "host:lo0";
@@ -17,7 +32,8 @@ describe("lo0-ah-ping", () => {
   it("unfixed: insecure — the stale OUT_DONE skips AH on the reply, and M_AUTHIPHDR stands in for M_DECRYPTED", () => {
     const t = traceOf("lo0-ah-ping");
     expect(t.outcome.verdict).toBe("insecure");
-    for (const id of ["stale-out-done-skipped-ipsec", "cleartext-on-wire", "stale-in-done-chose-policy", "cleartext-accepted"]) expect(severityOf(t, id)).toBe("critical");
+    for (const id of ["stale-out-done-skipped-ipsec", "cleartext-on-wire", "stale-in-done-chose-policy", "cleartext-accepted"])
+      expect(severityOf(t, id)).toBe("critical");
     expect(transmitted(t, LO0).map((w) => w.bytes[9])).toEqual([51, 1, 51, 1, 51, 1]);
     const reply = transmitted(t, LO0)[1]!;
     expect(reply.packet.flags).toEqual(expect.arrayContaining(["AUTHIPHDR", "AUTHIPDGM"]));
@@ -25,7 +41,9 @@ describe("lo0-ah-ping", () => {
       ["IPSEC_IN_DONE", "ah", AH_SPI],
       ["IPSEC_OUT_DONE", "ah", AH_SPI],
     ]);
-    expect(decisions(t, "ipsec-loop").filter((d) => d.branch === "skip IPsec" && d.consulted.some((c) => c.kind === "tag" && c.stale))).toHaveLength(3);
+    expect(decisions(t, "ipsec-loop").filter((d) => d.branch === "skip IPsec" && d.consulted.some((c) => c.kind === "tag" && c.stale))).toHaveLength(
+      3,
+    );
   });
 
   it("unfixed: the requests' AH ICVs verify (recomputed over the zeroed packet)", () => {
@@ -33,7 +51,14 @@ describe("lo0-ah-ping", () => {
     const key = saKeys(t, AH_SPI).authKey;
     transmitted(t, LO0)
       .filter((w) => w.bytes[9] === 51)
-      .forEach((w, i) => expectIpv4(w.bytes, src("127.0.0.1"), dst("127.0.0.1"), ah(spi(AH_SPI), seq(i + 1), icvValid("hmac-sha256-128", key), decapsulated(icmp(echoRequest(), echoSeq(i))))));
+      .forEach((w, i) =>
+        expectIpv4(
+          w.bytes,
+          src("127.0.0.1"),
+          dst("127.0.0.1"),
+          ah(spi(AH_SPI), seq(i + 1), icvValid("hmac-sha256-128", key), decapsulated(icmp(echoRequest(), echoSeq(i)))),
+        ),
+      );
   });
 
   it("fixed: secure — all six packets on lo0 are AH 1..6 with valid ICVs over the echoes", () => {
@@ -43,7 +68,12 @@ describe("lo0-ah-ping", () => {
     const key = saKeys(t, AH_SPI).authKey;
     const wire = transmitted(t, LO0);
     expect(wire).toHaveLength(6);
-    wire.forEach((w, i) => expectIpv4(w.bytes, ah(spi(AH_SPI), seq(i + 1), icvValid("hmac-sha256-128", key), decapsulated(icmp(i % 2 ? echoReply() : echoRequest(), echoSeq(i >> 1))))));
+    wire.forEach((w, i) =>
+      expectIpv4(
+        w.bytes,
+        ah(spi(AH_SPI), seq(i + 1), icvValid("hmac-sha256-128", key), decapsulated(icmp(i % 2 ? echoReply() : echoRequest(), echoSeq(i >> 1)))),
+      ),
+    );
   });
 
   it("a wrong key would not verify: the ICV check has teeth", () => {
@@ -56,7 +86,13 @@ describe("lo0-ah-ping", () => {
     const t = traceOf("lo0-ah-ping", FIXED);
     const sets = eventsOf(t, "flag.set").filter((e) => e.fn === "ah_input_cb");
     expect(sets.map((e) => e.flags)).toEqual(Array(6).fill(["AUTHIPHDR", "AUTHIPDGM"]));
-    for (const s of sets) expect(t.events.slice(0, s.seq).reverse().find((e) => e.kind === "decision" && e.check === "icv")).toMatchObject({ branch: "ICV ok" });
+    for (const s of sets)
+      expect(
+        t.events
+          .slice(0, s.seq)
+          .reverse()
+          .find((e) => e.kind === "decision" && e.check === "icv"),
+      ).toMatchObject({ branch: "ICV ok" });
   });
 });
 
@@ -78,7 +114,9 @@ describe("lo0-esp-cbc-ping", () => {
     expect(keys.auth).toBe("hmac-sha1-96");
     const wire = transmitted(t, LO0);
     expect(wire).toHaveLength(6);
-    wire.forEach((w, i) => expectIpv4(w.bytes, esp(spi(CBC_SPI), seq(i + 1), decryptsWith(keys, icmp(i % 2 ? echoReply() : echoRequest(), echoSeq(i >> 1))))));
+    wire.forEach((w, i) =>
+      expectIpv4(w.bytes, esp(spi(CBC_SPI), seq(i + 1), decryptsWith(keys, icmp(i % 2 ? echoReply() : echoRequest(), echoSeq(i >> 1))))),
+    );
   });
 
   it("each packet carries its own random 16-byte IV and a 12-byte ICV (RFC 3602 §2.4, RFC 2404)", () => {

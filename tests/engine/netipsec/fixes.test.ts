@@ -6,7 +6,19 @@
 import { describe, expect, it } from "vitest";
 import type { EventOf } from "../../../src/engine";
 import { decryptsWith, echoId, echoReply, echoRequest, echoSeq, esp, expectIpv4, icmp, seq, spi } from "../../helpers/checkers";
-import { chainEvents, decisions, eventsOf, findingIds, firstEchoChain, packetOf, replyTrip, saKeys, severityOf, traceOf, transmitted } from "../../helpers/trace";
+import {
+  chainEvents,
+  decisions,
+  eventsOf,
+  findingIds,
+  firstEchoChain,
+  packetOf,
+  replyTrip,
+  saKeys,
+  severityOf,
+  traceOf,
+  transmitted,
+} from "../../helpers/trace";
 
 const SPI = 0x1000;
 const LO0 = "host:lo0";
@@ -157,7 +169,11 @@ describe("personality: freebsd-7", () => {
     const strips = eventsOf(tr, "tag.deleteNonpersistent");
     expect(strips.filter((e) => e.fn === "if_simloop")).toHaveLength(6);
     expect(strips.filter((e) => e.fn === "icmp_reflect").map((e) => e.deleted.map((x) => x.name))).toEqual(Array(3).fill(["IPSEC_IN_DONE"]));
-    expect(eventsOf(tr, "queue.enqueue").filter((e) => e.queue === "ipintrq" && e.host === "host").some((e) => e.fn === "if_simloop")).toBe(true);
+    expect(
+      eventsOf(tr, "queue.enqueue")
+        .filter((e) => e.queue === "ipintrq" && e.host === "host")
+        .some((e) => e.fn === "if_simloop"),
+    ).toBe(true);
   });
 
   it("tags carry FreeBSD numbers: IN_DONE 1, OUT_DONE 2", () => {

@@ -36,7 +36,12 @@ describe("lo0-esp-ping on netbsd-2003, unfixed: the request", () => {
   it("leaves as ESP (SPI 0x1000, seq 1) carrying only its fresh OUT_DONE, and decrypts to the echo request", () => {
     const t = trace();
     const first = transmitted(t, LO0)[0]!;
-    expectIpv4(first.bytes, src("127.0.0.1"), dst("127.0.0.1"), esp(spi(SPI), seq(1), decryptsWith(saKeys(t, SPI), icmp(echoRequest(), echoId(0x1234), echoSeq(0)))));
+    expectIpv4(
+      first.bytes,
+      src("127.0.0.1"),
+      dst("127.0.0.1"),
+      esp(spi(SPI), seq(1), decryptsWith(saKeys(t, SPI), icmp(echoRequest(), echoId(0x1234), echoSeq(0)))),
+    );
     expect(first.packet.tags.map((x) => [x.name, x.id, x.tdbi])).toEqual([["IPSEC_OUT_DONE", 18, TDBI]]);
     expect(first.packet.flags).toEqual([]);
   });
@@ -74,14 +79,26 @@ describe("lo0-esp-ping on netbsd-2003, unfixed: the request on its way up (kerne
   it("esp_input: replay check, then the crypto callback verifies the ICV and sets M_DECRYPTED before the replay window is updated", () => {
     const up = upTrip();
     const order = up
-      .filter((e) => (e.kind === "decision" && (e.check === "replay" || e.check === "icv")) || e.kind === "flag.set" || (e.kind === "sa.update" && e.field === "replay") || e.kind === "mbuf.strip")
+      .filter(
+        (e) =>
+          (e.kind === "decision" && (e.check === "replay" || e.check === "icv")) ||
+          e.kind === "flag.set" ||
+          (e.kind === "sa.update" && e.field === "replay") ||
+          e.kind === "mbuf.strip",
+      )
       .map((e) => (e.kind === "decision" ? `${e.check}:${e.branch}` : e.kind === "flag.set" ? `set:${e.flags.join("|")}` : e.kind));
     expect(order).toEqual(["replay:maybe new", "icv:ICV ok", "set:AUTHIPDGM", "set:DECRYPTED", "sa.update", "mbuf.strip"]);
   });
 
   it("ipsec4_common_input_cb fixes ip_len and ip_sum, prepends IN_DONE{127.0.0.1, esp, 0x1000}, and re-queues on ipintrq", () => {
     const cb = upTrip().filter((e) => e.fn === "ipsec4_common_input_cb");
-    expect(cb.map((e) => (e.kind === "field.set" ? `${e.kind}:${e.field}` : e.kind))).toEqual(["field.set:totalLength", "field.set:checksum", "tag.get", "tag.prepend", "queue.enqueue"]);
+    expect(cb.map((e) => (e.kind === "field.set" ? `${e.kind}:${e.field}` : e.kind))).toEqual([
+      "field.set:totalLength",
+      "field.set:checksum",
+      "tag.get",
+      "tag.prepend",
+      "queue.enqueue",
+    ]);
     expect(cb[3]).toMatchObject({ tag: { name: "IPSEC_IN_DONE", id: 17, tdbi: TDBI } });
     expect(cb[4]).toMatchObject({ queue: "ipintrq" });
     // Now the mbuf holds both tags (Stone's step 8 starts here).
@@ -188,7 +205,9 @@ describe("Stone's eight steps (seed 001)", () => {
     expect(at(1).map((e) => e.kind)).toContain("app.send");
     expect(at(1).every((e) => ["ping", "sosend", "rip_output"].includes(e.fn))).toBe(true);
     expect(at(2)[0]!.fn).toBe("ip_output");
-    expect(at(2)).toContainEqual(expect.objectContaining({ kind: "tag.prepend", fn: "ipsec_process_done", tag: expect.objectContaining({ name: "IPSEC_OUT_DONE" }) }));
+    expect(at(2)).toContainEqual(
+      expect.objectContaining({ kind: "tag.prepend", fn: "ipsec_process_done", tag: expect.objectContaining({ name: "IPSEC_OUT_DONE" }) }),
+    );
     expect(at(3).map((e) => e.kind)).toEqual(["link.tx", "queue.enqueue"]);
     expect(at(4)).toContainEqual(expect.objectContaining({ kind: "decision", check: "icv", branch: "ICV ok" }));
     expect(at(4)).toContainEqual(expect.objectContaining({ kind: "flag.set", flags: ["DECRYPTED"] }));

@@ -3,7 +3,24 @@
  * it: a replayed packet (RFC 4303 §3.4.3), a mismatched key, a flipped bit (the ICV).
  */
 import { describe, expect, it } from "vitest";
-import { decryptsWith, df, dst, echoReply, echoRequest, echoSeq, esp, expectIpv4, failsIcvWith, icmp, inner, protocol, seq, spi, src, ttl } from "../../helpers/checkers";
+import {
+  decryptsWith,
+  df,
+  dst,
+  echoReply,
+  echoRequest,
+  echoSeq,
+  esp,
+  expectIpv4,
+  failsIcvWith,
+  icmp,
+  inner,
+  protocol,
+  seq,
+  spi,
+  src,
+  ttl,
+} from "../../helpers/checkers";
 import { decisions, eventsOf, findingIds, received, runBuiltin, saKeys, traceOf, transmitted } from "../../helpers/trace";
 
 const A_TO_B = 0x2001;
@@ -37,7 +54,12 @@ describe("gw-esp-tunnel", () => {
           decryptsWith(
             saKeys(tr, s),
             protocol(4),
-            inner(src(request ? "192.168.1.1" : "192.168.2.1"), dst(request ? "192.168.2.1" : "192.168.1.1"), ttl(255), icmp(request ? echoRequest() : echoReply(), echoSeq(n))),
+            inner(
+              src(request ? "192.168.1.1" : "192.168.2.1"),
+              dst(request ? "192.168.2.1" : "192.168.1.1"),
+              ttl(255),
+              icmp(request ? echoRequest() : echoReply(), echoSeq(n)),
+            ),
           ),
         ),
       );
@@ -58,8 +80,17 @@ describe("gw-esp-tunnel", () => {
 
   it("each direction uses its own SA (key_checkrequest picks by tunnel endpoints)", () => {
     const tr = t();
-    const sa = eventsOf(tr, "decision").filter((d) => d.check === "ipsec-out-sa").map((d) => `${d.host} ${d.branch}`);
-    expect(sa).toEqual(["gw-a use esp 2001", "gw-b use esp 2002", "gw-a use esp 2001", "gw-b use esp 2002", "gw-a use esp 2001", "gw-b use esp 2002"]);
+    const sa = eventsOf(tr, "decision")
+      .filter((d) => d.check === "ipsec-out-sa")
+      .map((d) => `${d.host} ${d.branch}`);
+    expect(sa).toEqual([
+      "gw-a use esp 2001",
+      "gw-b use esp 2002",
+      "gw-a use esp 2001",
+      "gw-b use esp 2002",
+      "gw-a use esp 2001",
+      "gw-b use esp 2002",
+    ]);
   });
 });
 
@@ -74,7 +105,13 @@ describe("the inbound policy when no tag bypasses it", () => {
       { kind: "flag", flag: "DECRYPTED", set: false },
     ]);
     const policy = decisions(t, "ipsec-in-policy").filter((d) => d.host === "gw-b");
-    expect(policy[0]).toMatchObject({ fn: "ipsec_getpolicybyaddr", consulted: [{ kind: "tag", name: "IPSEC_IN_DONE", tag: null }, { kind: "sp", id: "sp2 (in)" }] });
+    expect(policy[0]).toMatchObject({
+      fn: "ipsec_getpolicybyaddr",
+      consulted: [
+        { kind: "tag", name: "IPSEC_IN_DONE", tag: null },
+        { kind: "sp", id: "sp2 (in)" },
+      ],
+    });
     expect(eventsOf(t, "drop").map((d) => [d.host, d.reason])).toEqual(Array(3).fill(["gw-b", "ipsec-policy-reject"]));
     expect(t.outcome).toMatchObject({ verdict: "dropped", delivered: 0 });
   });
@@ -140,7 +177,10 @@ describe("esp-tamper", () => {
     const drops = eventsOf(tr, "drop");
     expect(drops.map((d) => [d.host, d.reason])).toEqual([["gw-a", "ipsec-icv"]]);
     expect(tr.outcome).toMatchObject({ verdict: "dropped", sent: 3, delivered: 2 });
-    expect(eventsOf(tr, "deliver").map((d) => d.summary)).toEqual(["echo reply from 192.168.2.1: icmp_seq=1", "echo reply from 192.168.2.1: icmp_seq=2"]);
+    expect(eventsOf(tr, "deliver").map((d) => d.summary)).toEqual([
+      "echo reply from 192.168.2.1: icmp_seq=1",
+      "echo reply from 192.168.2.1: icmp_seq=2",
+    ]);
   });
 
   it("the bytes received differ from the bytes sent in exactly one bit, byte 60", () => {

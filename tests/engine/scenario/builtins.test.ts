@@ -26,7 +26,18 @@ describe("built-in scenarios", () => {
     }
     expect(builtinByName(DEFAULT_SCENARIO)?.name).toBe("lo0-esp-ping");
     expect(builtinByName("no-such-scenario")).toBeUndefined();
-    expect(BUILTIN_NAMES).toEqual(expect.arrayContaining(["lo0-ping", "lo0-esp-ping", "lo0-ah-ping", "lo0-esp-cbc-ping", "gw-esp-tunnel", "esp-replay", "esp-wrong-key", "esp-tamper"]));
+    expect(BUILTIN_NAMES).toEqual(
+      expect.arrayContaining([
+        "lo0-ping",
+        "lo0-esp-ping",
+        "lo0-ah-ping",
+        "lo0-esp-cbc-ping",
+        "gw-esp-tunnel",
+        "esp-replay",
+        "esp-wrong-key",
+        "esp-tamper",
+      ]),
+    );
   });
 
   it("validation fills in every default (the trace records exactly what ran)", () => {
@@ -35,9 +46,38 @@ describe("built-in scenarios", () => {
     const s = r.scenario;
     expect(s).toMatchObject({ personality: "netbsd-2003", fixes: [], seed: 1, maxEvents: 2_000_000, links: [], story: "stone-2003" });
     expect(s.hosts[0]).toMatchObject({ interfaces: [], routes: [], defaultPolicy: "none" });
-    expect(s.hosts[0]!.sad[0]).toEqual({ spi: 0x1000, src: "127.0.0.1", dst: "127.0.0.1", proto: "esp", mode: "transport", enc: "aes-gcm-16", encKey: "0x0123456789abcdef0123456789abcdefcafebabe", auth: "none", authKey: "", replayWindow: 64 });
-    expect(s.hosts[0]!.spd[0]).toEqual({ dir: "out", src: "127.0.0.1/32", dst: "127.0.0.1/32", proto: "any", action: "ipsec", requests: [{ proto: "esp", mode: "transport", level: "require" }] });
-    expect(s.traffic[0]).toEqual({ kind: "ping", from: "host", dst: "127.0.0.1", count: 3, size: 56, intervalMs: 1000, flood: false, df: false, id: 0x1234, startMs: 0 });
+    expect(s.hosts[0]!.sad[0]).toEqual({
+      spi: 0x1000,
+      src: "127.0.0.1",
+      dst: "127.0.0.1",
+      proto: "esp",
+      mode: "transport",
+      enc: "aes-gcm-16",
+      encKey: "0x0123456789abcdef0123456789abcdefcafebabe",
+      auth: "none",
+      authKey: "",
+      replayWindow: 64,
+    });
+    expect(s.hosts[0]!.spd[0]).toEqual({
+      dir: "out",
+      src: "127.0.0.1/32",
+      dst: "127.0.0.1/32",
+      proto: "any",
+      action: "ipsec",
+      requests: [{ proto: "esp", mode: "transport", level: "require" }],
+    });
+    expect(s.traffic[0]).toEqual({
+      kind: "ping",
+      from: "host",
+      dst: "127.0.0.1",
+      count: 3,
+      size: 56,
+      intervalMs: 1000,
+      flood: false,
+      df: false,
+      id: 0x1234,
+      startMs: 0,
+    });
   });
 
   it("normalising is idempotent: a normalised scenario validates to itself", () => {

@@ -65,7 +65,13 @@ const nearValid = fc
     fc.record({
       root: fc.constant(root),
       path: fc.constantFrom(...pathsOf(root)),
-      value: fc.option(fc.oneof(fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<Json>, fc.constantFrom<Json>(0, 255, 256, -1, 2 ** 32, "", "0x", "lo0", "127.0.0.1", "10.0.0.1/24", "host:em0", [], {})), { nil: undefined }),
+      value: fc.option(
+        fc.oneof(
+          fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<Json>,
+          fc.constantFrom<Json>(0, 255, 256, -1, 2 ** 32, "", "0x", "lo0", "127.0.0.1", "10.0.0.1/24", "host:em0", [], {}),
+        ),
+        { nil: undefined },
+      ),
     }),
   );
 

@@ -12,7 +12,7 @@ describe("loadScenarioJson", () => {
     expect(r.ok).toBe(true);
   });
 
-  it.each(["", "{", "{version: 1}", "[1,]", "nul", "{\"a\": 1} trailing"])("rejects invalid JSON %j", (text) => {
+  it.each(["", "{", "{version: 1}", "[1,]", "nul", '{"a": 1} trailing'])("rejects invalid JSON %j", (text) => {
     const r = loadScenarioJson(text);
     expect(r.ok).toBe(false);
     if (!r.ok) {
@@ -25,7 +25,10 @@ describe("loadScenarioJson", () => {
   it("rejects oversize input before parsing it", () => {
     const text = `{"version": 1, "name": "big", "description": "${"x".repeat(INPUT_LIMITS.jsonBytes)}"}`;
     const r = loadScenarioJson(text);
-    expect(r).toEqual({ ok: false, problems: [{ path: "$", message: `scenario is ${text.length} characters long; the limit is ${INPUT_LIMITS.jsonBytes}` }] });
+    expect(r).toEqual({
+      ok: false,
+      problems: [{ path: "$", message: `scenario is ${text.length} characters long; the limit is ${INPUT_LIMITS.jsonBytes}` }],
+    });
   });
 
   it("accepts input exactly at the size limit (then judges its content)", () => {
@@ -39,13 +42,19 @@ describe("loadScenarioJson", () => {
 
   it("rejects deep nesting before parsing it (a hostile URL cannot recurse the parser)", () => {
     const deep = "[".repeat(100_000) + "]".repeat(100_000);
-    expect(loadScenarioJson(deep)).toEqual({ ok: false, problems: [{ path: "$", message: `JSON nests 100000 levels deep; the limit is ${INPUT_LIMITS.depth}` }] });
+    expect(loadScenarioJson(deep)).toEqual({
+      ok: false,
+      problems: [{ path: "$", message: `JSON nests 100000 levels deep; the limit is ${INPUT_LIMITS.depth}` }],
+    });
     const atLimit = "[".repeat(INPUT_LIMITS.depth) + "]".repeat(INPUT_LIMITS.depth);
     expect(loadScenarioJson(atLimit)).toEqual({ ok: false, problems: [{ path: "$", message: "a scenario is a JSON object" }] });
   });
 
   it("rejects the wrong version from JSON like from a value", () => {
-    expect(loadScenarioJson('{"version": 99}')).toEqual({ ok: false, problems: [{ path: "$.version", message: "version 99 was written by a newer tagflow; this one reads up to 1" }] });
+    expect(loadScenarioJson('{"version": 99}')).toEqual({
+      ok: false,
+      problems: [{ path: "$.version", message: "version 99 was written by a newer tagflow; this one reads up to 1" }],
+    });
   });
 
   it("treats __proto__ and constructor as ordinary unknown keys", () => {

@@ -35,9 +35,7 @@ const AES128_KEY = "0x00112233445566778899aabbccddeeff";
 
 describe("structure", () => {
   it("an unknown key, at any depth", () => {
-    expect(
-      problemsOf(ESP, set("colour", "blue"), set("hosts[0].sad[0].lifetime", 3600)),
-    ).toEqual([
+    expect(problemsOf(ESP, set("colour", "blue"), set("hosts[0].sad[0].lifetime", 3600))).toEqual([
       { path: "$.hosts[0].sad[0].lifetime", message: "unknown key (not part of the scenario format)" },
       { path: "$.colour", message: "unknown key (not part of the scenario format)" },
     ]);
@@ -54,15 +52,21 @@ describe("structure", () => {
   });
 
   it("a missing version", () => {
-    expect(problemsOf(ESP, unset("version"))).toEqual([{ path: "$.version", message: "missing or invalid version (this tagflow reads versions 1–1)" }]);
+    expect(problemsOf(ESP, unset("version"))).toEqual([
+      { path: "$.version", message: "missing or invalid version (this tagflow reads versions 1–1)" },
+    ]);
   });
 
   it.each([0, -1, 1.5, "1", null])("an invalid version (%j)", (version) => {
-    expect(problemsOf(ESP, set("version", version))).toEqual([{ path: "$.version", message: "missing or invalid version (this tagflow reads versions 1–1)" }]);
+    expect(problemsOf(ESP, set("version", version))).toEqual([
+      { path: "$.version", message: "missing or invalid version (this tagflow reads versions 1–1)" },
+    ]);
   });
 
   it("a version from the future", () => {
-    expect(problemsOf(ESP, set("version", 2))).toEqual([{ path: "$.version", message: "version 2 was written by a newer tagflow; this one reads up to 1" }]);
+    expect(problemsOf(ESP, set("version", 2))).toEqual([
+      { path: "$.version", message: "version 2 was written by a newer tagflow; this one reads up to 1" },
+    ]);
   });
 
   it("not an object at all", () => {
@@ -87,12 +91,18 @@ describe("structure", () => {
 
   it("a bad IPv4 address", () => {
     expect(problemsOf(ESP, set("traffic[0].dst", "300.1.1.1"))).toEqual([{ path: "$.traffic[0].dst", message: "not an IPv4 address (a.b.c.d)" }]);
-    expect(problemsOf(ESP, set("hosts[0].sad[0].src", "127.0.0"))).toEqual([{ path: "$.hosts[0].sad[0].src", message: "not an IPv4 address (a.b.c.d)" }]);
+    expect(problemsOf(ESP, set("hosts[0].sad[0].src", "127.0.0"))).toEqual([
+      { path: "$.hosts[0].sad[0].src", message: "not an IPv4 address (a.b.c.d)" },
+    ]);
   });
 
   it("a bad CIDR prefix", () => {
-    expect(problemsOf(TUNNEL, set("hosts[0].interfaces[0].addr", "10.0.0.1/33"))).toEqual([{ path: "$.hosts[0].interfaces[0].addr", message: "not an IPv4 prefix (a.b.c.d/len)" }]);
-    expect(problemsOf(ESP, set("hosts[0].spd[1].dst", "127.0.0.1"))).toEqual([{ path: "$.hosts[0].spd[1].dst", message: "not an IPv4 prefix (a.b.c.d/len)" }]);
+    expect(problemsOf(TUNNEL, set("hosts[0].interfaces[0].addr", "10.0.0.1/33"))).toEqual([
+      { path: "$.hosts[0].interfaces[0].addr", message: "not an IPv4 prefix (a.b.c.d/len)" },
+    ]);
+    expect(problemsOf(ESP, set("hosts[0].spd[1].dst", "127.0.0.1"))).toEqual([
+      { path: "$.hosts[0].spd[1].dst", message: "not an IPv4 prefix (a.b.c.d/len)" },
+    ]);
   });
 
   it("an unknown personality or fix names the allowed values", () => {
@@ -107,12 +117,16 @@ describe("structure", () => {
   });
 
   it("SPIs: numbers or 0x-hex strings, 32 bits", () => {
-    expect(problemsOf(ESP, set("hosts[0].sad[0].spi", "4096"))).toEqual([{ path: "$.hosts[0].sad[0].spi", message: "SPI must be a number or 0x-prefixed hex" }]);
+    expect(problemsOf(ESP, set("hosts[0].sad[0].spi", "4096"))).toEqual([
+      { path: "$.hosts[0].sad[0].spi", message: "SPI must be a number or 0x-prefixed hex" },
+    ]);
     expect(problemsOf(ESP, set("hosts[0].sad[0].spi", 2 ** 32))[0]!.path).toBe("$.hosts[0].sad[0].spi");
   });
 
   it("keys must be hex bytes", () => {
-    expect(problemsOf(ESP, set("hosts[0].sad[0].encKey", "0x123"))).toEqual([{ path: "$.hosts[0].sad[0].encKey", message: "keys are hex bytes, e.g. 0x0123abcd" }]);
+    expect(problemsOf(ESP, set("hosts[0].sad[0].encKey", "0x123"))).toEqual([
+      { path: "$.hosts[0].sad[0].encKey", message: "keys are hex bytes, e.g. 0x0123abcd" },
+    ]);
   });
 });
 
@@ -123,11 +137,15 @@ describe("meaning", () => {
   });
 
   it("a route via an unknown interface", () => {
-    expect(problemsOf(TUNNEL, set("hosts[0].routes[0].ifname", "em7"))).toEqual([{ path: "$.hosts[0].routes[0].ifname", message: 'no interface "em7" on gw-a (has lo0, em0, em1)' }]);
+    expect(problemsOf(TUNNEL, set("hosts[0].routes[0].ifname", "em7"))).toEqual([
+      { path: "$.hosts[0].routes[0].ifname", message: 'no interface "em7" on gw-a (has lo0, em0, em1)' },
+    ]);
   });
 
   it("a gateway not on a connected network", () => {
-    expect(problemsOf(TUNNEL, set("hosts[0].routes[0].gateway", "172.16.0.1"))).toEqual([{ path: "$.hosts[0].routes[0].gateway", message: "gateway 172.16.0.1 is not on a network gw-a is connected to" }]);
+    expect(problemsOf(TUNNEL, set("hosts[0].routes[0].gateway", "172.16.0.1"))).toEqual([
+      { path: "$.hosts[0].routes[0].gateway", message: "gateway 172.16.0.1 is not on a network gw-a is connected to" },
+    ]);
   });
 
   it("a routing loop between two hosts", () => {
@@ -153,12 +171,16 @@ describe("meaning", () => {
   });
 
   it("SPI 0 (reserved, never sent — RFC 4303 §2.1)", () => {
-    expect(problemsOf(ESP, set("hosts[0].sad[0].spi", 0))).toEqual([{ path: "$.hosts[0].sad[0].spi", message: "SPI 0 is reserved and never sent (RFC 4303 §2.1)" }]);
+    expect(problemsOf(ESP, set("hosts[0].sad[0].spi", 0))).toEqual([
+      { path: "$.hosts[0].sad[0].spi", message: "SPI 0 is reserved and never sent (RFC 4303 §2.1)" },
+    ]);
   });
 
   it.each([1, 255, "0xff"])("SPI %j (1–255 reserved by IANA — RFC 4303 §2.1)", (value) => {
     const n = typeof value === "number" ? value : parseInt(value, 16);
-    expect(problemsOf(ESP, set("hosts[0].sad[0].spi", value))).toEqual([{ path: "$.hosts[0].sad[0].spi", message: `SPI ${n} is in the range 1–255 reserved by IANA (RFC 4303 §2.1)` }]);
+    expect(problemsOf(ESP, set("hosts[0].sad[0].spi", value))).toEqual([
+      { path: "$.hosts[0].sad[0].spi", message: `SPI ${n} is in the range 1–255 reserved by IANA (RFC 4303 §2.1)` },
+    ]);
   });
 
   it("SPI 256 is the first one allowed", () => {
@@ -166,14 +188,27 @@ describe("meaning", () => {
   });
 
   it("a duplicate SA (same destination, protocol and SPI)", () => {
-    expect(problemsOf(ESP, setFrom("hosts[0].sad[1]", (s) => ({ ...(get(s, "hosts[0].sad[0]") as object), spi: 4096 })))).toEqual([{ path: "$.hosts[0].sad[1].spi", message: "another SA already has destination 127.0.0.1, esp, SPI 0x1000" }]);
+    expect(
+      problemsOf(
+        ESP,
+        setFrom("hosts[0].sad[1]", (s) => ({ ...(get(s, "hosts[0].sad[0]") as object), spi: 4096 })),
+      ),
+    ).toEqual([{ path: "$.hosts[0].sad[1].spi", message: "another SA already has destination 127.0.0.1, esp, SPI 0x1000" }]);
     // Another protocol or destination with the same SPI is a different SA.
-    expect(validatesAfter(ESP, push("hosts[0].sad", { spi: "0x1000", src: "127.0.0.1", dst: "127.0.0.1", proto: "ah", auth: "hmac-sha1-96", authKey: SHA1_KEY }))).toBe(true);
+    expect(
+      validatesAfter(
+        ESP,
+        push("hosts[0].sad", { spi: "0x1000", src: "127.0.0.1", dst: "127.0.0.1", proto: "ah", auth: "hmac-sha1-96", authKey: SHA1_KEY }),
+      ),
+    ).toBe(true);
   });
 
   it("an aes-gcm-16 key of the wrong length names the lengths it takes", () => {
     expect(problemsOf(ESP, set("hosts[0].sad[0].encKey", "0x00112233445566778899aabbccddeeff"))).toEqual([
-      { path: "$.hosts[0].sad[0].encKey", message: "aes-gcm-16 needs a 20- or 36-byte key (16 or 32 bytes of AES key + 4 bytes of salt, RFC 4106 §8.1); got 16" },
+      {
+        path: "$.hosts[0].sad[0].encKey",
+        message: "aes-gcm-16 needs a 20- or 36-byte key (16 or 32 bytes of AES key + 4 bytes of salt, RFC 4106 §8.1); got 16",
+      },
     ]);
   });
 
@@ -185,15 +220,21 @@ describe("meaning", () => {
   });
 
   it("AH with an encryption key", () => {
-    expect(problemsOf("lo0-ah-ping", merge("hosts[0].sad[0]", { enc: "aes-cbc", encKey: AES128_KEY }))).toEqual([{ path: "$.hosts[0].sad[0].enc", message: "AH authenticates only: leave enc and encKey out" }]);
+    expect(problemsOf("lo0-ah-ping", merge("hosts[0].sad[0]", { enc: "aes-cbc", encKey: AES128_KEY }))).toEqual([
+      { path: "$.hosts[0].sad[0].enc", message: "AH authenticates only: leave enc and encKey out" },
+    ]);
   });
 
   it("AH without an authentication algorithm", () => {
-    expect(problemsOf("lo0-ah-ping", merge("hosts[0].sad[0]", { auth: "none", authKey: "" }))).toEqual([{ path: "$.hosts[0].sad[0].auth", message: "AH needs an authentication algorithm (hmac-sha1-96 or hmac-sha256-128)" }]);
+    expect(problemsOf("lo0-ah-ping", merge("hosts[0].sad[0]", { auth: "none", authKey: "" }))).toEqual([
+      { path: "$.hosts[0].sad[0].auth", message: "AH needs an authentication algorithm (hmac-sha1-96 or hmac-sha256-128)" },
+    ]);
   });
 
   it("an AH key of the wrong length", () => {
-    expect(problemsOf("lo0-ah-ping", set("hosts[0].sad[0].authKey", SHA1_KEY))).toEqual([{ path: "$.hosts[0].sad[0].authKey", message: "hmac-sha256-128 needs a 32-byte key (RFC 4868 §2.1.1); got 20" }]);
+    expect(problemsOf("lo0-ah-ping", set("hosts[0].sad[0].authKey", SHA1_KEY))).toEqual([
+      { path: "$.hosts[0].sad[0].authKey", message: "hmac-sha256-128 needs a 32-byte key (RFC 4868 §2.1.1); got 20" },
+    ]);
   });
 
   // The problem is reported at the field at fault (keyProblems names it), not guessed from text.
@@ -203,19 +244,33 @@ describe("meaning", () => {
   });
 
   it("an ipsec policy without requests; a none policy with requests", () => {
-    expect(problemsOf(ESP, set("hosts[0].spd[0].requests", []))).toEqual([{ path: "$.hosts[0].spd[0].requests", message: 'an "ipsec" policy needs at least one request, e.g. {"proto": "esp"}' }]);
-    expect(problemsOf(ESP, set("hosts[0].spd[1].action", "none"))).toEqual([{ path: "$.hosts[0].spd[1].requests", message: 'a "none" policy takes no requests' }]);
+    expect(problemsOf(ESP, set("hosts[0].spd[0].requests", []))).toEqual([
+      { path: "$.hosts[0].spd[0].requests", message: 'an "ipsec" policy needs at least one request, e.g. {"proto": "esp"}' },
+    ]);
+    expect(problemsOf(ESP, set("hosts[0].spd[1].action", "none"))).toEqual([
+      { path: "$.hosts[0].spd[1].requests", message: 'a "none" policy takes no requests' },
+    ]);
   });
 
   it("a tunnel request without endpoints; transport with endpoints", () => {
-    expect(problemsOf(ESP, set("hosts[0].spd[0].requests[0].mode", "tunnel"))).toEqual([{ path: "$.hosts[0].spd[0].requests[0]", message: "tunnel mode needs tunnelSrc and tunnelDst" }]);
-    expect(problemsOf(ESP, set("hosts[0].spd[0].requests[0].tunnelDst", "10.0.0.2"))).toEqual([{ path: "$.hosts[0].spd[0].requests[0]", message: "tunnelSrc/tunnelDst only apply to tunnel mode" }]);
+    expect(problemsOf(ESP, set("hosts[0].spd[0].requests[0].mode", "tunnel"))).toEqual([
+      { path: "$.hosts[0].spd[0].requests[0]", message: "tunnel mode needs tunnelSrc and tunnelDst" },
+    ]);
+    expect(problemsOf(ESP, set("hosts[0].spd[0].requests[0].tunnelDst", "10.0.0.2"))).toEqual([
+      { path: "$.hosts[0].spd[0].requests[0]", message: "tunnelSrc/tunnelDst only apply to tunnel mode" },
+    ]);
   });
 
   it("a link to a missing host, a missing interface, or lo0", () => {
-    expect(problemsOf(TUNNEL, set("links[0].ends[1]", "gw-z:em0"))).toEqual([{ path: "$.links[0].ends[1]", message: 'no host "gw-z" (write ends as "host:ifname")' }]);
-    expect(problemsOf(TUNNEL, set("links[0].ends[1]", "gw-b:em9"))).toEqual([{ path: "$.links[0].ends[1]", message: 'host "gw-b" has no interface "em9"' }]);
-    expect(problemsOf(TUNNEL, set("links[0].ends[1]", "gw-b:lo0"))).toEqual([{ path: "$.links[0].ends[1]", message: "lo0 cannot be attached to a link" }]);
+    expect(problemsOf(TUNNEL, set("links[0].ends[1]", "gw-z:em0"))).toEqual([
+      { path: "$.links[0].ends[1]", message: 'no host "gw-z" (write ends as "host:ifname")' },
+    ]);
+    expect(problemsOf(TUNNEL, set("links[0].ends[1]", "gw-b:em9"))).toEqual([
+      { path: "$.links[0].ends[1]", message: 'host "gw-b" has no interface "em9"' },
+    ]);
+    expect(problemsOf(TUNNEL, set("links[0].ends[1]", "gw-b:lo0"))).toEqual([
+      { path: "$.links[0].ends[1]", message: "lo0 cannot be attached to a link" },
+    ]);
   });
 
   it("a link with the same end twice", () => {
@@ -259,8 +314,21 @@ describe("many problems at once", () => {
   });
 
   it("reports every semantic problem, not just the first", () => {
-    const problems = problemsOf(TUNNEL, set("hosts[0].sad[0].spi", 0), set("hosts[1].sad[1].encKey", "0x00"), set("hosts[0].routes[0].ifname", "em7"), set("links[0].ends[1]", "gw-b:em9"), set("traffic[0].from", "zz"));
-    expect(problems.map((p) => p.path)).toEqual(["$.hosts[0].routes[0].ifname", "$.hosts[0].sad[0].spi", "$.hosts[1].sad[1].encKey", "$.links[0].ends[1]", "$.traffic[0].from"]);
+    const problems = problemsOf(
+      TUNNEL,
+      set("hosts[0].sad[0].spi", 0),
+      set("hosts[1].sad[1].encKey", "0x00"),
+      set("hosts[0].routes[0].ifname", "em7"),
+      set("links[0].ends[1]", "gw-b:em9"),
+      set("traffic[0].from", "zz"),
+    );
+    expect(problems.map((p) => p.path)).toEqual([
+      "$.hosts[0].routes[0].ifname",
+      "$.hosts[0].sad[0].spi",
+      "$.hosts[1].sad[1].encKey",
+      "$.links[0].ends[1]",
+      "$.traffic[0].from",
+    ]);
   });
 
   it("every message is a sentence about the input, never a stack trace", () => {

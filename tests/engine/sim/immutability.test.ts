@@ -23,7 +23,8 @@ describe("recorded events and packet versions never change afterwards", () => {
       // The schema's minimum is 100; the engine itself accepts any budget.
       const early = runScenario({ ...scenario, maxEvents: cut });
       expect(early.events).toHaveLength(cut + 1);
-      for (let i = 0; i < cut; i++) expect(frozen(full.events[i]!), `event ${i} changed after it was recorded (cut at ${cut})`).toBe(frozen(early.events[i]!));
+      for (let i = 0; i < cut; i++)
+        expect(frozen(full.events[i]!), `event ${i} changed after it was recorded (cut at ${cut})`).toBe(frozen(early.events[i]!));
       const versions = early.events.slice(0, cut).reduce((m, e) => Math.max(m, e.packet), -1);
       expect(JSON.stringify(full.packets.slice(0, versions + 1))).toBe(JSON.stringify(early.packets.slice(0, versions + 1)));
     }

@@ -67,7 +67,10 @@ describe("Scheduler", () => {
         const ran: number[] = [];
         delays.forEach((d, i) => s.after(d, () => ran.push(i)));
         drain(s);
-        const expected = delays.map((d, i) => [d, i] as const).sort((x, y) => x[0] - y[0] || x[1] - y[1]).map(([, i]) => i);
+        const expected = delays
+          .map((d, i) => [d, i] as const)
+          .sort((x, y) => x[0] - y[0] || x[1] - y[1])
+          .map(([, i]) => i);
         expect(ran).toEqual(expected);
       }),
     );

@@ -15,7 +15,14 @@ describe("the step limit", () => {
     const t = runBuiltin("lo0-ping", { maxEvents: 100 });
     expect(t.events).toHaveLength(101); // 100 events, then the one that says the limit was hit
     const last = t.events.at(-1)!;
-    expect(last).toMatchObject({ seq: 100, kind: "drop", reason: "trace-limit", detail: "100 events, 3 of 3 echoes sent", packet: -1, fn: "runScenario" });
+    expect(last).toMatchObject({
+      seq: 100,
+      kind: "drop",
+      reason: "trace-limit",
+      detail: "100 events, 3 of 3 echoes sent",
+      packet: -1,
+      fn: "runScenario",
+    });
     // Nothing went wrong in the part that ran, and the echo in flight at the cut is not "lost".
     expect(t.outcome.verdict).toBe("secure");
     expect(severityOf(t, "trace-limit")).toBe("warning");

@@ -54,7 +54,13 @@ describe("ah", () => {
     expect(unwrap(parseAh(AH))).toEqual(REPR);
     expect(unwrap(parseAh(AH_PACKET, 20, 40))).toEqual(REPR);
     // payloadLen 1 is a valid AH with an empty ICV (RFC 4302 §2.2).
-    expect(unwrap(parseAh(bytes("3201000000001000" + "00000002")))).toEqual({ nextHeader: 50, payloadLen: 1, spi: 0x1000, seq: 2, icv: new Uint8Array(0) });
+    expect(unwrap(parseAh(bytes("3201000000001000" + "00000002")))).toEqual({
+      nextHeader: 50,
+      payloadLen: 1,
+      spi: 0x1000,
+      seq: 2,
+      icv: new Uint8Array(0),
+    });
   });
 
   it("parse: rejects a payload length below the fixed header and reserved SPIs", () => {

@@ -25,7 +25,9 @@ describe("internetChecksum (RFC 1071)", () => {
   });
 
   it("verifies and recomputes the IPv4 header checksums of the RFC 3602 packets", () => {
-    const headers = espVectors().flatMap((v) => [v.original_ip_header, v.outer_ip_header]).filter((h): h is string => typeof h === "string");
+    const headers = espVectors()
+      .flatMap((v) => [v.original_ip_header, v.outer_ip_header])
+      .filter((h): h is string => typeof h === "string");
     expect(headers.length).toBe(3);
     for (const hex of headers) {
       const header = bytes(hex);

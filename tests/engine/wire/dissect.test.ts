@@ -15,7 +15,23 @@ const values = (span: HeaderSpan | undefined) => Object.fromEntries((span?.field
 /** An IPv4 packet with `payload` after a 20-byte header; checksum filled. */
 function ipv4Packet(protocol: number, payload: Uint8Array, src = "10.0.0.1", dst = "10.0.0.2"): Uint8Array {
   const out = new Uint8Array(20 + payload.length);
-  emitIpv4({ tos: 0, totalLength: out.length, id: 1, df: false, mf: false, fragOffset: 0, ttl: 64, protocol, checksum: 0, src, dst, options: new Uint8Array(0) }, out);
+  emitIpv4(
+    {
+      tos: 0,
+      totalLength: out.length,
+      id: 1,
+      df: false,
+      mf: false,
+      fragOffset: 0,
+      ttl: 64,
+      protocol,
+      checksum: 0,
+      src,
+      dst,
+      options: new Uint8Array(0),
+    },
+    out,
+  );
   out.set(payload, 20);
   return out;
 }
@@ -48,10 +64,24 @@ describe("dissect", () => {
       src: "127.0.0.1",
       dst: "127.0.0.1",
     });
-    expect(spans[0]?.fields.find((f) => f.name === "df")).toEqual({ name: "df", label: "Don't fragment", start: 6, end: 8, bitOffset: 1, bitWidth: 1, value: "0" });
+    expect(spans[0]?.fields.find((f) => f.name === "df")).toEqual({
+      name: "df",
+      label: "Don't fragment",
+      start: 6,
+      end: 8,
+      bitOffset: 1,
+      bitWidth: 1,
+      value: "0",
+    });
     expect(spans[0]?.fields.find((f) => f.name === "src")).toEqual({ name: "src", label: "Source address", start: 12, end: 16, value: "127.0.0.1" });
     expect(values(spans[1])).toEqual({ type: "echo request (8)", code: "0", checksum: "0x2672", id: "0x1234", seq: "1" });
-    expect(spans[1]?.fields.map((f) => [f.start, f.end])).toEqual([[20, 21], [21, 22], [22, 24], [24, 26], [26, 28]]);
+    expect(spans[1]?.fields.map((f) => [f.start, f.end])).toEqual([
+      [20, 21],
+      [21, 22],
+      [22, 24],
+      [24, 26],
+      [26, 28],
+    ]);
     expect(spans[2]?.note).toBe("echo data");
   });
 
@@ -103,14 +133,22 @@ describe("dissect", () => {
   it("walks an ICMP needfrag into the quoted header and its ESP SPI", () => {
     const spans = dissect(NEEDFRAG_PACKET);
     expect(layout(spans)).toEqual(["ipv4 0..20", "icmp 20..28", "ipv4 28..48", "esp 48..56"]);
-    expect(values(spans[1])).toEqual({ type: "destination unreachable (3)", code: "needfrag (4)", checksum: "0xe77c", unused: "0x0000", nextHopMtu: "1400" });
+    expect(values(spans[1])).toEqual({
+      type: "destination unreachable (3)",
+      code: "needfrag (4)",
+      checksum: "0xe77c",
+      unused: "0x0000",
+      nextHopMtu: "1400",
+    });
     expect(values(spans[2])).toMatchObject({ totalLength: "1500", df: "1", protocol: "esp (50)", dst: "192.0.2.9" });
     expect(spans[2]?.note).toBe("quoted by ICMP");
     expect(values(spans[3])).toEqual({ spi: "0x00001000", seq: "7" });
   });
 
   it("stops with one undecoded span that says why", () => {
-    expect(dissect(ECHO_PACKET.subarray(0, 30))).toEqual([{ header: "undecoded", start: 0, end: 30, fields: [], note: "total length is 36, only 30 bytes present" }]);
+    expect(dissect(ECHO_PACKET.subarray(0, 30))).toEqual([
+      { header: "undecoded", start: 0, end: 30, fields: [], note: "total length is 36, only 30 bytes present" },
+    ]);
     const badSpi = ESP_PACKET.slice();
     badSpi.fill(0, 20, 24);
     const spans = dissect(badSpi);

@@ -147,17 +147,22 @@ describe("esp trailer", () => {
 
   it("parseEspTrailer(payload ‖ espTrailer(payload)) gives the payload back", () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 300 }), fc.integer({ min: 1, max: 64 }), fc.integer({ min: 0, max: 255 }), (payload, words, nextHeader) => {
-        const alignment = words * 4;
-        const trailer = espTrailer(payload.length, alignment, nextHeader);
-        const plaintext = new Uint8Array([...payload, ...trailer]);
-        expect(plaintext.length % alignment).toBe(0);
-        expect(trailer.length).toBeLessThanOrEqual(alignment + 1);
-        const parts = unwrap(parseEspTrailer(plaintext));
-        expect(parts.payload).toEqual(payload);
-        expect(parts.nextHeader).toBe(nextHeader);
-        expect(parts.padLength).toBe(trailer.length - 2);
-      }),
+      fc.property(
+        fc.uint8Array({ maxLength: 300 }),
+        fc.integer({ min: 1, max: 64 }),
+        fc.integer({ min: 0, max: 255 }),
+        (payload, words, nextHeader) => {
+          const alignment = words * 4;
+          const trailer = espTrailer(payload.length, alignment, nextHeader);
+          const plaintext = new Uint8Array([...payload, ...trailer]);
+          expect(plaintext.length % alignment).toBe(0);
+          expect(trailer.length).toBeLessThanOrEqual(alignment + 1);
+          const parts = unwrap(parseEspTrailer(plaintext));
+          expect(parts.payload).toEqual(payload);
+          expect(parts.nextHeader).toBe(nextHeader);
+          expect(parts.padLength).toBe(trailer.length - 2);
+        },
+      ),
     );
   });
 

@@ -157,22 +157,38 @@ describe("IPv4 addresses", () => {
     expect(parseIpv4Addr("255.255.255.255")).toBe(0xffffffff);
   });
 
-  it.each(["", "1.2.3", "1.2.3.4.5", "256.0.0.1", "01.2.3.4", "1.2.3.04", " 1.2.3.4", "1.2.3.4 ", "1..3.4", "1.2.3.-4", "0x7f.0.0.1", "1e1.0.0.1", "127.1", "1.2.3.4/8"])(
-    "rejects %j",
-    (s) => expect(parseIpv4Addr(s)).toBeUndefined(),
-  );
+  it.each([
+    "",
+    "1.2.3",
+    "1.2.3.4.5",
+    "256.0.0.1",
+    "01.2.3.4",
+    "1.2.3.04",
+    " 1.2.3.4",
+    "1.2.3.4 ",
+    "1..3.4",
+    "1.2.3.-4",
+    "0x7f.0.0.1",
+    "1e1.0.0.1",
+    "127.1",
+    "1.2.3.4/8",
+  ])("rejects %j", (s) => expect(parseIpv4Addr(s)).toBeUndefined());
 
   it("rejects non-u32 numbers", () => {
     for (const bad of [-1, 2 ** 32, 1.5]) expect(() => formatIpv4Addr(bad)).toThrow(RangeError);
   });
 
   it("round-trips every u32", () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: 0xffffffff }), (n) => {
-      expect(parseIpv4Addr(formatIpv4Addr(n))).toBe(n);
-    }));
-    fc.assert(fc.property(fc.ipV4(), (s) => {
-      expect(formatIpv4Addr(parseIpv4Addr(s) ?? -1)).toBe(s);
-    }));
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffffffff }), (n) => {
+        expect(parseIpv4Addr(formatIpv4Addr(n))).toBe(n);
+      }),
+    );
+    fc.assert(
+      fc.property(fc.ipV4(), (s) => {
+        expect(formatIpv4Addr(parseIpv4Addr(s) ?? -1)).toBe(s);
+      }),
+    );
   });
 });
 
@@ -186,9 +202,11 @@ describe("hex", () => {
   it.each(["0", "abc", "zz", "0x00", "00 11", "+1"])("rejects %j", (s) => expect(() => fromHex(s)).toThrow(RangeError));
 
   it("round-trips any bytes", () => {
-    fc.assert(fc.property(fc.uint8Array(), (b) => {
-      expect(fromHex(toHex(b))).toEqual(b);
-    }));
+    fc.assert(
+      fc.property(fc.uint8Array(), (b) => {
+        expect(fromHex(toHex(b))).toEqual(b);
+      }),
+    );
   });
 });
 

@@ -22,14 +22,18 @@ export function sentinel(n: number, fill = 0xa5): Uint8Array {
  * ICMP echo request id 0x1234 seq 1 with 8 bytes of data "tagflow!". IP checksum 0x6aa3, ICMP 0x2672.
  */
 export const ECHO_PACKET = bytes(
-  "45000024123400004001" + "6aa3" + "7f000001" + "7f000001" + // IPv4, 20 bytes
-    "0800" + "2672" + "1234" + "0001" + // ICMP echo header
+  "45000024123400004001" +
+    "6aa3" +
+    "7f000001" +
+    "7f000001" + // IPv4, 20 bytes
+    "0800" +
+    "2672" +
+    "1234" +
+    "0001" + // ICMP echo header
     "746167666c6f7721", // "tagflow!"
 );
 /** The same datagram with a 4-byte Router Alert option (RFC 2113: 0x94 0x04 0x00 0x00), IHL 6. */
-export const ECHO_PACKET_WITH_OPTIONS = bytes(
-  "46000028123400004001d59a7f0000017f000001" + "94040000" + "0800267212340001746167666c6f7721",
-);
+export const ECHO_PACKET_WITH_OPTIONS = bytes("46000028123400004001d59a7f0000017f000001" + "94040000" + "0800267212340001746167666c6f7721");
 
 /**
  * AH transport mode, 127.0.0.1 → 127.0.0.1, IP id 0x1235, SPI 0x1000, seq 1, next header ICMP,
@@ -38,7 +42,10 @@ export const ECHO_PACKET_WITH_OPTIONS = bytes(
  */
 export const AH_PACKET = bytes(
   "4500003c1235000040336a587f0000017f000001" + // IPv4, protocol 51
-    "0104" + "0000" + "00001000" + "00000001" + // next header 1, payload len 4, reserved, SPI, seq
+    "0104" +
+    "0000" +
+    "00001000" +
+    "00000001" + // next header 1, payload len 4, reserved, SPI, seq
     "2dee8bb1fb9ba2ba837349e8" + // ICV, 12 bytes
     "0800267212340001746167666c6f7721", // ICMP echo request
 );
@@ -48,7 +55,10 @@ export const AH_KEY = new Uint8Array(20).fill(0x0b);
 /** DNS query for example.com A, 192.0.2.1:54321 → 192.0.2.53:53, DF, UDP checksum 0x2bcb. */
 export const UDP_PACKET = bytes(
   "45000039004240004011b63bc0000201c0000235" + // IPv4, protocol 17
-    "d431" + "0035" + "0025" + "2bcb" + // UDP: ports 54321 → 53, length 37, checksum
+    "d431" +
+    "0035" +
+    "0025" +
+    "2bcb" + // UDP: ports 54321 → 53, length 37, checksum
     "abcd01000001000000000000076578616d706c6503636f6d0000010001", // DNS query
 );
 
@@ -59,7 +69,10 @@ export const UDP_PACKET = bytes(
  */
 export const NEEDFRAG_PACKET = bytes(
   "4500003801000000ff01a6c20a0000010a000002" + // IPv4, TTL 255, protocol 1
-    "0304" + "e77c" + "0000" + "0578" + // type 3 code 4, checksum, unused, MTU 1400
+    "0304" +
+    "e77c" +
+    "0000" +
+    "0578" + // type 3 code 4, checksum, unused, MTU 1400
     "450005dc077740004032616e0a000002c0000209" + // quoted IPv4 header
     "0000100000000007", // quoted ESP SPI and sequence number
 );

@@ -95,7 +95,14 @@ describe("icmp", () => {
     const redirect = bytes("0501" + "0000" + "0a000001" + "450000");
     expect(unwrap(parseIcmp(redirect))).toEqual({ kind: "other", type: 5, code: 1, checksum: 0, rest: bytes("0a000001450000") });
     // Time exceeded is an error; its MTU is 0 whatever the unused word holds.
-    expect(unwrap(parseIcmp(bytes("0b000000deadbeef")))).toEqual({ kind: "error", type: 11, code: 0, checksum: 0, nextHopMtu: 0, original: new Uint8Array(0) });
+    expect(unwrap(parseIcmp(bytes("0b000000deadbeef")))).toEqual({
+      kind: "error",
+      type: 11,
+      code: 0,
+      checksum: 0,
+      nextHopMtu: 0,
+      original: new Uint8Array(0),
+    });
   });
 
   it("emit: writes the fixtures into sentinel bytes and fills the checksum", () => {
@@ -183,7 +190,13 @@ function arbIcmpRepr(): fc.Arbitrary<IcmpRepr> {
     data: fc.uint8Array({ maxLength: 64 }),
   });
   const error = fc
-    .record({ type: fc.constantFrom(3 as const, 4 as const, 11 as const), code: u8, checksum: u16, mtu: u16, original: fc.uint8Array({ maxLength: 64 }) })
+    .record({
+      type: fc.constantFrom(3 as const, 4 as const, 11 as const),
+      code: u8,
+      checksum: u16,
+      mtu: u16,
+      original: fc.uint8Array({ maxLength: 64 }),
+    })
     .map(({ type, code, checksum, mtu, original }): IcmpRepr => ({
       kind: "error",
       type,

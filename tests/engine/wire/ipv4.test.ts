@@ -116,10 +116,22 @@ describe("ipv4", () => {
       return parseIpv4(b);
     };
     expect(failure(bad((b) => (b[0] = 0x65)))).toMatchObject({ kind: "malformed", header: "ipv4", message: "version is 6, not 4" });
-    expectKind(bad((b) => (b[0] = 0x44)), "malformed");
-    expectKind(bad((b) => (b[0] = 0x40)), "malformed");
-    expectKind(bad((b) => (b[3] = 19)), "malformed");
-    expectKind(bad((b) => (b[3] = 37)), "truncated");
+    expectKind(
+      bad((b) => (b[0] = 0x44)),
+      "malformed",
+    );
+    expectKind(
+      bad((b) => (b[0] = 0x40)),
+      "malformed",
+    );
+    expectKind(
+      bad((b) => (b[3] = 19)),
+      "malformed",
+    );
+    expectKind(
+      bad((b) => (b[3] = 37)),
+      "truncated",
+    );
     // A bad checksum is not a parse error: ip_input decides.
     expect(unwrap(bad((b) => (b[11] = 0)))).toEqual({ ...REPR, checksum: 0x6a00 });
   });

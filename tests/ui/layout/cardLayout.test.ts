@@ -21,7 +21,9 @@ describe("layoutCard", () => {
     expect(out.description).toMatch(/tdb|127\.0\.0\.1, esp, 0x00001000/);
     // IN_DONE rides along unconsulted, but the packet version says it is left from the request's trip.
     expect(card.badges.find((b) => b.name === "IPSEC_IN_DONE")).toMatchObject({ consulted: false, stale: true, label: "IN_DONE · stale" });
-    expect(card.badges.filter((b) => b.kind === "flag").map((b) => b.label)).toEqual(expect.arrayContaining(["M_DECRYPTED · stale", "M_AUTHIPDGM · stale"]));
+    expect(card.badges.filter((b) => b.kind === "flag").map((b) => b.label)).toEqual(
+      expect.arrayContaining(["M_DECRYPTED · stale", "M_AUTHIPDGM · stale"]),
+    );
     expect(card.state).toBe("cleartext");
     expect(card.bands.map((b) => b.label)).toEqual(["IPv4", "ICMP", "data"]);
   });
@@ -35,13 +37,20 @@ describe("layoutCard", () => {
     expect(staleAt).toBeLessThan(firstStaleConsult);
     const tagBadges = (seq: number) => cardAt("lo0-esp-ping", seq).badges.filter((b) => b.kind === "tag");
     expect(tagBadges(staleAt - 1).some((b) => b.stale)).toBe(false);
-    expect(tagBadges(staleAt).filter((b) => b.stale).map((b) => b.uid)).toEqual([...t.packets[t.events[staleAt]!.packet]!.staleTags!]);
+    expect(
+      tagBadges(staleAt)
+        .filter((b) => b.stale)
+        .map((b) => b.uid),
+    ).toEqual([...t.packets[t.events[staleAt]!.packet]!.staleTags!]);
     expect(tagBadges(staleAt).find((b) => b.stale)!.description).toMatch(/, stale$/);
   });
 
   it("hatches the encrypted payload and says so on the wire", () => {
     const t = traceOf("lo0-esp-ping");
-    const card = cardAt("lo0-esp-ping", firstIndex(t, (e) => e.kind === "link.tx"));
+    const card = cardAt(
+      "lo0-esp-ping",
+      firstIndex(t, (e) => e.kind === "link.tx"),
+    );
     expect(card.state).toBe("encrypted");
     expect(card.stateLabel).toBe("ENCRYPTED");
     expect(card.bands.map((b) => b.kind)).toEqual(["ipv4", "esp", "encrypted"]);
@@ -64,9 +73,15 @@ describe("layoutCard", () => {
 
   it("pushes a header as a band being written and ghosts a stripped one", () => {
     const t = traceOf("lo0-esp-ping");
-    const makespace = cardAt("lo0-esp-ping", firstIndex(t, (e) => e.kind === "mbuf.makespace"));
+    const makespace = cardAt(
+      "lo0-esp-ping",
+      firstIndex(t, (e) => e.kind === "mbuf.makespace"),
+    );
     expect(makespace.bands.find((b) => b.entering)).toMatchObject({ kind: "pending", label: "ESP header + IV" });
-    const strip = cardAt("lo0-esp-ping", firstIndex(t, (e) => e.kind === "mbuf.strip"));
+    const strip = cardAt(
+      "lo0-esp-ping",
+      firstIndex(t, (e) => e.kind === "mbuf.strip"),
+    );
     expect(strip.bands[1]).toMatchObject({ kind: "removed", bytes: 16 });
     expect(strip.bands[1]!.label).toMatch(/^ESP removed/);
   });

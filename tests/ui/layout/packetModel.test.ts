@@ -24,7 +24,8 @@ describe("modelPacket", () => {
   }
 
   it("never leaves the seed story's bytes undecoded, even half-built", () => {
-    for (const [seq, m] of models(traceOf("lo0-esp-ping"))) expect({ seq, undecoded: m.regions.filter((r) => r.header === "undecoded") }).toEqual({ seq, undecoded: [] });
+    for (const [seq, m] of models(traceOf("lo0-esp-ping")))
+      expect({ seq, undecoded: m.regions.filter((r) => r.header === "undecoded") }).toEqual({ seq, undecoded: [] });
   });
 
   it("reads the room m_makespace opened as a header being written, not as ICMP", () => {
@@ -46,7 +47,10 @@ describe("modelPacket", () => {
     expect(before.espPlain).toBe("plain");
     expect(before.encrypted).toBe(false);
     expect(before.regions.filter((r) => r.inner).map((r) => r.header)).toEqual(["icmp", "payload", "esp-trailer"]);
-    const onWire = packetModelAt(t, firstIndex(t, (e) => e.kind === "link.tx"))!;
+    const onWire = packetModelAt(
+      t,
+      firstIndex(t, (e) => e.kind === "link.tx"),
+    )!;
     expect(onWire.encrypted).toBe(true);
     expect(onWire.regions.map((r) => r.header)).toEqual(["ipv4", "esp", "esp-iv", "esp-ciphertext", "esp-icv"]);
     expect(onWire.decrypted?.regions.map((r) => r.header)).toEqual(["ipv4", "esp", "esp-iv", "icmp", "payload"]);

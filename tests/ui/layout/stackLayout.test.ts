@@ -1,6 +1,16 @@
 import { describe, expect, it } from "vitest";
 import type { LinkInfo } from "../../../src/engine/index";
-import { layoutStack, placeCard, slotOf, slotRect, STACK_ROWS, type HostInfo, type Rect, type SlotId, type StackPlan } from "../../../src/ui/layout/stackLayout";
+import {
+  layoutStack,
+  placeCard,
+  slotOf,
+  slotRect,
+  STACK_ROWS,
+  type HostInfo,
+  type Rect,
+  type SlotId,
+  type StackPlan,
+} from "../../../src/ui/layout/stackLayout";
 
 const SLOTS: readonly SlotId[] = [...STACK_ROWS.map((r) => r.id), "ipintrq", "crypto"];
 const one: HostInfo[] = [{ name: "host", ifaces: [], loopback: true }];
@@ -62,7 +72,11 @@ describe("layoutStack", () => {
 
   it("is a pure function of hosts, links and size", () => {
     const a = layoutStack(two, net0, { width: 900, height: 500 });
-    const b = layoutStack(two.map((h) => ({ ...h })), [...net0], { width: 900, height: 500 });
+    const b = layoutStack(
+      two.map((h) => ({ ...h })),
+      [...net0],
+      { width: 900, height: 500 },
+    );
     expect(b).toEqual(a);
   });
 
