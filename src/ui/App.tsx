@@ -7,24 +7,24 @@
 import type { ReactElement } from "react";
 import { DEFAULT_SCENARIO } from "../engine/index";
 import { tagflowStore, useTagflow } from "../store/index";
-import { BottomPanel } from "./BottomPanel";
-import { CompareStrip } from "./CompareView";
+import { BottomPanel } from "./timeline/BottomPanel";
+import { CompareStrip } from "./panels/CompareView";
 import { ErrorBoundary } from "./ErrorBoundary";
-import { FixesPanel } from "./FixesPanel";
-import { HeaderBar } from "./HeaderBar";
+import { FixesPanel } from "./panels/FixesPanel";
+import { HeaderBar } from "./panels/HeaderBar";
 import { Icon } from "./icons";
 import { useFileDrop } from "./hooks/useFileDrop";
 import { useKeyboard } from "./hooks/useKeyboard";
 import { usePlayLoop } from "./hooks/usePlayLoop";
 import { useTheme } from "./hooks/useTheme";
-import { Inspector } from "./Inspector";
-import { Narration } from "./Narration";
+import { Inspector } from "./inspector/Inspector";
+import { Narration } from "./panels/Narration";
 import { openScenarioFile } from "./openFile";
-import { OutcomeBanner } from "./OutcomeBanner";
-import { ProblemsAlert } from "./ProblemsAlert";
-import { StackView } from "./StackView";
-import { SvgDefs } from "./SvgDefs";
-import { panelId, tabId, Tabs } from "./Tabs";
+import { OutcomeBanner } from "./panels/OutcomeBanner";
+import { ProblemsAlert } from "./panels/ProblemsAlert";
+import { StackView } from "./stack/StackView";
+import { SvgDefs } from "./stack/SvgDefs";
+import { panelId, tabId, Tabs } from "./panels/Tabs";
 
 type SideTab = "packet" | "mbufs" | "tags" | "fixes";
 

@@ -13,11 +13,11 @@ import { useKeyboard } from "./hooks/useKeyboard";
 import { usePlayLoop } from "./hooks/usePlayLoop";
 import { useTheme } from "./hooks/useTheme";
 import { Icon, type IconName } from "./icons";
-import { Narration } from "./Narration";
-import { ProblemsAlert } from "./ProblemsAlert";
+import { Narration } from "./panels/Narration";
+import { ProblemsAlert } from "./panels/ProblemsAlert";
 import { linkToNow } from "./shareUi";
-import { StackView } from "./StackView";
-import { SvgDefs } from "./SvgDefs";
+import { StackView } from "./stack/StackView";
+import { SvgDefs } from "./stack/SvgDefs";
 
 function Ctl({
   icon,

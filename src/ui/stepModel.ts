@@ -4,8 +4,8 @@
  * Stepping back and forth hits these caches; nothing is deep-copied per step.
  */
 import { authAlg, encAlg, type AuthAlgId, type EncAlgId, type ScenarioTrace } from "../engine/index";
-import { espLayoutFrom, layoutHints, modelPacket, type EspLayout, type LayoutHint, type PacketModel } from "./layout/packetModel";
-import type { HostInfo } from "./layout/stackLayout";
+import { espLayoutFrom, layoutHints, modelPacket, type EspLayout, type LayoutHint, type PacketModel } from "./inspector/packetModel";
+import type { HostInfo } from "./stack/stackLayout";
 
 interface TraceMemo {
   readonly models: Map<number, Map<LayoutHint, PacketModel>>;

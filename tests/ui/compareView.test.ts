@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { compareTraces } from "../../src/engine/index";
-import { compareHeading, findingsDelta } from "../../src/ui/CompareView";
+import { compareHeading, findingsDelta } from "../../src/ui/panels/CompareView";
 import { contrast } from "../../src/ui/palette";
 import { FINDING_TITLES, findingTitle } from "../../src/ui/text";
 import { traceOf } from "./support";
@@ -44,7 +44,7 @@ describe("the compare view's words", () => {
 });
 
 describe("the fork's colour", () => {
-  const css = readFileSync(new URL("../../src/ui/styles.css", import.meta.url), "utf8");
+  const css = readFileSync(new URL("../../src/ui/theme.css", import.meta.url), "utf8");
   /** The value of `--name` in the light (first) or dark (second) block. */
   const token = (name: string, theme: 0 | 1) => [...css.matchAll(new RegExp(`--${name}: (#[0-9a-f]{6});`, "g"))][theme]![1]!;
 

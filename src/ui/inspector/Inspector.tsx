@@ -5,16 +5,16 @@
  * ciphertext, with a switch to its decrypted view.
  */
 import { memo, useLayoutEffect, useMemo, useRef, useState, type ReactElement } from "react";
-import { M_FLAGS, type ScenarioTrace, type TraceEvent } from "../engine/index";
-import { tagflowStore, useTagflow } from "../store/index";
-import { flagIsStale, tagIsStale, tagLanes } from "../store/tagLanes";
-import { useElementSize } from "./hooks/useElementSize";
-import { indexFields, type FieldIndex, type PacketModel, type Region } from "./layout/packetModel";
-import { visibleRange } from "./layout/lanesLayout";
-import { flagLabel, flagSwatch, tagShortName, tagSwatch } from "./palette";
-import { packetModelAt } from "./stepModel";
-import { Icon } from "./icons";
-import { hex } from "./text";
+import { M_FLAGS, type ScenarioTrace, type TraceEvent } from "../../engine/index";
+import { tagflowStore, useTagflow } from "../../store/index";
+import { flagIsStale, tagIsStale, tagLanes } from "../../store/tagLanes";
+import { useElementSize } from "../hooks/useElementSize";
+import { indexFields, type FieldIndex, type PacketModel, type Region } from "./packetModel";
+import { visibleRange } from "../timeline/lanesLayout";
+import { flagLabel, flagSwatch, tagShortName, tagSwatch } from "../palette";
+import { packetModelAt } from "../stepModel";
+import { Icon } from "../icons";
+import { hex } from "../text";
 
 const REGION_LABEL: Readonly<Record<string, string>> = {
   ipv4: "IPv4 header",

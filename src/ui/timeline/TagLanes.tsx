@@ -4,11 +4,11 @@
  * alive at the end ends in an arrow. Follows the cursor to a lane alive at the current step.
  */
 import { useEffect, useLayoutEffect, useRef, useState, type ReactElement } from "react";
-import { tagflowStore, useTagflow } from "../store/index";
-import { tagLanes, type TagLane } from "../store/tagLanes";
-import { ForkGlyph } from "./CompareView";
-import { firstLaneAt, layoutLaneRow, visibleRange } from "./layout/lanesLayout";
-import { stepScale } from "./layout/timelineLayout";
+import { tagflowStore, useTagflow } from "../../store/index";
+import { tagLanes, type TagLane } from "../../store/tagLanes";
+import { ForkGlyph } from "../panels/CompareView";
+import { firstLaneAt, layoutLaneRow, visibleRange } from "./lanesLayout";
+import { stepScale } from "./timelineLayout";
 
 const ROW = 26;
 const NO_LANES: readonly TagLane[] = [];

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { traceIndex } from "../../../src/store/selectors";
 import { tagLanes, type TagLane } from "../../../src/store/tagLanes";
-import { firstLaneAt, layoutLaneRow, visibleRange } from "../../../src/ui/layout/lanesLayout";
-import { layoutTimeline, stepScale, TRACK_INSET } from "../../../src/ui/layout/timelineLayout";
+import { firstLaneAt, layoutLaneRow, visibleRange } from "../../../src/ui/timeline/lanesLayout";
+import { layoutTimeline, stepScale, TRACK_INSET } from "../../../src/ui/timeline/timelineLayout";
 import { replyLoopCheck, traceOf } from "../support";
 
 describe("stepScale", () => {

@@ -10,7 +10,7 @@ import {
   type Rect,
   type SlotId,
   type StackPlan,
-} from "../../../src/ui/layout/stackLayout";
+} from "../../../src/ui/stack/stackLayout";
 
 const SLOTS: readonly SlotId[] = [...STACK_ROWS.map((r) => r.id), "ipintrq", "crypto"];
 const one: HostInfo[] = [{ name: "host", ifaces: [], loopback: true }];

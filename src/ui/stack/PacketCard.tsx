@@ -1,8 +1,8 @@
 /** The packet card the stack view moves between boxes: header bands and tag/flag badges (layout in cardLayout.ts). */
 import { memo, type ReactElement } from "react";
-import type { BadgePlan, BandPlan, CardPlan } from "./layout/cardLayout";
-import { CARD } from "./layout/cardLayout";
-import { fitText } from "./text";
+import type { BadgePlan, BandPlan, CardPlan } from "./cardLayout";
+import { CARD } from "./cardLayout";
+import { fitText } from "../text";
 
 /** Props: the card's plan (from layoutCard); hover/selection callbacks for badges. */
 export interface PacketCardProps {

@@ -6,9 +6,9 @@
  * The engine worker computes the comparison; nothing here runs the engine.
  */
 import type { ReactElement } from "react";
-import { PERSONALITIES, isPersonalityId, type Severity, type TraceComparison, type Verdict } from "../engine/index";
-import { tagflowStore, useTagflow } from "../store/index";
-import { findingTitle } from "./text";
+import { PERSONALITIES, isPersonalityId, type Severity, type TraceComparison, type Verdict } from "../../engine/index";
+import { tagflowStore, useTagflow } from "../../store/index";
+import { findingTitle } from "../text";
 
 /** "Compared with no fixes", or "Compared with NetBSD 2003, no fixes" when the kernel differs too. */
 export function compareHeading(c: TraceComparison | null, personality: string): string {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { tagLanes } from "../../../src/store/tagLanes";
-import { CARD, layoutCard, type CardPlan } from "../../../src/ui/layout/cardLayout";
+import { CARD, layoutCard, type CardPlan } from "../../../src/ui/stack/cardLayout";
 import { packetModelAt } from "../../../src/ui/stepModel";
 import { firstIndex, replyLoopCheck, traceOf } from "../support";
 

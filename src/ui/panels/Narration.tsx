@@ -4,11 +4,11 @@
  * became true here.
  */
 import type { ReactElement } from "react";
-import { STONE_STEPS, type Consulted, type TraceEvent } from "../engine/index";
-import { useTagflow } from "../store/index";
-import { sourceOf, traceIndex } from "../store/selectors";
-import { flagLabel, flagSwatch, tagShortName, tagSwatch } from "./palette";
-import { formatMicros, hex } from "./text";
+import { STONE_STEPS, type Consulted, type TraceEvent } from "../../engine/index";
+import { useTagflow } from "../../store/index";
+import { sourceOf, traceIndex } from "../../store/selectors";
+import { flagLabel, flagSwatch, tagShortName, tagSwatch } from "../palette";
+import { formatMicros, hex } from "../text";
 
 function ConsultedItem({ c }: { c: Consulted }): ReactElement {
   switch (c.kind) {

@@ -4,8 +4,8 @@
  * had that this tagflow ignored.
  */
 import { useEffect, useRef, type ReactElement } from "react";
-import { tagflowStore, useTagflow } from "../store/index";
-import { Icon } from "./icons";
+import { tagflowStore, useTagflow } from "../../store/index";
+import { Icon } from "../icons";
 
 /** Props: none; reads the store. */
 export function ProblemsAlert(): ReactElement | null {

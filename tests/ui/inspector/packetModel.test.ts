@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { dissect, fromHex, type ScenarioTrace } from "../../../src/engine/index";
-import { dissectFrom, indexFields, layoutHints, modelPacket, type PacketModel } from "../../../src/ui/layout/packetModel";
+import { dissectFrom, indexFields, layoutHints, modelPacket, type PacketModel } from "../../../src/ui/inspector/packetModel";
 import { espLayoutFor, packetModelAt } from "../../../src/ui/stepModel";
 import { firstIndex, replyLoopCheck, traceOf } from "../support";
 

@@ -7,29 +7,19 @@
 import { easeCubicInOut } from "d3-ease";
 import { interpolateObject } from "d3-interpolate";
 import { memo, useCallback, useLayoutEffect, useMemo, useRef, type ReactElement } from "react";
-import type { ScenarioTrace, TraceEvent } from "../engine/index";
-import { tagflowStore, useTagflow } from "../store/index";
-import { stepInterval } from "../store/playbackSlice";
-import { traceIndex } from "../store/selectors";
-import { tagLanes } from "../store/tagLanes";
-import { useElementSize } from "./hooks/useElementSize";
-import { useReducedMotion } from "./hooks/useReducedMotion";
-import { layoutCard } from "./layout/cardLayout";
-import {
-  connectorPath,
-  layoutStack,
-  placeCard,
-  slotOf,
-  STACK_ROWS,
-  type HostPlan,
-  type Rect,
-  type SlotId,
-  type StackPlan,
-} from "./layout/stackLayout";
+import type { ScenarioTrace, TraceEvent } from "../../engine/index";
+import { tagflowStore, useTagflow } from "../../store/index";
+import { stepInterval } from "../../store/playbackSlice";
+import { traceIndex } from "../../store/selectors";
+import { tagLanes } from "../../store/tagLanes";
+import { useElementSize } from "../hooks/useElementSize";
+import { useReducedMotion } from "../hooks/useReducedMotion";
+import { layoutCard } from "./cardLayout";
+import { connectorPath, layoutStack, placeCard, slotOf, STACK_ROWS, type HostPlan, type Rect, type SlotId, type StackPlan } from "./stackLayout";
 import { PacketCard } from "./PacketCard";
-import { flagLabel, tagShortName } from "./palette";
-import { hostsOf, packetModelAt } from "./stepModel";
-import { findingTitle, fitText } from "./text";
+import { flagLabel, tagShortName } from "../palette";
+import { hostsOf, packetModelAt } from "../stepModel";
+import { findingTitle, fitText } from "../text";
 
 const ROW_LABEL: Readonly<Record<SlotId, string>> = {
   app: "socket / app",

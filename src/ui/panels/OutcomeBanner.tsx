@@ -3,9 +3,9 @@
  * headline finding, counts, and one button per finding step that jumps there.
  */
 import type { ReactElement } from "react";
-import type { Verdict } from "../engine/index";
-import { tagflowStore, useTagflow } from "../store/index";
-import { traceIndex } from "../store/selectors";
+import type { Verdict } from "../../engine/index";
+import { tagflowStore, useTagflow } from "../../store/index";
+import { traceIndex } from "../../store/selectors";
 
 const HEADLINE: Readonly<Record<Verdict, string>> = {
   secure: "Every packet was handled as its policy requires.",

@@ -7,7 +7,7 @@
 import type { MFlag, TagView, TraceEvent } from "../../engine/index";
 import { flagIsStale, tagIsStale, type TagLanes } from "../../store/tagLanes";
 import { flagLabel, flagSwatch, tagShortName, tagSwatch } from "../palette";
-import type { PacketModel, Region } from "./packetModel";
+import type { PacketModel, Region } from "../inspector/packetModel";
 
 export type BandKind = "ipv4" | "icmp" | "esp" | "encrypted" | "icv" | "ah" | "udp" | "payload" | "pending" | "trailer" | "undecoded" | "removed";
 

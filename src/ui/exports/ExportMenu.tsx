@@ -3,9 +3,9 @@
  * scenario as JSON, the current step as SVG or PNG. The exporters load on first use.
  */
 import { useEffect, useId, useRef, useState, type KeyboardEvent, type ReactElement } from "react";
-import { tagflowStore, useTagflow } from "../store/index";
-import type { ExportKind } from "./exports/exportActions";
-import { Icon } from "./icons";
+import { tagflowStore, useTagflow } from "../../store/index";
+import type { ExportKind } from "./exportActions";
+import { Icon } from "../icons";
 
 interface Item {
   readonly kind: ExportKind;
@@ -52,7 +52,7 @@ export function ExportMenu(): ReactElement {
   const pick = async (kind: ExportKind) => {
     setBusy(kind);
     try {
-      const { runExport } = await import("./exports/exportActions");
+      const { runExport } = await import("./exportActions");
       await runExport(kind, tagflowStore.getState());
       setOpen(false);
       button.current?.focus();

@@ -4,15 +4,15 @@
  * same step scale.
  */
 import { useMemo, useRef, type ReactElement } from "react";
-import { tagflowStore, useTagflow } from "../store/index";
-import { SPEEDS } from "../store/playbackSlice";
-import { selectStepLabel, traceIndex } from "../store/selectors";
-import { SHORTCUTS } from "./hooks/useKeyboard";
-import { useElementSize } from "./hooks/useElementSize";
-import { Icon, type IconName } from "./icons";
-import { layoutTimeline, stepScale } from "./layout/timelineLayout";
+import { tagflowStore, useTagflow } from "../../store/index";
+import { SPEEDS } from "../../store/playbackSlice";
+import { selectStepLabel, traceIndex } from "../../store/selectors";
+import { SHORTCUTS } from "../hooks/useKeyboard";
+import { useElementSize } from "../hooks/useElementSize";
+import { Icon, type IconName } from "../icons";
+import { layoutTimeline, stepScale } from "./timelineLayout";
 import { TagLanes } from "./TagLanes";
-import { formatMicros } from "./text";
+import { formatMicros } from "../text";
 
 function Control({
   icon,

@@ -4,13 +4,13 @@
  * `<iframe>` code that embeds it.
  */
 import { useEffect, useId, useRef, useState, type ReactElement, type RefObject } from "react";
-import { encodeShare } from "../share/codec";
-import { copyText } from "../share/clipboard";
-import { shareStateOf } from "../share/state";
-import { embedSnippet, embedUrl } from "../share/urlSync";
-import { useTagflow } from "../store/index";
-import { Icon } from "./icons";
-import { closeShare, copyCurrentLink, linkToNow, useShareUi } from "./shareUi";
+import { encodeShare } from "../../share/codec";
+import { copyText } from "../../share/clipboard";
+import { shareStateOf } from "../../share/state";
+import { embedSnippet, embedUrl } from "../../share/urlSync";
+import { useTagflow } from "../../store/index";
+import { Icon } from "../icons";
+import { closeShare, copyCurrentLink, linkToNow, useShareUi } from "../shareUi";
 
 /** How long the button says "Copied". */
 const COPIED_MS = 2000;

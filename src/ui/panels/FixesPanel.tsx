@@ -4,8 +4,8 @@
  * the compare block below the switches says how the run differs from the one with no fixes.
  */
 import type { ReactElement } from "react";
-import { builtinByName, FIXES, FIX_IDS, PERSONALITIES, isPersonalityId } from "../engine/index";
-import { tagflowStore, useTagflow } from "../store/index";
+import { builtinByName, FIXES, FIX_IDS, PERSONALITIES, isPersonalityId } from "../../engine/index";
+import { tagflowStore, useTagflow } from "../../store/index";
 import { CompareBlock } from "./CompareView";
 
 /** Props: none; reads the store. */

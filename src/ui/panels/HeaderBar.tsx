@@ -1,10 +1,10 @@
 /** The header bar: title, scenario picker, personality, opening a scenario file, export, copy link, theme. */
 import { useRef, type ChangeEvent, type ReactElement } from "react";
-import { BUILTIN_SCENARIOS, PERSONALITIES, PERSONALITY_IDS, isPersonalityId } from "../engine/index";
-import { tagflowStore, useTagflow } from "../store/index";
-import { ExportMenu } from "./ExportMenu";
-import { Icon } from "./icons";
-import { openScenarioFile } from "./openFile";
+import { BUILTIN_SCENARIOS, PERSONALITIES, PERSONALITY_IDS, isPersonalityId } from "../../engine/index";
+import { tagflowStore, useTagflow } from "../../store/index";
+import { ExportMenu } from "../exports/ExportMenu";
+import { Icon } from "../icons";
+import { openScenarioFile } from "../openFile";
 import { ShareButton } from "./ShareButton";
 
 const CUSTOM = "__custom__";
