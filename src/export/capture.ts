@@ -153,14 +153,32 @@ const ONE_PER_LINE: ReadonlySet<string> = new Set(["events", "packets", "links"]
  * indented and events, packets and links one per line. `JSON.parse` gives the trace back.
  */
 export function traceToJson(trace: Trace): string {
+  return [...traceToJsonChunks(trace)].join("");
+}
+
+/**
+ * traceToJson in pieces (one per event, packet or link), for writing a trace too long to be one
+ * string: V8 caps a string near 512 MiB, which a 100,000-echo trace passes.
+ */
+export function* traceToJsonChunks(trace: Trace): Generator<string> {
   const entries = Object.entries(trace).filter(([, value]: [string, unknown]) => value !== undefined);
-  const fields = entries.map(([key, value]: [string, unknown]) => {
+  yield "{\n";
+  let first = true;
+  for (const [key, value] of entries as [string, unknown][]) {
     const name = JSON.stringify(key);
+    yield first ? "" : ",\n";
+    first = false;
     if (ONE_PER_LINE.has(key) && Array.isArray(value)) {
-      if (value.length === 0) return `  ${name}: []`;
-      return `  ${name}: [\n${value.map((item: unknown) => `    ${JSON.stringify(item) ?? "null"}`).join(",\n")}\n  ]`;
+      if (value.length === 0) {
+        yield `  ${name}: []`;
+        continue;
+      }
+      yield `  ${name}: [\n`;
+      for (let i = 0; i < value.length; i++) yield `${i === 0 ? "" : ",\n"}    ${JSON.stringify(value[i]) ?? "null"}`;
+      yield "\n  ]";
+      continue;
     }
-    return `  ${name}: ${JSON.stringify(value, null, 2).replace(/\n/g, "\n  ")}`;
-  });
-  return `{\n${fields.join(",\n")}\n}\n`;
+    yield `  ${name}: ${JSON.stringify(value, null, 2).replace(/\n/g, "\n  ")}`;
+  }
+  yield "\n}\n";
 }

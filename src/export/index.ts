@@ -3,5 +3,5 @@ export { LINKTYPE, readPcapng, writePcapng } from "./pcapng";
 export type { PcapngCapture, PcapngInterface, PcapngPacket, PcapngReadCapture, PcapngReadPacket } from "./pcapng";
 export { WIRESHARK_AUTH_NAME, WIRESHARK_ENC_NAME, espSaTable, espSaTableLines } from "./espSaTable";
 export type { EspAuthAlg, EspEncAlg, EspSaForExport } from "./espSaTable";
-export { TAGFLOW_VERSION, captureTitle, traceEspSas, traceToJson, traceToPcapng } from "./capture";
+export { TAGFLOW_VERSION, captureTitle, traceEspSas, traceToJson, traceToJsonChunks, traceToPcapng } from "./capture";
 export type { ScenarioTraceLike } from "./capture";

@@ -15,6 +15,8 @@ export type LoadResult = { ok: true; scenario: Scenario; migratedFrom?: number }
 
 /** Parse JSON text (from a file or a URL) with size and nesting limits, then `loadScenario`. */
 export function loadScenarioJson(text: string): LoadResult {
+  // A UTF-8 byte order mark (Notepad writes one) is not JSON; accepted and dropped, not "invalid JSON".
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (text.length > INPUT_LIMITS.jsonBytes) {
     return { ok: false, problems: [{ path: "$", message: `scenario is ${text.length} characters long; the limit is ${INPUT_LIMITS.jsonBytes}` }] };
   }
