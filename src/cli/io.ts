@@ -48,7 +48,7 @@ function kindOf(st: Stats): string {
 }
 
 /**
- * Read at most `maxBytes` from `path` ("-" is stdin). Regular files are sized up front; pipes and
+ * Read at most `maxBytes` from `path` ("-" is stdin: a file, pipe or socket). Regular files are sized up front; pipes and
  * FIFOs are read in chunks up to the cap (a flood is refused once it passes the cap, not read
  * whole) and opened non-blocking, so a FIFO with no writer ends instead of hanging; devices,
  * sockets and directories are refused without a read (/dev/zero never ends).
@@ -69,7 +69,8 @@ export function readBounded(path: string, maxBytes: number, timeoutMs = INPUT_TI
     const st = fstatSync(fd);
     if (st.isFile()) {
       if (st.size > maxBytes) throw new InputError(`${st.size} bytes is too large for a scenario (the limit is ${maxBytes})`);
-    } else if (!st.isFIFO()) {
+    } else if (!st.isFIFO() && !(path === "-" && st.isSocket())) {
+      // stdin may be a socket (Node's child_process pipes are socketpairs): a stream like a pipe.
       throw new InputError(kindOf(st));
     }
     const chunks: Buffer[] = [];

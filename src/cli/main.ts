@@ -133,7 +133,8 @@ export function helpText(): string {
     ...personalities,
     "",
     "The last line of a run is 'outcome: <secure|insecure|dropped|loop>'.",
-    "Exit status: 0 when the run completed (whatever the outcome), 2 for bad input.",
+    "Exit status: 0 when the run completed (whatever the outcome), 2 for bad input or an output",
+    "that cannot be written (nothing is left on disk), 3 when stdout fails (EPIPE, ENOSPC, EBADF).",
     "",
   ].join("\n");
 }

@@ -119,6 +119,10 @@ export function checkSemantics(s: Scenario): Problem[] {
         else
           for (const p of keyProblems("null", new Uint8Array(0), sa.auth, hex(sa.authKey)))
             out.push({ path: `${sp}.${p.field}`, message: p.message });
+      } else if (sa.enc === "null" && sa.auth === "none") {
+        // RFC 4303 §3.2: NULL encryption and no integrity "MUST NOT" both be chosen; such an SA
+        // protects nothing while the run would call the traffic ESP-protected.
+        out.push({ path: `${sp}.auth`, message: "ESP needs encryption or authentication or both (RFC 4303 §3.2): enc is null and auth is none" });
       } else {
         for (const p of keyProblems(sa.enc, hex(sa.encKey), sa.auth, hex(sa.authKey))) out.push({ path: `${sp}.${p.field}`, message: p.message });
       }
@@ -135,6 +139,12 @@ export function checkSemantics(s: Scenario): Problem[] {
           out.push({ path: `${pp}.requests[${ri}]`, message: "tunnelSrc/tunnelDst only apply to tunnel mode" });
       });
     });
+  });
+  // A fix named twice is a typo or a merge gone wrong; saying so beats applying it once silently.
+  const fixSeen = new Set<string>();
+  s.fixes.forEach((id, fi) => {
+    if (fixSeen.has(id)) out.push({ path: `$.fixes[${fi}]`, message: `fix "${id}" is already listed` });
+    fixSeen.add(id);
   });
   const linkNames = new Set<string>();
   const attached = new Set<string>();
