@@ -164,6 +164,14 @@ export function checkSemantics(s: Scenario): Problem[] {
     });
     if (l.ends[0] === l.ends[1]) out.push({ path: `${at}.ends`, message: "a link needs two different ends" });
   });
+  const pingBytes = s.traffic.reduce((sum, t) => sum + t.count * t.size, 0);
+  if (pingBytes > LIMITS.pingBytes) {
+    const mb = (n: number) => `${Math.round(n / (1024 * 1024))} MiB`;
+    out.push({
+      path: "$.traffic",
+      message: `the traffic would carry ${mb(pingBytes)} of ping data (count × size, summed); the limit is ${mb(LIMITS.pingBytes)}: lower count or size`,
+    });
+  }
   const maxSize = maxPingSize(s);
   s.traffic.forEach((t, ti) => {
     const at = `$.traffic[${ti}]`;

@@ -60,3 +60,17 @@ describe("ping size with IPsec", () => {
     expect(loadScenario(plain).ok).toBe(true);
   });
 });
+
+describe("total ping data", () => {
+  it("count × size past LIMITS.pingBytes is refused up front, naming both", () => {
+    expect(problemsAfter("lo0-ping", merge("traffic[0]", { count: 20_000, size: 65_499 }))).toEqual([
+      {
+        path: "$.traffic",
+        message: "the traffic would carry 1249 MiB of ping data (count × size, summed); the limit is 64 MiB: lower count or size",
+      },
+    ]);
+    const big = builtinInput("lo0-ping");
+    merge("traffic[0]", { count: 100_000, size: 56 })(big);
+    expect(loadScenario(big).ok).toBe(true);
+  });
+});
