@@ -30,7 +30,7 @@ import {
   type Scenario,
   type ScenarioInput,
 } from "../engine";
-import { TAGFLOW_VERSION, espSaTable, traceEspSas, traceToJsonChunks, traceToPcapng, type ScenarioTraceLike } from "../export";
+import { TAGFLOW_VERSION, espSaTable, traceEspSas, traceToJsonChunks, traceToPcapngChunks, type ScenarioTraceLike } from "../export";
 import { BufferedSink, InputError, escapeTerminal, openOutput, readBounded, writeAll, type Chunk, type PendingOutput } from "./io";
 import { headerLines, makePaint, stepLines, summaryLines } from "./narrate";
 
@@ -399,7 +399,7 @@ function run(positionals: readonly string[], values: Values, io: CliIo): number 
     outputs.push({
       flag: "pcap",
       target: values.pcap,
-      chunks: () => [traceToPcapng(trace)],
+      chunks: () => traceToPcapngChunks(trace),
       note: `${packets} packets on ${trace.links.length} interface${trace.links.length === 1 ? "" : "s"}`,
     });
   }

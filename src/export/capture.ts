@@ -11,7 +11,7 @@
 import { PERSONALITIES, fromHex, isPersonalityId, type Finding, type LinkInfo, type Scenario, type Trace, type TraceEvent } from "../engine";
 import { version as packageVersion } from "../../package.json";
 import type { EspAuthAlg, EspEncAlg, EspSaForExport } from "./espSaTable";
-import { LINKTYPE, writePcapng, type PcapngInterface, type PcapngPacket } from "./pcapng";
+import { LINKTYPE, writePcapng, writePcapngChunks, type PcapngCapture, type PcapngInterface, type PcapngPacket } from "./pcapng";
 
 /** The tagflow version written into captures ("0.1.0"). */
 export const TAGFLOW_VERSION: string = packageVersion;
@@ -63,6 +63,15 @@ function packetComment(
  * replayed copy or a bit flipped in transit shows in the capture as the receiver got it.
  */
 export function traceToPcapng(trace: ScenarioTraceLike): Uint8Array {
+  return writePcapng(captureOf(trace));
+}
+
+/** traceToPcapng in pieces of about 1 MiB, for writing a long capture to a file as it goes. */
+export function traceToPcapngChunks(trace: ScenarioTraceLike): Generator<Uint8Array> {
+  return writePcapngChunks(captureOf(trace));
+}
+
+function captureOf(trace: ScenarioTraceLike): PcapngCapture {
   const hostCount = trace.scenario.hosts.length;
   const interfaces: PcapngInterface[] = [];
   const index = new Map<string, number>();
@@ -104,13 +113,13 @@ export function traceToPcapng(trace: ScenarioTraceLike): Uint8Array {
 
   const personality = isPersonalityId(trace.personality) ? PERSONALITIES[trace.personality] : undefined;
   const title = trace.scenario.title ? `\n${trace.scenario.title}` : "";
-  return writePcapng({
+  return {
     interfaces,
     packets,
     comment: `${captureTitle(trace)}${title}\noutcome: ${trace.outcome.verdict}`,
     application: captureTitle(trace),
     os: personality ? `${personality.title}, simulated` : trace.personality,
-  });
+  };
 }
 
 function keyBytes(hex: string): Uint8Array {

@@ -137,3 +137,20 @@ describe("a failing stdout", () => {
     expect(stderr).toBe(`tagflow: cannot write to stdout: ${words}\n`);
   });
 });
+
+describe("streamed outputs", () => {
+  it("pcapng and JSON written in pieces are byte for byte the whole-string exports", async () => {
+    const { loadScenario, runScenario } = await import("../../src/engine");
+    const { traceToJson, traceToJsonChunks, traceToPcapng, traceToPcapngChunks } = await import("../../src/export");
+    const loaded = loadScenario({
+      ...builtinByName("lo0-esp-ping"),
+      traffic: [{ kind: "ping", from: "host", dst: "127.0.0.1", count: 20, size: 30_000 }],
+    });
+    if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
+    const trace = runScenario(loaded.scenario);
+    const chunks = [...traceToPcapngChunks(trace)];
+    expect(chunks.length).toBeGreaterThan(1); // really in pieces: the capture is a few MiB
+    expect(Buffer.concat(chunks).equals(Buffer.from(traceToPcapng(trace)))).toBe(true);
+    expect([...traceToJsonChunks(trace)].join("")).toBe(traceToJson(trace));
+  });
+});
