@@ -3,10 +3,11 @@
  * scenario file) and narrate it step by step, ending with `outcome: <verdict>`; optionally write
  * the trace as JSON, a pcapng capture and the Wireshark ESP key table.
  *
- * Exit status: 0 for a completed run whatever its verdict, 2 for bad input (with one line per
- * problem on stderr and nothing written), 1 for an internal error.
+ * Exit status (docs/cli.md, "Exit status"): 0 for a completed run whatever its verdict, 2 for bad
+ * input or an output file that cannot be written (one line per problem on stderr and nothing
+ * left on disk), 3 when stdout fails (EPIPE, ENOSPC, EBADF), 1 for an internal error.
  */
-import { accessSync, constants, readFileSync, statSync, writeFileSync } from "node:fs";
+import { accessSync, constants, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import {
@@ -29,11 +30,13 @@ import {
   type Scenario,
   type ScenarioInput,
 } from "../engine";
-import { TAGFLOW_VERSION, espSaTable, traceEspSas, traceToJson, traceToPcapng, type ScenarioTraceLike } from "../export";
+import { TAGFLOW_VERSION, espSaTable, traceEspSas, traceToJsonChunks, traceToPcapngChunks, type ScenarioTraceLike } from "../export";
+import { BufferedSink, InputError, escapeTerminal, openOutput, readBounded, writeAll, type Chunk, type PendingOutput } from "./io";
 import { headerLines, makePaint, stepLines, summaryLines } from "./narrate";
 
 /** Where the CLI writes, and what it knows about its terminal; process streams by default. */
 export interface CliIo {
+  /** Written synchronously; a write that fails throws (an errno error: EPIPE, ENOSPC, EBADF). */
   stdout: { write(chunk: string | Uint8Array): unknown };
   stderr: { write(chunk: string): unknown };
   /** Colour the narration (stdout is a TTY and NO_COLOR is not set). */
@@ -47,10 +50,23 @@ export function wantsColour(isTTY: boolean | undefined, env: Readonly<Record<str
   return isTTY === true && (env.NO_COLOR === undefined || env.NO_COLOR === "");
 }
 
+/**
+ * The process's streams. stdout is written with writeSync on descriptor 1 rather than through
+ * process.stdout, so a failed write (EPIPE, ENOSPC on /dev/full, EBADF) throws where it happens
+ * and becomes one line and exit 3, instead of an async 'error' event or a silent exit 0.
+ */
 export function processIo(): CliIo {
   return {
-    stdout: process.stdout,
-    stderr: process.stderr,
+    stdout: { write: (chunk: string | Uint8Array) => writeAll(1, chunk) },
+    stderr: {
+      write: (chunk: string) => {
+        try {
+          writeAll(2, chunk);
+        } catch {
+          // stderr itself is gone: there is nowhere left to report anything.
+        }
+      },
+    },
     colour: wantsColour(process.stdout.isTTY, process.env),
     cwd: process.cwd(),
   };
@@ -117,7 +133,8 @@ export function helpText(): string {
     ...personalities,
     "",
     "The last line of a run is 'outcome: <secure|insecure|dropped|loop>'.",
-    "Exit status: 0 when the run completed (whatever the outcome), 2 for bad input.",
+    "Exit status: 0 when the run completed (whatever the outcome), 2 for bad input or an output",
+    "that cannot be written (nothing is left on disk), 3 when stdout fails (EPIPE, ENOSPC, EBADF).",
     "",
   ].join("\n");
 }
@@ -144,6 +161,10 @@ function fsReason(e: unknown): string {
       return "a component of the path is not a directory";
     case "EROFS":
       return "read-only file system";
+    case "ENOSPC":
+      return "no space left on the device";
+    case "EDQUOT":
+      return "disk quota exceeded";
     default:
       return err.message ?? String(e);
   }
@@ -159,7 +180,7 @@ function readScenario(arg: string, cwd: string): { input: unknown; where: string
   const builtin = builtinByName(arg);
   if (builtin) return { input: builtin, where: `scenario ${arg}` };
   const path = resolve(cwd, arg);
-  const looksLikeFile = /\.json$/i.test(arg) || /[\\/]/.test(arg) || exists(path);
+  const looksLikeFile = arg === "-" || /\.json$/i.test(arg) || /[\\/]/.test(arg) || exists(path);
   if (!looksLikeFile) {
     throw new UsageError([
       `unknown scenario '${arg}'. Built-in scenarios: ${BUILTIN_SCENARIOS.map((s) => s.name).join(", ")} (or give a .json file)`,
@@ -167,15 +188,17 @@ function readScenario(arg: string, cwd: string): { input: unknown; where: string
   }
   let text: string;
   try {
-    // The loader refuses more than INPUT_LIMITS.jsonBytes characters; do not read a huge file to find out.
-    const size = statSync(path).size;
-    if (size > 4 * INPUT_LIMITS.jsonBytes)
-      throw new UsageError([`${arg}: ${size} bytes is too large for a scenario (the limit is ${INPUT_LIMITS.jsonBytes})`]);
-    text = readFileSync(path, "utf8");
+    // The loader refuses more than INPUT_LIMITS.jsonBytes characters (UTF-16 units; a UTF-8 byte
+    // is at most one), so 4× in bytes is plenty; never read more than that from anything.
+    text = new TextDecoder("utf-8").decode(readBounded(arg === "-" ? "-" : path, 4 * INPUT_LIMITS.jsonBytes));
   } catch (e) {
-    if (e instanceof UsageError) throw e;
+    if (e instanceof InputError) throw new UsageError([`cannot read scenario file ${arg}: ${e.message}`]);
     throw new UsageError([`cannot read scenario file ${arg}: ${fsReason(e)}`]);
   }
+  // A UTF-8 byte order mark (Notepad adds one) is not part of the JSON: accepted and dropped.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  // Empty is what a FIFO nobody writes to reads as (it is opened non-blocking): say so plainly.
+  if (text.trim() === "") throw new UsageError([`cannot read scenario file ${arg}: it is empty (a pipe or FIFO with nothing written to it?)`]);
   try {
     JSON.parse(text);
   } catch (e) {
@@ -285,17 +308,76 @@ function compareLine(own: Scenario, scenario: Scenario, trace: ScenarioTraceLike
   return `compared with no fixes: ${compareTraces(runScenario(baseline.scenario), trace).sentence}`;
 }
 
-/** Write lines in chunks, so a long trace never becomes one giant string. */
-function writeLines(io: CliIo, lines: Iterable<string>): void {
-  let chunk: string[] = [];
-  for (const line of lines) {
-    chunk.push(line);
-    if (chunk.length === 4096) {
-      io.stdout.write(`${chunk.join("\n")}\n`);
-      chunk = [];
-    }
+/** Lines to a sink, each ending in a newline; the sink batches them into big writes. */
+function writeLines(write: (chunk: Chunk) => void, lines: Iterable<string>): void {
+  for (const line of lines) write(`${line}\n`);
+}
+
+/** stdout failed (EPIPE, ENOSPC, EBADF…): exit 3, one line, so a script can tell it from bad input. */
+export class StdoutError extends Error {
+  constructor(readonly code: string | undefined) {
+    super(code ?? "write failed");
   }
-  if (chunk.length > 0) io.stdout.write(`${chunk.join("\n")}\n`);
+}
+
+const STDOUT_REASON: Readonly<Record<string, string>> = {
+  EPIPE: "the reader closed the pipe (EPIPE)",
+  ENOSPC: "no space left on the device (ENOSPC)",
+  EBADF: "stdout is closed (EBADF)",
+  EIO: "input/output error (EIO)",
+};
+
+/** io.stdout behind a buffer; an errno from the underlying write becomes a StdoutError. */
+function stdoutSink(io: CliIo): BufferedSink {
+  return new BufferedSink((chunk) => {
+    try {
+      io.stdout.write(chunk);
+    } catch (e) {
+      throw new StdoutError((e as NodeJS.ErrnoException).code);
+    }
+  });
+}
+
+/** A short text to stdout, with the same failure handling as the narration. */
+function print(io: CliIo, text: string): void {
+  const sink = stdoutSink(io);
+  sink.write(text);
+  sink.flush();
+}
+
+/** One requested output: what it is called, and how to produce its bytes in pieces. */
+interface Output {
+  flag: "json" | "pcap" | "keys";
+  target: string;
+  chunks: () => Iterable<Chunk>;
+  note: string;
+}
+
+/**
+ * Write every file output to a temp file, then rename them all into place: a failure part way
+ * (a full disk, /dev/full) removes every temp file, so no output of a failed run remains.
+ */
+function writeFiles(outputs: readonly Output[], cwd: string): void {
+  const pending: PendingOutput[] = [];
+  let current: Output | undefined;
+  try {
+    for (const out of outputs) {
+      if (out.target === "-") continue;
+      current = out;
+      const file = openOutput(resolve(cwd, out.target));
+      pending.push(file);
+      for (const chunk of out.chunks()) file.write(chunk);
+      file.close();
+    }
+    current = undefined;
+    for (const file of pending) file.commit();
+  } catch (e) {
+    for (const file of pending) file.abort();
+    if (e instanceof UsageError) throw e;
+    const what = current ? `${current.target} (--${current.flag})` : "the outputs";
+    const reason = (e as NodeJS.ErrnoException).code ? fsReason(e) : (e as Error).message;
+    throw new UsageError([`cannot write ${what}: ${reason}; nothing was written`]);
+  }
 }
 
 function run(positionals: readonly string[], values: Values, io: CliIo): number {
@@ -308,16 +390,16 @@ function run(positionals: readonly string[], values: Values, io: CliIo): number 
   const { scenario, own } = loadAndOverride(arg, values, io.cwd);
   const trace: ScenarioTraceLike = runScenario(scenario);
 
-  // Build every output before writing any, so a failure leaves nothing half-written.
-  const outputs: { flag: string; target: string; content: string | Uint8Array; note: string }[] = [];
+  // Each output is produced in pieces as it is written: a long trace never becomes one string.
+  const outputs: Output[] = [];
   if (values.json !== undefined)
-    outputs.push({ flag: "json", target: values.json, content: traceToJson(trace), note: `${trace.events.length} steps` });
+    outputs.push({ flag: "json", target: values.json, chunks: () => traceToJsonChunks(trace), note: `${trace.events.length} steps` });
   if (values.pcap !== undefined) {
     const packets = trace.events.filter((e) => e.kind === "link.tx").length;
     outputs.push({
       flag: "pcap",
       target: values.pcap,
-      content: traceToPcapng(trace),
+      chunks: () => traceToPcapngChunks(trace),
       note: `${packets} packets on ${trace.links.length} interface${trace.links.length === 1 ? "" : "s"}`,
     });
   }
@@ -331,30 +413,32 @@ function run(positionals: readonly string[], values: Values, io: CliIo): number 
     } catch (e) {
       throw new UsageError([`cannot export the ESP keys: ${(e as Error).message}`]);
     }
-    outputs.push({ flag: "keys", target: values.keys, content: table, note: `${sas.length} ESP SA${sas.length === 1 ? "" : "s"}` });
+    outputs.push({ flag: "keys", target: values.keys, chunks: () => [table], note: `${sas.length} ESP SA${sas.length === 1 ? "" : "s"}` });
   }
-  for (const out of outputs) {
-    if (out.target === "-") continue;
-    try {
-      writeFileSync(resolve(io.cwd, out.target), out.content);
-    } catch (e) {
-      throw new UsageError([`cannot write ${out.target} (--${out.flag}): ${fsReason(e)}`]);
-    }
-  }
-  for (const out of outputs) if (out.target !== "-") io.stderr.write(`tagflow: wrote ${out.target} (${out.note})\n`);
+  writeFiles(outputs, io.cwd);
+  for (const out of outputs) if (out.target !== "-") io.stderr.write(`tagflow: wrote ${escapeTerminal(out.target)} (${out.note})\n`);
 
+  const sink = stdoutSink(io);
   const toStdout = outputs.find((o) => o.target === "-");
   if (toStdout) {
     if (values.compare) io.stderr.write(`tagflow: note: --compare is left out: stdout carries --${toStdout.flag} instead of the narration\n`);
-    io.stdout.write(toStdout.content);
+    for (const chunk of toStdout.chunks()) sink.write(chunk);
+    sink.flush();
     return 0;
   }
   const paint = makePaint(io.colour);
   const summary = summaryLines(trace, paint);
   // The comparison goes just before the last line, which is always `outcome: <verdict>`.
-  if (values.compare) summary.splice(summary.length - 1, 0, compareLine(own, scenario, trace));
-  const lines = values.quiet ? summary : [...headerLines(trace, paint), "", ...stepLines(trace, paint), "", ...summary];
-  writeLines(io, lines);
+  if (values.compare) summary.splice(summary.length - 1, 0, escapeTerminal(compareLine(own, scenario, trace)));
+  const write = (chunk: Chunk) => sink.write(chunk);
+  if (!values.quiet) {
+    writeLines(write, headerLines(trace, paint));
+    writeLines(write, [""]);
+    writeLines(write, stepLines(trace, paint));
+    writeLines(write, [""]);
+  }
+  writeLines(write, summary);
+  sink.flush();
   return 0;
 }
 
@@ -370,11 +454,11 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     const { values, positionals } = parsed;
     const [command, ...rest] = positionals;
     if (values.version) {
-      io.stdout.write(`tagflow ${TAGFLOW_VERSION}\n`);
+      print(io, `tagflow ${TAGFLOW_VERSION}\n`);
       return 0;
     }
     if (values.help || command === "help") {
-      io.stdout.write(helpText());
+      print(io, helpText());
       return 0;
     }
     const runOnly = (["fix", "no-fix", "personality", "json", "pcap", "keys", "quiet", "compare"] as const).filter((k) => values[k] !== undefined);
@@ -383,7 +467,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
         if (rest.length > 0 || runOnly.length > 0) {
           throw new UsageError([`list takes no arguments (got ${[...rest, ...runOnly.map((k) => `--${k}`)].join(" ")})`], true);
         }
-        io.stdout.write(listText());
+        print(io, listText());
         return 0;
       case "run":
         return run(rest, values, io);
@@ -393,8 +477,13 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
         throw new UsageError([`unknown command '${command}': expected list, run or help`], true);
     }
   } catch (e) {
+    if (e instanceof StdoutError) {
+      io.stderr.write(`tagflow: cannot write to stdout: ${STDOUT_REASON[e.code ?? ""] ?? e.message}\n`);
+      return 3;
+    }
     if (!(e instanceof UsageError)) throw e;
-    const lines = e.lines.map((line) => (line.startsWith(" ") ? line : `tagflow: ${line}`));
+    // Paths, ids and validation messages echo the user's input: escaped, so one line stays one line.
+    const lines = e.lines.map((raw) => escapeTerminal(raw)).map((line) => (line.startsWith(" ") ? line : `tagflow: ${line}`));
     if (e.hint) lines.push(USAGE_HINT);
     io.stderr.write(`${lines.join("\n")}\n`);
     return 2;

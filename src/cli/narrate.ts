@@ -5,7 +5,11 @@
  *
  * Steps are numbered from 1 (step n is `events[n - 1]`, seq n - 1), as the audit's sentences
  * number them ("prepended at step 21").
+ *
+ * Every string that comes from the scenario (names, titles, and the notes and findings that quote
+ * them) is escaped: a title cannot move the cursor, reorder text or add a fake `outcome:` line.
  */
+import { escapeTerminal as esc } from "./io";
 import { STONE_STEPS, type EventKind, type LayerId, type Scenario, type Severity, type Trace, type TraceEvent, type Verdict } from "../engine";
 
 /** ANSI styling, or identity functions when colour is off. */
@@ -94,10 +98,10 @@ export function stepLine(e: TraceEvent, w: Columns, paint: Paint): string {
   const meta = `${String(e.seq + 1).padStart(w.seq + 2)}  ${time(e.t).padStart(w.time)}`;
   return [
     paint.dim(meta),
-    e.host.padEnd(w.host),
+    esc(e.host).padEnd(w.host),
     paint.layer(e.layer, e.layer.padEnd(w.layer)),
-    e.fn.padEnd(w.fn),
-    `${paint.kind(e.kind, e.kind.padEnd(w.kind))} ${paint.kind(e.kind, e.note)}`,
+    esc(e.fn).padEnd(w.fn),
+    `${paint.kind(e.kind, e.kind.padEnd(w.kind))} ${paint.kind(e.kind, esc(e.note))}`,
   ].join(" ");
 }
 
@@ -106,8 +110,8 @@ export function headerLines(trace: Trace<Scenario>, paint: Paint): string[] {
   const s = trace.scenario;
   const fixes = trace.fixes.length > 0 ? trace.fixes.join(", ") : "none";
   return [
-    paint.bold(s.title ? `${s.name}: ${s.title}` : s.name),
-    paint.dim(`personality ${trace.personality} · fixes: ${fixes} · ${trace.events.length} steps, ${trace.packets.length} packet versions`),
+    paint.bold(esc(s.title ? `${s.name}: ${s.title}` : s.name)),
+    paint.dim(`personality ${esc(trace.personality)} · fixes: ${esc(fixes)} · ${trace.events.length} steps, ${trace.packets.length} packet versions`),
   ];
 }
 
@@ -131,7 +135,7 @@ export function summaryLines(trace: Trace, paint: Paint): string[] {
   const lines = [findings.length === 0 ? "findings: none" : `findings (${findings.length}):`];
   const stepWidth = Math.max(0, ...findings.map((f) => String(f.step + 1).length));
   for (const f of findings) {
-    lines.push(`  ${paint.severity(f.severity, f.severity.padEnd(8))}  step ${String(f.step + 1).padEnd(stepWidth)}  ${f.sentence}`);
+    lines.push(`  ${paint.severity(f.severity, f.severity.padEnd(8))}  step ${String(f.step + 1).padEnd(stepWidth)}  ${esc(f.sentence)}`);
   }
   lines.push(`echoes: ${sent} sent, ${delivered} ${delivered === 1 ? "reply" : "replies"} delivered`);
   lines.push(`outcome: ${paint.verdict(verdict, verdict)}`);

@@ -11,7 +11,7 @@
 import { PERSONALITIES, fromHex, isPersonalityId, type Finding, type LinkInfo, type Scenario, type Trace, type TraceEvent } from "../engine";
 import { version as packageVersion } from "../../package.json";
 import type { EspAuthAlg, EspEncAlg, EspSaForExport } from "./espSaTable";
-import { LINKTYPE, writePcapng, type PcapngInterface, type PcapngPacket } from "./pcapng";
+import { LINKTYPE, writePcapng, writePcapngChunks, type PcapngCapture, type PcapngInterface, type PcapngPacket } from "./pcapng";
 
 /** The tagflow version written into captures ("0.1.0"). */
 export const TAGFLOW_VERSION: string = packageVersion;
@@ -63,6 +63,15 @@ function packetComment(
  * replayed copy or a bit flipped in transit shows in the capture as the receiver got it.
  */
 export function traceToPcapng(trace: ScenarioTraceLike): Uint8Array {
+  return writePcapng(captureOf(trace));
+}
+
+/** traceToPcapng in pieces of about 1 MiB, for writing a long capture to a file as it goes. */
+export function traceToPcapngChunks(trace: ScenarioTraceLike): Generator<Uint8Array> {
+  return writePcapngChunks(captureOf(trace));
+}
+
+function captureOf(trace: ScenarioTraceLike): PcapngCapture {
   const hostCount = trace.scenario.hosts.length;
   const interfaces: PcapngInterface[] = [];
   const index = new Map<string, number>();
@@ -104,13 +113,13 @@ export function traceToPcapng(trace: ScenarioTraceLike): Uint8Array {
 
   const personality = isPersonalityId(trace.personality) ? PERSONALITIES[trace.personality] : undefined;
   const title = trace.scenario.title ? `\n${trace.scenario.title}` : "";
-  return writePcapng({
+  return {
     interfaces,
     packets,
     comment: `${captureTitle(trace)}${title}\noutcome: ${trace.outcome.verdict}`,
     application: captureTitle(trace),
     os: personality ? `${personality.title}, simulated` : trace.personality,
-  });
+  };
 }
 
 function keyBytes(hex: string): Uint8Array {
@@ -153,14 +162,32 @@ const ONE_PER_LINE: ReadonlySet<string> = new Set(["events", "packets", "links"]
  * indented and events, packets and links one per line. `JSON.parse` gives the trace back.
  */
 export function traceToJson(trace: Trace): string {
+  return [...traceToJsonChunks(trace)].join("");
+}
+
+/**
+ * traceToJson in pieces (one per event, packet or link), for writing a trace too long to be one
+ * string: V8 caps a string near 512 MiB, which a 100,000-echo trace passes.
+ */
+export function* traceToJsonChunks(trace: Trace): Generator<string> {
   const entries = Object.entries(trace).filter(([, value]: [string, unknown]) => value !== undefined);
-  const fields = entries.map(([key, value]: [string, unknown]) => {
+  yield "{\n";
+  let first = true;
+  for (const [key, value] of entries as [string, unknown][]) {
     const name = JSON.stringify(key);
+    yield first ? "" : ",\n";
+    first = false;
     if (ONE_PER_LINE.has(key) && Array.isArray(value)) {
-      if (value.length === 0) return `  ${name}: []`;
-      return `  ${name}: [\n${value.map((item: unknown) => `    ${JSON.stringify(item) ?? "null"}`).join(",\n")}\n  ]`;
+      if (value.length === 0) {
+        yield `  ${name}: []`;
+        continue;
+      }
+      yield `  ${name}: [\n`;
+      for (let i = 0; i < value.length; i++) yield `${i === 0 ? "" : ",\n"}    ${JSON.stringify(value[i]) ?? "null"}`;
+      yield "\n  ]";
+      continue;
     }
-    return `  ${name}: ${JSON.stringify(value, null, 2).replace(/\n/g, "\n  ")}`;
-  });
-  return `{\n${fields.join(",\n")}\n}\n`;
+    yield `  ${name}: ${JSON.stringify(value, null, 2).replace(/\n/g, "\n  ")}`;
+  }
+  yield "\n}\n";
 }

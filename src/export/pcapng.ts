@@ -233,7 +233,25 @@ function linkFrame(linkType: number, data: Uint8Array, where: string): Uint8Arra
  * or a text option exceeds 65535 bytes of UTF-8.
  */
 export function writePcapng(capture: PcapngCapture): Uint8Array {
-  const w = new LeWriter();
+  const chunks = [...writePcapngChunks(capture)];
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+/** Bytes a chunk of writePcapngChunks collects before it is handed out. */
+const CHUNK_BYTES = 1 << 20;
+
+/**
+ * writePcapng in pieces of about 1 MiB (whole blocks each), for writing a capture to a file as
+ * it is produced: one growing buffer peaks at twice the capture while it doubles.
+ */
+export function* writePcapngChunks(capture: PcapngCapture): Generator<Uint8Array> {
+  let w = new LeWriter();
 
   writeBlock(w, BLOCK.SHB, () => {
     w.u32(BYTE_ORDER_MAGIC);
@@ -270,7 +288,7 @@ export function writePcapng(capture: PcapngCapture): Uint8Array {
     });
   });
 
-  capture.packets.forEach((p, i) => {
+  for (const [i, p] of capture.packets.entries()) {
     const itf = capture.interfaces[p.interfaceId];
     if (!itf || !Number.isInteger(p.interfaceId)) {
       throw new Error(`pcapng: packet ${i} names interface ${p.interfaceId}, but the capture has ${capture.interfaces.length}`);
@@ -291,9 +309,12 @@ export function writePcapng(capture: PcapngCapture): Uint8Array {
       w.padded(captured);
       writeOptions(w, textOption(OPT.COMMENT, p.comment, `packet ${i}'s comment`));
     });
-  });
-
-  return w.finish();
+    if (w.length >= CHUNK_BYTES) {
+      yield w.finish();
+      w = new LeWriter();
+    }
+  }
+  yield w.finish();
 }
 
 /** Bounds-checked reads in the section's byte order. */

@@ -1,9 +1,12 @@
 /**
- * Run the real `tagflow` command (node bin/tagflow.mjs) as a child process, as a user or CI
- * would. Spawns are asynchronous, so a test file can start all of its runs at once.
+ * Run `tagflow`: in-process through `main(argv, io)` (tagflow), which is what nearly every test
+ * uses — a fresh Node + tsx per case was half the unit suite's time — or as the real command
+ * (node bin/tagflow.mjs) in a child process (tagflowProcess), for the few tests that are about
+ * the process itself: exit status, descriptors, signals, pipes.
  */
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { main } from "../../src/cli/main";
 
 export const BIN = fileURLToPath(new URL("../../bin/tagflow.mjs", import.meta.url));
 
@@ -22,14 +25,38 @@ export interface TagflowOptions {
   env?: Record<string, string | undefined>;
 }
 
+/** `tagflow …args` in this process, with stdout and stderr captured; colour off, as in a pipe. */
+export async function tagflow(args: readonly string[], options: TagflowOptions = {}): Promise<CliResult> {
+  const out: Buffer[] = [];
+  let err = "";
+  const code = await main(args, {
+    stdout: { write: (chunk: string | Uint8Array) => out.push(typeof chunk === "string" ? Buffer.from(chunk, "utf8") : Buffer.from(chunk)) },
+    stderr: { write: (chunk: string) => (err += chunk) },
+    colour: false,
+    cwd: options.cwd ?? process.cwd(),
+  });
+  const stdoutBytes = Buffer.concat(out);
+  return { args, code, stdout: stdoutBytes.toString("utf8"), stdoutBytes, stderr: err };
+}
+
+export interface ProcessOptions extends TagflowOptions {
+  /** What the child reads on stdin (default: nothing, /dev/null). */
+  stdin?: "ignore" | "pipe";
+  /** Called with the child's stdin once it has started, to feed it. */
+  feed?: (stdin: NodeJS.WritableStream) => void;
+}
+
 /** `node bin/tagflow.mjs …args`; resolves when the process exits (rejects after 60 s). */
-export function tagflow(args: readonly string[], options: TagflowOptions = {}): Promise<CliResult> {
+export function tagflowProcess(args: readonly string[], options: ProcessOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd,
       env: { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, ...options.env },
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: [options.stdin ?? "ignore", "pipe", "pipe"],
     });
+    if (options.feed && child.stdin) options.feed(child.stdin);
+    // stdout and stderr are always "pipe" above; the type cannot see it, since stdin varies.
+    if (!child.stdout || !child.stderr) throw new Error("spawn gave no stdout/stderr pipe");
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on("data", (b: Buffer) => out.push(b));

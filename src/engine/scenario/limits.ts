@@ -19,6 +19,12 @@ export const LIMITS = {
   payload: 65_507 - 8,
   maxEvents: 20_000_000,
   faults: 16,
+  /**
+   * Σ count × size over the traffic: the ICMP data a run would carry. Each echo is recorded as
+   * several packet versions, so 64 MiB of data already makes a trace of ~800 MB in Node; a
+   * 20,000 × 65,499 scenario (1.3 GB of data) used to end in V8's out-of-memory abort.
+   */
+  pingBytes: 64 * 1024 * 1024,
 } as const;
 
 /** Caps on raw input, checked before anything is parsed; jsonBytes counts UTF-16 characters. */

@@ -122,8 +122,13 @@ const FaultSchema = v.variant("kind", [
 
 const LinkSchema = strictObject({
   name,
-  /** The two ends, as "host:ifname". */
-  ends: v.pipe(v.tuple([v.pipe(v.string(), v.maxLength(100)), v.pipe(v.string(), v.maxLength(100))])),
+  /** The two ends, as "host:ifname"; strict, so a third end is refused rather than dropped. */
+  ends: v.pipe(
+    v.strictTuple(
+      [v.pipe(v.string(), v.maxLength(100)), v.pipe(v.string(), v.maxLength(100))],
+      'a link has exactly two ends, ["host:ifname", "host:ifname"]',
+    ),
+  ),
   /** One-way propagation delay in µs. */
   delayMicros: v.optional(int(0, 10_000_000), 50),
   faults: v.optional(v.pipe(v.array(FaultSchema), v.maxLength(LIMITS.faults)), []),

@@ -15,6 +15,8 @@ export type LoadResult = { ok: true; scenario: Scenario; migratedFrom?: number }
 
 /** Parse JSON text (from a file or a URL) with size and nesting limits, then `loadScenario`. */
 export function loadScenarioJson(text: string): LoadResult {
+  // A UTF-8 byte order mark (Notepad writes one) is not JSON; accepted and dropped, not "invalid JSON".
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (text.length > INPUT_LIMITS.jsonBytes) {
     return { ok: false, problems: [{ path: "$", message: `scenario is ${text.length} characters long; the limit is ${INPUT_LIMITS.jsonBytes}` }] };
   }
@@ -117,6 +119,10 @@ export function checkSemantics(s: Scenario): Problem[] {
         else
           for (const p of keyProblems("null", new Uint8Array(0), sa.auth, hex(sa.authKey)))
             out.push({ path: `${sp}.${p.field}`, message: p.message });
+      } else if (sa.enc === "null" && sa.auth === "none") {
+        // RFC 4303 §3.2: NULL encryption and no integrity "MUST NOT" both be chosen; such an SA
+        // protects nothing while the run would call the traffic ESP-protected.
+        out.push({ path: `${sp}.auth`, message: "ESP needs encryption or authentication or both (RFC 4303 §3.2): enc is null and auth is none" });
       } else {
         for (const p of keyProblems(sa.enc, hex(sa.encKey), sa.auth, hex(sa.authKey))) out.push({ path: `${sp}.${p.field}`, message: p.message });
       }
@@ -133,6 +139,12 @@ export function checkSemantics(s: Scenario): Problem[] {
           out.push({ path: `${pp}.requests[${ri}]`, message: "tunnelSrc/tunnelDst only apply to tunnel mode" });
       });
     });
+  });
+  // A fix named twice is a typo or a merge gone wrong; saying so beats applying it once silently.
+  const fixSeen = new Set<string>();
+  s.fixes.forEach((id, fi) => {
+    if (fixSeen.has(id)) out.push({ path: `$.fixes[${fi}]`, message: `fix "${id}" is already listed` });
+    fixSeen.add(id);
   });
   const linkNames = new Set<string>();
   const attached = new Set<string>();
@@ -152,8 +164,22 @@ export function checkSemantics(s: Scenario): Problem[] {
     });
     if (l.ends[0] === l.ends[1]) out.push({ path: `${at}.ends`, message: "a link needs two different ends" });
   });
+  const pingBytes = s.traffic.reduce((sum, t) => sum + t.count * t.size, 0);
+  if (pingBytes > LIMITS.pingBytes) {
+    const mb = (n: number) => `${Math.round(n / (1024 * 1024))} MiB`;
+    out.push({
+      path: "$.traffic",
+      message: `the traffic would carry ${mb(pingBytes)} of ping data (count × size, summed); the limit is ${mb(LIMITS.pingBytes)}: lower count or size`,
+    });
+  }
+  const maxSize = maxPingSize(s);
   s.traffic.forEach((t, ti) => {
     const at = `$.traffic[${ti}]`;
+    if (t.size > maxSize)
+      out.push({
+        path: `${at}.size`,
+        message: `${t.size} bytes leaves no room for this scenario's IPsec headers in a 65535-byte IP datagram; at most ${maxSize}`,
+      });
     const host = s.hosts.find((h) => h.name === t.from);
     if (!host) out.push({ path: `${at}.from`, message: `no host "${t.from}" (hosts: ${s.hosts.map((h) => h.name).join(", ")})` });
     else if (t.src && t.src !== "127.0.0.1" && !host.interfaces.some((i) => addrOf(i.addr) === t.src))
@@ -161,6 +187,24 @@ export function checkSemantics(s: Scenario): Problem[] {
   });
   if (out.length === 0) out.push(...routeLoops(s));
   return out;
+}
+
+/**
+ * The most one IPsec request can add to a datagram: a tunnel IP header (20), the ESP header (8),
+ * the largest IV (16, AES-CBC), padding and trailer (15 + 2) and the largest ICV (16). AH adds less.
+ */
+const IPSEC_REQUEST_OVERHEAD = 20 + 8 + 16 + 17 + 16;
+
+/**
+ * The largest ping payload whose datagram still fits in 16 bits of IP total length after every
+ * host on the way has applied its IPsec: a 65499-byte ping is legal, but ESP would make it
+ * 65564 bytes, which no IP header can say (the engine threw a RangeError on it). Counted
+ * pessimistically: every host's longest outbound bundle, stacked.
+ */
+function maxPingSize(s: Scenario): number {
+  let requests = 0;
+  for (const h of s.hosts) requests += Math.max(0, ...h.spd.filter((p) => p.dir === "out" && p.action === "ipsec").map((p) => p.requests.length));
+  return LIMITS.payload - requests * IPSEC_REQUEST_OVERHEAD;
 }
 
 function maskBits(len: number): number {

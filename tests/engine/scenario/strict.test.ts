@@ -1,0 +1,76 @@
+/**
+ * Inputs the validator used to accept silently (issue 16): each is now a problem with a path,
+ * and a UTF-8 byte order mark is accepted (dropped) instead of being called invalid JSON.
+ */
+import { describe, expect, it } from "vitest";
+import { loadScenario, loadScenarioJson } from "../../../src/engine";
+import { merge, set, type Edit } from "../../helpers/edit";
+import { builtinInput } from "../../helpers/trace";
+
+function problemsAfter(name: string, ...edits: Edit[]) {
+  const s = builtinInput(name);
+  for (const e of edits) e(s);
+  const r = loadScenario(s);
+  if (r.ok) throw new Error("expected problems, but the scenario validates");
+  return r.problems;
+}
+
+describe("strict validation", () => {
+  it("a link with three ends is refused, not cut to two", () => {
+    const s = builtinInput("gw-esp-tunnel") as { links: { ends: string[] }[] };
+    const ends = s.links[0]!.ends;
+    const problems = problemsAfter("gw-esp-tunnel", set("links[0].ends", [...ends, ends[0]]));
+    expect(problems).toEqual([{ path: "$.links[0].ends[2]", message: 'a link has exactly two ends, ["host:ifname", "host:ifname"]' }]);
+  });
+
+  it("a fix listed twice is named at its second place", () => {
+    expect(problemsAfter("lo0-esp-ping", set("fixes", ["icmp-reflect-strips-tags", "icmp-reflect-strips-tags"]))).toEqual([
+      { path: "$.fixes[1]", message: 'fix "icmp-reflect-strips-tags" is already listed' },
+    ]);
+  });
+
+  it("ESP with neither encryption nor authentication is refused (RFC 4303 §3.2)", () => {
+    expect(problemsAfter("lo0-esp-ping", merge("hosts[0].sad[0]", { enc: "null", encKey: "", auth: "none", authKey: "" }))).toEqual([
+      { path: "$.hosts[0].sad[0].auth", message: "ESP needs encryption or authentication or both (RFC 4303 §3.2): enc is null and auth is none" },
+    ]);
+  });
+
+  it("ESP with authentication only (enc null) still validates", () => {
+    const s = builtinInput("lo0-esp-ping");
+    merge("hosts[0].sad[0]", { enc: "null", encKey: "", auth: "hmac-sha1-96", authKey: "0x0102030405060708090a0b0c0d0e0f1011121314" })(s);
+    expect(loadScenario(s).ok).toBe(true);
+  });
+
+  it("a UTF-8 byte order mark before the JSON is accepted", () => {
+    const text = JSON.stringify(builtinInput("lo0-ping"));
+    const withBom = loadScenarioJson(`\ufeff${text}`);
+    expect(withBom.ok).toBe(true);
+    if (withBom.ok && loadScenarioJson(text).ok) expect(withBom.scenario).toEqual((loadScenarioJson(text) as { scenario: unknown }).scenario);
+  });
+});
+
+describe("ping size with IPsec", () => {
+  it("a 65499-byte ESP ping is refused (ESP would overflow IP's 16-bit total length), and a plain one is not", () => {
+    const problems = problemsAfter("lo0-esp-ping", merge("traffic[0]", { size: 65499 }));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.path).toBe("$.traffic[0].size");
+    expect(problems[0]!.message).toMatch(/^65499 bytes leaves no room for this scenario's IPsec headers .*; at most \d+$/);
+    const plain = builtinInput("lo0-ping");
+    merge("traffic[0]", { size: 65499, count: 1 })(plain);
+    expect(loadScenario(plain).ok).toBe(true);
+  });
+});
+
+describe("total ping data", () => {
+  it("count × size past LIMITS.pingBytes is refused up front, naming both", () => {
+    expect(problemsAfter("lo0-ping", merge("traffic[0]", { count: 20_000, size: 65_499 }))).toEqual([
+      {
+        path: "$.traffic",
+        message: "the traffic would carry 1249 MiB of ping data (count × size, summed); the limit is 64 MiB: lower count or size",
+      },
+    ]);
+    const big = builtinInput("lo0-ping");
+    merge("traffic[0]", { count: 100_000, size: 56 })(big);
+    expect(loadScenario(big).ok).toBe(true);
+  });
+});
