@@ -26,7 +26,7 @@
  *   (RFC 4106 §5, RFC 7634 §2.1); the 16-byte tag is the ICV.
  * - AES-CBC (RFC 3602) and NULL (RFC 2410) with HMAC: encrypt-then-MAC, the ICV is the truncated
  *   HMAC over SPI|seq|IV|ciphertext (RFC 4303 §3.3.4), followed by seq-hi with ESN: the high 32
- *   bits are never sent but are appended to the ICV input (RFC 4303 §2.2.1, §3.3.2.1).
+ *   bits are never sent but are appended to the ICV input (RFC 4303 §2.2.1).
  */
 import { concatBytes, isU32, readU32be, u32be } from "./bytes";
 import { aeadDecrypt, aeadEncrypt, aesCbcDecrypt, aesCbcEncrypt } from "./cipher";
