@@ -136,7 +136,7 @@ export function traceEspSas(trace: ScenarioTraceLike): EspSaForExport[] {
   for (const host of trace.scenario.hosts) {
     for (const sa of host.sad) {
       if (sa.proto !== "esp") continue;
-      const key = [sa.src, sa.dst, sa.spi, sa.enc, sa.encKey.toLowerCase(), sa.auth, sa.authKey.toLowerCase()].join("|");
+      const key = [sa.src, sa.dst, sa.spi, sa.enc, sa.encKey.toLowerCase(), sa.auth, sa.authKey.toLowerCase(), sa.esn].join("|");
       if (seen.has(key)) continue;
       seen.add(key);
       sas.push({
@@ -147,6 +147,7 @@ export function traceEspSas(trace: ScenarioTraceLike): EspSaForExport[] {
         encKey: keyBytes(sa.encKey),
         auth: sa.auth satisfies EspAuthAlg,
         authKey: keyBytes(sa.authKey),
+        ...(sa.esn ? { esn: true } : {}),
       });
     }
   }
