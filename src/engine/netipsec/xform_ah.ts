@@ -37,7 +37,13 @@ export function ah_output(host: Host, m: Mbuf, sa: SecAssoc, skip: number, done:
   const nextHeader = m.bytes()[9]!;
   sa.seqOut += 1;
   const seq = sa.seqOut;
-  site.emit(m, { kind: "sa.update", sa: sa.id, field: "seq", value: String(seq) }, `ah_output takes the next sequence number of ${sa.id}: ${seq}.`);
+  // ESN: the step shows the 64-bit counter and its halves, since only the low half is in the header.
+  const esnText = sa.esn ? ` (ESN: seq-hi ${seqHiOf(seq)} kept in the SA, ${seqLoOf(seq)} on the wire)` : "";
+  site.emit(
+    m,
+    { kind: "sa.update", sa: sa.id, field: "seq", value: String(seq) },
+    `ah_output takes the next sequence number of ${sa.id}: ${seq}${esnText}.`,
+  );
   m_makespace(
     site,
     m,

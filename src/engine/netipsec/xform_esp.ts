@@ -65,7 +65,13 @@ export function esp_output(host: Host, m: Mbuf, sa: SecAssoc, skip: number, done
   // RFC 4303 §3.3.3: the sender increments the counter; the first packet sent carries 1.
   sa.seqOut += 1;
   const seq = sa.seqOut;
-  site.emit(m, { kind: "sa.update", sa: sa.id, field: "seq", value: String(seq) }, `esp_output takes the next sequence number of ${sa.id}: ${seq}.`);
+  // ESN: the step shows the 64-bit counter and its halves, since only the low half is in the header.
+  const esnText = sa.esn ? ` (ESN: seq-hi ${seqHiOf(seq)} kept in the SA, ${seqLoOf(seq)} on the wire)` : "";
+  site.emit(
+    m,
+    { kind: "sa.update", sa: sa.id, field: "seq", value: String(seq) },
+    `esp_output takes the next sequence number of ${sa.id}: ${seq}${esnText}.`,
+  );
   const iv = nextIv(host, sa);
   const hlen = ESP_HDR + iv.length;
   m_makespace(

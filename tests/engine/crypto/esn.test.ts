@@ -131,3 +131,12 @@ describe("ESN SAs in a run (lo0-esp-ping with esn: true)", () => {
     expect(t.outcome.verdict).toBe(plain.outcome.verdict);
   });
 });
+
+describe("ESN in the narration", () => {
+  it("the sequence-number step names seq-hi and the wire half on an ESN SA only", () => {
+    const on = runBuiltin("lo0-esp-ping", { patch: (s) => void (s.hosts[0]!.sad![0]!.esn = true) });
+    const seqNotes = (t: typeof on) => t.events.filter((e) => e.kind === "sa.update" && e.field === "seq").map((e) => e.note);
+    expect(seqNotes(on)[0]).toMatch(/sequence number of .*: 1 \(ESN: seq-hi 0 kept in the SA, 1 on the wire\)\.$/);
+    expect(seqNotes(runBuiltin("lo0-esp-ping")).some((n) => n.includes("ESN"))).toBe(false);
+  });
+});
