@@ -47,10 +47,18 @@ function packetComment(
   sender: string | undefined,
   findings: readonly Finding[] | undefined,
 ): string {
+  // lo0 frames are captured where BPF taps them on output, so they name the function that handed
+  // the packet down; frames on a link between hosts are captured as they arrive, so they name the
+  // receiving step (docs/cli.md says both).
   const arrow = e.kind === "link.tx" ? `${sender ?? e.fn} → ${shortIfname(e.ifname)}` : `${shortIfname(e.ifname)} → ${e.fn}`;
   const parts = [`step ${e.seq + 1}`, `t=${e.t}µs`, `${e.host} ${arrow}`];
   if (e.story !== undefined) parts.push(`Stone step ${e.story}`);
-  let text = `${parts.join(" · ")}: ${e.note}`;
+  const fault = e.kind === "link.rx" ? e.fault : undefined;
+  if (fault) parts.push(`FAULT ${fault.kind}`);
+  // The arrow already names the function; a note that starts with it would read "ether_input: ether_input: …".
+  const note = e.note.startsWith(`${e.fn}: `) ? e.note.slice(e.fn.length + 2) : e.note;
+  let text = `${parts.join(" · ")}: ${note}`;
+  if (fault) text += `\ninjected fault (${fault.kind}): ${fault.detail}`;
   for (const f of findings ?? []) text += `\n${f.severity}: ${f.sentence}`;
   return text;
 }
@@ -137,7 +145,7 @@ export function traceEspSas(trace: ScenarioTraceLike): EspSaForExport[] {
   for (const host of trace.scenario.hosts) {
     for (const sa of host.sad) {
       if (sa.proto !== "esp") continue;
-      const key = [sa.src, sa.dst, sa.spi, sa.enc, sa.encKey.toLowerCase(), sa.auth, sa.authKey.toLowerCase()].join("|");
+      const key = [sa.src, sa.dst, sa.spi, sa.enc, sa.encKey.toLowerCase(), sa.auth, sa.authKey.toLowerCase(), sa.esn].join("|");
       if (seen.has(key)) continue;
       seen.add(key);
       sas.push({
@@ -148,6 +156,7 @@ export function traceEspSas(trace: ScenarioTraceLike): EspSaForExport[] {
         encKey: keyBytes(sa.encKey),
         auth: sa.auth satisfies EspAuthAlg,
         authKey: keyBytes(sa.authKey),
+        ...(sa.esn ? { esn: true } : {}),
       });
     }
   }

@@ -34,6 +34,12 @@ export interface EspSaForExport {
   auth: EspAuthAlg;
   /** Empty when `auth` is "none". */
   authKey: Uint8Array;
+  /**
+   * Extended sequence numbers (RFC 4303 §2.2.1). The 8-field line cannot say so: Wireshark 4.0
+   * has no such column, and 4.2's "ESN high bits" is one fixed value per SA, where the kernel
+   * infers seq-hi packet by packet. espSaTable writes a '#' note for such an SA instead.
+   */
+  esn?: boolean;
 }
 
 /**
@@ -129,5 +135,13 @@ export function espSaTable(sas: readonly EspSaForExport[], comment = "ESP SAs ex
     .split("\n")
     .map((line) => `# ${line}`.trimEnd())
     .join("\n");
-  return [header, ...espSaTableLines(sas)].map((line) => `${line}\n`).join("");
+  // An ESN SA's ICVs (and, for AEAD, its decryption) cover seq-hi, which is not on the wire:
+  // the reader must set it by hand where Wireshark can hold it (4.2+), so say so next to the lines.
+  const esnNotes = sas
+    .filter((sa) => sa.esn === true)
+    .map(
+      (sa) =>
+        `# SPI 0x${sa.spi.toString(16).padStart(8, "0")} uses 64-bit extended sequence numbers (RFC 4303 §2.2.1): Wireshark 4.0 cannot express them, so its ICV check and AEAD decryption fail; in 4.2+ set the SA's SN to 64-bit ESN and its ESN high bits to the run's seq-hi (0 until the counter passes 2^32)`,
+    );
+  return [header, ...esnNotes, ...espSaTableLines(sas)].map((line) => `${line}\n`).join("");
 }

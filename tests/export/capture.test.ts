@@ -132,6 +132,44 @@ describe("traceToPcapng", () => {
     expect(a[60]! ^ b[60]!).toBe(1 << 3);
   });
 
+  it('link frames name the receiving function once, not "ether_input: ether_input:"', () => {
+    const cap = readPcapng(traceToPcapng(trace("gw-esp-tunnel")));
+    const net0 = cap.packets.filter((p) => cap.interfaces[p.interfaceId]?.name === "net0");
+    expect(net0.length).toBeGreaterThan(0);
+    for (const p of net0) {
+      expect(p.comment).toMatch(/ em0 → ether_input: rcvif = em0/);
+      expect(p.comment).not.toMatch(/ether_input: ether_input:/);
+    }
+  });
+
+  it("esp-replay: the replayed copy has a fault on its link.rx event and a FAULT mark in its comment", () => {
+    const t = trace("esp-replay");
+    const faulted = t.events.filter((e) => e.kind === "link.rx" && e.fault !== undefined);
+    expect(faulted.map((e) => (e.kind === "link.rx" ? e.fault?.kind : undefined))).toEqual(["replay"]);
+    const cap = readPcapng(traceToPcapng(t));
+    const marked = cap.packets.filter((p) => /FAULT replay/.test(p.comment ?? ""));
+    expect(marked).toHaveLength(1);
+    expect(marked[0]!.comment).toMatch(/\ninjected fault \(replay\): a copy of ESP\/AH packet 1 on net0, replayed 500µs later/);
+    // The mark is on the copy, the second of the two identical frames, not on the original.
+    const net0 = cap.packets.filter((p) => cap.interfaces[p.interfaceId]?.name === "net0");
+    const copies = net0.filter((p) => toHex(p.data) === toHex(net0[0]!.data));
+    expect(copies.map((p) => /FAULT/.test(p.comment ?? ""))).toEqual([false, true]);
+  });
+
+  it("esp-tamper: the frame with the flipped bit is marked, and its link.rx event says which bit", () => {
+    const t = trace("esp-tamper");
+    const faulted = t.events.filter((e) => e.kind === "link.rx" && e.fault !== undefined);
+    expect(faulted).toHaveLength(1);
+    const f = faulted[0]!;
+    expect(f.kind === "link.rx" ? f.fault : undefined).toEqual({
+      kind: "flip-bit",
+      detail: "bit 3 of byte 60 flipped in transit on net0 (fault flip-bit, packet 2)",
+    });
+    const cap = readPcapng(traceToPcapng(t));
+    const net0 = cap.packets.filter((p) => cap.interfaces[p.interfaceId]?.name === "net0");
+    expect(net0.map((p) => /FAULT flip-bit/.test(p.comment ?? ""))).toEqual(net0.map((_, i) => i === 1));
+  });
+
   it("is byte-identical for the same scenario", () => {
     const a = traceToPcapng(trace("lo0-esp-cbc-ping"));
     const loaded = loadScenario(builtinByName("lo0-esp-cbc-ping"));

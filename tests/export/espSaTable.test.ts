@@ -79,6 +79,16 @@ describe("espSaTable", () => {
       `# tagflow scenario\n#\n# ping\n${espSaTableLines([CBC_SHA1, GCM]).join("\n")}\n`,
     );
   });
+
+  it("an ESN SA keeps its 8-field line and gets a '#' note on what Wireshark's table cannot express", () => {
+    const esn = { ...GCM, esn: true };
+    expect(espSaTableLines([esn])).toEqual(espSaTableLines([GCM]));
+    const text = espSaTable([CBC_SHA1, esn], "x");
+    const lines = text.split("\n");
+    expect(lines[1]).toMatch(/^# SPI 0x[0-9a-f]{8} uses 64-bit extended sequence numbers \(RFC 4303 §2\.2\.1\): Wireshark 4\.0 cannot express them/);
+    expect(lines.filter((l) => l.startsWith("# SPI"))).toHaveLength(1);
+    expect(espSaTable([CBC_SHA1, GCM], "x")).not.toMatch(/extended sequence/);
+  });
 });
 
 /** tshark -T json frame → its protocol layers. */

@@ -1,7 +1,8 @@
 /**
- * The published test vectors in `../shared/vectors/` beside the project (see its README), read
- * by every suite that checks against them. Fails loudly when a file is missing, rather than
- * letting a suite pass vacuously.
+ * The published test vectors carried in the repository under `tests/vectors/` (see its README for
+ * each file's RFC and section), read by every suite that checks against them. They live inside the
+ * project so a lone clone passes `npm test` (issue 10): nothing here reads outside the repository.
+ * Fails loudly when a file is missing, rather than letting a suite pass vacuously.
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -9,20 +10,20 @@ import { fileURLToPath } from "node:url";
 
 /** The project root, two levels up from tests/helpers. */
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-/** The shared vector folder next to the project. */
-export const SHARED_VECTORS = path.resolve(PROJECT_ROOT, "../shared/vectors");
+/** The vector folder inside the project. */
+export const VECTORS_DIR = path.resolve(PROJECT_ROOT, "tests/vectors");
 
 /** Parse a JSON file, naming what it is if it is missing. */
 export function readJson<T>(file: string, what: string): T {
   if (!existsSync(file)) {
-    throw new Error(`${what} not found: ${file} (expected the published vectors next to the project, in ../shared/vectors)`);
+    throw new Error(`${what} not found: ${file} (the published vectors live in tests/vectors/, see its README)`);
   }
   return JSON.parse(readFileSync(file, "utf8")) as T;
 }
 
-/** Parses `<projectRoot>/../shared/vectors/<name>`. */
-export function loadSharedVectors<T>(name: string): T {
-  return readJson<T>(path.join(SHARED_VECTORS, name), "shared test vector file");
+/** Parses `<projectRoot>/tests/vectors/<name>`. */
+export function loadVectors<T>(name: string): T {
+  return readJson<T>(path.join(VECTORS_DIR, name), "test vector file");
 }
 
 /** RFC 3602 §4 raw AES-CBC case (hex fields). */
@@ -61,5 +62,5 @@ export interface Rfc3602File {
 
 /** rfc3602-aes-cbc-esp.json. */
 export function rfc3602(): Rfc3602File {
-  return loadSharedVectors<Rfc3602File>("rfc3602-aes-cbc-esp.json");
+  return loadVectors<Rfc3602File>("rfc3602-aes-cbc-esp.json");
 }

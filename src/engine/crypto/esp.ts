@@ -22,9 +22,11 @@
  * ```
  *
  * - AES-GCM-16 (RFC 4106) and ChaCha20-Poly1305 (RFC 7634): nonce = salt|IV, AAD = SPI|seq
- *   (32-bit sequence numbers, no ESN), the 16-byte tag is the ICV.
+ *   (8 bytes), or SPI|seq-hi|seq-lo (12 bytes) on an SA with extended sequence numbers
+ *   (RFC 4106 §5, RFC 7634 §2.1); the 16-byte tag is the ICV.
  * - AES-CBC (RFC 3602) and NULL (RFC 2410) with HMAC: encrypt-then-MAC, the ICV is the truncated
- *   HMAC over SPI|seq|IV|ciphertext (RFC 4303 §3.3.4).
+ *   HMAC over SPI|seq|IV|ciphertext (RFC 4303 §3.3.4), followed by seq-hi with ESN: the high 32
+ *   bits are never sent but are appended to the ICV input (RFC 4303 §2.2.1).
  */
 import { concatBytes, isU32, readU32be, u32be } from "./bytes";
 import { aeadDecrypt, aeadEncrypt, aesCbcDecrypt, aesCbcEncrypt } from "./cipher";
@@ -55,6 +57,11 @@ export interface EspSealInput {
   nextHeader: number;
   /** Overrides the padding bytes (for vectors); default RFC 4303 §2.4 monotonic 1, 2, 3, … to reach alignment. */
   padding?: Uint8Array;
+  /**
+   * The high 32 bits of a 64-bit extended sequence number (RFC 4303 §2.2.1), on an ESN SA only;
+   * `seq` is then the low 32 bits, the only half on the wire. Undefined: a 32-bit SA.
+   */
+  seqHi?: number;
 }
 
 /** A protected packet, with the offsets the inspector highlights. */
@@ -123,12 +130,14 @@ export function espSeal(keys: EspSaKeys, input: EspSealInput): EspSealed {
     throw new Error(`${keys.enc} needs payload|padding|trailer to be a multiple of ${enc.blockBytes} bytes; got ${plaintext.length}`);
   }
 
+  const { seqHi } = input;
+  if (seqHi !== undefined && !isU32(seqHi)) throw new Error(`ESP seq-hi must be a 32-bit unsigned integer; got ${seqHi}`);
   const header = concatBytes(u32be(spi), u32be(seq));
   let body: Uint8Array;
   switch (keys.enc) {
     case "aes-gcm-16":
     case "chacha20-poly1305":
-      body = aeadEncrypt(keys.enc, keys.encKey, iv, header, plaintext);
+      body = aeadEncrypt(keys.enc, keys.encKey, iv, aeadAad(header, seqHi), plaintext);
       break;
     case "aes-cbc":
       body = aesCbcEncrypt(keys.encKey, iv, plaintext);
@@ -141,7 +150,7 @@ export function espSeal(keys: EspSaKeys, input: EspSealInput): EspSealed {
   }
   // Encrypt-then-MAC (RFC 4303 §3.3.4); empty for "none", which AEAD SAs always use.
   const covered = concatBytes(header, iv, body);
-  const icv = authCompute(keys.auth, keys.authKey, covered);
+  const icv = authCompute(keys.auth, keys.authKey, icvInput(covered, seqHi));
   const ciphertextOffset = ESP_HEADER_BYTES + iv.length;
   return {
     bytes: concatBytes(covered, icv),
@@ -158,8 +167,10 @@ export function espSeal(keys: EspSaKeys, input: EspSealInput): EspSealed {
  * decryption (RFC 4303 §3.4.4) and compares in constant time. Throws only on a misconfigured SA;
  * every property of the packet itself is reported as `{ ok: false }`.
  */
-export function espOpen(keys: EspSaKeys, esp: Uint8Array): EspOpenResult {
+export function espOpen(keys: EspSaKeys, esp: Uint8Array, seqHi?: number): EspOpenResult {
   assertKeys(keys);
+  // seq-hi is the receiver's inference from its window (RFC 4303 Appendix A2.2), never read off the packet.
+  if (seqHi !== undefined && !isU32(seqHi)) throw new Error(`ESP seq-hi must be a 32-bit unsigned integer; got ${seqHi}`);
   const enc = encAlg(keys.enc);
   const icvBytes = enc.aead ? enc.icvBytes : authAlg(keys.auth).icvBytes;
   const minimum = ESP_HEADER_BYTES + enc.ivBytes + icvBytes;
@@ -181,14 +192,14 @@ export function espOpen(keys: EspSaKeys, esp: Uint8Array): EspOpenResult {
     case "aes-gcm-16":
     case "chacha20-poly1305": {
       // The AEAD open verifies the tag over AAD and ciphertext before releasing any plaintext.
-      const opened = aeadDecrypt(keys.enc, keys.encKey, iv, header, esp.subarray(ciphertextOffset));
+      const opened = aeadDecrypt(keys.enc, keys.encKey, iv, aeadAad(header, seqHi), esp.subarray(ciphertextOffset));
       if (opened === null) return fail("icv-mismatch", `${keys.enc} tag does not verify (wrong key, or the packet was modified)`);
       plaintext = opened;
       break;
     }
     case "aes-cbc":
     case "null": {
-      if (icvBytes > 0 && !authVerify(keys.auth, keys.authKey, esp.subarray(0, icvOffset), icv)) {
+      if (icvBytes > 0 && !authVerify(keys.auth, keys.authKey, icvInput(esp.subarray(0, icvOffset), seqHi), icv)) {
         return fail("icv-mismatch", `${keys.auth} ICV does not verify (wrong key, or the packet was modified)`);
       }
       // Only CBC needs whole blocks to decrypt; like most stacks we do not reject a NULL
@@ -231,6 +242,17 @@ export function espOpen(keys: EspSaKeys, esp: Uint8Array): EspOpenResult {
     plaintext,
     icv,
   };
+}
+
+/** RFC 4106 §5 / RFC 7634 §2.1: AAD is SPI|seq (8 bytes), or SPI|seq-hi|seq-lo (12 bytes) with ESN. */
+function aeadAad(header: Uint8Array, seqHi: number | undefined): Uint8Array {
+  if (seqHi === undefined) return header;
+  return concatBytes(header.subarray(0, 4), u32be(seqHi), header.subarray(4, 8));
+}
+
+/** RFC 4303 §2.2.1: with ESN the (unsent) high 32 bits follow the packet in the ICV computation. */
+function icvInput(covered: Uint8Array, seqHi: number | undefined): Uint8Array {
+  return seqHi === undefined ? covered : concatBytes(covered, u32be(seqHi));
 }
 
 function fail(reason: EspOpenFailure, detail: string): EspOpenResult {

@@ -13,7 +13,8 @@ export const ENC_ALGS = {
     rfc: "RFC 4106",
     title: "AES-GCM with a 16-byte ICV",
     aead: true,
-    keyBytes: [20, 36],
+    // RFC 4106 §8.1: KEYMAT is an AES-128, -192 or -256 key followed by the 4-byte salt.
+    keyBytes: [20, 28, 36],
     saltBytes: 4,
     ivBytes: 8,
     blockBytes: 4,
@@ -131,7 +132,7 @@ export function authAlg(id: AuthAlgId): AuthAlgInfo {
 
 /** Why each KEYMAT length is what it is, quoted in validation messages. */
 const ENC_KEY_REASON: { readonly [K in EncAlgId]: string } = {
-  "aes-gcm-16": "16 or 32 bytes of AES key + 4 bytes of salt, RFC 4106 §8.1",
+  "aes-gcm-16": "a 16-, 24- or 32-byte AES key + 4 bytes of salt, RFC 4106 §8.1",
   "chacha20-poly1305": "32 bytes of ChaCha20 key + 4 bytes of salt, RFC 7634 §2",
   "aes-cbc": "AES-128, AES-192 or AES-256, RFC 3602 §2.2",
   null: "RFC 2410",

@@ -24,10 +24,12 @@ export function link_output(host: Host, ifp: Iface, m: Mbuf, nextHop: string): v
   const proto = bytes[9];
   const isIpsec = proto === IP_PROTO.ESP || proto === IP_PROTO.AH;
   if (isIpsec) link.carriedIpsec++;
+  const flipped: string[] = [];
   for (const f of link.faults) {
     if (f.kind === "flip-bit" && f.nth === link.carried && f.byte < bytes.length) {
       bytes = bytes.slice();
       bytes[f.byte] = bytes[f.byte]! ^ (1 << f.bit);
+      flipped.push(`bit ${f.bit} of byte ${f.byte} flipped in transit on ${link.name} (fault flip-bit, packet ${f.nth})`);
     }
   }
   site
@@ -38,17 +40,24 @@ export function link_output(host: Host, ifp: Iface, m: Mbuf, nextHop: string): v
       site.text`${host.name} transmits the packet on ${ifp.name} towards ${nextHop} over ${link.name}.`,
     );
   m_freem(site, m, "transmitted", `The driver frees the mbuf chain after transmission; its tags go with it.`);
-  deliver(link, peer.host, peer.iface, bytes, link.delay);
+  deliver(link, peer.host, peer.iface, bytes, link.delay, flipped.length > 0 ? { kind: "flip-bit", detail: flipped.join("; ") } : undefined);
   for (const f of link.faults) {
     if (f.kind === "replay" && isIpsec && f.nth === link.carriedIpsec) {
       // An attacker on the wire recorded this packet and sends it again later.
       const copy = bytes.slice();
-      deliver(link, peer.host, peer.iface, copy, link.delay + f.delayMicros, true);
+      deliver(link, peer.host, peer.iface, copy, link.delay + f.delayMicros, {
+        kind: "replay",
+        detail: `a copy of ESP/AH packet ${f.nth} on ${link.name}, replayed ${f.delayMicros}µs later (fault replay)`,
+      });
     }
   }
 }
 
-function deliver(link: LinkState, host: Host, ifp: Iface, bytes: Uint8Array, delay: number, replayed = false): void {
+/** A fault the link injected into a frame, recorded on its link.rx event (scenario faults). */
+type InjectedFault = { readonly kind: "replay" | "flip-bit"; readonly detail: string };
+
+function deliver(link: LinkState, host: Host, ifp: Iface, bytes: Uint8Array, delay: number, fault?: InjectedFault): void {
+  const replayed = fault?.kind === "replay";
   host.world.after(delay, () => {
     const site = host.site("link", "ether_input");
     const m = m_gethdr(
@@ -59,10 +68,15 @@ function deliver(link: LinkState, host: Host, ifp: Iface, bytes: Uint8Array, del
         : site.text`The frame arrives at ${host.name}:${ifp.name}; the driver puts it in a fresh mbuf (no tags: the wire carries none).`,
     );
     m_set_rcvif(m, ifp.name);
+    // The frame an attacker produced carries its fault, so the trace and the capture can mark it.
     site.emit(
       m,
-      { kind: "link.rx", ifname: ifp.name, link: link.name, bytes: bytes.length },
-      site.text`ether_input: rcvif = ${ifp.name}, the IPv4 payload goes to ipintrq.`,
+      fault
+        ? { kind: "link.rx", ifname: ifp.name, link: link.name, bytes: bytes.length, fault }
+        : { kind: "link.rx", ifname: ifp.name, link: link.name, bytes: bytes.length },
+      fault
+        ? site.text`ether_input: rcvif = ${ifp.name}, the IPv4 payload goes to ipintrq. Injected fault: ${fault.detail}.`
+        : site.text`ether_input: rcvif = ${ifp.name}, the IPv4 payload goes to ipintrq.`,
     );
     ipintrq_enqueue(host, m, host.site("if", "ether_input"));
   });

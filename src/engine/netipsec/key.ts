@@ -65,6 +65,7 @@ function makeSa(s: SaSpec): SecAssoc {
     auth: s.auth,
     authKey: hexKey(s.authKey),
     replayWindow: s.replayWindow,
+    esn: s.esn,
     seqOut: 0,
     seqIn: 0,
     replayBitmap: 0n,

@@ -21,9 +21,14 @@ export interface SecAssoc {
   readonly auth: AuthAlgId;
   readonly authKey: Uint8Array;
   readonly replayWindow: number;
-  /** Last sequence number sent (RFC 4303 §3.3.3: the first packet carries 1). */
+  /**
+   * Extended (64-bit) sequence numbers, RFC 4303 §2.2.1 / RFC 4302 §2.5.1: the counters below then
+   * run past 2^32; the high 32 bits (seq-hi) stay in the SA, never on the wire, and enter the ICV.
+   */
+  readonly esn: boolean;
+  /** Last sequence number sent, all 64 bits with ESN (RFC 4303 §3.3.3: the first packet carries 1). */
   seqOut: number;
-  /** Highest sequence number received and the window bitmap (bit i: seqIn - i seen). */
+  /** Highest sequence number received (64-bit with ESN) and the window bitmap (bit i: seqIn - i seen). */
   seqIn: number;
   replayBitmap: bigint;
   /** Counter for AEAD IVs (RFC 4106 §3.1 allows a counter). */

@@ -16,7 +16,7 @@ import { crypto_dispatch } from "./crypto_queue";
 import { drop } from "../mbuf/drop";
 import { ipsec4_common_input_cb } from "./ipsec_input";
 import { spiText } from "./key";
-import { chkreplay, updatereplay, windowText } from "./replay";
+import { chkreplay, inferSeq, seqHiOf, seqLoOf, updatereplay, windowText } from "./replay";
 import type { SecAssoc } from "./types";
 import type { Consulted } from "../trace/events";
 import { itemFor, one } from "../trace/shared";
@@ -37,7 +37,13 @@ export function ah_output(host: Host, m: Mbuf, sa: SecAssoc, skip: number, done:
   const nextHeader = m.bytes()[9]!;
   sa.seqOut += 1;
   const seq = sa.seqOut;
-  site.emit(m, { kind: "sa.update", sa: sa.id, field: "seq", value: String(seq) }, `ah_output takes the next sequence number of ${sa.id}: ${seq}.`);
+  // ESN: the step shows the 64-bit counter and its halves, since only the low half is in the header.
+  const esnText = sa.esn ? ` (ESN: seq-hi ${seqHiOf(seq)} kept in the SA, ${seqLoOf(seq)} on the wire)` : "";
+  site.emit(
+    m,
+    { kind: "sa.update", sa: sa.id, field: "seq", value: String(seq) },
+    `ah_output takes the next sequence number of ${sa.id}: ${seq}${esnText}.`,
+  );
   m_makespace(
     site,
     m,
@@ -47,7 +53,7 @@ export function ah_output(host: Host, m: Mbuf, sa: SecAssoc, skip: number, done:
     site.text`m_makespace opens ${rplen} bytes after the IP header for the AH header and its ${icvLen}-byte ICV.`,
   );
   const hdr = new Uint8Array(rplen);
-  emitAh({ nextHeader, payloadLen: ahPayloadLenFor(icvLen), spi: sa.spi, seq, icv: new Uint8Array(rplen - AH_FIXED_LEN) }, hdr, 0);
+  emitAh({ nextHeader, payloadLen: ahPayloadLenFor(icvLen), spi: sa.spi, seq: seqLoOf(seq), icv: new Uint8Array(rplen - AH_FIXED_LEN) }, hdr, 0);
   m_poke(m, skip, hdr);
   site.emit(
     m,
@@ -65,7 +71,7 @@ export function ah_output(host: Host, m: Mbuf, sa: SecAssoc, skip: number, done:
     m.len,
     site.text`ah_output zeroes the mutable header fields in a copy (ah_massage_headers) and submits it to the crypto queue for ${authAlg(sa.auth).title}; it continues in ah_output_cb.`,
     () => {
-      const icv = ahIcv(sa.auth, sa.authKey, massaged(m.bytes(), skip, rplen - AH_FIXED_LEN)).slice(0, icvLen);
+      const icv = ahIcv(sa.auth, sa.authKey, withSeqHi(sa, massaged(m.bytes(), skip, rplen - AH_FIXED_LEN), seq)).slice(0, icvLen);
       const cb = host.site("crypto", "ah_output_cb");
       m_copyback(cb, m, skip + AH_FIXED_LEN, icv, "ah icv", cb.text`ah_output_cb writes the ${icvLen}-byte ICV into the AH header.`);
       cb.emit(
@@ -89,7 +95,8 @@ export function ah_input(host: Host, m: Mbuf, sa: SecAssoc, skip: number): void 
     drop(site, m, "ipsec-bad-length", parsed.ok ? "short ICV" : parsed.error.message, "ah_input: the AH header is malformed (ahs_badauthl).");
     return;
   }
-  const ah = parsed.value;
+  // ESN: the header carries the low half; the full number is inferred from the window (RFC 4303 App. A2.2, used by RFC 4302 §3.4.3).
+  const ah = { ...parsed.value, seq: inferSeq(sa, parsed.value.seq) };
   const rc = chkreplay(sa, ah.seq);
   site.emit(
     m,
@@ -117,7 +124,7 @@ export function ah_input(host: Host, m: Mbuf, sa: SecAssoc, skip: number): void 
     `ah_input zeroes the mutable fields in a copy and submits it to the crypto queue to recompute the ICV; it continues in ah_input_cb.`,
     () => {
       const cb = host.site("ipsec", "ah_input_cb");
-      const computed = ahIcv(sa.auth, sa.authKey, massaged(m.bytes(), skip, rplen - AH_FIXED_LEN)).slice(0, icvLen);
+      const computed = ahIcv(sa.auth, sa.authKey, withSeqHi(sa, massaged(m.bytes(), skip, rplen - AH_FIXED_LEN), ah.seq)).slice(0, icvLen);
       const ok = constantTimeEqual(computed, received);
       host
         .site("crypto", "crypto_done")
@@ -166,4 +173,13 @@ export function ah_input(host: Host, m: Mbuf, sa: SecAssoc, skip: number): void 
 /** The SA as the AH ICV decision consults it. */
 function ahIcvItem(sa: SecAssoc): Consulted {
   return { kind: "sa", id: sa.id, summary: `${sa.id} ${sa.auth}` };
+}
+
+/** RFC 4302 §2.5.1: with ESN the (unsent) high 32 bits follow the packet in the ICV input. */
+function withSeqHi(sa: SecAssoc, zeroed: Uint8Array, seq: number): Uint8Array {
+  if (!sa.esn) return zeroed;
+  const out = new Uint8Array(zeroed.length + 4);
+  out.set(zeroed);
+  new DataView(out.buffer).setUint32(zeroed.length, seqHiOf(seq));
+  return out;
 }

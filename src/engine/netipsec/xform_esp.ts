@@ -20,7 +20,7 @@ import { crypto_dispatch } from "./crypto_queue";
 import { drop } from "../mbuf/drop";
 import { ipsec4_common_input_cb } from "./ipsec_input";
 import { spiText } from "./key";
-import { chkreplay, updatereplay, windowText } from "./replay";
+import { chkreplay, inferSeq, seqHiOf, seqLoOf, updatereplay, windowText } from "./replay";
 import type { SecAssoc } from "./types";
 import type { Consulted } from "../trace/events";
 import { itemFor, one } from "../trace/shared";
@@ -65,7 +65,13 @@ export function esp_output(host: Host, m: Mbuf, sa: SecAssoc, skip: number, done
   // RFC 4303 §3.3.3: the sender increments the counter; the first packet sent carries 1.
   sa.seqOut += 1;
   const seq = sa.seqOut;
-  site.emit(m, { kind: "sa.update", sa: sa.id, field: "seq", value: String(seq) }, `esp_output takes the next sequence number of ${sa.id}: ${seq}.`);
+  // ESN: the step shows the 64-bit counter and its halves, since only the low half is in the header.
+  const esnText = sa.esn ? ` (ESN: seq-hi ${seqHiOf(seq)} kept in the SA, ${seqLoOf(seq)} on the wire)` : "";
+  site.emit(
+    m,
+    { kind: "sa.update", sa: sa.id, field: "seq", value: String(seq) },
+    `esp_output takes the next sequence number of ${sa.id}: ${seq}${esnText}.`,
+  );
   const iv = nextIv(host, sa);
   const hlen = ESP_HDR + iv.length;
   m_makespace(
@@ -80,7 +86,8 @@ export function esp_output(host: Host, m: Mbuf, sa: SecAssoc, skip: number, done
   );
   const hdr = new Uint8Array(hlen);
   writeField(hdr, 0, ESPF.spi, sa.spi);
-  writeField(hdr, 0, ESPF.seq, seq);
+  // With ESN only the low 32 bits go on the wire (RFC 4303 §2.2.1); seq-hi stays in the SA.
+  writeField(hdr, 0, ESPF.seq, seqLoOf(seq));
   hdr.set(iv, ESP_HDR);
   m_poke(m, skip, hdr);
   site.emit(
@@ -122,7 +129,7 @@ export function esp_output(host: Host, m: Mbuf, sa: SecAssoc, skip: number, done
       ? site.text`esp_output hands the payload to the crypto queue: ${e.title} with ${authAlg(sa.auth).title}; it continues in esp_output_cb.`
       : site.text`esp_output hands the payload to the crypto queue: ${e.title}; it continues in esp_output_cb.`,
     () => {
-      const sealed = espSeal(keysOf(sa), { spi: sa.spi, seq, iv, payload, nextHeader });
+      const sealed = espSeal(keysOf(sa), { spi: sa.spi, seq: seqLoOf(seq), seqHi: sa.esn ? seqHiOf(seq) : undefined, iv, payload, nextHeader });
       const cb = host.site("crypto", "esp_output_cb");
       // The plaintext is kept beside the packet, so the inspector can show the decrypted view.
       m_set_cleartext(m, toHex(payload), nextHeader);
@@ -165,7 +172,8 @@ export function esp_input(host: Host, m: Mbuf, sa: SecAssoc, skip: number): void
     );
     return;
   }
-  const seq = new DataView(m_copydata(m, skip + 4, 4).buffer).getUint32(0);
+  // ESN: the wire holds the low half; the full number is inferred from the window (RFC 4303 App. A2.2).
+  const seq = inferSeq(sa, new DataView(m_copydata(m, skip + 4, 4).buffer).getUint32(0));
   const rc = chkreplay(sa, seq);
   site.emit(
     m,
@@ -201,7 +209,7 @@ export function esp_input(host: Host, m: Mbuf, sa: SecAssoc, skip: number): void
 /** esp_input_cb(crp): the crypto request finished. */
 function esp_input_cb(host: Host, m: Mbuf, sa: SecAssoc, skip: number, hlen: number, icvLen: number, seq: number, esp: Uint8Array): void {
   const site = host.site("ipsec", "esp_input_cb");
-  const r = espOpen(keysOf(sa), esp);
+  const r = espOpen(keysOf(sa), esp, sa.esn ? seqHiOf(seq) : undefined);
   const integrity = icvLen > 0;
   if (!r.ok) {
     host

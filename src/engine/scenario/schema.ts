@@ -72,6 +72,11 @@ const SaSchema = strictObject({
   authKey: v.optional(hexKey, ""),
   /** Anti-replay window in packets (RFC 4303 §3.4.3); 0 disables the check. */
   replayWindow: v.optional(int(0, 1024), 64),
+  /**
+   * Extended sequence numbers (RFC 4303 §2.2.1, RFC 4302 §2.5.1): 64-bit counters whose high 32
+   * bits are kept in the SA and covered by the ICV (RFC 4106 §5: a 12-byte AAD) but never sent.
+   */
+  esn: v.optional(v.boolean(), false),
 });
 
 const RequestSchema = strictObject({

@@ -4,7 +4,7 @@
  * names, addresses that must be on a connected network, routing loops, SPIs, key lengths.
  * Every problem is reported with its JSON path; nothing is run until there are none.
  */
-import { keyProblems } from "../crypto/registry";
+import { ENC_ALGS, keyProblems } from "../crypto/registry";
 import { formatIpv4Addr, fromHex } from "../wire/fields";
 import { addrOf, ip, parsePrefix, prefixContains, type Prefix } from "../sim/addr";
 import { migrate } from "./migrate";
@@ -125,6 +125,13 @@ export function checkSemantics(s: Scenario): Problem[] {
         out.push({ path: `${sp}.auth`, message: "ESP needs encryption or authentication or both (RFC 4303 §3.2): enc is null and auth is none" });
       } else {
         for (const p of keyProblems(sa.enc, hex(sa.encKey), sa.auth, hex(sa.authKey))) out.push({ path: `${sp}.${p.field}`, message: p.message });
+        // RFC 4303 §2.2.1: seq-hi is never sent, only covered by the ICV; without an ICV nothing
+        // carries it and the receiver could not confirm which 2^32 block a packet is from.
+        if (sa.esn && !ENC_ALGS[sa.enc].aead && sa.auth === "none")
+          out.push({
+            path: `${sp}.esn`,
+            message: "esn needs integrity (an AEAD enc or an auth algorithm): seq-hi is carried only in the ICV (RFC 4303 §2.2.1)",
+          });
       }
     });
     h.spd.forEach((p, pi) => {

@@ -176,7 +176,17 @@ export type EventPayload =
   | { readonly kind: "queue.dequeue"; readonly queue: string; readonly depth: number }
   /** `ifname` is the host's interface ("lo0", "em0"); `link` the LinkInfo id it is attached to. */
   | { readonly kind: "link.tx"; readonly ifname: string; readonly link: string; readonly bytes: number }
-  | { readonly kind: "link.rx"; readonly ifname: string; readonly link: string; readonly bytes: number }
+  /**
+   * `fault`: a scenario fault the link injected into this frame ("replay", "flip-bit") and what it
+   * did, so the trace and the capture mark the frame an attacker produced.
+   */
+  | {
+      readonly kind: "link.rx";
+      readonly ifname: string;
+      readonly link: string;
+      readonly bytes: number;
+      readonly fault?: { readonly kind: "replay" | "flip-bit"; readonly detail: string };
+    }
   | { readonly kind: "sa.update"; readonly sa: string; readonly field: string; readonly value: string }
   | { readonly kind: "deliver"; readonly socket: string; readonly summary: string; readonly rttMicros?: number }
   | { readonly kind: "drop"; readonly reason: DropReason; readonly detail: string };

@@ -344,8 +344,11 @@ function makeEvent(
     case "queue.dequeue":
       return { seq, t, host, layer, fn, packet, chain, note, kind: p.kind, queue: p.queue, depth: p.depth };
     case "link.tx":
-    case "link.rx":
       return { seq, t, host, layer, fn, packet, chain, note, kind: p.kind, ifname: p.ifname, link: p.link, bytes: p.bytes };
+    case "link.rx":
+      return p.fault
+        ? { seq, t, host, layer, fn, packet, chain, note, kind: p.kind, ifname: p.ifname, link: p.link, bytes: p.bytes, fault: p.fault }
+        : { seq, t, host, layer, fn, packet, chain, note, kind: p.kind, ifname: p.ifname, link: p.link, bytes: p.bytes };
     case "sa.update":
       return { seq, t, host, layer, fn, packet, chain, note, kind: p.kind, sa: p.sa, field: p.field, value: p.value };
     case "deliver":

@@ -47,6 +47,7 @@ describe("the suites under test", () => {
   it("cover every encryption and integrity transform, and all are valid", () => {
     expect(SUITES.map(name)).toEqual([
       "aes-gcm-16(20)/none",
+      "aes-gcm-16(28)/none",
       "aes-gcm-16(36)/none",
       "chacha20-poly1305(36)/none",
       "aes-cbc(16)/hmac-sha1-96",
@@ -235,7 +236,7 @@ describe("espSeal refuses caller bugs", () => {
   it("throws on keys that validateKeys rejects", () => {
     const keys: EspSaKeys = { enc: "aes-gcm-16", encKey: new Uint8Array(16), auth: "none", authKey: new Uint8Array(0) };
     expect(() => espSeal(keys, { spi: 1, seq: 1, iv: new Uint8Array(8), payload: new Uint8Array(0), nextHeader: 4 })).toThrow(
-      /aes-gcm-16 needs a 20- or 36-byte key/,
+      /aes-gcm-16 needs a 20-, 28- or 36-byte key/,
     );
     expect(() => espOpen(keys, new Uint8Array(64))).toThrow(/invalid ESP SA/);
   });
@@ -253,5 +254,50 @@ describe("espSeal refuses caller bugs", () => {
     expect(() => espSeal(keys, { ...base, spi: 2 ** 32 })).toThrow(/SPI/);
     expect(() => espSeal(keys, { ...base, seq: -1 })).toThrow(/sequence/);
     expect(() => espSeal(keys, { ...base, nextHeader: 256 })).toThrow(/next header/);
+  });
+});
+
+describe("extended sequence numbers (RFC 4303 §2.2.1, RFC 4106 §5)", () => {
+  // No published ESN vector with a separate HMAC was found; these cases are derived from the RFC
+  // text: seq-hi is not on the wire, but it is in the AAD (AEAD) or appended to the ICV input (HMAC).
+  it.each(WITH_INTEGRITY.map((s) => ({ ...s, id: name(s) })))("$id: an ESN packet opens only with the same seq-hi", (s) => {
+    const keys = keysFor(s);
+    const iv = pattern(ENC_ALGS[s.enc].ivBytes, 9);
+    const input = { spi: 0x1234, seq: 3, iv, payload: pattern(20, 4), nextHeader: 1 };
+    const esn = espSeal(keys, { ...input, seqHi: 1 });
+    const plain = espSeal(keys, input);
+    // The wire header is the same (only the low 32 bits are sent) …
+    expect(toHex(esn.bytes.subarray(0, 8))).toBe(toHex(plain.bytes.subarray(0, 8)));
+    // … but the ICV is not: the old 32-bit behaviour would have produced the same packet.
+    expect(toHex(esn.bytes)).not.toBe(toHex(plain.bytes));
+    expect(espOpen(keys, esn.bytes, 1).ok).toBe(true);
+    expect(espOpen(keys, esn.bytes, 2).ok).toBe(false);
+    expect(espOpen(keys, esn.bytes).ok).toBe(false);
+    expect(espOpen(keys, plain.bytes, 0).ok).toBe(false);
+  });
+
+  it("HMAC ICV = HMAC(SPI|seq|IV|ciphertext|seq-hi), the high half appended after the packet", () => {
+    const s: Suite = { enc: "null", encKeyBytes: 0, auth: "hmac-sha256-128" };
+    const keys = keysFor(s);
+    const sealed = espSeal(keys, { spi: 0x1234, seq: 5, iv: new Uint8Array(0), payload: pattern(6, 3), nextHeader: 59, seqHi: 0xabcdef01 });
+    const body = sealed.bytes.subarray(0, sealed.icvOffset);
+    const expected = authCompute("hmac-sha256-128", keys.authKey, new Uint8Array([...body, 0xab, 0xcd, 0xef, 0x01]));
+    expect(toHex(sealed.bytes.subarray(sealed.icvOffset))).toBe(toHex(expected));
+  });
+
+  it("AEAD AAD is the 12 bytes SPI|seq-hi|seq-lo", () => {
+    const s: Suite = { enc: "chacha20-poly1305", encKeyBytes: 36, auth: "none" };
+    const keys = keysFor(s);
+    const iv = pattern(8, 2);
+    const sealed = espSeal(keys, { spi: 0x01020304, seq: 5, iv, payload: pattern(6, 3), nextHeader: 59, seqHi: 7 });
+    const aad = Uint8Array.of(1, 2, 3, 4, 0, 0, 0, 7, 0, 0, 0, 5);
+    expect(toHex(sealed.bytes.subarray(16))).toBe(toHex(aeadEncrypt("chacha20-poly1305", keys.encKey, iv, aad, sealed.plaintext)));
+  });
+
+  it("rejects a seq-hi that is not 32 bits", () => {
+    const keys = keysFor({ enc: "null", encKeyBytes: 0, auth: "hmac-sha1-96" });
+    expect(() => espSeal(keys, { spi: 1, seq: 1, iv: new Uint8Array(0), payload: new Uint8Array(0), nextHeader: 59, seqHi: 2 ** 32 })).toThrow(
+      /seq-hi/,
+    );
   });
 });

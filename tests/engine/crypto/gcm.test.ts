@@ -39,8 +39,16 @@ interface EspCase {
 
 const file = loadFixture<{ source: string; transcription_note: string; spec_cases: SpecCase[]; esp_cases: EspCase[] }>("gcm-vectors.json");
 
-/** Cases espSeal can build: 32-bit sequence numbers and an AES key size tagflow offers. */
-const espBuildable = file.esp_cases.filter((c) => !c.esn && (c.key_bits === 128 || c.key_bits === 256));
+/**
+ * Every case goes through espSeal/espOpen: AES-128/192/256 (RFC 4106 §8.1) and, for the ESN cases,
+ * the high 32 bits of the 64-bit sequence number passed as the SA's seq-hi (RFC 4106 §5).
+ */
+const espBuildable = file.esp_cases;
+
+/** The vector's sequence number as the wire's low 32 bits and, with ESN, the SA-held high 32 bits. */
+function seqParts(c: EspCase): { seq: number; seqHi: number | undefined } {
+  return { seq: spiOf(c.seq.slice(-8)), seqHi: c.esn ? spiOf(c.seq.slice(0, 8)) : undefined };
+}
 
 describe("GCM specification (McGrew & Viega) test cases through the ESP nonce split", () => {
   it("has test cases 2-4 and 14-16", () => {
@@ -63,9 +71,10 @@ describe("GCM specification (McGrew & Viega) test cases through the ESP nonce sp
 });
 
 describe("draft-mcgrew-gcm-test-01 ESP packets", () => {
-  it("has 14 cases, 4 of which fit tagflow's SAs (no ESN, AES-128/256)", () => {
+  it("has 14 cases: 9 with ESN, one AES-192, all of which fit tagflow's SAs", () => {
     expect(file.esp_cases).toHaveLength(14);
-    expect(espBuildable.map((c) => c.id)).toEqual(["mcgrew-gcm-test-01-2", "mcgrew-gcm-test-01-3", "mcgrew-gcm-test-01-4", "mcgrew-gcm-test-01-12"]);
+    expect(file.esp_cases.filter((c) => c.esn)).toHaveLength(9);
+    expect(file.esp_cases.filter((c) => c.key_bits === 192).map((c) => c.id)).toEqual(["mcgrew-gcm-test-01-7"]);
   });
 
   it.each(file.esp_cases)("$id: the raw GCM path matches (AES-$key_bits, esn=$esn)", (c) => {
@@ -80,16 +89,17 @@ describe("draft-mcgrew-gcm-test-01 ESP packets", () => {
     expect(opened && toHex(opened)).toBe(c.plaintext);
   });
 
-  it.each(espBuildable)("$id: espSeal builds the packet and espOpen takes it apart", (c) => {
+  it.each(espBuildable)("$id: espSeal builds the packet and espOpen takes it apart (AES-$key_bits, esn=$esn)", (c) => {
     const keys: EspSaKeys = { enc: "aes-gcm-16", encKey: hex(c.keymat), auth: "none", authKey: new Uint8Array(0) };
-    const input = { spi: spiOf(c.spi), seq: spiOf(c.seq), iv: hex(c.iv), payload: hex(c.payload), nextHeader: c.next_header };
+    const { seq, seqHi } = seqParts(c);
+    const input = { spi: spiOf(c.spi), seq, seqHi, iv: hex(c.iv), payload: hex(c.payload), nextHeader: c.next_header };
     const sealed = espSeal(keys, input);
     expect(toHex(sealed.bytes)).toBe(c.packet);
     expect(toHex(espSeal(keys, { ...input, padding: hex(c.padding) }).bytes)).toBe(c.packet);
     expect(toHex(sealed.plaintext)).toBe(c.plaintext);
     expect(toHex(sealed.bytes.subarray(sealed.icvOffset))).toBe(c.tag);
 
-    const opened = espOpen(keys, hex(c.packet));
+    const opened = espOpen(keys, hex(c.packet), seqHi);
     if (!opened.ok) throw new Error(`${c.id}: ${opened.reason}: ${opened.detail}`);
     expect(toHex(opened.payload)).toBe(c.payload);
     expect(toHex(opened.padding)).toBe(c.padding);
@@ -97,7 +107,7 @@ describe("draft-mcgrew-gcm-test-01 ESP packets", () => {
     expect(opened.nextHeader).toBe(c.next_header);
     expect(toHex(opened.icv)).toBe(c.tag);
     expect(opened.spi).toBe(spiOf(c.spi));
-    expect(opened.seq).toBe(spiOf(c.seq));
+    expect(opened.seq).toBe(seq);
   });
 
   it.each(file.esp_cases.filter((c) => c.esn))("$id: without ESN support the packet does not verify", (c) => {
@@ -109,11 +119,19 @@ describe("draft-mcgrew-gcm-test-01 ESP packets", () => {
     expect(opened.ok ? "ok" : opened.reason).toBe("icv-mismatch");
   });
 
-  it("an AES-192 KEYMAT (28 bytes) is not offered by tagflow's registry", () => {
+  it.each(file.esp_cases.filter((c) => c.esn))("$id: a wrong seq-hi (the receiver guessed the wrong epoch) does not verify", (c) => {
+    const keys: EspSaKeys = { enc: "aes-gcm-16", encKey: hex(c.keymat), auth: "none", authKey: new Uint8Array(0) };
+    const { seqHi = 0 } = seqParts(c);
+    const opened = espOpen(keys, hex(c.packet), (seqHi + 1) >>> 0);
+    expect(opened.ok ? "ok" : opened.reason).toBe("icv-mismatch");
+  });
+
+  it("an AES-192 KEYMAT (28 bytes, RFC 4106 §8.1) is a valid aes-gcm-16 key; other lengths list all three", () => {
     const c = file.esp_cases.find((x) => x.key_bits === 192);
     expect(c).toBeDefined();
-    expect(validateKeys("aes-gcm-16", hex(c?.keymat ?? ""), "none", new Uint8Array(0))).toEqual([
-      "aes-gcm-16 needs a 20- or 36-byte key (16 or 32 bytes of AES key + 4 bytes of salt, RFC 4106 §8.1); got 28",
+    expect(validateKeys("aes-gcm-16", hex(c?.keymat ?? ""), "none", new Uint8Array(0))).toEqual([]);
+    expect(validateKeys("aes-gcm-16", new Uint8Array(24), "none", new Uint8Array(0))).toEqual([
+      "aes-gcm-16 needs a 20-, 28- or 36-byte key (a 16-, 24- or 32-byte AES key + 4 bytes of salt, RFC 4106 §8.1); got 24",
     ]);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { authCompute, authVerify, hmacFull } from "../../../src/engine/crypto";
 import type { HmacHash } from "../../../src/engine/crypto";
-import { hex, loadSharedVectors, toHex } from "./vectors";
+import { hex, loadVectors, toHex } from "./vectors";
 
 interface Rfc4231Case {
   id: string;
@@ -31,8 +31,8 @@ interface Rfc4868Case {
   icv: string;
 }
 
-const hmacFile = loadSharedVectors<{ rfc4231_cases: Rfc4231Case[]; rfc2202_sha1_cases: Rfc2202Case[] }>("rfc4231-rfc2202-hmac.json");
-const rfc4868 = loadSharedVectors<{ cases: Rfc4868Case[] }>("rfc4868-hmac-sha2-auth.json");
+const hmacFile = loadVectors<{ rfc4231_cases: Rfc4231Case[]; rfc2202_sha1_cases: Rfc2202Case[] }>("rfc4231-rfc2202-hmac.json");
+const rfc4868 = loadVectors<{ cases: Rfc4868Case[] }>("rfc4868-hmac-sha2-auth.json");
 
 const SHA2: readonly ("sha256" | "sha384" | "sha512")[] = ["sha256", "sha384", "sha512"];
 

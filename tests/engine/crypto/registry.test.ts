@@ -18,7 +18,7 @@ describe("the transform registry", () => {
       return [id, a.rfc, a.aead, [...a.keyBytes], a.saltBytes, a.ivBytes, a.blockBytes, a.icvBytes];
     });
     expect(sizes).toEqual([
-      ["aes-gcm-16", "RFC 4106", true, [20, 36], 4, 8, 4, 16],
+      ["aes-gcm-16", "RFC 4106", true, [20, 28, 36], 4, 8, 4, 16],
       ["chacha20-poly1305", "RFC 7634", true, [36], 4, 8, 4, 16],
       ["aes-cbc", "RFC 3602", false, [16, 24, 32], 0, 16, 16, 0],
       ["null", "RFC 2410", false, [0], 0, 0, 4, 0],
@@ -45,7 +45,7 @@ describe("validateKeys", () => {
 
   it("explains a wrong encryption key length, citing the RFC", () => {
     expect(validateKeys("aes-gcm-16", bytes(16), "none", bytes(0))).toEqual([
-      "aes-gcm-16 needs a 20- or 36-byte key (16 or 32 bytes of AES key + 4 bytes of salt, RFC 4106 §8.1); got 16",
+      "aes-gcm-16 needs a 20-, 28- or 36-byte key (a 16-, 24- or 32-byte AES key + 4 bytes of salt, RFC 4106 §8.1); got 16",
     ]);
     expect(validateKeys("chacha20-poly1305", bytes(32), "none", bytes(0))).toEqual([
       "chacha20-poly1305 needs a 36-byte key (32 bytes of ChaCha20 key + 4 bytes of salt, RFC 7634 §2); got 32",

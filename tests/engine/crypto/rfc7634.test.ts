@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { aeadDecrypt, aeadEncrypt, espOpen, espSeal } from "../../../src/engine/crypto";
 import type { EspSaKeys } from "../../../src/engine/crypto";
-import { hex, loadSharedVectors, spiOf, toHex } from "./vectors";
+import { hex, loadVectors, spiOf, toHex } from "./vectors";
 
 interface Rfc7634File {
   source: string;
@@ -27,7 +27,7 @@ interface Rfc7634File {
   };
 }
 
-const file = loadSharedVectors<Rfc7634File>("rfc7634-chacha20poly1305-esp.json");
+const file = loadVectors<Rfc7634File>("rfc7634-chacha20poly1305-esp.json");
 const c = file.case;
 const keys: EspSaKeys = { enc: "chacha20-poly1305", encKey: hex(c.keymat), auth: "none", authKey: new Uint8Array(0) };
 const input = { spi: spiOf(c.spi), seq: c.seq, iv: hex(c.iv), payload: hex(c.inner_ipv4_packet), nextHeader: c.next_header };

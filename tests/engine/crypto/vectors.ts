@@ -1,12 +1,12 @@
 /**
- * Loads the shared published test vectors (`<projectRoot>/../shared/vectors/`) and this folder's
+ * Loads the published test vectors carried in the repository (`<projectRoot>/tests/vectors/`) and this folder's
  * own fixtures. Fails loudly when a file is missing rather than letting a suite pass vacuously.
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadSharedVectors, readJson } from "../../helpers/vectors";
+import { loadVectors, readJson } from "../../helpers/vectors";
 
-export { loadSharedVectors };
+export { loadVectors };
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 

@@ -57,6 +57,7 @@ describe("built-in scenarios", () => {
       auth: "none",
       authKey: "",
       replayWindow: 64,
+      esn: false,
     });
     expect(s.hosts[0]!.spd[0]).toEqual({
       dir: "out",

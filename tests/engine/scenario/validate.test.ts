@@ -207,7 +207,7 @@ describe("meaning", () => {
     expect(problemsOf(ESP, set("hosts[0].sad[0].encKey", "0x00112233445566778899aabbccddeeff"))).toEqual([
       {
         path: "$.hosts[0].sad[0].encKey",
-        message: "aes-gcm-16 needs a 20- or 36-byte key (16 or 32 bytes of AES key + 4 bytes of salt, RFC 4106 §8.1); got 16",
+        message: "aes-gcm-16 needs a 20-, 28- or 36-byte key (a 16-, 24- or 32-byte AES key + 4 bytes of salt, RFC 4106 §8.1); got 16",
       },
     ]);
   });

@@ -77,10 +77,10 @@ export const NEEDFRAG_PACKET = bytes(
     "0000100000000007", // quoted ESP SPI and sequence number
 );
 
-/** One ESP case of RFC 3602 §4 as stored in ../shared/vectors (hex fields). */
+/** One ESP case of RFC 3602 §4 as stored in tests/vectors (hex fields). */
 export type EspVector = Rfc3602EspCase;
 
-/** The RFC 3602 ESP cases, read from the shared vectors directory beside the project (see its README). */
+/** The RFC 3602 ESP cases, read from tests/vectors/ (see its README). */
 export function espVectors(): EspVector[] {
   return rfc3602().esp_cases;
 }
@@ -88,6 +88,6 @@ export function espVectors(): EspVector[] {
 /** RFC 3602 case 5: a real ping 192.168.123.3 → 192.168.123.100 in transport-mode ESP. */
 export function case5(): EspVector {
   const v = espVectors().find((c) => c.id === "rfc3602-case5");
-  if (!v) throw new Error("rfc3602-case5 missing from the shared vectors");
+  if (!v) throw new Error("rfc3602-case5 missing from tests/vectors");
   return v;
 }
