@@ -12,6 +12,7 @@ import { CompareStrip } from "./panels/CompareView";
 import { ErrorBoundary } from "./ErrorBoundary";
 import { FixesPanel } from "./panels/FixesPanel";
 import { HeaderBar } from "./panels/HeaderBar";
+import { HelpOverlay } from "./panels/HelpOverlay";
 import { Icon } from "./icons";
 import { useFileDrop } from "./hooks/useFileDrop";
 import { useKeyboard } from "./hooks/useKeyboard";
@@ -125,6 +126,7 @@ export function App(): ReactElement {
         <BottomPanel />
       </ErrorBoundary>
       {dragging && <DropOverlay />}
+      <HelpOverlay />
     </div>
   );
 }

@@ -213,14 +213,15 @@ describe("the visualizer", () => {
       await page.keyboard.press("{");
       expect(await stepText(page)).toBe(`Step ${BUG_LOOP + 1} of ${n}`);
 
-      // To the fix toggle: Tab to the side panel's tabs, arrow to "Fixes", Tab into it, Space.
+      // To the fix toggle: Tab to the side panel's tabs, arrow to "Fixes", Tab into it, Enter.
       await tabTo(page, '[role=tab][aria-selected="true"]');
       const ring = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
       expect(ring).not.toBe("none");
       for (let i = 0; i < 3; i++) await page.keyboard.press("ArrowRight");
       expect(await page.evaluate(() => document.activeElement?.textContent)).toContain("Fixes");
       await tabTo(page, `[data-fix="${FIX}"]`, 5);
-      await page.keyboard.press("Space");
+      // Enter flips a switch: Space always plays (issue 17).
+      await page.keyboard.press("Enter");
       await expect.poll(() => outcomeText(page)).toMatch(/^secure/);
       expect(await stepText(page)).toBe(`Step ${FIXED_LOOP + 1} of ${fixed.events.length}`);
       await screenshot(page, "05-keyboard-fix-toggled");
