@@ -26,6 +26,7 @@ import { ProblemsAlert } from "./panels/ProblemsAlert";
 import { StackView } from "./stack/StackView";
 import { SvgDefs } from "./stack/SvgDefs";
 import { panelId, tabId, Tabs } from "./panels/Tabs";
+import { uiStore, useUi } from "./uiStore";
 
 type SideTab = "packet" | "mbufs" | "tags" | "fixes";
 
@@ -102,9 +103,10 @@ export function App(): ReactElement {
   const dragging = useFileDrop(onDroppedFile);
   const status = useTagflow((s) => s.status);
   const hasTrace = useTagflow((s) => s.trace !== null);
+  const present = useUi((st) => st.present);
   const reset = () => void tagflowStore.getState().selectScenario(DEFAULT_SCENARIO);
   return (
-    <div className="app">
+    <div className={`app${present ? " is-present" : ""}`} data-present={present}>
       <SvgDefs />
       <HeaderBar />
       <div className="banner-area">
@@ -125,6 +127,11 @@ export function App(): ReactElement {
       <ErrorBoundary onReset={reset}>
         <BottomPanel />
       </ErrorBoundary>
+      {present && (
+        <button type="button" className="btn present-exit" data-testid="present-exit" onClick={() => uiStore.getState().togglePresent()}>
+          Leave Present mode <kbd>P</kbd>
+        </button>
+      )}
       {dragging && <DropOverlay />}
       <HelpOverlay />
     </div>

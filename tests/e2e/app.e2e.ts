@@ -349,13 +349,16 @@ describe("the visualizer", () => {
       // The step after the next one crosses from IP down to the link: the card has somewhere to go.
       await page.keyboard.press("ArrowRight");
       await page.waitForTimeout(400);
+      // The card and its connector tween together; the connector's end follows the slot even when
+      // the card (tall with 16px badges) stays clamped to the bottom of the pane.
       const move = await page.evaluate(async () => {
-        const card = document.querySelector(".card-layer")!;
+        const where = () =>
+          `${document.querySelector(".card-layer")!.getAttribute("transform")} ${document.querySelector(".connector")!.getAttribute("d")}`;
         window.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowRight" }));
         await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(null))));
-        const soon = card.getAttribute("transform");
+        const soon = where();
         await new Promise((r) => setTimeout(r, 500));
-        return { soon, later: card.getAttribute("transform") };
+        return { soon, later: where() };
       });
       return { ring, ...move };
     };

@@ -6,7 +6,8 @@
  */
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import { expectNoConsoleErrors } from "../support/browser";
+import { expectNoConsoleErrors, openApp } from "../support/browser";
+import { minStackFont } from "../support/shots";
 import { FIX, openReady, stepText, traceOf, useChromium } from "./support";
 
 const bug = traceOf("lo0-esp-ping");
@@ -63,6 +64,99 @@ describe("keys that do what they say", () => {
       await page.keyboard.press("Escape");
       await expect.poll(() => help.count()).toBe(0);
       expect(await page.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toBe("Step forward");
+      expectNoConsoleErrors(app);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+/** Text boxes that overlap a hatch (encrypted band or stale badge) in the same band or badge. */
+async function textOnHatch(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const hits: string[] = [];
+    const overlap = (a: DOMRect, b: DOMRect) => a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
+    for (const group of document.querySelectorAll("[data-testid=stack] .band, [data-testid=stack] .badge")) {
+      const hatches = [...group.querySelectorAll(".band-hatch, .badge-stale")].map((h) => h.getBoundingClientRect());
+      for (const t of group.querySelectorAll("text, tspan")) {
+        const box = (t as SVGGraphicsElement).getBoundingClientRect();
+        if (hatches.some((h) => overlap(h, box))) hits.push(t.textContent ?? "");
+      }
+    }
+    return hits;
+  });
+}
+
+describe("projector legibility", () => {
+  const chromium = useChromium();
+
+  for (const viewport of [
+    { width: 1280, height: 720 },
+    { width: 1024, height: 768 },
+  ]) {
+    it(`draws nothing in the stack view under 16 px, and no text on hatching, at ${viewport.width}×${viewport.height}`, async () => {
+      const app = await openReady(chromium.browser, chromium.env, { viewport });
+      try {
+        const { page } = app;
+        await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+        const seen: { step: string | null; px: number; what: string }[] = [];
+        // Step 1, every finding, and decisions on the way (callouts, stale badges, ciphertext).
+        for (let i = 0; i < 14; i++) {
+          await page.waitForTimeout(320);
+          seen.push({ step: await stepText(page), ...(await minStackFont(page)) });
+          expect(await textOnHatch(page), `text on hatching at ${await stepText(page)}`).toEqual([]);
+          await page.keyboard.press(i < 6 ? "]" : "}");
+        }
+        const smallest = seen.reduce((a, b) => (b.px < a.px ? b : a));
+        expect(smallest.px, JSON.stringify(smallest)).toBeGreaterThanOrEqual(16);
+        expectNoConsoleErrors(app);
+      } finally {
+        await app.close();
+      }
+    });
+  }
+
+  it("keeps the 960×540 embed readable", async () => {
+    const app = await openApp(chromium.browser, chromium.env.baseURL, { path: "?embed", viewport: { width: 960, height: 540 } });
+    try {
+      await app.page.locator("[data-testid=stack] svg").waitFor({ timeout: 15_000 });
+      await app.page.keyboard.press("}");
+      await app.page.waitForTimeout(320);
+      expect((await minStackFont(app.page)).px).toBeGreaterThanOrEqual(16);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("has a Present mode (P, or the header button) that hides the chrome and scales the stack, callout and narration", async () => {
+    const app = await openReady(chromium.browser, chromium.env);
+    try {
+      const { page } = app;
+      const sizes = () =>
+        page.evaluate(() => ({
+          stack: document.querySelector("[data-testid=stack] svg")?.getScreenCTM()?.a ?? 0,
+          narration: parseFloat(getComputedStyle(document.querySelector(".narration-note")!).fontSize),
+          callout: parseFloat(getComputedStyle(document.querySelector("[data-testid=callout]")!).fontSize),
+        }));
+      await page.keyboard.press("]");
+      await page.keyboard.press("]");
+      await page.locator("[data-testid=callout]").waitFor();
+      const before = await sizes();
+      await page.keyboard.press("p");
+      await expect.poll(() => page.locator(".topbar").isVisible()).toBe(false);
+      expect(await page.locator(".bottom").isVisible()).toBe(false);
+      const after = await sizes();
+      expect(after.stack).toBeGreaterThan(before.stack * 1.2);
+      expect(after.callout).toBeGreaterThan(before.callout * 1.2);
+      expect(after.narration).toBeGreaterThan(before.narration * 1.2);
+      // The keys still drive it; Esc (or P) leaves.
+      await page.keyboard.press("ArrowRight");
+      await page.keyboard.press("Escape");
+      await expect.poll(() => page.locator(".topbar").isVisible()).toBe(true);
+      await page.getByTestId("present").click();
+      await expect.poll(() => page.locator(".topbar").isVisible()).toBe(false);
+      await page.getByTestId("present-exit").click();
+      await expect.poll(() => page.locator(".topbar").isVisible()).toBe(true);
       expectNoConsoleErrors(app);
     } finally {
       await app.close();

@@ -6,6 +6,7 @@ import { ExportMenu } from "../exports/ExportMenu";
 import { Icon } from "../icons";
 import { openScenarioFile } from "../openFile";
 import { ShareButton } from "./ShareButton";
+import { uiStore } from "../uiStore";
 
 const CUSTOM = "__custom__";
 
@@ -84,6 +85,21 @@ function OpenScenario(): ReactElement {
   );
 }
 
+function PresentButton(): ReactElement {
+  return (
+    <button
+      type="button"
+      className="btn btn--ghost"
+      onClick={() => uiStore.getState().togglePresent()}
+      aria-keyshortcuts="P"
+      title="Present mode: big text, no chrome (P; Esc leaves)"
+      data-testid="present"
+    >
+      <Icon name="present" /> <span className="btn-text">Present</span>
+    </button>
+  );
+}
+
 function ThemeToggle(): ReactElement {
   const theme = useTagflow((s) => s.theme);
   const next = { system: "light", light: "dark", dark: "system" } as const;
@@ -115,6 +131,7 @@ export function HeaderBar(): ReactElement {
         <OpenScenario />
         <ExportMenu />
         <ShareButton />
+        <PresentButton />
         <ThemeToggle />
       </div>
     </header>

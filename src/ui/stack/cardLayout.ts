@@ -71,15 +71,18 @@ export interface CardPlan {
   readonly badgesTop: number;
 }
 
+/** Sized for 16px text at the least (a projector at the back of a room, issue 17). */
 export const CARD = {
-  titleHeight: 32,
-  bandHeight: 24,
+  titleHeight: 36,
+  bandHeight: 28,
   bandGap: 3,
-  badgeHeight: 24,
+  badgeHeight: 28,
   badgeGap: 6,
   pad: 8,
-  /** Monospace glyph width at the badge font size (12px). */
-  charWidth: 7.3,
+  /** Monospace glyph width at the badge font size (16px). */
+  charWidth: 9.7,
+  /** The hatched tail of a stale badge: beside its label, never under it. */
+  staleTail: 20,
   maxBands: 8,
 } as const;
 
@@ -335,7 +338,7 @@ export function layoutCard(model: PacketModel | null, e: TraceEvent | null, lane
   for (const b of inputs) {
     const label = b.leaving ? `${b.label} · ${b.kind === "tag" ? "deleted" : "cleared"}` : b.stale ? `${b.label} · stale` : b.label;
     // Flags are pills with a dot before the label.
-    const w = Math.min(width - 2 * CARD.pad, badgeWidth(label) + (b.kind === "flag" ? 12 : 0));
+    const w = Math.min(width - 2 * CARD.pad, badgeWidth(label) + (b.kind === "flag" ? 12 : 0) + (b.stale ? CARD.staleTail : 0));
     if (bx + w > width - CARD.pad && bx > CARD.pad) {
       bx = CARD.pad;
       by += CARD.badgeHeight + CARD.badgeGap;
