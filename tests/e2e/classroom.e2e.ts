@@ -134,7 +134,7 @@ describe("projector legibility", () => {
       const { page } = app;
       const sizes = () =>
         page.evaluate(() => ({
-          stack: document.querySelector("[data-testid=stack] svg")?.getScreenCTM()?.a ?? 0,
+          stack: document.querySelector<SVGSVGElement>("[data-testid=stack] svg")?.getScreenCTM()?.a ?? 0,
           narration: parseFloat(getComputedStyle(document.querySelector(".narration-note")!).fontSize),
           callout: parseFloat(getComputedStyle(document.querySelector("[data-testid=callout]")!).fontSize),
         }));
