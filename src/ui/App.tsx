@@ -24,6 +24,7 @@ import { openScenarioFile } from "./openFile";
 import { OutcomeBanner } from "./panels/OutcomeBanner";
 import { ProblemsAlert } from "./panels/ProblemsAlert";
 import { StackView } from "./stack/StackView";
+import { SharedNotice, StoryCard } from "./panels/StoryCard";
 import { SvgDefs } from "./stack/SvgDefs";
 import { panelId, tabId, Tabs } from "./panels/Tabs";
 import { uiStore, useUi } from "./uiStore";
@@ -112,12 +113,14 @@ export function App(): ReactElement {
       <div className="banner-area">
         <OutcomeBanner />
         <CompareStrip />
+        <SharedNotice />
       </div>
       <main className="workspace">
         <ErrorBoundary onReset={reset}>
           <div className="stack-wrap">
             {status === "error" && !hasTrace ? <NoTrace /> : <StackView />}
             <ProblemsAlert />
+            <StoryCard />
           </div>
         </ErrorBoundary>
         <ErrorBoundary onReset={reset}>

@@ -129,7 +129,7 @@ describe("the visualizer", () => {
       expect(narration).toContain("ip_output()");
       expect(narration).toContain("sys/netinet/ip_output.c");
       expect(narration).toContain("Stone’s step 8 of 8");
-      expect(await page.locator(".finding-chip.is-current").textContent()).toBe(String(BUG_LOOP + 1));
+      expect(await page.locator(".finding-chip.is-current .chip-step").textContent()).toBe(String(BUG_LOOP + 1));
       await screenshot(page, "02-loop-check-stale-out-done");
       expectNoConsoleErrors(app);
     } finally {
@@ -267,7 +267,7 @@ describe("the visualizer", () => {
     try {
       const { page } = app;
       const critical = bug.outcome.findings.find((f) => f.severity === "critical")!;
-      await page.locator(".finding-chip", { hasText: new RegExp(`^${critical.step + 1}$`) }).click();
+      await page.locator(".finding-chip", { has: page.locator(".chip-step", { hasText: new RegExp(`^${critical.step + 1}$`) }) }).click();
       expect(await stepText(page)).toBe(`Step ${critical.step + 1} of ${bug.events.length}`);
       expect(await page.getByTestId("narration").textContent()).toContain(critical.sentence.slice(0, 40));
       expectNoConsoleErrors(app);

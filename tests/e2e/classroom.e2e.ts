@@ -163,3 +163,79 @@ describe("projector legibility", () => {
     }
   });
 });
+
+describe("the first minute", () => {
+  const chromium = useChromium();
+  const firstBug = [...bug.outcome.findings].filter((f) => f.severity !== "info").sort((a, b) => a.step - b.step)[0]!.step;
+
+  it("shows a story card at step 1 with Jump to the bug and Play", async () => {
+    const app = await openReady(chromium.browser, chromium.env);
+    try {
+      const { page } = app;
+      const story = page.getByTestId("story");
+      await story.waitFor();
+      expect(await story.textContent()).toContain("What you are about to see");
+      // Its buttons are on screen at 1280×720, not scrolled away.
+      const box = await page.getByTestId("story-play").boundingBox();
+      expect(box && box.y + box.height).toBeLessThanOrEqual(720);
+      await page.getByTestId("story-bug").click();
+      expect(await stepText(page)).toBe(`Step ${firstBug + 1} of ${n}`);
+      expect(await story.count()).toBe(0);
+      // Back at the start it stays closed; a fresh page shows it, and Play plays.
+      await page.keyboard.press("Home");
+      expect(await story.count()).toBe(0);
+      const fresh = await openReady(chromium.browser, chromium.env);
+      try {
+        await fresh.page.getByTestId("story-play").click();
+        await expect.poll(() => isPlaying(fresh.page)).toBe(1);
+        expect(await fresh.page.getByTestId("story").count()).toBe(0);
+      } finally {
+        await fresh.close();
+      }
+      expectNoConsoleErrors(app);
+    } finally {
+      await app.close();
+    }
+  });
+
+  for (const viewport of [
+    { width: 1920, height: 1080 },
+    { width: 1280, height: 720 },
+  ]) {
+    it(`names the findings in words and never cuts the headline at ${viewport.width}×${viewport.height}`, async () => {
+      const app = await openReady(chromium.browser, chromium.env, { viewport });
+      try {
+        const { page } = app;
+        const chips = await page.locator(".finding-chip").allTextContents();
+        expect(chips.length).toBeGreaterThan(0);
+        for (const chip of chips) expect(chip).toMatch(/^\d+\s+\p{L}.{3,}/u);
+        const cut = await page.locator(".banner-headline").evaluate((el) => ({
+          overflow: el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1,
+          ellipsis: getComputedStyle(el).textOverflow === "ellipsis" && getComputedStyle(el).whiteSpace === "nowrap",
+        }));
+        expect(cut).toEqual({ overflow: false, ellipsis: false });
+        expectNoConsoleErrors(app);
+      } finally {
+        await app.close();
+      }
+    });
+  }
+
+  it("tells someone opening a link with a step where they are, and starts from the beginning on request", async () => {
+    const app = await openReady(chromium.browser, chromium.env, { path: `#v=1&s=lo0-esp-ping&f=${FIX}&c=40` });
+    try {
+      const { page } = app;
+      const notice = page.getByTestId("shared-notice");
+      await notice.waitFor();
+      const text = (await notice.textContent()) ?? "";
+      expect(text).toMatch(/Shared view: step 40, fix “icmp_reflect strips all tags” on/);
+      expect(await page.getByTestId("story").count()).toBe(0);
+      await notice.getByRole("button", { name: "Start from the beginning" }).click();
+      expect(await stepText(page)).toMatch(/^Step 1 of /);
+      expect(await notice.count()).toBe(0);
+      expectNoConsoleErrors(app);
+    } finally {
+      await app.close();
+    }
+  });
+});

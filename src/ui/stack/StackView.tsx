@@ -75,7 +75,21 @@ function SlotBox({
       <text className="slot-label" x={rect.x + 12} y={line1Y} dominantBaseline="central">
         {label}
       </text>
-      {fn ? (
+      {thin && decision ? (
+        // A thin row has one line: the decision's branch, which is what the class must see, goes on it.
+        <g className="slot-branch">
+          <rect
+            x={fnX - 4}
+            y={line1Y - 12}
+            width={fitText(`◆ ${decision.branch}`, rect.x + rect.width - fnX - 8, 9.7).length * 9.7 + 16}
+            height={24}
+            rx={12}
+          />
+          <text x={fnX + 4} y={line1Y} dominantBaseline="central">
+            {fitText(`◆ ${decision.branch}`, rect.x + rect.width - fnX - 8, 9.7)}
+          </text>
+        </g>
+      ) : fn ? (
         <text className="slot-fn" x={fnX} y={line1Y} dominantBaseline="central">
           {fitText(fn, rect.x + rect.width - fnX - (queue ? 62 : 8), 9.7)}
         </text>
