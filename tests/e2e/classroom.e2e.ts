@@ -239,3 +239,72 @@ describe("the first minute", () => {
     }
   });
 });
+
+/** Visible elements whose box leaves the viewport sideways (or a page wider than it). */
+async function offScreen(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const out: string[] = [];
+    const w = window.innerWidth;
+    if (document.documentElement.scrollWidth > w + 1) out.push(`page is ${document.documentElement.scrollWidth}px wide`);
+    for (const el of document.querySelectorAll<HTMLElement>("body *")) {
+      if (el.closest(".visually-hidden, .svg-defs, [aria-hidden=true] svg")) continue;
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0) continue;
+      const st = getComputedStyle(el);
+      if (st.visibility === "hidden" || st.position === "fixed") continue;
+      // Inside something that clips it (a scroller), it is reachable by scrolling that.
+      let clipped = false;
+      for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+        const o = getComputedStyle(p).overflowX;
+        if (o === "hidden" || o === "auto" || o === "scroll" || o === "clip") {
+          clipped = true;
+          break;
+        }
+      }
+      if (clipped) continue;
+      if (r.left < -1 || r.right > w + 1) out.push(`${el.tagName.toLowerCase()}.${el.className} ${Math.round(r.left)}–${Math.round(r.right)}`);
+    }
+    return out;
+  });
+}
+
+describe("narrow screens", () => {
+  const chromium = useChromium();
+
+  it("is one column at 800 px with the header's buttons behind a menu, and nothing off-screen", async () => {
+    const app = await openReady(chromium.browser, chromium.env, { viewport: { width: 800, height: 900 } });
+    try {
+      const { page } = app;
+      expect(await offScreen(page)).toEqual([]);
+      const stack = await page.locator(".stack-wrap").boundingBox();
+      const side = await page.locator(".side").boundingBox();
+      expect(side!.y).toBeGreaterThanOrEqual(stack!.y + stack!.height - 1);
+      expect(await page.getByTestId("theme").isVisible()).toBe(false);
+      await page.getByTestId("header-menu").click();
+      for (const id of ["theme", "present"]) expect(await page.getByTestId(id).isVisible()).toBe(true);
+      expect(await offScreen(page)).toEqual([]);
+      await page.getByTestId("theme").press("Escape");
+      await expect.poll(() => page.getByTestId("theme").isVisible()).toBe(false);
+      expectNoConsoleErrors(app);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("does not clip the Fixes tab at 1024 px", async () => {
+    const app = await openReady(chromium.browser, chromium.env, { viewport: { width: 1024, height: 768 } });
+    try {
+      const tab = app.page.getByRole("tab", { name: /Fixes/ });
+      expect(await tab.textContent()).toMatch(/Fixes\s*off/);
+      const fits = await tab.evaluate((el) => {
+        const r = el.getBoundingClientRect();
+        const list = el.parentElement!.getBoundingClientRect();
+        return el.scrollWidth <= el.clientWidth + 1 && r.right <= list.right + 1 && r.right <= window.innerWidth;
+      });
+      expect(fits).toBe(true);
+      expect(await offScreen(app.page)).toEqual([]);
+    } finally {
+      await app.close();
+    }
+  });
+});
