@@ -308,3 +308,52 @@ describe("narrow screens", () => {
     }
   });
 });
+
+describe("exports", () => {
+  const chromium = useChromium();
+
+  for (const viewport of [
+    { width: 1280, height: 720 },
+    { width: 1024, height: 768 },
+  ]) {
+    it(`keeps the step SVG's caption clear of its title with a fix on, at ${viewport.width}×${viewport.height}`, async () => {
+      const app = await openReady(chromium.browser, chromium.env, { viewport, path: `#v=1&s=lo0-esp-ping&f=${FIX}&c=60` });
+      try {
+        const { page } = app;
+        await expect.poll(() => stepText(page)).toMatch(/^Step 60 /);
+        if (viewport.width < 1100) await page.getByTestId("header-menu").click();
+        await page.getByTestId("export").click();
+        const [download] = await Promise.all([page.waitForEvent("download"), page.locator('[data-export="svg"]').click()]);
+        const svg = (await (await import("node:fs/promises")).readFile(await download.path())).toString("utf8");
+        const overlaps = await page.evaluate((markup) => {
+          const host = document.createElement("div");
+          host.style.cssText = "position:absolute;left:0;top:0";
+          host.innerHTML = markup.replace(/^<\?xml[^>]*>/, "");
+          document.body.append(host);
+          const texts = [...host.querySelectorAll('[data-part="caption"] text')].map((t) => ({
+            text: t.textContent ?? "",
+            r: t.getBoundingClientRect(),
+          }));
+          const root = host.querySelector("svg")!.getBoundingClientRect();
+          const hits: string[] = [];
+          for (let i = 0; i < texts.length; i++) {
+            const a = texts[i]!;
+            if (a.r.left < root.left - 1 || a.r.right > root.right + 1) hits.push(`${a.text} leaves the picture`);
+            for (let j = i + 1; j < texts.length; j++) {
+              const b = texts[j]!;
+              if (a.r.left < b.r.right && b.r.left < a.r.right && a.r.top < b.r.bottom - 1 && b.r.top < a.r.bottom - 1)
+                hits.push(`${a.text} × ${b.text}`);
+            }
+          }
+          host.remove();
+          return { hits, count: texts.length };
+        }, svg);
+        expect(overlaps.count).toBeGreaterThanOrEqual(4);
+        expect(overlaps.hits).toEqual([]);
+        expect(svg).toContain("icmp-reflect-strips-tags");
+      } finally {
+        await app.close();
+      }
+    });
+  }
+});
