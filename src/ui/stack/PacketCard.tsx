@@ -128,7 +128,7 @@ export const PacketCard = memo(function PacketCard({ card, selectedTag, hoveredT
       <rect className="card-bg" width={card.width} height={card.height} rx={8} />
       <text className="card-title" x={CARD.pad + 2} y={CARD.titleHeight / 2} dominantBaseline="central">
         {card.title}
-        {card.size && (
+        {card.size && titleFits(card) && (
           <tspan className="card-size" dx={8}>
             {card.size}
           </tspan>
@@ -167,6 +167,12 @@ export const PacketCard = memo(function PacketCard({ card, selectedTag, hoveredT
     </g>
   );
 });
+
+/** Whether the title and the byte count fit left of the state pill (a narrow card drops the count). */
+function titleFits(card: CardPlan): boolean {
+  const room = card.width - 2 * CARD.pad - (card.stateLabel ? stateWidth(card.stateLabel) + 8 : 0);
+  return card.title.length * 10 + 8 + card.size.length * CARD.charWidth <= room;
+}
 
 function stateWidth(label: string): number {
   return Math.ceil(label.length * 11.4 + 20 + (label === "ENCRYPTED" ? 16 : 0));
