@@ -12,6 +12,7 @@ import { CompareStrip } from "./panels/CompareView";
 import { ErrorBoundary } from "./ErrorBoundary";
 import { FixesPanel } from "./panels/FixesPanel";
 import { HeaderBar } from "./panels/HeaderBar";
+import { HelpOverlay } from "./panels/HelpOverlay";
 import { Icon } from "./icons";
 import { useFileDrop } from "./hooks/useFileDrop";
 import { useKeyboard } from "./hooks/useKeyboard";
@@ -23,8 +24,10 @@ import { openScenarioFile } from "./openFile";
 import { OutcomeBanner } from "./panels/OutcomeBanner";
 import { ProblemsAlert } from "./panels/ProblemsAlert";
 import { StackView } from "./stack/StackView";
+import { SharedNotice, StoryCard } from "./panels/StoryCard";
 import { SvgDefs } from "./stack/SvgDefs";
 import { panelId, tabId, Tabs } from "./panels/Tabs";
+import { uiStore, useUi } from "./uiStore";
 
 type SideTab = "packet" | "mbufs" | "tags" | "fixes";
 
@@ -101,20 +104,23 @@ export function App(): ReactElement {
   const dragging = useFileDrop(onDroppedFile);
   const status = useTagflow((s) => s.status);
   const hasTrace = useTagflow((s) => s.trace !== null);
+  const present = useUi((st) => st.present);
   const reset = () => void tagflowStore.getState().selectScenario(DEFAULT_SCENARIO);
   return (
-    <div className="app">
+    <div className={`app${present ? " is-present" : ""}`} data-present={present}>
       <SvgDefs />
       <HeaderBar />
       <div className="banner-area">
         <OutcomeBanner />
         <CompareStrip />
+        <SharedNotice />
       </div>
       <main className="workspace">
         <ErrorBoundary onReset={reset}>
           <div className="stack-wrap">
             {status === "error" && !hasTrace ? <NoTrace /> : <StackView />}
             <ProblemsAlert />
+            <StoryCard />
           </div>
         </ErrorBoundary>
         <ErrorBoundary onReset={reset}>
@@ -124,7 +130,13 @@ export function App(): ReactElement {
       <ErrorBoundary onReset={reset}>
         <BottomPanel />
       </ErrorBoundary>
+      {present && (
+        <button type="button" className="btn present-exit" data-testid="present-exit" onClick={() => uiStore.getState().togglePresent()}>
+          Leave Present mode <kbd>P</kbd>
+        </button>
+      )}
       {dragging && <DropOverlay />}
+      <HelpOverlay />
     </div>
   );
 }

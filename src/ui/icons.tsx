@@ -24,6 +24,8 @@ const paths = {
   check: "M7.5 13.2 3.8 9.5 2.4 10.9l5.1 5.1L17.6 5.9l-1.4-1.4z",
   download: "M9 2h2v8.2l2.8-2.8 1.4 1.4L10 14 4.8 8.8l1.4-1.4L9 10.2zM3 15h14v2H3z",
   external: "M11 3h6v6h-2V6.4l-6.3 6.3-1.4-1.4L13.6 5H11zM4 5h5v2H5v8h8v-4h2v6H3V5z",
+  present: "M2 3h16v10H2zm2 2v6h12V5zM9 13h2v3h3v2H6v-2h3z",
+  menu: "M3 5h14v2H3zM3 9h14v2H3zM3 13h14v2H3z",
   info: "M10 2a8 8 0 1 1 0 16 8 8 0 0 1 0-16zm-1 7v6h2V9zm0-4v2h2V5z",
 } as const;
 

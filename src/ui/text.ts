@@ -38,3 +38,23 @@ export const FINDING_TITLES: Readonly<Record<string, string>> = {
 export function findingTitle(id: string): string {
   return FINDING_TITLES[id] ?? id.replace(/^drop-/, "dropped: ").replace(/-/g, " ");
 }
+
+/** A chip's two or three words for a finding id, for the banner (the full title is its tooltip). */
+export const FINDING_CHIP_WORDS: Readonly<Record<string, string>> = {
+  "stale-out-done-skipped-ipsec": "IPsec skipped",
+  "cleartext-on-wire": "cleartext on wire",
+  "stale-in-done-chose-policy": "stale IN_DONE",
+  "cleartext-accepted": "cleartext accepted",
+  "ipsec-evidence-false": "false IPsec proof",
+  "ipsec-evidence-lost": "IPsec proof lost",
+  "stale-flag-satisfied-policy": "stale flag passed",
+  "stale-ipsec-flags": "stale flags",
+  "step-limit": "loop stopped",
+  "trace-limit": "trace cut",
+  unanswered: "no answer",
+};
+
+/** The chip words for a finding id (falls back to its title). */
+export function findingChipWords(id: string): string {
+  return FINDING_CHIP_WORDS[id] ?? findingTitle(id);
+}

@@ -129,7 +129,7 @@ describe("the visualizer", () => {
       expect(narration).toContain("ip_output()");
       expect(narration).toContain("sys/netinet/ip_output.c");
       expect(narration).toContain("Stone’s step 8 of 8");
-      expect(await page.locator(".finding-chip.is-current").textContent()).toBe(String(BUG_LOOP + 1));
+      expect(await page.locator(".finding-chip.is-current .chip-step").textContent()).toBe(String(BUG_LOOP + 1));
       await screenshot(page, "02-loop-check-stale-out-done");
       expectNoConsoleErrors(app);
     } finally {
@@ -213,14 +213,15 @@ describe("the visualizer", () => {
       await page.keyboard.press("{");
       expect(await stepText(page)).toBe(`Step ${BUG_LOOP + 1} of ${n}`);
 
-      // To the fix toggle: Tab to the side panel's tabs, arrow to "Fixes", Tab into it, Space.
+      // To the fix toggle: Tab to the side panel's tabs, arrow to "Fixes", Tab into it, Enter.
       await tabTo(page, '[role=tab][aria-selected="true"]');
       const ring = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
       expect(ring).not.toBe("none");
       for (let i = 0; i < 3; i++) await page.keyboard.press("ArrowRight");
       expect(await page.evaluate(() => document.activeElement?.textContent)).toContain("Fixes");
       await tabTo(page, `[data-fix="${FIX}"]`, 5);
-      await page.keyboard.press("Space");
+      // Enter flips a switch: Space always plays (issue 17).
+      await page.keyboard.press("Enter");
       await expect.poll(() => outcomeText(page)).toMatch(/^secure/);
       expect(await stepText(page)).toBe(`Step ${FIXED_LOOP + 1} of ${fixed.events.length}`);
       await screenshot(page, "05-keyboard-fix-toggled");
@@ -266,7 +267,7 @@ describe("the visualizer", () => {
     try {
       const { page } = app;
       const critical = bug.outcome.findings.find((f) => f.severity === "critical")!;
-      await page.locator(".finding-chip", { hasText: new RegExp(`^${critical.step + 1}$`) }).click();
+      await page.locator(".finding-chip", { has: page.locator(".chip-step", { hasText: new RegExp(`^${critical.step + 1}$`) }) }).click();
       expect(await stepText(page)).toBe(`Step ${critical.step + 1} of ${bug.events.length}`);
       expect(await page.getByTestId("narration").textContent()).toContain(critical.sentence.slice(0, 40));
       expectNoConsoleErrors(app);
@@ -348,13 +349,16 @@ describe("the visualizer", () => {
       // The step after the next one crosses from IP down to the link: the card has somewhere to go.
       await page.keyboard.press("ArrowRight");
       await page.waitForTimeout(400);
+      // The card and its connector tween together; the connector's end follows the slot even when
+      // the card (tall with 16px badges) stays clamped to the bottom of the pane.
       const move = await page.evaluate(async () => {
-        const card = document.querySelector(".card-layer")!;
+        const where = () =>
+          `${document.querySelector(".card-layer")!.getAttribute("transform")} ${document.querySelector(".connector")!.getAttribute("d")}`;
         window.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowRight" }));
         await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(null))));
-        const soon = card.getAttribute("transform");
+        const soon = where();
         await new Promise((r) => setTimeout(r, 500));
-        return { soon, later: card.getAttribute("transform") };
+        return { soon, later: where() };
       });
       return { ring, ...move };
     };

@@ -107,12 +107,12 @@ describe("the compare view", () => {
     try {
       const { page } = app;
       expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe("dark");
-      // To the fix: Tab to the side panel's tabs, arrow to "Fixes", Tab to the switch, Space.
+      // To the fix: Tab to the side panel's tabs, arrow to "Fixes", Tab to the switch, Enter (Space always plays).
       await tabTo(page, '[role=tab][aria-selected="true"]');
       for (let i = 0; i < 3; i++) await page.keyboard.press("ArrowRight");
       expect(await page.evaluate(() => document.activeElement?.textContent)).toContain("Fixes");
       await tabTo(page, `[data-fix="${FIX}"]`, { max: 5 });
-      await page.keyboard.press("Space");
+      await page.keyboard.press("Enter");
       await expect.poll(() => outcomeText(page)).toMatch(/^secure/);
       await page.getByTestId("compare-strip").waitFor();
 
@@ -125,14 +125,14 @@ describe("the compare view", () => {
       expect(await page.getByTestId("narration").locator(".narration-fn").textContent()).toBe("icmp_reflect()");
       await settledScreenshot(page, "compare-04-dark-block");
 
-      // Elsewhere, then back up to the strip's button: Space jumps too (and does not play).
+      // Elsewhere, then back up to the strip's button: Enter jumps there too (Space would play: issue 17).
       await page.keyboard.press("Home");
       await expect.poll(() => stepText(page)).toBe(`Step 1 of ${fixed.events.length}`);
       // The fork on the timeline, clear of the cursor now.
       expect(await page.getByTestId("diverge-mark").getAttribute("data-step")).toBe(String(DIVERGE));
       await settledScreenshot(page, "compare-05-dark-timeline");
       await tabTo(page, "[data-testid=compare-jump-strip]", { back: true });
-      await page.keyboard.press("Space");
+      await page.keyboard.press("Enter");
       await expect.poll(() => stepText(page)).toBe(`Step ${DIVERGE + 1} of ${fixed.events.length}`);
       expect(await page.getByRole("button", { name: "Play", exact: true }).count()).toBe(1);
       await settledScreenshot(page, "compare-06-dark-strip");

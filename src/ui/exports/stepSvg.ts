@@ -173,6 +173,14 @@ function overlayToSvg(doc: Document, overlay: HTMLElement, ox: number, oy: numbe
   return g;
 }
 
+/** The width of `text` in `font` (a canvas measures it; about 8px a character without one). */
+function textWidth(text: string, font: string, doc: Document): number {
+  const ctx = doc.createElement("canvas").getContext("2d");
+  if (!ctx) return text.length * 8;
+  ctx.font = font;
+  return ctx.measureText(text).width;
+}
+
 /** Greedy word wrap of `text` to `width` pixels in `font` (canvas metrics; a rough estimate without a canvas). */
 export function wrapText(text: string, width: number, font: string, doc: Document = document): string[] {
   const ctx = doc.createElement("canvas").getContext("2d");
@@ -212,7 +220,14 @@ export function snapshotStep(pane: HTMLElement, caption: StepCaption): StepPictu
 
   const pad = 16;
   const noteLines = wrapText(caption.note, width - 2 * pad, `15px ${font}`, doc).slice(0, 4);
-  const captionHeight = pad + 22 + 20 + noteLines.length * 20 + pad - 4;
+  // The detail (step, verdict, kernel, fixes) sits right of the title when both fit on a line;
+  // otherwise (a fix's long name, a narrow pane) on lines of its own under the title, never over it.
+  const titleWidth = textWidth(caption.title, `700 17px ${font}`, doc);
+  const detailWidth = textWidth(caption.detail, `600 14px ${font}`, doc);
+  const detailBeside = titleWidth + 24 + detailWidth <= width - 2 * pad;
+  const detailLines = detailBeside ? [] : wrapText(caption.detail, width - 2 * pad, `600 14px ${font}`, doc);
+  const below = detailLines.length * 19;
+  const captionHeight = pad + 22 + 20 + below + noteLines.length * 20 + pad - 4;
   const height = stackHeight + captionHeight;
 
   const out = el(doc, "svg", { width, height, viewBox: `0 0 ${width} ${height}`, "font-family": font });
@@ -244,8 +259,17 @@ export function snapshotStep(pane: HTMLElement, caption: StepCaption): StepPictu
   cap.append(el(doc, "rect", { width, height: captionHeight, fill: surface }));
   cap.append(el(doc, "line", { x1: 0, x2: width, y1: 0.5, y2: 0.5, stroke: border }));
   cap.append(el(doc, "text", { x: pad, y: pad + 14, style: `fill:${text};font-size:17px;font-weight:700` }, caption.title));
-  cap.append(
-    el(doc, "text", { x: width - pad, y: pad + 14, "text-anchor": "end", style: `fill:${muted};font-size:14px;font-weight:600` }, caption.detail),
+  if (detailBeside)
+    cap.append(
+      el(
+        doc,
+        "text",
+        { x: width - pad, y: pad + 14, "text-anchor": "end", "data-part": "detail", style: `fill:${muted};font-size:14px;font-weight:600` },
+        caption.detail,
+      ),
+    );
+  detailLines.forEach((line, i) =>
+    cap.append(el(doc, "text", { x: pad, y: pad + 34 + i * 19, "data-part": "detail", style: `fill:${muted};font-size:14px;font-weight:600` }, line)),
   );
   cap.append(
     el(
@@ -253,13 +277,13 @@ export function snapshotStep(pane: HTMLElement, caption: StepCaption): StepPictu
       "text",
       {
         x: pad,
-        y: pad + 36,
+        y: pad + 36 + below,
         style: `fill:${muted};font-size:14px;font-family:${getComputedStyle(doc.documentElement).getPropertyValue("--font-mono") || "monospace"}`,
       },
       caption.where,
     ),
   );
-  noteLines.forEach((line, i) => cap.append(el(doc, "text", { x: pad, y: pad + 58 + i * 20, style: `fill:${text};font-size:15px` }, line)));
+  noteLines.forEach((line, i) => cap.append(el(doc, "text", { x: pad, y: pad + 58 + below + i * 20, style: `fill:${text};font-size:15px` }, line)));
   out.append(cap);
 
   return { svg: `<?xml version="1.0" encoding="UTF-8"?>\n${new XMLSerializer().serializeToString(out)}\n`, width, height };

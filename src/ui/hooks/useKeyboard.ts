@@ -1,53 +1,88 @@
 import { useEffect } from "react";
 import { tagflowStore } from "../../store/index";
 import { copyCurrentLink } from "../shareUi";
+import { uiStore } from "../uiStore";
 
-/** Keys and what they do, for the help line and the tests. */
+/** Keys and what they do, for the help overlay, the help line and the tests. */
 export const SHORTCUTS: readonly { keys: string; action: string }[] = [
-  { keys: "← →", action: "step" },
-  { keys: "Space", action: "play / pause" },
+  { keys: "Space", action: "play / pause (always, unless you are typing)" },
+  { keys: "← →", action: "step back / forward" },
   { keys: "Home End", action: "start / end" },
-  { keys: "[ ]", action: "decision" },
-  { keys: "{ }", action: "finding" },
-  { keys: "C", action: "copy link" },
+  { keys: "[ ]", action: "previous / next decision" },
+  { keys: "{ }", action: "previous / next finding" },
+  { keys: "P", action: "Present mode (big text, no chrome)" },
+  { keys: "C", action: "copy a link to this step" },
+  { keys: "?", action: "this help" },
+  { keys: "Esc", action: "close help / leave Present mode" },
 ];
 
-/** Whether a key press belongs to the focused control rather than to the app. */
-function ownedByTarget(event: KeyboardEvent): boolean {
-  const t = event.target;
+/** Focus is somewhere the user types: Space and letters belong to it. */
+export function isTextField(t: EventTarget | null): boolean {
   if (!(t instanceof HTMLElement)) return false;
   if (t.isContentEditable) return true;
   const tag = t.tagName;
   if (tag === "TEXTAREA" || tag === "SELECT") return true;
   if (tag === "INPUT") {
     const type = (t as HTMLInputElement).type;
-    // A range input steps itself (and reports through onChange); checkboxes toggle on Space.
-    if (type === "range") return ["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown"].includes(event.key);
-    if (type === "checkbox" || type === "radio") return event.key === " ";
-    return true;
+    return !["range", "checkbox", "radio", "button", "submit", "reset", "file", "color"].includes(type);
   }
-  if (event.key === " " && (tag === "BUTTON" || tag === "A" || tag === "SUMMARY" || t.getAttribute("role") === "tab")) return true;
+  return false;
+}
+
+/** Whether a key press (other than Space) belongs to the focused control rather than to the app. */
+function ownedByTarget(event: KeyboardEvent): boolean {
+  const t = event.target;
+  if (!(t instanceof HTMLElement)) return false;
+  if (isTextField(t)) return true;
+  if (t.tagName === "INPUT" && (t as HTMLInputElement).type === "range")
+    return ["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown"].includes(event.key);
   if ((event.key === "ArrowLeft" || event.key === "ArrowRight" || event.key === "Home" || event.key === "End") && t.getAttribute("role") === "tab")
     return true;
   return false;
 }
 
-/** The app's keyboard shortcuts (←/→, Space, Home/End, [ ], { }, and C to copy a link unless `share` is off), on the window. */
-export function useKeyboard({ share = true }: { share?: boolean } = {}): void {
+/**
+ * The app's keyboard shortcuts, on the window. Space is taken in the capture phase, before a
+ * focused button or switch sees it, so it plays/pauses whatever was clicked last (a switch is
+ * toggled from the keyboard with Enter; see FixesPanel). `share: false` drops C; `present:
+ * false` drops P (the embed).
+ */
+export function useKeyboard({ share = true, present = true }: { share?: boolean; present?: boolean } = {}): void {
   useEffect(() => {
+    const onSpace = (event: KeyboardEvent) => {
+      if (event.key !== " " || event.ctrlKey || event.metaKey || event.altKey || isTextField(event.target)) return;
+      if (uiStore.getState().helpOpen) return;
+      // Also stops the button's own activation on keyup (see onSpaceUp) and the page scroll.
+      event.preventDefault();
+      event.stopPropagation();
+      if (!event.repeat) tagflowStore.getState().togglePlay();
+    };
+    const onSpaceUp = (event: KeyboardEvent) => {
+      if (event.key === " " && !isTextField(event.target) && !uiStore.getState().helpOpen) event.preventDefault();
+    };
     const onKey = (event: KeyboardEvent) => {
       if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || ownedByTarget(event)) return;
+      const ui = uiStore.getState();
+      if (ui.helpOpen) return; // the dialog handles Esc itself
+      if (event.key === "Escape") {
+        if (ui.present) {
+          event.preventDefault();
+          ui.togglePresent();
+        }
+        return;
+      }
       const s = tagflowStore.getState();
       const actions: Record<string, () => void> = {
         ArrowRight: s.stepForward,
         ArrowLeft: s.stepBack,
-        " ": s.togglePlay,
         Home: s.jumpToStart,
         End: s.jumpToEnd,
         "]": s.nextDecision,
         "[": s.prevDecision,
         "}": s.nextFinding,
         "{": s.prevFinding,
+        "?": () => ui.setHelpOpen(true),
+        ...(present ? { p: ui.togglePresent, P: ui.togglePresent } : {}),
         ...(share ? { c: () => void copyCurrentLink(), C: () => void copyCurrentLink() } : {}),
       };
       const action = actions[event.key];
@@ -55,7 +90,13 @@ export function useKeyboard({ share = true }: { share?: boolean } = {}): void {
       event.preventDefault();
       action();
     };
+    window.addEventListener("keydown", onSpace, true);
+    window.addEventListener("keyup", onSpaceUp, true);
     window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [share]);
+    return () => {
+      window.removeEventListener("keydown", onSpace, true);
+      window.removeEventListener("keyup", onSpaceUp, true);
+      window.removeEventListener("keydown", onKey);
+    };
+  }, [share, present]);
 }

@@ -39,6 +39,13 @@ export function FixesPanel(): ReactElement {
                   disabled={builtIn}
                   aria-describedby={descId}
                   onChange={(e) => void tagflowStore.getState().setFix(id, e.target.checked)}
+                  // Space always plays (useKeyboard); Enter flips a switch from the keyboard.
+                  onKeyDown={(e) => {
+                    if (e.key === "Enter") {
+                      e.preventDefault();
+                      e.currentTarget.click();
+                    }
+                  }}
                 />
                 <span className="switch-track" aria-hidden="true" />
                 <span className="fix-title">{fix.title}</span>

@@ -1,11 +1,12 @@
 /** The header bar: title, scenario picker, personality, opening a scenario file, export, copy link, theme. */
-import { useRef, type ChangeEvent, type ReactElement } from "react";
+import { useRef, type ChangeEvent, type ReactElement, type ReactNode } from "react";
 import { BUILTIN_SCENARIOS, PERSONALITIES, PERSONALITY_IDS, isPersonalityId } from "../../engine/index";
 import { tagflowStore, useTagflow } from "../../store/index";
 import { ExportMenu } from "../exports/ExportMenu";
 import { Icon } from "../icons";
 import { openScenarioFile } from "../openFile";
 import { ShareButton } from "./ShareButton";
+import { uiStore, useUi } from "../uiStore";
 
 const CUSTOM = "__custom__";
 
@@ -84,6 +85,21 @@ function OpenScenario(): ReactElement {
   );
 }
 
+function PresentButton(): ReactElement {
+  return (
+    <button
+      type="button"
+      className="btn btn--ghost"
+      onClick={() => uiStore.getState().togglePresent()}
+      aria-keyshortcuts="P"
+      title="Present mode: big text, no chrome (P; Esc leaves)"
+      data-testid="present"
+    >
+      <Icon name="present" /> <span className="btn-text">Present</span>
+    </button>
+  );
+}
+
 function ThemeToggle(): ReactElement {
   const theme = useTagflow((s) => s.theme);
   const next = { system: "light", light: "dark", dark: "system" } as const;
@@ -101,6 +117,37 @@ function ThemeToggle(): ReactElement {
   );
 }
 
+/**
+ * The header's buttons: in the row on wide screens; below ~1100px behind a "Menu" button, so
+ * nothing leaves the screen (issue 17). Esc closes it.
+ */
+function MoreMenu({ children }: { children: ReactNode }): ReactElement {
+  const open = useUi((s) => s.menuOpen);
+  return (
+    <>
+      <button
+        type="button"
+        className="btn btn--ghost topbar-menu-button"
+        aria-expanded={open}
+        aria-controls="topbar-more"
+        data-testid="header-menu"
+        onClick={() => uiStore.getState().setMenuOpen(!open)}
+      >
+        <Icon name="menu" /> Menu
+      </button>
+      <div
+        id="topbar-more"
+        className={`topbar-more${open ? " is-open" : ""}`}
+        onKeyDown={(e) => {
+          if (e.key === "Escape") uiStore.getState().setMenuOpen(false);
+        }}
+      >
+        {children}
+      </div>
+    </>
+  );
+}
+
 /** Props: none; reads the store. */
 export function HeaderBar(): ReactElement {
   return (
@@ -112,10 +159,13 @@ export function HeaderBar(): ReactElement {
       <div className="topbar-controls">
         <ScenarioPicker />
         <PersonalityPicker />
-        <OpenScenario />
-        <ExportMenu />
-        <ShareButton />
-        <ThemeToggle />
+        <MoreMenu>
+          <OpenScenario />
+          <ExportMenu />
+          <ShareButton />
+          <PresentButton />
+          <ThemeToggle />
+        </MoreMenu>
       </div>
     </header>
   );

@@ -6,6 +6,7 @@ import type { ReactElement } from "react";
 import type { Verdict } from "../../engine/index";
 import { tagflowStore, useTagflow } from "../../store/index";
 import { traceIndex } from "../../store/selectors";
+import { findingChipWords } from "../text";
 
 const HEADLINE: Readonly<Record<Verdict, string>> = {
   secure: "Every packet was handled as its policy requires.",
@@ -41,9 +42,7 @@ export function OutcomeBanner(): ReactElement {
     <div className={`banner banner--${verdict}`} data-verdict={verdict}>
       <div className="banner-status" role="status" aria-live="polite" aria-atomic="true" data-testid="outcome">
         <span className="verdict-chip">{verdict}</span>
-        <span className="banner-headline" title={headline}>
-          {headline}
-        </span>
+        <span className="banner-headline">{headline}</span>
         <span className="visually-hidden">
           {sent} echo requests sent, {delivered} replies delivered, {trace.outcome.findings.length} findings.
         </span>
@@ -60,7 +59,7 @@ export function OutcomeBanner(): ReactElement {
       {index.findingSteps.length > 0 && (
         <nav className="banner-findings" aria-label="Findings">
           <span className="banner-findings-label" aria-hidden="true">
-            Findings
+            Findings · step
           </span>
           {index.findingSteps.map((step) => {
             const at = index.findingsAt.get(step)!;
@@ -75,7 +74,7 @@ export function OutcomeBanner(): ReactElement {
                 title={at.map((f) => f.sentence).join("\n")}
                 onClick={() => tagflowStore.getState().goToFinding(step)}
               >
-                {step + 1}
+                <span className="chip-step">{step + 1}</span> {findingChipWords(at.find((f) => f.severity === worst)?.id ?? at[0]!.id)}
               </button>
             );
           })}

@@ -14,6 +14,9 @@ export interface PacketCardProps {
 }
 
 const INNER_INDENT = 14;
+/** Glyph widths at 16px: a band's bold label and its detail. */
+const LABEL_CHAR = 9.4;
+const DETAIL_CHAR = 8.8;
 
 function Band({ band, width }: { band: BandPlan; width: number }): ReactElement {
   const x = CARD.pad + (band.inner ? INNER_INDENT : 0);
@@ -22,14 +25,21 @@ function Band({ band, width }: { band: BandPlan; width: number }): ReactElement 
   const labelX = x + (encrypted ? 26 : 8);
   const bytes = `${band.bytes} B`;
   const labelChars = band.label.length;
-  const detailRoom = w - (labelX - x) - labelChars * 7.6 - bytes.length * 7.3 - 26;
+  const detailRoom = w - (labelX - x) - labelChars * LABEL_CHAR - bytes.length * CARD.charWidth - 26;
+  const showDetail = band.detail !== "" && (band.detail.length * DETAIL_CHAR <= detailRoom || (band.kind === "ipv4" && detailRoom > 60));
+  const detail = showDetail ? fitText(band.detail, detailRoom, DETAIL_CHAR) : "";
+  // The hatching runs only between the text and the byte count: no text on top of it.
+  const hatchX = labelX + labelChars * LABEL_CHAR + (detail ? 8 + detail.length * DETAIL_CHAR : 0) + 8;
+  const hatchEnd = x + w - 8 - bytes.length * CARD.charWidth - 8;
   return (
     <g
       className={`band band--${band.kind}${band.inner ? " band--inner" : ""}${band.entering ? " is-entering" : ""}`}
       transform={`translate(0,${band.y})`}
     >
       <rect className="band-bg" x={x} y={0} width={w} height={band.height} rx={3} />
-      {encrypted && <rect className="band-hatch" x={x} y={0} width={w} height={band.height} rx={3} fill="url(#tf-hatch-enc)" />}
+      {encrypted && hatchEnd - hatchX > 6 && (
+        <rect className="band-hatch" x={hatchX} y={3} width={hatchEnd - hatchX} height={band.height - 6} rx={2} fill="url(#tf-hatch-enc)" />
+      )}
       {encrypted && (
         <path
           className="band-lock"
@@ -39,9 +49,9 @@ function Band({ band, width }: { band: BandPlan; width: number }): ReactElement 
       )}
       <text className="band-label" x={labelX} y={band.height / 2} dominantBaseline="central">
         {band.label}
-        {band.detail && (band.detail.length * 6.9 <= detailRoom || (band.kind === "ipv4" && detailRoom > 60)) && (
+        {detail && (
           <tspan className="band-detail" dx={8}>
-            {fitText(band.detail, detailRoom, 6.9)}
+            {detail}
           </tspan>
         )}
       </text>
@@ -91,7 +101,17 @@ function Badge({
       <title>{badge.description}</title>
       {badge.consulted && <rect className="badge-ring" x={-4} y={-4} width={badge.width + 8} height={badge.height + 8} rx={r + 4} />}
       <rect className="badge-bg" width={badge.width} height={badge.height} rx={r} style={pill ? { stroke: badge.fill } : { fill: badge.fill }} />
-      {badge.stale && <rect className="badge-stale" width={badge.width} height={badge.height} rx={r} fill="url(#tf-hatch-stale)" />}
+      {badge.stale && (
+        <rect
+          className="badge-stale"
+          x={badge.width - CARD.staleTail}
+          y={2}
+          width={CARD.staleTail - 2}
+          height={badge.height - 4}
+          rx={Math.min(r, 4)}
+          fill="url(#tf-hatch-stale)"
+        />
+      )}
       {pill && <circle cx={10} cy={badge.height / 2} r={4} style={{ fill: badge.fill }} />}
       <text className="badge-label" x={pill ? 18 : 8} y={badge.height / 2} dominantBaseline="central" style={pill ? undefined : { fill: badge.text }}>
         {badge.label}
@@ -108,25 +128,25 @@ export const PacketCard = memo(function PacketCard({ card, selectedTag, hoveredT
       <rect className="card-bg" width={card.width} height={card.height} rx={8} />
       <text className="card-title" x={CARD.pad + 2} y={CARD.titleHeight / 2} dominantBaseline="central">
         {card.title}
-        {card.size && (
+        {card.size && titleFits(card) && (
           <tspan className="card-size" dx={8}>
             {card.size}
           </tspan>
         )}
       </text>
       {card.stateLabel && (
-        <g className="card-state" transform={`translate(${card.width - CARD.pad - stateWidth(card.stateLabel)},${CARD.titleHeight / 2 - 10})`}>
-          <rect width={stateWidth(card.stateLabel)} height={20} rx={10} />
+        <g className="card-state" transform={`translate(${card.width - CARD.pad - stateWidth(card.stateLabel)},${CARD.titleHeight / 2 - 12})`}>
+          <rect width={stateWidth(card.stateLabel)} height={24} rx={12} />
           {card.state === "encrypted" && (
-            <path transform="translate(6,3) scale(0.7)" d="M6 9V7a4 4 0 0 1 8 0v2h1.5v8h-11V9zm2 0h4V7a2 2 0 0 0-4 0z" />
+            <path transform="translate(7,4) scale(0.8)" d="M6 9V7a4 4 0 0 1 8 0v2h1.5v8h-11V9zm2 0h4V7a2 2 0 0 0-4 0z" />
           )}
-          <text x={card.state === "encrypted" ? 22 : 9} y={10} dominantBaseline="central">
+          <text x={card.state === "encrypted" ? 26 : 10} y={12} dominantBaseline="central">
             {card.stateLabel}
           </text>
         </g>
       )}
       {card.bands.length === 0 && (
-        <text className="card-empty" x={CARD.pad + 2} y={CARD.titleHeight + 16} dominantBaseline="central">
+        <text className="card-empty" x={CARD.pad + 2} y={CARD.titleHeight + 18} dominantBaseline="central">
           The socket has not built a packet yet.
         </text>
       )}
@@ -148,6 +168,12 @@ export const PacketCard = memo(function PacketCard({ card, selectedTag, hoveredT
   );
 });
 
+/** Whether the title and the byte count fit left of the state pill (a narrow card drops the count). */
+function titleFits(card: CardPlan): boolean {
+  const room = card.width - 2 * CARD.pad - (card.stateLabel ? stateWidth(card.stateLabel) + 8 : 0);
+  return card.title.length * 10 + 8 + card.size.length * CARD.charWidth <= room;
+}
+
 function stateWidth(label: string): number {
-  return Math.ceil(label.length * 8.8 + 18 + (label === "ENCRYPTED" ? 14 : 0));
+  return Math.ceil(label.length * 11.4 + 20 + (label === "ENCRYPTED" ? 16 : 0));
 }

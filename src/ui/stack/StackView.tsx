@@ -20,6 +20,7 @@ import { PacketCard } from "./PacketCard";
 import { flagLabel, tagShortName } from "../palette";
 import { hostsOf, packetModelAt } from "../stepModel";
 import { findingTitle, fitText } from "../text";
+import { useUi } from "../uiStore";
 
 const ROW_LABEL: Readonly<Record<SlotId, string>> = {
   app: "socket / app",
@@ -58,12 +59,12 @@ function SlotBox({
   const decision = active && event?.kind === "decision" ? event : null;
   const stale = decision?.consulted.some((c) => (c.kind === "tag" || c.kind === "flag") && c.stale === true) ?? false;
   const label = ROW_LABEL[id];
-  const fnX = rect.x + 12 + label.length * (queue ? 8.2 : 9.4) + 10;
+  const fnX = rect.x + 12 + label.length * (queue ? 9.8 : 10.4) + 10;
   const fn = active && event ? `${event.fn}()` : "";
   const hint = id === "link" && loopIface ? loopIface : ROW_HINT[id];
   const line1Y = thin ? rect.y + rect.height / 2 : rect.y + Math.round(rect.height * 0.33);
   const line2Y = rect.y + Math.round(rect.height * 0.72);
-  const pillText = decision ? fitText(`◆ ${decision.branch}`, rect.width - 32, 7.6) : "";
+  const pillText = decision ? fitText(`◆ ${decision.branch}`, rect.width - 32, 9.7) : "";
   const cls = ["slot", `slot--${id}`, active && "is-active", decision && "is-decision", stale && "is-stale", active && finding && "has-finding"]
     .filter(Boolean)
     .join(" ");
@@ -74,20 +75,34 @@ function SlotBox({
       <text className="slot-label" x={rect.x + 12} y={line1Y} dominantBaseline="central">
         {label}
       </text>
-      {fn ? (
+      {thin && decision ? (
+        // A thin row has one line: the decision's branch, which is what the class must see, goes on it.
+        <g className="slot-branch">
+          <rect
+            x={fnX - 4}
+            y={line1Y - 12}
+            width={fitText(`◆ ${decision.branch}`, rect.x + rect.width - fnX - 8, 9.7).length * 9.7 + 16}
+            height={24}
+            rx={12}
+          />
+          <text x={fnX + 4} y={line1Y} dominantBaseline="central">
+            {fitText(`◆ ${decision.branch}`, rect.x + rect.width - fnX - 8, 9.7)}
+          </text>
+        </g>
+      ) : fn ? (
         <text className="slot-fn" x={fnX} y={line1Y} dominantBaseline="central">
-          {fitText(fn, rect.x + rect.width - fnX - (queue ? 62 : 8), 8.5)}
+          {fitText(fn, rect.x + rect.width - fnX - (queue ? 62 : 8), 9.7)}
         </text>
       ) : (
         thin && (
           <text className="slot-hint-inline" x={fnX} y={line1Y} dominantBaseline="central">
-            {fitText(hint, rect.x + rect.width - fnX - 62, 7)}
+            {fitText(hint, rect.x + rect.width - fnX - 62, 8.6)}
           </text>
         )
       )}
       {!thin && decision && (
         <g className="slot-branch">
-          <rect x={rect.x + 8} y={line2Y - 10} width={pillText.length * 7.6 + 16} height={20} rx={10} />
+          <rect x={rect.x + 8} y={line2Y - 12} width={pillText.length * 9.7 + 16} height={24} rx={12} />
           <text x={rect.x + 16} y={line2Y} dominantBaseline="central">
             {pillText}
           </text>
@@ -95,7 +110,7 @@ function SlotBox({
       )}
       {!thin && !decision && (
         <text className="slot-hint" x={rect.x + 12} y={line2Y} dominantBaseline="central">
-          {fitText(active && event ? event.kind : hint, rect.width - 24, 7)}
+          {fitText(active && event ? event.kind : hint, rect.width - 24, 8.6)}
         </text>
       )}
     </g>
@@ -173,6 +188,8 @@ const Host = memo(function Host({
 
 /** The size the stack is designed at; larger panes scale it up. */
 const DESIGN = { width: 800, height: 430 } as const;
+/** How much bigger Present mode draws the stack (and its callout) than the pane alone would. */
+const PRESENT_BOOST = 1.3;
 
 /**
  * The decision (question and branch, and the stale tag behind it) or the finding of this step,
@@ -204,7 +221,7 @@ function Callout({
   const below = plan.height - (cardTop + cardHeight) - 12;
   const room = Math.max(above, below) - 10;
   const width = host.lane.width - 20;
-  // Rough text metrics at 15px (DejaVu-wide): enough to decide what fits, never to place text.
+  // Rough text metrics at 17px (DejaVu-wide): enough to decide what fits, never to place text.
   const lines = (text: string, charWidth: number) => Math.max(1, Math.ceil((text.length * charWidth) / (width - 26)));
   const question = decision ? decision.question : "";
   const answer = decision ? `→ ${decision.branch}${staleName ? ` because of a stale ${staleName}` : ""}` : "";
@@ -212,12 +229,12 @@ function Callout({
     ? findings.map((f) => findingTitle(f.id)).join("; ")
     : findings.map((f) => f.sentence.replace(/\s*\(\d+ times in this run\)$/, "")).join(" ");
   const base =
-    18 + (decision ? 17 + lines(answer, 8.8) * 20.5 : 0) + (findingText ? (decision ? 8 : 0) + lines(`Finding: ${findingText}`, 7.8) * 17.5 : 0);
-  const showQuestion = decision !== null && base + lines(question, 8.9) * 19.5 <= room;
+    20 + (decision ? 20 + lines(answer, 10) * 23.2 : 0) + (findingText ? (decision ? 9 : 0) + lines(`Finding: ${findingText}`, 9.8) * 22 : 0);
+  const showQuestion = decision !== null && base + lines(question, 10.1) * 22.1 <= room;
   const style = {
     left: (host.lane.x + 10) * scale,
     width: width * scale,
-    fontSize: `${15 * scale}px`,
+    fontSize: `${17 * scale}px`,
     maxHeight: room * scale,
     ...(above >= below ? { bottom: (plan.height - cardTop + 10) * scale } : { top: (cardTop + cardHeight + 10) * scale }),
   };
@@ -312,15 +329,16 @@ export function StackView(): ReactElement {
   const selectedTag = useTagflow((s) => s.selectedTag);
   const hover = useTagflow((s) => s.hover);
   const reduced = useReducedMotion();
+  const present = useUi((s) => s.present);
   const paneRef = useRef<HTMLDivElement>(null);
   const size = useElementSize(paneRef);
 
   const hosts = useMemo(() => (trace ? hostsOf(trace) : []), [trace]);
   const links = trace?.links;
-  // Laid out at a design size and scaled up on big screens, so text grows with the room (and
-  // down a little on small ones, rather than squeezing rows below a line of text).
+  // Laid out at a design size and scaled up on big screens, so text grows with the room; never
+  // scaled down (text is 16px at the least, for a projector), and further up in Present mode.
   const fit = Math.min(size.width / DESIGN.width, size.height / DESIGN.height);
-  const scale = fit >= 1 ? fit : Math.max(0.8, fit);
+  const scale = Math.max(1, fit) * (present ? PRESENT_BOOST : 1);
   const plan: StackPlan | null = useMemo(
     () =>
       size.width > 0 && size.height > 0 && hosts.length > 0

@@ -7,6 +7,7 @@
 import type { MFlag, TagView, TraceEvent } from "../../engine/index";
 import { flagIsStale, tagIsStale, type TagLanes } from "../../store/tagLanes";
 import { flagLabel, flagSwatch, tagShortName, tagSwatch } from "../palette";
+import { fitText } from "../text";
 import type { PacketModel, Region } from "../inspector/packetModel";
 
 export type BandKind = "ipv4" | "icmp" | "esp" | "encrypted" | "icv" | "ah" | "udp" | "payload" | "pending" | "trailer" | "undecoded" | "removed";
@@ -71,15 +72,18 @@ export interface CardPlan {
   readonly badgesTop: number;
 }
 
+/** Sized for 16px text at the least (a projector at the back of a room, issue 17). */
 export const CARD = {
-  titleHeight: 32,
-  bandHeight: 24,
+  titleHeight: 36,
+  bandHeight: 28,
   bandGap: 3,
-  badgeHeight: 24,
+  badgeHeight: 28,
   badgeGap: 6,
   pad: 8,
-  /** Monospace glyph width at the badge font size (12px). */
-  charWidth: 7.3,
+  /** Monospace glyph width at the badge font size (16px). */
+  charWidth: 9.7,
+  /** The hatched tail of a stale badge: beside its label, never under it. */
+  staleTail: 20,
   maxBands: 8,
 } as const;
 
@@ -333,9 +337,14 @@ export function layoutCard(model: PacketModel | null, e: TraceEvent | null, lane
   let bx = CARD.pad;
   let by = badgesTop + CARD.pad;
   for (const b of inputs) {
-    const label = b.leaving ? `${b.label} · ${b.kind === "tag" ? "deleted" : "cleared"}` : b.stale ? `${b.label} · stale` : b.label;
-    // Flags are pills with a dot before the label.
-    const w = Math.min(width - 2 * CARD.pad, badgeWidth(label) + (b.kind === "flag" ? 12 : 0));
+    const full = b.leaving ? `${b.label} · ${b.kind === "tag" ? "deleted" : "cleared"}` : b.stale ? `${b.label} · stale` : b.label;
+    // Flags are pills with a dot before the label; a stale badge has a hatched tail after it.
+    const extra = (b.kind === "flag" ? 12 : 0) + (b.stale ? CARD.staleTail : 0);
+    const w = Math.min(width - 2 * CARD.pad, badgeWidth(full) + extra);
+    // On a narrow card the label is shortened to fit (the suffix first: the tail already says stale).
+    const room = w - 16 - extra;
+    const label =
+      full.length * CARD.charWidth <= room ? full : b.label.length * CARD.charWidth <= room ? b.label : fitText(b.label, room, CARD.charWidth);
     if (bx + w > width - CARD.pad && bx > CARD.pad) {
       bx = CARD.pad;
       by += CARD.badgeHeight + CARD.badgeGap;

@@ -88,7 +88,7 @@ export interface Size {
 }
 
 const PAD = 12;
-const TITLE_H = 30;
+const TITLE_H = 32;
 const GAP_Y = 6;
 /** Relative heights: the ipintrq band is thinner than a layer. */
 const WEIGHTS: readonly [SlotId, number][] = [
@@ -102,8 +102,8 @@ const WEIGHTS: readonly [SlotId, number][] = [
   ["link", 1],
 ];
 
-/** The thinnest a queue band gets: one line of 13px text. */
-const MIN_THIN = 22;
+/** The thinnest a queue band gets: one line of 16px text. */
+const MIN_THIN = 26;
 
 /** The lo0 path needs room on the outer side of a column. */
 const LOOP_ROOM = 30;

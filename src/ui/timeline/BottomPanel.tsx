@@ -8,6 +8,7 @@ import { tagflowStore, useTagflow } from "../../store/index";
 import { SPEEDS } from "../../store/playbackSlice";
 import { selectStepLabel, traceIndex } from "../../store/selectors";
 import { SHORTCUTS } from "../hooks/useKeyboard";
+import { uiStore } from "../uiStore";
 import { useElementSize } from "../hooks/useElementSize";
 import { Icon, type IconName } from "../icons";
 import { layoutTimeline, stepScale } from "./timelineLayout";
@@ -88,12 +89,15 @@ function Controls(): ReactElement {
         {event && <span className="step-kind">{event.kind}</span>}
       </div>
       <p className="shortcuts" aria-hidden="true">
-        {SHORTCUTS.map((k) => (
+        {SHORTCUTS.slice(0, 3).map((k) => (
           <span key={k.keys}>
-            <kbd>{k.keys}</kbd> {k.action}
+            <kbd>{k.keys}</kbd> {k.action.replace(/ \(.*\)$/, "")}
           </span>
         ))}
       </p>
+      <button type="button" className="btn btn--ghost help-button" data-testid="help-button" onClick={() => uiStore.getState().setHelpOpen(true)}>
+        <kbd>?</kbd> Keys &amp; legend
+      </button>
     </div>
   );
 }

@@ -1,0 +1,42 @@
+/**
+ * Screen-only state that never goes into a link: the help overlay, Present mode, the story card
+ * and the shared-view notice. Kept apart from the app store so share links and the engine
+ * never see it.
+ */
+import { useStore } from "zustand";
+import { createStore } from "zustand/vanilla";
+
+export interface UiState {
+  /** The `?` overlay of keys and legend. */
+  helpOpen: boolean;
+  /** Present mode: chrome hidden, stack, callout and narration scaled for a room. */
+  present: boolean;
+  /** The story card at step 1 was closed (or the viewer moved on). */
+  storyDismissed: boolean;
+  /** The page was opened from a link that named a step: what it named, until dismissed. */
+  sharedNotice: { step: number; fixes: readonly string[] } | null;
+  /** The narrow-screen header menu. */
+  menuOpen: boolean;
+  setHelpOpen(open: boolean): void;
+  togglePresent(): void;
+  dismissStory(): void;
+  setSharedNotice(notice: UiState["sharedNotice"]): void;
+  setMenuOpen(open: boolean): void;
+}
+
+export const uiStore = createStore<UiState>()((set) => ({
+  helpOpen: false,
+  present: false,
+  storyDismissed: false,
+  sharedNotice: null,
+  menuOpen: false,
+  setHelpOpen: (helpOpen) => set({ helpOpen }),
+  togglePresent: () => set((s) => ({ present: !s.present })),
+  dismissStory: () => set({ storyDismissed: true }),
+  setSharedNotice: (sharedNotice) => set({ sharedNotice }),
+  setMenuOpen: (menuOpen) => set({ menuOpen }),
+}));
+
+export function useUi<T>(selector: (s: UiState) => T): T {
+  return useStore(uiStore, selector);
+}

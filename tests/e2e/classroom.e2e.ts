@@ -1,0 +1,359 @@
+/**
+ * The classroom pass (issue 17) in Chromium: keys that do what they say (Space after a mouse
+ * click plays, `?` help with a trapped focus), projector legibility (every stack-view text
+ * measured from the DOM), Present mode, the story card and the shared-view notice, narrow
+ * screens (nothing off-screen at 800 px) and export captions that keep clear of the title.
+ */
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { expectNoConsoleErrors, openApp } from "../support/browser";
+import { minStackFont } from "../support/shots";
+import { FIX, openReady, stepText, traceOf, useChromium } from "./support";
+
+const bug = traceOf("lo0-esp-ping");
+const n = bug.events.length;
+
+const isPlaying = (page: Page) => page.getByRole("button", { name: "Pause", exact: true }).count();
+
+describe("keys that do what they say", () => {
+  const chromium = useChromium();
+
+  it("plays with Space after a mouse click on a fix switch or on Step forward", async () => {
+    const app = await openReady(chromium.browser, chromium.env);
+    try {
+      const { page } = app;
+      await page.getByRole("button", { name: "Step forward", exact: true }).click();
+      expect(await stepText(page)).toBe(`Step 2 of ${n}`);
+      await page.keyboard.press("Space");
+      await expect.poll(() => isPlaying(page)).toBe(1);
+      await page.keyboard.press("Space");
+      await expect.poll(() => isPlaying(page)).toBe(0);
+
+      await page.getByRole("tab", { name: /Fixes/ }).click();
+      await page.locator(`[data-fix="${FIX}"]`).click({ force: true });
+      await expect.poll(() => page.locator(".banner").getAttribute("data-verdict")).toBe("secure");
+      await page.keyboard.press("Space");
+      await expect.poll(() => isPlaying(page)).toBe(1);
+      // The switch kept its state: Space did not flip it back.
+      expect(await page.locator(`[data-fix="${FIX}"]`).isChecked()).toBe(true);
+      await page.keyboard.press("Space");
+      await expect.poll(() => isPlaying(page)).toBe(0);
+      expectNoConsoleErrors(app);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("opens the ? overlay of keys and legend, keeps focus in it, closes on Esc and gives focus back", async () => {
+    const app = await openReady(chromium.browser, chromium.env);
+    try {
+      const { page } = app;
+      const stepButton = page.getByRole("button", { name: "Step forward", exact: true });
+      await stepButton.focus();
+      await page.keyboard.press("?");
+      const help = page.getByRole("dialog", { name: "Keys and legend" });
+      await help.waitFor();
+      const text = (await help.textContent()) ?? "";
+      for (const word of ["Space", "Present", "Hatched", "pill", "Ring", "stale"]) expect(text).toContain(word);
+      for (let i = 0; i < 6; i++) {
+        await page.keyboard.press("Tab");
+        expect(await page.evaluate(() => document.activeElement?.closest("dialog") !== null)).toBe(true);
+      }
+      // Space inside the help does not start playback behind it.
+      expect(await isPlaying(page)).toBe(0);
+      await page.keyboard.press("Escape");
+      await expect.poll(() => help.count()).toBe(0);
+      expect(await page.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toBe("Step forward");
+      expectNoConsoleErrors(app);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+/** Text boxes that overlap a hatch (encrypted band or stale badge) in the same band or badge. */
+async function textOnHatch(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const hits: string[] = [];
+    const overlap = (a: DOMRect, b: DOMRect) => a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
+    for (const group of document.querySelectorAll("[data-testid=stack] .band, [data-testid=stack] .badge")) {
+      const hatches = [...group.querySelectorAll(".band-hatch, .badge-stale")].map((h) => h.getBoundingClientRect());
+      for (const t of group.querySelectorAll("text, tspan")) {
+        const box = (t as SVGGraphicsElement).getBoundingClientRect();
+        if (hatches.some((h) => overlap(h, box))) hits.push(t.textContent ?? "");
+      }
+    }
+    return hits;
+  });
+}
+
+describe("projector legibility", () => {
+  const chromium = useChromium();
+
+  for (const viewport of [
+    { width: 1280, height: 720 },
+    { width: 1024, height: 768 },
+  ]) {
+    it(`draws nothing in the stack view under 16 px, and no text on hatching, at ${viewport.width}×${viewport.height}`, async () => {
+      const app = await openReady(chromium.browser, chromium.env, { viewport });
+      try {
+        const { page } = app;
+        await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+        const seen: { step: string | null; px: number; what: string }[] = [];
+        // Step 1, every finding, and decisions on the way (callouts, stale badges, ciphertext).
+        for (let i = 0; i < 14; i++) {
+          await page.waitForTimeout(320);
+          seen.push({ step: await stepText(page), ...(await minStackFont(page)) });
+          expect(await textOnHatch(page), `text on hatching at ${await stepText(page)}`).toEqual([]);
+          await page.keyboard.press(i < 6 ? "]" : "}");
+        }
+        const smallest = seen.reduce((a, b) => (b.px < a.px ? b : a));
+        expect(smallest.px, JSON.stringify(smallest)).toBeGreaterThanOrEqual(16);
+        expectNoConsoleErrors(app);
+      } finally {
+        await app.close();
+      }
+    });
+  }
+
+  it("keeps the 960×540 embed readable", async () => {
+    const app = await openApp(chromium.browser, chromium.env.baseURL, { path: "?embed", viewport: { width: 960, height: 540 } });
+    try {
+      await app.page.locator("[data-testid=stack] svg").waitFor({ timeout: 15_000 });
+      await app.page.keyboard.press("}");
+      await app.page.waitForTimeout(320);
+      expect((await minStackFont(app.page)).px).toBeGreaterThanOrEqual(16);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("has a Present mode (P, or the header button) that hides the chrome and scales the stack, callout and narration", async () => {
+    const app = await openReady(chromium.browser, chromium.env);
+    try {
+      const { page } = app;
+      const sizes = () =>
+        page.evaluate(() => ({
+          stack: document.querySelector<SVGSVGElement>("[data-testid=stack] svg")?.getScreenCTM()?.a ?? 0,
+          narration: parseFloat(getComputedStyle(document.querySelector(".narration-note")!).fontSize),
+          callout: parseFloat(getComputedStyle(document.querySelector("[data-testid=callout]")!).fontSize),
+        }));
+      await page.keyboard.press("]");
+      await page.keyboard.press("]");
+      await page.locator("[data-testid=callout]").waitFor();
+      const before = await sizes();
+      await page.keyboard.press("p");
+      await expect.poll(() => page.locator(".topbar").isVisible()).toBe(false);
+      expect(await page.locator(".bottom").isVisible()).toBe(false);
+      const after = await sizes();
+      expect(after.stack).toBeGreaterThan(before.stack * 1.2);
+      expect(after.callout).toBeGreaterThan(before.callout * 1.2);
+      expect(after.narration).toBeGreaterThan(before.narration * 1.2);
+      // The keys still drive it; Esc (or P) leaves.
+      await page.keyboard.press("ArrowRight");
+      await page.keyboard.press("Escape");
+      await expect.poll(() => page.locator(".topbar").isVisible()).toBe(true);
+      await page.getByTestId("present").click();
+      await expect.poll(() => page.locator(".topbar").isVisible()).toBe(false);
+      await page.getByTestId("present-exit").click();
+      await expect.poll(() => page.locator(".topbar").isVisible()).toBe(true);
+      expectNoConsoleErrors(app);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe("the first minute", () => {
+  const chromium = useChromium();
+  const firstBug = [...bug.outcome.findings].filter((f) => f.severity !== "info").sort((a, b) => a.step - b.step)[0]!.step;
+
+  it("shows a story card at step 1 with Jump to the bug and Play", async () => {
+    const app = await openReady(chromium.browser, chromium.env);
+    try {
+      const { page } = app;
+      const story = page.getByTestId("story");
+      await story.waitFor();
+      expect(await story.textContent()).toContain("What you are about to see");
+      // Its buttons are on screen at 1280×720, not scrolled away.
+      const box = await page.getByTestId("story-play").boundingBox();
+      expect(box && box.y + box.height).toBeLessThanOrEqual(720);
+      await page.getByTestId("story-bug").click();
+      expect(await stepText(page)).toBe(`Step ${firstBug + 1} of ${n}`);
+      expect(await story.count()).toBe(0);
+      // Back at the start it stays closed; a fresh page shows it, and Play plays.
+      await page.keyboard.press("Home");
+      expect(await story.count()).toBe(0);
+      const fresh = await openReady(chromium.browser, chromium.env);
+      try {
+        await fresh.page.getByTestId("story-play").click();
+        await expect.poll(() => isPlaying(fresh.page)).toBe(1);
+        expect(await fresh.page.getByTestId("story").count()).toBe(0);
+      } finally {
+        await fresh.close();
+      }
+      expectNoConsoleErrors(app);
+    } finally {
+      await app.close();
+    }
+  });
+
+  for (const viewport of [
+    { width: 1920, height: 1080 },
+    { width: 1280, height: 720 },
+  ]) {
+    it(`names the findings in words and never cuts the headline at ${viewport.width}×${viewport.height}`, async () => {
+      const app = await openReady(chromium.browser, chromium.env, { viewport });
+      try {
+        const { page } = app;
+        const chips = await page.locator(".finding-chip").allTextContents();
+        expect(chips.length).toBeGreaterThan(0);
+        for (const chip of chips) expect(chip).toMatch(/^\d+\s+\p{L}.{3,}/u);
+        const cut = await page.locator(".banner-headline").evaluate((el) => ({
+          overflow: el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1,
+          ellipsis: getComputedStyle(el).textOverflow === "ellipsis" && getComputedStyle(el).whiteSpace === "nowrap",
+        }));
+        expect(cut).toEqual({ overflow: false, ellipsis: false });
+        expectNoConsoleErrors(app);
+      } finally {
+        await app.close();
+      }
+    });
+  }
+
+  it("tells someone opening a link with a step where they are, and starts from the beginning on request", async () => {
+    const app = await openReady(chromium.browser, chromium.env, { path: `#v=1&s=lo0-esp-ping&f=${FIX}&c=40` });
+    try {
+      const { page } = app;
+      const notice = page.getByTestId("shared-notice");
+      await notice.waitFor();
+      const text = (await notice.textContent()) ?? "";
+      expect(text).toMatch(/Shared view: step 40, fix “icmp_reflect strips all tags” on/);
+      expect(await page.getByTestId("story").count()).toBe(0);
+      await notice.getByRole("button", { name: "Start from the beginning" }).click();
+      expect(await stepText(page)).toMatch(/^Step 1 of /);
+      expect(await notice.count()).toBe(0);
+      expectNoConsoleErrors(app);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+/** Visible elements whose box leaves the viewport sideways (or a page wider than it). */
+async function offScreen(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const out: string[] = [];
+    const w = window.innerWidth;
+    if (document.documentElement.scrollWidth > w + 1) out.push(`page is ${document.documentElement.scrollWidth}px wide`);
+    for (const el of document.querySelectorAll<HTMLElement>("body *")) {
+      if (el.closest(".visually-hidden, .svg-defs, [aria-hidden=true] svg")) continue;
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0) continue;
+      const st = getComputedStyle(el);
+      if (st.visibility === "hidden" || st.position === "fixed") continue;
+      // Inside something that clips it (a scroller), it is reachable by scrolling that.
+      let clipped = false;
+      for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+        const o = getComputedStyle(p).overflowX;
+        if (o === "hidden" || o === "auto" || o === "scroll" || o === "clip") {
+          clipped = true;
+          break;
+        }
+      }
+      if (clipped) continue;
+      if (r.left < -1 || r.right > w + 1) out.push(`${el.tagName.toLowerCase()}.${el.className} ${Math.round(r.left)}–${Math.round(r.right)}`);
+    }
+    return out;
+  });
+}
+
+describe("narrow screens", () => {
+  const chromium = useChromium();
+
+  it("is one column at 800 px with the header's buttons behind a menu, and nothing off-screen", async () => {
+    const app = await openReady(chromium.browser, chromium.env, { viewport: { width: 800, height: 900 } });
+    try {
+      const { page } = app;
+      expect(await offScreen(page)).toEqual([]);
+      const stack = await page.locator(".stack-wrap").boundingBox();
+      const side = await page.locator(".side").boundingBox();
+      expect(side!.y).toBeGreaterThanOrEqual(stack!.y + stack!.height - 1);
+      expect(await page.getByTestId("theme").isVisible()).toBe(false);
+      await page.getByTestId("header-menu").click();
+      for (const id of ["theme", "present"]) expect(await page.getByTestId(id).isVisible()).toBe(true);
+      expect(await offScreen(page)).toEqual([]);
+      await page.getByTestId("theme").press("Escape");
+      await expect.poll(() => page.getByTestId("theme").isVisible()).toBe(false);
+      expectNoConsoleErrors(app);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("does not clip the Fixes tab at 1024 px", async () => {
+    const app = await openReady(chromium.browser, chromium.env, { viewport: { width: 1024, height: 768 } });
+    try {
+      const tab = app.page.getByRole("tab", { name: /Fixes/ });
+      expect(await tab.textContent()).toMatch(/Fixes\s*off/);
+      const fits = await tab.evaluate((el) => {
+        const r = el.getBoundingClientRect();
+        const list = el.parentElement!.getBoundingClientRect();
+        return el.scrollWidth <= el.clientWidth + 1 && r.right <= list.right + 1 && r.right <= window.innerWidth;
+      });
+      expect(fits).toBe(true);
+      expect(await offScreen(app.page)).toEqual([]);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe("exports", () => {
+  const chromium = useChromium();
+
+  for (const viewport of [
+    { width: 1280, height: 720 },
+    { width: 1024, height: 768 },
+  ]) {
+    it(`keeps the step SVG's caption clear of its title with a fix on, at ${viewport.width}×${viewport.height}`, async () => {
+      const app = await openReady(chromium.browser, chromium.env, { viewport, path: `#v=1&s=lo0-esp-ping&f=${FIX}&c=60` });
+      try {
+        const { page } = app;
+        await expect.poll(() => stepText(page)).toMatch(/^Step 60 /);
+        if (viewport.width < 1100) await page.getByTestId("header-menu").click();
+        await page.getByTestId("export").click();
+        const [download] = await Promise.all([page.waitForEvent("download"), page.locator('[data-export="svg"]').click()]);
+        const svg = (await (await import("node:fs/promises")).readFile(await download.path())).toString("utf8");
+        const overlaps = await page.evaluate((markup) => {
+          const host = document.createElement("div");
+          host.style.cssText = "position:absolute;left:0;top:0";
+          host.innerHTML = markup.replace(/^<\?xml[^>]*>/, "");
+          document.body.append(host);
+          const texts = [...host.querySelectorAll('[data-part="caption"] text')].map((t) => ({
+            text: t.textContent ?? "",
+            r: t.getBoundingClientRect(),
+          }));
+          const root = host.querySelector("svg")!.getBoundingClientRect();
+          const hits: string[] = [];
+          for (let i = 0; i < texts.length; i++) {
+            const a = texts[i]!;
+            if (a.r.left < root.left - 1 || a.r.right > root.right + 1) hits.push(`${a.text} leaves the picture`);
+            for (let j = i + 1; j < texts.length; j++) {
+              const b = texts[j]!;
+              if (a.r.left < b.r.right && b.r.left < a.r.right && a.r.top < b.r.bottom - 1 && b.r.top < a.r.bottom - 1)
+                hits.push(`${a.text} × ${b.text}`);
+            }
+          }
+          host.remove();
+          return { hits, count: texts.length };
+        }, svg);
+        expect(overlaps.count).toBeGreaterThanOrEqual(4);
+        expect(overlaps.hits).toEqual([]);
+        expect(svg).toContain("icmp-reflect-strips-tags");
+      } finally {
+        await app.close();
+      }
+    });
+  }
+});
