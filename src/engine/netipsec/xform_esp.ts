@@ -6,8 +6,14 @@
  * The mbuf work is the kernel's: m_makespace() opens room for the ESP header and IV after the
  * IP header, m_pad() appends the trailer and room for the ICV, the crypto "hardware" rewrites
  * the payload in place and calls back. On input, the callback verifies the ICV, sets
- * M_AUTHIPDGM and M_DECRYPTED, updates the replay window, then m_striphdr() and m_adj() peel
+ * M_DECRYPTED, updates the replay window, then m_striphdr() and m_adj() peel
  * the ESP header, IV, ICV and padding off and the original protocol goes back into ip_p.
+ *
+ * esp_input_cb sets M_DECRYPTED only — never M_AUTHIPDGM — in NetBSD sys/netipsec/xform_esp.c
+ * (FAST_IPSEC, 1.x, 2003–2007) and FreeBSD sys/netipsec/xform_esp.c up to RELENG_8 (1.x): ICV
+ * compare → m_adj(-authsize) → m_flags |= M_DECRYPTED → ipsec_updatereplay → m_striphdr. Only
+ * FreeBSD's later rework sets M_AUTHIPDGM there (kernel-notes §7, corrections). AH's callback
+ * does set M_AUTHIPHDR|M_AUTHIPDGM (xform_ah.c).
  */
 import { authAlg, encAlg, espDefaultPadding, espOpen, espSeal, type EspSaKeys } from "../crypto";
 import { m_adj, m_append, m_copyback, m_copydata, m_flags_set, m_makespace, m_poke, m_set_cleartext, m_striphdr, type Mbuf } from "../mbuf/mbuf";
@@ -252,7 +258,7 @@ function esp_input_cb(host: Host, m: Mbuf, sa: SecAssoc, skip: number, hlen: num
   m_copyback(site, m, skip + hlen, r.plaintext, "decrypted payload", "The ciphertext in the mbuf is replaced by its decryption.");
   m_set_cleartext(m, undefined);
   if (integrity) {
-    m_flags_set(site, m, ["AUTHIPDGM"], "esp_input_cb sets M_AUTHIPDGM: the datagram's integrity was verified.");
+    // No M_AUTHIPDGM here: FAST_IPSEC's esp_input_cb (NetBSD; FreeBSD ≤ 8) only sets M_DECRYPTED.
     m_adj(site, m, -icvLen, "esp icv", site.text`m_adj removes the ${icvLen}-byte ICV.`);
   }
   m_flags_set(site, m, ["DECRYPTED"], 'esp_input_cb sets M_DECRYPTED: "Packet is now decrypted."');
