@@ -139,6 +139,7 @@ const CHECK_NAMES: Readonly<Record<CheckId, string>> = {
   "ipsec-in-sa": "SA lookup",
   replay: "replay check",
   icv: "ICV check",
+  "pr-lasthdr": "PR_LASTHDR check",
   "ipsec-in-policy": "inbound policy lookup",
   "ipsec-in-reject": "policy check",
   "ipsec-evidence": "IPsec-evidence check",

@@ -125,6 +125,7 @@ export type CheckId =
   | "ipsec-in-sa"
   | "replay"
   | "icv"
+  | "pr-lasthdr"
   | "ipsec-in-policy"
   | "ipsec-in-reject"
   | "ipsec-evidence"

@@ -1,0 +1,41 @@
+/**
+ * Issue 10, "Fidelity": each test pins one place where the engine used to tell a learner
+ * something the 2003 kernel never did (kernel-notes §7, "Corrections to §2 and §7").
+ */
+import { describe, expect, it } from "vitest";
+import { hasLastHdr } from "../../../src/engine/netinet/ip_input";
+import { IP_PROTO } from "../../../src/engine/wire/fields";
+import { chainEvents, decisions, eventsOf, firstEchoChain, traceOf } from "../../helpers/trace";
+
+describe("PR_LASTHDR (in_proto.c): which packets ip_input policy-checks", () => {
+  it("ICMP, IGMP, IP-in-IP and the raw wildcard have it; ESP, AH, UDP and TCP do not", () => {
+    expect(hasLastHdr(IP_PROTO.ICMP)).toBe(true);
+    expect(hasLastHdr(2)).toBe(true);
+    expect(hasLastHdr(IP_PROTO.IPIP)).toBe(true);
+    expect(hasLastHdr(253)).toBe(true);
+    for (const p of [IP_PROTO.ESP, IP_PROTO.AH, IP_PROTO.UDP, IP_PROTO.TCP]) expect(hasLastHdr(p)).toBe(false);
+  });
+
+  it("the ESP packet's ip_input step names PR_LASTHDR and makes no policy lookup before esp4_input", () => {
+    const t = traceOf("lo0-esp-ping");
+    const chain = chainEvents(t, firstEchoChain(t));
+    const d = chain.find((e) => e.kind === "decision" && e.check === "pr-lasthdr");
+    expect(d).toMatchObject({ fn: "ip_input", branch: "no policy check" });
+    expect(d!.note).toMatch(/PR_LASTHDR \(in_proto\.c\)/);
+    // Between that decision and ipsec_common_input's SA lookup, no inbound policy is consulted.
+    const sa = chain.find((e) => e.seq > d!.seq && e.kind === "decision" && e.check === "ipsec-in-sa")!;
+    expect(chain.filter((e) => e.seq > d!.seq && e.seq < sa.seq && e.kind === "decision" && e.check === "ipsec-in-policy")).toEqual([]);
+    expect(decisions(t, "pr-lasthdr")).toHaveLength(3);
+  });
+
+  it("a tunnel's decapsulated IP-in-IP packet gets its IN_DONE policy check before ipip_input", () => {
+    const t = traceOf("gw-esp-tunnel");
+    const ipip = eventsOf(t, "mbuf.adj").filter((e) => e.fn === "ipip_input");
+    expect(ipip.length).toBeGreaterThan(0);
+    for (const e of ipip) {
+      const before = t.events.filter((x) => x.chain === e.chain && x.seq < e.seq);
+      const last = [...before].reverse().find((x) => x.kind === "decision");
+      expect(last).toMatchObject({ check: "ipsec-in-reject", branch: "accept" });
+    }
+  });
+});
