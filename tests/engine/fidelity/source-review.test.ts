@@ -3,6 +3,7 @@
  * something the 2003 kernel never did (kernel-notes §7, "Corrections to §2 and §7").
  */
 import { describe, expect, it } from "vitest";
+import { FIXES, PERSONALITIES } from "../../../src/engine/kernels/personality";
 import { hasLastHdr } from "../../../src/engine/netinet/ip_input";
 import { IP_PROTO } from "../../../src/engine/wire/fields";
 import { chainEvents, decisions, eventsOf, firstEchoChain, traceOf } from "../../helpers/trace";
@@ -37,5 +38,32 @@ describe("PR_LASTHDR (in_proto.c): which packets ip_input policy-checks", () => 
       const last = [...before].reverse().find((x) => x.kind === "decision");
       expect(last).toMatchObject({ check: "ipsec-in-reject", branch: "accept" });
     }
+  });
+});
+
+describe("icmp_reflect's TTL and the personality texts", () => {
+  const replyTtls = (personality?: "freebsd-7") =>
+    eventsOf(traceOf("lo0-esp-ping", personality ? { personality } : {}), "field.set")
+      .filter((e) => e.fn === "icmp_reflect" && e.field === "ttl")
+      .map((e) => e.to);
+
+  it("netbsd-2003 uses MAXTTL (ip_icmp.c 1.68); freebsd-7 uses ip_defttl (ip_icmp.c 1.111)", () => {
+    expect(replyTtls()).toEqual(["255", "255", "255"]);
+    expect(replyTtls("freebsd-7")).toEqual(["64", "64", "64"]);
+  });
+
+  it("freebsd-7's summary says both strips were in FreeBSD 6-era sources and either alone suffices", () => {
+    const s = PERSONALITIES["freebsd-7"].summary;
+    expect(s).toMatch(/FreeBSD 6-era/);
+    expect(s).toMatch(/either alone makes the lo0 story secure/);
+  });
+
+  it('the icmp_reflect strip is "the fix Stone proposed", never "the 2003 fix"', () => {
+    const f = FIXES["icmp-reflect-strips-tags"];
+    expect(f.explanation).toContain("the fix Stone proposed");
+    expect(`${f.explanation} ${f.source}`).not.toMatch(/2003 fix|2003 commit/);
+    const notes = traceOf("lo0-esp-ping", { fixes: ["icmp-reflect-strips-tags"] }).events.map((e) => e.note);
+    expect(notes.some((n) => n.includes("the fix Stone proposed"))).toBe(true);
+    expect(notes.some((n) => n.includes("2003 fix"))).toBe(false);
   });
 });
