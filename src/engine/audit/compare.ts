@@ -133,6 +133,7 @@ const CHECK_NAMES: Readonly<Record<CheckId, string>> = {
   "ip-checksum": "header checksum check",
   ours: "local-address check",
   mtu: "MTU check",
+  "ip-maxpacket": "IP_MAXPACKET check",
   "ipsec-out-policy": "outbound policy lookup",
   "ipsec-loop": "IPsec loop check",
   "ipsec-out-sa": "SA lookup",

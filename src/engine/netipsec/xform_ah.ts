@@ -16,6 +16,7 @@ import { crypto_dispatch } from "./crypto_queue";
 import { drop } from "../mbuf/drop";
 import { ipsec4_common_input_cb } from "./ipsec_input";
 import { spiText } from "./key";
+import { tooBig } from "./maxpacket";
 import { chkreplay, updatereplay, windowText } from "./replay";
 import type { SecAssoc } from "./types";
 import type { Consulted } from "../trace/events";
@@ -35,6 +36,8 @@ export function ah_output(host: Host, m: Mbuf, sa: SecAssoc, skip: number, done:
   const icvLen = authAlg(sa.auth).icvBytes;
   const rplen = ahHeaderLen(icvLen);
   const nextHeader = m.bytes()[9]!;
+  // ah_output: "Check for maximum packet size violations" (rplen + authsize + m_pkthdr.len).
+  if (tooBig(site, m, m.len + rplen, "AH", "ahs_toobig")) return;
   sa.seqOut += 1;
   const seq = sa.seqOut;
   site.emit(m, { kind: "sa.update", sa: sa.id, field: "seq", value: String(seq) }, `ah_output takes the next sequence number of ${sa.id}: ${seq}.`);

@@ -26,6 +26,7 @@ import { crypto_dispatch } from "./crypto_queue";
 import { drop } from "../mbuf/drop";
 import { ipsec4_common_input_cb } from "./ipsec_input";
 import { spiText } from "./key";
+import { tooBig } from "./maxpacket";
 import { chkreplay, updatereplay, windowText } from "./replay";
 import type { SecAssoc } from "./types";
 import type { Consulted } from "../trace/events";
@@ -68,6 +69,10 @@ export function esp_output(host: Host, m: Mbuf, sa: SecAssoc, skip: number, done
   const e = encAlg(sa.enc);
   const payload = m_copydata(m, skip, m.len - skip);
   const nextHeader = m.bytes()[9]!;
+  // "Check for maximum packet size violations" comes before the sequence number is taken.
+  const ivLen = e.ivBytes;
+  const total = skip + ESP_HDR + ivLen + payload.length + espDefaultPadding(payload.length, e.blockBytes).length + 2 + espIcvLen(sa);
+  if (tooBig(site, m, total, "ESP", "esps_toobig")) return;
   // RFC 4303 §3.3.3: the sender increments the counter; the first packet sent carries 1.
   sa.seqOut += 1;
   const seq = sa.seqOut;

@@ -110,6 +110,7 @@ export type DropReason =
   | "ipsec-no-policy"
   | "queue-full"
   | "no-socket"
+  | "not-modelled"
   | "step-limit"
   | "trace-limit";
 
@@ -119,6 +120,7 @@ export type CheckId =
   | "ip-checksum"
   | "ours"
   | "mtu"
+  | "ip-maxpacket"
   | "ipsec-out-policy"
   | "ipsec-loop"
   | "ipsec-out-sa"

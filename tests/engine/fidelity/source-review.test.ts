@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { FIXES, PERSONALITIES } from "../../../src/engine/kernels/personality";
 import { hasLastHdr } from "../../../src/engine/netinet/ip_input";
 import { IP_PROTO } from "../../../src/engine/wire/fields";
-import { chainEvents, decisions, eventsOf, firstEchoChain, traceOf } from "../../helpers/trace";
+import { chainEvents, decisions, eventsOf, firstEchoChain, runBuiltin, traceOf, transmitted } from "../../helpers/trace";
 
 describe("PR_LASTHDR (in_proto.c): which packets ip_input policy-checks", () => {
   it("ICMP, IGMP, IP-in-IP and the raw wildcard have it; ESP, AH, UDP and TCP do not", () => {
@@ -65,5 +65,51 @@ describe("icmp_reflect's TTL and the personality texts", () => {
     const notes = traceOf("lo0-esp-ping", { fixes: ["icmp-reflect-strips-tags"] }).events.map((e) => e.note);
     expect(notes.some((n) => n.includes("the fix Stone proposed"))).toBe(true);
     expect(notes.some((n) => n.includes("2003 fix"))).toBe(false);
+  });
+});
+
+describe("latent inventions removed (fidelity 6) and the IP_MAXPACKET defect", () => {
+  it('a "use" request with no SA is an EINVAL drop (ipsec_nextisr), not a cleartext send', () => {
+    const t = runBuiltin("lo0-esp-ping", {
+      patch: (s) => {
+        const h = s.hosts[0]!;
+        h.sad = [];
+        for (const sp of h.spd ?? []) for (const r of sp.requests ?? []) r.level = "use";
+      },
+    });
+    const d = decisions(t, "ipsec-out-sa");
+    expect(d.map((x) => x.branch)).toEqual(["no SA: EINVAL", "no SA: EINVAL", "no SA: EINVAL"]);
+    expect(eventsOf(t, "drop").map((x) => x.detail)).toEqual(Array(3).fill("no SA for esp/transport//use (use): EINVAL"));
+    expect(transmitted(t)).toEqual([]);
+  });
+
+  it("an oversized datagram without DF is a clear 'ip_fragment not modelled', not counted as ips_cantfrag", () => {
+    const t = runBuiltin("lo0-ping", { patch: (s) => Object.assign(s.traffic[0]!, { size: 65499, count: 1 }) });
+    expect(decisions(t, "mtu").map((d) => d.branch)).toEqual(["ip_fragment (not modelled)"]);
+    const [drop] = eventsOf(t, "drop");
+    expect(drop).toMatchObject({ reason: "not-modelled" });
+    expect(drop!.note).not.toMatch(/ips_cantfrag/);
+    expect(drop!.detail).toMatch(/ip_fragment is not modelled yet/);
+  });
+
+  it("tdb_ident is 36 bytes (union sockaddr_union + proto + spi)", () => {
+    const tags = eventsOf(traceOf("lo0-esp-ping"), "tag.get");
+    expect(tags.length).toBeGreaterThan(0);
+    for (const e of tags) expect(e.tag.len).toBe(36);
+  });
+
+  it.each(["lo0-esp-ping", "lo0-ah-ping"])("%s with a 65499-byte ping: EMSGSIZE drop in the transform, no crash", (name) => {
+    const t = runBuiltin(name, { patch: (s) => Object.assign(s.traffic[0]!, { size: 65499, count: 1 }) });
+    const d = decisions(t, "ip-maxpacket");
+    expect(d).toHaveLength(1);
+    expect(d[0]).toMatchObject({ branch: "EMSGSIZE" });
+    expect(d[0]!.note).toMatch(/IP_MAXPACKET 65535/);
+    expect(eventsOf(t, "drop")).toEqual([expect.objectContaining({ reason: "ip-msgsize" })]);
+    expect(t.outcome).toMatchObject({ verdict: "dropped", sent: 1, delivered: 0 });
+  });
+
+  it("65471 bytes, the size the defect report used, also drops instead of throwing", () => {
+    const t = runBuiltin("lo0-esp-ping", { patch: (s) => Object.assign(s.traffic[0]!, { size: 65471, count: 1 }) });
+    expect(decisions(t, "ip-maxpacket").map((d) => d.branch)).toEqual(["EMSGSIZE"]);
   });
 });
