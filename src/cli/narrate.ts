@@ -6,7 +6,17 @@
  * Steps are numbered from 1 (step n is `events[n - 1]`, seq n - 1), as the audit's sentences
  * number them ("prepended at step 21").
  */
-import { STONE_STEPS, type EventKind, type LayerId, type Scenario, type Severity, type Trace, type TraceEvent, type Verdict } from "../engine";
+import {
+  STONE_CAVEATS,
+  STONE_STEPS,
+  type EventKind,
+  type LayerId,
+  type Scenario,
+  type Severity,
+  type Trace,
+  type TraceEvent,
+  type Verdict,
+} from "../engine";
 
 /** ANSI styling, or identity functions when colour is off. */
 export interface Paint {
@@ -120,6 +130,8 @@ export function* stepLines(trace: Trace, paint: Paint): Generator<string> {
       story = e.story;
       const text = STONE_STEPS[e.story - 1];
       yield paint.story(`${" ".repeat(w.seq + 2)}  Stone step ${e.story}${text ? `: ${text}` : ""}`);
+      const caveat = STONE_CAVEATS[e.story - 1];
+      if (caveat) yield paint.story(`${" ".repeat(w.seq + 2)}    (the code differs: ${caveat})`);
     }
     yield stepLine(e, w, paint);
   }

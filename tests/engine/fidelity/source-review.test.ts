@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { FIXES, PERSONALITIES } from "../../../src/engine/kernels/personality";
+import { STONE_CAVEATS } from "../../../src/engine/audit/story";
 import { hasLastHdr } from "../../../src/engine/netinet/ip_input";
 import { IP_PROTO } from "../../../src/engine/wire/fields";
 import { chainEvents, decisions, eventsOf, firstEchoChain, runBuiltin, traceOf, transmitted } from "../../helpers/trace";
@@ -111,5 +112,29 @@ describe("latent inventions removed (fidelity 6) and the IP_MAXPACKET defect", (
   it("65471 bytes, the size the defect report used, also drops instead of throwing", () => {
     const t = runBuiltin("lo0-esp-ping", { patch: (s) => Object.assign(s.traffic[0]!, { size: 65471, count: 1 }) });
     expect(decisions(t, "ip-maxpacket").map((d) => d.branch)).toEqual(["EMSGSIZE"]);
+  });
+});
+
+describe("Stone's step labels know the run (fidelity 1)", () => {
+  const steps = (opts: Parameters<typeof traceOf>[1]) => [
+    ...new Set(traceOf("lo0-esp-ping", opts).events.flatMap((e) => (e.story ? [e.story] : []))),
+  ];
+
+  it("unfixed netbsd-2003: all eight steps", () => {
+    expect(steps({})).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
+  it("icmp-reflect-strips-tags: no step 8 — the reply bears no tags", () => {
+    expect(steps({ fixes: ["icmp-reflect-strips-tags"] })).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it("looutput-strips-tags and freebsd-7: no step 3 ('complete with tags') and no step 8", () => {
+    expect(steps({ fixes: ["looutput-strips-tags"] })).toEqual([1, 2, 4, 5, 6, 7]);
+    expect(steps({ personality: "freebsd-7" })).toEqual([1, 2, 4, 5, 6, 7]);
+  });
+
+  it("where Stone's wording and the code differ, the step says so (step 4: no policy check in ip_input)", () => {
+    expect(STONE_CAVEATS[3]).toMatch(/PR_LASTHDR/);
+    expect(STONE_CAVEATS[1]).toMatch(/PENDING_TDB/);
   });
 });
