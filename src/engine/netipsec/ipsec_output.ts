@@ -9,7 +9,7 @@
  * reflected in the request's own mbuf, is still true (seed 001, Stone's step 8).
  */
 import { isStale, m_prepend, m_poke, type Mbuf } from "../mbuf/mbuf";
-import { m_tag_delete, m_tag_get, m_tag_list, m_tag_prepend } from "../mbuf/tag";
+import { m_tag_delete, m_tag_find, m_tag_get, m_tag_list, m_tag_prepend } from "../mbuf/tag";
 import { fillChecksum, IP, ipHeader, ipHeaderLen, setField } from "../netinet/headers";
 import { ip_output, IP_RAWOUTPUT } from "../netinet/ip_output";
 import type { Host } from "../sim/world";
@@ -57,6 +57,16 @@ export function selectorsOf(m: Mbuf): Selectors {
  * packet (it comes back through ip_output later) or dropped it.
  */
 export function ipsec4_output(host: Host, m: Mbuf, flags: number): OutputVerdict {
+  // ip_output.c 1.120: every pass first looks for PACKET_TAG_IPSEC_PENDING_TDB (an SP chosen
+  // earlier, ipsec_getpolicy(tdbi, OUTBOUND)); only without it is ipsec4_checkpolicy called.
+  // Nothing on the modelled paths adds one (Stone's "first tag" is not in the code read), so
+  // the lookup is recorded and finds nothing.
+  m_tag_find(
+    host.site("ip", "ip_output"),
+    m,
+    "IPSEC_PENDING_TDB",
+    "ip_output looks for a PENDING_TDB tag (a policy chosen earlier); there is none, so it asks ipsec4_checkpolicy.",
+  );
   const sel = selectorsOf(m);
   const sp = ipsec4_checkpolicy(host, m, sel);
   if (sp === "drop") return "consumed";

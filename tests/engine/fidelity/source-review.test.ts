@@ -138,3 +138,22 @@ describe("Stone's step labels know the run (fidelity 1)", () => {
     expect(STONE_CAVEATS[1]).toMatch(/PENDING_TDB/);
   });
 });
+
+describe("the tag lookups that find nothing (fidelity 8)", () => {
+  it("every ip_output pass looks for PENDING_TDB first; esp_input looks for IN_CRYPTO_DONE; both find none", () => {
+    const t = traceOf("lo0-esp-ping");
+    const finds = eventsOf(t, "tag.find");
+    const pending = finds.filter((e) => e.name === "IPSEC_PENDING_TDB");
+    const policy = decisions(t, "ipsec-out-policy");
+    expect(pending.length).toBe(policy.length);
+    expect(pending.every((e) => e.fn === "ip_output" && e.found === null)).toBe(true);
+    const crypto = finds.filter((e) => e.name === "IPSEC_IN_CRYPTO_DONE");
+    expect(crypto.map((e) => [e.fn, e.found])).toEqual(Array(3).fill(["esp_input", null]));
+  });
+
+  it("ah_input looks for IN_CRYPTO_DONE too", () => {
+    const crypto = eventsOf(traceOf("lo0-ah-ping"), "tag.find").filter((e) => e.name === "IPSEC_IN_CRYPTO_DONE");
+    expect(crypto.length).toBeGreaterThan(0);
+    expect(crypto.every((e) => e.fn === "ah_input" && e.found === null)).toBe(true);
+  });
+});
