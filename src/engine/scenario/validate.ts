@@ -152,6 +152,20 @@ export function checkSemantics(s: Scenario): Problem[] {
     });
     if (l.ends[0] === l.ends[1]) out.push({ path: `${at}.ends`, message: "a link needs two different ends" });
   });
+  // ping(8) uses its pid as the ICMP id and counts every echo reply with that id that reaches
+  // its raw socket (every raw ICMP socket on the host gets a copy, rip_input), so two pings on
+  // one host with one id would count each other's replies; real processes never share a pid.
+  const idOwner = new Map<string, number>();
+  s.traffic.forEach((t, ti) => {
+    const key = `${t.from}\u0000${t.id}`;
+    const first = idOwner.get(key);
+    if (first === undefined) idOwner.set(key, ti);
+    else
+      out.push({
+        path: `$.traffic[${ti}].id`,
+        message: `ICMP id 0x${t.id.toString(16)} is already used by traffic[${first}] on ${t.from}: ping(8) uses its process id as the ICMP id, so two pings on one host never share one and each counts only its own replies — give this ping another "id"`,
+      });
+  });
   s.traffic.forEach((t, ti) => {
     const at = `$.traffic[${ti}]`;
     const host = s.hosts.find((h) => h.name === t.from);

@@ -4,10 +4,11 @@
  */
 import { describe, expect, it } from "vitest";
 import { FIXES, PERSONALITIES } from "../../../src/engine/kernels/personality";
+import { loadScenario, runScenario } from "../../../src/engine";
 import { STONE_CAVEATS } from "../../../src/engine/audit/story";
 import { hasLastHdr } from "../../../src/engine/netinet/ip_input";
 import { IP_PROTO } from "../../../src/engine/wire/fields";
-import { chainEvents, decisions, eventsOf, firstEchoChain, runBuiltin, traceOf, transmitted } from "../../helpers/trace";
+import { builtinInput, chainEvents, decisions, eventsOf, firstEchoChain, runBuiltin, traceOf, transmitted } from "../../helpers/trace";
 
 describe("PR_LASTHDR (in_proto.c): which packets ip_input policy-checks", () => {
   it("ICMP, IGMP, IP-in-IP and the raw wildcard have it; ESP, AH, UDP and TCP do not", () => {
@@ -155,5 +156,32 @@ describe("the tag lookups that find nothing (fidelity 8)", () => {
     const crypto = eventsOf(traceOf("lo0-ah-ping"), "tag.find").filter((e) => e.name === "IPSEC_IN_CRYPTO_DONE");
     expect(crypto.length).toBeGreaterThan(0);
     expect(crypto.every((e) => e.fn === "ah_input" && e.found === null)).toBe(true);
+  });
+});
+
+describe("two pings with one ICMP id (defect)", () => {
+  const twoPings = (id2: number) => {
+    const input = builtinInput("lo0-ping");
+    input.traffic = [
+      { kind: "ping", from: "host", dst: "127.0.0.1", count: 2, id: 0x1234 },
+      { kind: "ping", from: "host", dst: "127.0.0.1", count: 2, id: id2 },
+    ];
+    return loadScenario(input);
+  };
+
+  it("is rejected with a message that says why (ping's id is its pid)", () => {
+    const r = twoPings(0x1234);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problems).toContainEqual(
+      expect.objectContaining({ path: "$.traffic[1].id", message: expect.stringMatching(/already used by traffic\[0\].*process id/) }),
+    );
+  });
+
+  it("with distinct ids each ping counts only its own replies: 4 sent, 4 delivered", () => {
+    const r = twoPings(0x4321);
+    if (!r.ok) throw new Error(JSON.stringify(r.problems));
+    const t = runScenario(r.scenario);
+    expect(t.outcome).toMatchObject({ sent: 4, delivered: 4 });
   });
 });
