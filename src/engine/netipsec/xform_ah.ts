@@ -39,9 +39,13 @@ export function ah_output(host: Host, m: Mbuf, sa: SecAssoc, skip: number, done:
   const nextHeader = m.bytes()[9]!;
   // ah_output: "Check for maximum packet size violations" (rplen + authsize + m_pkthdr.len).
   if (tooBig(site, m, m.len + rplen, "AH", "ahs_toobig")) return;
-  sa.seqOut += 1;
-  const seq = sa.seqOut;
-  site.emit(m, { kind: "sa.update", sa: sa.id, field: "seq", value: String(seq) }, `ah_output takes the next sequence number of ${sa.id}: ${seq}.`);
+  // ah_output counts only `if (sav->replay)`: an SA without a window sends sequence number 0.
+  let seq = 0;
+  if (sa.replayWindow > 0) {
+    sa.seqOut += 1;
+    seq = sa.seqOut;
+    site.emit(m, { kind: "sa.update", sa: sa.id, field: "seq", value: String(seq) }, `ah_output takes the next sequence number of ${sa.id}: ${seq}.`);
+  }
   m_makespace(
     site,
     m,
@@ -102,18 +106,20 @@ export function ah_input(host: Host, m: Mbuf, sa: SecAssoc, skip: number): void 
     "IPSEC_IN_CRYPTO_DONE",
     "ah_input looks for an IN_CRYPTO_DONE tag (the NIC already checked the ICV); there is none, so the crypto engine will do it.",
   );
-  const rc = chkreplay(sa, ah.seq);
-  site.emit(
-    m,
-    {
-      kind: "decision",
-      check: "replay",
-      question: `Could sequence number ${ah.seq} be new (anti-replay window, RFC 4302 §3.4.3)?`,
-      consulted: [{ kind: "sa", id: sa.id, summary: windowText(sa) }],
-      branch: rc.ok ? "maybe new" : "replay",
-    },
-    rc.ok ? `ipsec_chkreplay: sequence number ${ah.seq} is not yet seen.` : `ipsec_chkreplay: ${rc.why}.`,
-  );
+  // ah_input: `if (sav->replay && !ipsec_chkreplay(...))` — no window, no check.
+  const rc = sa.replayWindow > 0 ? chkreplay(sa, ah.seq) : ({ ok: true } as const);
+  if (sa.replayWindow > 0)
+    site.emit(
+      m,
+      {
+        kind: "decision",
+        check: "replay",
+        question: `Could sequence number ${ah.seq} be new (anti-replay window, RFC 4302 §3.4.3)?`,
+        consulted: [{ kind: "sa", id: sa.id, summary: windowText(sa) }],
+        branch: rc.ok ? "maybe new" : "replay",
+      },
+      rc.ok ? `ipsec_chkreplay: sequence number ${ah.seq} is not yet seen.` : `ipsec_chkreplay: ${rc.why}.`,
+    );
   if (!rc.ok) {
     drop(site, m, "ipsec-replay", rc.why, "ah_input drops the packet (ahs_replay).");
     return;
@@ -154,12 +160,15 @@ export function ah_input(host: Host, m: Mbuf, sa: SecAssoc, skip: number): void 
         return;
       }
       m_flags_set(cb, m, ["AUTHIPHDR", "AUTHIPDGM"], "ah_input_cb sets M_AUTHIPHDR|M_AUTHIPDGM: header and datagram are authenticated.");
-      const ur = updatereplay(sa, ah.seq);
-      if (!ur.ok) {
-        drop(cb, m, "ipsec-replay", ur.why, "ipsec_updatereplay: a replay after all.");
-        return;
+      // ah_input_cb: `if (sav->replay)` ipsec_updatereplay.
+      if (sa.replayWindow > 0) {
+        const ur = updatereplay(sa, ah.seq);
+        if (!ur.ok) {
+          drop(cb, m, "ipsec-replay", ur.why, "ipsec_updatereplay: a replay after all.");
+          return;
+        }
+        cb.emit(m, { kind: "sa.update", sa: sa.id, field: "replay", value: windowText(sa) }, `ipsec_updatereplay records sequence number ${ah.seq}.`);
       }
-      cb.emit(m, { kind: "sa.update", sa: sa.id, field: "replay", value: windowText(sa) }, `ipsec_updatereplay records sequence number ${ah.seq}.`);
       m_striphdr(cb, m, skip, rplen, "ah", cb.text`m_striphdr removes the ${rplen}-byte AH header.`);
       setField(
         cb,

@@ -74,10 +74,18 @@ export function esp_output(host: Host, m: Mbuf, sa: SecAssoc, skip: number, done
   const ivLen = e.ivBytes;
   const total = skip + ESP_HDR + ivLen + payload.length + espDefaultPadding(payload.length, e.blockBytes).length + 2 + espIcvLen(sa);
   if (tooBig(site, m, total, "ESP", "esps_toobig")) return;
-  // RFC 4303 §3.3.3: the sender increments the counter; the first packet sent carries 1.
-  sa.seqOut += 1;
-  const seq = sa.seqOut;
-  site.emit(m, { kind: "sa.update", sa: sa.id, field: "seq", value: String(seq) }, `esp_output takes the next sequence number of ${sa.id}: ${seq}.`);
+  // RFC 4303 §3.3.3: the sender increments the counter; the first packet sent carries 1. FAST_IPSEC
+  // esp_output counts only `if (sav->replay)` — an SA without a window sends sequence number 0.
+  let seq = 0;
+  if (sa.replayWindow > 0) {
+    sa.seqOut += 1;
+    seq = sa.seqOut;
+    site.emit(
+      m,
+      { kind: "sa.update", sa: sa.id, field: "seq", value: String(seq) },
+      `esp_output takes the next sequence number of ${sa.id}: ${seq}.`,
+    );
+  }
   const iv = nextIv(host, sa);
   const hlen = ESP_HDR + iv.length;
   m_makespace(
@@ -186,20 +194,38 @@ export function esp_input(host: Host, m: Mbuf, sa: SecAssoc, skip: number): void
     "esp_input looks for an IN_CRYPTO_DONE tag (crypto already done by the NIC); there is none, so the crypto engine will do it.",
   );
   const seq = new DataView(m_copydata(m, skip + 4, 4).buffer).getUint32(0);
-  const rc = chkreplay(sa, seq);
-  site.emit(
-    m,
-    {
-      kind: "decision",
-      check: "replay",
-      question: `Could sequence number ${seq} be new (anti-replay window, RFC 4303 §3.4.3)?`,
-      consulted: [{ kind: "sa", id: sa.id, summary: windowText(sa) }],
-      branch: rc.ok ? "maybe new" : "replay",
-    },
-    rc.ok
-      ? `ipsec_chkreplay: sequence number ${seq} is within or right of the window and not yet seen.`
-      : `ipsec_chkreplay: ${rc.why}. The packet is a replay.`,
-  );
+  // esp_input (FAST_IPSEC xform_esp.c): `if (esph && sav->replay && !ipsec_chkreplay(...))` —
+  // ESP without authentication (esph == NULL) and an SA without a window are never checked here.
+  if (!(icvLen > 0 && sa.replayWindow > 0)) {
+    site.emit(
+      m,
+      {
+        kind: "decision",
+        check: "replay",
+        question: `Is sequence number ${seq} checked against a replay window?`,
+        consulted: [{ kind: "sa", id: sa.id, summary: icvLen > 0 ? "no replay window (sav->replay == NULL)" : "no authentication (esph == NULL)" }],
+        branch: "not checked",
+      },
+      icvLen > 0
+        ? `esp_input does not call ipsec_chkreplay: ${sa.id} has no replay window (sav->replay == NULL).`
+        : `esp_input does not call ipsec_chkreplay: ${sa.id} has no authentication, and ESP without authentication is never replay-checked (esph == NULL).`,
+    );
+  }
+  const rc = icvLen > 0 && sa.replayWindow > 0 ? chkreplay(sa, seq) : ({ ok: true } as const);
+  if (icvLen > 0 && sa.replayWindow > 0)
+    site.emit(
+      m,
+      {
+        kind: "decision",
+        check: "replay",
+        question: `Could sequence number ${seq} be new (anti-replay window, RFC 4303 §3.4.3)?`,
+        consulted: [{ kind: "sa", id: sa.id, summary: windowText(sa) }],
+        branch: rc.ok ? "maybe new" : "replay",
+      },
+      rc.ok
+        ? `ipsec_chkreplay: sequence number ${seq} is within or right of the window and not yet seen.`
+        : `ipsec_chkreplay: ${rc.why}. The packet is a replay.`,
+    );
   if (!rc.ok) {
     drop(site, m, "ipsec-replay", rc.why, "esp_input drops the packet (esps_replay).");
     return;
@@ -276,16 +302,19 @@ function esp_input_cb(host: Host, m: Mbuf, sa: SecAssoc, skip: number, hlen: num
     m_adj(site, m, -icvLen, "esp icv", site.text`m_adj removes the ${icvLen}-byte ICV.`);
   }
   m_flags_set(site, m, ["DECRYPTED"], 'esp_input_cb sets M_DECRYPTED: "Packet is now decrypted."');
-  const ur = updatereplay(sa, seq);
-  if (!ur.ok) {
-    drop(site, m, "ipsec-replay", ur.why, "ipsec_updatereplay: the packet is a replay after all (esps_replay).");
-    return;
+  // esp_input_cb: "Update replay sequence number, if appropriate" — `if (sav->replay)` only.
+  if (sa.replayWindow > 0) {
+    const ur = updatereplay(sa, seq);
+    if (!ur.ok) {
+      drop(site, m, "ipsec-replay", ur.why, "ipsec_updatereplay: the packet is a replay after all (esps_replay).");
+      return;
+    }
+    site.emit(
+      m,
+      { kind: "sa.update", sa: sa.id, field: "replay", value: windowText(sa) },
+      `ipsec_updatereplay records sequence number ${seq} in the replay window of ${sa.id}.`,
+    );
   }
-  site.emit(
-    m,
-    { kind: "sa.update", sa: sa.id, field: "replay", value: windowText(sa) },
-    `ipsec_updatereplay records sequence number ${seq} in the replay window of ${sa.id}.`,
-  );
   m_striphdr(site, m, skip, hlen, "esp", site.text`m_striphdr removes the ${hlen}-byte ESP header${hlen > ESP_HDR ? " and IV" : ""}.`);
   m_adj(site, m, -(r.padLength + 2), "esp trailer", site.text`m_adj removes the ${r.padLength} padding bytes, pad length and next header.`);
   setField(

@@ -185,3 +185,28 @@ describe("two pings with one ICMP id (defect)", () => {
     expect(t.outcome).toMatchObject({ sent: 4, delivered: 4 });
   });
 });
+
+describe("replay as FAST_IPSEC does it (fidelity 5)", () => {
+  it("an SA with no window (replayWindow 0): no sequence numbers counted, no replay check, no window update", () => {
+    const t = runBuiltin("lo0-esp-ping", { patch: (s) => void (s.hosts[0]!.sad![0]!.replayWindow = 0) });
+    expect(eventsOf(t, "sa.update").filter((e) => e.field === "seq" || e.field === "replay")).toEqual([]);
+    expect(decisions(t, "replay").map((d) => d.branch)).toEqual(Array(3).fill("not checked"));
+    expect(t.outcome.delivered).toBe(3);
+  });
+
+  it("ESP without authentication is never checked by ipsec_chkreplay, even with a window", () => {
+    const t = runBuiltin("lo0-esp-ping", {
+      patch: (s) => {
+        const sa = s.hosts[0]!.sad![0]!;
+        Object.assign(sa, { enc: "aes-cbc", encKey: "0x" + "11".repeat(16), auth: "none", replayWindow: 64 });
+      },
+    });
+    const d = decisions(t, "replay");
+    expect(d.map((x) => x.branch)).toEqual(Array(3).fill("not checked"));
+    expect(d[0]!.note).toMatch(/never replay-checked/);
+  });
+
+  it("an authenticated SA with a window is still checked", () => {
+    expect(decisions(traceOf("lo0-esp-ping"), "replay").map((d) => d.branch)).toEqual(Array(3).fill("maybe new"));
+  });
+});
