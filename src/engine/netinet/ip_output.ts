@@ -10,6 +10,7 @@ import { drop } from "../mbuf/drop";
 import type { Host, Route } from "../sim/world";
 import { ip, prefixContains } from "../sim/addr";
 import { ipsec4_output } from "../netipsec/ipsec_output";
+import { ip_randomid } from "./ip_id";
 import { if_output } from "../net/if";
 import { fillChecksum, getField, IP, ipHeader, ipHeaderLen, setField } from "./headers";
 import { itemFor, one } from "../trace/shared";
@@ -25,9 +26,8 @@ export function ip_output(host: Host, m: Mbuf, flags: number): void {
   const site = host.site("ip", "ip_output");
   const hlen = ipHeaderLen(m);
   if ((flags & (IP_FORWARDING | IP_RAWOUTPUT)) === 0) {
-    // ip->ip_id = htons(ip_id++): a fresh id per datagram this host originates.
-    const id = host.ipId;
-    host.ipId = (host.ipId + 1) & 0xffff;
+    // ip_output.c 1.120: ip->ip_id = ip_randomid() for a datagram this host originates.
+    const id = ip_randomid(host);
     setField(
       site,
       m,
@@ -35,7 +35,7 @@ export function ip_output(host: Host, m: Mbuf, flags: number): void {
       0,
       IP.id,
       id,
-      `ip_output fills in the header of a locally generated datagram: IP id ${formatIpv4Id(id)} from the host's ip_id counter.`,
+      `ip_output fills in the header of a locally generated datagram: IP id ${formatIpv4Id(id)} from ip_randomid().`,
     );
   }
   const hdr = ipHeader(m);

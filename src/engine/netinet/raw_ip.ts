@@ -1,14 +1,18 @@
 /**
- * rip_output() and rip_input() — sys/netinet/raw_ip.c. ping sends ICMP on a raw socket:
- * rip_output prepends the IP header (M_PREPEND into the mbuf's leading space) and calls
- * ip_output; rip_input hands received datagrams of the socket's protocol to each raw socket.
+ * rip_output() and rip_input() — sys/netinet/raw_ip.c. NetBSD ping (sbin/ping/ping.c) sets
+ * IP_HDRINCL and builds its own IP header with ip_id 0; rip_output (INP_HDRINCL) fills ip_id
+ * only when it is 0, with ip_randomid(), and calls ip_output with IP_RAWOUTPUT so ip_output
+ * leaves the header alone (kernel-notes §7, corrections). rip_input hands received datagrams of
+ * the socket's protocol to each raw socket.
  */
 import { isStale, m_freem, m_prepend, m_poke, type Mbuf } from "../mbuf/mbuf";
 import { m_tag_list } from "../mbuf/tag";
 import type { Host } from "../sim/world";
 import { emitIpv4 } from "../wire/ipv4";
 import { IP_PROTO, ipProtoName } from "../wire/fields";
-import { IP_ALLOWBROADCAST, ip_output } from "./ip_output";
+import { IP_ALLOWBROADCAST, IP_RAWOUTPUT, ip_output } from "./ip_output";
+import { ip_randomid } from "./ip_id";
+import { IP, setField } from "./headers";
 import { MAXTTL } from "./ip_icmp";
 import { noTagItem, one } from "../trace/shared";
 
@@ -46,9 +50,11 @@ export function rip_output(host: Host, m: Mbuf, opts: RawSendOptions): void {
   site.emit(
     m,
     { kind: "mbuf.rewrite", what: "ipv4 header", offset: 0, len: 20 },
-    site.text`rip_output fills in the IP header: ${opts.src} → ${opts.dst}, protocol ICMP, ip_len ${m.len}, TTL ${MAXTTL}${opts.df ? ", DF" : ""}.`,
+    site.text`ping's own IP header (IP_HDRINCL): ${opts.src} → ${opts.dst}, protocol ICMP, ip_len ${m.len}, TTL ${MAXTTL}${opts.df ? ", DF" : ""}, ip_id 0.`,
   );
-  ip_output(host, m, IP_ALLOWBROADCAST);
+  // raw_ip.c rip_output, INP_HDRINCL: "if (ip->ip_id == 0) ip->ip_id = ip_randomid()".
+  setField(site, m, "ipv4", 0, IP.id, ip_randomid(host), "rip_output finds ip_id 0 in the user's header and fills it with ip_randomid().");
+  ip_output(host, m, IP_ALLOWBROADCAST | IP_RAWOUTPUT);
 }
 
 /** rip_input(m): deliver to matching raw sockets. False if none wanted it (m not consumed). */

@@ -210,3 +210,28 @@ describe("replay as FAST_IPSEC does it (fidelity 5)", () => {
     expect(decisions(traceOf("lo0-esp-ping"), "replay").map((d) => d.branch)).toEqual(Array(3).fill("maybe new"));
   });
 });
+
+describe("ping's IP_HDRINCL path and ip_randomid (fidelity 7)", () => {
+  it("rip_output fills ip_id (it was 0) with ip_randomid and passes IP_RAWOUTPUT: ip_output does not touch the request's id", () => {
+    const t = traceOf("lo0-esp-ping");
+    const chain = chainEvents(t, firstEchoChain(t));
+    const ids = chain.filter((e) => e.kind === "field.set" && e.field === "id");
+    expect(ids[0]).toMatchObject({ fn: "rip_output", from: "0x0000" });
+    expect(ids[0]!.note).toMatch(/ip_randomid/);
+    // Up to icmp_reflect, nothing in ip_output sets the id: the request went down with IP_RAWOUTPUT.
+    const reflect = chain.find((e) => e.fn === "icmp_reflect")!;
+    expect(ids.filter((e) => e.seq < reflect.seq && e.fn === "ip_output")).toEqual([]);
+    // The reply, a kernel-built datagram, gets its id from ip_randomid in ip_output (1.120).
+    expect(ids.find((e) => e.seq > reflect.seq)).toMatchObject({ fn: "ip_output" });
+    expect(ids.find((e) => e.seq > reflect.seq)!.note).toMatch(/ip_randomid\(\)/);
+  });
+
+  it("the ids come from the seeded RNG: same seed, same ids; another seed, others", () => {
+    const ids = (seed: number) =>
+      eventsOf(runBuiltin("lo0-ping", { seed }), "field.set")
+        .filter((e) => e.field === "id")
+        .map((e) => e.to);
+    expect(ids(7)).toEqual(ids(7));
+    expect(ids(7)).not.toEqual(ids(8));
+  });
+});
