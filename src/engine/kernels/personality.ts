@@ -21,6 +21,12 @@ export interface Behaviour {
    */
   readonly icmpReflectTtl: "maxttl" | "defttl";
   /**
+   * rip_input() calls ipsec4_in_reject(m, inp) on the socket's policy, testing m_flags (NetBSD
+   * raw_ip.c 1.101.6.1, 2008; FreeBSD 5–7 raw_ip.c). NetBSD raw_ip.c 1.66 (Jan 2003) has no
+   * FAST_IPSEC check, and whether the Aug-2003 port added one is not known.
+   */
+  readonly ripInputChecksPolicy: boolean;
+  /**
    * ip_output()'s IPsec loop check: "sa-identity" compares OUT_DONE's tdb_ident with
    * sp->req->sav (ip_output.c 1.120, 2003); "presence" skips IPsec on any OUT_DONE (later
    * NetBSD prepends a zero-length OUT_DONE in ipsec_register_done).
@@ -138,6 +144,8 @@ export const PERSONALITIES: Readonly<Record<PersonalityId, Personality>> = {
       icmpReflectClearsIpsecFlags: false,
       // ip_icmp.c 1.68: ip->ip_ttl = MAXTTL.
       icmpReflectTtl: "maxttl",
+      // raw_ip.c 1.66: only the KAME #ifdef IPSEC check.
+      ripInputChecksPolicy: false,
       // ip_output.c 1.120 (2003-09-06): compares tdb_ident with sp->req->sav.
       loopCheck: "sa-identity",
       consumerDeletesTags: false,
@@ -160,6 +168,8 @@ export const PERSONALITIES: Readonly<Record<PersonalityId, Personality>> = {
       icmpReflectClearsIpsecFlags: false,
       // ip_icmp.c 1.111: ip->ip_ttl = ip_defttl.
       icmpReflectTtl: "defttl",
+      // FreeBSD raw_ip.c (5–7): ipsec4_in_reject(m, inp) in rip_input.
+      ripInputChecksPolicy: true,
       loopCheck: "sa-identity",
       consumerDeletesTags: false,
     },
@@ -196,7 +206,8 @@ export interface Fix {
   readonly isOn: (b: Behaviour) => boolean;
 }
 
-export type FixId = "icmp-reflect-strips-tags" | "looutput-strips-tags" | "icmp-reflect-clears-ipsec-flags" | "consumer-deletes-tags";
+export type FixId =
+  "icmp-reflect-strips-tags" | "looutput-strips-tags" | "icmp-reflect-clears-ipsec-flags" | "consumer-deletes-tags" | "rip-input-checks-policy";
 
 export const FIXES: Readonly<Record<FixId, Fix>> = {
   "icmp-reflect-strips-tags": {
@@ -228,6 +239,15 @@ export const FIXES: Readonly<Record<FixId, Fix>> = {
     source: "kernel-notes §7 residual inference: M_DECRYPTED stays stale because icmp_reflect does not clear it",
     apply: (b) => ({ ...b, icmpReflectClearsIpsecFlags: true }),
     isOn: (b) => b.icmpReflectClearsIpsecFlags,
+  },
+  "rip-input-checks-policy": {
+    id: "rip-input-checks-policy",
+    title: "rip_input checks the socket policy",
+    explanation:
+      "rip_input() calls ipsec4_in_reject() on the socket's policy, which tests m_flags: a stale M_DECRYPTED satisfies it, a cleared one does not (later FAST_IPSEC).",
+    source: "NetBSD sys/netinet/raw_ip.c 1.101.6.1 (2008); FreeBSD sys/netinet/raw_ip.c (5–7) rip_input: ipsec4_in_reject(m, last)",
+    apply: (b) => ({ ...b, ripInputChecksPolicy: true }),
+    isOn: (b) => b.ripInputChecksPolicy,
   },
   "consumer-deletes-tags": {
     id: "consumer-deletes-tags",

@@ -15,6 +15,7 @@ import { ip_randomid } from "./ip_id";
 import { IP, setField } from "./headers";
 import { MAXTTL } from "./ip_icmp";
 import { noTagItem, one } from "../trace/shared";
+import { ipsec4_in_reject_so } from "../netipsec/ipsec_input";
 
 export interface RawSendOptions {
   readonly src: string;
@@ -62,6 +63,8 @@ export function rip_input(host: Host, m: Mbuf, proto: number): boolean {
   const sockets = host.sockets.filter((s) => s.proto === proto);
   if (sockets.length === 0) return false;
   const site = host.site("app", "rip_input");
+  // The real check (a personality switch): ipsec4_in_reject on the socket's policy, by m_flags.
+  if (host.world.behaviour.ripInputChecksPolicy && !ipsec4_in_reject_so(host, m)) return true;
   if (host.spd.length > 0) ipsecEvidence(host, m);
   for (const s of sockets) s.receive(m, site);
   m_freem(
@@ -73,6 +76,9 @@ export function rip_input(host: Host, m: Mbuf, proto: number): boolean {
   return true;
 }
 
+/** The function name the hypothetical reader's step carries, so no one mistakes it for rip_input. */
+export const HYPOTHETICAL_READER = "reader (hypothetical)";
+
 /**
  * Seed 000, reason 1: "some in-kernel applications test whether or not this packet chain came
  * in via IPsec, and was IPsec-approved. Currently done by checking for IPSEC_DONE tags." We
@@ -80,7 +86,8 @@ export function rip_input(host: Host, m: Mbuf, proto: number): boolean {
  * concludes — and what it concludes when a tag is stale, or was consumed before it looked.
  */
 function ipsecEvidence(host: Host, m: Mbuf): void {
-  const site = host.site("app", "rip_input");
+  // Its own step, not rip_input: no kernel source has this reader (seed 000 calls them proprietary).
+  const site = host.site("app", HYPOTHETICAL_READER);
   const tag = m_tag_list(m).find((t) => t.name === "IPSEC_IN_DONE") ?? null;
   const stale = tag ? isStale(m, tag.uid) : false;
   site.emit(
@@ -93,7 +100,7 @@ function ipsecEvidence(host: Host, m: Mbuf): void {
       branch: tag ? "via IPsec" : "not via IPsec",
     },
     tag
-      ? site.text`The in-kernel reader finds an IN_DONE tag and concludes the datagram came in through IPsec${stale ? " — but the tag is stale, from the packet's trip the other way" : ""}.`
-      : "The in-kernel reader finds no IN_DONE tag and concludes the datagram did not come in through IPsec.",
+      ? site.text`Hypothetical (seed 000's in-kernel application, not in any kernel source): the reader finds an IN_DONE tag and concludes the datagram came in through IPsec${stale ? " — but the tag is stale, from the packet's trip the other way" : ""}.`
+      : "Hypothetical (seed 000's in-kernel application, not in any kernel source): the reader finds no IN_DONE tag and concludes the datagram did not come in through IPsec.",
   );
 }

@@ -95,6 +95,7 @@ const FIX_DIVERGENCE = {
   "looutput-strips-tags": { fn: "looutput", kind: "tag.deleteNonpersistent", verdict: "secure" },
   "icmp-reflect-clears-ipsec-flags": { fn: "icmp_reflect", kind: "flag.clear", verdict: "insecure" },
   "consumer-deletes-tags": { fn: "ip_output", kind: "tag.delete", verdict: "secure" },
+  "rip-input-checks-policy": { fn: "ipsec_getpolicybyaddr", kind: "decision", verdict: "insecure" },
 } as const;
 
 describe("each fix of lo0-esp-ping against the run without it", () => {

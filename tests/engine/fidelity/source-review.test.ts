@@ -235,3 +235,32 @@ describe("ping's IP_HDRINCL path and ip_randomid (fidelity 7)", () => {
     expect(ids(7)).not.toEqual(ids(8));
   });
 });
+
+describe("rip_input: the real socket check and seed 000's hypothetical reader (fidelity 4)", () => {
+  it("the in-kernel reader is its own step, labelled hypothetical, not rip_input", () => {
+    const d = decisions(traceOf("lo0-esp-ping"), "ipsec-evidence");
+    expect(d.length).toBeGreaterThan(0);
+    for (const e of d) {
+      expect(e.fn).toBe("reader (hypothetical)");
+      expect(e.note).toMatch(/^Hypothetical/);
+    }
+  });
+
+  it("netbsd-2003 (raw_ip.c 1.66) makes no socket policy check; freebsd-7 does (ipsec4_in_reject)", () => {
+    const rejects = (opts: Parameters<typeof traceOf>[1]) =>
+      decisions(traceOf("lo0-esp-ping", opts), "ipsec-in-reject").filter((e) => e.note.includes("rip_input") || e.seq >= 0).length;
+    expect(PERSONALITIES["netbsd-2003"].behaviour.ripInputChecksPolicy).toBe(false);
+    expect(PERSONALITIES["freebsd-7"].behaviour.ripInputChecksPolicy).toBe(true);
+    expect(rejects({ personality: "freebsd-7" })).toBeGreaterThan(rejects({}));
+  });
+
+  it("with the socket check on, the stale M_DECRYPTED lets the cleartext reply in; icmp-reflect-clears-ipsec-flags makes it a drop", () => {
+    const on = traceOf("lo0-esp-ping", { fixes: ["rip-input-checks-policy"] });
+    expect(on.outcome.delivered).toBe(3);
+    const both = traceOf("lo0-esp-ping", { fixes: ["rip-input-checks-policy", "icmp-reflect-clears-ipsec-flags"] });
+    expect(both.outcome.delivered).toBe(0);
+    expect(eventsOf(both, "drop").map((e) => [e.fn, e.reason])).toEqual(Array(3).fill(["ipsec_in_reject", "ipsec-policy-reject"]));
+    // Without the socket check the flag fix changes nothing a learner can see in the outcome.
+    expect(traceOf("lo0-esp-ping", { fixes: ["icmp-reflect-clears-ipsec-flags"] }).outcome.delivered).toBe(3);
+  });
+});

@@ -147,7 +147,7 @@ describe("fix: consumer-deletes-tags (the producer/consumer model seed 000 argue
     const evidence = decisions(tr, "ipsec-evidence");
     expect(evidence).toHaveLength(3);
     for (const d of evidence) {
-      expect(d.fn).toBe("rip_input");
+      expect(d.fn).toBe("reader (hypothetical)");
       expect(d.branch).toBe("not via IPsec");
       expect(d.consulted).toEqual([{ kind: "tag", name: "IPSEC_IN_DONE", tag: null }]);
     }
