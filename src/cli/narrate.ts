@@ -10,7 +10,17 @@
  * them) is escaped: a title cannot move the cursor, reorder text or add a fake `outcome:` line.
  */
 import { escapeTerminal as esc } from "./io";
-import { STONE_STEPS, type EventKind, type LayerId, type Scenario, type Severity, type Trace, type TraceEvent, type Verdict } from "../engine";
+import {
+  STONE_CAVEATS,
+  STONE_STEPS,
+  type EventKind,
+  type LayerId,
+  type Scenario,
+  type Severity,
+  type Trace,
+  type TraceEvent,
+  type Verdict,
+} from "../engine";
 
 /** ANSI styling, or identity functions when colour is off. */
 export interface Paint {
@@ -124,6 +134,8 @@ export function* stepLines(trace: Trace, paint: Paint): Generator<string> {
       story = e.story;
       const text = STONE_STEPS[e.story - 1];
       yield paint.story(`${" ".repeat(w.seq + 2)}  Stone step ${e.story}${text ? `: ${text}` : ""}`);
+      const caveat = STONE_CAVEATS[e.story - 1];
+      if (caveat) yield paint.story(`${" ".repeat(w.seq + 2)}    (the code differs: ${caveat})`);
     }
     yield stepLine(e, w, paint);
   }

@@ -26,7 +26,7 @@ export {
   type Fix,
   type Behaviour,
 } from "./kernels/personality";
-export { STONE_STEPS } from "./audit/story";
+export { STONE_CAVEATS, STONE_STEPS } from "./audit/story";
 export { compareTraces, type TraceComparison, type EventSummary } from "./audit/compare";
 export * from "./trace/events";
 export { dissect, summarize, type HeaderSpan, type FieldSpan } from "./wire/dissect";

@@ -89,7 +89,7 @@ describe("traceToPcapng", () => {
 
   it("adds Stone's step and the findings that became true at the packet's step", () => {
     const cap = readPcapng(traceToPcapng(trace("lo0-esp-ping")));
-    expect(cap.packets[0]?.comment).toMatch(/^step 26 · t=4µs · host ip_output → lo0 · Stone step 3: The packet crosses lo0/);
+    expect(cap.packets[0]?.comment).toMatch(/^step 28 · t=4µs · host ip_output → lo0 · Stone step 3: The packet crosses lo0/);
     // The first reflected reply: it crosses lo0 in cleartext, and the audit says so right there.
     expect(cap.packets[1]?.comment).toMatch(/^step \d+ · t=12µs · host ip_output → lo0: .*\ncritical: The echo reply crossed lo0 in cleartext/);
   });

@@ -68,7 +68,7 @@ describe("tag lanes of the seed story", () => {
 });
 
 describe("computeTagLanes", () => {
-  const tag = (uid: number, name = "IPSEC_OUT_DONE"): TagView => ({ uid, id: 18, name, len: 24, persistent: false });
+  const tag = (uid: number, name = "IPSEC_OUT_DONE"): TagView => ({ uid, id: 18, name, len: 36, persistent: false });
   const base = { t: 0, host: "h", layer: "ip", fn: "f", packet: 0, chain: 1, note: "" } as const;
   const ev = (seq: number, payload: object, chain = 1) => ({ ...base, seq, chain, ...payload }) as TraceEvent;
 

@@ -3,7 +3,7 @@
  * root-cause analysis (seed 001, tech-net 2003-08-18), for the first echo of a lo0 IPsec
  * scenario. Narration cites "Stone step n" on the events marked here.
  */
-import type { TraceEvent } from "../trace/events";
+import type { PacketVersion, TraceEvent } from "../trace/events";
 
 /** Stone's steps, one line each, as the narration and the UI quote them. */
 export const STONE_STEPS: readonly string[] = [
@@ -17,15 +17,58 @@ export const STONE_STEPS: readonly string[] = [
   "The outbound echo reply still bears tags saying IPsec output and IPsec input have been done.",
 ];
 
-/** Mark the first echo's events with Stone's step numbers (mutates the freshly recorded events). */
-export function annotateStone(events: readonly TraceEvent[]): void {
+/**
+ * Where Stone's wording and the code read differ (kernel-notes §7 and its corrections), per step
+ * (index = step − 1); shown beside the step so the label does not claim more than the code does.
+ */
+export const STONE_CAVEATS: readonly (string | undefined)[] = [
+  undefined,
+  "Stone also speaks of a first tag saying the packet needs IPsec; in ip_output.c 1.120 PENDING_TDB is only looked for, never added on this path.",
+  undefined,
+  "In the code, ip_input makes no policy check for the ESP/AH packet: its protosw lacks PR_LASTHDR (in_proto.c). The policy is matched later, for the decrypted inner packet.",
+  undefined,
+  undefined,
+  undefined,
+  undefined,
+];
+
+/**
+ * Does step `step`'s claim hold for the events marked with it, in this run (personality and
+ * fixes)? Step 3 says the packet loops back "complete with tags" (false where looutput strips
+ * them); step 8 says the reply "still bears tags saying IPsec output and IPsec input have been
+ * done" (false where icmp_reflect, looutput or a consumer deleted them).
+ */
+function claimHolds(step: number, marked: readonly TraceEvent[], packets: readonly PacketVersion[]): boolean {
+  if (step === 3) return !marked.some((e) => e.kind === "tag.deleteNonpersistent" || e.kind === "tag.deleteChain" || e.kind === "tag.delete");
+  if (step === 8) {
+    const first = marked.find((e) => e.packet >= 0);
+    const names = first ? (packets[first.packet]?.tags.map((t) => t.name) ?? []) : [];
+    return names.includes("IPSEC_OUT_DONE") && names.includes("IPSEC_IN_DONE");
+  }
+  return true;
+}
+
+/**
+ * Mark the first echo's events with Stone's step numbers (mutates the freshly recorded events).
+ * A step is marked only where its claim holds in this run: with a fix on, the label of a step
+ * that did not happen the way Stone describes is not printed.
+ */
+export function annotateStone(events: readonly TraceEvent[], packets: readonly PacketVersion[] = []): void {
   const first = events.find((e) => e.kind === "app.send");
   if (!first) return;
   const alloc = events.find((e) => e.seq > first.seq && e.kind === "mbuf.alloc");
   if (!alloc) return;
   const chain = alloc.chain;
   let step = 1;
-  mark(first, 1);
+  const byStep = new Map<number, TraceEvent[]>([[1, [first]]]);
+  const mark = (e: TraceEvent, n: number): void => {
+    let list = byStep.get(n);
+    if (list === undefined) byStep.set(n, (list = []));
+    list.push(e);
+  };
+  const apply = (): void => {
+    for (const [n, list] of byStep) if (claimHolds(n, list, packets)) for (const e of list) (e as { story?: number }).story = n;
+  };
   for (const e of events) {
     if (e.seq <= first.seq || e.chain !== chain) continue;
     if (step === 1 && e.fn === "ip_output") step = 2;
@@ -36,10 +79,7 @@ export function annotateStone(events: readonly TraceEvent[]): void {
     if (step === 6 && e.fn === "icmp_reflect") step = 7;
     if (step === 7 && e.fn !== "icmp_reflect" && e.fn !== "icmp_send") step = 8;
     mark(e, step);
-    if (step === 8 && e.kind === "decision" && e.check === "ipsec-loop") return;
+    if (step === 8 && e.kind === "decision" && e.check === "ipsec-loop") break;
   }
-}
-
-function mark(e: TraceEvent, step: number): void {
-  (e as { story?: number }).story = step;
+  apply();
 }

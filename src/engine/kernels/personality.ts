@@ -16,6 +16,17 @@ export interface Behaviour {
   /** icmp_reflect() also clears M_DECRYPTED|M_AUTHIPHDR|M_AUTHIPDGM. */
   readonly icmpReflectClearsIpsecFlags: boolean;
   /**
+   * The TTL icmp_reflect() gives the reply: NetBSD ip_icmp.c 1.68 sets ip_ttl = MAXTTL (255);
+   * FreeBSD ip_icmp.c 1.111 (2006) and later set ip_ttl = V_ip_defttl (64).
+   */
+  readonly icmpReflectTtl: "maxttl" | "defttl";
+  /**
+   * rip_input() calls ipsec4_in_reject(m, inp) on the socket's policy, testing m_flags (NetBSD
+   * raw_ip.c 1.101.6.1, 2008; FreeBSD 5–7 raw_ip.c). NetBSD raw_ip.c 1.66 (Jan 2003) has no
+   * FAST_IPSEC check, and whether the Aug-2003 port added one is not known.
+   */
+  readonly ripInputChecksPolicy: boolean;
+  /**
    * ip_output()'s IPsec loop check: "sa-identity" compares OUT_DONE's tdb_ident with
    * sp->req->sav (ip_output.c 1.120, 2003); "presence" skips IPsec on any OUT_DONE (later
    * NetBSD prepends a zero-length OUT_DONE in ipsec_register_done).
@@ -131,6 +142,10 @@ export const PERSONALITIES: Readonly<Record<PersonalityId, Personality>> = {
       // ip_icmp.c 1.68 (2002): clears only M_BCAST|M_MCAST.
       icmpReflectStripsTags: false,
       icmpReflectClearsIpsecFlags: false,
+      // ip_icmp.c 1.68: ip->ip_ttl = MAXTTL.
+      icmpReflectTtl: "maxttl",
+      // raw_ip.c 1.66: only the KAME #ifdef IPSEC check.
+      ripInputChecksPolicy: false,
       // ip_output.c 1.120 (2003-09-06): compares tdb_ident with sp->req->sav.
       loopCheck: "sa-identity",
       consumerDeletesTags: false,
@@ -141,16 +156,20 @@ export const PERSONALITIES: Readonly<Record<PersonalityId, Personality>> = {
     id: "freebsd-7",
     title: "FreeBSD 7 (FAST_IPSEC, persistent tags)",
     summary:
-      "FreeBSD 7: MTAG_PERSISTENT marks the tags that survive; if_simloop() and icmp_reflect() call m_tag_delete_nonpersistent(), so IPsec tags never come back up lo0 or survive a turn-around.",
+      "FreeBSD 7: MTAG_PERSISTENT marks the tags that survive; if_simloop() and icmp_reflect() call m_tag_delete_nonpersistent() — both strips were already in FreeBSD 6-era sources (if_loop.c 1.107, 2005; ip_icmp.c 1.111, 2006), and either alone makes the lo0 story secure. icmp_reflect gives the reply TTL ip_defttl (64), not MAXTTL.",
     tagIds: FREEBSD_TAG_IDS,
     persistent: ["MACLABEL"],
     hasPersistentTags: true,
     behaviour: {
-      // if_loop.c if_simloop(): m_tag_delete_nonpersistent() before netisr_queue().
+      // if_loop.c 1.107 (2005) if_simloop(): m_tag_delete_nonpersistent() before netisr_queue().
       looutputStripsTags: true,
-      // ip_icmp.c 1.118 (2007): m_tag_delete_nonpersistent() in icmp_reflect().
+      // ip_icmp.c 1.111 (2006) and 1.118 (2007): m_tag_delete_nonpersistent() in icmp_reflect().
       icmpReflectStripsTags: true,
       icmpReflectClearsIpsecFlags: false,
+      // ip_icmp.c 1.111: ip->ip_ttl = ip_defttl.
+      icmpReflectTtl: "defttl",
+      // FreeBSD raw_ip.c (5–7): ipsec4_in_reject(m, inp) in rip_input.
+      ripInputChecksPolicy: true,
       loopCheck: "sa-identity",
       consumerDeletesTags: false,
     },
@@ -187,14 +206,18 @@ export interface Fix {
   readonly isOn: (b: Behaviour) => boolean;
 }
 
-export type FixId = "icmp-reflect-strips-tags" | "looutput-strips-tags" | "icmp-reflect-clears-ipsec-flags" | "consumer-deletes-tags";
+export type FixId =
+  "icmp-reflect-strips-tags" | "looutput-strips-tags" | "icmp-reflect-clears-ipsec-flags" | "consumer-deletes-tags" | "rip-input-checks-policy";
 
 export const FIXES: Readonly<Record<FixId, Fix>> = {
   "icmp-reflect-strips-tags": {
     id: "icmp-reflect-strips-tags",
     title: "icmp_reflect strips all tags",
-    explanation: "icmp_reflect() deletes the packet's tags before sending the reply, so a reflected packet carries no IPsec history (the 2003 fix).",
-    source: 'Jonathan Stone, tech-net 2003-08-18, "Re: Patch for Fast-IPsec over loopback"; ip_icmp.c 1.168 calls m_tag_delete_nonpersistent()',
+    explanation:
+      "icmp_reflect() deletes the packet's tags before sending the reply, so a reflected packet carries no IPsec history (the fix Stone proposed).",
+    // The 2003 commit was not found; NetBSD ip_icmp.c has the strip by 1.142 (2015) — kernel-notes §7.
+    source:
+      'Proposed by Jonathan Stone, tech-net 2003-08-18, "Re: Patch for Fast-IPsec over loopback" (its commit was not found); NetBSD ip_icmp.c has m_tag_delete_nonpersistent() in icmp_reflect by 1.142 (2015)',
     sourceUrl: "https://mail-index.netbsd.org/tech-net/2003/08/18/0002.html",
     apply: (b) => ({ ...b, icmpReflectStripsTags: true }),
     isOn: (b) => b.icmpReflectStripsTags,
@@ -216,6 +239,15 @@ export const FIXES: Readonly<Record<FixId, Fix>> = {
     source: "kernel-notes §7 residual inference: M_DECRYPTED stays stale because icmp_reflect does not clear it",
     apply: (b) => ({ ...b, icmpReflectClearsIpsecFlags: true }),
     isOn: (b) => b.icmpReflectClearsIpsecFlags,
+  },
+  "rip-input-checks-policy": {
+    id: "rip-input-checks-policy",
+    title: "rip_input checks the socket policy",
+    explanation:
+      "rip_input() calls ipsec4_in_reject() on the socket's policy, which tests m_flags: a stale M_DECRYPTED satisfies it, a cleared one does not (later FAST_IPSEC).",
+    source: "NetBSD sys/netinet/raw_ip.c 1.101.6.1 (2008); FreeBSD sys/netinet/raw_ip.c (5–7) rip_input: ipsec4_in_reject(m, last)",
+    apply: (b) => ({ ...b, ripInputChecksPolicy: true }),
+    isOn: (b) => b.ripInputChecksPolicy,
   },
   "consumer-deletes-tags": {
     id: "consumer-deletes-tags",

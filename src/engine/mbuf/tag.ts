@@ -28,8 +28,12 @@ export const TAG_NAMES = [
 ] as const;
 export type TagName = (typeof TAG_NAMES)[number];
 
-/** sizeof(struct tdb_ident) on a 32-bit kernel: union sockaddr (16 for AF_INET) + proto + spi. */
-export const TDB_IDENT_LEN = 24;
+/**
+ * sizeof(struct tdb_ident) (sys/netipsec/xform.h): `union sockaddr_union dst` (28, the size of
+ * its largest member, sockaddr_in6) + u_int8_t proto (padded to 4) + u_int32_t spi = 36 — the
+ * union is as large as an IPv6 address even for an IPv4 SA (kernel-notes §7, corrections).
+ */
+export const TDB_IDENT_LEN = 36;
 
 /** m_tag_get: allocate an unlinked tag. */
 export function m_tag_get(site: Site, name: TagName, tdbi: TdbIdent | undefined, note: string, m: Mbuf | null = null): MTag {

@@ -19,8 +19,10 @@ import { fieldItem, one } from "../trace/shared";
 
 /** ICMP_MINLEN. */
 const ICMP_MINLEN = 8;
-/** MAXTTL (sys/netinet/ip.h): icmp_reflect sends replies with the maximum TTL. */
+/** MAXTTL (sys/netinet/ip.h): NetBSD 1.68's icmp_reflect sends replies with the maximum TTL. */
 export const MAXTTL = 255;
+/** IPDEFTTL (sys/netinet/ip.h), the default of sysctl net.inet.ip.ttl (ip_defttl). */
+export const IP_DEFTTL = 64;
 
 /** icmp_input(m, hlen). Consumes `m`. */
 export function icmp_input(host: Host, m: Mbuf, hlen: number): void {
@@ -80,9 +82,11 @@ export function icmp_reflect(host: Host, m: Mbuf, hlen: number): void {
   setField(site, m, "ipv4", 0, IP.dst, src, "icmp_reflect sends the reply back to the request's source (ip_dst = ip_src).");
   // The request was addressed to us directly, so its destination becomes the reply's source.
   setField(site, m, "ipv4", 0, IP.src, dst, "…and uses the address the request was sent to as the reply's source.");
-  setField(site, m, "ipv4", 0, IP.ttl, MAXTTL, "icmp_reflect sets ip_ttl = MAXTTL.");
+  // NetBSD ip_icmp.c 1.68: ip_ttl = MAXTTL; FreeBSD ip_icmp.c 1.111+: ip_ttl = V_ip_defttl.
+  if (b.icmpReflectTtl === "defttl") setField(site, m, "ipv4", 0, IP.ttl, IP_DEFTTL, site.text`icmp_reflect sets ip_ttl = ip_defttl (${IP_DEFTTL}).`);
+  else setField(site, m, "ipv4", 0, IP.ttl, MAXTTL, "icmp_reflect sets ip_ttl = MAXTTL.");
   if (b.icmpReflectStripsTags) {
-    m_tag_delete_nonpersistent(site, m, "icmp_reflect deletes the mbuf's tags: the reply starts with no IPsec history (the 2003 fix).");
+    m_tag_delete_nonpersistent(site, m, "icmp_reflect deletes the mbuf's tags: the reply starts with no IPsec history (the fix Stone proposed).");
   }
   const clear: ("BCAST" | "MCAST" | "DECRYPTED" | "AUTHIPHDR" | "AUTHIPDGM")[] = ["BCAST", "MCAST"];
   if (b.icmpReflectClearsIpsecFlags) clear.push("DECRYPTED", "AUTHIPHDR", "AUTHIPDGM");

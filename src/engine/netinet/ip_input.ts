@@ -2,8 +2,14 @@
  * ipintr() and ip_input() — sys/netinet/ip_input.c, NetBSD 1.175 (2003-08-22) with FAST_IPSEC.
  *
  * Header checks in the source's order (version, header length, checksum, lengths), then
- * "ours?", then — only for protocols with PR_LASTHDR (ICMP, UDP, TCP; not ESP or AH) — the
- * IPsec input policy check, then dispatch through inetsw[ip_protox[ip_p]].pr_input.
+ * "ours?", then — only for protocols whose protosw has PR_LASTHDR — the IPsec input policy
+ * check, then dispatch through inetsw[ip_protox[ip_p]].pr_input.
+ *
+ * PR_LASTHDR (NetBSD sys/netinet/in_proto.c, FAST_IPSEC era 1.5x–1.6x; FreeBSD 5–7 in_proto.c
+ * alike): ICMP, IGMP, IPPROTO_IPV4 (encap4_input → ipip_input) and the raw wildcard entry have
+ * it; UDP and TCP do not (udp_input/tcp_input make their own check), nor do the FAST_IPSEC ESP
+ * and AH entries — so an ESP/AH packet is never policy-checked in ip_input, and a decapsulated
+ * tunnel packet carrying IN_DONE is checked before ipip_input (kernel-notes §7, corrections).
  */
 import { m_adj, type Mbuf } from "../mbuf/mbuf";
 import type { Site } from "../trace/recorder";
@@ -17,7 +23,8 @@ import { ah4_input, esp4_input, ipip_input } from "../netipsec/ipsec_input";
 import { icmp_input } from "./ip_icmp";
 import { rip_input } from "./raw_ip";
 import { addrText } from "./headers";
-import { fieldItem, one } from "../trace/shared";
+import { fieldItem, listOf, one } from "../trace/shared";
+import type { Consulted } from "../trace/events";
 
 /** IF_ENQUEUE(&ipintrq, m); schednetisr(NETISR_IP). Consumes `m`. */
 export function ipintrq_enqueue(host: Host, m: Mbuf, site: Site): void {
@@ -53,8 +60,21 @@ function ipintr(host: Host): void {
   ip_input(host, m);
 }
 
-/** PR_LASTHDR protocols: the IPsec input policy is checked before their pr_input. */
-const LAST_HEADER = new Set<number>([IP_PROTO.ICMP, IP_PROTO.UDP, IP_PROTO.TCP]);
+/** IPPROTO_IGMP (netinet/in.h); the engine has no igmp_input, so IGMP falls to the raw sockets. */
+const IPPROTO_IGMP = 2;
+
+/** Protocols with their own protosw entry and PR_LASTHDR (in_proto.c): policy is checked before pr_input. */
+export const LAST_HEADER: ReadonlySet<number> = new Set<number>([IP_PROTO.ICMP, IPPROTO_IGMP, IP_PROTO.IPIP]);
+/** Protocols with their own protosw entry and no PR_LASTHDR; everything else uses the raw wildcard entry, which has it. */
+const NOT_LAST_HEADER: ReadonlySet<number> = new Set<number>([IP_PROTO.ESP, IP_PROTO.AH, IP_PROTO.UDP, IP_PROTO.TCP]);
+
+/** The flag as the "pr-lasthdr" decision consults it (one shared object). */
+const NO_LASTHDR: Consulted = { kind: "switch", name: "PR_LASTHDR", value: "not set" };
+
+/** Does inetsw[ip_protox[proto]] have PR_LASTHDR? (the raw wildcard entry does) */
+export function hasLastHdr(proto: number): boolean {
+  return LAST_HEADER.has(proto) || !NOT_LAST_HEADER.has(proto);
+}
 
 /** ip_input(m). Consumes `m`. */
 export function ip_input(host: Host, m: Mbuf): void {
@@ -111,9 +131,24 @@ export function ip_input(host: Host, m: Mbuf): void {
   const frag = ((b[6]! << 8) | b[7]!) & 0x3fff;
   if (frag !== 0) return drop(site, m, "ip-bad-len", "fragment", "Fragment reassembly is not modelled: the fragment is dropped.");
 
-  if (LAST_HEADER.has(proto)) {
+  if (hasLastHdr(proto)) {
     // FAST_IPSEC: "enforce IPsec policy checking if we are seeing last header".
     if (!ipsec4_input_policy(host, m)) return;
+  } else if (proto === IP_PROTO.ESP || proto === IP_PROTO.AH) {
+    // No check here: the check happens when the decrypted inner packet comes back through
+    // ip_input as a last-header protocol. Stone's step 4 ("it matches a policy") paraphrases that.
+    const name = proto === IP_PROTO.ESP ? "ESP" : "AH";
+    site.emit(
+      m,
+      {
+        kind: "decision",
+        check: "pr-lasthdr",
+        question: site.text`Does the ${name} protosw have PR_LASTHDR (is the IPsec input policy checked here)?`,
+        consulted: listOf([fieldItem("ipv4", "protocol", ipProtoName(proto)), NO_LASTHDR]),
+        branch: "no policy check",
+      },
+      site.text`ip_input makes no IPsec policy check here: the ${name} protosw lacks PR_LASTHDR (in_proto.c), so the packet goes straight to ${proto === IP_PROTO.ESP ? "esp4_input" : "ah4_input"}; the policy is checked when the inner packet comes back up.`,
+    );
   }
   switch (proto) {
     case IP_PROTO.ICMP:

@@ -10,6 +10,7 @@ import { drop } from "../mbuf/drop";
 import type { Host, Route } from "../sim/world";
 import { ip, prefixContains } from "../sim/addr";
 import { ipsec4_output } from "../netipsec/ipsec_output";
+import { ip_randomid } from "./ip_id";
 import { if_output } from "../net/if";
 import { fillChecksum, getField, IP, ipHeader, ipHeaderLen, setField } from "./headers";
 import { itemFor, one } from "../trace/shared";
@@ -25,9 +26,8 @@ export function ip_output(host: Host, m: Mbuf, flags: number): void {
   const site = host.site("ip", "ip_output");
   const hlen = ipHeaderLen(m);
   if ((flags & (IP_FORWARDING | IP_RAWOUTPUT)) === 0) {
-    // ip->ip_id = htons(ip_id++): a fresh id per datagram this host originates.
-    const id = host.ipId;
-    host.ipId = (host.ipId + 1) & 0xffff;
+    // ip_output.c 1.120: ip->ip_id = ip_randomid() for a datagram this host originates.
+    const id = ip_randomid(host);
     setField(
       site,
       m,
@@ -35,7 +35,7 @@ export function ip_output(host: Host, m: Mbuf, flags: number): void {
       0,
       IP.id,
       id,
-      `ip_output fills in the header of a locally generated datagram: IP id ${formatIpv4Id(id)} from the host's ip_id counter.`,
+      `ip_output fills in the header of a locally generated datagram: IP id ${formatIpv4Id(id)} from ip_randomid().`,
     );
   }
   const hdr = ipHeader(m);
@@ -115,18 +115,24 @@ function spd_done(host: Host, m: Mbuf, hlen: number, ifp: Host["ifaces"][number]
       check: "mtu",
       question: site.text`Does a ${len}-byte datagram fit the ${ifp.mtu}-byte MTU of ${ifp.name}?`,
       consulted: [{ kind: "field", header: "ipv4", field: "df", value: df ? "1" : "0" }],
-      branch: df ? "EMSGSIZE" : "fragment",
+      branch: df ? "EMSGSIZE" : "ip_fragment (not modelled)",
     },
     df
       ? `The datagram is larger than the MTU and DF is set: ip_output fails with EMSGSIZE.`
-      : `The datagram is larger than the MTU: ip_output would fragment it.`,
+      : `The datagram is larger than the MTU and DF is clear: ip_output would call ip_fragment() — which this engine does not model yet.`,
   );
+  if (df) {
+    drop(site, m, "ip-msgsize", site.text`${len} bytes > MTU ${ifp.mtu} with DF`, `The datagram is dropped (ips_cantfrag).`);
+    return;
+  }
+  // ip_output.c 1.120: no DF → ip_fragment(); ips_cantfrag counts only the DF case. Until the
+  // engine has ip_fragment the run stops this datagram here, counted as nothing the kernel counts.
   drop(
     site,
     m,
-    "ip-msgsize",
-    site.text`${len} bytes > MTU ${ifp.mtu}${df ? " with DF" : " (fragmentation is not modelled yet)"}`,
-    `The datagram is dropped (ips_cantfrag).`,
+    "not-modelled",
+    site.text`${len} bytes > MTU ${ifp.mtu}: ip_fragment is not modelled yet`,
+    "The engine stops here: the kernel would fragment this datagram (ip_fragment), which is not modelled yet; no kernel counter is bumped.",
   );
 }
 

@@ -1,16 +1,21 @@
 /**
- * rip_output() and rip_input() — sys/netinet/raw_ip.c. ping sends ICMP on a raw socket:
- * rip_output prepends the IP header (M_PREPEND into the mbuf's leading space) and calls
- * ip_output; rip_input hands received datagrams of the socket's protocol to each raw socket.
+ * rip_output() and rip_input() — sys/netinet/raw_ip.c. NetBSD ping (sbin/ping/ping.c) sets
+ * IP_HDRINCL and builds its own IP header with ip_id 0; rip_output (INP_HDRINCL) fills ip_id
+ * only when it is 0, with ip_randomid(), and calls ip_output with IP_RAWOUTPUT so ip_output
+ * leaves the header alone (kernel-notes §7, corrections). rip_input hands received datagrams of
+ * the socket's protocol to each raw socket.
  */
 import { isStale, m_freem, m_prepend, m_poke, type Mbuf } from "../mbuf/mbuf";
 import { m_tag_list } from "../mbuf/tag";
 import type { Host } from "../sim/world";
 import { emitIpv4 } from "../wire/ipv4";
 import { IP_PROTO, ipProtoName } from "../wire/fields";
-import { IP_ALLOWBROADCAST, ip_output } from "./ip_output";
+import { IP_ALLOWBROADCAST, IP_RAWOUTPUT, ip_output } from "./ip_output";
+import { ip_randomid } from "./ip_id";
+import { IP, setField } from "./headers";
 import { MAXTTL } from "./ip_icmp";
 import { noTagItem, one } from "../trace/shared";
+import { ipsec4_in_reject_so } from "../netipsec/ipsec_input";
 
 export interface RawSendOptions {
   readonly src: string;
@@ -46,9 +51,11 @@ export function rip_output(host: Host, m: Mbuf, opts: RawSendOptions): void {
   site.emit(
     m,
     { kind: "mbuf.rewrite", what: "ipv4 header", offset: 0, len: 20 },
-    site.text`rip_output fills in the IP header: ${opts.src} → ${opts.dst}, protocol ICMP, ip_len ${m.len}, TTL ${MAXTTL}${opts.df ? ", DF" : ""}.`,
+    site.text`ping's own IP header (IP_HDRINCL): ${opts.src} → ${opts.dst}, protocol ICMP, ip_len ${m.len}, TTL ${MAXTTL}${opts.df ? ", DF" : ""}, ip_id 0.`,
   );
-  ip_output(host, m, IP_ALLOWBROADCAST);
+  // raw_ip.c rip_output, INP_HDRINCL: "if (ip->ip_id == 0) ip->ip_id = ip_randomid()".
+  setField(site, m, "ipv4", 0, IP.id, ip_randomid(host), "rip_output finds ip_id 0 in the user's header and fills it with ip_randomid().");
+  ip_output(host, m, IP_ALLOWBROADCAST | IP_RAWOUTPUT);
 }
 
 /** rip_input(m): deliver to matching raw sockets. False if none wanted it (m not consumed). */
@@ -56,6 +63,8 @@ export function rip_input(host: Host, m: Mbuf, proto: number): boolean {
   const sockets = host.sockets.filter((s) => s.proto === proto);
   if (sockets.length === 0) return false;
   const site = host.site("app", "rip_input");
+  // The real check (a personality switch): ipsec4_in_reject on the socket's policy, by m_flags.
+  if (host.world.behaviour.ripInputChecksPolicy && !ipsec4_in_reject_so(host, m)) return true;
   if (host.spd.length > 0) ipsecEvidence(host, m);
   for (const s of sockets) s.receive(m, site);
   m_freem(
@@ -67,6 +76,9 @@ export function rip_input(host: Host, m: Mbuf, proto: number): boolean {
   return true;
 }
 
+/** The function name the hypothetical reader's step carries, so no one mistakes it for rip_input. */
+export const HYPOTHETICAL_READER = "reader (hypothetical)";
+
 /**
  * Seed 000, reason 1: "some in-kernel applications test whether or not this packet chain came
  * in via IPsec, and was IPsec-approved. Currently done by checking for IPSEC_DONE tags." We
@@ -74,7 +86,8 @@ export function rip_input(host: Host, m: Mbuf, proto: number): boolean {
  * concludes — and what it concludes when a tag is stale, or was consumed before it looked.
  */
 function ipsecEvidence(host: Host, m: Mbuf): void {
-  const site = host.site("app", "rip_input");
+  // Its own step, not rip_input: no kernel source has this reader (seed 000 calls them proprietary).
+  const site = host.site("app", HYPOTHETICAL_READER);
   const tag = m_tag_list(m).find((t) => t.name === "IPSEC_IN_DONE") ?? null;
   const stale = tag ? isStale(m, tag.uid) : false;
   site.emit(
@@ -87,7 +100,7 @@ function ipsecEvidence(host: Host, m: Mbuf): void {
       branch: tag ? "via IPsec" : "not via IPsec",
     },
     tag
-      ? site.text`The in-kernel reader finds an IN_DONE tag and concludes the datagram came in through IPsec${stale ? " — but the tag is stale, from the packet's trip the other way" : ""}.`
-      : "The in-kernel reader finds no IN_DONE tag and concludes the datagram did not come in through IPsec.",
+      ? site.text`Hypothetical (seed 000's in-kernel application, not in any kernel source): the reader finds an IN_DONE tag and concludes the datagram came in through IPsec${stale ? " — but the tag is stale, from the packet's trip the other way" : ""}.`
+      : "Hypothetical (seed 000's in-kernel application, not in any kernel source): the reader finds no IN_DONE tag and concludes the datagram did not come in through IPsec.",
   );
 }

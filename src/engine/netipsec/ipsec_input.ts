@@ -168,7 +168,7 @@ export function ipsec4_input_policy(host: Host, m: Mbuf): boolean {
 }
 
 /** ipsec_in_reject(sp, m): "XXX should compare policy against ipsec header history" — it checks m_flags. */
-function ipsec_in_reject(host: Host, m: Mbuf, sp: SecPolicy): boolean {
+function ipsec_in_reject(host: Host, m: Mbuf, sp: SecPolicy, who = "ip_input"): boolean {
   const site = host.site("ipsec", "ipsec_in_reject");
   const question = itemText(sp, rejectQuestion);
   if (sp.action !== "ipsec") {
@@ -180,7 +180,7 @@ function ipsec_in_reject(host: Host, m: Mbuf, sp: SecPolicy): boolean {
         ? site.text`The policy is ${sp.action}: ipsec_in_reject accepts the packet without looking at how it arrived.`
         : "The policy is discard: the packet is rejected.",
     );
-    if (!accept) drop(site, m, "ipsec-policy-discard", site.text`${sp.id}: discard`, "ip_input drops the packet (ipsecstat.in_polvio).");
+    if (!accept) drop(site, m, "ipsec-policy-discard", site.text`${sp.id}: discard`, site.text`${who} drops the packet (ipsecstat.in_polvio).`);
     return accept;
   }
   const consulted: Consulted[] = [itemFor(sp, spItem)];
@@ -215,8 +215,36 @@ function ipsec_in_reject(host: Host, m: Mbuf, sp: SecPolicy): boolean {
         : "The required m_flags are set: ipsec_in_reject accepts the packet.",
   );
   if (missing) {
-    drop(site, m, "ipsec-policy-reject", site.text`${missing} missing for ${sp.id}`, "ip_input drops the packet (ipsecstat.in_polvio).");
+    drop(site, m, "ipsec-policy-reject", site.text`${missing} missing for ${sp.id}`, site.text`${who} drops the packet (ipsecstat.in_polvio).`);
     return false;
   }
   return true;
+}
+
+/**
+ * The raw-socket check of later FAST_IPSEC rip_input (NetBSD raw_ip.c 1.101.6.1, 2008; FreeBSD
+ * 5/6/7 raw_ip.c): `ipsec4_in_reject(m, inp)` — the SP is chosen by the socket and the packet's
+ * addresses (no tag involved), then ipsec_in_reject tests m_flags, so a stale M_DECRYPTED lets a
+ * cleartext reply through. raw_ip.c 1.66 (Jan 2003) has only the KAME check; whether the
+ * Aug-2003 port had this one is not known (kernel-notes §7, corrections). False if dropped.
+ */
+export function ipsec4_in_reject_so(host: Host, m: Mbuf): boolean {
+  const site = host.site("ipsec", "ipsec_getpolicybyaddr");
+  const sel = selectorsOf(m);
+  const found = spdLookup(host, "in", sel);
+  const sp = found ?? defaultPolicy(host, "in");
+  site.emit(
+    m,
+    {
+      kind: "decision",
+      check: "ipsec-in-policy",
+      question: "Which inbound policy applies to this datagram at the raw socket (ipsec4_in_reject)?",
+      consulted: one(itemFor(sp, spItem)),
+      branch: site.text`${sp.id}: ${sp.action}`,
+    },
+    found
+      ? site.text`rip_input's ipsec4_in_reject chooses the policy by the socket and the addresses, not by tags: ${sp.id}.`
+      : site.text`rip_input's ipsec4_in_reject finds no SPD entry: the default policy (${sp.action}) applies.`,
+  );
+  return ipsec_in_reject(host, m, sp, "rip_input");
 }

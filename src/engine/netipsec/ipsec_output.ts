@@ -9,7 +9,7 @@
  * reflected in the request's own mbuf, is still true (seed 001, Stone's step 8).
  */
 import { isStale, m_prepend, m_poke, type Mbuf } from "../mbuf/mbuf";
-import { m_tag_delete, m_tag_get, m_tag_list, m_tag_prepend } from "../mbuf/tag";
+import { m_tag_delete, m_tag_find, m_tag_get, m_tag_list, m_tag_prepend } from "../mbuf/tag";
 import { fillChecksum, IP, ipHeader, ipHeaderLen, setField } from "../netinet/headers";
 import { ip_output, IP_RAWOUTPUT } from "../netinet/ip_output";
 import type { Host } from "../sim/world";
@@ -20,6 +20,7 @@ import { drop } from "../mbuf/drop";
 import { defaultPolicy, keyCheckRequest, requestText, spdLookup, tdbiText, type Selectors } from "./key";
 import type { IpsecRequest, SecAssoc, SecPolicy } from "./types";
 import { esp_output } from "./xform_esp";
+import { IP_MAXPACKET } from "./maxpacket";
 import { ah_output } from "./xform_ah";
 import { itemFor, itemText, listOf, one } from "../trace/shared";
 import { spItem } from "./ipsec_input";
@@ -56,6 +57,16 @@ export function selectorsOf(m: Mbuf): Selectors {
  * packet (it comes back through ip_output later) or dropped it.
  */
 export function ipsec4_output(host: Host, m: Mbuf, flags: number): OutputVerdict {
+  // ip_output.c 1.120: every pass first looks for PACKET_TAG_IPSEC_PENDING_TDB (an SP chosen
+  // earlier, ipsec_getpolicy(tdbi, OUTBOUND)); only without it is ipsec4_checkpolicy called.
+  // Nothing on the modelled paths adds one (Stone's "first tag" is not in the code read), so
+  // the lookup is recorded and finds nothing.
+  m_tag_find(
+    host.site("ip", "ip_output"),
+    m,
+    "IPSEC_PENDING_TDB",
+    "ip_output looks for a PENDING_TDB tag (a policy chosen earlier); there is none, so it asks ipsec4_checkpolicy.",
+  );
   const sel = selectorsOf(m);
   const sp = ipsec4_checkpolicy(host, m, sel);
   if (sp === "drop") return "consumed";
@@ -173,18 +184,37 @@ export function ipsec4_process_packet(host: Host, m: Mbuf, sp: SecPolicy, reques
         check: "ipsec-out-sa",
         question: site.text`Is there an SA for ${want} (${sel.src} → ${sel.dst})?`,
         consulted: [],
-        branch: isr.level === "use" ? "no SA: send without" : "no SA: drop",
+        branch: isr.level === "use" ? (index + 1 < requests.length ? "no SA: next request" : "no SA: EINVAL") : "no SA: drop",
       },
       isr.level === "use"
-        ? site.text`key_checkrequest finds no SA; the level is "use", so the packet goes on without ${isr.proto.toUpperCase()}.`
+        ? index + 1 < requests.length
+          ? site.text`key_checkrequest finds no SA; the level is "use", so ipsec_nextisr moves on to the next request.`
+          : site.text`key_checkrequest finds no SA; the level is "use" and no request follows, so ipsec_nextisr fails with EINVAL ("XXX valid return") — the packet is not sent in clear.`
         : site.text`key_checkrequest finds no SA for ${want}; the level is "require", so the packet is dropped (an ACQUIRE would go to the key daemon).`,
     );
     if (isr.level === "use") {
-      if (index + 1 < requests.length) ipsec4_process_packet(host, m, sp, requests, index + 1, flags);
-      else ip_output(host, m, flags | IP_RAWOUTPUT);
+      // ipsec_output.c ipsec_nextisr (FreeBSD 1.11 / NetBSD 1.17.2.1): sav == NULL at level use →
+      // isr = isr->next; if none is left, *error = EINVAL and ipsec4_process_packet frees m.
+      if (index + 1 < requests.length) {
+        ipsec4_process_packet(host, m, sp, requests, index + 1, flags);
+        return;
+      }
+      drop(
+        site,
+        m,
+        "ipsec-no-sa",
+        site.text`no SA for ${want} (use): EINVAL`,
+        "ipsec4_process_packet fails with EINVAL and frees the packet (ip_output returns the error).",
+      );
       return;
     }
-    drop(site, m, "ipsec-no-sa", site.text`no SA for ${want}`, "ipsec4_process_packet fails with ENOENT; the packet is dropped.");
+    drop(
+      site,
+      m,
+      "ipsec-no-sa",
+      site.text`no SA for ${want}`,
+      "ipsec4_process_packet fails with ENOENT; the packet is dropped (newipsecstat.ips_out_nosa).",
+    );
     return;
   }
   site.emit(
@@ -203,7 +233,7 @@ export function ipsec4_process_packet(host: Host, m: Mbuf, sp: SecPolicy, reques
     const hlen = ipHeaderLen(m);
     setField(site, m, "ipv4", 0, IP.totalLength, m.len, site.text`ipsec4_process_packet fixes the inner header's ip_len (${m.len})…`);
     fillChecksum(site, m, "ipv4", 0, hlen, IP.checksum, "…and its checksum, before tunnel mode wraps it.");
-    ipip_output(host, m, sa.src, sa.dst);
+    if (!ipip_output(host, m, sa.src, sa.dst)) return;
   }
   const skip = ipHeaderLen(m);
   const next = (): void => ipsec_process_done(host, m, sp, requests, index, flags);
@@ -212,8 +242,20 @@ export function ipsec4_process_packet(host: Host, m: Mbuf, sp: SecPolicy, reques
 }
 
 /** ipip_output(): wrap the packet in an outer IPv4 header for tunnel mode (xform_ipip.c). */
-function ipip_output(host: Host, m: Mbuf, src: string, dst: string): void {
+function ipip_output(host: Host, m: Mbuf, src: string, dst: string): boolean {
   const site = host.site("ipsec", "ipip_output");
+  if (m.len + 20 > IP_MAXPACKET) {
+    // xform_ipip.c sets the outer ip_len from m_pkthdr.len without a bound we could cite; a
+    // 16-bit field cannot hold it, so the engine stops here rather than invent what happens.
+    drop(
+      site,
+      m,
+      "not-modelled",
+      site.text`${m.len + 20} bytes with the outer header > IP_MAXPACKET ${IP_MAXPACKET}`,
+      "The outer header's ip_len cannot hold this datagram; what ipip_output does then is not modelled, so the engine drops it here.",
+    );
+    return false;
+  }
   const inner = ipHeader(m);
   m_prepend(site, m, 20, "ipv4 (outer)", `ipip_output makes room for the outer IP header of tunnel mode (M_PREPEND).`);
   const id = host.ipId;
@@ -244,6 +286,7 @@ function ipip_output(host: Host, m: Mbuf, src: string, dst: string): void {
     { kind: "mbuf.rewrite", what: "ipv4 header (outer)", offset: 0, len: 20 },
     site.text`ipip_output writes the outer header ${src} → ${dst}, protocol IPIP (4), TTL ${IP_DEFTTL}.`,
   );
+  return true;
 }
 
 /**

@@ -14,8 +14,10 @@ import { AH_FIXED_LEN, ahHeaderLen, ahPayloadLenFor, emitAh, parseAh } from "../
 import { zeroIpv4MutableFields } from "../wire/ipv4";
 import { crypto_dispatch } from "./crypto_queue";
 import { drop } from "../mbuf/drop";
+import { m_tag_find } from "../mbuf/tag";
 import { ipsec4_common_input_cb } from "./ipsec_input";
 import { spiText } from "./key";
+import { tooBig } from "./maxpacket";
 import { chkreplay, inferSeq, seqHiOf, seqLoOf, updatereplay, windowText } from "./replay";
 import type { SecAssoc } from "./types";
 import type { Consulted } from "../trace/events";
@@ -35,15 +37,21 @@ export function ah_output(host: Host, m: Mbuf, sa: SecAssoc, skip: number, done:
   const icvLen = authAlg(sa.auth).icvBytes;
   const rplen = ahHeaderLen(icvLen);
   const nextHeader = m.bytes()[9]!;
-  sa.seqOut += 1;
-  const seq = sa.seqOut;
-  // ESN: the step shows the 64-bit counter and its halves, since only the low half is in the header.
-  const esnText = sa.esn ? ` (ESN: seq-hi ${seqHiOf(seq)} kept in the SA, ${seqLoOf(seq)} on the wire)` : "";
-  site.emit(
-    m,
-    { kind: "sa.update", sa: sa.id, field: "seq", value: String(seq) },
-    `ah_output takes the next sequence number of ${sa.id}: ${seq}${esnText}.`,
-  );
+  // ah_output: "Check for maximum packet size violations" (rplen + authsize + m_pkthdr.len).
+  if (tooBig(site, m, m.len + rplen, "AH", "ahs_toobig")) return;
+  // ah_output counts only `if (sav->replay)`: an SA without a window sends sequence number 0.
+  let seq = 0;
+  if (sa.replayWindow > 0) {
+    sa.seqOut += 1;
+    seq = sa.seqOut;
+    // ESN: the step shows the 64-bit counter and its halves, since only the low half is in the header.
+    const esnText = sa.esn ? ` (ESN: seq-hi ${seqHiOf(seq)} kept in the SA, ${seqLoOf(seq)} on the wire)` : "";
+    site.emit(
+      m,
+      { kind: "sa.update", sa: sa.id, field: "seq", value: String(seq) },
+      `ah_output takes the next sequence number of ${sa.id}: ${seq}${esnText}.`,
+    );
+  }
   m_makespace(
     site,
     m,
@@ -97,18 +105,28 @@ export function ah_input(host: Host, m: Mbuf, sa: SecAssoc, skip: number): void 
   }
   // ESN: the header carries the low half; the full number is inferred from the window (RFC 4303 App. A2.2, used by RFC 4302 §3.4.3).
   const ah = { ...parsed.value, seq: inferSeq(sa, parsed.value.seq) };
-  const rc = chkreplay(sa, ah.seq);
-  site.emit(
+  // ah_input (FreeBSD 7 xform_ah.c; NetBSD FAST_IPSEC alike) looks for IN_CRYPTO_DONE, left by a
+  // NIC that verified the ICV already; no modelled interface does, so none is found.
+  m_tag_find(
+    site,
     m,
-    {
-      kind: "decision",
-      check: "replay",
-      question: `Could sequence number ${ah.seq} be new (anti-replay window, RFC 4302 §3.4.3)?`,
-      consulted: [{ kind: "sa", id: sa.id, summary: windowText(sa) }],
-      branch: rc.ok ? "maybe new" : "replay",
-    },
-    rc.ok ? `ipsec_chkreplay: sequence number ${ah.seq} is not yet seen.` : `ipsec_chkreplay: ${rc.why}.`,
+    "IPSEC_IN_CRYPTO_DONE",
+    "ah_input looks for an IN_CRYPTO_DONE tag (the NIC already checked the ICV); there is none, so the crypto engine will do it.",
   );
+  // ah_input: `if (sav->replay && !ipsec_chkreplay(...))` — no window, no check.
+  const rc = sa.replayWindow > 0 ? chkreplay(sa, ah.seq) : ({ ok: true } as const);
+  if (sa.replayWindow > 0)
+    site.emit(
+      m,
+      {
+        kind: "decision",
+        check: "replay",
+        question: `Could sequence number ${ah.seq} be new (anti-replay window, RFC 4302 §3.4.3)?`,
+        consulted: [{ kind: "sa", id: sa.id, summary: windowText(sa) }],
+        branch: rc.ok ? "maybe new" : "replay",
+      },
+      rc.ok ? `ipsec_chkreplay: sequence number ${ah.seq} is not yet seen.` : `ipsec_chkreplay: ${rc.why}.`,
+    );
   if (!rc.ok) {
     drop(site, m, "ipsec-replay", rc.why, "ah_input drops the packet (ahs_replay).");
     return;
@@ -149,12 +167,15 @@ export function ah_input(host: Host, m: Mbuf, sa: SecAssoc, skip: number): void 
         return;
       }
       m_flags_set(cb, m, ["AUTHIPHDR", "AUTHIPDGM"], "ah_input_cb sets M_AUTHIPHDR|M_AUTHIPDGM: header and datagram are authenticated.");
-      const ur = updatereplay(sa, ah.seq);
-      if (!ur.ok) {
-        drop(cb, m, "ipsec-replay", ur.why, "ipsec_updatereplay: a replay after all.");
-        return;
+      // ah_input_cb: `if (sav->replay)` ipsec_updatereplay.
+      if (sa.replayWindow > 0) {
+        const ur = updatereplay(sa, ah.seq);
+        if (!ur.ok) {
+          drop(cb, m, "ipsec-replay", ur.why, "ipsec_updatereplay: a replay after all.");
+          return;
+        }
+        cb.emit(m, { kind: "sa.update", sa: sa.id, field: "replay", value: windowText(sa) }, `ipsec_updatereplay records sequence number ${ah.seq}.`);
       }
-      cb.emit(m, { kind: "sa.update", sa: sa.id, field: "replay", value: windowText(sa) }, `ipsec_updatereplay records sequence number ${ah.seq}.`);
       m_striphdr(cb, m, skip, rplen, "ah", cb.text`m_striphdr removes the ${rplen}-byte AH header.`);
       setField(
         cb,

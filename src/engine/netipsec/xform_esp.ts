@@ -6,8 +6,14 @@
  * The mbuf work is the kernel's: m_makespace() opens room for the ESP header and IV after the
  * IP header, m_pad() appends the trailer and room for the ICV, the crypto "hardware" rewrites
  * the payload in place and calls back. On input, the callback verifies the ICV, sets
- * M_AUTHIPDGM and M_DECRYPTED, updates the replay window, then m_striphdr() and m_adj() peel
+ * M_DECRYPTED, updates the replay window, then m_striphdr() and m_adj() peel
  * the ESP header, IV, ICV and padding off and the original protocol goes back into ip_p.
+ *
+ * esp_input_cb sets M_DECRYPTED only — never M_AUTHIPDGM — in NetBSD sys/netipsec/xform_esp.c
+ * (FAST_IPSEC, 1.x, 2003–2007) and FreeBSD sys/netipsec/xform_esp.c up to RELENG_8 (1.x): ICV
+ * compare → m_adj(-authsize) → m_flags |= M_DECRYPTED → ipsec_updatereplay → m_striphdr. Only
+ * FreeBSD's later rework sets M_AUTHIPDGM there (kernel-notes §7, corrections). AH's callback
+ * does set M_AUTHIPHDR|M_AUTHIPDGM (xform_ah.c).
  */
 import { authAlg, encAlg, espDefaultPadding, espOpen, espSeal, type EspSaKeys } from "../crypto";
 import { m_adj, m_append, m_copyback, m_copydata, m_flags_set, m_makespace, m_poke, m_set_cleartext, m_striphdr, type Mbuf } from "../mbuf/mbuf";
@@ -15,11 +21,13 @@ import { IP, setField } from "../netinet/headers";
 import type { Host } from "../sim/world";
 import { IP_PROTO, ipProtoName, toHex } from "../wire/fields";
 import { ESP_FIELDS } from "../wire/esp";
+import { m_tag_find } from "../mbuf/tag";
 import { fieldsByName, writeField } from "../wire/fields";
 import { crypto_dispatch } from "./crypto_queue";
 import { drop } from "../mbuf/drop";
 import { ipsec4_common_input_cb } from "./ipsec_input";
 import { spiText } from "./key";
+import { tooBig } from "./maxpacket";
 import { chkreplay, inferSeq, seqHiOf, seqLoOf, updatereplay, windowText } from "./replay";
 import type { SecAssoc } from "./types";
 import type { Consulted } from "../trace/events";
@@ -62,16 +70,24 @@ export function esp_output(host: Host, m: Mbuf, sa: SecAssoc, skip: number, done
   const e = encAlg(sa.enc);
   const payload = m_copydata(m, skip, m.len - skip);
   const nextHeader = m.bytes()[9]!;
-  // RFC 4303 §3.3.3: the sender increments the counter; the first packet sent carries 1.
-  sa.seqOut += 1;
-  const seq = sa.seqOut;
-  // ESN: the step shows the 64-bit counter and its halves, since only the low half is in the header.
-  const esnText = sa.esn ? ` (ESN: seq-hi ${seqHiOf(seq)} kept in the SA, ${seqLoOf(seq)} on the wire)` : "";
-  site.emit(
-    m,
-    { kind: "sa.update", sa: sa.id, field: "seq", value: String(seq) },
-    `esp_output takes the next sequence number of ${sa.id}: ${seq}${esnText}.`,
-  );
+  // "Check for maximum packet size violations" comes before the sequence number is taken.
+  const ivLen = e.ivBytes;
+  const total = skip + ESP_HDR + ivLen + payload.length + espDefaultPadding(payload.length, e.blockBytes).length + 2 + espIcvLen(sa);
+  if (tooBig(site, m, total, "ESP", "esps_toobig")) return;
+  // RFC 4303 §3.3.3: the sender increments the counter; the first packet sent carries 1. FAST_IPSEC
+  // esp_output counts only `if (sav->replay)` — an SA without a window sends sequence number 0.
+  let seq = 0;
+  if (sa.replayWindow > 0) {
+    sa.seqOut += 1;
+    seq = sa.seqOut;
+    // ESN: the step shows the 64-bit counter and its halves, since only the low half is in the header.
+    const esnText = sa.esn ? ` (ESN: seq-hi ${seqHiOf(seq)} kept in the SA, ${seqLoOf(seq)} on the wire)` : "";
+    site.emit(
+      m,
+      { kind: "sa.update", sa: sa.id, field: "seq", value: String(seq) },
+      `esp_output takes the next sequence number of ${sa.id}: ${seq}${esnText}.`,
+    );
+  }
   const iv = nextIv(host, sa);
   const hlen = ESP_HDR + iv.length;
   m_makespace(
@@ -172,22 +188,48 @@ export function esp_input(host: Host, m: Mbuf, sa: SecAssoc, skip: number): void
     );
     return;
   }
+  // esp_input (FreeBSD 7 xform_esp.c; NetBSD FAST_IPSEC alike): "Look for IN_CRYPTO_DONE" — a
+  // NIC that already decrypted would have left one. No modelled interface does, so none is found.
+  m_tag_find(
+    site,
+    m,
+    "IPSEC_IN_CRYPTO_DONE",
+    "esp_input looks for an IN_CRYPTO_DONE tag (crypto already done by the NIC); there is none, so the crypto engine will do it.",
+  );
   // ESN: the wire holds the low half; the full number is inferred from the window (RFC 4303 App. A2.2).
   const seq = inferSeq(sa, new DataView(m_copydata(m, skip + 4, 4).buffer).getUint32(0));
-  const rc = chkreplay(sa, seq);
-  site.emit(
-    m,
-    {
-      kind: "decision",
-      check: "replay",
-      question: `Could sequence number ${seq} be new (anti-replay window, RFC 4303 §3.4.3)?`,
-      consulted: [{ kind: "sa", id: sa.id, summary: windowText(sa) }],
-      branch: rc.ok ? "maybe new" : "replay",
-    },
-    rc.ok
-      ? `ipsec_chkreplay: sequence number ${seq} is within or right of the window and not yet seen.`
-      : `ipsec_chkreplay: ${rc.why}. The packet is a replay.`,
-  );
+  // esp_input (FAST_IPSEC xform_esp.c): `if (esph && sav->replay && !ipsec_chkreplay(...))` —
+  // ESP without authentication (esph == NULL) and an SA without a window are never checked here.
+  if (!(icvLen > 0 && sa.replayWindow > 0)) {
+    site.emit(
+      m,
+      {
+        kind: "decision",
+        check: "replay",
+        question: `Is sequence number ${seq} checked against a replay window?`,
+        consulted: [{ kind: "sa", id: sa.id, summary: icvLen > 0 ? "no replay window (sav->replay == NULL)" : "no authentication (esph == NULL)" }],
+        branch: "not checked",
+      },
+      icvLen > 0
+        ? `esp_input does not call ipsec_chkreplay: ${sa.id} has no replay window (sav->replay == NULL).`
+        : `esp_input does not call ipsec_chkreplay: ${sa.id} has no authentication, and ESP without authentication is never replay-checked (esph == NULL).`,
+    );
+  }
+  const rc = icvLen > 0 && sa.replayWindow > 0 ? chkreplay(sa, seq) : ({ ok: true } as const);
+  if (icvLen > 0 && sa.replayWindow > 0)
+    site.emit(
+      m,
+      {
+        kind: "decision",
+        check: "replay",
+        question: `Could sequence number ${seq} be new (anti-replay window, RFC 4303 §3.4.3)?`,
+        consulted: [{ kind: "sa", id: sa.id, summary: windowText(sa) }],
+        branch: rc.ok ? "maybe new" : "replay",
+      },
+      rc.ok
+        ? `ipsec_chkreplay: sequence number ${seq} is within or right of the window and not yet seen.`
+        : `ipsec_chkreplay: ${rc.why}. The packet is a replay.`,
+    );
   if (!rc.ok) {
     drop(site, m, "ipsec-replay", rc.why, "esp_input drops the packet (esps_replay).");
     return;
@@ -260,20 +302,23 @@ function esp_input_cb(host: Host, m: Mbuf, sa: SecAssoc, skip: number, hlen: num
   m_copyback(site, m, skip + hlen, r.plaintext, "decrypted payload", "The ciphertext in the mbuf is replaced by its decryption.");
   m_set_cleartext(m, undefined);
   if (integrity) {
-    m_flags_set(site, m, ["AUTHIPDGM"], "esp_input_cb sets M_AUTHIPDGM: the datagram's integrity was verified.");
+    // No M_AUTHIPDGM here: FAST_IPSEC's esp_input_cb (NetBSD; FreeBSD ≤ 8) only sets M_DECRYPTED.
     m_adj(site, m, -icvLen, "esp icv", site.text`m_adj removes the ${icvLen}-byte ICV.`);
   }
   m_flags_set(site, m, ["DECRYPTED"], 'esp_input_cb sets M_DECRYPTED: "Packet is now decrypted."');
-  const ur = updatereplay(sa, seq);
-  if (!ur.ok) {
-    drop(site, m, "ipsec-replay", ur.why, "ipsec_updatereplay: the packet is a replay after all (esps_replay).");
-    return;
+  // esp_input_cb: "Update replay sequence number, if appropriate" — `if (sav->replay)` only.
+  if (sa.replayWindow > 0) {
+    const ur = updatereplay(sa, seq);
+    if (!ur.ok) {
+      drop(site, m, "ipsec-replay", ur.why, "ipsec_updatereplay: the packet is a replay after all (esps_replay).");
+      return;
+    }
+    site.emit(
+      m,
+      { kind: "sa.update", sa: sa.id, field: "replay", value: windowText(sa) },
+      `ipsec_updatereplay records sequence number ${seq} in the replay window of ${sa.id}.`,
+    );
   }
-  site.emit(
-    m,
-    { kind: "sa.update", sa: sa.id, field: "replay", value: windowText(sa) },
-    `ipsec_updatereplay records sequence number ${seq} in the replay window of ${sa.id}.`,
-  );
   m_striphdr(site, m, skip, hlen, "esp", site.text`m_striphdr removes the ${hlen}-byte ESP header${hlen > ESP_HDR ? " and IV" : ""}.`);
   m_adj(site, m, -(r.padLength + 2), "esp trailer", site.text`m_adj removes the ${r.padLength} padding bytes, pad length and next header.`);
   setField(

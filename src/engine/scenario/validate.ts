@@ -179,14 +179,22 @@ export function checkSemantics(s: Scenario): Problem[] {
       message: `the traffic would carry ${mb(pingBytes)} of ping data (count × size, summed); the limit is ${mb(LIMITS.pingBytes)}: lower count or size`,
     });
   }
-  const maxSize = maxPingSize(s);
+  // ping(8) uses its pid as the ICMP id and counts every echo reply with that id that reaches
+  // its raw socket (every raw ICMP socket on the host gets a copy, rip_input), so two pings on
+  // one host with one id would count each other's replies; real processes never share a pid.
+  const idOwner = new Map<string, number>();
+  s.traffic.forEach((t, ti) => {
+    const key = `${t.from}\u0000${t.id}`;
+    const first = idOwner.get(key);
+    if (first === undefined) idOwner.set(key, ti);
+    else
+      out.push({
+        path: `$.traffic[${ti}].id`,
+        message: `ICMP id 0x${t.id.toString(16)} is already used by traffic[${first}] on ${t.from}: ping(8) uses its process id as the ICMP id, so two pings on one host never share one and each counts only its own replies — give this ping another "id"`,
+      });
+  });
   s.traffic.forEach((t, ti) => {
     const at = `$.traffic[${ti}]`;
-    if (t.size > maxSize)
-      out.push({
-        path: `${at}.size`,
-        message: `${t.size} bytes leaves no room for this scenario's IPsec headers in a 65535-byte IP datagram; at most ${maxSize}`,
-      });
     const host = s.hosts.find((h) => h.name === t.from);
     if (!host) out.push({ path: `${at}.from`, message: `no host "${t.from}" (hosts: ${s.hosts.map((h) => h.name).join(", ")})` });
     else if (t.src && t.src !== "127.0.0.1" && !host.interfaces.some((i) => addrOf(i.addr) === t.src))
@@ -194,24 +202,6 @@ export function checkSemantics(s: Scenario): Problem[] {
   });
   if (out.length === 0) out.push(...routeLoops(s));
   return out;
-}
-
-/**
- * The most one IPsec request can add to a datagram: a tunnel IP header (20), the ESP header (8),
- * the largest IV (16, AES-CBC), padding and trailer (15 + 2) and the largest ICV (16). AH adds less.
- */
-const IPSEC_REQUEST_OVERHEAD = 20 + 8 + 16 + 17 + 16;
-
-/**
- * The largest ping payload whose datagram still fits in 16 bits of IP total length after every
- * host on the way has applied its IPsec: a 65499-byte ping is legal, but ESP would make it
- * 65564 bytes, which no IP header can say (the engine threw a RangeError on it). Counted
- * pessimistically: every host's longest outbound bundle, stacked.
- */
-function maxPingSize(s: Scenario): number {
-  let requests = 0;
-  for (const h of s.hosts) requests += Math.max(0, ...h.spd.filter((p) => p.dir === "out" && p.action === "ipsec").map((p) => p.requests.length));
-  return LIMITS.payload - requests * IPSEC_REQUEST_OVERHEAD;
 }
 
 function maskBits(len: number): number {

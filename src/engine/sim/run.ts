@@ -68,7 +68,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
     }
   }
   const { events, packets } = world.recorder;
-  if (scenario.story === "stone-2003") annotateStone(events);
+  if (scenario.story === "stone-2003") annotateStone(events, packets);
   const sent = pings.reduce((n, p) => n + p.sent, 0);
   const delivered = pings.reduce((n, p) => n + p.received, 0);
   const links: LinkInfo[] = [

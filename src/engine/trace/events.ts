@@ -110,6 +110,7 @@ export type DropReason =
   | "ipsec-no-policy"
   | "queue-full"
   | "no-socket"
+  | "not-modelled"
   | "step-limit"
   | "trace-limit";
 
@@ -119,12 +120,14 @@ export type CheckId =
   | "ip-checksum"
   | "ours"
   | "mtu"
+  | "ip-maxpacket"
   | "ipsec-out-policy"
   | "ipsec-loop"
   | "ipsec-out-sa"
   | "ipsec-in-sa"
   | "replay"
   | "icv"
+  | "pr-lasthdr"
   | "ipsec-in-policy"
   | "ipsec-in-reject"
   | "ipsec-evidence"

@@ -4,7 +4,7 @@
  * became true here.
  */
 import type { ReactElement } from "react";
-import { STONE_STEPS, type Consulted, type TraceEvent } from "../../engine/index";
+import { STONE_CAVEATS, STONE_STEPS, type Consulted, type TraceEvent } from "../../engine/index";
 import { useTagflow } from "../../store/index";
 import { sourceOf, traceIndex } from "../../store/selectors";
 import { flagLabel, flagSwatch, tagShortName, tagSwatch } from "../palette";
@@ -120,6 +120,7 @@ export function Narration(): ReactElement {
   const source = sourceOf(trace.personality, e.fn);
   const findings = traceIndex(trace).findingsAt.get(e.seq) ?? [];
   const story = e.story !== undefined ? STONE_STEPS[e.story - 1] : undefined;
+  const caveat = e.story !== undefined ? STONE_CAVEATS[e.story - 1] : undefined;
   return (
     <section className="narration" aria-label="Narration" data-testid="narration">
       <div className="narration-meta">
@@ -141,6 +142,7 @@ export function Narration(): ReactElement {
       {story && (
         <blockquote className="narration-story">
           <span className="story-step">Stone’s step {e.story} of 8:</span> “{story}” <cite>tech-net, 18 Aug 2003</cite>
+          {caveat && <span className="story-caveat"> The code differs: {caveat}</span>}
         </blockquote>
       )}
     </section>

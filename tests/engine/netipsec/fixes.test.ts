@@ -101,13 +101,13 @@ describe("fix: looutput-strips-tags (if_loop.c 1.62)", () => {
 describe("fix: icmp-reflect-clears-ipsec-flags alone", () => {
   const t = () => traceOf("lo0-esp-ping", { fixes: ["icmp-reflect-clears-ipsec-flags"] });
 
-  it("clears M_DECRYPTED and M_AUTHIPDGM at icmp_reflect — really", () => {
+  it("clears M_DECRYPTED (the only IPsec flag ESP input set) at icmp_reflect — really", () => {
     const tr = t();
     const clears = eventsOf(tr, "flag.clear");
     expect(clears).toHaveLength(3);
     for (const c of clears) {
       expect(c.fn).toBe("icmp_reflect");
-      expect([...c.flags].sort()).toEqual(["AUTHIPDGM", "DECRYPTED"]);
+      expect([...c.flags].sort()).toEqual(["DECRYPTED"]);
       expect(packetOf(tr, c).flags).toEqual([]);
     }
     for (const w of transmitted(tr, LO0)) expect(w.packet.flags).toEqual([]);
@@ -147,7 +147,7 @@ describe("fix: consumer-deletes-tags (the producer/consumer model seed 000 argue
     const evidence = decisions(tr, "ipsec-evidence");
     expect(evidence).toHaveLength(3);
     for (const d of evidence) {
-      expect(d.fn).toBe("rip_input");
+      expect(d.fn).toBe("reader (hypothetical)");
       expect(d.branch).toBe("not via IPsec");
       expect(d.consulted).toEqual([{ kind: "tag", name: "IPSEC_IN_DONE", tag: null }]);
     }
