@@ -8,6 +8,8 @@
  * infers the high half from its window (RFC 4303 Appendix A2.2). A JS number holds them exactly
  * up to 2^53, far beyond any run.
  */
+import type { Mbuf } from "../mbuf/mbuf";
+import type { Site } from "../trace/recorder";
 import type { SecAssoc } from "./types";
 
 export type ReplayCheck = { ok: true } | { ok: false; why: string };
@@ -80,4 +82,24 @@ export function windowText(sa: SecAssoc): string {
   const low = Number(sa.replayBitmap & 0xffn);
   for (let i = 0; i < Math.min(sa.replayWindow, 8); i++) if ((low >> i) & 1) seen.push(sa.seqIn - i);
   return `highest ${sa.seqIn}, window ${sa.replayWindow}${seen.length ? `, recent ${seen.join(" ")}` : ""}`;
+}
+
+/**
+ * The sender's half, shared by esp_output and ah_output (FAST_IPSEC xform_esp.c / xform_ah.c):
+ * the counter moves only `if (sav->replay)` — an SA without a window sends sequence number 0 —
+ * and the first packet sent carries 1 (RFC 4303 §3.3.3, RFC 4302 §3.3.2). Returns the full
+ * (on an ESN SA, 64-bit) number; the caller writes its low half into the header.
+ */
+export function takeOutboundSeq(site: Site, m: Mbuf, sa: SecAssoc, fn: "esp_output" | "ah_output"): number {
+  if (sa.replayWindow === 0) return 0;
+  sa.seqOut += 1;
+  const seq = sa.seqOut;
+  // ESN: the step shows the 64-bit counter and its halves, since only the low half is in the header.
+  const esnText = sa.esn ? ` (ESN: seq-hi ${seqHiOf(seq)} kept in the SA, ${seqLoOf(seq)} on the wire)` : "";
+  site.emit(
+    m,
+    { kind: "sa.update", sa: sa.id, field: "seq", value: String(seq) },
+    `${fn} takes the next sequence number of ${sa.id}: ${seq}${esnText}.`,
+  );
+  return seq;
 }

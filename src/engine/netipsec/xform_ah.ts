@@ -18,7 +18,7 @@ import { m_tag_find } from "../mbuf/tag";
 import { ipsec4_common_input_cb } from "./ipsec_input";
 import { spiText } from "./key";
 import { tooBig } from "./maxpacket";
-import { chkreplay, inferSeq, seqHiOf, seqLoOf, updatereplay, windowText } from "./replay";
+import { chkreplay, inferSeq, seqHiOf, seqLoOf, takeOutboundSeq, updatereplay, windowText } from "./replay";
 import type { SecAssoc } from "./types";
 import type { Consulted } from "../trace/events";
 import { itemFor, one } from "../trace/shared";
@@ -40,18 +40,7 @@ export function ah_output(host: Host, m: Mbuf, sa: SecAssoc, skip: number, done:
   // ah_output: "Check for maximum packet size violations" (rplen + authsize + m_pkthdr.len).
   if (tooBig(site, m, m.len + rplen, "AH", "ahs_toobig")) return;
   // ah_output counts only `if (sav->replay)`: an SA without a window sends sequence number 0.
-  let seq = 0;
-  if (sa.replayWindow > 0) {
-    sa.seqOut += 1;
-    seq = sa.seqOut;
-    // ESN: the step shows the 64-bit counter and its halves, since only the low half is in the header.
-    const esnText = sa.esn ? ` (ESN: seq-hi ${seqHiOf(seq)} kept in the SA, ${seqLoOf(seq)} on the wire)` : "";
-    site.emit(
-      m,
-      { kind: "sa.update", sa: sa.id, field: "seq", value: String(seq) },
-      `ah_output takes the next sequence number of ${sa.id}: ${seq}${esnText}.`,
-    );
-  }
+  const seq = takeOutboundSeq(site, m, sa, "ah_output");
   m_makespace(
     site,
     m,

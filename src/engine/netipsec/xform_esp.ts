@@ -28,7 +28,7 @@ import { drop } from "../mbuf/drop";
 import { ipsec4_common_input_cb } from "./ipsec_input";
 import { spiText } from "./key";
 import { tooBig } from "./maxpacket";
-import { chkreplay, inferSeq, seqHiOf, seqLoOf, updatereplay, windowText } from "./replay";
+import { chkreplay, inferSeq, seqHiOf, seqLoOf, takeOutboundSeq, updatereplay, windowText } from "./replay";
 import type { SecAssoc } from "./types";
 import type { Consulted } from "../trace/events";
 import { itemFor, one } from "../trace/shared";
@@ -76,18 +76,7 @@ export function esp_output(host: Host, m: Mbuf, sa: SecAssoc, skip: number, done
   if (tooBig(site, m, total, "ESP", "esps_toobig")) return;
   // RFC 4303 §3.3.3: the sender increments the counter; the first packet sent carries 1. FAST_IPSEC
   // esp_output counts only `if (sav->replay)` — an SA without a window sends sequence number 0.
-  let seq = 0;
-  if (sa.replayWindow > 0) {
-    sa.seqOut += 1;
-    seq = sa.seqOut;
-    // ESN: the step shows the 64-bit counter and its halves, since only the low half is in the header.
-    const esnText = sa.esn ? ` (ESN: seq-hi ${seqHiOf(seq)} kept in the SA, ${seqLoOf(seq)} on the wire)` : "";
-    site.emit(
-      m,
-      { kind: "sa.update", sa: sa.id, field: "seq", value: String(seq) },
-      `esp_output takes the next sequence number of ${sa.id}: ${seq}${esnText}.`,
-    );
-  }
+  const seq = takeOutboundSeq(site, m, sa, "esp_output");
   const iv = nextIv(host, sa);
   const hlen = ESP_HDR + iv.length;
   m_makespace(
