@@ -161,43 +161,33 @@ export function openOutput(target: string): PendingOutput {
   } catch {
     existing = undefined;
   }
-  if (existing && !existing.isFile()) {
-    const fd = openSync(target, "w");
-    let open = true;
-    const sink = new BufferedSink((c) => writeAll(fd, c));
-    return {
-      write: (c) => sink.write(c),
-      close: () => {
-        sink.flush();
-        if (open) closeSync(fd);
-        open = false;
-      },
-      commit: () => undefined,
-      abort: () => {
-        if (open) closeSync(fd);
-        open = false;
-      },
-    };
-  }
-  const temp = join(dirname(target), `.${basename(target)}.tagflow-${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
-  const fd = openSync(temp, "wx", existing ? existing.mode & 0o777 : 0o666);
+  // In place for a device or FIFO; otherwise a temp file in the same directory, renamed on commit.
+  const inPlace = existing !== undefined && !existing.isFile();
+  const temp = inPlace ? target : join(dirname(target), `.${basename(target)}.tagflow-${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
+  const fd = inPlace ? openSync(target, "w") : openSync(temp, "wx", existing ? existing.mode & 0o777 : 0o666);
   let open = true;
   const sink = new BufferedSink((c) => writeAll(fd, c));
+  const closeOnce = () => {
+    if (open) closeSync(fd);
+    open = false;
+  };
   return {
     write: (c) => sink.write(c),
     close: () => {
       sink.flush();
-      if (open) closeSync(fd);
-      open = false;
+      closeOnce();
     },
-    commit: () => renameSync(temp, target),
+    commit: () => {
+      if (!inPlace) renameSync(temp, target);
+    },
     abort: () => {
       try {
-        if (open) closeSync(fd);
+        closeOnce();
       } catch {
         // Already failing: the temp file is removed below either way.
       }
       open = false;
+      if (inPlace) return;
       try {
         unlinkSync(temp);
       } catch {

@@ -4,6 +4,7 @@
  * to the full app at the same state. No scenario picker, no fixes, no files: what the author
  * linked is what the audience sees.
  */
+import { ControlButton } from "./ControlButton";
 import type { ReactElement } from "react";
 import { encodeShare } from "../share/codec";
 import { shareStateOf } from "../share/state";
@@ -12,42 +13,12 @@ import { ErrorBoundary } from "./ErrorBoundary";
 import { useKeyboard } from "./hooks/useKeyboard";
 import { usePlayLoop } from "./hooks/usePlayLoop";
 import { useTheme } from "./hooks/useTheme";
-import { Icon, type IconName } from "./icons";
+import { Icon } from "./icons";
 import { Narration } from "./panels/Narration";
 import { ProblemsAlert } from "./panels/ProblemsAlert";
 import { linkToNow } from "./shareUi";
 import { StackView } from "./stack/StackView";
 import { SvgDefs } from "./stack/SvgDefs";
-
-function Ctl({
-  icon,
-  label,
-  keys,
-  onClick,
-  disabled,
-  primary,
-}: {
-  icon: IconName;
-  label: string;
-  keys: string;
-  onClick: () => void;
-  disabled: boolean;
-  primary?: boolean;
-}): ReactElement {
-  return (
-    <button
-      type="button"
-      className={`ctl${primary ? " ctl--primary" : ""}`}
-      onClick={onClick}
-      disabled={disabled}
-      aria-label={label}
-      aria-keyshortcuts={keys}
-      title={`${label} (${keys})`}
-    >
-      <Icon name={icon} size={primary ? 20 : 16} />
-    </button>
-  );
-}
 
 function EmbedControls(): ReactElement {
   const s = tagflowStore.getState();
@@ -61,11 +32,19 @@ function EmbedControls(): ReactElement {
   return (
     <footer className="embed-controls">
       <div className="ctl-group" role="group" aria-label="Playback">
-        <Ctl icon="start" label="Jump to start" keys="Home" onClick={s.jumpToStart} disabled={none || cursor <= from} />
-        <Ctl icon="back" label="Step back" keys="ArrowLeft" onClick={s.stepBack} disabled={none || cursor <= from} />
-        <Ctl icon={playing ? "pause" : "play"} label={playing ? "Pause" : "Play"} keys="Space" onClick={s.togglePlay} disabled={none} primary />
-        <Ctl icon="forward" label="Step forward" keys="ArrowRight" onClick={s.stepForward} disabled={none || cursor >= to} />
-        <Ctl icon="end" label="Jump to end" keys="End" onClick={s.jumpToEnd} disabled={none || cursor >= to} />
+        <ControlButton icon="start" label="Jump to start" keys="Home" onClick={s.jumpToStart} disabled={none || cursor <= from} compact />
+        <ControlButton icon="back" label="Step back" keys="ArrowLeft" onClick={s.stepBack} disabled={none || cursor <= from} compact />
+        <ControlButton
+          icon={playing ? "pause" : "play"}
+          label={playing ? "Pause" : "Play"}
+          keys="Space"
+          onClick={s.togglePlay}
+          disabled={none}
+          primary
+          compact
+        />
+        <ControlButton icon="forward" label="Step forward" keys="ArrowRight" onClick={s.stepForward} disabled={none || cursor >= to} compact />
+        <ControlButton icon="end" label="Jump to end" keys="End" onClick={s.jumpToEnd} disabled={none || cursor >= to} compact />
       </div>
       <input
         className="embed-scrub"

@@ -2,7 +2,7 @@
  * Personalities: which behaviours a given kernel of a given era has, as data (design.md,
  * "Layers and personalities"). The layer code is one; a personality is a record of switches
  * plus the kernel's tag numbering. A fix toggle flips one switch and names where it comes from.
- * Facts are from ../shared/docs/kernel-notes.md §1–3 and §7; each switch cites its source.
+ * Each switch cites the kernel source file and revision it models.
  */
 import type { TagName } from "../mbuf/tag";
 import type { TagNumbering } from "../trace/recorder";

@@ -3,6 +3,7 @@
  * (and a fork where the run parts from the one with no fixes), and the tag lanes below it on the
  * same step scale.
  */
+import { ControlButton } from "../ControlButton";
 import { useMemo, useRef, type ReactElement } from "react";
 import { tagflowStore, useTagflow } from "../../store/index";
 import { SPEEDS } from "../../store/playbackSlice";
@@ -10,40 +11,9 @@ import { selectStepLabel, traceIndex } from "../../store/selectors";
 import { SHORTCUTS } from "../hooks/useKeyboard";
 import { uiStore } from "../uiStore";
 import { useElementSize } from "../hooks/useElementSize";
-import { Icon, type IconName } from "../icons";
 import { layoutTimeline, stepScale } from "./timelineLayout";
 import { TagLanes } from "./TagLanes";
 import { formatMicros } from "../text";
-
-function Control({
-  icon,
-  label,
-  keys,
-  onClick,
-  disabled,
-  primary,
-}: {
-  icon: IconName;
-  label: string;
-  keys: string;
-  onClick: () => void;
-  disabled: boolean;
-  primary?: boolean;
-}): ReactElement {
-  return (
-    <button
-      type="button"
-      className={`ctl${primary ? " ctl--primary" : ""}`}
-      onClick={onClick}
-      disabled={disabled}
-      aria-label={label}
-      aria-keyshortcuts={keys}
-      title={`${label} (${keys})`}
-    >
-      <Icon name={icon} size={primary ? 22 : 18} />
-    </button>
-  );
-}
 
 function Controls(): ReactElement {
   const s = tagflowStore.getState();
@@ -59,17 +29,24 @@ function Controls(): ReactElement {
   return (
     <div className="controls">
       <div className="ctl-group" role="group" aria-label="Playback">
-        <Control icon="start" label="Jump to start" keys="Home" onClick={s.jumpToStart} disabled={atStart} />
-        <Control icon="prevDecision" label="Previous decision" keys="[" onClick={s.prevDecision} disabled={atStart} />
-        <Control icon="back" label="Step back" keys="ArrowLeft" onClick={s.stepBack} disabled={atStart} />
-        <Control icon={playing ? "pause" : "play"} label={playing ? "Pause" : "Play"} keys="Space" onClick={s.togglePlay} disabled={none} primary />
-        <Control icon="forward" label="Step forward" keys="ArrowRight" onClick={s.stepForward} disabled={atEnd} />
-        <Control icon="nextDecision" label="Next decision" keys="]" onClick={s.nextDecision} disabled={atEnd} />
-        <Control icon="end" label="Jump to end" keys="End" onClick={s.jumpToEnd} disabled={atEnd} />
+        <ControlButton icon="start" label="Jump to start" keys="Home" onClick={s.jumpToStart} disabled={atStart} />
+        <ControlButton icon="prevDecision" label="Previous decision" keys="[" onClick={s.prevDecision} disabled={atStart} />
+        <ControlButton icon="back" label="Step back" keys="ArrowLeft" onClick={s.stepBack} disabled={atStart} />
+        <ControlButton
+          icon={playing ? "pause" : "play"}
+          label={playing ? "Pause" : "Play"}
+          keys="Space"
+          onClick={s.togglePlay}
+          disabled={none}
+          primary
+        />
+        <ControlButton icon="forward" label="Step forward" keys="ArrowRight" onClick={s.stepForward} disabled={atEnd} />
+        <ControlButton icon="nextDecision" label="Next decision" keys="]" onClick={s.nextDecision} disabled={atEnd} />
+        <ControlButton icon="end" label="Jump to end" keys="End" onClick={s.jumpToEnd} disabled={atEnd} />
       </div>
       <div className="ctl-group" role="group" aria-label="Findings">
-        <Control icon="prevFinding" label="Previous finding" keys="{" onClick={s.prevFinding} disabled={atStart} />
-        <Control icon="nextFinding" label="Next finding" keys="}" onClick={s.nextFinding} disabled={atEnd} />
+        <ControlButton icon="prevFinding" label="Previous finding" keys="{" onClick={s.prevFinding} disabled={atStart} />
+        <ControlButton icon="nextFinding" label="Next finding" keys="}" onClick={s.nextFinding} disabled={atEnd} />
       </div>
       <label className="field field--inline">
         <span className="field-label">Speed</span>
