@@ -1,9 +1,39 @@
 import { defineConfig } from "vitest/config";
 import react from "@vitejs/plugin-react";
+import { VitePWA } from "vite-plugin-pwa";
 
 // One config for the app (vite), the unit tests and the browser tests (vitest projects).
 export default defineConfig({
-  plugins: [react()],
+  plugins: [
+    react(),
+    // Offline after the first load (a classroom's Wi-Fi comes and goes): Workbox precaches the
+    // build — the page, its chunks, the engine worker and the icon — and serves them when the
+    // network is gone. Production builds only; `npm start` (the dev server) registers nothing.
+    // "autoUpdate": a new deploy replaces the cached one at the next load, with no prompt.
+    VitePWA({
+      registerType: "autoUpdate",
+      injectRegister: "script-defer",
+      manifest: {
+        name: "tagflow — packet flow through a kernel stack",
+        short_name: "tagflow",
+        description: "Watch packets and the m_tags riding on them flow through a kernel network stack, step by step.",
+        start_url: "./",
+        display: "standalone",
+        background_color: "#ffffff",
+        theme_color: "#1f2937",
+        icons: [{ src: "favicon.svg", sizes: "any", type: "image/svg+xml", purpose: "any" }],
+      },
+      workbox: {
+        globPatterns: ["**/*.{js,css,html,svg,webmanifest}"],
+        // A share link is index.html with a #fragment; an unknown path still gets the app.
+        navigateFallback: "index.html",
+        cleanupOutdatedCaches: true,
+        // Control the page that installed it, so the first visit already survives a dropped network.
+        clientsClaim: true,
+        skipWaiting: true,
+      },
+    }),
+  ],
   base: "./",
   // 127.0.0.1, not "localhost": where localhost resolves to ::1 first, vite would listen on ::1 only
   // and http://127.0.0.1:5173/ (curl, TAGFLOW_E2E_URL) would be refused.

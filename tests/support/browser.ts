@@ -73,6 +73,11 @@ export interface OpenAppOptions {
   readonly beforeLoad?: (page: Page) => Promise<void>;
   /** Permissions granted to the page's origin, e.g. ["clipboard-read", "clipboard-write"]. */
   readonly permissions?: readonly string[];
+  /**
+   * The build registers a service worker (offline use). Blocked unless a test is about it: a
+   * worker-served request would bypass `page.route`, and a test must see the network it set up.
+   */
+  readonly serviceWorkers?: "allow" | "block";
 }
 
 /** An open page plus everything that went wrong on it, collected as it happens. */
@@ -97,6 +102,7 @@ export async function openApp(browser: Browser, baseURL: string, options: OpenAp
     viewport: options.viewport ?? DEFAULT_VIEWPORT,
     colorScheme: options.colorScheme ?? "light",
     reducedMotion: options.reducedMotion ?? "no-preference",
+    serviceWorkers: options.serviceWorkers ?? "block",
     ...(options.permissions ? { permissions: [...options.permissions] } : {}),
   });
   const page = await context.newPage();
