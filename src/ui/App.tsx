@@ -10,7 +10,7 @@ import { tagflowStore, useTagflow } from "../store/index";
 import { BottomPanel } from "./timeline/BottomPanel";
 import { CompareStrip } from "./panels/CompareView";
 import { ErrorBoundary } from "./ErrorBoundary";
-import { FixesPanel } from "./panels/FixesPanel";
+import { FixesPanel, FixStrip } from "./panels/FixesPanel";
 import { HeaderBar } from "./panels/HeaderBar";
 import { HelpOverlay } from "./panels/HelpOverlay";
 import { Icon } from "./icons";
@@ -112,6 +112,7 @@ export function App(): ReactElement {
       <HeaderBar />
       <div className="banner-area">
         <OutcomeBanner />
+        <FixStrip />
         <CompareStrip />
         <SharedNotice />
       </div>

@@ -8,6 +8,7 @@ import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { expectNoConsoleErrors, openApp } from "../support/browser";
 import { minStackFont } from "../support/shots";
+import { FIX_IDS } from "../../src/engine/index";
 import { FIX, openReady, stepText, traceOf, useChromium } from "./support";
 
 const bug = traceOf("lo0-esp-ping");
@@ -356,4 +357,32 @@ describe("exports", () => {
       }
     });
   }
+});
+
+describe("fixes in reach", () => {
+  const chromium = useChromium();
+
+  it("flips a fix from the strip under the banner, and the Fixes tab's switch agrees", async () => {
+    const app = await openReady(chromium.browser, chromium.env);
+    try {
+      const { page } = app;
+      const strip = page.getByTestId("fix-strip");
+      // Every fix is in the strip, on one row at 1280×720 (the strip must not eat the stack's height).
+      expect(await strip.locator("[data-fix-chip]").count()).toBe(FIX_IDS.length);
+      const box = await strip.boundingBox();
+      expect(box!.height).toBeLessThan(40);
+      await expect.poll(() => page.locator(".banner").getAttribute("data-verdict")).toBe("insecure");
+      await strip.locator(`[data-fix-chip="${FIX}"]`).click({ force: true });
+      await expect.poll(() => page.locator(".banner").getAttribute("data-verdict")).toBe("secure");
+      // The Fixes tab's switch agrees, and turning it off there turns the chip off.
+      await page.getByRole("tab", { name: /Fixes/ }).click();
+      expect(await page.locator(`[data-fix="${FIX}"]`).isChecked()).toBe(true);
+      await page.locator(`[data-fix="${FIX}"]`).uncheck({ force: true });
+      await expect.poll(() => page.locator(".banner").getAttribute("data-verdict")).toBe("insecure");
+      expect(await strip.locator(`[data-fix-chip="${FIX}"]`).isChecked()).toBe(false);
+      expectNoConsoleErrors(app);
+    } finally {
+      await app.close();
+    }
+  });
 });

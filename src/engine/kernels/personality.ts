@@ -196,6 +196,8 @@ export function tagNumbering(p: Personality): TagNumbering {
 export interface Fix {
   readonly id: FixId;
   readonly title: string;
+  /** A few words for the quick switches under the banner, where all of a story's fixes share one row. */
+  readonly short?: string;
   /** One line: what the fix does. */
   readonly explanation: string;
   /** The commit, mail or file it comes from. */
@@ -213,6 +215,7 @@ export const FIXES: Readonly<Record<FixId, Fix>> = {
   "icmp-reflect-strips-tags": {
     id: "icmp-reflect-strips-tags",
     title: "icmp_reflect strips all tags",
+    short: "reflect strips tags",
     explanation:
       "icmp_reflect() deletes the packet's tags before sending the reply, so a reflected packet carries no IPsec history (the fix Stone proposed).",
     // The 2003 commit was not found; NetBSD ip_icmp.c has the strip by 1.142 (2015) — kernel-notes §7.
@@ -234,6 +237,7 @@ export const FIXES: Readonly<Record<FixId, Fix>> = {
   "icmp-reflect-clears-ipsec-flags": {
     id: "icmp-reflect-clears-ipsec-flags",
     title: "icmp_reflect clears IPsec m_flags",
+    short: "reflect clears m_flags",
     explanation:
       "icmp_reflect() also clears M_DECRYPTED, M_AUTHIPHDR and M_AUTHIPDGM, so ipsec_in_reject() cannot be satisfied by the request's history.",
     source: "kernel-notes §7 residual inference: M_DECRYPTED stays stale because icmp_reflect does not clear it",
@@ -243,6 +247,7 @@ export const FIXES: Readonly<Record<FixId, Fix>> = {
   "rip-input-checks-policy": {
     id: "rip-input-checks-policy",
     title: "rip_input checks the socket policy",
+    short: "rip_input checks policy",
     explanation:
       "rip_input() calls ipsec4_in_reject() on the socket's policy, which tests m_flags: a stale M_DECRYPTED satisfies it, a cleared one does not (later FAST_IPSEC).",
     source: "NetBSD sys/netinet/raw_ip.c 1.101.6.1 (2008); FreeBSD sys/netinet/raw_ip.c (5–7) rip_input: ipsec4_in_reject(m, last)",

@@ -4,9 +4,84 @@
  * the compare block below the switches says how the run differs from the one with no fixes.
  */
 import type { ReactElement } from "react";
-import { builtinByName, FIXES, FIX_IDS, PERSONALITIES, isPersonalityId } from "../../engine/index";
+import { builtinByName, FIXES, FIX_IDS, PERSONALITIES, isPersonalityId, type FixId, type Personality } from "../../engine/index";
 import { tagflowStore, useTagflow } from "../../store/index";
 import { CompareBlock } from "./CompareView";
+
+/**
+ * One fix's switch: flipping it re-runs the engine with the fix on or off. A fix the kernel already
+ * has (its personality's behaviour) shows on and cannot be turned off. Used by the Fixes tab and
+ * by the strip under the banner, so the two can never disagree.
+ */
+export function FixSwitch({
+  id,
+  on,
+  builtIn,
+  describedBy,
+  className = "switch switch--fix",
+  short = false,
+}: {
+  readonly id: FixId;
+  readonly on: boolean;
+  readonly builtIn: boolean;
+  readonly describedBy?: string;
+  readonly className?: string;
+  /** Show the fix's short name (the strip under the banner). */
+  readonly short?: boolean;
+}): ReactElement {
+  const fix = FIXES[id];
+  return (
+    <label className={className} title={describedBy ? undefined : `${fix.title}: ${fix.explanation}${builtIn ? " (already in this kernel)" : ""}`}>
+      <input
+        type="checkbox"
+        role="switch"
+        // The Fixes tab's switch is [data-fix]; the strip's [data-fix-chip] (tests and tools pick one).
+        {...(short ? { "data-fix-chip": id } : { "data-fix": id })}
+        checked={on}
+        disabled={builtIn}
+        aria-describedby={describedBy}
+        onChange={(e) => void tagflowStore.getState().setFix(id, e.target.checked)}
+        // Space always plays (useKeyboard); Enter flips a switch from the keyboard.
+        onKeyDown={(e) => {
+          if (e.key === "Enter") {
+            e.preventDefault();
+            e.currentTarget.click();
+          }
+        }}
+      />
+      <span className="switch-track" aria-hidden="true" />
+      <span className="fix-title">{short ? (fix.short ?? fix.title) : fix.title}</span>
+    </label>
+  );
+}
+
+/** Whether fix `id` is on in this run, and whether the kernel has it built in. */
+export function fixState(id: FixId, fixes: readonly string[], personality: Personality | null): { on: boolean; builtIn: boolean } {
+  const builtIn = personality ? FIXES[id].isOn(personality.behaviour) : false;
+  return { on: builtIn || fixes.includes(id), builtIn };
+}
+
+/**
+ * The fixes in reach (issue 17): one compact switch per fix under the banner, so a teacher flips a
+ * fix without leaving the inspector; the Fixes tab keeps the explanations and sources.
+ */
+export function FixStrip(): ReactElement | null {
+  const fixes = useTagflow((s) => s.fixes);
+  const personalityId = useTagflow((s) => s.personality);
+  const busy = useTagflow((s) => s.status === "running");
+  const personality = isPersonalityId(personalityId) ? PERSONALITIES[personalityId] : null;
+  return (
+    <section className="fix-strip" aria-label="Fixes (quick switches)" aria-busy={busy} data-testid="fix-strip">
+      <span className="fix-strip-label" aria-hidden="true">
+        Fixes
+      </span>
+      {FIX_IDS.map((id) => {
+        const { on, builtIn } = fixState(id, fixes, personality);
+        return <FixSwitch key={id} id={id} on={on} builtIn={builtIn} className={`switch switch--chip${on ? " is-on" : ""}`} short />;
+      })}
+    </section>
+  );
+}
 
 /** Props: none; reads the store. */
 export function FixesPanel(): ReactElement {
@@ -25,31 +100,11 @@ export function FixesPanel(): ReactElement {
       <ul className="fix-list">
         {FIX_IDS.map((id) => {
           const fix = FIXES[id];
-          const builtIn = personality ? fix.isOn(personality.behaviour) : false;
-          const on = builtIn || fixes.includes(id);
+          const { on, builtIn } = fixState(id, fixes, personality);
           const descId = `fix-${id}-desc`;
           return (
             <li key={id} className={`fix${on ? " is-on" : ""}${builtIn ? " is-builtin" : ""}`}>
-              <label className="switch switch--fix">
-                <input
-                  type="checkbox"
-                  role="switch"
-                  data-fix={id}
-                  checked={on}
-                  disabled={builtIn}
-                  aria-describedby={descId}
-                  onChange={(e) => void tagflowStore.getState().setFix(id, e.target.checked)}
-                  // Space always plays (useKeyboard); Enter flips a switch from the keyboard.
-                  onKeyDown={(e) => {
-                    if (e.key === "Enter") {
-                      e.preventDefault();
-                      e.currentTarget.click();
-                    }
-                  }}
-                />
-                <span className="switch-track" aria-hidden="true" />
-                <span className="fix-title">{fix.title}</span>
-              </label>
+              <FixSwitch id={id} on={on} builtIn={builtIn} describedBy={descId} />
               <div id={descId} className="fix-body">
                 <p className="fix-explanation">{fix.explanation}</p>
                 <p className="fix-source">
