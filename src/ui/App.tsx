@@ -24,7 +24,7 @@ import { openScenarioFile } from "./openFile";
 import { OutcomeBanner } from "./panels/OutcomeBanner";
 import { ProblemsAlert } from "./panels/ProblemsAlert";
 import { StackView } from "./stack/StackView";
-import { SharedNotice, StoryCard } from "./panels/StoryCard";
+import { RecapCard, SharedNotice, StoryCard } from "./panels/StoryCard";
 import { SvgDefs } from "./stack/SvgDefs";
 import { panelId, tabId, Tabs } from "./panels/Tabs";
 import { uiStore, useUi } from "./uiStore";
@@ -122,6 +122,7 @@ export function App(): ReactElement {
             {status === "error" && !hasTrace ? <NoTrace /> : <StackView />}
             <ProblemsAlert />
             <StoryCard />
+            <RecapCard />
           </div>
         </ErrorBoundary>
         <ErrorBoundary onReset={reset}>

@@ -1,6 +1,6 @@
 /**
- * Screen-only state that never goes into a link: the help overlay, Present mode, the story card
- * and the shared-view notice. Kept apart from the app store so share links and the engine
+ * Screen-only state that never goes into a link: the help overlay, Present mode, the story card,
+ * the end-of-run recap and the shared-view notice. Kept apart from the app store so share links and the engine
  * never see it.
  */
 import { useStore } from "zustand";
@@ -17,11 +17,14 @@ export interface UiState {
   sharedNotice: { step: number; fixes: readonly string[] } | null;
   /** The narrow-screen header menu. */
   menuOpen: boolean;
+  /** The trace whose end-of-run recap was closed (the recap comes back for a new run). */
+  recapClosedFor: object | null;
   setHelpOpen(open: boolean): void;
   togglePresent(): void;
   dismissStory(): void;
   setSharedNotice(notice: UiState["sharedNotice"]): void;
   setMenuOpen(open: boolean): void;
+  closeRecap(trace: object): void;
 }
 
 export const uiStore = createStore<UiState>()((set) => ({
@@ -30,11 +33,13 @@ export const uiStore = createStore<UiState>()((set) => ({
   storyDismissed: false,
   sharedNotice: null,
   menuOpen: false,
+  recapClosedFor: null,
   setHelpOpen: (helpOpen) => set({ helpOpen }),
   togglePresent: () => set((s) => ({ present: !s.present })),
   dismissStory: () => set({ storyDismissed: true }),
   setSharedNotice: (sharedNotice) => set({ sharedNotice }),
   setMenuOpen: (menuOpen) => set({ menuOpen }),
+  closeRecap: (trace) => set({ recapClosedFor: trace }),
 }));
 
 export function useUi<T>(selector: (s: UiState) => T): T {

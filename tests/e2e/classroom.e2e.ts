@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { expectNoConsoleErrors, openApp } from "../support/browser";
 import { minStackFont } from "../support/shots";
 import { FIX_IDS } from "../../src/engine/index";
+import { findingChipWords } from "../../src/ui/text";
 import { FIX, openReady, stepText, traceOf, useChromium } from "./support";
 
 const bug = traceOf("lo0-esp-ping");
@@ -380,6 +381,44 @@ describe("fixes in reach", () => {
       await page.locator(`[data-fix="${FIX}"]`).uncheck({ force: true });
       await expect.poll(() => page.locator(".banner").getAttribute("data-verdict")).toBe("insecure");
       expect(await strip.locator(`[data-fix-chip="${FIX}"]`).isChecked()).toBe(false);
+      expectNoConsoleErrors(app);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe("the end of the run", () => {
+  const chromium = useChromium();
+
+  it("recaps the verdict and findings at the last step, comes back for a new run, and leads back to the start", async () => {
+    const app = await openReady(chromium.browser, chromium.env);
+    try {
+      const { page } = app;
+      expect(await page.getByTestId("recap").count()).toBe(0);
+      await page.keyboard.press("End");
+      const recap = page.getByTestId("recap");
+      await recap.waitFor();
+      expect(await recap.locator(".verdict-chip").textContent()).toBe("insecure");
+      expect(await recap.textContent()).toContain(
+        `${bug.outcome.sent} echo requests sent, ${bug.outcome.delivered} replies delivered, in ${n} steps`,
+      );
+      // The audit's first critical finding is there, by its step and words, and goes to its step.
+      const critical = bug.outcome.findings.find((f) => f.severity === "critical")!;
+      const chip = recap.locator(".finding-chip", { hasText: `${critical.step + 1} ${findingChipWords(critical.id)}` });
+      await chip.click();
+      await expect.poll(() => stepText(page)).toBe(`Step ${critical.step + 1} of ${n}`);
+      expect(await page.getByTestId("recap").count()).toBe(0);
+
+      // A new run (the fix flipped) is a new story: its recap says so.
+      await page.getByTestId("fix-strip").locator(`[data-fix-chip="${FIX}"]`).click({ force: true });
+      await expect.poll(() => page.locator(".banner").getAttribute("data-verdict")).toBe("secure");
+      await page.keyboard.press("End");
+      await recap.waitFor();
+      expect(await recap.locator(".verdict-chip").textContent()).toBe("secure");
+      expect(await recap.textContent()).toContain("icmp_reflect strips all tags");
+      await page.getByTestId("recap-restart").click();
+      await expect.poll(() => stepText(page)).toMatch(/^Step 1 of /);
       expectNoConsoleErrors(app);
     } finally {
       await app.close();

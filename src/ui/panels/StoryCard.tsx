@@ -4,10 +4,10 @@
  * notice of where they are instead, with a way back to the beginning.
  */
 import type { ReactElement } from "react";
-import { builtinByName, FIXES, isFixId } from "../../engine/index";
+import { builtinByName, FIXES, isFixId, type Verdict } from "../../engine/index";
 import { tagflowStore, useTagflow } from "../../store/index";
 import { traceIndex } from "../../store/selectors";
-import { findingTitle } from "../text";
+import { findingChipWords, findingTitle } from "../text";
 import { uiStore, useUi } from "../uiStore";
 
 /** "fix A on", "fixes A and B on", "no fix on". */
@@ -70,6 +70,80 @@ export function StoryCard(): ReactElement | null {
           }}
         >
           Play from the start
+        </button>
+        <button type="button" className="btn btn--ghost" onClick={close}>
+          Close
+        </button>
+      </div>
+    </section>
+  );
+}
+
+const VERDICT_SENTENCE: Readonly<Record<Verdict, string>> = {
+  secure: "Every packet was handled as its policy requires.",
+  insecure: "A packet got through without the protection its policy requires.",
+  dropped: "Packets were dropped before they reached their socket.",
+  loop: "The run was stopped because a packet kept going round.",
+};
+
+/**
+ * The end of the run: what this run showed — its verdict, the echoes, each finding with a way to
+ * its step — and a way back to the start. Shown at the last step until closed; a new run (a fix
+ * flipped, another scenario) brings it back.
+ */
+export function RecapCard(): ReactElement | null {
+  const trace = useTagflow((s) => s.trace);
+  const cursor = useTagflow((s) => s.cursor);
+  const fixes = useTagflow((s) => s.fixes);
+  const closedFor = useUi((s) => s.recapClosedFor);
+  const present = useUi((s) => s.present);
+  if (!trace || trace.events.length < 2 || cursor !== trace.events.length - 1 || closedFor === trace || present) return null;
+  const index = traceIndex(trace);
+  const { verdict, sent, delivered } = trace.outcome;
+  const close = () => uiStore.getState().closeRecap(trace);
+  const shown = index.findingsByRank.slice(0, 4);
+  return (
+    <section className="story story--recap" aria-labelledby="recap-title" data-testid="recap">
+      <h2 id="recap-title" className="recap-title">
+        <span className="story-kicker">End of the run · {fixesPhrase(fixes)}</span>
+        <span className={`verdict-chip verdict-chip--${verdict}`}>{verdict}</span>
+        <span className="visually-hidden">{VERDICT_SENTENCE[verdict]}</span>
+      </h2>
+      <p className="recap-counts">
+        {sent} echo {sent === 1 ? "request" : "requests"} sent, {delivered} {delivered === 1 ? "reply" : "replies"} delivered, in{" "}
+        {trace.events.length} steps.
+        {shown.length > 0 ? " Revisit:" : ""}
+      </p>
+      {shown.length > 0 && (
+        <ul className="recap-findings">
+          {shown.map((f) => (
+            <li key={`${f.id}:${f.step}`}>
+              <button
+                type="button"
+                className={`finding-chip finding-chip--${f.severity}`}
+                title={f.sentence}
+                onClick={() => {
+                  close();
+                  tagflowStore.getState().goToFinding(f.step);
+                }}
+              >
+                <span className="chip-step">{f.step + 1}</span> {findingChipWords(f.id)}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <div className="story-actions">
+        <button
+          type="button"
+          className="btn btn--primary"
+          data-testid="recap-restart"
+          onClick={() => {
+            close();
+            tagflowStore.getState().jumpToStart();
+          }}
+        >
+          Back to the start
         </button>
         <button type="button" className="btn btn--ghost" onClick={close}>
           Close
