@@ -363,15 +363,15 @@ describe("exports", () => {
 describe("fixes in reach", () => {
   const chromium = useChromium();
 
-  it("flips a fix from the strip under the banner, and the Fixes tab's switch agrees", async () => {
-    const app = await openReady(chromium.browser, chromium.env);
+  it("flips a fix from the strip under the banner at 1920×1080, and the Fixes tab's switch agrees", async () => {
+    const app = await openReady(chromium.browser, chromium.env, { viewport: { width: 1920, height: 1080 } });
     try {
       const { page } = app;
       const strip = page.getByTestId("fix-strip");
-      // Every fix is in the strip, on one row at 1280×720 (the strip must not eat the stack's height).
+      // Every fix is in the strip, on one row.
       expect(await strip.locator("[data-fix-chip]").count()).toBe(FIX_IDS.length);
-      const box = await strip.boundingBox();
-      expect(box!.height).toBeLessThan(40);
+      expect((await strip.boundingBox())!.height).toBeLessThan(40);
+      expect(await page.getByTestId("fix-menu").isVisible()).toBe(false);
       await expect.poll(() => page.locator(".banner").getAttribute("data-verdict")).toBe("insecure");
       await strip.locator(`[data-fix-chip="${FIX}"]`).click({ force: true });
       await expect.poll(() => page.locator(".banner").getAttribute("data-verdict")).toBe("secure");
@@ -381,6 +381,43 @@ describe("fixes in reach", () => {
       await page.locator(`[data-fix="${FIX}"]`).uncheck({ force: true });
       await expect.poll(() => page.locator(".banner").getAttribute("data-verdict")).toBe("insecure");
       expect(await strip.locator(`[data-fix-chip="${FIX}"]`).isChecked()).toBe(false);
+      expectNoConsoleErrors(app);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("keeps the stack's height at 1280×720: the switches sit behind a Fixes button in the banner", async () => {
+    const app = await openReady(chromium.browser, chromium.env);
+    try {
+      const { page } = app;
+      expect(await page.getByTestId("fix-strip").isVisible()).toBe(false);
+      const menu = page.getByTestId("fix-menu");
+      const button = menu.getByRole("button", { name: /^Fixes · none on/ });
+      await button.click();
+      expect(await button.getAttribute("aria-expanded")).toBe("true");
+      expect(await menu.locator("[data-fix-chip]").count()).toBe(FIX_IDS.length);
+      await menu.locator(`[data-fix-chip="${FIX}"]`).click({ force: true });
+      await expect.poll(() => page.locator(".banner").getAttribute("data-verdict")).toBe("secure");
+      await expect.poll(() => menu.getByRole("button", { name: /^Fixes · 1 on/ }).count()).toBe(1);
+      await page.keyboard.press("Escape");
+      expect(await menu.locator("[data-fix-chip]").count()).toBe(0);
+      expectNoConsoleErrors(app);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("shows the whole decision at the bug at 1280×720: the callout's answer is not cut", async () => {
+    const app = await openReady(chromium.browser, chromium.env);
+    try {
+      const { page } = app;
+      await page.getByTestId("story-bug").click();
+      const callout = page.getByTestId("callout");
+      await callout.waitFor();
+      const fits = await callout.evaluate((el) => el.scrollHeight <= el.clientHeight + 1);
+      expect(fits).toBe(true);
+      expect(await callout.textContent()).toContain("because of a stale OUT_DONE");
       expectNoConsoleErrors(app);
     } finally {
       await app.close();
@@ -411,7 +448,9 @@ describe("the end of the run", () => {
       expect(await page.getByTestId("recap").count()).toBe(0);
 
       // A new run (the fix flipped) is a new story: its recap says so.
-      await page.getByTestId("fix-strip").locator(`[data-fix-chip="${FIX}"]`).click({ force: true });
+      await page.getByTestId("fix-menu").getByRole("button").click();
+      await page.getByTestId("fix-menu").locator(`[data-fix-chip="${FIX}"]`).click({ force: true });
+      await page.keyboard.press("Escape");
       await expect.poll(() => page.locator(".banner").getAttribute("data-verdict")).toBe("secure");
       await page.keyboard.press("End");
       await recap.waitFor();

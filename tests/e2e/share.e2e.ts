@@ -283,7 +283,7 @@ describe("sharing", () => {
 
       await page.getByTestId("export").click();
       await page.getByRole("menu", { name: "Export" }).waitFor();
-      expect(await page.locator("[role=menuitem]").count()).toBe(6);
+      expect(await page.locator("[role=menuitem]").count()).toBe(7);
       await screenshot(page, "share-08-export-menu");
       await page.keyboard.press("Escape");
       await page.getByRole("menu").waitFor({ state: "detached" });
@@ -325,10 +325,11 @@ describe("sharing", () => {
           root: root.nodeName,
           ns: root.namespaceURI,
           hosts: root.querySelectorAll("[data-host]").length,
+          verdict: root.querySelector("[data-part=verdict] text")?.textContent ?? null,
           text: root.textContent ?? "",
         };
       }, text);
-      expect(parsed).toMatchObject({ error: null, root: "svg", ns: "http://www.w3.org/2000/svg", hosts: 1 });
+      expect(parsed).toMatchObject({ error: null, root: "svg", ns: "http://www.w3.org/2000/svg", hosts: 1, verdict: "INSECURE" });
       expect(parsed.text).toContain("ip_output()");
       expect(parsed.text).toContain("skip IPsec");
       expect(parsed.text).toContain(`step ${BUG_LOOP + 1} of ${bug.events.length}`);
@@ -345,6 +346,12 @@ describe("sharing", () => {
       expect(height).toBeGreaterThan(Math.round(stack!.height) * 2);
       expect(png.bytes.length).toBeGreaterThan(30_000);
       writeFileSync(fileURLToPath(new URL("../../test-results/screenshots/share-06-exported-step.png", import.meta.url)), png.bytes);
+
+      // The 16:9 slide: 1920×1080 whatever the window, the same picture letterboxed.
+      const slide = await exported("slide");
+      expect(slide.name).toBe(`lo0-esp-ping-step${BUG_LOOP + 1}-slide.png`);
+      expect([slide.bytes.readUInt32BE(16), slide.bytes.readUInt32BE(20)]).toEqual([1920, 1080]);
+      writeFileSync(fileURLToPath(new URL("../../test-results/screenshots/share-07-exported-slide.png", import.meta.url)), slide.bytes);
 
       // The scenario file opens again: by the file picker…
       await page.getByTestId("scenario").selectOption("lo0-ping");

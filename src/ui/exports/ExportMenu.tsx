@@ -15,7 +15,8 @@ interface Item {
 
 const GROUPS: readonly (readonly Item[])[] = [
   [
-    { kind: "png", label: "This step as PNG", hint: "2× resolution, for slides" },
+    { kind: "slide", label: "This step as a 16:9 slide", hint: "PNG, 1920×1080, ready for a presentation" },
+    { kind: "png", label: "This step as PNG", hint: "2× resolution, the stack and its caption" },
     { kind: "svg", label: "This step as SVG", hint: "vector, with the callout and a caption" },
   ],
   [

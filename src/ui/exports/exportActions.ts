@@ -8,9 +8,9 @@ import { builtinByName, type ScenarioTrace } from "../../engine/index";
 import { espSaTable, traceEspSas, traceToJson, traceToPcapng } from "../../export/index";
 import { sourceOf } from "../../store/selectors";
 import type { TagflowState } from "../../store/types";
-import { pictureToPng, snapshotStep, type StepCaption } from "./stepSvg";
+import { pictureToPng, SLIDE, snapshotStep, type StepCaption } from "./stepSvg";
 
-export type ExportKind = "pcapng" | "keys" | "trace" | "scenario" | "svg" | "png";
+export type ExportKind = "pcapng" | "keys" | "trace" | "scenario" | "svg" | "png" | "slide";
 
 /** "lo0-esp-ping", "lo0-esp-ping+icmp-reflect-strips-tags": what the files of a run are called. */
 export function fileBase(trace: ScenarioTrace): string {
@@ -53,6 +53,7 @@ function captionOf(s: TagflowState, trace: ScenarioTrace): StepCaption {
     detail: `step ${s.cursor + 1} of ${trace.events.length} · ${trace.outcome.verdict} · ${trace.personality} · ${fixes}`,
     where: e ? `${e.fn}()${source ? ` · ${source}` : ""}${trace.scenario.hosts.length > 1 ? ` · ${e.host}` : ""}` : "",
     note: e?.note ?? "This scenario recorded no steps.",
+    verdict: trace.outcome.verdict,
   };
 }
 
@@ -103,6 +104,12 @@ export async function runExport(kind: ExportKind, s: TagflowState, doc: Document
     case "png": {
       const picture = snapshotStep(stackPane(doc), captionOf(s, trace));
       download(await pictureToPng(picture, 2, doc), (name = `${step}.png`), doc);
+      break;
+    }
+    case "slide": {
+      const picture = snapshotStep(stackPane(doc), captionOf(s, trace));
+      const background = getComputedStyle(doc.documentElement).getPropertyValue("--surface").trim() || "#ffffff";
+      download(await pictureToPng(picture, 2, doc, { ...SLIDE, background }), (name = `${step}-slide.png`), doc);
       break;
     }
   }

@@ -5,6 +5,7 @@
  * screen) redrawn as SVG text word by word where the browser laid it out, and a caption naming
  * the scenario, the step and what happened. Drawn to a canvas at 2× it becomes the PNG.
  */
+import type { Verdict } from "../../engine/index";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 
@@ -41,7 +42,12 @@ export interface StepCaption {
   readonly where: string;
   /** The narration sentence. */
   readonly note: string;
+  /** The run's verdict, drawn as a chip before the title (as the banner shows it). */
+  readonly verdict?: Verdict;
 }
+
+/** The banner's verdict colours (theme.css --ok, --danger, --warn, --loop), read from the page. */
+const VERDICT_TOKEN: Readonly<Record<Verdict, string>> = { secure: "--ok", insecure: "--danger", dropped: "--warn", loop: "--loop" };
 
 export interface StepPicture {
   readonly svg: string;
@@ -222,7 +228,11 @@ export function snapshotStep(pane: HTMLElement, caption: StepCaption): StepPictu
   const noteLines = wrapText(caption.note, width - 2 * pad, `15px ${font}`, doc).slice(0, 4);
   // The detail (step, verdict, kernel, fixes) sits right of the title when both fit on a line;
   // otherwise (a fix's long name, a narrow pane) on lines of its own under the title, never over it.
-  const titleWidth = textWidth(caption.title, `700 17px ${font}`, doc);
+  // The verdict chip: an uppercase word in a pill, left of the title.
+  const chipText = caption.verdict?.toUpperCase() ?? "";
+  const chipWidth = caption.verdict ? Math.ceil(textWidth(chipText, `800 13px ${font}`, doc)) + 20 : 0;
+  const titleX = pad + (chipWidth > 0 ? chipWidth + 10 : 0);
+  const titleWidth = titleX - pad + textWidth(caption.title, `700 17px ${font}`, doc);
   const detailWidth = textWidth(caption.detail, `600 14px ${font}`, doc);
   const detailBeside = titleWidth + 24 + detailWidth <= width - 2 * pad;
   const detailLines = detailBeside ? [] : wrapText(caption.detail, width - 2 * pad, `600 14px ${font}`, doc);
@@ -258,7 +268,26 @@ export function snapshotStep(pane: HTMLElement, caption: StepCaption): StepPictu
   const cap = el(doc, "g", { "data-part": "caption", transform: `translate(0,${stackHeight})` });
   cap.append(el(doc, "rect", { width, height: captionHeight, fill: surface }));
   cap.append(el(doc, "line", { x1: 0, x2: width, y1: 0.5, y2: 0.5, stroke: border }));
-  cap.append(el(doc, "text", { x: pad, y: pad + 14, style: `fill:${text};font-size:17px;font-weight:700` }, caption.title));
+  if (caption.verdict) {
+    const fill = getComputedStyle(doc.documentElement).getPropertyValue(VERDICT_TOKEN[caption.verdict]).trim() || muted;
+    const chip = el(doc, "g", { "data-part": "verdict" });
+    chip.append(el(doc, "rect", { x: pad, y: pad - 2, width: chipWidth, height: 22, rx: 11, fill }));
+    chip.append(
+      el(
+        doc,
+        "text",
+        {
+          x: pad + chipWidth / 2,
+          y: pad + 13,
+          "text-anchor": "middle",
+          style: `fill:${surface};font-size:13px;font-weight:800;letter-spacing:0.06em`,
+        },
+        chipText,
+      ),
+    );
+    cap.append(chip);
+  }
+  cap.append(el(doc, "text", { x: titleX, y: pad + 14, style: `fill:${text};font-size:17px;font-weight:700` }, caption.title));
   if (detailBeside)
     cap.append(
       el(
@@ -289,20 +318,39 @@ export function snapshotStep(pane: HTMLElement, caption: StepCaption): StepPictu
   return { svg: `<?xml version="1.0" encoding="UTF-8"?>\n${new XMLSerializer().serializeToString(out)}\n`, width, height };
 }
 
-/** Draw an SVG picture onto a canvas at `scale`× and encode it as PNG. */
-export async function pictureToPng(picture: StepPicture, scale = 2, doc: Document = document): Promise<Blob> {
+/** A slide: 1920×1080 (16:9), the picture scaled to fit and centred on the page's background. */
+export const SLIDE = { width: 1920, height: 1080 } as const;
+
+/**
+ * Draw an SVG picture onto a canvas at `scale`× and encode it as PNG; with `slide`, on a 16:9
+ * canvas of that size instead, letterboxed, so it drops onto a presentation's slide as it is.
+ */
+export async function pictureToPng(
+  picture: StepPicture,
+  scale = 2,
+  doc: Document = document,
+  slide?: { readonly width: number; readonly height: number; readonly background: string },
+): Promise<Blob> {
   const url = URL.createObjectURL(new Blob([picture.svg], { type: "image/svg+xml;charset=utf-8" }));
   try {
     const img = new Image();
     img.src = url;
     await img.decode();
     const canvas = doc.createElement("canvas");
-    canvas.width = Math.round(picture.width * scale);
-    canvas.height = Math.round(picture.height * scale);
+    canvas.width = slide ? slide.width : Math.round(picture.width * scale);
+    canvas.height = slide ? slide.height : Math.round(picture.height * scale);
     const ctx = canvas.getContext("2d");
     if (!ctx) throw new Error("this browser cannot draw to a canvas");
-    ctx.scale(scale, scale);
-    ctx.drawImage(img, 0, 0, picture.width, picture.height);
+    if (slide) {
+      ctx.fillStyle = slide.background;
+      ctx.fillRect(0, 0, slide.width, slide.height);
+      const fit = Math.min(slide.width / picture.width, slide.height / picture.height);
+      const [w, h] = [picture.width * fit, picture.height * fit];
+      ctx.drawImage(img, (slide.width - w) / 2, (slide.height - h) / 2, w, h);
+    } else {
+      ctx.scale(scale, scale);
+      ctx.drawImage(img, 0, 0, picture.width, picture.height);
+    }
     return await new Promise<Blob>((resolve, reject) =>
       canvas.toBlob((b) => (b ? resolve(b) : reject(new Error("the PNG could not be encoded"))), "image/png"),
     );

@@ -3,7 +3,7 @@
  * one-line explanation and source. Flipping a switch re-runs the engine; the banner follows, and
  * the compare block below the switches says how the run differs from the one with no fixes.
  */
-import type { ReactElement } from "react";
+import { useEffect, useId, useRef, useState, type ReactElement } from "react";
 import { builtinByName, FIXES, FIX_IDS, PERSONALITIES, isPersonalityId, type FixId, type Personality } from "../../engine/index";
 import { tagflowStore, useTagflow } from "../../store/index";
 import { CompareBlock } from "./CompareView";
@@ -80,6 +80,54 @@ export function FixStrip(): ReactElement | null {
         return <FixSwitch key={id} id={id} on={on} builtIn={builtIn} className={`switch switch--chip${on ? " is-on" : ""}`} short />;
       })}
     </section>
+  );
+}
+
+/**
+ * The same switches behind one button in the banner, for screens too short to give the strip a
+ * row (a 1280×720 projector): the stack keeps its height, the fixes stay one click away.
+ */
+export function FixMenu(): ReactElement {
+  const fixes = useTagflow((s) => s.fixes);
+  const personalityId = useTagflow((s) => s.personality);
+  const personality = isPersonalityId(personalityId) ? PERSONALITIES[personalityId] : null;
+  const [open, setOpen] = useState(false);
+  const root = useRef<HTMLDivElement>(null);
+  const popupId = useId();
+  useEffect(() => {
+    if (!open) return;
+    const onPointer = (e: PointerEvent) => {
+      if (!root.current?.contains(e.target as Node)) setOpen(false);
+    };
+    window.addEventListener("pointerdown", onPointer);
+    return () => window.removeEventListener("pointerdown", onPointer);
+  }, [open]);
+  const states = FIX_IDS.map((id) => ({ id, ...fixState(id, fixes, personality) }));
+  const on = states.filter((f) => f.on).length;
+  return (
+    <div
+      className="fix-menu"
+      ref={root}
+      data-testid="fix-menu"
+      onKeyDown={(e) => {
+        if (e.key === "Escape" && open) {
+          e.stopPropagation();
+          setOpen(false);
+          root.current?.querySelector("button")?.focus();
+        }
+      }}
+    >
+      <button type="button" className="btn fix-menu-button" aria-expanded={open} aria-controls={popupId} onClick={() => setOpen(!open)}>
+        Fixes · {on === 0 ? "none on" : `${on} on`} <span aria-hidden="true">▾</span>
+      </button>
+      {open && (
+        <div id={popupId} className="fix-menu-popup" role="group" aria-label="Fixes">
+          {states.map(({ id, on: isOn, builtIn }) => (
+            <FixSwitch key={id} id={id} on={isOn} builtIn={builtIn} className={`switch switch--chip${isOn ? " is-on" : ""}`} short />
+          ))}
+        </div>
+      )}
+    </div>
   );
 }
 

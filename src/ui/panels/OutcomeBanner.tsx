@@ -7,6 +7,7 @@ import type { Verdict } from "../../engine/index";
 import { tagflowStore, useTagflow } from "../../store/index";
 import { traceIndex } from "../../store/selectors";
 import { findingChipWords } from "../text";
+import { FixMenu } from "./FixesPanel";
 
 const HEADLINE: Readonly<Record<Verdict, string>> = {
   secure: "Every packet was handled as its policy requires.",
@@ -51,6 +52,7 @@ export function OutcomeBanner(): ReactElement {
         {sent} sent · {delivered} delivered
         {index.findingsByRank.length > 0 && !top ? ` · ${index.findingsByRank.length} ${index.findingsByRank.length === 1 ? "note" : "notes"}` : ""}
       </span>
+      <FixMenu />
       {status === "running" && (
         <span className="banner-busy" aria-hidden="true">
           re-running…

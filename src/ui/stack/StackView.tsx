@@ -6,7 +6,7 @@
  */
 import { easeCubicInOut } from "d3-ease";
 import { interpolateObject } from "d3-interpolate";
-import { memo, useCallback, useLayoutEffect, useMemo, useRef, type ReactElement } from "react";
+import { memo, useCallback, useLayoutEffect, useMemo, useRef, type CSSProperties, type ReactElement } from "react";
 import type { ScenarioTrace, TraceEvent } from "../../engine/index";
 import { tagflowStore, useTagflow } from "../../store/index";
 import { stepInterval } from "../../store/playbackSlice";
@@ -15,7 +15,18 @@ import { tagLanes } from "../../store/tagLanes";
 import { useElementSize } from "../hooks/useElementSize";
 import { useReducedMotion } from "../hooks/useReducedMotion";
 import { layoutCard } from "./cardLayout";
-import { connectorPath, layoutStack, placeCard, slotOf, STACK_ROWS, type HostPlan, type Rect, type SlotId, type StackPlan } from "./stackLayout";
+import {
+  connectorPath,
+  layoutStack,
+  placeCard,
+  slotOf,
+  slotRect,
+  STACK_ROWS,
+  type HostPlan,
+  type Rect,
+  type SlotId,
+  type StackPlan,
+} from "./stackLayout";
 import { PacketCard } from "./PacketCard";
 import { flagLabel, tagShortName } from "../palette";
 import { hostsOf, packetModelAt } from "../stepModel";
@@ -231,13 +242,33 @@ function Callout({
   const base =
     20 + (decision ? 20 + lines(answer, 10) * 23.2 : 0) + (findingText ? (decision ? 9 : 0) + lines(`Finding: ${findingText}`, 9.8) * 22 : 0);
   const showQuestion = decision !== null && base + lines(question, 10.1) * 22.1 <= room;
-  const style = {
+  let style: CSSProperties = {
     left: (host.lane.x + 10) * scale,
     width: width * scale,
     fontSize: `${17 * scale}px`,
     maxHeight: room * scale,
     ...(above >= below ? { bottom: (plan.height - cardTop + 10) * scale } : { top: (cardTop + cardHeight + 10) * scale }),
   };
+  // A short pane (a 720p projector) leaves the card's lane no room for even the branch: then the
+  // callout goes over the layer rows beside the card, below (or above) the row the step is in,
+  // so the answer is never cut — those rows are context, the card and the current row are not.
+  const rows = Object.values(host.rows);
+  const current = slotRect(host, slotOf(event));
+  if (base > room && rows.length > 0) {
+    const left = Math.min(...rows.map((r) => r.x));
+    const right = Math.max(...rows.map((r) => r.x + r.width));
+    const last = Math.max(...rows.map((r) => r.y + r.height));
+    const first = Math.min(...rows.map((r) => r.y));
+    const under = last - (current.y + current.height) - 8;
+    const over = current.y - first - 8;
+    style = {
+      left: left * scale,
+      width: (right - left) * scale,
+      fontSize: `${17 * scale}px`,
+      maxHeight: Math.max(under, over) * scale,
+      ...(under >= over ? { top: (current.y + current.height + 8) * scale } : { bottom: (plan.height - current.y + 8) * scale }),
+    };
+  }
   return (
     <div
       className={`callout${stale ? " is-stale" : ""}${findings.length ? " has-finding" : ""}`}
