@@ -228,6 +228,9 @@ function applyEmbed(store: StoreApi<TagflowState>, embed: EmbedOptions): void {
     // Without a step of its own, an excerpt starts at its first step.
     if (s.cursor === 0) store.getState().seek(store.getState().range?.from ?? from, "jump");
   }
+  // An embed is a short excerpt on someone else's page, with no settings to change: Play plays it
+  // through, findings and all.
+  store.getState().setPauseAtFindings(false);
   if (embed.autoplay) store.getState().play();
 }
 

@@ -60,6 +60,7 @@ export const createPlaybackSlice: StateCreator<TagflowState, [], [], PlaybackSli
     cursor: 0,
     playing: false,
     speed: 1,
+    pauseAtFindings: true,
     lastMove: "jump",
     range: null,
 
@@ -94,12 +95,18 @@ export const createPlaybackSlice: StateCreator<TagflowState, [], [], PlaybackSli
     setSpeed: (speed) => {
       if ((SPEEDS as readonly number[]).includes(speed) && speed !== get().speed) set({ speed });
     },
+    setPauseAtFindings: (pauseAtFindings) => {
+      if (pauseAtFindings !== get().pauseAtFindings) set({ pauseAtFindings });
+    },
     tick: () => {
       if (!get().playing) return;
       const hi = bounds()[1];
       const next = get().cursor + 1;
       if (next > hi) return set({ playing: false });
-      set({ cursor: next, lastMove: "step", playing: next < hi });
+      // Landing on a finding (a warning or worse; notes do not stop it) ends the play there; Play goes on from it.
+      const trace = get().trace;
+      const finding = get().pauseAtFindings && trace !== null && (traceIndex(trace).findingsAt.get(next) ?? []).some((f) => f.severity !== "info");
+      set({ cursor: next, lastMove: "step", playing: next < hi && !finding });
     },
     setRange: (range) => {
       const r = clampRange(range, count());

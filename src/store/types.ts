@@ -105,6 +105,8 @@ export interface PlaybackSlice {
   playing: boolean;
   /** Playback speed multiplier, one of SPEEDS. */
   speed: number;
+  /** Play stops on a step where the audit found something, so a class sees it (a setting, on by default). */
+  pauseAtFindings: boolean;
   lastMove: MoveKind;
   /** Where the cursor may go; null: the whole trace. */
   range: StepRange | null;
@@ -126,6 +128,7 @@ export interface PlaybackSlice {
   pause(): void;
   togglePlay(): void;
   setSpeed(speed: number): void;
+  setPauseAtFindings(on: boolean): void;
   /** One tick of playback: advance a step, stopping at the end. */
   tick(): void;
   /** Keep the cursor within `range` (clamped to the trace; null lifts it), moving it inside if needed. */

@@ -124,6 +124,35 @@ describe("playback", () => {
     expect(s.getState().playing).toBe(false);
   });
 
+  it("pauses at a step with a finding (a warning or worse) unless that setting is off, and goes on from there", () => {
+    const index = traceIndex(trace);
+    const finding = index.findingSteps.find((step) => index.findingsAt.get(step)!.some((f) => f.severity !== "info"))!;
+    const note = index.findingSteps.find((step) => index.findingsAt.get(step)!.every((f) => f.severity === "info"));
+    const s = fresh();
+    expect(s.getState().pauseAtFindings).toBe(true);
+    s.getState().seek(finding - 2);
+    s.getState().play();
+    s.getState().tick();
+    expect(s.getState()).toMatchObject({ cursor: finding - 1, playing: true });
+    s.getState().tick();
+    expect(s.getState()).toMatchObject({ cursor: finding, playing: false });
+    s.getState().play();
+    s.getState().tick();
+    expect(s.getState()).toMatchObject({ cursor: finding + 1, playing: true });
+    if (note !== undefined) {
+      // A note (info) does not stop the play.
+      s.getState().seek(note - 1);
+      s.getState().play();
+      s.getState().tick();
+      expect(s.getState()).toMatchObject({ cursor: note, playing: true });
+    }
+    s.getState().setPauseAtFindings(false);
+    s.getState().seek(finding - 1);
+    s.getState().play();
+    s.getState().tick();
+    expect(s.getState()).toMatchObject({ cursor: finding, playing: true });
+  });
+
   it("pauses when the user steps or seeks while playing", () => {
     const s = fresh();
     s.getState().play();
@@ -156,6 +185,7 @@ describe("playback", () => {
 
   it("keeps to a range: stepping, jumping, playing and decisions stop at its ends", () => {
     const s = fresh();
+    s.getState().setPauseAtFindings(false);
     s.getState().setRange({ from: 60, to: 70 });
     expect(s.getState()).toMatchObject({ range: { from: 60, to: 70 }, cursor: 60 });
     s.getState().stepBack();

@@ -21,6 +21,7 @@ function Controls(): ReactElement {
   const cursor = useTagflow((st) => st.cursor);
   const playing = useTagflow((st) => st.playing);
   const speed = useTagflow((st) => st.speed);
+  const pauseAtFindings = useTagflow((st) => st.pauseAtFindings);
   const label = useTagflow(selectStepLabel);
   const event = useTagflow((st) => st.trace?.events[st.cursor] ?? null);
   const none = count === 0;
@@ -57,6 +58,24 @@ function Controls(): ReactElement {
             </option>
           ))}
         </select>
+      </label>
+      <label className="switch switch--inline" title="Play stops at each step where the audit found something">
+        <input
+          type="checkbox"
+          role="switch"
+          data-testid="pause-at-findings"
+          checked={pauseAtFindings}
+          onChange={(e) => s.setPauseAtFindings(e.target.checked)}
+          onKeyDown={(e) => {
+            // Space always plays (useKeyboard); Enter flips the switch.
+            if (e.key === "Enter") {
+              e.preventDefault();
+              e.currentTarget.click();
+            }
+          }}
+        />
+        <span className="switch-track" aria-hidden="true" />
+        <span>Pause at findings</span>
       </label>
       <div className="step-readout">
         {/* As wide as the widest label of this trace, so the readout never shifts while stepping. */}
