@@ -71,6 +71,8 @@ export function audit(input: AuditInput): Outcome {
   const f = new Findings();
   const tagPrependedAt = new Map<number, number>();
   const lastOutPolicy = new Map<number, EventOf<"decision">>();
+  /** The last ESP/AH frame sent on each link, to set a cleartext crossing beside it. */
+  const lastProtectedTx = new Map<string, EventOf<"link.tx">>();
   const lastTurn = new Map<number, number>();
   const lastInDone = new Map<number, number>();
   let loop = false;
@@ -169,14 +171,23 @@ export function audit(input: AuditInput): Outcome {
       case "link.tx": {
         const proto = ipProto(packets, e.packet);
         const pol = lastOutPolicy.get(e.chain);
+        if (proto === 50 || proto === 51) lastProtectedTx.set(e.link, e);
         if (proto !== 50 && proto !== 51 && pol && pol.branch === "IPsec") {
           const sp = pol.consulted.find((c) => c.kind === "sp");
+          // Side by side (issue 17): the protected crossing of the same link just before, if any.
+          const before = lastProtectedTx.get(e.link);
+          const how = before && ipProto(packets, before.packet) === 50 ? "ESP" : "AH";
+          const beside = !before
+            ? ""
+            : before.chain === e.chain
+              ? ` The same mbuf chain crossed ${before.ifname} protected by ${how} at step ${before.seq + 1}.`
+              : ` ${before.ifname} carried ${how} last at step ${before.seq + 1}.`;
           f.add(
             "cleartext-on-wire",
             "critical",
             e.seq,
             () =>
-              `The ${packetKind(packets, e.packet)} crossed ${e.ifname} in cleartext although ${sp && sp.kind === "sp" ? sp.id : "its policy"} requires IPsec.`,
+              `The ${packetKind(packets, e.packet)} crossed ${e.ifname} in cleartext although ${sp && sp.kind === "sp" ? sp.id : "its policy"} requires IPsec.${beside}`,
           );
         }
         break;

@@ -136,7 +136,9 @@ export const PacketCard = memo(function PacketCard({ card, selectedTag, hoveredT
       </text>
       {card.stateLabel && (
         <g className="card-state" transform={`translate(${card.width - CARD.pad - stateWidth(card.stateLabel)},${CARD.titleHeight / 2 - 12})`}>
-          <rect width={stateWidth(card.stateLabel)} height={24} rx={12} />
+          {/* Shape as well as colour (issue 17): encrypted is a solid square-cornered tag with a lock,
+              cleartext a hollow rounded pill, so the two differ on a projector and in greyscale. */}
+          <rect width={stateWidth(card.stateLabel)} height={24} rx={card.state === "encrypted" ? 4 : 12} />
           {card.state === "encrypted" && (
             <path transform="translate(7,4) scale(0.8)" d="M6 9V7a4 4 0 0 1 8 0v2h1.5v8h-11V9zm2 0h4V7a2 2 0 0 0-4 0z" />
           )}
