@@ -70,7 +70,7 @@ export function prevBefore(seqs: readonly number[], cursor: number): number | un
 export const selectStepCount = (s: TagflowState): number => s.trace?.events.length ?? 0;
 
 /** The event under the cursor, or null. */
-export const selectCurrentEvent = (s: TagflowState): TraceEvent | null => s.trace?.events[s.cursor] ?? null;
+export const selectCurrentEvent = (s: TagflowState): TraceEvent | null => s.trace?.events.at(s.cursor) ?? null;
 
 /** "Step i of n", 1-based; "Step 0 of 0" for an empty trace. */
 export function stepLabel(cursor: number, count: number): string {

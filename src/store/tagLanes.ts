@@ -6,6 +6,7 @@
  *
  * m_flags get the same treatment as stale intervals per chain, so a badge can say "stale".
  */
+import type { EventList } from "../engine";
 import type { MFlag, PacketVersion, TagView, Trace, TraceEvent } from "../engine/index";
 
 /** How a lane ended. */
@@ -62,7 +63,7 @@ interface MutableLane {
 }
 
 /** Compute every tag lane and stale-flag interval of a trace in one pass. */
-export function computeTagLanes(events: readonly TraceEvent[]): TagLanes {
+export function computeTagLanes(events: EventList): TagLanes {
   const lanes: MutableLane[] = [];
   const byUid = new Map<number, MutableLane>();
   const liveByChain = new Map<number, Set<number>>();

@@ -45,10 +45,10 @@ export function espLayoutFor(trace: ScenarioTrace, host: string): EspLayout {
 
 /** The packet model at step `seq` (or of the pinned version `pinned`), or null when the step has no packet. */
 export function packetModelAt(trace: ScenarioTrace, seq: number, pinned: number | null = null): PacketModel | null {
-  const e = trace.events[seq];
+  const e = trace.events.at(seq);
   if (!e) return null;
   const versionId = pinned ?? e.packet;
-  const version = versionId >= 0 ? trace.packets[versionId] : undefined;
+  const version = versionId >= 0 ? trace.packets.at(versionId) : undefined;
   if (!version) return null;
   const hint = pinned === null ? layoutHints(trace)[seq]! : hintForVersion(trace, versionId);
   const memo = memoOf(trace);
@@ -69,7 +69,7 @@ export function packetModelAt(trace: ScenarioTrace, seq: number, pinned: number 
 /** The hint of the last event that produced version `id` (for a pinned version). */
 function hintForVersion(trace: ScenarioTrace, id: number): LayoutHint {
   const hints = layoutHints(trace);
-  for (let i = trace.events.length - 1; i >= 0; i--) if (trace.events[i]!.packet === id) return hints[i]!;
+  for (let i = trace.events.length - 1; i >= 0; i--) if (trace.events.at(i)!.packet === id) return hints[i]!;
   return hints[0]!;
 }
 

@@ -8,13 +8,14 @@
  *   dropped  — packets were dropped (replay, ICV, policy) or echoes went unanswered;
  *   secure   — none of these.
  */
-import type { Consulted, EventOf, Finding, Outcome, PacketVersion, Severity, TagView, TraceEvent, Verdict } from "../trace/events";
+import type { EventList, PacketList } from "../trace/store";
+import type { Consulted, EventOf, Finding, Outcome, Severity, TagView, Verdict } from "../trace/events";
 import { summarize } from "../wire/dissect";
 import { fromHex } from "../wire/fields";
 
 interface AuditInput {
-  readonly events: readonly TraceEvent[];
-  readonly packets: readonly PacketVersion[];
+  readonly events: EventList;
+  readonly packets: PacketList;
   readonly sent: number;
   readonly delivered: number;
 }
@@ -42,14 +43,14 @@ class Findings {
   }
 }
 
-function packetSummary(packets: readonly PacketVersion[], id: number): string {
-  const p = packets[id];
+function packetSummary(packets: PacketList, id: number): string {
+  const p = packets.at(id);
   if (!p) return "the packet";
   return summarize(fromHex(p.hex));
 }
 
 /** What kind of packet this is, in words: "echo reply", "echo request", "ESP packet". */
-function packetKind(packets: readonly PacketVersion[], id: number): string {
+function packetKind(packets: PacketList, id: number): string {
   const s = packetSummary(packets, id);
   if (/echo reply/.test(s)) return "echo reply";
   if (/echo request/.test(s)) return "echo request";
@@ -57,8 +58,8 @@ function packetKind(packets: readonly PacketVersion[], id: number): string {
   return "packet";
 }
 
-function ipProto(packets: readonly PacketVersion[], id: number): number {
-  const hex = packets[id]?.hex ?? "";
+function ipProto(packets: PacketList, id: number): number {
+  const hex = packets.at(id)?.hex ?? "";
   return parseInt(hex.slice(18, 20), 16);
 }
 
@@ -117,7 +118,7 @@ export function audit(input: AuditInput): Outcome {
         if (e.check === "ipsec-in-reject" && e.branch === "accept") {
           let policy: EventOf<"decision"> | undefined;
           for (let i = e.seq - 1; i >= Math.max(0, e.seq - 12); i--) {
-            const x = events[i]!;
+            const x = events.at(i)!;
             if (x.kind === "decision" && x.check === "ipsec-in-policy" && x.chain === e.chain) {
               policy = x;
               break;
@@ -183,7 +184,7 @@ export function audit(input: AuditInput): Outcome {
       }
       case "flag.clear":
         if (e.fn === "icmp_reflect") {
-          const p = packets[e.packet];
+          const p = packets.at(e.packet);
           const left = p?.flags.filter((x) => x === "DECRYPTED" || x === "AUTHIPHDR" || x === "AUTHIPDGM") ?? [];
           if (left.length > 0)
             f.add(
