@@ -8,8 +8,8 @@
  *   dropped  — packets were dropped (replay, ICV, policy) or echoes went unanswered;
  *   secure   — none of these.
  */
-import type { EventList, PacketList } from "../trace/store";
-import type { Consulted, EventOf, Finding, Outcome, Severity, TagView, Verdict } from "../trace/events";
+import { byteAt, chainAt, fnAt, kindAt, type EventList, type PacketList } from "../trace/store";
+import type { Consulted, EventKind, EventOf, Finding, Outcome, Severity, TagView, Verdict } from "../trace/events";
 import { summarize } from "../wire/dissect";
 import { fromHex } from "../wire/fields";
 
@@ -59,9 +59,11 @@ function packetKind(packets: PacketList, id: number): string {
 }
 
 function ipProto(packets: PacketList, id: number): number {
-  const hex = packets.at(id)?.hex ?? "";
-  return parseInt(hex.slice(18, 20), 16);
+  return byteAt(packets, id, 9);
 }
+
+/** The event kinds the audit reads (the switch below). */
+const AUDITED: ReadonlySet<EventKind> = new Set(["tag.prepend", "decision", "link.tx", "flag.clear", "drop"]);
 
 function tagText(t: TagView): string {
   return t.tdbi ? `${t.name}{${t.tdbi.dst}, ${t.tdbi.proto}, 0x${t.tdbi.spi.toString(16).padStart(8, "0")}}` : t.name;
@@ -79,9 +81,13 @@ export function audit(input: AuditInput): Outcome {
   let truncated = false;
   let drops = 0;
 
-  for (const e of events) {
+  for (let i = 0; i < events.length; i++) {
     // A packet changes direction when it crosses a link (lo0 brings it back up) or is reflected.
-    if (e.kind === "link.tx" || e.fn === "icmp_reflect") lastTurn.set(e.chain, e.seq);
+    const kind = kindAt(events, i);
+    if (kind === "link.tx" || fnAt(events, i) === "icmp_reflect") lastTurn.set(chainAt(events, i), i);
+    // Only the kinds below are looked at: read their columns, build no object for the rest.
+    if (!AUDITED.has(kind)) continue;
+    const e = events.at(i)!;
     switch (e.kind) {
       case "tag.prepend":
         tagPrependedAt.set(e.tag.uid, e.seq);

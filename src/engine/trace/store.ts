@@ -68,15 +68,22 @@ function grow<A extends Typed>(a: A, need: number): A {
   return next;
 }
 
-/** One copy of each distinct string; ids are indexes into `list`. */
+/**
+ * One copy of each distinct string; ids are indexes into `list`. The lookup map exists only
+ * while strings are added (recording, or converting a v1 file): `seal` drops it, and tables that
+ * arrive from a worker never build it.
+ */
 export class StringTable {
   readonly list: string[];
-  private readonly ids = new Map<string, number>();
+  private ids: Map<string, number> | undefined;
   constructor(list: string[] = []) {
     this.list = list;
-    for (let i = 0; i < list.length; i++) this.ids.set(list[i]!, i);
   }
   id(s: string): number {
+    if (this.ids === undefined) {
+      this.ids = new Map();
+      for (let i = 0; i < this.list.length; i++) this.ids.set(this.list[i]!, i);
+    }
     let id = this.ids.get(s);
     if (id === undefined) {
       id = this.list.length;
@@ -88,48 +95,66 @@ export class StringTable {
   get(id: number): string {
     return this.list[id]!;
   }
+  seal(): void {
+    this.ids = undefined;
+  }
 }
 
 /**
  * One copy of each distinct variable-shaped value (JSON-equal values are one value). Values are
- * immutable once recorded: the trace contract makes them readonly. Id 0 is null.
+ * immutable once recorded: the trace contract makes them readonly. Id 0 is null. As with
+ * strings, the lookup maps live only while values are added.
  */
 export class ValueTable {
   readonly list: unknown[];
   /** Already-seen objects by identity: the engine shares tag views and consulted lists (shared.ts). */
-  private readonly byRef = new WeakMap<object, number>();
-  private readonly byKey = new Map<string, number>();
+  private byRef = new WeakMap<object, number>();
+  private byKey: Map<string, number> | undefined;
   constructor(list: unknown[] = [null]) {
     this.list = list;
-    for (let i = 1; i < list.length; i++) this.byKey.set(JSON.stringify(list[i]), i);
+  }
+  private keys(): Map<string, number> {
+    if (this.byKey === undefined) {
+      this.byKey = new Map();
+      for (let i = 1; i < this.list.length; i++) this.byKey.set(JSON.stringify(this.list[i]), i);
+    }
+    return this.byKey;
   }
   id(v: unknown): number {
     if (v === null || v === undefined) return 0;
     const o = v as object;
     const known = this.byRef.get(o);
     if (known !== undefined) return known;
+    const keys = this.keys();
     const key = JSON.stringify(v);
-    let id = this.byKey.get(key);
+    let id = keys.get(key);
     if (id === undefined) {
       id = this.list.length;
       this.list.push(v);
-      this.byKey.set(key, id);
+      keys.set(key, id);
+      // Only the first instance is remembered by identity: a fresh copy (a list built again for
+      // every packet) is never seen again, and a WeakMap entry per event would cost more than it saves.
       this.byRef.set(o, id);
     }
     return id;
   }
   /** Id of a value whose JSON-equality key the caller already has (segment layouts). */
   idByKey(key: string, make: () => unknown): number {
-    let id = this.byKey.get(key);
+    const keys = this.keys();
+    let id = keys.get(key);
     if (id === undefined) {
       id = this.list.length;
       this.list.push(make());
-      this.byKey.set(key, id);
+      keys.set(key, id);
     }
     return id;
   }
   get(id: number): unknown {
     return this.list[id];
+  }
+  seal(): void {
+    this.byKey = undefined;
+    this.byRef = new WeakMap();
   }
 }
 
@@ -137,51 +162,54 @@ export class ValueTable {
 const ROW = 1 + MAX_FIELDS;
 
 /**
- * Interned payload rows: (kind, field slots) → row id, through an open-addressing hash table of
- * int tuples (no key strings are built per event).
+ * Interned int tuples of a fixed width (payload rows, packet metadata) → row id, through an
+ * open-addressing hash table (no key strings are built per event). The hash table exists only
+ * while rows are added.
  */
-class PayloadTable {
+class TupleTable {
   rows: Int32Array<ArrayBufferLike>;
   count: number;
-  private slots = new Int32Array(1024).fill(-1);
-  constructor(rows: Int32Array<ArrayBufferLike> = new Int32Array(ROW * 64), count = 0) {
+  private slots: Int32Array | undefined;
+  constructor(
+    readonly width: number,
+    rows: Int32Array<ArrayBufferLike> = new Int32Array(width * 64),
+    count = 0,
+  ) {
     this.rows = rows;
     this.count = count;
-    for (let id = 0; id < count; id++) this.insert(id, this.hash(rows, id * ROW));
   }
   private hash(a: Int32Array, at: number): number {
     let h = 0x811c9dc5;
-    for (let j = 0; j < ROW; j++) h = Math.imul(h ^ a[at + j]!, 0x01000193);
+    for (let j = 0; j < this.width; j++) h = Math.imul(h ^ a[at + j]!, 0x01000193);
     return h >>> 0;
   }
-  private insert(id: number, h: number): void {
-    if ((this.count + 1) * 2 > this.slots.length) this.rehash();
-    const mask = this.slots.length - 1;
-    let s = h & mask;
-    while (this.slots[s] !== -1) s = (s + 1) & mask;
-    this.slots[s] = id;
-  }
-  private rehash(): void {
-    const old = this.slots;
-    this.slots = new Int32Array(old.length * 2).fill(-1);
-    const mask = this.slots.length - 1;
-    for (const id of old) {
-      if (id < 0) continue;
-      let s = this.hash(this.rows, id * ROW) & mask;
-      while (this.slots[s] !== -1) s = (s + 1) & mask;
-      this.slots[s] = id;
+  /** A hash table with room for twice the rows, holding rows [0, count). */
+  private index(): Int32Array {
+    if (this.slots !== undefined && (this.count + 1) * 2 <= this.slots.length) return this.slots;
+    let size = 1024;
+    while (size < (this.count + 1) * 4) size *= 2;
+    const slots = new Int32Array(size).fill(-1);
+    const mask = size - 1;
+    for (let id = 0; id < this.count; id++) {
+      let s = this.hash(this.rows, id * this.width) & mask;
+      while (slots[s] !== -1) s = (s + 1) & mask;
+      slots[s] = id;
     }
+    return (this.slots = slots);
   }
-  /** The id of the row in `scratch` (ROW ints), adding it when new. */
+  /** The id of the tuple in `scratch` (width ints), adding it when new. */
   intern(scratch: Int32Array): number {
+    const w = this.width;
+    const slots = this.index();
     const h = this.hash(scratch, 0);
-    const mask = this.slots.length - 1;
-    for (let s = h & mask; ; s = (s + 1) & mask) {
-      const id = this.slots[s]!;
+    const mask = slots.length - 1;
+    let s = h & mask;
+    for (; ; s = (s + 1) & mask) {
+      const id = slots[s]!;
       if (id === -1) break;
-      const at = id * ROW;
+      const at = id * w;
       let same = true;
-      for (let j = 0; j < ROW; j++) {
+      for (let j = 0; j < w; j++) {
         if (this.rows[at + j] !== scratch[j]) {
           same = false;
           break;
@@ -190,10 +218,14 @@ class PayloadTable {
       if (same) return id;
     }
     const id = this.count++;
-    this.rows = grow(this.rows, this.count * ROW);
-    this.rows.set(scratch, id * ROW);
-    this.insert(id, h);
+    this.rows = grow(this.rows, this.count * w);
+    this.rows.set(scratch, id * w);
+    slots[s] = id;
     return id;
+  }
+  seal(): void {
+    this.slots = undefined;
+    this.rows = this.rows.slice(0, this.count * this.width);
   }
 }
 
@@ -201,18 +233,23 @@ class PayloadTable {
 abstract class Rows<T> implements RowList<T> {
   abstract readonly length: number;
   abstract at(index: number): T | undefined;
+  /**
+   * Row `i` (in range) for a whole-table pass: the cached object when there is one, else a fresh
+   * one left out of the cache, so a scan of a big trace does not evict the rows on screen.
+   */
+  protected abstract row(i: number): T;
   *[Symbol.iterator](): IterableIterator<T> {
-    for (let i = 0; i < this.length; i++) yield this.at(i)!;
+    for (let i = 0; i < this.length; i++) yield this.row(i);
   }
   *entries(): IterableIterator<[number, T]> {
-    for (let i = 0; i < this.length; i++) yield [i, this.at(i)!];
+    for (let i = 0; i < this.length; i++) yield [i, this.row(i)];
   }
   filter<S extends T>(predicate: (value: T, index: number) => value is S): S[];
   filter(predicate: (value: T, index: number) => unknown): T[];
   filter(predicate: (value: T, index: number) => unknown): T[] {
     const out: T[] = [];
     for (let i = 0; i < this.length; i++) {
-      const v = this.at(i)!;
+      const v = this.row(i);
       if (predicate(v, i)) out.push(v);
     }
     return out;
@@ -221,18 +258,18 @@ abstract class Rows<T> implements RowList<T> {
   find(predicate: (value: T, index: number) => unknown): T | undefined;
   find(predicate: (value: T, index: number) => unknown): T | undefined {
     const i = this.findIndex(predicate);
-    return i < 0 ? undefined : this.at(i);
+    return i < 0 ? undefined : this.row(i);
   }
   findIndex(predicate: (value: T, index: number) => unknown): number {
-    for (let i = 0; i < this.length; i++) if (predicate(this.at(i)!, i)) return i;
+    for (let i = 0; i < this.length; i++) if (predicate(this.row(i), i)) return i;
     return -1;
   }
   findLast(predicate: (value: T, index: number) => unknown): T | undefined {
     const i = this.findLastIndex(predicate);
-    return i < 0 ? undefined : this.at(i);
+    return i < 0 ? undefined : this.row(i);
   }
   findLastIndex(predicate: (value: T, index: number) => unknown): number {
-    for (let i = this.length - 1; i >= 0; i--) if (predicate(this.at(i)!, i)) return i;
+    for (let i = this.length - 1; i >= 0; i--) if (predicate(this.row(i), i)) return i;
     return -1;
   }
   some(predicate: (value: T, index: number) => unknown): boolean {
@@ -243,27 +280,27 @@ abstract class Rows<T> implements RowList<T> {
   }
   map<U>(f: (value: T, index: number) => U): U[] {
     const out = new Array<U>(this.length);
-    for (let i = 0; i < this.length; i++) out[i] = f(this.at(i)!, i);
+    for (let i = 0; i < this.length; i++) out[i] = f(this.row(i), i);
     return out;
   }
   flatMap<U>(f: (value: T, index: number) => U | readonly U[]): U[] {
     const out: U[] = [];
     for (let i = 0; i < this.length; i++) {
-      const r = f(this.at(i)!, i);
+      const r = f(this.row(i), i);
       if (Array.isArray(r)) out.push(...(r as U[]));
       else out.push(r as U);
     }
     return out;
   }
   forEach(f: (value: T, index: number) => void): void {
-    for (let i = 0; i < this.length; i++) f(this.at(i)!, i);
+    for (let i = 0; i < this.length; i++) f(this.row(i), i);
   }
   slice(start = 0, end = this.length): T[] {
     const n = this.length;
     const from = start < 0 ? Math.max(0, n + start) : Math.min(start, n);
     const to = end < 0 ? Math.max(0, n + end) : Math.min(end, n);
     const out: T[] = [];
-    for (let i = from; i < to; i++) out.push(this.at(i)!);
+    for (let i = from; i < to; i++) out.push(this.row(i));
     return out;
   }
   /** JSON sees the rows as an array of objects: the export format does not depend on storage. */
@@ -293,6 +330,10 @@ class RowCache<T> {
       this.cur = new Map();
     }
     this.cur.set(i, v);
+  }
+  /** The cached row, without making it recent. */
+  peek(i: number): T | undefined {
+    return this.cur.get(i) ?? this.old.get(i);
   }
   clear(i: number): void {
     this.cur.delete(i);
@@ -333,7 +374,7 @@ export class EventTable extends Rows<TraceEvent> {
   private sites: Int32Array;
   private siteCount: number;
   private readonly siteIds = new Map<string, number>();
-  private readonly payloads: PayloadTable;
+  private readonly payloads: TupleTable;
   private readonly scratch = new Int32Array(ROW);
   private readonly cache = new RowCache<TraceEvent>(CACHE_ROWS);
 
@@ -350,7 +391,7 @@ export class EventTable extends Rows<TraceEvent> {
       this.sites = cols.sites;
       this.siteCount = cols.sites.length / 3;
       for (let s = 0; s < this.siteCount; s++) this.siteIds.set(`${cols.sites[s * 3]}|${cols.sites[s * 3 + 1]}|${cols.sites[s * 3 + 2]}`, s);
-      this.payloads = new PayloadTable(cols.payloads, cols.payloadCount);
+      this.payloads = new TupleTable(ROW, cols.payloads, cols.payloadCount);
     } else {
       this.t = new Float64Array(1024);
       this.site = new Uint32Array(1024);
@@ -362,7 +403,7 @@ export class EventTable extends Rows<TraceEvent> {
       this.story = new Uint8Array(1024);
       this.sites = new Int32Array(3 * 64);
       this.siteCount = 0;
-      this.payloads = new PayloadTable();
+      this.payloads = new TupleTable(ROW);
     }
   }
 
@@ -446,6 +487,31 @@ export class EventTable extends Rows<TraceEvent> {
     const e = this.make(i);
     this.cache.set(i, e);
     return e;
+  }
+
+  protected row(i: number): TraceEvent {
+    return this.length <= CACHE_ROWS ? this.at(i)! : (this.cache.peek(i) ?? this.make(i));
+  }
+
+  /**
+   * The run is over: trim the columns to their length and drop what only recording needs (the
+   * lookup maps of the string, value and payload tables). Rows can still be read, and stories set.
+   */
+  seal(): void {
+    const n = this.length;
+    this.t = this.t.slice(0, n);
+    this.site = this.site.slice(0, n);
+    this.kind = this.kind.slice(0, n);
+    this.payload = this.payload.slice(0, n);
+    this.packet = this.packet.slice(0, n);
+    this.chain = this.chain.slice(0, n);
+    this.note = this.note.slice(0, n);
+    this.story = this.story.slice(0, n);
+    this.sites = this.sites.slice(0, this.siteCount * 3);
+    this.siteIds.clear();
+    this.payloads.seal();
+    this.strings.seal();
+    this.values.seal();
   }
 
   private make(i: number): TraceEvent {
@@ -554,19 +620,26 @@ export interface PacketColumns {
   readonly suf: Uint32Array;
   readonly off: Uint32Array;
   readonly mid: Uint32Array;
-  readonly segs: Int32Array;
-  readonly tags: Int32Array;
-  readonly flags: Uint8Array;
-  readonly staleFlags: Uint8Array;
-  readonly rcvif: Int32Array;
-  readonly cleartext: Int32Array;
-  readonly cleartextProto: Int32Array;
-  readonly staleTags: Int32Array;
+  /** The version's metadata row (META_* slots), interned: consecutive versions mostly share one. */
+  readonly meta: Uint32Array;
+  readonly metas: Int32Array;
+  readonly metaCount: number;
   readonly arena: Uint8Array;
 }
 
 /** How many deltas at most before a version stores its bytes whole (bounds `bytesAt`'s walk). */
 const MAX_DELTA_DEPTH = 24;
+
+/** The slots of a packet metadata row. */
+const META_SEGS = 0;
+const META_TAGS = 1;
+const META_FLAGS = 2;
+const META_STALE_FLAGS = 3;
+const META_RCVIF = 4;
+const META_CLEARTEXT = 5;
+const META_CLEARTEXT_PROTO = 6;
+const META_STALE_TAGS = 7;
+const META = 8;
 
 /** One packet version to append (the recorder's view of an mbuf at a step). */
 export interface VersionInput {
@@ -575,8 +648,10 @@ export interface VersionInput {
   /** The version whose bytes these extend (the chain's previous one), or -1. */
   readonly prev: number;
   readonly prevBytes: Uint8Array | undefined;
+  /** Value-table ids of the segment views and the tag list. */
   readonly segs: number;
   readonly tags: number;
+  /** m_flags bitmasks in M_FLAGS order. */
   readonly flags: number;
   readonly staleFlags: number;
   readonly rcvif: string | null;
@@ -608,15 +683,11 @@ export class PacketTable extends Rows<PacketVersion> {
   private suf: Uint32Array;
   private off: Uint32Array;
   private mid: Uint32Array;
+  private meta: Uint32Array;
+  /** Delta depth per version (recording only). */
   private depth: Uint8Array;
-  private segs: Int32Array;
-  private tags: Int32Array;
-  private flags: Uint8Array;
-  private staleFlags: Uint8Array;
-  private rcvif: Int32Array;
-  private cleartext: Int32Array;
-  private cleartextProto: Int32Array;
-  private staleTags: Int32Array;
+  private readonly metas: TupleTable;
+  private readonly scratch = new Int32Array(META);
   private arena: Uint8Array;
   private arenaUsed: number;
   private readonly cache = new RowCache<PacketVersion>(CACHE_ROWS);
@@ -629,9 +700,8 @@ export class PacketTable extends Rows<PacketVersion> {
     super();
     if (cols) {
       this.length = cols.length;
-      ({ chain: this.chain, base: this.base, pre: this.pre, suf: this.suf, off: this.off, mid: this.mid, segs: this.segs, tags: this.tags } = cols);
-      ({ flags: this.flags, staleFlags: this.staleFlags, rcvif: this.rcvif, cleartext: this.cleartext } = cols);
-      ({ cleartextProto: this.cleartextProto, staleTags: this.staleTags, arena: this.arena } = cols);
+      ({ chain: this.chain, base: this.base, pre: this.pre, suf: this.suf, off: this.off, mid: this.mid, meta: this.meta, arena: this.arena } = cols);
+      this.metas = new TupleTable(META, cols.metas, cols.metaCount);
       this.arenaUsed = cols.arena.length;
       this.depth = new Uint8Array(0);
     } else {
@@ -642,15 +712,9 @@ export class PacketTable extends Rows<PacketVersion> {
       this.suf = new Uint32Array(n);
       this.off = new Uint32Array(n);
       this.mid = new Uint32Array(n);
+      this.meta = new Uint32Array(n);
       this.depth = new Uint8Array(n);
-      this.segs = new Int32Array(n);
-      this.tags = new Int32Array(n);
-      this.flags = new Uint8Array(n);
-      this.staleFlags = new Uint8Array(n);
-      this.rcvif = new Int32Array(n);
-      this.cleartext = new Int32Array(n);
-      this.cleartextProto = new Int32Array(n);
-      this.staleTags = new Int32Array(n);
+      this.metas = new TupleTable(META);
       this.arena = new Uint8Array(1 << 16);
       this.arenaUsed = 0;
     }
@@ -666,8 +730,8 @@ export class PacketTable extends Rows<PacketVersion> {
     let base = -1;
     if (v.prev >= 0 && v.prevBytes !== undefined && this.depth[v.prev]! < MAX_DELTA_DEPTH) {
       const a = v.prevBytes;
-      if (a === b) pre = b.length;
       const max = Math.min(a.length, b.length);
+      if (a === b) pre = b.length;
       while (pre < max && a[pre] === b[pre]) pre++;
       while (suf < max - pre && a[a.length - 1 - suf] === b[b.length - 1 - suf]) suf++;
       // A delta that keeps little of its base is not worth the walk: store the bytes whole.
@@ -685,14 +749,16 @@ export class PacketTable extends Rows<PacketVersion> {
     this.mid[i] = mid;
     this.depth[i] = base < 0 ? 0 : this.depth[base]! + 1;
     this.arenaUsed += mid;
-    this.segs[i] = v.segs;
-    this.tags[i] = v.tags;
-    this.flags[i] = v.flags;
-    this.staleFlags[i] = v.staleFlags;
-    this.rcvif[i] = v.rcvif === null ? -1 : this.strings.id(v.rcvif);
-    this.cleartext[i] = v.cleartext === undefined ? -1 : this.strings.id(v.cleartext);
-    this.cleartextProto[i] = v.cleartextProto === undefined ? NO_INT : v.cleartextProto;
-    this.staleTags[i] = v.staleTags === undefined ? -1 : this.values.id(v.staleTags);
+    const m = this.scratch;
+    m[META_SEGS] = v.segs;
+    m[META_TAGS] = v.tags;
+    m[META_FLAGS] = v.flags;
+    m[META_STALE_FLAGS] = v.staleFlags;
+    m[META_RCVIF] = v.rcvif === null ? -1 : this.strings.id(v.rcvif);
+    m[META_CLEARTEXT] = v.cleartext === undefined ? -1 : this.strings.id(v.cleartext);
+    m[META_CLEARTEXT_PROTO] = v.cleartextProto === undefined ? NO_INT : v.cleartextProto;
+    m[META_STALE_TAGS] = v.staleTags === undefined ? -1 : this.values.id(v.staleTags);
+    this.meta[i] = this.metas.intern(m);
     this.length = i + 1;
     return i;
   }
@@ -704,15 +770,23 @@ export class PacketTable extends Rows<PacketVersion> {
     this.suf = grow(this.suf, n);
     this.off = grow(this.off, n);
     this.mid = grow(this.mid, n);
+    this.meta = grow(this.meta, n);
     this.depth = grow(this.depth, n);
-    this.segs = grow(this.segs, n);
-    this.tags = grow(this.tags, n);
-    this.flags = grow(this.flags, n);
-    this.staleFlags = grow(this.staleFlags, n);
-    this.rcvif = grow(this.rcvif, n);
-    this.cleartext = grow(this.cleartext, n);
-    this.cleartextProto = grow(this.cleartextProto, n);
-    this.staleTags = grow(this.staleTags, n);
+  }
+
+  /** Trim to length and drop what only recording needs (see EventTable.seal). */
+  seal(): void {
+    const n = this.length;
+    this.chain = this.chain.slice(0, n);
+    this.base = this.base.slice(0, n);
+    this.pre = this.pre.slice(0, n);
+    this.suf = this.suf.slice(0, n);
+    this.off = this.off.slice(0, n);
+    this.mid = this.mid.slice(0, n);
+    this.meta = this.meta.slice(0, n);
+    this.depth = new Uint8Array(0);
+    this.arena = this.arena.slice(0, this.arenaUsed);
+    this.metas.seal();
   }
 
   /** Byte length of version `i`. */
@@ -739,6 +813,20 @@ export class PacketTable extends Rows<PacketVersion> {
     return out;
   }
 
+  /** Byte `offset` of version `i` (NaN past its end), walking the deltas without copying. */
+  byteAt(i: number, offset: number): number {
+    for (;;) {
+      const pre = this.pre[i]!;
+      const mid = this.mid[i]!;
+      const len = pre + mid + this.suf[i]!;
+      if (offset < 0 || offset >= len) return NaN;
+      if (offset >= pre && offset < pre + mid) return this.arena[this.off[i]! + offset - pre]!;
+      const base = this.base[i]!;
+      if (offset >= pre + mid) offset = this.lengthAt(base) - (len - offset);
+      i = base;
+    }
+  }
+
   at(i: number): PacketVersion | undefined {
     if (i < 0) i += this.length;
     if (!(i >= 0 && i < this.length)) return undefined;
@@ -749,23 +837,36 @@ export class PacketTable extends Rows<PacketVersion> {
     return v;
   }
 
+  protected row(i: number): PacketVersion {
+    return this.length <= CACHE_ROWS ? this.at(i)! : (this.cache.peek(i) ?? this.make(i));
+  }
+
+  private metaAt(i: number, slot: number): number {
+    return this.metas.rows[this.meta[i]! * META + slot]!;
+  }
+
   private make(i: number): PacketVersion {
     const bytes = this.bytesAt(i);
     let hex = "";
     for (let j = 0; j < bytes.length; j++) hex += HEX[bytes[j]!];
+    const rcvif = this.metaAt(i, META_RCVIF);
     const o: Record<string, unknown> = {
       id: i,
       chain: this.chain[i],
       hex,
-      segs: this.values.get(this.segs[i]!),
-      tags: this.values.get(this.tags[i]!),
-      flags: flagList(this.flags[i]!),
-      rcvif: this.rcvif[i] === -1 ? null : this.strings.get(this.rcvif[i]!),
+      segs: this.values.get(this.metaAt(i, META_SEGS)),
+      tags: this.values.get(this.metaAt(i, META_TAGS)),
+      flags: flagList(this.metaAt(i, META_FLAGS)),
+      rcvif: rcvif === -1 ? null : this.strings.get(rcvif),
     };
-    if (this.cleartext[i] !== -1) o.cleartext = this.strings.get(this.cleartext[i]!);
-    if (this.cleartextProto[i] !== NO_INT) o.cleartextProto = this.cleartextProto[i];
-    if (this.staleTags[i] !== -1) o.staleTags = this.values.get(this.staleTags[i]!);
-    if (this.staleFlags[i] !== 0) o.staleFlags = flagList(this.staleFlags[i]!);
+    const cleartext = this.metaAt(i, META_CLEARTEXT);
+    if (cleartext !== -1) o.cleartext = this.strings.get(cleartext);
+    const proto = this.metaAt(i, META_CLEARTEXT_PROTO);
+    if (proto !== NO_INT) o.cleartextProto = proto;
+    const staleTags = this.metaAt(i, META_STALE_TAGS);
+    if (staleTags !== -1) o.staleTags = this.values.get(staleTags);
+    const staleFlags = this.metaAt(i, META_STALE_FLAGS);
+    if (staleFlags !== 0) o.staleFlags = flagList(staleFlags);
     return o as unknown as PacketVersion;
   }
 
@@ -773,10 +874,10 @@ export class PacketTable extends Rows<PacketVersion> {
     return this.chain[i]!;
   }
   tagsAt(i: number): readonly TagView[] {
-    return this.values.get(this.tags[i]!) as readonly TagView[];
+    return this.values.get(this.metaAt(i, META_TAGS)) as readonly TagView[];
   }
   segsAt(i: number): readonly MbufSegView[] {
-    return this.values.get(this.segs[i]!) as readonly MbufSegView[];
+    return this.values.get(this.metaAt(i, META_SEGS)) as readonly MbufSegView[];
   }
 
   toColumns(): PacketColumns {
@@ -789,23 +890,17 @@ export class PacketTable extends Rows<PacketVersion> {
       suf: this.suf.slice(0, n),
       off: this.off.slice(0, n),
       mid: this.mid.slice(0, n),
-      segs: this.segs.slice(0, n),
-      tags: this.tags.slice(0, n),
-      flags: this.flags.slice(0, n),
-      staleFlags: this.staleFlags.slice(0, n),
-      rcvif: this.rcvif.slice(0, n),
-      cleartext: this.cleartext.slice(0, n),
-      cleartextProto: this.cleartextProto.slice(0, n),
-      staleTags: this.staleTags.slice(0, n),
+      meta: this.meta.slice(0, n),
+      metas: this.metas.rows.slice(0, this.metas.count * META),
+      metaCount: this.metas.count,
       arena: this.arena.slice(0, this.arenaUsed),
     };
   }
 
   /** Bytes held by the columns and the arena (capacity), for the bench. */
   columnBytes(): number {
-    const cols = [this.chain, this.base, this.pre, this.suf, this.off, this.mid, this.depth, this.segs, this.tags];
-    const more = [this.flags, this.staleFlags, this.rcvif, this.cleartext, this.cleartextProto, this.staleTags, this.arena];
-    return [...cols, ...more].reduce((n, a) => n + a.byteLength, 0);
+    const cols = [this.chain, this.base, this.pre, this.suf, this.off, this.mid, this.meta, this.depth, this.metas.rows, this.arena];
+    return cols.reduce((n, a) => n + a.byteLength, 0);
   }
 
   /** Bytes of packet data in the arena (the deltas), for the bench. */
@@ -897,4 +992,16 @@ export function kindAt(events: EventList, i: number): EventKind {
 /** The chain of event `i` — from the column when `events` is a table. */
 export function chainAt(events: EventList, i: number): number {
   return events instanceof EventTable ? events.chainAt(i) : events.at(i)!.chain;
+}
+
+/** The function of event `i` — from the site column when `events` is a table. */
+export function fnAt(events: EventList, i: number): string {
+  return events instanceof EventTable ? events.fnAt(i) : events.at(i)!.fn;
+}
+
+/** Byte `offset` of packet version `id` (NaN past its end or for no version), without building the version. */
+export function byteAt(packets: PacketList, id: number, offset: number): number {
+  if (packets instanceof PacketTable) return id >= 0 && id < packets.length ? packets.byteAt(id, offset) : NaN;
+  const hex = packets.at(id)?.hex ?? "";
+  return parseInt(hex.slice(offset * 2, offset * 2 + 2), 16);
 }
