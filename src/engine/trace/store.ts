@@ -799,18 +799,28 @@ export class PacketTable extends Rows<PacketVersion> {
    * its base's last `suf` bytes. The walk is at most MAX_DELTA_DEPTH versions long.
    */
   bytesAt(i: number): Uint8Array {
+    const out = new Uint8Array(this.lengthAt(i));
+    this.fill(i, out, 0, 0, out.length);
+    return out;
+  }
+
+  /** Write bytes [from, to) of version `i` into `out` at `at`: each delta level copies only its part. */
+  private fill(i: number, out: Uint8Array, at: number, from: number, to: number): void {
     const pre = this.pre[i]!;
     const mid = this.mid[i]!;
-    const suf = this.suf[i]!;
-    const out = new Uint8Array(pre + mid + suf);
-    out.set(this.arena.subarray(this.off[i]!, this.off[i]! + mid), pre);
+    const len = pre + mid + this.suf[i]!;
+    const lo = Math.max(from, pre);
+    const hi = Math.min(to, pre + mid);
+    if (lo < hi) out.set(this.arena.subarray(this.off[i]! + lo - pre, this.off[i]! + hi - pre), at + lo - from);
     const base = this.base[i]!;
-    if (base >= 0) {
-      const from = this.bytesAt(base);
-      out.set(from.subarray(0, pre), 0);
-      out.set(from.subarray(from.length - suf), pre + mid);
+    if (base < 0) return;
+    // Bytes before `pre` are the base's own; bytes after `pre + mid` its last `suf`.
+    if (from < pre) this.fill(base, out, at, from, Math.min(to, pre));
+    const sLo = Math.max(from, pre + mid);
+    if (sLo < to) {
+      const shift = this.lengthAt(base) - len;
+      this.fill(base, out, at + sLo - from, sLo + shift, to + shift);
     }
-    return out;
   }
 
   /** Byte `offset` of version `i` (NaN past its end), walking the deltas without copying. */
