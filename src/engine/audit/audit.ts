@@ -8,7 +8,7 @@
  *   dropped  — packets were dropped (replay, ICV, policy) or echoes went unanswered;
  *   secure   — none of these.
  */
-import { byteAt, chainAt, fnAt, kindAt, type EventList, type PacketList } from "../trace/store";
+import { byteAt, chainAt, fnAt, kindAt, scanAt, type EventList, type PacketList } from "../trace/store";
 import type { Consulted, EventKind, EventOf, Finding, Outcome, Severity, TagView, Verdict } from "../trace/events";
 import { summarize } from "../wire/dissect";
 import { fromHex } from "../wire/fields";
@@ -87,7 +87,7 @@ export function audit(input: AuditInput): Outcome {
     if (kind === "link.tx" || fnAt(events, i) === "icmp_reflect") lastTurn.set(chainAt(events, i), i);
     // Only the kinds below are looked at: read their columns, build no object for the rest.
     if (!AUDITED.has(kind)) continue;
-    const e = events.at(i)!;
+    const e = scanAt(events, i);
     switch (e.kind) {
       case "tag.prepend":
         tagPrependedAt.set(e.tag.uid, e.seq);

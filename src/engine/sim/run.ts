@@ -73,8 +73,8 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
   }
   const { events, packets } = world.recorder;
   // Recording is over: trim the columns and drop the interning maps (trace/store.ts).
-  events.seal();
   packets.seal();
+  events.seal(packets);
   if (scenario.story === "stone-2003") annotateStone(events, packets);
   const sent = pings.reduce((n, p) => n + p.sent, 0);
   const delivered = pings.reduce((n, p) => n + p.received, 0);

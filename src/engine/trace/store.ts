@@ -346,12 +346,15 @@ const CACHE_ROWS = 1 << 16;
 /** The columns of an EventTable, as they cross from a worker (every array exactly `length` long). */
 export interface EventColumns {
   readonly length: number;
-  readonly t: Float64Array;
-  readonly site: Uint32Array;
+  /** Int32 when every time is a whole 32-bit number of µs (as the virtual clock gives). */
+  readonly t: Float64Array | Int32Array;
+  /** Uint16 when the trace has fewer than 65,536 sites. */
+  readonly site: Uint32Array | Uint16Array;
   readonly kind: Uint8Array;
   readonly payload: Uint32Array;
   readonly packet: Int32Array;
-  readonly chain: Int32Array;
+  /** Null when every event's chain is its packet version's (or -1 without one): read from the packets then. */
+  readonly chain: Int32Array | null;
   readonly note: Uint32Array;
   readonly story: Uint8Array;
   /** (host string id, layer number, fn string id) per site. */
@@ -363,12 +366,14 @@ export interface EventColumns {
 /** Events as columns. Rows are appended by the Recorder; `at(i)` materialises one. */
 export class EventTable extends Rows<TraceEvent> {
   length = 0;
-  private t: Float64Array;
-  private site: Uint32Array;
+  private t: Float64Array | Int32Array;
+  private site: Uint32Array | Uint16Array;
   private kind: Uint8Array;
   private payload: Uint32Array;
   private packet: Int32Array;
-  private chain: Int32Array;
+  private chain: Int32Array | null;
+  /** The packet table chains are read from when `chain` is null (set by seal and fromColumns). */
+  private packets: PacketTable | undefined;
   private note: Uint32Array;
   private story: Uint8Array;
   private sites: Int32Array;
@@ -444,7 +449,7 @@ export class EventTable extends Rows<TraceEvent> {
     this.kind[i] = k;
     this.payload[i] = this.payloads.intern(row);
     this.packet[i] = packet;
-    this.chain[i] = chain;
+    this.chain![i] = chain;
     this.note[i] = this.strings.id(note);
     this.length = i + 1;
     return i;
@@ -474,7 +479,7 @@ export class EventTable extends Rows<TraceEvent> {
     this.kind = grow(this.kind, n);
     this.payload = grow(this.payload, n);
     this.packet = grow(this.packet, n);
-    this.chain = grow(this.chain, n);
+    this.chain = grow(this.chain!, n);
     this.note = grow(this.note, n);
     this.story = grow(this.story, n);
   }
@@ -497,14 +502,15 @@ export class EventTable extends Rows<TraceEvent> {
    * The run is over: trim the columns to their length and drop what only recording needs (the
    * lookup maps of the string, value and payload tables). Rows can still be read, and stories set.
    */
-  seal(): void {
+  seal(packets: PacketTable): void {
     const n = this.length;
-    this.t = this.t.slice(0, n);
-    this.site = this.site.slice(0, n);
+    this.t = narrowTimes(this.t.subarray(0, n));
+    this.site = this.siteCount < 0x10000 ? Uint16Array.from(this.site.subarray(0, n)) : this.site.slice(0, n);
     this.kind = this.kind.slice(0, n);
     this.payload = this.payload.slice(0, n);
     this.packet = this.packet.slice(0, n);
-    this.chain = this.chain.slice(0, n);
+    this.packets = packets;
+    this.chain = this.chain === null ? null : chainsIfNeeded(this.chain.subarray(0, n), this.packet, packets);
     this.note = this.note.slice(0, n);
     this.story = this.story.slice(0, n);
     this.sites = this.sites.slice(0, this.siteCount * 3);
@@ -524,7 +530,7 @@ export class EventTable extends Rows<TraceEvent> {
       layer: LAYERS[this.sites[s + 1]!],
       fn: this.strings.get(this.sites[s + 2]!),
       packet: this.packet[i],
-      chain: this.chain[i],
+      chain: this.chainAt(i),
       note: this.strings.get(this.note[i]!),
       kind: KIND_IDS[k],
     };
@@ -542,12 +548,24 @@ export class EventTable extends Rows<TraceEvent> {
     return o as unknown as TraceEvent;
   }
 
+  /** The packet table this one's versions are in (chains are read there when the chain column was dropped). */
+  link(packets: PacketTable): void {
+    this.packets = packets;
+  }
+
+  /** Row `i` for a whole-trace pass: the cached object if there is one, else a fresh one left uncached. */
+  scanAt(i: number): TraceEvent {
+    return this.cache.peek(i) ?? this.make(i);
+  }
+
   /** Column reads for whole-trace passes: no objects built. */
   kindAt(i: number): EventKind {
     return KIND_IDS[this.kind[i]!]!;
   }
   chainAt(i: number): number {
-    return this.chain[i]!;
+    if (this.chain !== null) return this.chain[i]!;
+    const p = this.packet[i]!;
+    return p >= 0 ? this.packets!.chainAt(p) : -1;
   }
   packetAt(i: number): number {
     return this.packet[i]!;
@@ -584,7 +602,7 @@ export class EventTable extends Rows<TraceEvent> {
       kind: this.kind.slice(0, n),
       payload: this.payload.slice(0, n),
       packet: this.packet.slice(0, n),
-      chain: this.chain.slice(0, n),
+      chain: this.chain === null ? null : this.chain.slice(0, n),
       note: this.note.slice(0, n),
       story: this.story.slice(0, n),
       sites: this.sites.slice(0, this.siteCount * 3),
@@ -601,13 +619,29 @@ export class EventTable extends Rows<TraceEvent> {
       this.kind.byteLength +
       this.payload.byteLength +
       this.packet.byteLength +
-      this.chain.byteLength +
+      (this.chain?.byteLength ?? 0) +
       this.note.byteLength +
       this.story.byteLength +
       this.sites.byteLength +
       this.payloads.rows.byteLength
     );
   }
+}
+
+/** Times as Int32 when each is a whole 32-bit number (the virtual clock counts µs), else as they are. */
+function narrowTimes(t: Float64Array | Int32Array): Float64Array | Int32Array {
+  if (t instanceof Int32Array) return t.slice();
+  for (let i = 0; i < t.length; i++) if (t[i]! !== (t[i]! | 0)) return t.slice();
+  return Int32Array.from(t);
+}
+
+/** The chain column, or null when every entry is what the packet versions already say. */
+function chainsIfNeeded(chain: Int32Array, packet: Int32Array, packets: PacketTable): Int32Array | null {
+  for (let i = 0; i < chain.length; i++) {
+    const p = packet[i]!;
+    if (chain[i] !== (p >= 0 && p < packets.length ? packets.chainAt(p) : -1)) return chain.slice();
+  }
+  return null;
 }
 
 /** The columns of a PacketTable. */
@@ -991,7 +1025,10 @@ export function traceColumns(events: EventList, packets: PacketList): { columns:
 export function fromColumns(c: TraceColumns): { events: EventTable; packets: PacketTable } {
   const strings = new StringTable(c.strings);
   const values = new ValueTable(c.values);
-  return { events: new EventTable(strings, values, c.events), packets: new PacketTable(strings, values, c.packets) };
+  const packets = new PacketTable(strings, values, c.packets);
+  const events = new EventTable(strings, values, c.events);
+  events.link(packets);
+  return { events, packets };
 }
 
 /** The kind of event `i` — from the column when `events` is a table. */
@@ -1014,4 +1051,9 @@ export function byteAt(packets: PacketList, id: number, offset: number): number 
   if (packets instanceof PacketTable) return id >= 0 && id < packets.length ? packets.byteAt(id, offset) : NaN;
   const hex = packets.at(id)?.hex ?? "";
   return parseInt(hex.slice(offset * 2, offset * 2 + 2), 16);
+}
+
+/** Event `i` for a whole-trace pass: from a table, without filling its cache of rows on screen. */
+export function scanAt(events: EventList, i: number): TraceEvent {
+  return events instanceof EventTable ? events.scanAt(i) : events.at(i)!;
 }
