@@ -30,23 +30,10 @@ export class Recorder {
     ({ events: this.events, packets: this.packets } = newTables());
   }
 
-  private readonly strings = new Map<string, string>();
-
-  /**
-   * One copy of each distinct string, flat (template literals leave rope strings; hashing
-   * flattens them). Used by `text`; events store what they are given, so repeated narration
-   * must come as a literal or through `text` (see Site.emit).
-   */
-  intern(s: string): string {
-    const known = this.strings.get(s);
-    if (known !== undefined) return known;
-    this.strings.set(s, s);
-    return s;
-  }
-
   /**
    * A tagged template that builds each distinct text once: `site.text\`… ${a} … ${b}\`` gives the
-   * same (interned, flat) string as the template literal would, looked up by the call site's
+   * same string as the template literal would (one copy per distinct text; the string table of
+   * trace/store.ts then stores it once), looked up by the call site's
    * template object and the values. Narration repeats from echo to echo; building, flattening
    * and interning those strings again for every event was the engine's largest string cost.
    * Use it for values with few distinct values (addresses, lengths, names); per-packet values
@@ -60,13 +47,13 @@ export class Recorder {
       let next: TextNode | undefined = node.next?.get(v);
       if (next === undefined) {
         // A safety valve for misuse with per-packet values: stop remembering, keep answering.
-        if (this.textNodes >= MAX_TEXT_NODES) return this.intern(cook(strings, values));
+        if (this.textNodes >= MAX_TEXT_NODES) return cook(strings, values);
         this.textNodes++;
         (node.next ??= new Map()).set(v, (next = {}));
       }
       node = next;
     }
-    return (node.text ??= this.intern(cook(strings, values)));
+    return (node.text ??= cook(strings, values));
   }
 
   private readonly texts = new Map<TemplateStringsArray, TextNode>();
