@@ -37,6 +37,7 @@ export {
   chainAt,
   fromColumns,
   kindAt,
+  scanAt,
   traceColumns,
   type EventList,
   type PacketList,

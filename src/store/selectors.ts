@@ -3,7 +3,7 @@
  * by the trace object) and shared, so selectors hand React stable references and stepping costs
  * an index lookup, never a copy.
  */
-import { PERSONALITIES, isPersonalityId, type Finding, type Trace, type TraceEvent } from "../engine/index";
+import { PERSONALITIES, isPersonalityId, kindAt, type Finding, type Trace, type TraceEvent } from "../engine/index";
 import { tagLanes, type TagLanes } from "./tagLanes";
 import type { TagflowState, ViewState } from "./types";
 
@@ -27,7 +27,7 @@ export function traceIndex(trace: Pick<Trace, "events" | "outcome">): TraceIndex
   let index = indexCache.get(trace);
   if (!index) {
     const decisions: number[] = [];
-    for (const e of trace.events) if (e.kind === "decision") decisions.push(e.seq);
+    for (let i = 0; i < trace.events.length; i++) if (kindAt(trace.events, i) === "decision") decisions.push(i);
     const findingsAt = new Map<number, Finding[]>();
     for (const f of trace.outcome.findings) {
       const list = findingsAt.get(f.step);

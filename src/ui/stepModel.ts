@@ -3,7 +3,7 @@
  * once per version and hint), the ESP layouts from the scenario's SAs, the hosts for the stack.
  * Stepping back and forth hits these caches; nothing is deep-copied per step.
  */
-import { authAlg, encAlg, type AuthAlgId, type EncAlgId, type ScenarioTrace } from "../engine/index";
+import { authAlg, encAlg, kindAt, scanAt, type AuthAlgId, type EncAlgId, type ScenarioTrace } from "../engine/index";
 import { espLayoutFrom, layoutHints, modelPacket, type EspLayout, type LayoutHint, type PacketModel } from "./inspector/packetModel";
 import type { HostInfo } from "./stack/stackLayout";
 
@@ -79,7 +79,12 @@ export function hostsOf(trace: ScenarioTrace): readonly HostInfo[] {
   if (!memo.hosts) {
     const looped = new Set<string>();
     const loopLinks = new Set(trace.links.filter((l) => l.kind === "loopback").map((l) => l.id));
-    for (const e of trace.events) if (e.kind === "link.tx" && loopLinks.has(e.link)) looped.add(e.host);
+    // A column scan: only link.tx events are built (a trace can hold a million steps).
+    for (let i = 0; i < trace.events.length; i++) {
+      if (kindAt(trace.events, i) !== "link.tx") continue;
+      const e = scanAt(trace.events, i);
+      if (e.kind === "link.tx" && loopLinks.has(e.link)) looped.add(e.host);
+    }
     memo.hosts = trace.scenario.hosts.map((h) => ({ name: h.name, ifaces: h.interfaces.map((i) => i.name), loopback: looped.has(h.name) }));
   }
   return memo.hosts;

@@ -186,7 +186,7 @@ class TupleTable {
   /** A hash table with room for twice the rows, holding rows [0, count). */
   private index(): Int32Array {
     if (this.slots !== undefined && (this.count + 1) * 2 <= this.slots.length) return this.slots;
-    let size = 1024;
+    let size = 256;
     while (size < (this.count + 1) * 4) size *= 2;
     const slots = new Int32Array(size).fill(-1);
     const mask = size - 1;
@@ -398,14 +398,14 @@ export class EventTable extends Rows<TraceEvent> {
       for (let s = 0; s < this.siteCount; s++) this.siteIds.set(`${cols.sites[s * 3]}|${cols.sites[s * 3 + 1]}|${cols.sites[s * 3 + 2]}`, s);
       this.payloads = new TupleTable(ROW, cols.payloads, cols.payloadCount);
     } else {
-      this.t = new Float64Array(1024);
-      this.site = new Uint32Array(1024);
-      this.kind = new Uint8Array(1024);
-      this.payload = new Uint32Array(1024);
-      this.packet = new Int32Array(1024);
-      this.chain = new Int32Array(1024);
-      this.note = new Uint32Array(1024);
-      this.story = new Uint8Array(1024);
+      this.t = new Float64Array(256);
+      this.site = new Uint32Array(256);
+      this.kind = new Uint8Array(256);
+      this.payload = new Uint32Array(256);
+      this.packet = new Int32Array(256);
+      this.chain = new Int32Array(256);
+      this.note = new Uint32Array(256);
+      this.story = new Uint8Array(256);
       this.sites = new Int32Array(3 * 64);
       this.siteCount = 0;
       this.payloads = new TupleTable(ROW);
@@ -739,7 +739,7 @@ export class PacketTable extends Rows<PacketVersion> {
       this.arenaUsed = cols.arena.length;
       this.depth = new Uint8Array(0);
     } else {
-      const n = 512;
+      const n = 128;
       this.chain = new Int32Array(n);
       this.base = new Int32Array(n);
       this.pre = new Uint32Array(n);
@@ -749,7 +749,7 @@ export class PacketTable extends Rows<PacketVersion> {
       this.meta = new Uint32Array(n);
       this.depth = new Uint8Array(n);
       this.metas = new TupleTable(META);
-      this.arena = new Uint8Array(1 << 16);
+      this.arena = new Uint8Array(1 << 12);
       this.arenaUsed = 0;
     }
   }
