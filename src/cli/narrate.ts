@@ -9,12 +9,12 @@
  * Every string that comes from the scenario (names, titles, and the notes and findings that quote
  * them) is escaped: a title cannot move the cursor, reorder text or add a fake `outcome:` line.
  */
-import type { EventList } from "../engine";
 import { escapeTerminal as esc } from "./io";
 import {
   STONE_CAVEATS,
   STONE_STEPS,
   type EventKind,
+  type EventList,
   type LayerId,
   type Scenario,
   type Severity,

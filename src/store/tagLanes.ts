@@ -6,8 +6,7 @@
  *
  * m_flags get the same treatment as stale intervals per chain, so a badge can say "stale".
  */
-import type { EventList } from "../engine";
-import type { MFlag, PacketVersion, TagView, Trace, TraceEvent } from "../engine/index";
+import type { EventList, MFlag, PacketVersion, TagView, Trace, TraceEvent } from "../engine/index";
 
 /** How a lane ended. */
 export type LaneEnd = "deleted" | "deleted-chain" | "deleted-nonpersistent" | "unlinked" | "freed";

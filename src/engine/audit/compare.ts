@@ -12,10 +12,10 @@
  *
  * Pure and O(n): one pass over the common prefix, a few events of look-ahead at the divergence.
  */
-import type { EventList } from "../trace/store";
 import { PERSONALITIES, isFixId, isPersonalityId } from "../kernels/personality";
 import type { EventKind, LayerId, Severity, Trace, TraceEvent, Verdict } from "../trace/events";
 import { CHECK_NAMES, clauseOf, flagList, signatureOf, type Clause } from "../trace/kinds";
+import type { EventList } from "../trace/store";
 
 /** The parts of an event the comparison reports (what the UI and the CLI name). */
 export interface EventSummary {

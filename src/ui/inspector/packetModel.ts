@@ -8,8 +8,7 @@
  * alone would be mis-read there, so `layoutHints` reads the trace's mbuf events once per trace
  * and `modelPacket` uses the hint of the current event to say what each range really is.
  */
-import type { EventList } from "../../engine";
-import { dissect, fromHex, type HeaderSpan, type PacketVersion, type Trace } from "../../engine/index";
+import { dissect, fromHex, scanAt, type EventList, type HeaderSpan, type PacketVersion, type Trace } from "../../engine/index";
 
 /** Meaning of the bytes after an ESP header and IV. */
 export type EspState = "encrypted" | "plain" | "decrypted";
@@ -53,7 +52,7 @@ export function computeLayoutHints(events: EventList): readonly LayoutHint[] {
   const awaitingProto = new Map<number, { proto: number | null }[]>();
 
   for (let i = 0; i < events.length; i++) {
-    const e = events.at(i)!;
+    const e = scanAt(events, i);
     if (e.chain < 0) {
       hints[i] = NO_HINT;
       continue;
