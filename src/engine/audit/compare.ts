@@ -15,7 +15,7 @@
 import { PERSONALITIES, isFixId, isPersonalityId } from "../kernels/personality";
 import type { EventKind, LayerId, Severity, Trace, TraceEvent, Verdict } from "../trace/events";
 import { CHECK_NAMES, clauseOf, flagList, signatureOf, type Clause } from "../trace/kinds";
-import type { EventList } from "../trace/store";
+import { signer, type EventList } from "../trace/store";
 
 /** The parts of an event the comparison reports (what the UI and the CLI name). */
 export interface EventSummary {
@@ -128,7 +128,10 @@ export function compareTraces(base: TraceLike, run: TraceLike): TraceComparison 
   const b = run.events;
   const n = Math.min(a.length, b.length);
   let i = 0;
-  while (i < n && eventMeaning(a.at(i)!) === eventMeaning(b.at(i)!)) i++;
+  // Signatures from the columns, one per distinct step (trace/store.ts signer), not per event.
+  const signA = signer(a);
+  const signB = signer(b);
+  while (i < n && signA(i) === signB(i)) i++;
   const identical = i === a.length && i === b.length;
 
   const baseIds = new Set(base.outcome.findings.map((f) => f.id));

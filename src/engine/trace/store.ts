@@ -16,7 +16,7 @@
  * payload interning on top: a flood repeats the same payload rows, where Perfetto stores args
  * per slice.
  */
-import { KIND_FIELDS, KIND_IDS, KIND_INDEX, MAX_FIELDS } from "./kinds";
+import { KIND_FIELDS, KIND_IDS, KIND_INDEX, MAX_FIELDS, signatureOf } from "./kinds";
 import {
   LAYERS,
   M_FLAGS,
@@ -553,6 +553,11 @@ export class EventTable extends Rows<TraceEvent> {
     this.packets = packets;
   }
 
+  /** The (site, payload) pair of event `i` as one number: events with equal keys have equal signatures. */
+  meaningKey(i: number): number {
+    return this.site[i]! * 0x100000000 + this.payload[i]!;
+  }
+
   /** Row `i` for a whole-trace pass: the cached object if there is one, else a fresh one left uncached. */
   scanAt(i: number): TraceEvent {
     return this.cache.peek(i) ?? this.make(i);
@@ -1056,4 +1061,21 @@ export function byteAt(packets: PacketList, id: number, offset: number): number 
 /** Event `i` for a whole-trace pass: from a table, without filling its cache of rows on screen. */
 export function scanAt(events: EventList, i: number): TraceEvent {
   return events instanceof EventTable ? events.scanAt(i) : events.at(i)!;
+}
+
+/**
+ * A function giving the compare signature (kinds.ts signatureOf) of event `i` of `events`. For a
+ * table it builds one signature per distinct (site, payload) pair and keeps them for the
+ * function's life only: a flood repeats most steps, so a million-step comparison materialises a
+ * fraction of its events.
+ */
+export function signer(events: EventList): (i: number) => string {
+  if (!(events instanceof EventTable)) return (i) => signatureOf(events.at(i)!);
+  const memo = new Map<number, string>();
+  return (i) => {
+    const key = events.meaningKey(i);
+    let sig = memo.get(key);
+    if (sig === undefined) memo.set(key, (sig = signatureOf(events.scanAt(i))));
+    return sig;
+  };
 }
