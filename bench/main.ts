@@ -75,7 +75,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   let ui: UiReport | null = null;
   if (args.ui) {
-    ui = await uiSection({ quick: args.quick, log, traceHeapEchoes: echoes });
+    ui = await uiSection({ quick: args.quick, log, traceHeapEchoes: echoes, frameEvents: args.quick ? 10_000 : 1_000_000 });
     machine.chromium = ui.chromium;
     figures.push(...ui.figures);
   }

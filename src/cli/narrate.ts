@@ -14,6 +14,7 @@ import {
   STONE_CAVEATS,
   STONE_STEPS,
   type EventKind,
+  type EventList,
   type LayerId,
   type Scenario,
   type Severity,
@@ -87,7 +88,7 @@ interface Columns {
 
 const time = (t: number): string => `+${t}µs`;
 
-function columns(events: readonly TraceEvent[]): Columns {
+function columns(events: EventList): Columns {
   const w: Columns = { seq: 1, time: 1, host: 1, layer: 1, fn: 1, kind: 1 };
   for (const e of events) {
     w.host = Math.max(w.host, e.host.length);
@@ -95,9 +96,11 @@ function columns(events: readonly TraceEvent[]): Columns {
     w.fn = Math.max(w.fn, e.fn.length);
     w.kind = Math.max(w.kind, e.kind.length);
   }
-  const last = events[events.length - 1];
+  const last = events.at(events.length - 1);
   w.seq = String((last?.seq ?? 0) + 1).length;
-  w.time = time(events.reduce((m, e) => Math.max(m, e.t), 0)).length;
+  let last_t = 0;
+  for (const e of events) last_t = Math.max(last_t, e.t);
+  w.time = time(last_t).length;
   w.fn = Math.min(w.fn, 22);
   w.kind = Math.min(w.kind, 14);
   return w;

@@ -29,6 +29,21 @@ export {
 export { STONE_CAVEATS, STONE_STEPS } from "./audit/story";
 export { compareTraces, type TraceComparison, type EventSummary } from "./audit/compare";
 export * from "./trace/events";
+export { KINDS, KIND_IDS, CHECK_NAMES, signatureOf, clauseOf, type Clause, type Column, type KindSpec } from "./trace/kinds";
+export {
+  EventTable,
+  PacketTable,
+  asTables,
+  chainAt,
+  fromColumns,
+  kindAt,
+  scanAt,
+  traceColumns,
+  type EventList,
+  type PacketList,
+  type RowList,
+  type TraceColumns,
+} from "./trace/store";
 export { dissect, summarize, type HeaderSpan, type FieldSpan } from "./wire/dissect";
 export { fromHex, toHex, formatIpv4Addr, parseIpv4Addr } from "./wire/fields";
 export { ENC_ALGS, AUTH_ALGS, encAlg, authAlg, type EncAlgId, type AuthAlgId } from "./crypto/registry";

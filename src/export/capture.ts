@@ -8,7 +8,19 @@
  *
  * No Node APIs: this runs in the browser too.
  */
-import { PERSONALITIES, fromHex, isPersonalityId, type Finding, type LinkInfo, type Scenario, type Trace, type TraceEvent } from "../engine";
+import {
+  EventTable,
+  PERSONALITIES,
+  PacketTable,
+  fromHex,
+  isPersonalityId,
+  type Finding,
+  type LinkInfo,
+  type RowList,
+  type Scenario,
+  type Trace,
+  type TraceEvent,
+} from "../engine";
 import { version as packageVersion } from "../../package.json";
 import type { EspAuthAlg, EspEncAlg, EspSaForExport } from "./espSaTable";
 import { LINKTYPE, writePcapng, writePcapngChunks, type PcapngCapture, type PcapngInterface, type PcapngPacket } from "./pcapng";
@@ -186,13 +198,14 @@ export function* traceToJsonChunks(trace: Trace): Generator<string> {
     const name = JSON.stringify(key);
     yield first ? "" : ",\n";
     first = false;
-    if (ONE_PER_LINE.has(key) && Array.isArray(value)) {
+    if (ONE_PER_LINE.has(key) && (Array.isArray(value) || value instanceof EventTable || value instanceof PacketTable)) {
       if (value.length === 0) {
         yield `  ${name}: []`;
         continue;
       }
       yield `  ${name}: [\n`;
-      for (let i = 0; i < value.length; i++) yield `${i === 0 ? "" : ",\n"}    ${JSON.stringify(value[i]) ?? "null"}`;
+      const rows = value as RowList<unknown>;
+      for (let i = 0; i < rows.length; i++) yield `${i === 0 ? "" : ",\n"}    ${JSON.stringify(rows.at(i)) ?? "null"}`;
       yield "\n  ]";
       continue;
     }

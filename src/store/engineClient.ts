@@ -3,7 +3,7 @@
  * (a lazily loaded chunk) when it does not or the worker fails to start. Every call resolves,
  * never rejects: failures come back as problems.
  */
-import { shareTraceStrings, type RunRequest, type RunResponse } from "../worker/protocol";
+import { fromWire, type RunRequest, type RunResponse } from "../worker/protocol";
 import type { RunOptions, RunResult } from "../worker/runTrace";
 
 export type { RunOptions, RunResult } from "../worker/runTrace";
@@ -57,7 +57,7 @@ export function createEngineClient(): { runTrace: TraceRunner; dispose: () => vo
       const entry = pending.get(event.data.id);
       if (!entry) return;
       pending.delete(event.data.id);
-      entry.resolve(shareTraceStrings(event.data.result));
+      entry.resolve(fromWire(event.data.result));
     };
     worker.onerror = (event) => {
       event.preventDefault();

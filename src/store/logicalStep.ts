@@ -13,7 +13,7 @@
  * `mapCursor` finds the old cursor's key in the new trace; when the step no longer exists it
  * falls back to the nearest earlier old step that does.
  */
-import type { Trace, TraceEvent } from "../engine/index";
+import { scanAt, type EventList, type Trace, type TraceEvent } from "../engine/index";
 
 /** A trace's keys, in event order, and the reverse index. */
 export interface LogicalIndex {
@@ -28,12 +28,12 @@ export function eventSignature(e: TraceEvent): string {
 }
 
 /** Logical keys for every event of `events`. */
-export function logicalKeys(events: readonly TraceEvent[]): string[] {
+export function logicalKeys(events: EventList): string[] {
   const keys: string[] = new Array<string>(events.length);
   let round = 0;
   let counts = new Map<string, number>();
   for (let i = 0; i < events.length; i++) {
-    const e = events[i]!;
+    const e = scanAt(events, i);
     if (e.kind === "app.send") {
       round++;
       counts = new Map();

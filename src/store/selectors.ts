@@ -3,7 +3,7 @@
  * by the trace object) and shared, so selectors hand React stable references and stepping costs
  * an index lookup, never a copy.
  */
-import { PERSONALITIES, isPersonalityId, type Finding, type Trace, type TraceEvent } from "../engine/index";
+import { PERSONALITIES, isPersonalityId, kindAt, type Finding, type Trace, type TraceEvent } from "../engine/index";
 import { tagLanes, type TagLanes } from "./tagLanes";
 import type { TagflowState, ViewState } from "./types";
 
@@ -27,7 +27,7 @@ export function traceIndex(trace: Pick<Trace, "events" | "outcome">): TraceIndex
   let index = indexCache.get(trace);
   if (!index) {
     const decisions: number[] = [];
-    for (const e of trace.events) if (e.kind === "decision") decisions.push(e.seq);
+    for (let i = 0; i < trace.events.length; i++) if (kindAt(trace.events, i) === "decision") decisions.push(i);
     const findingsAt = new Map<number, Finding[]>();
     for (const f of trace.outcome.findings) {
       const list = findingsAt.get(f.step);
@@ -70,7 +70,7 @@ export function prevBefore(seqs: readonly number[], cursor: number): number | un
 export const selectStepCount = (s: TagflowState): number => s.trace?.events.length ?? 0;
 
 /** The event under the cursor, or null. */
-export const selectCurrentEvent = (s: TagflowState): TraceEvent | null => s.trace?.events[s.cursor] ?? null;
+export const selectCurrentEvent = (s: TagflowState): TraceEvent | null => s.trace?.events.at(s.cursor) ?? null;
 
 /** "Step i of n", 1-based; "Step 0 of 0" for an empty trace. */
 export function stepLabel(cursor: number, count: number): string {

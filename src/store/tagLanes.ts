@@ -6,7 +6,7 @@
  *
  * m_flags get the same treatment as stale intervals per chain, so a badge can say "stale".
  */
-import type { MFlag, PacketVersion, TagView, Trace, TraceEvent } from "../engine/index";
+import type { EventList, MFlag, PacketVersion, TagView, Trace, TraceEvent } from "../engine/index";
 
 /** How a lane ended. */
 export type LaneEnd = "deleted" | "deleted-chain" | "deleted-nonpersistent" | "unlinked" | "freed";
@@ -62,7 +62,7 @@ interface MutableLane {
 }
 
 /** Compute every tag lane and stale-flag interval of a trace in one pass. */
-export function computeTagLanes(events: readonly TraceEvent[]): TagLanes {
+export function computeTagLanes(events: EventList): TagLanes {
   const lanes: MutableLane[] = [];
   const byUid = new Map<number, MutableLane>();
   const liveByChain = new Map<number, Set<number>>();

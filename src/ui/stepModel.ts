@@ -3,7 +3,7 @@
  * once per version and hint), the ESP layouts from the scenario's SAs, the hosts for the stack.
  * Stepping back and forth hits these caches; nothing is deep-copied per step.
  */
-import { authAlg, encAlg, type AuthAlgId, type EncAlgId, type ScenarioTrace } from "../engine/index";
+import { authAlg, encAlg, kindAt, scanAt, type AuthAlgId, type EncAlgId, type ScenarioTrace } from "../engine/index";
 import { espLayoutFrom, layoutHints, modelPacket, type EspLayout, type LayoutHint, type PacketModel } from "./inspector/packetModel";
 import type { HostInfo } from "./stack/stackLayout";
 
@@ -45,10 +45,10 @@ export function espLayoutFor(trace: ScenarioTrace, host: string): EspLayout {
 
 /** The packet model at step `seq` (or of the pinned version `pinned`), or null when the step has no packet. */
 export function packetModelAt(trace: ScenarioTrace, seq: number, pinned: number | null = null): PacketModel | null {
-  const e = trace.events[seq];
+  const e = trace.events.at(seq);
   if (!e) return null;
   const versionId = pinned ?? e.packet;
-  const version = versionId >= 0 ? trace.packets[versionId] : undefined;
+  const version = versionId >= 0 ? trace.packets.at(versionId) : undefined;
   if (!version) return null;
   const hint = pinned === null ? layoutHints(trace)[seq]! : hintForVersion(trace, versionId);
   const memo = memoOf(trace);
@@ -69,7 +69,7 @@ export function packetModelAt(trace: ScenarioTrace, seq: number, pinned: number 
 /** The hint of the last event that produced version `id` (for a pinned version). */
 function hintForVersion(trace: ScenarioTrace, id: number): LayoutHint {
   const hints = layoutHints(trace);
-  for (let i = trace.events.length - 1; i >= 0; i--) if (trace.events[i]!.packet === id) return hints[i]!;
+  for (let i = trace.events.length - 1; i >= 0; i--) if (trace.events.at(i)!.packet === id) return hints[i]!;
   return hints[0]!;
 }
 
@@ -79,7 +79,12 @@ export function hostsOf(trace: ScenarioTrace): readonly HostInfo[] {
   if (!memo.hosts) {
     const looped = new Set<string>();
     const loopLinks = new Set(trace.links.filter((l) => l.kind === "loopback").map((l) => l.id));
-    for (const e of trace.events) if (e.kind === "link.tx" && loopLinks.has(e.link)) looped.add(e.host);
+    // A column scan: only link.tx events are built (a trace can hold a million steps).
+    for (let i = 0; i < trace.events.length; i++) {
+      if (kindAt(trace.events, i) !== "link.tx") continue;
+      const e = scanAt(trace.events, i);
+      if (e.kind === "link.tx" && loopLinks.has(e.link)) looped.add(e.host);
+    }
     memo.hosts = trace.scenario.hosts.map((h) => ({ name: h.name, ifaces: h.interfaces.map((i) => i.name), loopback: looped.has(h.name) }));
   }
   return memo.hosts;

@@ -1,4 +1,9 @@
-/** Messages between the store's engine client and the engine worker. */
+/**
+ * Messages between the store's engine client and the engine worker. A trace crosses as its
+ * columns (trace/store.ts): typed arrays moved as transferable ArrayBuffers, plus the trace's one
+ * copy of each string and value — never a structured clone of a million event objects.
+ */
+import { fromColumns, traceColumns, type ScenarioTrace, type TraceColumns } from "../engine/index";
 import type { RunOptions, RunResult } from "./runTrace";
 
 /** Main thread → worker: run this scenario. `id` pairs the answer with the request. */
@@ -8,32 +13,31 @@ export interface RunRequest {
   readonly options: RunOptions;
 }
 
+/** A trace on the wire: everything but its events and packets, which travel as columns. */
+export type WireTrace = Omit<ScenarioTrace, "events" | "packets"> & { readonly columns: TraceColumns };
+
+/** A RunResult on the wire. */
+export type WireResult = Exclude<RunResult, { ok: true }> | (Omit<Extract<RunResult, { ok: true }>, "trace"> & { readonly trace: WireTrace });
+
 /** Worker → main thread: the answer to request `id`. */
 export interface RunResponse {
   readonly id: number;
-  readonly result: RunResult;
+  readonly result: WireResult;
 }
 
-/**
- * Share the strings of a trace that came through postMessage. Structured cloning keeps shared
- * objects shared but copies every string occurrence, undoing the engine's sharing of repeated
- * narration and packet bytes: re-interning them here cut a large trace's main-thread heap from
- * 56 to 22 KiB per echo (measured by `npm run bench`). Mutates the freshly cloned trace.
- */
-export function shareTraceStrings(result: RunResult): RunResult {
+/** The response for `result`, and the buffers to transfer with it (the worker keeps no copy). */
+export function toWire(id: number, result: RunResult): { message: RunResponse; transfer: ArrayBuffer[] } {
+  if (!result.ok) return { message: { id, result }, transfer: [] };
+  const { events, packets, ...rest } = result.trace;
+  const { columns, transfer } = traceColumns(events, packets);
+  return { message: { id, result: { ...result, trace: { ...rest, columns } } }, transfer };
+}
+
+/** The RunResult a wire result stands for: the trace's tables rebuilt over the transferred columns. */
+export function fromWire(result: WireResult): RunResult {
   if (!result.ok) return result;
-  const seen = new Map<string, string>();
-  const share = (obj: object): void => {
-    const o = obj as Record<string, unknown>;
-    for (const k in o) {
-      const v = o[k];
-      if (typeof v !== "string") continue;
-      const known = seen.get(v);
-      if (known === undefined) seen.set(v, v);
-      else o[k] = known;
-    }
-  };
-  for (const e of result.trace.events) share(e);
-  for (const p of result.trace.packets) share(p);
-  return result;
+  const { columns, version, scenario, personality, fixes, links, outcome, ...more } = result.trace;
+  const { events, packets } = fromColumns(columns);
+  // The Trace's own key order (events.ts), so the app's JSON export matches the CLI's byte for byte.
+  return { ...result, trace: { version, scenario, personality, fixes, events, packets, links, outcome, ...more } };
 }

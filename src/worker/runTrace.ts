@@ -29,11 +29,12 @@ export interface RunOptions {
 }
 
 /**
- * The most steps a run in the browser records. A trace costs tens of KiB per echo in a tab (see
- * `npm run bench`); past this the run stops with a trace-limit warning instead of exhausting the
- * page's memory — a share link can ask for a 100,000-echo flood. The command line has no cap.
+ * The most steps a run in the browser records. A columnar trace costs tens of bytes per step in a
+ * tab (see `npm run bench`); past this the run stops with a trace-limit warning instead of
+ * exhausting the page's memory — a share link can ask for a 100,000-echo flood. The command line
+ * has no cap.
  */
-export const BROWSER_MAX_EVENTS = 250_000;
+export const BROWSER_MAX_EVENTS = 1_000_000;
 
 /** What a run gives back: a trace (and, when asked for, how it differs from the baseline), or why there is none. */
 export type RunResult =

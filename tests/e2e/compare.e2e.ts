@@ -39,7 +39,7 @@ describe("the compare view", () => {
   const chromium = useChromium();
 
   it("sanity: the fix parts the runs at icmp_reflect, insecure → secure", () => {
-    expect(fixed.events[DIVERGE]).toMatchObject({ fn: "icmp_reflect", kind: "tag.deleteNonpersistent" });
+    expect(fixed.events.at(DIVERGE)).toMatchObject({ fn: "icmp_reflect", kind: "tag.deleteNonpersistent" });
     expect(comparison.verdicts).toEqual({ base: "insecure", run: "secure" });
   });
 

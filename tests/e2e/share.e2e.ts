@@ -22,7 +22,7 @@ const outDir = fileURLToPath(new URL("../../test-results/exports/", import.meta.
 const bug = traceOf("lo0-esp-ping");
 const fixed = traceOf("lo0-esp-ping", [FIX]);
 /** With the fix on: the first step where the packet carries two tags (OUT_DONE and IN_DONE). */
-const TAGGED = fixed.events.findIndex((e) => e.packet >= 0 && fixed.packets[e.packet]!.tags.length >= 2);
+const TAGGED = fixed.events.findIndex((e) => e.packet >= 0 && fixed.packets.at(e.packet)!.tags.length >= 2);
 const BUG_LOOP = replyLoopCheck(bug);
 
 const open = openReady;
@@ -293,7 +293,7 @@ describe("sharing", () => {
       expect(pcap.bytes.equals(Buffer.from(traceToPcapng(bug)))).toBe(true);
       const capture = readPcapng(new Uint8Array(pcap.bytes));
       expect(capture.packets.length).toBe(bug.events.filter((e) => e.kind === "link.tx").length);
-      expect(capture.packets[0]!.comment).toMatch(/^step \d+ · /);
+      expect(capture.packets.at(0)!.comment).toMatch(/^step \d+ · /);
 
       const keys = await exported("keys");
       expect(keys.name).toBe("esp_sa");

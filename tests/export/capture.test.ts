@@ -68,7 +68,7 @@ describe("traceToPcapng", () => {
     expect(cap.interfaces).toEqual([{ name: "lo0", description: "host:lo0: BSD loopback (DLT_NULL), as bpf_mtap sees it", linkType: LINKTYPE.NULL }]);
     const tx = txEvents(t);
     expect(tx).toHaveLength(6);
-    expect(cap.packets.map((p) => [p.interfaceId, p.timestampMicros, toHex(p.data)])).toEqual(tx.map((e) => [0, e.t, t.packets[e.packet]!.hex]));
+    expect(cap.packets.map((p) => [p.interfaceId, p.timestampMicros, toHex(p.data)])).toEqual(tx.map((e) => [0, e.t, t.packets.at(e.packet)!.hex]));
     for (const p of cap.packets) expect(Array.from(p.linkHeader)).toEqual([2, 0, 0, 0]); // AF_INET
   });
 
@@ -89,9 +89,9 @@ describe("traceToPcapng", () => {
 
   it("adds Stone's step and the findings that became true at the packet's step", () => {
     const cap = readPcapng(traceToPcapng(trace("lo0-esp-ping")));
-    expect(cap.packets[0]?.comment).toMatch(/^step 28 · t=4µs · host ip_output → lo0 · Stone step 3: The packet crosses lo0/);
+    expect(cap.packets.at(0)?.comment).toMatch(/^step 28 · t=4µs · host ip_output → lo0 · Stone step 3: The packet crosses lo0/);
     // The first reflected reply: it crosses lo0 in cleartext, and the audit says so right there.
-    expect(cap.packets[1]?.comment).toMatch(/^step \d+ · t=12µs · host ip_output → lo0: .*\ncritical: The echo reply crossed lo0 in cleartext/);
+    expect(cap.packets.at(1)?.comment).toMatch(/^step \d+ · t=12µs · host ip_output → lo0: .*\ncritical: The echo reply crossed lo0 in cleartext/);
   });
 
   it("gw-esp-tunnel: an interface per link — both lo0s (DLT_NULL) and net0 (raw IP) — with every packet on net0", () => {
@@ -122,7 +122,7 @@ describe("traceToPcapng", () => {
   it("esp-tamper: the capture holds the frame as it arrived, with the flipped bit", () => {
     const t = trace("esp-tamper");
     const cap = readPcapng(traceToPcapng(t));
-    const sent = t.events.filter((e) => e.kind === "link.tx" && e.link === "net0").map((e) => t.packets[e.packet]!.hex);
+    const sent = t.events.filter((e) => e.kind === "link.tx" && e.link === "net0").map((e) => t.packets.at(e.packet)!.hex);
     const got = cap.packets.filter((p) => cap.interfaces[p.interfaceId]?.name === "net0").map((p) => toHex(p.data));
     expect(got).toHaveLength(sent.length);
     const differing = got.map((g, i) => (g === sent[i] ? -1 : i)).filter((i) => i >= 0);
@@ -274,7 +274,7 @@ describe("Wireshark reads the captures", () => {
   it("…and a flipped ciphertext bit fails the ICV (the control for the check above)", TSHARK, () => {
     const t = trace("lo0-esp-ping", [FIX]);
     const cap = readPcapng(traceToPcapng(t));
-    const first = cap.packets[0]!;
+    const first = cap.packets.at(0)!;
     const data = first.data.slice();
     data[40] = data[40]! ^ 0x01; // 20-byte IP header, 8-byte ESP header, 8-byte IV: well inside the ciphertext
     const path = join(dir, "tampered.pcapng");

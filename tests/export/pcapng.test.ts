@@ -194,7 +194,7 @@ describe("writePcapng", () => {
     const epb = new DataView(bytes.buffer, bytes.length - 36);
     expect(epb.getUint32(12, true)).toBe(0x001fffff);
     expect(epb.getUint32(16, true)).toBe(0xffffffff);
-    expect(readPcapng(bytes).packets[0]?.timestampMicros).toBe(Number.MAX_SAFE_INTEGER);
+    expect(readPcapng(bytes).packets.at(0)?.timestampMicros).toBe(Number.MAX_SAFE_INTEGER);
   });
 
   it("truncates a packet to the interface's snapLen and records the original length", () => {
@@ -203,9 +203,9 @@ describe("writePcapng", () => {
       writePcapng({ interfaces: [{ name: "em0", linkType: LINKTYPE.NULL, snapLen: 20 }], packets: [{ interfaceId: 0, timestampMicros: 0, data }] }),
     );
     expect(read.interfaces[0]?.snapLen).toBe(20);
-    expect(read.packets[0]?.linkHeader).toEqual(Uint8Array.of(2, 0, 0, 0));
-    expect(read.packets[0]?.data).toEqual(data.subarray(0, 16));
-    expect(read.packets[0]?.originalLength).toBe(104);
+    expect(read.packets.at(0)?.linkHeader).toEqual(Uint8Array.of(2, 0, 0, 0));
+    expect(read.packets.at(0)?.data).toEqual(data.subarray(0, 16));
+    expect(read.packets.at(0)?.originalLength).toBe(104);
   });
 
   it("rejects what it cannot write faithfully", () => {
@@ -246,7 +246,7 @@ describe("readPcapng", () => {
         read.packets.forEach((p, i) => {
           const nullLink = capture.interfaces[p.interfaceId]?.linkType === LINKTYPE.NULL;
           expect(p.linkHeader).toEqual(nullLink ? Uint8Array.of(2, 0, 0, 0) : new Uint8Array());
-          expect(p.originalLength).toBe((capture.packets[i]?.data.length ?? 0) + p.linkHeader.length);
+          expect(p.originalLength).toBe((capture.packets.at(i)?.data.length ?? 0) + p.linkHeader.length);
         });
       }),
     );
@@ -273,9 +273,9 @@ describe("readPcapng", () => {
     const tsresol = bytes.indexOf(9, 28); // if_tsresol's code, in the IDB after the 28-byte SHB
     expect(bytes[tsresol + 4]).toBe(6);
     bytes[tsresol + 4] = 9; // now nanoseconds
-    expect(readPcapng(bytes).packets[0]?.timestampMicros).toBe(1_234_567);
+    expect(readPcapng(bytes).packets.at(0)?.timestampMicros).toBe(1_234_567);
     bytes[tsresol + 4] = 0x80 | 10; // 2^-10 s
-    expect(readPcapng(bytes).packets[0]?.timestampMicros).toBe(Math.floor((1_234_567_891 * 1e6) / 1024));
+    expect(readPcapng(bytes).packets.at(0)?.timestampMicros).toBe(Math.floor((1_234_567_891 * 1e6) / 1024));
   });
 
   it("rejects every truncation that does not end on a block boundary", () => {

@@ -84,7 +84,7 @@ export function payloadText(trace: ScenarioTrace, e: TraceEvent): string {
     case "tag.deleteNonpersistent":
       // What the packet kept, from its version after the step (the event's own `kept` list is
       // aliased to the live tag list by an engine bug; see tests/engine/mbuf/tag.test.ts).
-      return `deleted ${tagList(e.deleted)}, kept ${tagList(trace.packets[e.packet]?.tags ?? [])}`;
+      return `deleted ${tagList(e.deleted)}, kept ${tagList(trace.packets.at(e.packet)?.tags ?? [])}`;
     case "tag.copy":
       return `${tagText(e.from)} → ${tagText(e.to)}`;
     case "tag.copyChain":
@@ -103,7 +103,7 @@ export function payloadText(trace: ScenarioTrace, e: TraceEvent): string {
       return `${e.queue} depth ${e.depth}`;
     case "link.tx":
     case "link.rx": {
-      const p = trace.packets[e.packet];
+      const p = trace.packets.at(e.packet);
       const what = p ? summarize(fromHex(p.hex)) : "?";
       const carried = p && (p.tags.length || p.flags.length) ? ` {tags ${tagList(p.tags)}, flags ${flagList(p.flags)}}` : "";
       return `${e.ifname} on ${e.link}, ${e.bytes} bytes: ${what}${carried}`;

@@ -2,6 +2,7 @@
  * Running scenarios and reading traces in tests: load a built-in through the same validation any
  * input goes through, run it, and pick events, packets and findings out of the trace.
  */
+import type { EventList } from "../../src/engine";
 import {
   BUILTIN_SCENARIOS,
   FIX_IDS,
@@ -73,7 +74,7 @@ export function traceOf(name: string, opts: Omit<RunOptions, "patch"> = {}): Sce
 }
 
 /** The echo reply's ip_output loop check: the first ipsec-loop decision after icmp_reflect. */
-export function replyLoopCheck(trace: { readonly events: readonly TraceEvent[] }): number {
+export function replyLoopCheck(trace: { readonly events: EventList }): number {
   const reflect = trace.events.findIndex((e) => e.fn === "icmp_reflect");
   const i = trace.events.findIndex((e) => e.seq > reflect && e.kind === "decision" && e.check === "ipsec-loop");
   if (reflect < 0 || i < 0) throw new Error("no loop check after icmp_reflect in this trace");
@@ -81,18 +82,18 @@ export function replyLoopCheck(trace: { readonly events: readonly TraceEvent[] }
 }
 
 /** Events of one kind, narrowed. */
-export function eventsOf<K extends EventKind>(trace: { readonly events: readonly TraceEvent[] }, kind: K): EventOf<K>[] {
+export function eventsOf<K extends EventKind>(trace: { readonly events: EventList }, kind: K): EventOf<K>[] {
   return trace.events.filter((e): e is EventOf<K> => e.kind === kind);
 }
 
 /** Decisions of one check. */
-export function decisions(trace: { readonly events: readonly TraceEvent[] }, check: EventOf<"decision">["check"]): EventOf<"decision">[] {
+export function decisions(trace: { readonly events: EventList }, check: EventOf<"decision">["check"]): EventOf<"decision">[] {
   return eventsOf(trace, "decision").filter((e) => e.check === check);
 }
 
 /** The packet version an event points at. */
 export function packetOf(trace: ScenarioTrace, e: TraceEvent): PacketVersion {
-  const p = trace.packets[e.packet];
+  const p = trace.packets.at(e.packet);
   if (!p) throw new Error(`event ${e.seq} (${e.kind}) has no packet version`);
   return p;
 }

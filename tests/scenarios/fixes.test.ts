@@ -20,14 +20,14 @@ function delta(opts: RunOptions) {
   const before = new Set(findingIds(base));
   const after = new Set(findingIds(run));
   let i = 0;
-  while (i < base.events.length && i < run.events.length && key(base, base.events[i]!) === key(run, run.events[i]!)) i++;
+  while (i < base.events.length && i < run.events.length && key(base, base.events.at(i)!) === key(run, run.events.at(i)!)) i++;
   return {
     verdict: `${base.outcome.verdict} → ${run.outcome.verdict}`,
     removed: [...before].filter((id) => !after.has(id)).sort(),
     added: [...after].filter((id) => !before.has(id)).sort(),
     kept: [...after].filter((id) => before.has(id)).sort(),
-    diverges: run.events[i]!,
-    baseAt: base.events[i]!,
+    diverges: run.events.at(i)!,
+    baseAt: base.events.at(i)!,
   };
 }
 
@@ -104,7 +104,7 @@ describe("each fix against the unfixed lo0-esp-ping (netbsd-2003)", () => {
   it("consumer-deletes-tags diverges right after the first (legitimate) OUT_DONE match", () => {
     const d = delta({ fixes: ["consumer-deletes-tags"] });
     const base = traceOf("lo0-esp-ping");
-    expect(base.events[d.diverges.seq - 1]).toMatchObject({ kind: "decision", check: "ipsec-loop", branch: "skip IPsec" });
+    expect(base.events.at(d.diverges.seq - 1)).toMatchObject({ kind: "decision", check: "ipsec-loop", branch: "skip IPsec" });
   });
 
   it("freebsd-7 (both strips built in): the same change as icmp-reflect-strips-tags, diverging at if_simloop", () => {

@@ -54,7 +54,7 @@ describe.each(FILES.map((f) => [f.version, f.links] as const))("links of format 
     expect(s.personality).toBe(want.personality);
     expect(s.fixes).toEqual(want.fixes);
     expect(s.trace!.outcome.verdict).toBe(want.verdict);
-    const e = s.trace!.events[s.cursor]!;
+    const e = s.trace!.events.at(s.cursor)!;
     expect({ fn: e.fn, kind: e.kind, ...(e.kind === "decision" ? { check: e.check } : {}), host: e.host }).toEqual(want.event);
     expect({
       rightTab: s.rightTab,

@@ -27,7 +27,7 @@ describe("what a link holds of the store", () => {
     const k = replyLoopCheck(trace);
     store.getState().seek(k);
     store.getState().setInspectorTab("tags");
-    const tag = trace.packets[trace.events[k]!.packet]!.tags[0]?.uid ?? tagLanes(trace).lanes[0]!.uid;
+    const tag = trace.packets.at(trace.events.at(k)!.packet)!.tags[0]?.uid ?? tagLanes(trace).lanes[0]!.uid;
     store.getState().selectTag(tag);
     store.getState().selectField("ipv4#0.ttl");
     const link = encodeShare(shareStateOf(store.getState())!);

@@ -14,8 +14,8 @@ describe("logical step keys", () => {
   it("name the echo round, the place and the kind but not the branch taken", () => {
     const bugTrace = traceOf("lo0-esp-ping");
     const fixedTrace = traceOf("lo0-esp-ping", [FIX]);
-    const bug = bugTrace.events[replyLoopCheck(bugTrace)]!;
-    const fixed = fixedTrace.events[replyLoopCheck(fixedTrace)]!;
+    const bug = bugTrace.events.at(replyLoopCheck(bugTrace))!;
+    const fixed = fixedTrace.events.at(replyLoopCheck(fixedTrace))!;
     expect(bug.kind === "decision" && bug.branch).toBe("skip IPsec");
     expect(fixed.kind === "decision" && fixed.branch).not.toBe("skip IPsec");
     expect(logicalIndex(bugTrace).keys[bug.seq]).toBe(logicalIndex(fixedTrace).keys[fixed.seq]);
@@ -50,7 +50,7 @@ describe("mapCursor", () => {
         const j = mapCursor(from, i, to);
         if (toIndex.seqOf.has(fromKeys[i]!)) {
           expect(toIndex.keys[j]).toBe(fromKeys[i]);
-          expect(eventSignature(to.events[j]!)).toBe(eventSignature(from.events[i]!));
+          expect(eventSignature(to.events.at(j)!)).toBe(eventSignature(from.events.at(i)!));
         } else {
           missing++;
           expect(j).toBe(i === 0 ? 0 : mapCursor(from, i - 1, to));
@@ -67,7 +67,7 @@ describe("mapCursor", () => {
     const fixed = traceOf("lo0-esp-ping", [FIX]);
     const secondSend = bug.events.findIndex((e, i) => i > 0 && e.kind === "app.send");
     const mapped = mapCursor(bug, secondSend, fixed);
-    expect(fixed.events[mapped]).toMatchObject({ kind: "app.send", note: expect.stringContaining("icmp_seq=1") });
+    expect(fixed.events.at(mapped)).toMatchObject({ kind: "app.send", note: expect.stringContaining("icmp_seq=1") });
   });
 
   it("falls back to the nearest earlier step when the step no longer exists", () => {
@@ -77,7 +77,7 @@ describe("mapCursor", () => {
     // The bug run never strips the tags: the step before it is shown instead.
     const before = mapCursor(fixed, strip - 1, bug);
     expect(mapCursor(fixed, strip, bug)).toBe(before);
-    expect(eventSignature(bug.events[before]!)).toBe(eventSignature(fixed.events[strip - 1]!));
+    expect(eventSignature(bug.events.at(before)!)).toBe(eventSignature(fixed.events.at(strip - 1)!));
   });
 
   it("is the identity between two runs of the same scenario, and 0 for anything unknown", () => {

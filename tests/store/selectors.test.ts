@@ -26,7 +26,7 @@ describe("selectors", () => {
     expect(traceIndex(trace)).toBe(index);
     expect(index.decisions).toContain(replyLoopCheck(trace));
     expect(index.decisions).toHaveLength(trace.events.filter((e) => e.kind === "decision").length);
-    expect(index.decisions.every((seq) => trace.events[seq]!.kind === "decision")).toBe(true);
+    expect(index.decisions.every((seq) => trace.events.at(seq)!.kind === "decision")).toBe(true);
     expect(index.findingSteps).toEqual([...new Set(trace.outcome.findings.map((f) => f.step))].sort((a, b) => a - b));
     expect(index.findingsByRank[0]!.severity).toBe("critical");
     expect(index.findingsByRank.at(-1)!.id).toBe("stale-ipsec-flags");

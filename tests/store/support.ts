@@ -1,5 +1,5 @@
 /** Store test helpers: real engine traces (run once per scenario/fix set) and controllable fake runners. */
-import type { FixId, ScenarioTrace } from "../../src/engine/index";
+import type { FixId, ScenarioTrace, TraceEvent } from "../../src/engine/index";
 import { replyLoopCheck, traceOf as cachedTrace } from "../helpers/trace";
 import { createTagflowStore } from "../../src/store/index";
 import type { RunOptions, RunResult, TraceRunner } from "../../src/store/engineClient";
@@ -26,7 +26,7 @@ export function storeWithManualRunner() {
 }
 
 /** Index of the first event matching `pred`, failing loudly when there is none. */
-export function indexOf(trace: ScenarioTrace, pred: (e: ScenarioTrace["events"][number]) => boolean, after = -1): number {
+export function indexOf(trace: ScenarioTrace, pred: (e: TraceEvent) => boolean, after = -1): number {
   const i = trace.events.findIndex((e) => e.seq > after && pred(e));
   if (i < 0) throw new Error("no such event in the trace");
   return i;

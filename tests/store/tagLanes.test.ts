@@ -118,11 +118,11 @@ describe("stale at a step", () => {
   const lanes = tagLanes(trace);
 
   it("takes the packet version's word: stale from the loop back up lo0, before any decision consulted it", () => {
-    const staleAt = indexOf(trace, (e) => e.packet >= 0 && (trace.packets[e.packet]!.staleTags ?? []).includes(1));
-    const version = trace.packets[trace.events[staleAt]!.packet]!;
+    const staleAt = indexOf(trace, (e) => e.packet >= 0 && (trace.packets.at(e.packet)!.staleTags ?? []).includes(1));
+    const version = trace.packets.at(trace.events.at(staleAt)!.packet)!;
     expect(tagIsStale(lanes, version, 1, staleAt)).toBe(true);
     expect(isTagStaleAt(lanes, 1, staleAt)).toBe(false);
-    const earlier = trace.packets[trace.events[staleAt - 1]!.packet]!;
+    const earlier = trace.packets.at(trace.events.at(staleAt - 1)!.packet)!;
     expect(tagIsStale(lanes, earlier, 1, staleAt - 1)).toBe(false);
   });
 
@@ -134,9 +134,9 @@ describe("stale at a step", () => {
   });
 
   it("does the same for m_flags", () => {
-    const flagged = indexOf(trace, (e) => e.packet >= 0 && (trace.packets[e.packet]!.staleFlags ?? []).includes("DECRYPTED"));
-    const e = trace.events[flagged]!;
-    expect(flagIsStale(lanes, trace.packets[e.packet]!, e.chain, "DECRYPTED", flagged)).toBe(true);
+    const flagged = indexOf(trace, (e) => e.packet >= 0 && (trace.packets.at(e.packet)!.staleFlags ?? []).includes("DECRYPTED"));
+    const e = trace.events.at(flagged)!;
+    expect(flagIsStale(lanes, trace.packets.at(e.packet)!, e.chain, "DECRYPTED", flagged)).toBe(true);
     expect(flagIsStale(null, { staleFlags: [] }, e.chain, "DECRYPTED", flagged)).toBe(false);
   });
 });

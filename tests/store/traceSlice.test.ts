@@ -21,7 +21,7 @@ describe("running the engine from the store", () => {
     await store.getState().selectScenario("lo0-esp-ping");
     const loop = replyLoopCheck(store.getState().trace!);
     store.getState().seek(loop);
-    const bug = store.getState().trace!.events[loop]!;
+    const bug = store.getState().trace!.events.at(loop)!;
     expect(bug).toMatchObject({ kind: "decision", check: "ipsec-loop", branch: "skip IPsec" });
 
     await store.getState().toggleFix("icmp-reflect-strips-tags");
@@ -29,7 +29,7 @@ describe("running the engine from the store", () => {
     expect(s.fixes).toEqual(["icmp-reflect-strips-tags"]);
     expect(s.trace!.outcome.verdict).toBe("secure");
     expect(s.cursor).toBe(replyLoopCheck(s.trace!));
-    expect(s.trace!.events[s.cursor]).toMatchObject({ kind: "decision", check: "ipsec-loop", fn: "ip_output" });
+    expect(s.trace!.events.at(s.cursor)).toMatchObject({ kind: "decision", check: "ipsec-loop", fn: "ip_output" });
 
     await store.getState().setFix("icmp-reflect-strips-tags", false);
     s = store.getState();

@@ -8,13 +8,14 @@
  *   dropped  — packets were dropped (replay, ICV, policy) or echoes went unanswered;
  *   secure   — none of these.
  */
-import type { Consulted, EventOf, Finding, Outcome, PacketVersion, Severity, TagView, TraceEvent, Verdict } from "../trace/events";
+import { byteAt, chainAt, fnAt, kindAt, scanAt, type EventList, type PacketList } from "../trace/store";
+import type { Consulted, EventKind, EventOf, Finding, Outcome, Severity, TagView, Verdict } from "../trace/events";
 import { summarize } from "../wire/dissect";
 import { fromHex } from "../wire/fields";
 
 interface AuditInput {
-  readonly events: readonly TraceEvent[];
-  readonly packets: readonly PacketVersion[];
+  readonly events: EventList;
+  readonly packets: PacketList;
   readonly sent: number;
   readonly delivered: number;
 }
@@ -42,14 +43,14 @@ class Findings {
   }
 }
 
-function packetSummary(packets: readonly PacketVersion[], id: number): string {
-  const p = packets[id];
+function packetSummary(packets: PacketList, id: number): string {
+  const p = packets.at(id);
   if (!p) return "the packet";
   return summarize(fromHex(p.hex));
 }
 
 /** What kind of packet this is, in words: "echo reply", "echo request", "ESP packet". */
-function packetKind(packets: readonly PacketVersion[], id: number): string {
+function packetKind(packets: PacketList, id: number): string {
   const s = packetSummary(packets, id);
   if (/echo reply/.test(s)) return "echo reply";
   if (/echo request/.test(s)) return "echo request";
@@ -57,10 +58,12 @@ function packetKind(packets: readonly PacketVersion[], id: number): string {
   return "packet";
 }
 
-function ipProto(packets: readonly PacketVersion[], id: number): number {
-  const hex = packets[id]?.hex ?? "";
-  return parseInt(hex.slice(18, 20), 16);
+function ipProto(packets: PacketList, id: number): number {
+  return byteAt(packets, id, 9);
 }
+
+/** The event kinds the audit reads (the switch below). */
+const AUDITED: ReadonlySet<EventKind> = new Set(["tag.prepend", "decision", "link.tx", "flag.clear", "drop"]);
 
 function tagText(t: TagView): string {
   return t.tdbi ? `${t.name}{${t.tdbi.dst}, ${t.tdbi.proto}, 0x${t.tdbi.spi.toString(16).padStart(8, "0")}}` : t.name;
@@ -80,9 +83,13 @@ export function audit(input: AuditInput): Outcome {
   let truncated = false;
   let drops = 0;
 
-  for (const e of events) {
+  for (let i = 0; i < events.length; i++) {
     // A packet changes direction when it crosses a link (lo0 brings it back up) or is reflected.
-    if (e.kind === "link.tx" || e.fn === "icmp_reflect") lastTurn.set(e.chain, e.seq);
+    const kind = kindAt(events, i);
+    if (kind === "link.tx" || fnAt(events, i) === "icmp_reflect") lastTurn.set(chainAt(events, i), i);
+    // Only the kinds below are looked at: read their columns, build no object for the rest.
+    if (!AUDITED.has(kind)) continue;
+    const e = scanAt(events, i);
     switch (e.kind) {
       case "tag.prepend":
         tagPrependedAt.set(e.tag.uid, e.seq);
@@ -119,7 +126,7 @@ export function audit(input: AuditInput): Outcome {
         if (e.check === "ipsec-in-reject" && e.branch === "accept") {
           let policy: EventOf<"decision"> | undefined;
           for (let i = e.seq - 1; i >= Math.max(0, e.seq - 12); i--) {
-            const x = events[i]!;
+            const x = events.at(i)!;
             if (x.kind === "decision" && x.check === "ipsec-in-policy" && x.chain === e.chain) {
               policy = x;
               break;
@@ -194,7 +201,7 @@ export function audit(input: AuditInput): Outcome {
       }
       case "flag.clear":
         if (e.fn === "icmp_reflect") {
-          const p = packets[e.packet];
+          const p = packets.at(e.packet);
           const left = p?.flags.filter((x) => x === "DECRYPTED" || x === "AUTHIPHDR" || x === "AUTHIPDGM") ?? [];
           if (left.length > 0)
             f.add(

@@ -13,7 +13,9 @@
  * Pure and O(n): one pass over the common prefix, a few events of look-ahead at the divergence.
  */
 import { PERSONALITIES, isFixId, isPersonalityId } from "../kernels/personality";
-import type { CheckId, EventKind, LayerId, MFlag, Severity, TagView, Trace, TraceEvent, Verdict } from "../trace/events";
+import type { EventKind, LayerId, Severity, Trace, TraceEvent, Verdict } from "../trace/events";
+import { CHECK_NAMES, clauseOf, flagList, signatureOf, type Clause } from "../trace/kinds";
+import { signer, type EventList } from "../trace/store";
 
 /** The parts of an event the comparison reports (what the UI and the CLI name). */
 export interface EventSummary {
@@ -59,186 +61,12 @@ export interface TraceComparison {
 
 type TraceLike = Pick<Trace, "events" | "outcome" | "personality" | "fixes">;
 
-const tagKey = (t: TagView | null): string => (t === null ? "-" : t.tdbi ? `${t.name}{${t.tdbi.dst},${t.tdbi.proto},${t.tdbi.spi}}` : t.name);
-const tagsKey = (ts: readonly TagView[]): string => ts.map(tagKey).join(",");
-
-/** What an event means, without the parts that shift between runs. */
+/** What an event means, without the parts that shift between runs: its kind's signature (trace/kinds.ts). */
 export function eventMeaning(e: TraceEvent): string {
-  const where = `${e.host}|${e.layer}|${e.fn}|${e.kind}|`;
-  switch (e.kind) {
-    case "app.send":
-      return where + e.socket;
-    case "mbuf.alloc":
-      return where + e.len;
-    case "mbuf.prepend":
-      return `${where}${e.header}|${e.len}|${e.leading}`;
-    case "mbuf.makespace":
-      return `${where}${e.header}|${e.len}|${e.how}`;
-    case "mbuf.append":
-      return `${where}${e.what}|${e.len}|${e.how}`;
-    case "mbuf.adj":
-      return `${where}${e.header}|${e.len}|${e.from}`;
-    case "mbuf.strip":
-      return `${where}${e.header}|${e.len}`;
-    case "mbuf.rewrite":
-      return `${where}${e.what}|${e.len}`;
-    case "mbuf.pkthdr":
-      return where + e.mode;
-    case "mbuf.free":
-      return where + e.reason;
-    case "field.set":
-      return `${where}${e.header}|${e.field}|${e.to}`;
-    case "tag.get":
-    case "tag.prepend":
-    case "tag.unlink":
-    case "tag.delete":
-      return where + tagKey(e.tag);
-    case "tag.find":
-      return `${where}${e.name}|${tagKey(e.found)}`;
-    case "tag.deleteChain":
-      return where + tagsKey(e.deleted);
-    case "tag.deleteNonpersistent":
-      return `${where}${tagsKey(e.deleted)}|${tagsKey(e.kept)}`;
-    case "tag.copy":
-      return where + tagKey(e.from);
-    case "tag.copyChain":
-      return where + tagsKey(e.copies.map(([from]) => from));
-    case "flag.set":
-    case "flag.clear":
-      return where + e.flags.join(",");
-    case "decision":
-      return `${where}${e.check}|${e.branch}`;
-    case "crypto.submit":
-      return `${where}${e.sa}|${e.op}|${e.bytes}`;
-    case "crypto.done":
-      return `${where}${e.sa}|${e.op}|${e.ok}`;
-    case "queue.enqueue":
-    case "queue.dequeue":
-      return `${where}${e.queue}|${e.depth}`;
-    case "link.tx":
-    case "link.rx":
-      return `${where}${e.ifname}|${e.link}|${e.bytes}`;
-    case "sa.update":
-      return `${where}${e.sa}|${e.field}|${e.value}`;
-    case "deliver":
-      return `${where}${e.socket}|${e.summary}`;
-    case "drop":
-      return where + e.reason;
-  }
+  return signatureOf(e);
 }
 
-/** The decisions, in a few words: "ip_output's IPsec loop check". */
-const CHECK_NAMES: Readonly<Record<CheckId, string>> = {
-  route: "route lookup",
-  "ip-checksum": "header checksum check",
-  ours: "local-address check",
-  mtu: "MTU check",
-  "ip-maxpacket": "IP_MAXPACKET check",
-  "ipsec-out-policy": "outbound policy lookup",
-  "ipsec-loop": "IPsec loop check",
-  "ipsec-out-sa": "SA lookup",
-  "ipsec-in-sa": "SA lookup",
-  replay: "replay check",
-  icv: "ICV check",
-  "pr-lasthdr": "PR_LASTHDR check",
-  "ipsec-in-policy": "inbound policy lookup",
-  "ipsec-in-reject": "policy check",
-  "ipsec-evidence": "IPsec-evidence check",
-  "icmp-type": "ICMP type switch",
-};
-
-/** A step in words: who does it, the verb (bare infinitive) and the rest. */
-interface Clause {
-  readonly subject: string;
-  readonly verb: string;
-  readonly rest: string;
-}
-
-const article = (word: string): string => (/^[AEIOU]/.test(word) ? "an" : "a");
-const flagList = (flags: readonly MFlag[]): string => flags.map((f) => `M_${f}`).join("|");
-
-/** "IPSEC_IN_DONE and IPSEC_OUT_DONE". */
-function names(tags: readonly TagView[]): string {
-  const n = tags.map((t) => t.name);
-  return n.length <= 1 ? (n[0] ?? "") : `${n.slice(0, -1).join(", ")} and ${n[n.length - 1]!}`;
-}
-
-/** "the packet's IPSEC_IN_DONE and IPSEC_OUT_DONE tags", "the packet's 5 tags". */
-function tagPhrase(tags: readonly TagView[]): string {
-  if (tags.length === 0) return "no tags";
-  return tags.length <= 3 ? `the packet's ${names(tags)} tag${tags.length === 1 ? "" : "s"}` : `the packet's ${tags.length} tags`;
-}
-
-function clause(e: TraceEvent): Clause {
-  const c = (verb: string, rest: string, subject = e.fn): Clause => ({ subject, verb, rest });
-  switch (e.kind) {
-    case "app.send":
-      return c("send", `another packet on ${e.socket}`);
-    case "mbuf.alloc":
-      return c("allocate", `an mbuf for ${e.len} bytes`);
-    case "mbuf.prepend":
-      return c("prepend", `the ${e.header} header`);
-    case "mbuf.makespace":
-      return c("open", `${e.len} bytes for the ${e.header} header`);
-    case "mbuf.append":
-      return c("append", e.what);
-    case "mbuf.adj":
-      return c("trim", `the ${e.header} header (${e.len} bytes) off the ${e.from}`);
-    case "mbuf.strip":
-      return c("strip", `the ${e.header} header`);
-    case "mbuf.rewrite":
-      return c("rewrite", e.what);
-    case "mbuf.pkthdr":
-      return c(e.mode === "move" ? "move" : "copy", "the packet header");
-    case "mbuf.free":
-      return c("free", `the packet (${e.reason})`);
-    case "field.set":
-      return c("set", `${e.header} ${e.field} to ${e.to}`);
-    case "tag.get":
-      return c("allocate", `${article(e.tag.name)} ${e.tag.name} tag`);
-    case "tag.prepend":
-      return c("prepend", `${article(e.tag.name)} ${e.tag.name} tag`);
-    case "tag.unlink":
-      return c("unlink", `the ${e.tag.name} tag`);
-    case "tag.delete":
-      return c("delete", `the packet's ${e.tag.name} tag (m_tag_delete)`);
-    case "tag.find":
-      return e.found ? c("find", `the ${e.name} tag`) : c("look", `for ${article(e.name)} ${e.name} tag and finds none`);
-    case "tag.deleteChain":
-      return c("delete", `${tagPhrase(e.deleted)} (m_tag_delete_chain)`);
-    case "tag.deleteNonpersistent":
-      if (e.deleted.length === 0) return c("call", "m_tag_delete_nonpersistent (the packet has no tags)");
-      return c("delete", `${tagPhrase(e.deleted)} (m_tag_delete_nonpersistent)${e.kept.length > 0 ? `, keeping ${names(e.kept)}` : ""}`);
-    case "tag.copy":
-      return c("copy", `the ${e.from.name} tag`);
-    case "tag.copyChain":
-      return c("copy", "the packet's tags");
-    case "flag.set":
-      return c("set", flagList(e.flags));
-    case "flag.clear":
-      return c("clear", e.flags.length > 0 ? flagList(e.flags) : "no m_flags");
-    case "decision":
-      return c("decide", `“${e.branch}”`, `${e.fn}'s ${CHECK_NAMES[e.check] ?? e.check}`);
-    case "crypto.submit":
-      return c("hand", `${e.bytes} bytes to the crypto queue to ${e.op}`);
-    case "crypto.done":
-      return e.ok ? c("finish", `the ${e.op}`) : c("fail", `to ${e.op}: ${e.detail}`);
-    case "queue.enqueue":
-      return c("queue", `the packet on ${e.queue}`);
-    case "queue.dequeue":
-      return c("take", `the packet off ${e.queue}`);
-    case "link.tx":
-      return c("send", `the packet across ${e.ifname} (${e.bytes} bytes)`);
-    case "link.rx":
-      return c("receive", `the packet on ${e.ifname}`);
-    case "sa.update":
-      return c("set", `${e.field} of ${e.sa} to ${e.value}`);
-    case "deliver":
-      return c("deliver", `the ${e.summary.split(/[,(]/)[0]!.trim() || "packet"} to ${e.socket}`);
-    case "drop":
-      return c("drop", `the packet (${e.reason})`);
-  }
-}
+const clause = clauseOf;
 
 /** "clear" → "clears", "finish" → "finishes", "copy" → "copies". */
 function thirdPerson(verb: string): string {
@@ -257,11 +85,11 @@ function summary(e: TraceEvent | undefined): EventSummary | null {
 const LOOKAHEAD = 4;
 
 /** `k` > 0 when `extra` has k events inserted at `i` before it goes on as `other` does; else 0. */
-function inserted(extra: readonly TraceEvent[], other: readonly TraceEvent[], i: number): number {
-  const next = other[i];
+function inserted(extra: EventList, other: EventList, i: number): number {
+  const next = other.at(i);
   if (!next) return 0;
   const want = eventMeaning(next);
-  for (let k = 1; k <= LOOKAHEAD && i + k < extra.length; k++) if (eventMeaning(extra[i + k]!) === want) return k;
+  for (let k = 1; k <= LOOKAHEAD && i + k < extra.length; k++) if (eventMeaning(extra.at(i + k)!) === want) return k;
   return 0;
 }
 
@@ -300,7 +128,10 @@ export function compareTraces(base: TraceLike, run: TraceLike): TraceComparison 
   const b = run.events;
   const n = Math.min(a.length, b.length);
   let i = 0;
-  while (i < n && eventMeaning(a[i]!) === eventMeaning(b[i]!)) i++;
+  // Signatures from the columns, one per distinct step (trace/store.ts signer), not per event.
+  const signA = signer(a);
+  const signB = signer(b);
+  while (i < n && signA(i) === signB(i)) i++;
   const identical = i === a.length && i === b.length;
 
   const baseIds = new Set(base.outcome.findings.map((f) => f.id));
@@ -321,8 +152,8 @@ export function compareTraces(base: TraceLike, run: TraceLike): TraceComparison 
   return {
     identical,
     divergeAt: identical ? null : { base: i, run: i },
-    baseEvent: identical ? null : summary(a[i]),
-    runEvent: identical ? null : summary(b[i]),
+    baseEvent: identical ? null : summary(a.at(i)),
+    runEvent: identical ? null : summary(b.at(i)),
     common: i,
     steps: { base: a.length, run: b.length },
     verdicts,
@@ -355,17 +186,17 @@ function withoutIt(e: TraceEvent): string | null {
   }
 }
 
-function divergenceSentence(a: readonly TraceEvent[], b: readonly TraceEvent[], i: number, baseLabel: string, from: Verdict, to: Verdict): string {
+function divergenceSentence(a: EventList, b: EventList, i: number, baseLabel: string, from: Verdict, to: Verdict): string {
   const start = i === 0 ? "The runs differ from the first step" : `The runs are the same for ${plural(i, "step")}`;
   // "at step 25, just after its IPsec loop check, ip_output …": the decision that led here.
-  const prev = i > 0 ? b[i - 1] : undefined;
+  const prev = i > 0 ? b.at(i - 1) : undefined;
   const step =
-    prev?.kind === "decision" && b[i] && prev.fn === b[i]!.fn
+    prev?.kind === "decision" && b.at(i) && prev.fn === b.at(i)!.fn
       ? `step ${i + 1}, just after its ${CHECK_NAMES[prev.check] ?? prev.check},`
       : `step ${i + 1}`;
   const tail = ` — and ${verdictClause(from, to)}.`;
-  const runE = b[i];
-  const baseE = a[i];
+  const runE = b.at(i);
+  const baseE = a.at(i);
   if (!runE) {
     const q = clause(baseE!);
     return `${start}; then this run ends, while the run ${baseLabel} goes on: at step ${i + 1} ${said(q, baseE!.fn === "runScenario" ? "the run" : q.subject)}${tail}`;

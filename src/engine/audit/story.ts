@@ -3,7 +3,8 @@
  * root-cause analysis (seed 001, tech-net 2003-08-18), for the first echo of a lo0 IPsec
  * scenario. Narration cites "Stone step n" on the events marked here.
  */
-import type { PacketVersion, TraceEvent } from "../trace/events";
+import type { TraceEvent } from "../trace/events";
+import type { EventTable, PacketList } from "../trace/store";
 
 /** Stone's steps, one line each, as the narration and the UI quote them. */
 export const STONE_STEPS: readonly string[] = [
@@ -38,22 +39,22 @@ export const STONE_CAVEATS: readonly (string | undefined)[] = [
  * them); step 8 says the reply "still bears tags saying IPsec output and IPsec input have been
  * done" (false where icmp_reflect, looutput or a consumer deleted them).
  */
-function claimHolds(step: number, marked: readonly TraceEvent[], packets: readonly PacketVersion[]): boolean {
+function claimHolds(step: number, marked: readonly TraceEvent[], packets: PacketList): boolean {
   if (step === 3) return !marked.some((e) => e.kind === "tag.deleteNonpersistent" || e.kind === "tag.deleteChain" || e.kind === "tag.delete");
   if (step === 8) {
     const first = marked.find((e) => e.packet >= 0);
-    const names = first ? (packets[first.packet]?.tags.map((t) => t.name) ?? []) : [];
+    const names = first ? (packets.at(first.packet)?.tags.map((t) => t.name) ?? []) : [];
     return names.includes("IPSEC_OUT_DONE") && names.includes("IPSEC_IN_DONE");
   }
   return true;
 }
 
 /**
- * Mark the first echo's events with Stone's step numbers (mutates the freshly recorded events).
+ * Mark the first echo's events with Stone's step numbers (in the freshly recorded event table).
  * A step is marked only where its claim holds in this run: with a fix on, the label of a step
  * that did not happen the way Stone describes is not printed.
  */
-export function annotateStone(events: readonly TraceEvent[], packets: readonly PacketVersion[] = []): void {
+export function annotateStone(events: EventTable, packets: PacketList): void {
   const first = events.find((e) => e.kind === "app.send");
   if (!first) return;
   const alloc = events.find((e) => e.seq > first.seq && e.kind === "mbuf.alloc");
@@ -67,7 +68,7 @@ export function annotateStone(events: readonly TraceEvent[], packets: readonly P
     list.push(e);
   };
   const apply = (): void => {
-    for (const [n, list] of byStep) if (claimHolds(n, list, packets)) for (const e of list) (e as { story?: number }).story = n;
+    for (const [n, list] of byStep) if (claimHolds(n, list, packets)) for (const e of list) events.setStory(e.seq, n);
   };
   for (const e of events) {
     if (e.seq <= first.seq || e.chain !== chain) continue;

@@ -6,7 +6,7 @@
  * and the trace shows which. The packet header (pkthdr) holds len, rcvif, m_flags and the
  * m_tag list. Every verb here records exactly one trace event through the caller's Site.
  */
-import type { MbufSegView, MFlag, TagView } from "../trace/events";
+import type { MbufSegView, MFlag } from "../trace/events";
 import type { Site } from "../trace/recorder";
 import type { MTag } from "./tag";
 
@@ -57,7 +57,16 @@ export class Mbuf {
   /** Incarnation in which each tag (by uid) and each flag was set. */
   readonly born = new Map<number | MFlag, number>();
   /** Cached parts of the last version, reused when that part did not change. */
-  cache: { hex?: string; segs?: readonly MbufSegView[]; tags?: readonly TagView[]; flags?: readonly MFlag[]; staleTags?: readonly number[] } = {};
+  cache: {
+    /** A copy of the bytes as of the last version taken, and as of the one before it (for deltas). */
+    bytes?: Uint8Array;
+    prevBytes?: Uint8Array;
+    /** Ids in the recorder's value table (trace/store.ts) and the m_flags bitmask. */
+    segs?: number;
+    tags?: number;
+    flags?: number;
+    staleTags?: readonly number[];
+  } = {};
 
   constructor(id: number, segs: Seg[]) {
     this.id = id;

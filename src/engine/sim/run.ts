@@ -10,7 +10,8 @@ import { installKeys } from "../netipsec/key";
 import { startPing, type PingState } from "../netinet/ping";
 import type { Scenario } from "../scenario/schema";
 import { StepLimitExceeded } from "../trace/recorder";
-import { TRACE_VERSION, type LinkInfo, type Trace, type TraceEvent } from "../trace/events";
+import { TRACE_VERSION, type LinkInfo, type Trace } from "../trace/events";
+import { chainAt, type EventList } from "../trace/store";
 import { World } from "./world";
 
 export type ScenarioTrace = Trace<Scenario>;
@@ -20,11 +21,14 @@ export type ScenarioTrace = Trace<Scenario>;
  * packet going round, while a run that is merely large interleaves many (a flood shows a new
  * echo every hundred-odd steps).
  */
-export function loopingChain(events: readonly TraceEvent[]): number | undefined {
-  const recent = events.slice(-2000);
+export function loopingChain(events: EventList): number | undefined {
+  const from = Math.max(0, events.length - 2000);
   const counts = new Map<number, number>();
-  for (const e of recent) if (e.chain >= 0) counts.set(e.chain, (counts.get(e.chain) ?? 0) + 1);
-  for (const [chain, n] of counts) if (n >= 0.9 * recent.length) return chain;
+  for (let i = from; i < events.length; i++) {
+    const chain = chainAt(events, i);
+    if (chain >= 0) counts.set(chain, (counts.get(chain) ?? 0) + 1);
+  }
+  for (const [chain, n] of counts) if (n >= 0.9 * (events.length - from)) return chain;
   return undefined;
 }
 
@@ -68,6 +72,9 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
     }
   }
   const { events, packets } = world.recorder;
+  // Recording is over: trim the columns and drop the interning maps (trace/store.ts).
+  packets.seal();
+  events.seal(packets);
   if (scenario.story === "stone-2003") annotateStone(events, packets);
   const sent = pings.reduce((n, p) => n + p.sent, 0);
   const delivered = pings.reduce((n, p) => n + p.received, 0);

@@ -4,6 +4,8 @@
  * no classes, no Uint8Array (bytes travel as hex), so a trace can be saved, diffed and shared.
  */
 
+import type { EventList, PacketList } from "./store";
+
 /** Bumped when the shape of a Trace changes incompatibly. */
 export const TRACE_VERSION = 1;
 
@@ -256,8 +258,9 @@ export interface Trace<S = unknown> {
   readonly scenario: S;
   readonly personality: string;
   readonly fixes: readonly string[];
-  readonly events: readonly TraceEvent[];
-  readonly packets: readonly PacketVersion[];
+  /** Columnar in a trace the engine made (store.ts); any RowList (a plain array) otherwise. */
+  readonly events: EventList;
+  readonly packets: PacketList;
   readonly links: readonly LinkInfo[];
   readonly outcome: Outcome;
 }

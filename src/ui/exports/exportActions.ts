@@ -45,7 +45,7 @@ export function download(data: Blob, name: string, doc: Document = document): vo
 }
 
 function captionOf(s: TagflowState, trace: ScenarioTrace): StepCaption {
-  const e = trace.events[s.cursor];
+  const e = trace.events.at(s.cursor);
   const fixes = trace.fixes.length > 0 ? `fixes: ${trace.fixes.join(", ")}` : "no fixes";
   const source = e ? sourceOf(trace.personality, e.fn) : null;
   return {

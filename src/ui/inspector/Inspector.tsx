@@ -386,7 +386,7 @@ export function Inspector(): ReactElement {
   const cursor = useTagflow((s) => s.cursor);
   const pinned = useTagflow((s) => s.selectedPacket);
   const tab = useTagflow((s) => s.inspectorTab);
-  const event = trace?.events[cursor] ?? null;
+  const event = trace?.events.at(cursor) ?? null;
   const model = useMemo(() => (trace && event ? packetModelAt(trace, event.seq, pinned) : null), [trace, event, pinned]);
   const scroller = useRef<HTMLDivElement>(null);
   useLayoutEffect(() => {

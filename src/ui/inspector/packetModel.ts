@@ -8,7 +8,7 @@
  * alone would be mis-read there, so `layoutHints` reads the trace's mbuf events once per trace
  * and `modelPacket` uses the hint of the current event to say what each range really is.
  */
-import { dissect, fromHex, type HeaderSpan, type PacketVersion, type Trace, type TraceEvent } from "../../engine/index";
+import { dissect, fromHex, scanAt, type EventList, type HeaderSpan, type PacketVersion, type Trace } from "../../engine/index";
 
 /** Meaning of the bytes after an ESP header and IV. */
 export type EspState = "encrypted" | "plain" | "decrypted";
@@ -45,14 +45,14 @@ const IPPROTO_ICMP = 1;
 const IPPROTO_IPIP = 4;
 
 /** One hint per event (NO_HINT for events with no chain), in one pass over the trace. */
-export function computeLayoutHints(events: readonly TraceEvent[]): readonly LayoutHint[] {
+export function computeLayoutHints(events: EventList): readonly LayoutHint[] {
   const hints: LayoutHint[] = new Array<LayoutHint>(events.length);
   const byChain = new Map<number, LayoutHint>();
   // Hints made after m_striphdr wait for ip_p to be restored to learn their protocol.
   const awaitingProto = new Map<number, { proto: number | null }[]>();
 
   for (let i = 0; i < events.length; i++) {
-    const e = events[i]!;
+    const e = scanAt(events, i);
     if (e.chain < 0) {
       hints[i] = NO_HINT;
       continue;

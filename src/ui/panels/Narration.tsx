@@ -107,7 +107,7 @@ export function Narration(): ReactElement {
   const trace = useTagflow((s) => s.trace);
   const cursor = useTagflow((s) => s.cursor);
   const playing = useTagflow((s) => s.playing);
-  const e = trace?.events[cursor] ?? null;
+  const e = trace?.events.at(cursor) ?? null;
   if (!trace || !e) {
     return (
       <section className="narration narration--empty" aria-label="Narration">

@@ -377,7 +377,7 @@ export function StackView(): ReactElement {
         : null,
     [hosts, links, size, scale],
   );
-  const event = trace?.events[cursor] ?? null;
+  const event = trace?.events.at(cursor) ?? null;
   const model = useMemo(() => (trace && event ? packetModelAt(trace, event.seq) : null), [trace, event]);
   const card = useMemo(() => (plan ? layoutCard(model, event, trace ? tagLanes(trace) : null, plan.cardWidth) : null), [plan, model, event, trace]);
   const host = plan && event ? (plan.hosts[plan.hostIndex.get(event.host) ?? 0] ?? null) : null;

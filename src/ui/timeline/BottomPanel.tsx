@@ -23,7 +23,7 @@ function Controls(): ReactElement {
   const speed = useTagflow((st) => st.speed);
   const pauseAtFindings = useTagflow((st) => st.pauseAtFindings);
   const label = useTagflow(selectStepLabel);
-  const event = useTagflow((st) => st.trace?.events[st.cursor] ?? null);
+  const event = useTagflow((st) => st.trace?.events.at(st.cursor) ?? null);
   const none = count === 0;
   const atStart = none || cursor === 0;
   const atEnd = none || cursor >= count - 1;
@@ -103,7 +103,7 @@ function Scrubber({ width }: { width: number }): ReactElement {
   const cursor = useTagflow((s) => s.cursor);
   const diverge = useTagflow((s) => s.comparison?.divergeAt?.run ?? null);
   const count = trace?.events.length ?? 0;
-  const event = trace?.events[cursor] ?? null;
+  const event = trace?.events.at(cursor) ?? null;
   const plan = useMemo(() => (trace && width > 0 ? layoutTimeline(traceIndex(trace), trace.events.length, width, 23, 9) : null), [trace, width]);
   const x = stepScale(count, width);
   return (
@@ -150,7 +150,7 @@ function Scrubber({ width }: { width: number }): ReactElement {
 export function BottomPanel(): ReactElement {
   const track = useRef<HTMLDivElement>(null);
   const { width } = useElementSize(track);
-  const t = useTagflow((s) => s.trace?.events[s.cursor]?.t ?? null);
+  const t = useTagflow((s) => s.trace?.events.at(s.cursor)?.t ?? null);
   return (
     <footer className="bottom">
       <Controls />

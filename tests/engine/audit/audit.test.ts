@@ -3,12 +3,13 @@
  * alone. Each finding is anchored at the event that made it true, and rests on the evidence
  * the trace records — take the evidence away and the finding goes with it.
  */
+import type { EventList } from "../../../src/engine";
 import { describe, expect, it } from "vitest";
 import { audit } from "../../../src/engine/audit/audit";
 import type { EventOf, ScenarioTrace, TraceEvent } from "../../../src/engine";
 import { allConfigurations, findingIds, PERSONALITY_IDS, runBuiltin, traceOf } from "../../helpers/trace";
 
-function reaudit(t: ScenarioTrace, events: readonly TraceEvent[] = t.events) {
+function reaudit(t: ScenarioTrace, events: EventList = t.events) {
   return audit({ events, packets: t.packets, sent: t.outcome.sent, delivered: t.outcome.delivered });
 }
 
@@ -76,7 +77,7 @@ describe("findings are anchored at the event that made them true", () => {
   it.each(allConfigurations())("$label", ({ name, personality, fixes }) => {
     const t = runBuiltin(name, { personality, fixes });
     for (const f of t.outcome.findings) {
-      const e = t.events[f.step];
+      const e = t.events.at(f.step);
       expect(e, `${f.id} step ${f.step}`).toBeDefined();
       if (f.id.startsWith("drop-")) expect(e).toMatchObject({ kind: "drop", reason: f.id.slice(5) });
       else if (f.id === "unanswered") expect(f.step).toBe(t.events.length - 1);

@@ -5,6 +5,7 @@
  * runs without the kernel doing anything different (seq, time, packet ids, tag uids and
  * numbering, narration) must not count as a difference.
  */
+import type { EventList } from "../../../src/engine";
 import { describe, expect, it } from "vitest";
 import { compareTraces, type ScenarioTrace, type TraceEvent } from "../../../src/engine";
 import { eventMeaning } from "../../../src/engine/audit/compare";
@@ -13,7 +14,7 @@ import { BUILTIN_NAMES, FIX_IDS, findingIds, traceOf } from "../../helpers/trace
 const bug = traceOf("lo0-esp-ping");
 
 /** A copy of `t` with other events (or a prefix of them). */
-function withEvents(t: ScenarioTrace, events: readonly TraceEvent[]): ScenarioTrace {
+function withEvents(t: ScenarioTrace, events: EventList): ScenarioTrace {
   return { ...t, events };
 }
 
@@ -112,11 +113,11 @@ describe("each fix of lo0-esp-ping against the run without it", () => {
     const at = c.divergeAt!.run;
     expect(c.common).toBe(at);
     expect(c.runEvent).toMatchObject({ seq: at, fn: want.fn, kind: want.kind, host: "host" });
-    expect(c.runEvent!.note).toBe(run.events[at]!.note);
+    expect(c.runEvent!.note).toBe(run.events.at(at)!.note);
     expect(c.baseEvent).toMatchObject({ seq: c.divergeAt!.base });
     // Everything before is the same step for step; the step itself is not.
-    for (let i = 0; i < at; i++) expect(eventMeaning(run.events[i]!), `step ${i + 1}`).toBe(eventMeaning(bug.events[i]!));
-    expect(eventMeaning(run.events[at]!)).not.toBe(eventMeaning(bug.events[c.divergeAt!.base]!));
+    for (let i = 0; i < at; i++) expect(eventMeaning(run.events.at(i)!), `step ${i + 1}`).toBe(eventMeaning(bug.events.at(i)!));
+    expect(eventMeaning(run.events.at(at)!)).not.toBe(eventMeaning(bug.events.at(c.divergeAt!.base)!));
     expect(c.verdicts).toEqual({ base: "insecure", run: want.verdict });
     expect(c.steps).toEqual({ base: bug.events.length, run: run.events.length });
   });
@@ -153,8 +154,8 @@ describe("each fix of lo0-esp-ping against the run without it", () => {
     const run = traceOf("lo0-esp-ping", { fixes: ["consumer-deletes-tags"] });
     const c = compareTraces(bug, run);
     const at = c.divergeAt!.run;
-    expect(run.events[at - 1]).toMatchObject({ fn: "ip_output", kind: "decision", check: "ipsec-loop", branch: "skip IPsec" });
-    expect(run.events[at]).toMatchObject({ fn: "ip_output", kind: "tag.delete", tag: { name: "IPSEC_OUT_DONE" } });
+    expect(run.events.at(at - 1)).toMatchObject({ fn: "ip_output", kind: "decision", check: "ipsec-loop", branch: "skip IPsec" });
+    expect(run.events.at(at)).toMatchObject({ fn: "ip_output", kind: "tag.delete", tag: { name: "IPSEC_OUT_DONE" } });
     expect(c.findingsAdded).toEqual(["ipsec-evidence-lost"]);
     expect(c.findingSeverity["ipsec-evidence-lost"]).toBe("warning");
     expect(c.findingsRemoved).toContain("stale-out-done-skipped-ipsec");
@@ -219,7 +220,7 @@ describe("runs of different lengths", () => {
       runEvent: null,
       steps: { base: fixed.events.length, run: cut },
     });
-    expect(c.baseEvent).toMatchObject({ seq: cut, fn: fixed.events[cut]!.fn });
+    expect(c.baseEvent).toMatchObject({ seq: cut, fn: fixed.events.at(cut)!.fn });
     expect(c.sentence).toMatch(
       new RegExp(`^The runs are the same for ${cut} steps; then this run ends, while the run in the baseline goes on: at step ${cut + 1} `),
     );
@@ -229,7 +230,7 @@ describe("runs of different lengths", () => {
     const cut = 40;
     const c = compareTraces(withEvents(bug, bug.events.slice(0, cut)), bug);
     expect(c).toMatchObject({ identical: false, divergeAt: { base: cut, run: cut }, common: cut, baseEvent: null });
-    expect(c.runEvent).toMatchObject({ seq: cut, fn: bug.events[cut]!.fn });
+    expect(c.runEvent).toMatchObject({ seq: cut, fn: bug.events.at(cut)!.fn });
     expect(c.sentence).toContain("has already ended");
   });
 

@@ -57,7 +57,7 @@ describe("m_gethdr (MGETHDR + MH_ALIGN)", () => {
     const { result: m, event } = recordsOne(k.recorder, () => m_gethdr(k.site, data, "alloc"));
     expect(m.segViews()).toEqual([{ len: 64, leading: MHLEN - 64, trailing: 0, kind: "pkthdr" }]);
     expect(event).toMatchObject({ kind: "mbuf.alloc", len: 64, leading: MHLEN - 64, chain: m.id, packet: 0, note: "alloc" });
-    expect(k.recorder.packets[0]).toMatchObject({ id: 0, chain: m.id, hex: hex(data), tags: [], flags: [], rcvif: null });
+    expect(k.recorder.packets.at(0)).toMatchObject({ id: 0, chain: m.id, hex: hex(data), tags: [], flags: [], rcvif: null });
     expect(hex(m.bytes())).toBe(hex(data));
   });
 
@@ -69,7 +69,7 @@ describe("m_gethdr (MGETHDR + MH_ALIGN)", () => {
   it("takes a cluster for more than MHLEN bytes, reserving max_linkhdr + max_protohdr in front", () => {
     const { m, recorder } = packet(MHLEN + 1);
     expect(m.segViews()).toEqual([{ len: MHLEN + 1, leading: MAX_HDR, trailing: MCLBYTES - MAX_HDR - MHLEN - 1, kind: "cluster" }]);
-    expect(recorder.events[0]).toMatchObject({ kind: "mbuf.alloc", len: MHLEN + 1, leading: MAX_HDR });
+    expect(recorder.events.at(0)).toMatchObject({ kind: "mbuf.alloc", len: MHLEN + 1, leading: MAX_HDR });
   });
 
   it("keeps the reserve and chains a second cluster when the data would not fit behind it (sosend)", () => {
@@ -335,7 +335,7 @@ describe("m_move_pkthdr (M_MOVE_PKTHDR)", () => {
     expect(isStale(to, p.out.uid)).toBe(true);
     expect(p.m.tags).toEqual([]);
     expect([...p.m.flags]).toEqual([]);
-    expect(p.recorder.packets[event.packet]!.tags.map((t) => t.uid)).toEqual([p.inDone.uid, p.out.uid]);
+    expect(p.recorder.packets.at(event.packet)!.tags.map((t) => t.uid)).toEqual([p.inDone.uid, p.out.uid]);
   });
 });
 
@@ -353,7 +353,7 @@ describe("m_flags", () => {
     const { m, site, recorder } = packet(10);
     const { event } = recordsOne(recorder, () => m_flags_set(site, m, ["AUTHIPDGM", "DECRYPTED"], "set"));
     expect(event).toMatchObject({ kind: "flag.set", flags: ["AUTHIPDGM", "DECRYPTED"] });
-    expect(recorder.packets[event.packet]!.flags).toEqual(["DECRYPTED", "AUTHIPDGM"]);
+    expect(recorder.packets.at(event.packet)!.flags).toEqual(["DECRYPTED", "AUTHIPDGM"]);
   });
 
   it("clear records only the bits that were actually set", () => {
@@ -362,7 +362,7 @@ describe("m_flags", () => {
     const { event } = recordsOne(recorder, () => m_flags_clear(site, m, ["BCAST", "MCAST", "DECRYPTED"], "clear"));
     expect(event).toMatchObject({ kind: "flag.clear", flags: ["DECRYPTED"] });
     expect([...m.flags]).toEqual(["LOOP"]);
-    expect(recorder.packets[event.packet]!.flags).toEqual(["LOOP"]);
+    expect(recorder.packets.at(event.packet)!.flags).toEqual(["LOOP"]);
   });
 
   it("a flag set before m_turnaround is stale after it; setting it again makes it fresh", () => {
@@ -391,7 +391,7 @@ describe("m_flags", () => {
 });
 
 describe("packet versions", () => {
-  function versionOf(recorder: { events: readonly { packet: number }[] }): number {
+  function versionOf(recorder: { events: { at(i: number): { packet: number } | undefined } }): number {
     return recorder.events.at(-1)!.packet;
   }
 
@@ -406,21 +406,21 @@ describe("packet versions", () => {
 
   it("a change makes a new version that shares every unchanged part by reference", () => {
     const { m, site, recorder } = packet(64);
-    const v0 = recorder.packets[versionOf(recorder)]!;
+    const v0 = recorder.packets.at(versionOf(recorder))!;
     m_flags_set(site, m, ["DECRYPTED"], "flags only");
-    const v1 = recorder.packets[versionOf(recorder)]!;
+    const v1 = recorder.packets.at(versionOf(recorder))!;
     expect(v1.id).toBe(v0.id + 1);
     expect(v1.hex).toBe(v0.hex);
     expect(v1.segs).toBe(v0.segs);
     expect(v1.tags).toBe(v0.tags);
     expect(v1.flags).not.toBe(v0.flags);
     m_copyback(site, m, 0, ramp(4, 0x90), "bytes only", "b");
-    const v2 = recorder.packets[versionOf(recorder)]!;
+    const v2 = recorder.packets.at(versionOf(recorder))!;
     expect(v2.hex).not.toBe(v1.hex);
     expect(v2.segs).toBe(v1.segs);
     expect(v2.flags).toBe(v1.flags);
     m_tag_prepend(site, m, m_tag_get(site, "IPSEC_IN_DONE", undefined, "t"), "tags only");
-    const v3 = recorder.packets[versionOf(recorder)]!;
+    const v3 = recorder.packets.at(versionOf(recorder))!;
     expect(v3.tags).not.toBe(v2.tags);
     expect(v3.flags).toBe(v2.flags);
     expect(v3.segs).toBe(v2.segs);
@@ -433,7 +433,7 @@ describe("packet versions", () => {
     const k = kernel();
     const a = m_gethdr(k.site, ramp(10), "a");
     const b = m_gethdr(k.site, ramp(12), "b");
-    const va = k.recorder.events[0]!.packet;
+    const va = k.recorder.events.at(0)!.packet;
     k.site.emit(a, { kind: "queue.enqueue", queue: "ipintrq", depth: 1 }, "q");
     expect(k.recorder.events.at(-1)!.packet).toBe(va);
     expect(k.recorder.packets.map((p) => p.chain)).toEqual([a.id, b.id]);
@@ -450,7 +450,7 @@ describe("packet versions", () => {
   it("events without a packet carry packet and chain -1", () => {
     const { site, recorder } = kernel();
     site.emit(null, { kind: "app.send", socket: "s", summary: "x" }, "n");
-    expect(recorder.events[0]).toMatchObject({ packet: -1, chain: -1, seq: 0, host: "host", layer: "ip", fn: "test" });
+    expect(recorder.events.at(0)).toMatchObject({ packet: -1, chain: -1, seq: 0, host: "host", layer: "ip", fn: "test" });
   });
 
   it("the recorder stops at its step limit with StepLimitExceeded, but recordFinal still records", () => {
@@ -460,13 +460,13 @@ describe("packet versions", () => {
     expect(() => m_flags_set(k.site, m, ["LOOP"], "3")).toThrow(StepLimitExceeded);
     k.recorder.recordFinal("host", "ip", "runScenario", { kind: "drop", reason: "step-limit", detail: "2 events" }, "stop");
     expect(k.recorder.events.map((e) => e.seq)).toEqual([0, 1, 2]);
-    expect(k.recorder.events[2]).toMatchObject({ kind: "drop", reason: "step-limit", packet: -1 });
+    expect(k.recorder.events.at(2)).toMatchObject({ kind: "drop", reason: "step-limit", packet: -1 });
   });
 
   it("Site.at keeps the host and numbering but changes layer and function", () => {
     const { site, recorder } = kernel();
     site.at("if", "looutput").emit(null, { kind: "queue.enqueue", queue: "ipintrq", depth: 1 }, "q");
-    expect(recorder.events[0]).toMatchObject({ host: "host", layer: "if", fn: "looutput" });
+    expect(recorder.events.at(0)).toMatchObject({ host: "host", layer: "if", fn: "looutput" });
   });
 });
 

@@ -99,7 +99,7 @@ describe("m_tag_prepend", () => {
     expect(m.tags).toEqual([b, a]);
     expect(m_tag_list(m)).toEqual([b, a]);
     expect(event).toMatchObject({ kind: "tag.prepend", tag: b, chain: m.id });
-    expect(recorder.packets[event.packet]!.tags).toEqual([b, a]);
+    expect(recorder.packets.at(event.packet)!.tags).toEqual([b, a]);
   });
 });
 

@@ -134,7 +134,7 @@ describe("fix: consumer-deletes-tags (the producer/consumer model seed 000 argue
     expect(deletes).toHaveLength(12);
     // The OUT_DONE is deleted right after the loop check that matched it.
     for (const d of deletes.filter((e) => e.fn === "ip_output")) {
-      const before = tr.events[d.seq - 1]!;
+      const before = tr.events.at(d.seq - 1)!;
       expect(before).toMatchObject({ kind: "decision", check: "ipsec-loop", branch: "skip IPsec" });
     }
   });

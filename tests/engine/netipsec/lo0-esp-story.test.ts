@@ -6,6 +6,7 @@
  * read the trace's content — which tag each decision consulted, what crossed the wire — not
  * just the verdict.
  */
+import type { EventList } from "../../../src/engine";
 import { describe, expect, it } from "vitest";
 import type { EventOf, TraceEvent } from "../../../src/engine";
 import { dst, echoId, echoReply, echoRequest, echoSeq, esp, expectIpv4, icmp, decryptsWith, seq, spi, src, ttl } from "../../helpers/checkers";
@@ -17,7 +18,7 @@ const LO0 = "host:lo0";
 
 const trace = () => traceOf("lo0-esp-ping");
 
-function firstOf<K extends TraceEvent["kind"]>(events: readonly TraceEvent[], kind: K, pred: (e: EventOf<K>) => boolean = () => true): EventOf<K> {
+function firstOf<K extends TraceEvent["kind"]>(events: EventList, kind: K, pred: (e: EventOf<K>) => boolean = () => true): EventOf<K> {
   const e = events.find((x): x is EventOf<K> => x.kind === kind && pred(x as EventOf<K>));
   if (!e) throw new Error(`no ${kind} event matching`);
   return e;

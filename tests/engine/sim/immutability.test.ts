@@ -24,7 +24,7 @@ describe("recorded events and packet versions never change afterwards", () => {
       const early = runScenario({ ...scenario, maxEvents: cut });
       expect(early.events).toHaveLength(cut + 1);
       for (let i = 0; i < cut; i++)
-        expect(frozen(full.events[i]!), `event ${i} changed after it was recorded (cut at ${cut})`).toBe(frozen(early.events[i]!));
+        expect(frozen(full.events.at(i)!), `event ${i} changed after it was recorded (cut at ${cut})`).toBe(frozen(early.events.at(i)!));
       const versions = early.events.slice(0, cut).reduce((m, e) => Math.max(m, e.packet), -1);
       expect(JSON.stringify(full.packets.slice(0, versions + 1))).toBe(JSON.stringify(early.packets.slice(0, versions + 1)));
     }

@@ -111,8 +111,8 @@ describe("valid scenarios run", () => {
         const t = runScenario(r.scenario);
         t.events.forEach((e, i) => {
           expect(e.seq).toBe(i);
-          if (i > 0) expect(e.t).toBeGreaterThanOrEqual(t.events[i - 1]!.t);
-          if (e.packet >= 0) expect(t.packets[e.packet]!.chain).toBe(e.chain);
+          if (i > 0) expect(e.t).toBeGreaterThanOrEqual(t.events.at(i - 1)!.t);
+          if (e.packet >= 0) expect(t.packets.at(e.packet)!.chain).toBe(e.chain);
           else expect(e.chain === -1 || e.kind.startsWith("tag.")).toBe(true);
         });
         t.packets.forEach((p, i) => expect(p.id).toBe(i));

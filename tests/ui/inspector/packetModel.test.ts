@@ -84,14 +84,14 @@ describe("modelPacket", () => {
   it("dissects the decrypted view as the ESP next header the engine recorded says, not by guessing", () => {
     const t = traceOf("gw-esp-tunnel");
     const done = firstIndex(t, (e) => e.kind === "crypto.done");
-    const version = t.packets[t.events[done]!.packet]!;
+    const version = t.packets.at(t.events.at(done)!.packet)!;
     expect(version.cleartextProto).toBe(4);
     const hint = layoutHints(t)[done]!;
     // Told the plaintext is ICMP (1), the same bytes are read as ICMP: the recorded protocol wins.
-    const asIcmp = modelPacket({ ...version, cleartextProto: 1 }, hint, espLayoutFor(t, t.events[done]!.host));
+    const asIcmp = modelPacket({ ...version, cleartextProto: 1 }, hint, espLayoutFor(t, t.events.at(done)!.host));
     expect(asIcmp.decrypted?.regions.filter((r) => r.inner).map((r) => r.header)[0]).toBe("icmp");
     const seed = traceOf("lo0-esp-ping");
-    const onWire = seed.packets[seed.events[firstIndex(seed, (e) => e.kind === "link.tx")]!.packet]!;
+    const onWire = seed.packets.at(seed.events.at(firstIndex(seed, (e) => e.kind === "link.tx"))!.packet)!;
     expect(onWire.cleartextProto).toBe(1);
   });
 
@@ -102,7 +102,7 @@ describe("modelPacket", () => {
     expect(packetModelAt(t, 0)).toBeNull();
     const hints = layoutHints(t);
     expect(layoutHints(t)).toBe(hints);
-    const direct = modelPacket(t.packets[t.events[loop]!.packet]!, hints[loop]!, espLayoutFor(t, "host"));
+    const direct = modelPacket(t.packets.at(t.events.at(loop)!.packet)!, hints[loop]!, espLayoutFor(t, "host"));
     expect(direct.regions).toEqual(packetModelAt(t, loop)!.regions);
   });
 });
@@ -110,7 +110,7 @@ describe("modelPacket", () => {
 describe("dissectFrom and indexFields", () => {
   it("dissects an upper-layer message at an offset with absolute byte ranges", () => {
     const t = traceOf("lo0-esp-ping");
-    const bytes = fromHex(t.packets[t.events[3]!.packet]!.hex);
+    const bytes = fromHex(t.packets.at(t.events.at(3)!.packet)!.hex);
     const regions = dissectFrom(bytes, 20, 1);
     expect(regions[0]).toMatchObject({ header: "icmp", start: 20, end: 28 });
     expect(regions[0]!.fields.find((f) => f.name === "type")).toMatchObject({ start: 20, end: 21 });

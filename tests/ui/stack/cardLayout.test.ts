@@ -8,7 +8,7 @@ const WIDTH = 280;
 
 function cardAt(name: string, seq: number, fixes: string[] = []): CardPlan {
   const t = traceOf(name, fixes);
-  return layoutCard(packetModelAt(t, seq), t.events[seq]!, tagLanes(t), WIDTH);
+  return layoutCard(packetModelAt(t, seq), t.events.at(seq)!, tagLanes(t), WIDTH);
 }
 
 describe("layoutCard", () => {
@@ -28,10 +28,10 @@ describe("layoutCard", () => {
 
   it("marks a tag stale from the step its packet version says so, before any decision consults it", () => {
     const t = traceOf("lo0-esp-ping");
-    const staleAt = firstIndex(t, (e) => e.packet >= 0 && (t.packets[e.packet]!.staleTags?.length ?? 0) > 0);
+    const staleAt = firstIndex(t, (e) => e.packet >= 0 && (t.packets.at(e.packet)!.staleTags?.length ?? 0) > 0);
     const firstStaleConsult = firstIndex(t, (e) => e.kind === "decision" && e.consulted.some((c) => c.kind === "tag" && c.stale === true));
     // The request's OUT_DONE goes stale as the packet loops back up lo0, long before the reply's loop check.
-    expect(t.events[staleAt]!.fn).toBe("looutput");
+    expect(t.events.at(staleAt)!.fn).toBe("looutput");
     expect(staleAt).toBeLessThan(firstStaleConsult);
     const tagBadges = (seq: number) => cardAt("lo0-esp-ping", seq).badges.filter((b) => b.kind === "tag");
     expect(tagBadges(staleAt - 1).some((b) => b.stale)).toBe(false);
@@ -39,7 +39,7 @@ describe("layoutCard", () => {
       tagBadges(staleAt)
         .filter((b) => b.stale)
         .map((b) => b.uid),
-    ).toEqual([...t.packets[t.events[staleAt]!.packet]!.staleTags!]);
+    ).toEqual([...t.packets.at(t.events.at(staleAt)!.packet)!.staleTags!]);
     expect(tagBadges(staleAt).find((b) => b.stale)!.description).toMatch(/, stale$/);
   });
 
@@ -106,7 +106,7 @@ describe("layoutCard", () => {
 
   it("draws an empty card before the socket has built a packet", () => {
     const t = traceOf("lo0-esp-ping");
-    const card = layoutCard(null, t.events[0]!, tagLanes(t), WIDTH);
+    const card = layoutCard(null, t.events.at(0)!, tagLanes(t), WIDTH);
     expect(card).toMatchObject({ state: "empty", bands: [], badges: [], title: "no mbuf yet" });
   });
 });
