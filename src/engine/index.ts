@@ -28,6 +28,7 @@ export {
 } from "./kernels/personality";
 export { STONE_CAVEATS, STONE_STEPS } from "./audit/story";
 export { compareTraces, type TraceComparison, type EventSummary } from "./audit/compare";
+export { baselineOf, type Baseline } from "./audit/baseline";
 export * from "./trace/events";
 export { dissect, summarize, type HeaderSpan, type FieldSpan } from "./wire/dissect";
 export { fromHex, toHex, formatIpv4Addr, parseIpv4Addr } from "./wire/fields";
