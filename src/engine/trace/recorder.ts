@@ -9,6 +9,7 @@ import { toHex } from "../wire/fields";
 import { DIRTY, isStale, MCLBYTES, MHLEN, MLEN, type Mbuf } from "../mbuf/mbuf";
 import type { EventPayload, LayerId, MbufSegView, MFlag, PacketVersion, TagView, TraceEvent } from "./events";
 import { M_FLAGS } from "./events";
+import type { HdrView } from "./hdrs";
 
 /** Thrown when a run exceeds its step budget; the simulator turns it into a finding. */
 export class StepLimitExceeded extends Error {
@@ -112,7 +113,8 @@ export class Recorder {
       const mask = flagMask(m, true);
       if (mask !== 0) staleFlags = flagList(mask);
     }
-    const v = versionObject(id, m.id, c.hex, c.segs, c.tags, c.flags, m.rcvif, m.cleartext, m.cleartextProto, staleTags, staleFlags);
+    // The header stack is the mbuf verbs' (mbuf/hdrs.ts): shared and immutable, stored as it is.
+    const v = versionObject(id, m.id, c.hex, c.segs, m.hdrs, c.tags, c.flags, m.rcvif, m.cleartext, m.cleartextProto, staleTags, staleFlags);
     this.packets.push(v);
     m.lastVersion = id;
     m.dirty = 0;
@@ -225,6 +227,7 @@ function versionObject(
   chain: number,
   hex: string,
   segs: readonly MbufSegView[],
+  hdrs: readonly HdrView[],
   tags: readonly TagView[],
   flags: readonly MFlag[],
   rcvif: string | null,
@@ -235,30 +238,32 @@ function versionObject(
 ): PacketVersion {
   if (cleartext === undefined) {
     if (staleTags === undefined) {
-      return staleFlags === undefined ? { id, chain, hex, segs, tags, flags, rcvif } : { id, chain, hex, segs, tags, flags, rcvif, staleFlags };
+      return staleFlags === undefined
+        ? { id, chain, hex, segs, hdrs, tags, flags, rcvif }
+        : { id, chain, hex, segs, hdrs, tags, flags, rcvif, staleFlags };
     }
     return staleFlags === undefined
-      ? { id, chain, hex, segs, tags, flags, rcvif, staleTags }
-      : { id, chain, hex, segs, tags, flags, rcvif, staleTags, staleFlags };
+      ? { id, chain, hex, segs, hdrs, tags, flags, rcvif, staleTags }
+      : { id, chain, hex, segs, hdrs, tags, flags, rcvif, staleTags, staleFlags };
   }
   if (cleartextProto === undefined) {
     if (staleTags === undefined) {
       return staleFlags === undefined
-        ? { id, chain, hex, segs, tags, flags, rcvif, cleartext }
-        : { id, chain, hex, segs, tags, flags, rcvif, cleartext, staleFlags };
+        ? { id, chain, hex, segs, hdrs, tags, flags, rcvif, cleartext }
+        : { id, chain, hex, segs, hdrs, tags, flags, rcvif, cleartext, staleFlags };
     }
     return staleFlags === undefined
-      ? { id, chain, hex, segs, tags, flags, rcvif, cleartext, staleTags }
-      : { id, chain, hex, segs, tags, flags, rcvif, cleartext, staleTags, staleFlags };
+      ? { id, chain, hex, segs, hdrs, tags, flags, rcvif, cleartext, staleTags }
+      : { id, chain, hex, segs, hdrs, tags, flags, rcvif, cleartext, staleTags, staleFlags };
   }
   if (staleTags === undefined) {
     return staleFlags === undefined
-      ? { id, chain, hex, segs, tags, flags, rcvif, cleartext, cleartextProto }
-      : { id, chain, hex, segs, tags, flags, rcvif, cleartext, cleartextProto, staleFlags };
+      ? { id, chain, hex, segs, hdrs, tags, flags, rcvif, cleartext, cleartextProto }
+      : { id, chain, hex, segs, hdrs, tags, flags, rcvif, cleartext, cleartextProto, staleFlags };
   }
   return staleFlags === undefined
-    ? { id, chain, hex, segs, tags, flags, rcvif, cleartext, cleartextProto, staleTags }
-    : { id, chain, hex, segs, tags, flags, rcvif, cleartext, cleartextProto, staleTags, staleFlags };
+    ? { id, chain, hex, segs, hdrs, tags, flags, rcvif, cleartext, cleartextProto, staleTags }
+    : { id, chain, hex, segs, hdrs, tags, flags, rcvif, cleartext, cleartextProto, staleTags, staleFlags };
 }
 
 /**
