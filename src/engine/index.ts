@@ -32,6 +32,7 @@ export { baselineOf, type Baseline } from "./audit/baseline";
 export * from "./trace/events";
 export * from "./trace/hdrs";
 export * from "./trace/lanes";
+export { eventMeaning, eventSignature, logicalIndex, logicalKeys, mapCursor, type LogicalIndex } from "./trace/logical";
 export { dissect, dissectAt, dissectHeader, summarize, type HeaderSpan, type FieldSpan } from "./wire/dissect";
 export { fromHex, toHex, formatIpv4Addr, parseIpv4Addr } from "./wire/fields";
 export { ENC_ALGS, AUTH_ALGS, encAlg, authAlg, type EncAlgId, type AuthAlgId } from "./crypto/registry";

@@ -14,6 +14,7 @@
  */
 import { PERSONALITIES, isFixId, isPersonalityId } from "../kernels/personality";
 import type { CheckId, EventKind, LayerId, MFlag, Severity, TagView, Trace, TraceEvent, Verdict } from "../trace/events";
+import { eventMeaning } from "../trace/logical";
 
 /** The parts of an event the comparison reports (what the UI and the CLI name). */
 export interface EventSummary {
@@ -59,73 +60,8 @@ export interface TraceComparison {
 
 type TraceLike = Pick<Trace, "events" | "outcome" | "personality" | "fixes">;
 
-const tagKey = (t: TagView | null): string => (t === null ? "-" : t.tdbi ? `${t.name}{${t.tdbi.dst},${t.tdbi.proto},${t.tdbi.spi}}` : t.name);
-const tagsKey = (ts: readonly TagView[]): string => ts.map(tagKey).join(",");
-
-/** What an event means, without the parts that shift between runs. */
-export function eventMeaning(e: TraceEvent): string {
-  const where = `${e.host}|${e.layer}|${e.fn}|${e.kind}|`;
-  switch (e.kind) {
-    case "app.send":
-      return where + e.socket;
-    case "mbuf.alloc":
-      return where + e.len;
-    case "mbuf.prepend":
-      return `${where}${e.header}|${e.len}|${e.leading}`;
-    case "mbuf.makespace":
-      return `${where}${e.header}|${e.len}|${e.how}`;
-    case "mbuf.append":
-      return `${where}${e.what}|${e.len}|${e.how}`;
-    case "mbuf.adj":
-      return `${where}${e.header}|${e.len}|${e.from}`;
-    case "mbuf.strip":
-      return `${where}${e.header}|${e.len}`;
-    case "mbuf.rewrite":
-      return `${where}${e.what}|${e.len}`;
-    case "mbuf.pkthdr":
-      return where + e.mode;
-    case "mbuf.free":
-      return where + e.reason;
-    case "field.set":
-      return `${where}${e.header}|${e.field}|${e.to}`;
-    case "tag.get":
-    case "tag.prepend":
-    case "tag.unlink":
-    case "tag.delete":
-      return where + tagKey(e.tag);
-    case "tag.find":
-      return `${where}${e.name}|${tagKey(e.found)}`;
-    case "tag.deleteChain":
-      return where + tagsKey(e.deleted);
-    case "tag.deleteNonpersistent":
-      return `${where}${tagsKey(e.deleted)}|${tagsKey(e.kept)}`;
-    case "tag.copy":
-      return where + tagKey(e.from);
-    case "tag.copyChain":
-      return where + tagsKey(e.copies.map(([from]) => from));
-    case "flag.set":
-    case "flag.clear":
-      return where + e.flags.join(",");
-    case "decision":
-      return `${where}${e.check}|${e.branch}`;
-    case "crypto.submit":
-      return `${where}${e.sa}|${e.op}|${e.bytes}`;
-    case "crypto.done":
-      return `${where}${e.sa}|${e.op}|${e.ok}`;
-    case "queue.enqueue":
-    case "queue.dequeue":
-      return `${where}${e.queue}|${e.depth}`;
-    case "link.tx":
-    case "link.rx":
-      return `${where}${e.ifname}|${e.link}|${e.bytes}`;
-    case "sa.update":
-      return `${where}${e.sa}|${e.field}|${e.value}`;
-    case "deliver":
-      return `${where}${e.socket}|${e.summary}`;
-    case "drop":
-      return where + e.reason;
-  }
-}
+/** "The same step" is defined once, in trace/logical.ts; re-exported for the comparison's readers. */
+export { eventMeaning };
 
 /** The decisions, in a few words: "ip_output's IPsec loop check". */
 const CHECK_NAMES: Readonly<Record<CheckId, string>> = {
