@@ -48,6 +48,35 @@ export function intern(hs: readonly HdrView[]): readonly HdrView[] {
   return known;
 }
 
+const MEMO = new WeakMap<readonly HdrView[], Map<string, readonly HdrView[]>>();
+
+/**
+ * `compute()`'s stack, remembered per input stack and `key` (which must name the operation and
+ * all its arguments): a flood makes the same transitions thousands of times, and recomputing and
+ * re-interning each one cost the engine a third of its time.
+ */
+export function memo(hs: readonly HdrView[], key: string, compute: () => readonly HdrView[]): readonly HdrView[] {
+  let byKey = MEMO.get(hs);
+  if (byKey === undefined) MEMO.set(hs, (byKey = new Map()));
+  let out = byKey.get(key);
+  if (out === undefined) {
+    out = compute();
+    if (byKey.size < 64) byKey.set(key, out);
+  }
+  return out;
+}
+
+/** A short key for header specs (memo keys). */
+export function specKey(specs: readonly HdrSpec[]): string {
+  let k = "";
+  for (const h of specs)
+    k += `${h.kind},${h.len},${h.state},${h.until ?? ""},${h.proto ?? ""},${h.outer ? 1 : 0}${h.inEsp ? 1 : 0}${h.decrypted ? 1 : 0};`;
+  return k;
+}
+
+/** The empty stack. */
+export const NO_HDRS: readonly HdrView[] = NONE;
+
 /** The stack of a fresh chain holding `len` bytes of `what`. */
 export function fresh(len: number, what: HdrSpec): readonly HdrView[] {
   return intern([{ ...what, offset: 0, len }]);

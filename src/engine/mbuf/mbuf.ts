@@ -9,7 +9,7 @@
 import type { MbufSegView, MFlag, TagView } from "../trace/events";
 import { liveHdrs, type HdrView } from "../trace/hdrs";
 import type { Site } from "../trace/recorder";
-import { cutAt, entryAt, fresh, insertAt, intern, mapRange, replaceRange, type HdrSpec } from "./hdrs";
+import { cutAt, entryAt, fresh, insertAt, intern, mapRange, memo, NO_HDRS, replaceRange, specKey, type HdrSpec } from "./hdrs";
 import type { MTag } from "./tag";
 
 /** Sizes of a 32-bit NetBSD of 2003 (sys/sys/param.h, mbuf.h): MSIZE 256, MCLBYTES 2048. */
@@ -152,7 +152,7 @@ export function m_gethdr(site: Site, data: Uint8Array, note: string, what: Omit<
     at += n;
   }
   const m = new Mbuf(site.recorder.nextChainId(), segs);
-  m.hdrs = fresh(data.length, { ...what, len: data.length, state: "plain" });
+  m.hdrs = memo(NO_HDRS, `f${what.kind},${what.proto ?? ""},${data.length}`, () => fresh(data.length, { ...what, len: data.length, state: "plain" }));
   site.emit(m, { kind: "mbuf.alloc", len: data.length, leading: seg.off }, note);
   return m;
 }
@@ -172,7 +172,7 @@ export function m_prepend(
   note: string,
   hdr: Pick<HdrSpec, "kind" | "outer"> = { kind: "ipv4" },
 ): void {
-  m.hdrs = insertAt(m.hdrs, 0, [{ ...hdr, len, state: "pending", until: "write" }]);
+  m.hdrs = memo(m.hdrs, `p${hdr.kind},${hdr.outer ? 1 : 0},${len}`, () => insertAt(m.hdrs, 0, [{ ...hdr, len, state: "pending", until: "write" }]));
   const first = m.segs[0]!;
   if (first.off >= len) {
     first.off -= len;
@@ -249,7 +249,11 @@ const WRITE: CopybackEffect = { op: "write" };
 export function m_copyback(site: Site, m: Mbuf, off: number, data: Uint8Array, what: string, note: string, effect: CopybackEffect = WRITE): void {
   copyback(m, off, data);
   const before = m.hdrs;
-  m.hdrs = rewritten(m.hdrs, off, data.length, effect);
+  const key =
+    effect.op === "decrypt"
+      ? `d${off},${data.length},${effect.inner.kind},${effect.inner.proto ?? ""},${effect.innerLen}`
+      : `${effect.op[0]}${off},${data.length}`;
+  m.hdrs = memo(m.hdrs, key, () => rewritten(m.hdrs, off, data.length, effect));
   if (m.hdrs !== before) m.touch(DIRTY.HDRS);
   site.emit(m, { kind: "mbuf.rewrite", what, offset: off, len: data.length }, note);
 }
@@ -282,7 +286,7 @@ export function m_hdr_consume(m: Mbuf, offset: number, parts: readonly HdrSpec[]
   const used = parts.reduce((n, p) => n + p.len, 0);
   if (used > at.len) return;
   const rest: HdrSpec[] = used < at.len ? [{ kind: "data", len: at.len - used, state: at.state, ...(at.inEsp ? { inEsp: true } : {}) }] : [];
-  m.hdrs = replaceRange(m.hdrs, offset, at.len, [...parts, ...rest]);
+  m.hdrs = memo(m.hdrs, `k${offset},${specKey(parts)}`, () => replaceRange(m.hdrs, offset, at.len, [...parts, ...rest]));
   m.touch(DIRTY.HDRS);
 }
 
@@ -299,17 +303,19 @@ export function m_hdr_link(m: Mbuf, base: number, proto: number): void {
   if (!((kind === "esp" && proto === 50) || (kind === "ah" && proto === 51))) return;
   let inPayload = false;
   let done = false;
-  m.hdrs = intern(
-    m.hdrs.map((h) => {
-      if (h === next) {
-        inPayload = kind === "esp";
-        return { ...h, state: "plain", until: undefined };
-      }
-      if (!inPayload || done || h.state === "trimmed" || h.offset < next.offset) return h;
-      if (h.kind === "esp-icv") return ((done = true), h);
-      if (h.kind === "esp-trailer") done = true;
-      return { ...h, inEsp: true, ...(h.state === "pending" && h.until === "link" ? { state: "plain" as const, until: undefined } : {}) };
-    }),
+  m.hdrs = memo(m.hdrs, `l${base},${proto}`, () =>
+    intern(
+      m.hdrs.map((h) => {
+        if (h === next) {
+          inPayload = kind === "esp";
+          return { ...h, state: "plain", until: undefined };
+        }
+        if (!inPayload || done || h.state === "trimmed" || h.offset < next.offset) return h;
+        if (h.kind === "esp-icv") return ((done = true), h);
+        if (h.kind === "esp-trailer") done = true;
+        return { ...h, inEsp: true, ...(h.state === "pending" && h.until === "link" ? { state: "plain" as const, until: undefined } : {}) };
+      }),
+    ),
   );
   m.touch(DIRTY.HDRS);
 }
@@ -334,7 +340,7 @@ export function m_makespace(
   hdr: Pick<HdrSpec, "kind"> = { kind: "data" },
 ): void {
   // The room is part of the packet once the header in front names it (m_hdr_link).
-  m.hdrs = insertAt(m.hdrs, skip, [{ ...hdr, len, state: "pending", until: "link" }]);
+  m.hdrs = memo(m.hdrs, `m${hdr.kind},${skip},${len}`, () => insertAt(m.hdrs, skip, [{ ...hdr, len, state: "pending", until: "link" }]));
   const { index, inner } = locate(m, skip);
   const s = m.segs[index]!;
   const remain = s.len - inner;
@@ -374,7 +380,8 @@ export function m_makespace(
  * say what the bytes are, in order (their lengths add up to data.length).
  */
 export function m_append(site: Site, m: Mbuf, data: Uint8Array, what: string, note: string, parts?: readonly HdrSpec[]): void {
-  m.hdrs = insertAt(m.hdrs, m.len, parts ?? [{ kind: "data", len: data.length, state: "plain" }]);
+  const added = parts ?? [{ kind: "data", len: data.length, state: "plain" }];
+  m.hdrs = memo(m.hdrs, `a${m.len},${specKey(added)}`, () => insertAt(m.hdrs, m.len, added));
   const last = m.segs[m.segs.length - 1]!;
   const trailing = last.buf.length - last.off - last.len;
   let how: "trailing-space" | "new-mbuf";
@@ -395,11 +402,12 @@ export function m_append(site: Site, m: Mbuf, data: Uint8Array, what: string, no
 
 /** m_adj (uipc_mbuf.c): trim `len` bytes from the head (len > 0) or the tail (len < 0). */
 export function m_adj(site: Site, m: Mbuf, len: number, header: string, note: string): void {
-  m.hdrs = len >= 0 ? cutAt(m.hdrs, 0, len) : cutAt(m.hdrs, m.len + len, -len);
+  const total = m.len;
+  m.hdrs = memo(m.hdrs, `j${total},${len}`, () => (len >= 0 ? cutAt(m.hdrs, 0, len) : cutAt(m.hdrs, total + len, -len)));
   trim(m, len);
   site.emit(m, { kind: "mbuf.adj", header, len: Math.abs(len), from: len >= 0 ? "head" : "tail" }, note);
   // `trimmed` entries describe this step's version only; the chain's next version has none.
-  m.hdrs = liveHdrs(m.hdrs);
+  m.hdrs = memo(m.hdrs, "t", () => intern(liveHdrs(m.hdrs)));
 }
 
 function trim(m: Mbuf, len: number): void {
@@ -435,10 +443,13 @@ export function m_striphdr(site: Site, m: Mbuf, skip: number, len: number, heade
   const all = m.bytes();
   if (skip + len > all.length) throw new RangeError(`m_striphdr(${skip}, ${len}) on ${all.length} bytes`);
   const front = all.slice(0, skip);
-  m.hdrs = cutAt(m.hdrs, skip, len);
-  // With the ESP header gone, nothing is inside an ESP payload any more.
-  if (m.hdrs.some((h) => h.kind === "esp" && h.state === "trimmed"))
-    m.hdrs = intern(m.hdrs.map((h) => (h.inEsp && h.state !== "trimmed" ? { ...h, inEsp: undefined, decrypted: undefined } : h)));
+  m.hdrs = memo(m.hdrs, `s${skip},${len}`, () => {
+    const cut = cutAt(m.hdrs, skip, len);
+    // With the ESP header gone, nothing is inside an ESP payload any more.
+    return cut.some((h) => h.kind === "esp" && h.state === "trimmed")
+      ? intern(cut.map((h) => (h.inEsp && h.state !== "trimmed" ? { ...h, inEsp: undefined, decrypted: undefined } : h)))
+      : cut;
+  });
   trim(m, skip + len);
   // The IP header now sits in front of the payload again: write it into leading space.
   const first = m.segs[0]!;
@@ -456,7 +467,7 @@ export function m_striphdr(site: Site, m: Mbuf, skip: number, len: number, heade
   }
   m.touch(DIRTY.BYTES | DIRTY.SEGS);
   site.emit(m, { kind: "mbuf.strip", header, offset: skip, len }, note);
-  m.hdrs = liveHdrs(m.hdrs);
+  m.hdrs = memo(m.hdrs, "t", () => intern(liveHdrs(m.hdrs)));
 }
 
 /** m_freem: the packet is gone. Its tags go with it (MFREE deletes the tag chain). */
