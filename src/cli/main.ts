@@ -11,6 +11,7 @@ import { accessSync, constants, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import {
+  baselineOf,
   BUILTIN_SCENARIOS,
   DEFAULT_SCENARIO,
   compareTraces,
@@ -295,17 +296,19 @@ function loadAndOverride(arg: string, values: Values, cwd: string): { scenario: 
 }
 
 /**
- * `--compare`: the line before the outcome. The baseline is the scenario on its own personality
- * with no fixes; a run that is the baseline has nothing to compare, and the line says so.
+ * `--compare`: the line before the outcome. The baseline is audit/baseline.ts's: the scenario as
+ * written, on its own personality, with no fixes (`--fix`/`--no-fix` shape only the run).
  */
 function compareLine(own: Scenario, scenario: Scenario, trace: ScenarioTraceLike): string {
-  if (scenario.personality === own.personality && scenario.fixes.length === 0) {
-    return `compared with no fixes: nothing to compare — this run is ${scenario.name} on its own kernel (${own.personality}) with no fixes; add --fix ID or --personality ID to see what changes.`;
+  const baseline = baselineOf(own, scenario);
+  switch (baseline.kind) {
+    case "same":
+      return `compared with no fixes: nothing to compare — this run is ${scenario.name} on its own kernel (${own.personality}) with no fixes; add --fix ID or --personality ID to see what changes.`;
+    case "invalid":
+      return `compared with no fixes: the scenario without its fixes does not validate (${baseline.problems[0]?.message ?? "unknown problem"}), so there is nothing to compare.`;
+    case "run":
+      return `compared with no fixes: ${compareTraces(runScenario(baseline.scenario), trace).sentence}`;
   }
-  const baseline = loadScenario({ ...own, fixes: [] } satisfies ScenarioInput);
-  if (!baseline.ok)
-    return `compared with no fixes: the scenario without its fixes does not validate (${baseline.problems[0]?.message ?? "unknown problem"}), so there is nothing to compare.`;
-  return `compared with no fixes: ${compareTraces(runScenario(baseline.scenario), trace).sentence}`;
 }
 
 /** Lines to a sink, each ending in a newline; the sink batches them into big writes. */

@@ -28,6 +28,7 @@ export {
 } from "./kernels/personality";
 export { STONE_CAVEATS, STONE_STEPS } from "./audit/story";
 export { compareTraces, type TraceComparison, type EventSummary } from "./audit/compare";
+export { baselineOf, type Baseline } from "./audit/baseline";
 export * from "./trace/events";
 export { KINDS, KIND_IDS, CHECK_NAMES, signatureOf, clauseOf, type Clause, type Column, type KindSpec } from "./trace/kinds";
 export {
@@ -44,6 +45,9 @@ export {
   type RowList,
   type TraceColumns,
 } from "./trace/store";
-export { dissect, summarize, type HeaderSpan, type FieldSpan } from "./wire/dissect";
+export * from "./trace/hdrs";
+export * from "./trace/lanes";
+export { eventMeaning, eventSignature, logicalIndex, logicalKeys, mapCursor, type LogicalIndex } from "./trace/logical";
+export { dissect, dissectAt, dissectHeader, summarize, type HeaderSpan, type FieldSpan } from "./wire/dissect";
 export { fromHex, toHex, formatIpv4Addr, parseIpv4Addr } from "./wire/fields";
 export { ENC_ALGS, AUTH_ALGS, encAlg, authAlg, type EncAlgId, type AuthAlgId } from "./crypto/registry";

@@ -9,7 +9,7 @@
  * Parts (each only when it differs from the default):
  *   v      link format version (absent: 1)          s  built-in scenario name     z  a whole scenario
  *   p      personality                              f  fixes, comma-separated ("f=" for none)
- *   c      step, 1-based as the app shows it        k  the step's logical key (store/logicalStep.ts, spaces as ~)
+ *   c      step, 1-based as the app shows it        k  the step's logical key (engine/trace/logical.ts, spaces as ~)
  *   t      side tab: packet | mbufs | tags | fixes  tag / pin  selected tag uid / pinned packet version
  *   field  selected header field ("ipv4#0.ttl")     lanes=0  tag lanes closed     dec=1  decrypted view
  *
@@ -215,7 +215,7 @@ export function migrateParts(
 // Decoding
 
 const KNOWN = new Set(["v", "s", "z", "p", "f", "c", "k", "t", "tag", "field", "pin", "lanes", "dec"]);
-/** A logical key as store/logicalStep.ts writes it (spaces inside). */
+/** A logical key as engine/trace/logical.ts writes it (spaces inside). */
 const KEY = /^\d{1,7}\/[a-z0-9._ -]{1,160}\/\d{1,7}$/i;
 /** A field key as the inspector writes it: `${header}#${nth}.${field}`. */
 const FIELD = /^[a-z0-9-]{1,24}#\d{1,3}\.[A-Za-z0-9_]{1,40}$/;

@@ -1,14 +1,14 @@
 /**
  * Per-trace memo of what the views derive from a step: the packet model of a version (dissected
- * once per version and hint), the ESP layouts from the scenario's SAs, the hosts for the stack.
+ * once per version, from its header stack), the ESP layouts from the scenario's SAs, the hosts for the stack.
  * Stepping back and forth hits these caches; nothing is deep-copied per step.
  */
 import { authAlg, encAlg, kindAt, scanAt, type AuthAlgId, type EncAlgId, type ScenarioTrace } from "../engine/index";
-import { espLayoutFrom, layoutHints, modelPacket, type EspLayout, type LayoutHint, type PacketModel } from "./inspector/packetModel";
+import { espLayoutFrom, modelPacket, type EspLayout, type PacketModel } from "./inspector/packetModel";
 import type { HostInfo } from "./stack/stackLayout";
 
 interface TraceMemo {
-  readonly models: Map<number, Map<LayoutHint, PacketModel>>;
+  readonly models: Map<number, PacketModel>;
   readonly esp: Map<string, EspLayout>;
   hosts?: readonly HostInfo[];
 }
@@ -50,27 +50,14 @@ export function packetModelAt(trace: ScenarioTrace, seq: number, pinned: number 
   const versionId = pinned ?? e.packet;
   const version = versionId >= 0 ? trace.packets.at(versionId) : undefined;
   if (!version) return null;
-  const hint = pinned === null ? layoutHints(trace)[seq]! : hintForVersion(trace, versionId);
   const memo = memoOf(trace);
-  let byHint = memo.models.get(versionId);
-  if (!byHint) {
-    if (memo.models.size >= MAX_VERSIONS) memo.models.delete(memo.models.keys().next().value!);
-    byHint = new Map();
-    memo.models.set(versionId, byHint);
-  }
-  let model = byHint.get(hint);
+  let model = memo.models.get(versionId);
   if (!model) {
-    model = modelPacket(version, hint, espLayoutFor(trace, e.host));
-    byHint.set(hint, model);
+    if (memo.models.size >= MAX_VERSIONS) memo.models.delete(memo.models.keys().next().value!);
+    model = modelPacket(version, espLayoutFor(trace, e.host));
+    memo.models.set(versionId, model);
   }
   return model;
-}
-
-/** The hint of the last event that produced version `id` (for a pinned version). */
-function hintForVersion(trace: ScenarioTrace, id: number): LayoutHint {
-  const hints = layoutHints(trace);
-  for (let i = trace.events.length - 1; i >= 0; i--) if (trace.events.at(i)!.packet === id) return hints[i]!;
-  return hints[0]!;
 }
 
 /** The hosts of a trace for the stack layout (loopback drawn where the trace uses lo0). */

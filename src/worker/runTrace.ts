@@ -5,6 +5,7 @@
  * fixes — and compares the two; only the comparison goes back, never the baseline's trace.
  */
 import {
+  baselineOf,
   compareTraces,
   loadScenario,
   loadScenarioJson,
@@ -12,7 +13,6 @@ import {
   type FixId,
   type PersonalityId,
   type Problem,
-  type Scenario,
   type ScenarioTrace,
   type TraceComparison,
 } from "../engine/index";
@@ -55,10 +55,11 @@ export function runTraceSync(input: unknown, options: RunOptions = {}): RunResul
   if (!loaded.ok) return { ok: false, problems: loaded.problems };
   try {
     const trace = runScenario(loaded.scenario, { maxEvents: BROWSER_MAX_EVENTS });
+    // The baseline (audit/baseline.ts) is `value` as given, before the overrides, with no fixes.
     const baseline = options.compare ? baselineOf(value, loaded.scenario) : null;
-    if (!baseline) return { ok: true, trace };
+    if (baseline?.kind !== "run") return { ok: true, trace };
     // The baseline's trace stays here: only the comparison crosses to the main thread.
-    const comparison = compareTraces(runScenario(baseline, { maxEvents: BROWSER_MAX_EVENTS }), trace);
+    const comparison = compareTraces(runScenario(baseline.scenario, { maxEvents: BROWSER_MAX_EVENTS }), trace);
     return { ok: true, trace, comparison };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -72,15 +73,4 @@ function withOverrides(value: unknown, options: RunOptions): unknown {
   if (options.personality !== undefined) out.personality = options.personality;
   if (options.fixes !== undefined) out.fixes = [...options.fixes];
   return out;
-}
-
-/**
- * The scenario the run is compared with: `value` as given (its own personality, before the
- * overrides) with no fixes; null when that is the run itself, or when it does not validate.
- */
-export function baselineOf(value: unknown, run: Scenario): Scenario | null {
-  const own = loadScenario(withOverrides(value, { fixes: [] }));
-  if (!own.ok) return null;
-  const base = own.scenario;
-  return base.personality === run.personality && run.fixes.length === 0 ? null : base;
 }

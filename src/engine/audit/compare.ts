@@ -14,7 +14,8 @@
  */
 import { PERSONALITIES, isFixId, isPersonalityId } from "../kernels/personality";
 import type { EventKind, LayerId, Severity, Trace, TraceEvent, Verdict } from "../trace/events";
-import { CHECK_NAMES, clauseOf, flagList, signatureOf, type Clause } from "../trace/kinds";
+import { CHECK_NAMES, clauseOf, flagList, type Clause } from "../trace/kinds";
+import { eventMeaning } from "../trace/logical";
 import { signer, type EventList } from "../trace/store";
 
 /** The parts of an event the comparison reports (what the UI and the CLI name). */
@@ -61,10 +62,8 @@ export interface TraceComparison {
 
 type TraceLike = Pick<Trace, "events" | "outcome" | "personality" | "fixes">;
 
-/** What an event means, without the parts that shift between runs: its kind's signature (trace/kinds.ts). */
-export function eventMeaning(e: TraceEvent): string {
-  return signatureOf(e);
-}
+/** "The same step" is defined once, in trace/logical.ts; re-exported for the comparison's readers. */
+export { eventMeaning };
 
 const clause = clauseOf;
 

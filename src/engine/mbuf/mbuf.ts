@@ -7,7 +7,9 @@
  * m_tag list. Every verb here records exactly one trace event through the caller's Site.
  */
 import type { MbufSegView, MFlag } from "../trace/events";
+import { liveHdrs, type HdrView } from "../trace/hdrs";
 import type { Site } from "../trace/recorder";
+import { cutAt, entryAt, fresh, insertAt, intern, mapRange, memo, NO_HDRS, replaceRange, specKey, type HdrSpec } from "./hdrs";
 import type { MTag } from "./tag";
 
 /** Sizes of a 32-bit NetBSD of 2003 (sys/sys/param.h, mbuf.h): MSIZE 256, MCLBYTES 2048. */
@@ -30,13 +32,15 @@ interface Seg {
 }
 
 /** Which parts of a chain changed since the last packet version was taken. */
-export const DIRTY = { BYTES: 1, SEGS: 2, TAGS: 4, FLAGS: 8, RCVIF: 16, CLEARTEXT: 32, ALL: 63 } as const;
+export const DIRTY = { BYTES: 1, SEGS: 2, TAGS: 4, FLAGS: 8, RCVIF: 16, CLEARTEXT: 32, HDRS: 64, ALL: 127 } as const;
 
 /** A packet: an mbuf chain with its packet header. Engine-internal and mutable. */
 export class Mbuf {
   /** The packet's identity in the trace (stable across versions). */
   readonly id: number;
   segs: Seg[];
+  /** The header stack (trace/hdrs.ts), kept by the verbs below as they change the chain; shared, never mutated. */
+  hdrs: readonly HdrView[] = [];
   rcvif: string | null = null;
   flags = new Set<MFlag>();
   tags: MTag[] = [];
@@ -132,12 +136,15 @@ function segFor(len: number, first: boolean): Seg {
   return newSeg(len <= small ? (first ? "pkthdr" : "mbuf") : "cluster");
 }
 
+/** What bytes handed to m_gethdr are unless the caller says: a datagram nobody has taken apart. */
+const RECEIVED: Omit<HdrSpec, "len" | "state"> = { kind: "data", proto: 4 };
+
 /**
  * m_gethdr + MH_ALIGN: a packet-header mbuf holding `data`, placed at the end of the buffer
  * (as sosend() does for atomic protocols) so lower layers can M_PREPEND into the leading space.
  * Data longer than MHLEN goes into a cluster with MAX_HDR bytes reserved in front.
  */
-export function m_gethdr(site: Site, data: Uint8Array, note: string): Mbuf {
+export function m_gethdr(site: Site, data: Uint8Array, note: string, what: Omit<HdrSpec, "len" | "state"> = RECEIVED): Mbuf {
   const seg = segFor(data.length, true);
   seg.off = seg.kind === "cluster" ? MAX_HDR : seg.buf.length - data.length;
   const first = Math.min(data.length, seg.buf.length - seg.off);
@@ -154,6 +161,7 @@ export function m_gethdr(site: Site, data: Uint8Array, note: string): Mbuf {
     at += n;
   }
   const m = new Mbuf(site.recorder.nextChainId(), segs);
+  m.hdrs = memo(NO_HDRS, `f${what.kind},${what.proto ?? ""},${data.length}`, () => fresh(data.length, { ...what, len: data.length, state: "plain" }));
   site.emit(m, { kind: "mbuf.alloc", len: data.length, leading: seg.off }, note);
   return m;
 }
@@ -162,15 +170,24 @@ export function m_gethdr(site: Site, data: Uint8Array, note: string): Mbuf {
  * M_PREPEND (sys/sys/mbuf.h): make room for `len` header bytes in front. Uses the first
  * mbuf's leading space when there is enough, otherwise m_prepend() allocates a new mbuf
  * (MH_ALIGNed, so the header sits at its end) and moves the packet header to it.
- * Returns the offset (always 0) where the caller writes the header.
+ * Returns the offset (always 0) where the caller writes the header. `hdr` is what goes there: it
+ * is `pending` in the header stack until the caller's m_copyback writes it.
  */
-export function m_prepend(site: Site, m: Mbuf, len: number, header: string, note: string): void {
+export function m_prepend(
+  site: Site,
+  m: Mbuf,
+  len: number,
+  header: string,
+  note: string,
+  hdr: Pick<HdrSpec, "kind" | "outer"> = { kind: "ipv4" },
+): void {
+  m.hdrs = memo(m.hdrs, `p${hdr.kind},${hdr.outer ? 1 : 0},${len}`, () => insertAt(m.hdrs, 0, [{ ...hdr, len, state: "pending", until: "write" }]));
   const first = m.segs[0]!;
   if (first.off >= len) {
     first.off -= len;
     first.len += len;
     first.buf.fill(0, first.off, first.off + len);
-    m.touch(DIRTY.BYTES | DIRTY.SEGS);
+    m.touch(DIRTY.BYTES | DIRTY.SEGS | DIRTY.HDRS);
     site.emit(m, { kind: "mbuf.prepend", header, len, leading: "space" }, note);
     return;
   }
@@ -180,7 +197,7 @@ export function m_prepend(site: Site, m: Mbuf, len: number, header: string, note
   seg.off = seg.buf.length - len;
   seg.len = len;
   m.segs.unshift(seg);
-  m.touch(DIRTY.BYTES | DIRTY.SEGS);
+  m.touch(DIRTY.BYTES | DIRTY.SEGS | DIRTY.HDRS);
   site.emit(m, { kind: "mbuf.prepend", header, len, leading: "new-mbuf" }, note);
 }
 
@@ -219,12 +236,97 @@ function copyback(m: Mbuf, off: number, data: Uint8Array): void {
 }
 
 /**
- * m_copyback: overwrite bytes in place (header fields, ciphertext). Records `mbuf.rewrite`
- * unless `silent`, for callers that record a more specific event (field.set) themselves.
+ * What an m_copyback does to the header stack, said by the caller as a typed fact:
+ * - `write` (the default): a header is written; a `pending` entry it covers that waited for
+ *   its bytes (M_PREPEND's room) is now plain;
+ * - `encrypt`: the crypto engine's output (esp_output_cb): what lies in the ESP payload is now
+ *   ciphertext, and the ICV room it covers holds the ICV;
+ * - `decrypt`: the crypto engine's output (esp_input_cb): the range is the plaintext — an
+ *   `inner` message of `innerLen` bytes and the ESP trailer after it.
  */
-export function m_copyback(site: Site, m: Mbuf, off: number, data: Uint8Array, what: string, note: string): void {
+export type CopybackEffect =
+  | { readonly op: "write" }
+  | { readonly op: "encrypt" }
+  | { readonly op: "decrypt"; readonly inner: Pick<HdrSpec, "kind" | "proto">; readonly innerLen: number };
+
+const WRITE: CopybackEffect = { op: "write" };
+
+/**
+ * m_copyback: overwrite bytes in place (header fields, ciphertext) and record `mbuf.rewrite`;
+ * `effect` says what the new bytes are, for the header stack.
+ */
+export function m_copyback(site: Site, m: Mbuf, off: number, data: Uint8Array, what: string, note: string, effect: CopybackEffect = WRITE): void {
   copyback(m, off, data);
+  const before = m.hdrs;
+  const key =
+    effect.op === "decrypt"
+      ? `d${off},${data.length},${effect.inner.kind},${effect.inner.proto ?? ""},${effect.innerLen}`
+      : `${effect.op[0]}${off},${data.length}`;
+  m.hdrs = memo(m.hdrs, key, () => rewritten(m.hdrs, off, data.length, effect));
+  if (m.hdrs !== before) m.touch(DIRTY.HDRS);
   site.emit(m, { kind: "mbuf.rewrite", what, offset: off, len: data.length }, note);
+}
+
+function rewritten(hs: readonly HdrView[], off: number, len: number, effect: CopybackEffect): readonly HdrView[] {
+  switch (effect.op) {
+    case "write":
+      return mapRange(hs, off, len, (h) => (h.state === "pending" && h.until === "write" ? { ...h, state: "plain" } : h));
+    case "encrypt":
+      return mapRange(hs, off, len, (h) =>
+        h.inEsp ? { ...h, state: "encrypted", decrypted: undefined } : h.kind === "esp-icv" && h.state === "pending" ? { ...h, state: "plain" } : h,
+      );
+    case "decrypt":
+      return replaceRange(hs, off, len, [
+        { ...effect.inner, len: effect.innerLen, state: "plain", inEsp: true, decrypted: true },
+        { kind: "esp-trailer", len: len - effect.innerLen, state: "plain", inEsp: true, decrypted: true },
+      ]);
+  }
+}
+
+/**
+ * A layer has read the header at `offset` of a packet it received (ip_input, esp_input,
+ * ah_input), like gVisor's PacketBuffer Consume: where the stack still has untaken-apart `data`
+ * there, it becomes `parts` (their lengths in order; what they leave is data again). No event:
+ * no byte changes, and the layer's own decisions record what it read.
+ */
+export function m_hdr_consume(m: Mbuf, offset: number, parts: readonly HdrSpec[]): void {
+  const at = entryAt(m.hdrs, offset);
+  if (at?.kind !== "data") return;
+  const used = parts.reduce((n, p) => n + p.len, 0);
+  if (used > at.len) return;
+  const rest: HdrSpec[] = used < at.len ? [{ kind: "data", len: at.len - used, state: at.state, ...(at.inEsp ? { inEsp: true } : {}) }] : [];
+  m.hdrs = memo(m.hdrs, `k${offset},${specKey(parts)}`, () => replaceRange(m.hdrs, offset, at.len, [...parts, ...rest]));
+  m.touch(DIRTY.HDRS);
+}
+
+/**
+ * The IPv4 header at `base` now names `proto` as what follows (ip_p set): a header that waited
+ * to be linked (m_makespace's room, written) is part of the packet now. Linking an ESP header
+ * puts what follows it, up to its trailer, inside the ESP payload — plaintext until encrypted.
+ */
+export function m_hdr_link(m: Mbuf, base: number, proto: number): void {
+  const ip = entryAt(m.hdrs, base);
+  const next = ip && entryAt(m.hdrs, ip.offset + ip.len);
+  if (!next || next.state !== "pending" || next.until !== "link") return;
+  const kind = next.kind;
+  if (!((kind === "esp" && proto === 50) || (kind === "ah" && proto === 51))) return;
+  let inPayload = false;
+  let done = false;
+  m.hdrs = memo(m.hdrs, `l${base},${proto}`, () =>
+    intern(
+      m.hdrs.map((h) => {
+        if (h === next) {
+          inPayload = kind === "esp";
+          return { ...h, state: "plain", until: undefined };
+        }
+        if (!inPayload || done || h.state === "trimmed" || h.offset < next.offset) return h;
+        if (h.kind === "esp-icv") return ((done = true), h);
+        if (h.kind === "esp-trailer") done = true;
+        return { ...h, inEsp: true, ...(h.state === "pending" && h.until === "link" ? { state: "plain" as const, until: undefined } : {}) };
+      }),
+    ),
+  );
+  m.touch(DIRTY.HDRS);
 }
 
 /** Write bytes with no event: the caller records a field.set describing the change. */
@@ -237,7 +339,17 @@ export function m_poke(m: Mbuf, off: number, data: Uint8Array): void {
  * (the ESP header + IV after the IP header). When the mbuf holding `skip` lacks trailing space,
  * the bytes after `skip` move to a newly allocated mbuf ("split"); otherwise they slide back.
  */
-export function m_makespace(site: Site, m: Mbuf, skip: number, len: number, header: string, note: string): void {
+export function m_makespace(
+  site: Site,
+  m: Mbuf,
+  skip: number,
+  len: number,
+  header: string,
+  note: string,
+  hdr: Pick<HdrSpec, "kind"> = { kind: "data" },
+): void {
+  // The room is part of the packet once the header in front names it (m_hdr_link).
+  m.hdrs = memo(m.hdrs, `m${hdr.kind},${skip},${len}`, () => insertAt(m.hdrs, skip, [{ ...hdr, len, state: "pending", until: "link" }]));
   const { index, inner } = locate(m, skip);
   const s = m.segs[index]!;
   const remain = s.len - inner;
@@ -267,15 +379,18 @@ export function m_makespace(site: Site, m: Mbuf, skip: number, len: number, head
     s.len += len;
     how = "in-place";
   }
-  m.touch(DIRTY.BYTES | DIRTY.SEGS);
+  m.touch(DIRTY.BYTES | DIRTY.SEGS | DIRTY.HDRS);
   site.emit(m, { kind: "mbuf.makespace", header, offset: skip, len, how }, note);
 }
 
 /**
  * m_pad (FAST_IPSEC ipsec_mbuf.c): append `data` (ESP trailer and room for the ICV) at the end,
- * in the last mbuf's trailing space, or in a newly allocated mbuf when it does not fit.
+ * in the last mbuf's trailing space, or in a newly allocated mbuf when it does not fit. `parts`
+ * say what the bytes are, in order (their lengths add up to data.length).
  */
-export function m_append(site: Site, m: Mbuf, data: Uint8Array, what: string, note: string): void {
+export function m_append(site: Site, m: Mbuf, data: Uint8Array, what: string, note: string, parts?: readonly HdrSpec[]): void {
+  const added = parts ?? [{ kind: "data", len: data.length, state: "plain" }];
+  m.hdrs = memo(m.hdrs, `a${m.len},${specKey(added)}`, () => insertAt(m.hdrs, m.len, added));
   const last = m.segs[m.segs.length - 1]!;
   const trailing = last.buf.length - last.off - last.len;
   let how: "trailing-space" | "new-mbuf";
@@ -290,14 +405,18 @@ export function m_append(site: Site, m: Mbuf, data: Uint8Array, what: string, no
     m.segs.push(seg);
     how = "new-mbuf";
   }
-  m.touch(DIRTY.BYTES | DIRTY.SEGS);
+  m.touch(DIRTY.BYTES | DIRTY.SEGS | DIRTY.HDRS);
   site.emit(m, { kind: "mbuf.append", what, len: data.length, how }, note);
 }
 
 /** m_adj (uipc_mbuf.c): trim `len` bytes from the head (len > 0) or the tail (len < 0). */
 export function m_adj(site: Site, m: Mbuf, len: number, header: string, note: string): void {
+  const total = m.len;
+  m.hdrs = memo(m.hdrs, `j${total},${len}`, () => (len >= 0 ? cutAt(m.hdrs, 0, len) : cutAt(m.hdrs, total + len, -len)));
   trim(m, len);
   site.emit(m, { kind: "mbuf.adj", header, len: Math.abs(len), from: len >= 0 ? "head" : "tail" }, note);
+  // `trimmed` entries describe this step's version only; the chain's next version has none.
+  m.hdrs = memo(m.hdrs, "t", () => intern(liveHdrs(m.hdrs)));
 }
 
 function trim(m: Mbuf, len: number): void {
@@ -322,7 +441,7 @@ function trim(m: Mbuf, len: number): void {
   }
   // Drop emptied mbufs after the first (m_adj leaves them; m_free reclaims them later).
   m.segs = m.segs.filter((s, i) => i === 0 || s.len > 0);
-  m.touch(DIRTY.BYTES | DIRTY.SEGS);
+  m.touch(DIRTY.BYTES | DIRTY.SEGS | DIRTY.HDRS);
 }
 
 /**
@@ -333,6 +452,13 @@ export function m_striphdr(site: Site, m: Mbuf, skip: number, len: number, heade
   const all = m.bytes();
   if (skip + len > all.length) throw new RangeError(`m_striphdr(${skip}, ${len}) on ${all.length} bytes`);
   const front = all.slice(0, skip);
+  m.hdrs = memo(m.hdrs, `s${skip},${len}`, () => {
+    const cut = cutAt(m.hdrs, skip, len);
+    // With the ESP header gone, nothing is inside an ESP payload any more.
+    return cut.some((h) => h.kind === "esp" && h.state === "trimmed")
+      ? intern(cut.map((h) => (h.inEsp && h.state !== "trimmed" ? { ...h, inEsp: undefined, decrypted: undefined } : h)))
+      : cut;
+  });
   trim(m, skip + len);
   // The IP header now sits in front of the payload again: write it into leading space.
   const first = m.segs[0]!;
@@ -350,6 +476,7 @@ export function m_striphdr(site: Site, m: Mbuf, skip: number, len: number, heade
   }
   m.touch(DIRTY.BYTES | DIRTY.SEGS);
   site.emit(m, { kind: "mbuf.strip", header, offset: skip, len }, note);
+  m.hdrs = memo(m.hdrs, "t", () => intern(liveHdrs(m.hdrs)));
 }
 
 /** m_freem: the packet is gone. Its tags go with it (MFREE deletes the tag chain). */
@@ -410,10 +537,12 @@ export function m_set_cleartext(m: Mbuf, hex: string | undefined, proto?: number
 
 /** A new chain holding a copy of `m`'s bytes in one mbuf, without a packet header yet. */
 function cloneData(site: Site, m: Mbuf): Mbuf {
-  return new Mbuf(
+  const n = new Mbuf(
     site.recorder.nextChainId(),
     m.segs.map((s) => ({ buf: s.buf.slice(), off: s.off, len: s.len, kind: s.kind })),
   );
+  n.hdrs = m.hdrs;
+  return n;
 }
 
 /**

@@ -2,7 +2,7 @@
  * Reading and rewriting header fields inside an mbuf chain, through the wire FIELDS tables,
  * with one `field.set` event per change — "nothing changes a packet silently".
  */
-import { m_copydata, m_poke, type Mbuf } from "../mbuf/mbuf";
+import { m_copydata, m_hdr_link, m_poke, type Mbuf } from "../mbuf/mbuf";
 import type { Site } from "../trace/recorder";
 import { fieldsByName, formatFieldValue, formatIpv4Addr, readField, writeField, type FieldSpec } from "../wire/fields";
 import { IPV4_FIELDS, parseIpv4, type Ipv4Repr } from "../wire/ipv4";
@@ -74,6 +74,8 @@ export function setField(site: Site, m: Mbuf, header: string, base: number, spec
     writeField(word, -spec.offset, spec, value);
     m_poke(m, base + spec.offset, word);
   }
+  // ip_p now names what follows the header: a header put in behind it is part of the packet (header stack).
+  if (spec === IP.protocol) m_hdr_link(m, base, value);
   site.emit(m, { kind: "field.set", header, field: spec.name, from: fieldText(spec, before), to: fieldText(spec, value) }, note);
 }
 

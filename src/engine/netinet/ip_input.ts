@@ -11,7 +11,7 @@
  * and AH entries — so an ESP/AH packet is never policy-checked in ip_input, and a decapsulated
  * tunnel packet carrying IN_DONE is checked before ipip_input (kernel-notes §7, corrections).
  */
-import { m_adj, type Mbuf } from "../mbuf/mbuf";
+import { m_adj, m_hdr_consume, type Mbuf } from "../mbuf/mbuf";
 import type { Site } from "../trace/recorder";
 import { drop } from "../mbuf/drop";
 import { IFQ_MAXLEN, NETISR_LATENCY, type Host } from "../sim/world";
@@ -110,6 +110,19 @@ export function ip_input(host: Host, m: Mbuf): void {
       `The packet holds ${b.length} bytes, less than ip_len ${len} (ips_tooshort).`,
     );
   if (b.length > len) m_adj(site, m, len - b.length, "padding", `ip_input trims ${b.length - len} bytes of link padding beyond ip_len.`);
+  // The header is checked: in a datagram a link delivered, the first hlen bytes are the IP header
+  // and what follows is ip_p's protocol (an ICMP message is handed to icmp_input whole).
+  // A non-first fragment does not start with that protocol's header: its data stays of unknown protocol.
+  const proto9 = b[9]!;
+  const laterFragment = (((b[6]! & 0x1f) << 8) | b[7]!) !== 0;
+  m_hdr_consume(m, 0, [
+    { kind: "ipv4", len: hlen, state: "plain" },
+    laterFragment
+      ? { kind: "data", len: len - hlen, state: "plain" }
+      : proto9 === IP_PROTO.ICMP
+        ? { kind: "icmp", len: len - hlen, state: "plain" }
+        : { kind: "data", len: len - hlen, state: "plain", proto: proto9 },
+  ]);
 
   const dstText = addrText(b[16]! * 0x1000000 + ((b[17]! << 16) | (b[18]! << 8) | b[19]!));
   const ours = host.isLocal(ip(dstText));

@@ -98,6 +98,8 @@ function send(host: Host, spec: PingSpec, socket: string, seq: number, src: stri
     site.at("app", "sosend"),
     msg,
     site.text`sosend copies the ${msg.length}-byte ICMP message into a packet-header mbuf, leaving leading space for the headers below.`,
+    // The chain holds the bare ICMP message: no IP header until rip_output prepends one.
+    { kind: "icmp" },
   );
   rip_output(host, m, { src, dst: spec.dst, df: spec.df });
 }

@@ -5,7 +5,7 @@
  * leaves the header alone (kernel-notes §7, corrections). rip_input hands received datagrams of
  * the socket's protocol to each raw socket.
  */
-import { isStale, m_freem, m_prepend, m_poke, type Mbuf } from "../mbuf/mbuf";
+import { isStale, m_copyback, m_freem, m_prepend, type Mbuf } from "../mbuf/mbuf";
 import { m_tag_list } from "../mbuf/tag";
 import type { Host } from "../sim/world";
 import { emitIpv4 } from "../wire/ipv4";
@@ -26,7 +26,7 @@ export interface RawSendOptions {
 /** rip_output(m, so, dst): consumes `m` (the ICMP message). */
 export function rip_output(host: Host, m: Mbuf, opts: RawSendOptions): void {
   const site = host.site("ip", "rip_output");
-  m_prepend(site, m, 20, "ipv4", "rip_output makes room for a 20-byte IP header in front of the ICMP message (M_PREPEND).");
+  m_prepend(site, m, 20, "ipv4", "rip_output makes room for a 20-byte IP header in front of the ICMP message (M_PREPEND).", { kind: "ipv4" });
   const header = new Uint8Array(20);
   emitIpv4(
     {
@@ -47,10 +47,12 @@ export function rip_output(host: Host, m: Mbuf, opts: RawSendOptions): void {
     0,
     { fillChecksum: false },
   );
-  m_poke(m, 0, header);
-  site.emit(
+  m_copyback(
+    site,
     m,
-    { kind: "mbuf.rewrite", what: "ipv4 header", offset: 0, len: 20 },
+    0,
+    header,
+    "ipv4 header",
     site.text`ping's own IP header (IP_HDRINCL): ${opts.src} → ${opts.dst}, protocol ICMP, ip_len ${m.len}, TTL ${MAXTTL}${opts.df ? ", DF" : ""}, ip_id 0.`,
   );
   // raw_ip.c rip_output, INP_HDRINCL: "if (ip->ip_id == 0) ip->ip_id = ip_randomid()".

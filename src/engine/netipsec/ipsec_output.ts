@@ -8,7 +8,7 @@
  * when an OUT_DONE names the SA the policy's request has cached — which, on an echo reply
  * reflected in the request's own mbuf, is still true (seed 001, Stone's step 8).
  */
-import { isStale, m_prepend, m_poke, type Mbuf } from "../mbuf/mbuf";
+import { isStale, m_copyback, m_prepend, type Mbuf } from "../mbuf/mbuf";
 import { m_tag_delete, m_tag_find, m_tag_get, m_tag_list, m_tag_prepend } from "../mbuf/tag";
 import { fillChecksum, IP, ipHeader, ipHeaderLen, setField } from "../netinet/headers";
 import { ip_output, IP_RAWOUTPUT } from "../netinet/ip_output";
@@ -257,7 +257,7 @@ function ipip_output(host: Host, m: Mbuf, src: string, dst: string): boolean {
     return false;
   }
   const inner = ipHeader(m);
-  m_prepend(site, m, 20, "ipv4 (outer)", `ipip_output makes room for the outer IP header of tunnel mode (M_PREPEND).`);
+  m_prepend(site, m, 20, "ipv4 (outer)", `ipip_output makes room for the outer IP header of tunnel mode (M_PREPEND).`, { kind: "ipv4", outer: true });
   const id = host.ipId;
   host.ipId = (host.ipId + 1) & 0xffff;
   const outer = new Uint8Array(20);
@@ -280,10 +280,12 @@ function ipip_output(host: Host, m: Mbuf, src: string, dst: string): boolean {
     outer,
     0,
   );
-  m_poke(m, 0, outer);
-  site.emit(
+  m_copyback(
+    site,
     m,
-    { kind: "mbuf.rewrite", what: "ipv4 header (outer)", offset: 0, len: 20 },
+    0,
+    outer,
+    "ipv4 header (outer)",
     site.text`ipip_output writes the outer header ${src} → ${dst}, protocol IPIP (4), TTL ${IP_DEFTTL}.`,
   );
   return true;

@@ -6,7 +6,7 @@
  * §3.3.3.1). A verified packet gets M_AUTHIPHDR|M_AUTHIPDGM.
  */
 import { ahIcv, authAlg, constantTimeEqual } from "../crypto";
-import { m_copyback, m_copydata, m_flags_set, m_makespace, m_poke, m_striphdr, type Mbuf } from "../mbuf/mbuf";
+import { m_copyback, m_copydata, m_flags_set, m_hdr_consume, m_makespace, m_striphdr, type Mbuf } from "../mbuf/mbuf";
 import { IP, setField } from "../netinet/headers";
 import type { Host } from "../sim/world";
 import { IP_PROTO, ipProtoName } from "../wire/fields";
@@ -48,13 +48,16 @@ export function ah_output(host: Host, m: Mbuf, sa: SecAssoc, skip: number, done:
     rplen,
     "ah",
     site.text`m_makespace opens ${rplen} bytes after the IP header for the AH header and its ${icvLen}-byte ICV.`,
+    { kind: "ah" },
   );
   const hdr = new Uint8Array(rplen);
   emitAh({ nextHeader, payloadLen: ahPayloadLenFor(icvLen), spi: sa.spi, seq: seqLoOf(seq), icv: new Uint8Array(rplen - AH_FIXED_LEN) }, hdr, 0);
-  m_poke(m, skip, hdr);
-  site.emit(
+  m_copyback(
+    site,
     m,
-    { kind: "mbuf.rewrite", what: "ah header", offset: skip, len: rplen },
+    skip,
+    hdr,
+    "ah header",
     `ah_output writes next header ${ipProtoName(nextHeader)}, SPI ${spiText(sa.spi)}, sequence number ${seq}, and a zeroed ICV.`,
   );
   setField(site, m, "ipv4", 0, IP.protocol, IP_PROTO.AH, "ah_output sets ip_p to AH (51).");
@@ -121,6 +124,13 @@ export function ah_input(host: Host, m: Mbuf, sa: SecAssoc, skip: number): void 
     return;
   }
   const rplen = ahHeaderLen(icvLen);
+  // ah_input has read the AH header: in a received datagram, what follows it is its next header.
+  m_hdr_consume(m, skip, [
+    { kind: "ah", len: rplen, state: "plain" },
+    ah.nextHeader === IP_PROTO.ICMP
+      ? { kind: "icmp", len: m.len - skip - rplen, state: "plain" }
+      : { kind: "data", len: m.len - skip - rplen, state: "plain", proto: ah.nextHeader },
+  ]);
   const received = m_copydata(m, skip + AH_FIXED_LEN, icvLen);
   crypto_dispatch(
     host,

@@ -16,7 +16,18 @@
  * does set M_AUTHIPHDR|M_AUTHIPDGM (xform_ah.c).
  */
 import { authAlg, encAlg, espDefaultPadding, espOpen, espSeal, type EspSaKeys } from "../crypto";
-import { m_adj, m_append, m_copyback, m_copydata, m_flags_set, m_makespace, m_poke, m_set_cleartext, m_striphdr, type Mbuf } from "../mbuf/mbuf";
+import {
+  m_adj,
+  m_append,
+  m_copyback,
+  m_copydata,
+  m_flags_set,
+  m_hdr_consume,
+  m_makespace,
+  m_set_cleartext,
+  m_striphdr,
+  type Mbuf,
+} from "../mbuf/mbuf";
 import { IP, setField } from "../netinet/headers";
 import type { Host } from "../sim/world";
 import { IP_PROTO, ipProtoName, toHex } from "../wire/fields";
@@ -88,18 +99,14 @@ export function esp_output(host: Host, m: Mbuf, sa: SecAssoc, skip: number, done
     iv.length
       ? site.text`m_makespace opens ${hlen} bytes after the IP header for the ESP header and the ${iv.length}-byte IV.`
       : site.text`m_makespace opens ${hlen} bytes after the IP header for the ESP header.`,
+    { kind: "esp" },
   );
   const hdr = new Uint8Array(hlen);
   writeField(hdr, 0, ESPF.spi, sa.spi);
   // With ESN only the low 32 bits go on the wire (RFC 4303 §2.2.1); seq-hi stays in the SA.
   writeField(hdr, 0, ESPF.seq, seqLoOf(seq));
   hdr.set(iv, ESP_HDR);
-  m_poke(m, skip, hdr);
-  site.emit(
-    m,
-    { kind: "mbuf.rewrite", what: "esp header", offset: skip, len: hlen },
-    `esp_output writes SPI ${spiText(sa.spi)}, sequence number ${seq}${iv.length ? " and the IV" : ""}.`,
-  );
+  m_copyback(site, m, skip, hdr, "esp header", `esp_output writes SPI ${spiText(sa.spi)}, sequence number ${seq}${iv.length ? " and the IV" : ""}.`);
   const padding = espDefaultPadding(payload.length, e.blockBytes);
   const icvLen = espIcvLen(sa);
   const trailer = new Uint8Array(padding.length + 2 + icvLen);
@@ -114,6 +121,11 @@ export function esp_output(host: Host, m: Mbuf, sa: SecAssoc, skip: number, done
     icvLen
       ? site.text`m_pad appends ${padding.length} bytes of padding (1, 2, 3, …), pad length and next header ${ipProtoName(nextHeader)}, plus ${icvLen} bytes of room for the ICV.`
       : site.text`m_pad appends ${padding.length} bytes of padding (1, 2, 3, …), pad length and next header ${ipProtoName(nextHeader)}.`,
+    // The trailer joins the ESP payload when ip_p names ESP; the ICV room is filled by the cipher.
+    [
+      { kind: "esp-trailer", len: padding.length + 2, state: "pending", until: "link" },
+      { kind: "esp-icv", len: icvLen, state: "pending", until: "write" },
+    ],
   );
   setField(
     site,
@@ -147,6 +159,7 @@ export function esp_output(host: Host, m: Mbuf, sa: SecAssoc, skip: number, done
         icvLen
           ? cb.text`The crypto engine has encrypted the payload in place and written the ${icvLen}-byte ICV: on the wire it is now ciphertext.`
           : "The crypto engine has encrypted the payload in place: on the wire it is now ciphertext.",
+        { op: "encrypt" },
       );
       cb.emit(
         m,
@@ -223,6 +236,12 @@ export function esp_input(host: Host, m: Mbuf, sa: SecAssoc, skip: number): void
     drop(site, m, "ipsec-replay", rc.why, "esp_input drops the packet (esps_replay).");
     return;
   }
+  // esp_input has read the ESP header: a received datagram's ESP part is header + IV, ciphertext, ICV.
+  m_hdr_consume(m, skip, [
+    { kind: "esp", len: hlen, state: "plain" },
+    { kind: "data", len: plen, state: "encrypted", inEsp: true },
+    { kind: "esp-icv", len: icvLen, state: "plain" },
+  ]);
   const esp = m_copydata(m, skip, m.len - skip);
   crypto_dispatch(
     host,
@@ -288,7 +307,12 @@ function esp_input_cb(host: Host, m: Mbuf, sa: SecAssoc, skip: number, hlen: num
     );
   }
   // The decrypted plaintext replaces the ciphertext in the mbuf (the driver works in place).
-  m_copyback(site, m, skip + hlen, r.plaintext, "decrypted payload", "The ciphertext in the mbuf is replaced by its decryption.");
+  // What the plaintext holds is known now: the inner message (by the trailer's next header), then the trailer.
+  m_copyback(site, m, skip + hlen, r.plaintext, "decrypted payload", "The ciphertext in the mbuf is replaced by its decryption.", {
+    op: "decrypt",
+    inner: r.nextHeader === IP_PROTO.ICMP ? { kind: "icmp" } : { kind: "data", proto: r.nextHeader },
+    innerLen: r.plaintext.length - r.padLength - 2,
+  });
   m_set_cleartext(m, undefined);
   if (integrity) {
     // No M_AUTHIPDGM here: FAST_IPSEC's esp_input_cb (NetBSD; FreeBSD ≤ 8) only sets M_DECRYPTED.

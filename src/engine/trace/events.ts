@@ -4,6 +4,7 @@
  * no classes, no Uint8Array (bytes travel as hex), so a trace can be saved, diffed and shared.
  */
 
+import type { HdrView } from "./hdrs";
 import type { EventList, PacketList } from "./store";
 
 /** Bumped when the shape of a Trace changes incompatibly. */
@@ -59,6 +60,8 @@ export interface PacketVersion {
   /** The bytes, lowercase hex. */
   readonly hex: string;
   readonly segs: readonly MbufSegView[];
+  /** The header stack: what each byte range is, kept by the mbuf verbs (trace/hdrs.ts). */
+  readonly hdrs: readonly HdrView[];
   readonly tags: readonly TagView[];
   readonly flags: readonly MFlag[];
   /** m_pkthdr.rcvif, the interface it arrived on, if any. */

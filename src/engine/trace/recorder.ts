@@ -97,6 +97,8 @@ export class Recorder {
       prev: m.lastVersion,
       prevBytes: c.prevBytes,
       segs: c.segs,
+      // The header stack is the mbuf verbs' (trace/hdrs.ts): shared and immutable, stored as it is.
+      hdrs: m.hdrs,
       tags: c.tags,
       flags: c.flags,
       staleFlags: m.incarnation > 0 ? flagMask(m, true) : 0,

@@ -16,6 +16,7 @@
  * payload interning on top: a flood repeats the same payload rows, where Perfetto stores args
  * per slice.
  */
+import type { HdrView } from "./hdrs";
 import { KIND_FIELDS, KIND_IDS, KIND_INDEX, MAX_FIELDS, signatureOf } from "./kinds";
 import {
   LAYERS,
@@ -678,7 +679,9 @@ const META_RCVIF = 4;
 const META_CLEARTEXT = 5;
 const META_CLEARTEXT_PROTO = 6;
 const META_STALE_TAGS = 7;
-const META = 8;
+/** The header stack (trace/hdrs.ts): shared immutable arrays, one value-table entry per layout. */
+const META_HDRS = 8;
+const META = 9;
 
 /** One packet version to append (the recorder's view of an mbuf at a step). */
 export interface VersionInput {
@@ -690,6 +693,8 @@ export interface VersionInput {
   /** Value-table ids of the segment views and the tag list. */
   readonly segs: number;
   readonly tags: number;
+  /** The header stack the mbuf verbs keep (HdrView[]). */
+  readonly hdrs: readonly HdrView[];
   /** m_flags bitmasks in M_FLAGS order. */
   readonly flags: number;
   readonly staleFlags: number;
@@ -797,6 +802,7 @@ export class PacketTable extends Rows<PacketVersion> {
     m[META_CLEARTEXT] = v.cleartext === undefined ? -1 : this.strings.id(v.cleartext);
     m[META_CLEARTEXT_PROTO] = v.cleartextProto === undefined ? NO_INT : v.cleartextProto;
     m[META_STALE_TAGS] = v.staleTags === undefined ? -1 : this.values.id(v.staleTags);
+    m[META_HDRS] = this.values.id(v.hdrs);
     this.meta[i] = this.metas.intern(m);
     this.length = i + 1;
     return i;
@@ -904,6 +910,7 @@ export class PacketTable extends Rows<PacketVersion> {
       chain: this.chain[i],
       hex,
       segs: this.values.get(this.metaAt(i, META_SEGS)),
+      hdrs: this.values.get(this.metaAt(i, META_HDRS)),
       tags: this.values.get(this.metaAt(i, META_TAGS)),
       flags: flagList(this.metaAt(i, META_FLAGS)),
       rcvif: rcvif === -1 ? null : this.strings.get(rcvif),
@@ -987,6 +994,8 @@ export function asTables(events: EventList, packets: PacketList): { events: Even
       prev: last?.id ?? -1,
       prevBytes: last?.bytes,
       segs: t.packets.values.id(p.segs),
+      // A v1 file has no header stack: its versions get an empty one (the inspector dissects bytes).
+      hdrs: p.hdrs ?? [],
       tags: t.packets.values.id(p.tags),
       flags: flagMaskOf(p.flags),
       staleFlags: p.staleFlags ? flagMaskOf(p.staleFlags) : 0,

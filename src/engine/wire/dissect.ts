@@ -271,6 +271,47 @@ function isEspInUdp(bytes: Uint8Array, start: number, end: number): boolean {
   return (bytes[start] ?? 0) !== 0 || (bytes[start + 1] ?? 0) !== 0 || (bytes[start + 2] ?? 0) !== 0 || (bytes[start + 3] ?? 0) !== 0;
 }
 
+/**
+ * The spans of bytes [start, end) read as IP protocol `proto` (4 an IPv4 datagram, 1 ICMP, 50 ESP,
+ * 51 AH, 17 UDP, anything else one payload span) — a walk that starts at any header, as a packet
+ * version's header stack says where each one begins. Absolute offsets; never throws.
+ */
+export function dissectAt(bytes: Uint8Array, proto: number, start: number, end = bytes.length, hints: DissectHints = {}): HeaderSpan[] {
+  const walk = new Walk(bytes.subarray(0, end), hints);
+  walk.proto(proto, start, end, 0);
+  return walk.spans;
+}
+
+/**
+ * One header alone, `len` bytes at `start`, when what follows it is described elsewhere (by the
+ * header stack): an IPv4 header (its options included), an ESP header with `len - 8` bytes of IV,
+ * or an AH header with its ICV. The IPv4 total length is shown, not checked. Never throws.
+ */
+export function dissectHeader(bytes: Uint8Array, kind: "ipv4" | "esp" | "ah", start: number, len: number): HeaderSpan[] {
+  const end = start + len;
+  if (end > bytes.length || len <= 0)
+    return [{ header: "undecoded", start, end: Math.min(end, bytes.length), fields: [], note: `${kind} header past the end` }];
+  switch (kind) {
+    case "ipv4": {
+      if (len < IPV4_MIN_HEADER_LEN) return [{ header: "undecoded", start, end, fields: [], note: `${len}-byte IPv4 header` }];
+      const fields = fieldSpans(bytes, start, IPV4_FIELDS, IPV4_DISPLAY);
+      if (len > IPV4_MIN_HEADER_LEN) fields.push(bytesField(bytes, "options", "Options", start + IPV4_MIN_HEADER_LEN, end));
+      return [{ header: "ipv4", start, end, fields }];
+    }
+    case "esp": {
+      if (len < ESP_HEADER_LEN) return [{ header: "undecoded", start, end, fields: [], note: `${len}-byte ESP header` }];
+      const spans: HeaderSpan[] = [{ header: "esp", start, end: start + ESP_HEADER_LEN, fields: fieldSpans(bytes, start, ESP_FIELDS) }];
+      if (len > ESP_HEADER_LEN) spans.push({ header: "esp-iv", start: start + ESP_HEADER_LEN, end, fields: [] });
+      return spans;
+    }
+    case "ah": {
+      const walk = new Walk(bytes.subarray(0, end), {});
+      walk.ah(start, end, MAX_DEPTH);
+      return walk.spans.filter((sp) => sp.header === "ah" || sp.header === "ah-icv" || sp.header === "undecoded");
+    }
+  }
+}
+
 /** Every header and field span of an IPv4 packet, in order, with absolute offsets; never throws on bad bytes. */
 export function dissect(bytes: Uint8Array, hints: DissectHints = {}): HeaderSpan[] {
   const walk = new Walk(bytes, hints);

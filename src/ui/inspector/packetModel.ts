@@ -1,143 +1,31 @@
 /**
- * What the bytes of a packet version are, for the card and the inspector: the engine's dissector
- * (`dissect`, driven by the wire FIELDS tables) plus what only the trace knows.
+ * What the bytes of a packet version are, for the card and the inspector: the version's header
+ * stack (recorded by the engine's mbuf verbs, trace/hdrs.ts) says where each header starts and
+ * whether it is plain, encrypted, pending or trimmed; the engine's dissector (`dissectAt`,
+ * `dissectHeader`, driven by the wire FIELDS tables) gives each range its fields.
  *
- * Between two events a kernel leaves a packet half-built — ip_len not yet updated, room opened
- * for an ESP header that is not yet written, plaintext in the ESP payload that is about to be
- * encrypted (or was just decrypted in place), ip_p still saying ESP after m_striphdr. The bytes
- * alone would be mis-read there, so `layoutHints` reads the trace's mbuf events once per trace
- * and `modelPacket` uses the hint of the current event to say what each range really is.
+ * Between two events a kernel leaves a packet half-built — room opened for an ESP header that the
+ * IP header does not name yet, plaintext in the ESP payload that is about to be encrypted (or was
+ * just decrypted in place), ip_p still saying ESP after m_striphdr. The stack says so; nothing
+ * here reads an event's wording.
  */
-import { dissect, fromHex, scanAt, type EventList, type HeaderSpan, type PacketVersion, type Trace } from "../../engine/index";
+import {
+  dissect,
+  dissectAt,
+  dissectHeader,
+  fromHex,
+  hdrProto,
+  liveHdrs,
+  type HdrView,
+  type HeaderSpan,
+  type PacketVersion,
+} from "../../engine/index";
 
 /** Meaning of the bytes after an ESP header and IV. */
 export type EspState = "encrypted" | "plain" | "decrypted";
 
-/** Room opened in the chain whose bytes are not yet what they will be. */
-export interface PendingRegion {
-  /** The header being put there, as the event names it ("esp", "ipv4 (outer)"). */
-  readonly header: string;
-  readonly offset: number;
-  readonly len: number;
-  /** What completes it: the rewrite of that range, or ip_p being set to the new protocol. */
-  readonly until: "rewrite" | "protocol";
-  /** Protocol of the bytes that follow the region, when known from the chain's history. */
-  readonly inner: number | null;
-}
-
-/** What the trace says about a chain at one event, beyond its bytes. Shared while unchanged. */
-export interface LayoutHint {
-  readonly pending: PendingRegion | null;
-  /** Bytes appended at the tail while a region is pending (ESP trailer and room for the ICV). */
-  readonly tail: number;
-  readonly esp: EspState;
-  /** The ICV has been trimmed (m_adj) but ip_len not yet updated. */
-  readonly icvGone: boolean;
-  /** After m_striphdr: the protocol after the IP header while ip_p is stale (-1 unknown). */
-  readonly proto: number | null;
-  /** The chain holds an upper-layer message with no IP header yet (its protocol). */
-  readonly bare: number | null;
-}
-
-const NO_HINT: LayoutHint = Object.freeze({ pending: null, tail: 0, esp: "encrypted", icvGone: false, proto: null, bare: null });
-
 const IPPROTO_ICMP = 1;
 const IPPROTO_IPIP = 4;
-
-/** One hint per event (NO_HINT for events with no chain), in one pass over the trace. */
-export function computeLayoutHints(events: EventList): readonly LayoutHint[] {
-  const hints: LayoutHint[] = new Array<LayoutHint>(events.length);
-  const byChain = new Map<number, LayoutHint>();
-  // Hints made after m_striphdr wait for ip_p to be restored to learn their protocol.
-  const awaitingProto = new Map<number, { proto: number | null }[]>();
-
-  for (let i = 0; i < events.length; i++) {
-    const e = scanAt(events, i);
-    if (e.chain < 0) {
-      hints[i] = NO_HINT;
-      continue;
-    }
-    const h = byChain.get(e.chain) ?? NO_HINT;
-    let next: LayoutHint = h;
-    switch (e.kind) {
-      case "mbuf.alloc":
-        // sosend's mbuf holds the ICMP message ping wrote; the raw socket adds the IP header.
-        next = { ...NO_HINT, bare: e.layer === "app" ? IPPROTO_ICMP : null };
-        break;
-      case "mbuf.prepend":
-        next = {
-          ...h,
-          pending: {
-            header: e.header,
-            offset: 0,
-            len: e.len,
-            until: "rewrite",
-            inner: h.bare ?? (e.header.startsWith("ipv4") ? IPPROTO_IPIP : null),
-          },
-        };
-        break;
-      case "mbuf.rewrite": {
-        const p = h.pending;
-        let esp = h.esp;
-        if (/decrypt/i.test(e.what)) esp = "decrypted";
-        else if (/cipher/i.test(e.what)) esp = "encrypted";
-        const done = p !== null && p.until === "rewrite" && e.offset <= p.offset && e.offset + e.len >= p.offset + p.len;
-        if (done || esp !== h.esp) next = { ...h, esp, ...(done ? { pending: null, bare: null } : {}) };
-        break;
-      }
-      case "mbuf.makespace":
-        next = {
-          ...h,
-          pending: { header: e.header, offset: e.offset, len: e.len, until: "protocol", inner: null },
-          tail: 0,
-          esp: e.header === "esp" ? "plain" : h.esp,
-        };
-        break;
-      case "mbuf.append":
-        if (h.pending) next = { ...h, tail: h.tail + e.len };
-        break;
-      case "mbuf.adj":
-        if (e.from === "tail" && /icv/i.test(e.header)) next = { ...h, icvGone: true };
-        break;
-      case "mbuf.strip":
-        if (e.header === "esp" || e.header === "ah") {
-          next = { ...h, proto: -1, esp: "encrypted", icvGone: false, pending: null };
-          awaitingProto.set(e.chain, []);
-        }
-        break;
-      case "field.set":
-        if (e.header === "ipv4" && e.field === "protocol") {
-          const to = Number.parseInt(e.to, 10);
-          for (const waiting of awaitingProto.get(e.chain) ?? []) waiting.proto = Number.isFinite(to) ? to : -1;
-          awaitingProto.delete(e.chain);
-          if (h.pending?.until === "protocol" || h.proto !== null)
-            next = { ...h, pending: h.pending?.until === "protocol" ? null : h.pending, tail: 0, proto: null };
-        }
-        break;
-      default:
-        break;
-    }
-    if (next !== h) {
-      byChain.set(e.chain, next);
-      // Filled in when ip_p is restored (the objects are this function's own until it returns).
-      if (next.proto === -1) awaitingProto.get(e.chain)?.push(next as { proto: number | null });
-    }
-    hints[i] = next;
-  }
-  return hints;
-}
-
-const hintCache = new WeakMap<object, readonly LayoutHint[]>();
-
-/** Layout hints of a trace, computed once per trace. */
-export function layoutHints(trace: Pick<Trace, "events">): readonly LayoutHint[] {
-  let hints = hintCache.get(trace);
-  if (!hints) {
-    hints = computeLayoutHints(trace.events);
-    hintCache.set(trace, hints);
-  }
-  return hints;
-}
 
 /** A byte range of the model: a dissected header span or one the trace explains. */
 export interface Region {
@@ -180,10 +68,7 @@ function shift(spans: readonly HeaderSpan[], by: number, inner: boolean): Region
   }));
 }
 
-/**
- * Dissect `bytes[start, end)` as protocol `proto` (what follows an IP header): the dissector
- * starts at an IPv4 header, so one is made up in front and dropped again.
- */
+/** Dissect `bytes[start, end)` as protocol `proto` (what follows an IP header), as regions. */
 export function dissectFrom(
   bytes: Uint8Array,
   start: number,
@@ -192,18 +77,8 @@ export function dissectFrom(
   inner = false,
   hints: { esp?: EspLayout } = {},
 ): Region[] {
-  const len = end - start;
-  if (len <= 0) return [];
-  if (20 + len > 0xffff) return [{ header: "payload", start, end, fields: [] }];
-  const synth = new Uint8Array(20 + len);
-  synth[0] = 0x45;
-  synth[2] = ((20 + len) >> 8) & 0xff;
-  synth[3] = (20 + len) & 0xff;
-  synth[8] = 64;
-  synth[9] = proto & 0xff;
-  synth.set(bytes.subarray(start, end), 20);
-  const spans = dissect(synth, hints.esp ? { esp: hints.esp } : {});
-  return shift(spans.slice(1), start - 20, inner);
+  if (end - start <= 0) return [];
+  return shift(dissectAt(bytes, proto, start, end, hints.esp ? { esp: hints.esp } : {}), 0, inner);
 }
 
 /** A copy with ip_len set to the length of the bytes, or the bytes themselves when it already is. */
@@ -229,90 +104,139 @@ function dissectPacket(bytes: Uint8Array, esp: EspLayout | undefined): { regions
   return { regions, stated };
 }
 
-const PENDING_LABEL: Readonly<Record<string, string>> = {
-  esp: "ESP header + IV",
-  ah: "AH header + ICV",
-  ipv4: "IPv4 header",
-  "ipv4 (outer)": "outer IPv4 header",
-};
+/** What the room of a pending header is called. */
+function pendingLabel(h: HdrView): string {
+  switch (h.kind) {
+    case "esp":
+      return "ESP header + IV";
+    case "ah":
+      return "AH header + ICV";
+    case "ipv4":
+      return h.outer ? "outer IPv4 header" : "IPv4 header";
+    default:
+      return h.kind;
+  }
+}
 
-/** Model of a version's bytes at an event whose layout hint is `hint`. */
-export function modelPacket(version: PacketVersion, hint: LayoutHint, esp?: EspLayout): PacketModel {
+function protoText(proto: number): string {
+  return proto === IPPROTO_ICMP ? "ICMP" : proto === IPPROTO_IPIP ? "an inner IPv4 packet" : `protocol ${proto}`;
+}
+
+/** The IPv4 header region at `h`, with the total length marked "(old)" when it is not the chain's length. */
+function ipv4Region(bytes: Uint8Array, h: HdrView, stated: number | null): Region[] {
+  const regions = shift(dissectHeader(bytes, "ipv4", h.offset, h.len), 0, h.inEsp === true);
+  if (stated !== null && h.offset === 0 && regions[0]?.header === "ipv4") {
+    const ip = regions[0];
+    regions[0] = { ...ip, fields: ip.fields.map((f) => (f.name === "totalLength" ? { ...f, value: `${stated} (old)` } : f)) };
+  }
+  return regions;
+}
+
+/** Model of a version's bytes, from its header stack (a trace without stacks is dissected from its bytes alone). */
+export function modelPacket(version: PacketVersion, esp?: EspLayout): PacketModel {
   const bytes = fromHex(version.hex);
+  const hdrs = liveHdrs(version.hdrs ?? []);
+  if (hdrs.length === 0) return finish(version, bytes, dissectPacket(bytes, esp).regions, [], null);
   const notes: string[] = [];
-  let regions: Region[];
-  let espPlain: EspState | null = null;
-
-  if (hint.pending) {
-    const p = hint.pending;
-    const head =
-      p.offset > 0
-        ? dissectPacket(bytes.subarray(0, bytes.length), esp)
-            .regions.filter((r) => r.header === "ipv4" && r.end <= p.offset)
-            .slice(0, 1)
-        : [];
-    const restStart = Math.min(bytes.length, p.offset + p.len);
-    const restEnd = Math.max(restStart, bytes.length - hint.tail);
-    const proto = p.inner ?? (p.offset >= 20 ? bytes[9]! : null);
-    const label = PENDING_LABEL[p.header] ?? p.header;
-    regions = [
-      ...head,
-      { header: "pending", start: p.offset, end: restStart, fields: [], note: label },
-      ...(proto !== null ? dissectFrom(bytes, restStart, proto, restEnd) : [{ header: "payload", start: restStart, end: restEnd, fields: [] }]),
-    ];
-    if (hint.tail > 0)
+  const regions: Region[] = [];
+  const first = bytes.length >= 20 && bytes[0]! >> 4 === 4 ? (bytes[2]! << 8) | bytes[3]! : null;
+  const stated = first !== null && first !== bytes.length && hdrs[0]!.kind === "ipv4" ? first : null;
+  const pending = hdrs.find((h) => h.state === "pending" && h.kind !== "esp-icv" && h.kind !== "esp-trailer");
+  const plainEsp = hdrs.find((h) => h.inEsp && h.state === "plain");
+  const espPlain: EspState | null = plainEsp ? (plainEsp.decrypted ? "decrypted" : "plain") : null;
+  for (let i = 0; i < hdrs.length; i++) {
+    const h = hdrs[i]!;
+    const end = h.offset + h.len;
+    if (h.state === "encrypted") {
+      // Consecutive encrypted entries are one ciphertext: payload, padding, pad length and next header.
+      let j = i;
+      while (hdrs[j + 1]?.state === "encrypted") j++;
+      const last = hdrs[j]!;
+      regions.push({
+        header: "esp-ciphertext",
+        start: h.offset,
+        end: last.offset + last.len,
+        fields: [],
+        note: "payload, padding, pad length and next header, encrypted",
+      });
+      i = j;
+      continue;
+    }
+    if (h.state === "pending" && h.kind === "esp-trailer") {
+      // m_pad's bytes while the ESP header is not yet linked: trailer and ICV room, as one range.
+      let j = i;
+      while (hdrs[j + 1]?.state === "pending" && hdrs[j + 1]!.kind === "esp-icv") j++;
+      const last = hdrs[j]!;
       regions.push({
         header: "esp-trailer",
-        start: restEnd,
-        end: bytes.length,
+        start: h.offset,
+        end: last.offset + last.len,
         fields: [],
         note: "padding, pad length, next header and room for the ICV",
       });
-    notes.push(`${label} being put in: the bytes at ${p.offset}–${restStart - 1} are not yet what they will be.`);
-  } else if (hint.bare !== null) {
-    regions = dissectFrom(bytes, 0, hint.bare);
-    notes.push("No IP header yet: this is the message as the socket handed it to the kernel.");
-  } else if (hint.proto !== null && hint.proto >= 0 && bytes.length >= 20) {
-    const { regions: all, stated } = dissectPacket(bytes, esp);
-    const ip = all[0]?.header === "ipv4" ? [all[0]] : [];
-    const hl = ip[0]?.end ?? 20;
-    regions = [...ip, ...dissectFrom(bytes, hl, hint.proto)];
-    notes.push(
-      `ip_p still names the header just removed; what follows is ${hint.proto === IPPROTO_ICMP ? "ICMP" : hint.proto === IPPROTO_IPIP ? "an inner IPv4 packet" : `protocol ${hint.proto}`}.`,
-    );
-    if (stated !== null) notes.push(`ip_len still says ${stated}; the chain holds ${bytes.length} bytes.`);
-  } else {
-    const icvless: EspLayout | undefined =
-      esp && hint.icvGone
-        ? (spi) => {
-            const l = esp(spi);
-            return l && { ...l, icvLen: 0 };
-          }
-        : esp;
-    const { regions: all, stated } = dissectPacket(bytes, icvless);
-    regions = all;
-    if (stated !== null) notes.push(`ip_len still says ${stated}; the chain holds ${bytes.length} bytes.`);
-    const ct = regions.findIndex((r) => r.header === "esp-ciphertext");
-    if (ct >= 0 && hint.esp !== "encrypted") {
-      // The "ciphertext" range holds plaintext: payload | padding | pad length | next header.
-      espPlain = hint.esp;
-      const r = regions[ct]!;
-      const nh = bytes[r.end - 1]!;
-      const padLen = bytes[r.end - 2]!;
-      const innerEnd = r.end - 2 - padLen;
-      const inner = innerEnd > r.start ? dissectFrom(bytes, r.start, nh, innerEnd, true) : [];
-      const trailer: Region = {
-        header: "esp-trailer",
-        start: Math.max(r.start, innerEnd),
-        end: r.end,
-        fields: [],
-        note: "padding, pad length and next header",
-        inner: true,
-      };
-      regions = [...regions.slice(0, ct), ...inner, trailer, ...regions.slice(ct + 1)];
+      i = j;
+      continue;
+    }
+    if (h.state === "pending" && h.kind !== "esp-icv") {
+      regions.push({ header: "pending", start: h.offset, end, fields: [], note: pendingLabel(h) });
+      continue;
+    }
+    switch (h.kind) {
+      case "ipv4": {
+        regions.push(...ipv4Region(bytes, h, stated));
+        // After m_striphdr ip_p still names the header just removed, until the caller restores it.
+        const next = hdrs[i + 1];
+        const proto = next && next.state === "plain" ? hdrProto(next) : null;
+        if (proto !== null && bytes[h.offset + 9] !== proto && !h.inEsp)
+          notes.push(`ip_p still names the header just removed; what follows is ${protoText(proto)}.`);
+        break;
+      }
+      case "esp":
+        regions.push(...shift(dissectHeader(bytes, "esp", h.offset, h.len), 0, false));
+        break;
+      case "ah":
+        regions.push(...shift(dissectHeader(bytes, "ah", h.offset, h.len), 0, false));
+        break;
+      case "icmp":
+      case "data": {
+        const proto = hdrProto(h);
+        if (proto === null) regions.push({ header: "payload", start: h.offset, end, fields: [], ...(h.inEsp ? { inner: true } : {}) });
+        else regions.push(...dissectFrom(bytes, h.offset, proto, end, h.inEsp === true, esp ? { esp } : {}));
+        break;
+      }
+      case "esp-trailer":
+        regions.push({
+          header: "esp-trailer",
+          start: h.offset,
+          end,
+          fields: [],
+          note: "padding, pad length and next header",
+          ...(h.inEsp ? { inner: true } : {}),
+        });
+        break;
+      case "esp-icv":
+        regions.push({ header: "esp-icv", start: h.offset, end, fields: [] });
+        break;
     }
   }
+  if (pending) {
+    const label = pendingLabel(pending);
+    notes.unshift(`${label} being put in: the bytes at ${pending.offset}–${pending.offset + pending.len - 1} are not yet what they will be.`);
+  } else if (hdrs[0]!.kind !== "ipv4" && hdrs[0]!.kind !== "data") {
+    notes.push("No IP header yet: this is the message as the socket handed it to the kernel.");
+  } else if (stated !== null) notes.push(`ip_len still says ${stated}; the chain holds ${bytes.length} bytes.`);
+  return finish(version, bytes, regions, notes, espPlain, esp);
+}
 
+/** The encrypted flag and the decrypted view, from the regions. */
+function finish(
+  version: PacketVersion,
+  bytes: Uint8Array,
+  regions: Region[],
+  notes: string[],
+  espPlain: EspState | null,
+  esp?: EspLayout,
+): PacketModel {
   const encrypted = espPlain === null && regions.some((r) => r.header === "esp-ciphertext" || r.header === "esp-encrypted");
   let decrypted: PacketModel["decrypted"] = null;
   if (encrypted && version.cleartext) {
@@ -324,7 +248,7 @@ export function modelPacket(version: PacketVersion, hint: LayoutHint, esp?: EspL
     dbytes.set(clear, from);
     // The ESP next header, as the engine recorded it; older traces lack it, so guess from the bytes.
     const proto = version.cleartextProto ?? (looksLikeIpv4(clear) ? IPPROTO_IPIP : IPPROTO_ICMP);
-    decrypted = { bytes: dbytes, regions: [...regions.slice(0, ctAt), ...dissectFrom(dbytes, from, proto, dbytes.length, true)] };
+    decrypted = { bytes: dbytes, regions: [...regions.slice(0, ctAt), ...dissectFrom(dbytes, from, proto, dbytes.length, true, esp ? { esp } : {})] };
   }
   return { version, bytes, regions, notes, encrypted, espPlain, decrypted };
 }

@@ -86,6 +86,7 @@ describe("packet bytes as deltas", () => {
           prevBytes,
           segs: 0,
           tags: 0,
+          hdrs: [],
           flags: 0,
           staleFlags: 0,
           rcvif: null,

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { dissect, emitIpv4, emitUdp, summarize, type HeaderSpan } from "../../../src/engine/wire";
+import { dissect, dissectAt, dissectHeader, emitIpv4, emitUdp, summarize, type HeaderSpan } from "../../../src/engine/wire";
+
 import { AH_PACKET, ECHO_PACKET, ECHO_PACKET_WITH_OPTIONS, NEEDFRAG_PACKET, UDP_PACKET, bytes, case5, espVectors } from "./fixtures";
 import { garbageFrom } from "./support";
 
@@ -210,5 +211,30 @@ describe("summarize", () => {
     expect(summarize(ipv4Packet(6, new Uint8Array(20)))).toBe("10.0.0.1 → 10.0.0.2 TCP len=20");
     expect(summarize(ipv4Packet(99, new Uint8Array(4)))).toBe("10.0.0.1 → 10.0.0.2 proto 99 len=4");
     expect(summarize(bytes("6000"))).toBe("undecoded 2 bytes (need 20 bytes for an IPv4 header, have 2)");
+  });
+});
+
+describe("dissectAt / dissectHeader: starting at any header", () => {
+  const echo = ECHO_PACKET;
+  it("walks an ICMP message at its own offset with the same spans a whole-packet walk gives", () => {
+    const whole = dissect(echo);
+    expect(dissectAt(echo, 1, 20)).toEqual(whole.slice(1));
+  });
+  it("reads one IPv4 header alone, without checking the total length against what follows", () => {
+    const head = echo.slice(0, 20);
+    const [ip] = dissectHeader(head, "ipv4", 0, 20);
+    expect(ip).toMatchObject({ header: "ipv4", start: 0, end: 20 });
+    expect(ip!.fields.map((f) => f.name)).toEqual(dissect(echo)[0]!.fields.map((f) => f.name));
+    // The whole-packet walk refuses the same 20 bytes: ip_len says more than there is.
+    expect(dissect(head)[0]!.header).toBe("undecoded");
+  });
+  it("splits an ESP header from its IV by the length it is given", () => {
+    const esp = new Uint8Array(16);
+    esp.set([0, 0, 0x10, 0, 0, 0, 0, 1]);
+    expect(dissectHeader(esp, "esp", 0, 16).map((s) => [s.header, s.start, s.end])).toEqual([
+      ["esp", 0, 8],
+      ["esp-iv", 8, 16],
+    ]);
+    expect(dissectHeader(esp, "esp", 0, 16)[0]!.fields.find((f) => f.name === "spi")?.value).toBe("0x00001000");
   });
 });

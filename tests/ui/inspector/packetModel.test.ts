@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { dissect, fromHex, type ScenarioTrace } from "../../../src/engine/index";
-import { dissectFrom, indexFields, layoutHints, modelPacket, type PacketModel } from "../../../src/ui/inspector/packetModel";
+import { dissectFrom, indexFields, modelPacket, type PacketModel } from "../../../src/ui/inspector/packetModel";
 import { espLayoutFor, packetModelAt } from "../../../src/ui/stepModel";
 import { firstIndex, replyLoopCheck, traceOf } from "../support";
 
@@ -64,6 +64,19 @@ describe("modelPacket", () => {
     expect(fromHex(m.version.hex)[9]).toBe(50);
     expect(m.regions.map((r) => r.header).slice(0, 2)).toEqual(["ipv4", "icmp"]);
     expect(m.notes.join(" ")).toMatch(/ip_p still names/);
+    // The ESP trailer is still at the tail until m_adj removes it: the stack says so, not "echo data".
+    expect(m.regions.at(-1)).toMatchObject({ header: "esp-trailer", start: 84, end: 88 });
+    expect(m.regions.at(-1)?.inner).toBeUndefined();
+  });
+
+  it("reads the layout from the version's header stack, not from the events around it", () => {
+    const t = traceOf("lo0-esp-ping");
+    const at = firstIndex(t, (e) => e.kind === "mbuf.makespace");
+    const version = t.packets.at(t.events.at(at)!.packet)!;
+    // The same bytes with the stack of a linked ESP header are read as ESP, whatever the step.
+    const linked = version.hdrs.map((h) => (h.kind === "esp" ? { kind: h.kind, offset: h.offset, len: h.len, state: "plain" as const } : h));
+    expect(modelPacket({ ...version, hdrs: linked }).regions.map((r) => r.header)).toEqual(["ipv4", "esp", "esp-iv", "icmp", "payload"]);
+    expect(modelPacket(version).regions.map((r) => r.header)).toEqual(["ipv4", "pending", "icmp", "payload"]);
   });
 
   it("shows the reply leaving in cleartext in the bug run, and encrypted with the fix", () => {
@@ -86,23 +99,20 @@ describe("modelPacket", () => {
     const done = firstIndex(t, (e) => e.kind === "crypto.done");
     const version = t.packets.at(t.events.at(done)!.packet)!;
     expect(version.cleartextProto).toBe(4);
-    const hint = layoutHints(t)[done]!;
     // Told the plaintext is ICMP (1), the same bytes are read as ICMP: the recorded protocol wins.
-    const asIcmp = modelPacket({ ...version, cleartextProto: 1 }, hint, espLayoutFor(t, t.events.at(done)!.host));
+    const asIcmp = modelPacket({ ...version, cleartextProto: 1 }, espLayoutFor(t, t.events.at(done)!.host));
     expect(asIcmp.decrypted?.regions.filter((r) => r.inner).map((r) => r.header)[0]).toBe("icmp");
     const seed = traceOf("lo0-esp-ping");
     const onWire = seed.packets.at(seed.events.at(firstIndex(seed, (e) => e.kind === "link.tx"))!.packet)!;
     expect(onWire.cleartextProto).toBe(1);
   });
 
-  it("is memoised per version and hint", () => {
+  it("is memoised per version", () => {
     const t = traceOf("lo0-esp-ping");
     const loop = replyLoopCheck(t);
     expect(packetModelAt(t, loop)).toBe(packetModelAt(t, loop));
     expect(packetModelAt(t, 0)).toBeNull();
-    const hints = layoutHints(t);
-    expect(layoutHints(t)).toBe(hints);
-    const direct = modelPacket(t.packets.at(t.events.at(loop)!.packet)!, hints[loop]!, espLayoutFor(t, "host"));
+    const direct = modelPacket(t.packets.at(t.events.at(loop)!.packet)!, espLayoutFor(t, "host"));
     expect(direct.regions).toEqual(packetModelAt(t, loop)!.regions);
   });
 });

@@ -1,0 +1,42 @@
+/**
+ * Tag lanes and staleness computed by the engine (trace/lanes.ts). Until commit 8fbb808 this test
+ * compared them with src/store/tagLanes.ts's own computation at every step of every run below
+ * (identical: lanes, consults, stale-from steps, and every tag's and flag's stale answer); now the
+ * store re-exports the engine's, so the test checks it is the same and what the lanes must say.
+ */
+import { describe, expect, it } from "vitest";
+import { tagIsStale, tagLanes } from "../../../src/engine";
+import * as store from "../../../src/store/tagLanes";
+import { BUILTIN_NAMES, FIX_IDS, traceOf } from "../../helpers/trace";
+
+const runs = [
+  ...BUILTIN_NAMES.map((n) => [n, [], undefined] as const),
+  ...FIX_IDS.map((f) => ["lo0-esp-ping", [f], undefined] as const),
+  ["lo0-esp-ping", [], "freebsd-7"] as const,
+];
+
+describe("engine tag lanes", () => {
+  for (const [name, fixes, personality] of runs) {
+    it(`are the lanes the UI reads in ${name} ${fixes.join(",")} ${personality ?? ""}`, () => {
+      const t = traceOf(name, { fixes, ...(personality ? { personality } : {}) });
+      const engine = tagLanes(t);
+      expect(store.tagLanes(t)).toBe(engine);
+      for (const l of engine.lanes) expect(l.end === null || l.end >= l.start).toBe(true);
+      // A lane consulted while stale is stale from that step on, by the one staleness predicate.
+      for (const l of engine.lanes)
+        if (l.staleFrom !== null) {
+          const e = t.events.at(l.staleFrom)!;
+          expect(tagIsStale(engine, e.packet >= 0 ? t.packets.at(e.packet)! : null, l.uid, l.staleFrom)).toBe(true);
+        }
+    });
+  }
+
+  it("has the seed story's OUT_DONE consulted stale by the reply's loop check, and none stale with the fix", () => {
+    const { lanes } = tagLanes(traceOf("lo0-esp-ping"));
+    const out = lanes.find((l) => l.tag.name === "IPSEC_OUT_DONE")!;
+    expect(out.staleFrom).not.toBeNull();
+    expect(out.consults.some((c) => c.check === "ipsec-loop" && c.stale)).toBe(true);
+    const fixed = tagLanes(traceOf("lo0-esp-ping", { fixes: ["icmp-reflect-strips-tags"] }));
+    expect(fixed.lanes.every((l) => l.staleFrom === null)).toBe(true);
+  });
+});
