@@ -46,7 +46,9 @@ describe("logical keys", () => {
     for (let i = 0; i < c.common; i++) {
       expect(eventMeaning(fixed.events.at(i)!)).toBe(eventMeaning(bug.events.at(i)!));
       expect(eventSignature(fixed.events.at(i)!)).toBe(eventSignature(bug.events.at(i)!));
-      expect(eventMeaning(bug.events.at(i)!).startsWith(`${eventSignature(bug.events.at(i)!)}|`)).toBe(true);
+      // The meaning (kinds.ts signatureOf) names host, layer, fn and kind, as the logical signature does.
+      const e = bug.events.at(i)!;
+      expect(eventMeaning(e).startsWith(`${e.host}|${e.layer}|${e.fn}|${e.kind}`)).toBe(true);
     }
     // The reply's loop check is one logical step in both runs, whichever branch it takes.
     const loop = (t: typeof bug) => logicalIndex(t).keys.find((k) => k.startsWith("1/host ip ip_output decision ipsec-loop/1"));
