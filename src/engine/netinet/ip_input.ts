@@ -19,8 +19,7 @@ import { ip } from "../sim/addr";
 import { ipProtoName, IP_PROTO } from "../wire/fields";
 import { ipv4ChecksumOk } from "../wire/ipv4";
 import { ipsec4_input_policy } from "../netipsec/ipsec_input";
-import { ah4_input, esp4_input, ipip_input } from "../netipsec/ipsec_input";
-import { icmp_input } from "./ip_icmp";
+import { hasLastHdr, PR, protoswFor } from "./in_proto";
 import { rip_input } from "./raw_ip";
 import { addrText } from "./headers";
 import { fieldItem, listOf, one } from "../trace/shared";
@@ -60,21 +59,11 @@ function ipintr(host: Host): void {
   ip_input(host, m);
 }
 
-/** IPPROTO_IGMP (netinet/in.h); the engine has no igmp_input, so IGMP falls to the raw sockets. */
-const IPPROTO_IGMP = 2;
-
-/** Protocols with their own protosw entry and PR_LASTHDR (in_proto.c): policy is checked before pr_input. */
-export const LAST_HEADER: ReadonlySet<number> = new Set<number>([IP_PROTO.ICMP, IPPROTO_IGMP, IP_PROTO.IPIP]);
-/** Protocols with their own protosw entry and no PR_LASTHDR; everything else uses the raw wildcard entry, which has it. */
-const NOT_LAST_HEADER: ReadonlySet<number> = new Set<number>([IP_PROTO.ESP, IP_PROTO.AH, IP_PROTO.UDP, IP_PROTO.TCP]);
-
 /** The flag as the "pr-lasthdr" decision consults it (one shared object). */
 const NO_LASTHDR: Consulted = { kind: "switch", name: "PR_LASTHDR", value: "not set" };
 
-/** Does inetsw[ip_protox[proto]] have PR_LASTHDR? (the raw wildcard entry does) */
-export function hasLastHdr(proto: number): boolean {
-  return LAST_HEADER.has(proto) || !NOT_LAST_HEADER.has(proto);
-}
+/** Re-exported for the callers that ask about a protocol's protosw (in_proto.ts owns the table). */
+export { hasLastHdr };
 
 /** ip_input(m). Consumes `m`. */
 export function ip_input(host: Host, m: Mbuf): void {
@@ -131,7 +120,8 @@ export function ip_input(host: Host, m: Mbuf): void {
   const frag = ((b[6]! << 8) | b[7]!) & 0x3fff;
   if (frag !== 0) return drop(site, m, "ip-bad-len", "fragment", "Fragment reassembly is not modelled: the fragment is dropped.");
 
-  if (hasLastHdr(proto)) {
+  const pr = protoswFor(proto);
+  if (pr.flags & PR.LASTHDR) {
     // FAST_IPSEC: "enforce IPsec policy checking if we are seeing last header".
     if (!ipsec4_input_policy(host, m)) return;
   } else if (proto === IP_PROTO.ESP || proto === IP_PROTO.AH) {
@@ -147,24 +137,14 @@ export function ip_input(host: Host, m: Mbuf): void {
         consulted: listOf([fieldItem("ipv4", "protocol", ipProtoName(proto)), NO_LASTHDR]),
         branch: "no policy check",
       },
-      site.text`ip_input makes no IPsec policy check here: the ${name} protosw lacks PR_LASTHDR (in_proto.c), so the packet goes straight to ${proto === IP_PROTO.ESP ? "esp4_input" : "ah4_input"}; the policy is checked when the inner packet comes back up.`,
+      site.text`ip_input makes no IPsec policy check here: the ${name} protosw lacks PR_LASTHDR (in_proto.c), so the packet goes straight to ${pr.inputName}; the policy is checked when the inner packet comes back up.`,
     );
   }
-  switch (proto) {
-    case IP_PROTO.ICMP:
-      icmp_input(host, m, hlen);
-      return;
-    case IP_PROTO.ESP:
-      esp4_input(host, m, hlen);
-      return;
-    case IP_PROTO.AH:
-      ah4_input(host, m, hlen);
-      return;
-    case IP_PROTO.IPIP:
-      ipip_input(host, m, hlen);
-      return;
-    default:
-      if (rip_input(host, m, proto)) return;
-      drop(site, m, "ip-unknown-proto", ipProtoName(proto), `No protocol handles ${ipProtoName(proto)} and no raw socket wants it.`);
+  // (*inetsw[ip_protox[ip->ip_p]].pr_input)(m, hlen, ip->ip_p)
+  if (pr.input) {
+    pr.input(host, m, hlen, proto);
+    return;
   }
+  if (rip_input(host, m, proto)) return;
+  drop(site, m, "ip-unknown-proto", ipProtoName(proto), `No protocol handles ${ipProtoName(proto)} and no raw socket wants it.`);
 }
