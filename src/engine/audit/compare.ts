@@ -145,6 +145,11 @@ const CHECK_NAMES: Readonly<Record<CheckId, string>> = {
   "ipsec-in-reject": "policy check",
   "ipsec-evidence": "IPsec-evidence check",
   "icmp-type": "ICMP type switch",
+  ttl: "TTL check",
+  forward: "forwarding check",
+  "icmp-error": "ICMP error check",
+  pmtu: "path MTU update",
+  reass: "reassembly check",
 };
 
 /** A step in words: who does it, the verb (bare infinitive) and the rest. */

@@ -128,7 +128,7 @@ function segFor(len: number, first: boolean): Seg {
  * (as sosend() does for atomic protocols) so lower layers can M_PREPEND into the leading space.
  * Data longer than MHLEN goes into a cluster with MAX_HDR bytes reserved in front.
  */
-export function m_gethdr(site: Site, data: Uint8Array, note: string): Mbuf {
+export function m_gethdr(site: Site, data: Uint8Array, note: string, fragOf?: number): Mbuf {
   const seg = segFor(data.length, true);
   seg.off = seg.kind === "cluster" ? MAX_HDR : seg.buf.length - data.length;
   const first = Math.min(data.length, seg.buf.length - seg.off);
@@ -145,7 +145,13 @@ export function m_gethdr(site: Site, data: Uint8Array, note: string): Mbuf {
     at += n;
   }
   const m = new Mbuf(site.recorder.nextChainId(), segs);
-  site.emit(m, { kind: "mbuf.alloc", len: data.length, leading: seg.off }, note);
+  site.emit(
+    m,
+    fragOf === undefined
+      ? { kind: "mbuf.alloc", len: data.length, leading: seg.off }
+      : { kind: "mbuf.alloc", len: data.length, leading: seg.off, fragOf },
+    note,
+  );
   return m;
 }
 
@@ -266,7 +272,7 @@ export function m_makespace(site: Site, m: Mbuf, skip: number, len: number, head
  * m_pad (FAST_IPSEC ipsec_mbuf.c): append `data` (ESP trailer and room for the ICV) at the end,
  * in the last mbuf's trailing space, or in a newly allocated mbuf when it does not fit.
  */
-export function m_append(site: Site, m: Mbuf, data: Uint8Array, what: string, note: string): void {
+export function m_append(site: Site, m: Mbuf, data: Uint8Array, what: string, note: string, from?: number): void {
   const last = m.segs[m.segs.length - 1]!;
   const trailing = last.buf.length - last.off - last.len;
   let how: "trailing-space" | "new-mbuf";
@@ -282,7 +288,11 @@ export function m_append(site: Site, m: Mbuf, data: Uint8Array, what: string, no
     how = "new-mbuf";
   }
   m.touch(DIRTY.BYTES | DIRTY.SEGS);
-  site.emit(m, { kind: "mbuf.append", what, len: data.length, how }, note);
+  site.emit(
+    m,
+    from === undefined ? { kind: "mbuf.append", what, len: data.length, how } : { kind: "mbuf.append", what, len: data.length, how, from },
+    note,
+  );
 }
 
 /** m_adj (uipc_mbuf.c): trim `len` bytes from the head (len > 0) or the tail (len < 0). */

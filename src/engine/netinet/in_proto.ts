@@ -49,6 +49,8 @@ export interface Protosw {
    * (IGMP, TCP): the datagram then goes to the raw sockets as the wildcard entry's would.
    */
   readonly input: PrInput | undefined;
+  /** pr_ctlinput, where icmp_input's "deliver" step does something the engine models (esp4_ctlinput). */
+  readonly ctlinputName?: string;
 }
 
 /**
@@ -62,7 +64,13 @@ export const inetsw: readonly Protosw[] = [
   { protocol: IPPROTO_IGMP, inputName: "igmp_input", flags: PR.ATOMIC | PR.ADDR | PR.LASTHDR, input: undefined },
   // FAST_IPSEC: the transforms' entries lack PR_LASTHDR — the inner packet is checked later.
   { protocol: IP_PROTO.AH, inputName: "ah4_input", flags: PR.ATOMIC | PR.ADDR, input: (h, m, hlen) => ah4_input(h, m, hlen) },
-  { protocol: IP_PROTO.ESP, inputName: "esp4_input", flags: PR.ATOMIC | PR.ADDR, input: (h, m, hlen) => esp4_input(h, m, hlen) },
+  {
+    protocol: IP_PROTO.ESP,
+    inputName: "esp4_input",
+    flags: PR.ATOMIC | PR.ADDR,
+    input: (h, m, hlen) => esp4_input(h, m, hlen),
+    ctlinputName: "esp4_ctlinput",
+  },
   // encap4_input → ipip_input (xform_ipip.c) for a tunnel-mode inner datagram.
   { protocol: IP_PROTO.IPIP, inputName: "encap4_input", flags: PR.ATOMIC | PR.ADDR | PR.LASTHDR, input: (h, m, hlen) => ipip_input(h, m, hlen) },
   // The raw wildcard entry: everything else goes to rip_input.

@@ -20,6 +20,8 @@ import { ipProtoName, IP_PROTO } from "../wire/fields";
 import { ipv4ChecksumOk } from "../wire/ipv4";
 import { ipsec4_input_policy } from "../netipsec/ipsec_input";
 import { hasLastHdr, PR, protoswFor } from "./in_proto";
+import { ip_forward } from "./ip_forward";
+import { ip_reass_input } from "./ip_reass";
 import { rip_input } from "./raw_ip";
 import { addrText } from "./headers";
 import { fieldItem, listOf, one } from "../trace/shared";
@@ -102,6 +104,7 @@ export function ip_input(host: Host, m: Mbuf): void {
 
   const dstText = addrText(b[16]! * 0x1000000 + ((b[17]! << 16) | (b[18]! << 8) | b[19]!));
   const ours = host.isLocal(ip(dstText));
+  const forward = !ours && host.ipforwarding;
   site.emit(
     m,
     {
@@ -109,16 +112,36 @@ export function ip_input(host: Host, m: Mbuf): void {
       check: "ours",
       question: site.text`Is ${dstText} one of ${host.name}'s addresses?`,
       consulted: one(fieldItem("ipv4", "dst", dstText)),
-      branch: ours ? "ours" : "not ours",
+      branch: ours ? "ours" : forward ? "forward" : "not ours",
     },
     ours
       ? site.text`${dstText} is a local address: the packet is for this host ("ours").`
-      : site.text`${dstText} is not local and ${host.name} does not forward (ipforwarding = 0).`,
+      : forward
+        ? site.text`${dstText} is not local and ${host.name} is a router (ipforwarding = 1): the datagram is to be forwarded.`
+        : site.text`${dstText} is not local and ${host.name} does not forward (ipforwarding = 0).`,
   );
+  if (forward) {
+    // FAST_IPSEC, before ip_forward: the inbound policy for forwarded traffic (IN_DONE →
+    // ipsec_getpolicy, else ipsec_getpolicybyaddr(m, INBOUND, IP_FORWARDING)), then
+    // ipsec_in_reject; a reject is ips_cantforward (ip_input.c 1.175; FreeBSD 5–7 alike).
+    if (!ipsec4_input_policy(host, m)) return;
+    ip_forward(host, m);
+    return;
+  }
   if (!ours) return drop(site, m, "ip-not-ours", `${dstText} is not local`, "The packet is dropped (ips_cantforward).");
   const proto = b[9]!;
-  const frag = ((b[6]! << 8) | b[7]!) & 0x3fff;
-  if (frag !== 0) return drop(site, m, "ip-bad-len", "fragment", "Fragment reassembly is not modelled: the fragment is dropped.");
+  // ours: "If offset or IP_MF are set, must reassemble."
+  if ((((b[6]! << 8) | b[7]!) & 0x3fff) !== 0) {
+    const whole = ip_reass_input(host, m, hlen);
+    if (whole) deliver(host, whole, (whole.bytes()[0]! & 0x0f) * 4, proto);
+    return;
+  }
+  deliver(host, m, hlen, proto);
+}
+
+/** The tail of ip_input for a datagram that is ours and whole: the PR_LASTHDR policy check, then pr_input. */
+function deliver(host: Host, m: Mbuf, hlen: number, proto: number): void {
+  const site = host.site("ip", "ip_input");
 
   const pr = protoswFor(proto);
   if (pr.flags & PR.LASTHDR) {

@@ -58,6 +58,8 @@ const RouteSchema = strictObject({
   dst: v.union([cidr, v.literal("default")]),
   gateway: v.optional(ipv4),
   ifname,
+  /** route add -mtu: rt_rmx.rmx_mtu; 0 (the default) means the interface MTU applies. */
+  mtu: v.optional(v.union([v.literal(0), int(68, 65535)]), 0),
 });
 
 const SaSchema = strictObject({
@@ -107,6 +109,15 @@ const HostSchema = strictObject({
   spd: v.optional(v.pipe(v.array(PolicySchema), v.maxLength(LIMITS.policies)), []),
   /** The policy when no SP matches (FAST_IPSEC key_allocsp_default: NONE unless DISCARD). */
   defaultPolicy: v.optional(v.picklist(["none", "discard"]), "none"),
+  /** sysctl net.inet.ip.forwarding: a router forwards datagrams not addressed to it (ip_forward); hosts do not. */
+  ipforwarding: v.optional(v.boolean(), false),
+  /**
+   * sysctl net.inet.ipsec.dfbit (ip4_ipsec_dfbit, FAST_IPSEC ipsec_output.c): the DF bit of a tunnel's
+   * outer header — 0 clear (the default), 1 set, 2 copied from the inner header.
+   */
+  ipsecDfbit: v.optional(v.picklist([0, 1, 2]), 0),
+  /** sysctl net.inet.ip.maxfragpackets (ip_maxfragpackets): reassembly queues at once; NetBSD's default 200. */
+  ipMaxFragPackets: v.optional(int(0, 10_000), 200),
 });
 
 const FaultSchema = v.variant("kind", [
@@ -137,6 +148,8 @@ const LinkSchema = strictObject({
   /** One-way propagation delay in µs. */
   delayMicros: v.optional(int(0, 10_000_000), 50),
   faults: v.optional(v.pipe(v.array(FaultSchema), v.maxLength(LIMITS.faults)), []),
+  /** A filter on the link drops every ICMP message it sees — need-frag included: a path MTU black hole. */
+  dropIcmp: v.optional(v.boolean(), false),
 });
 
 const PingSchema = strictObject({

@@ -283,13 +283,17 @@ function makeEvent(
     case "app.send":
       return { seq, t, host, layer, fn, packet, chain, note, kind: p.kind, socket: p.socket, summary: p.summary };
     case "mbuf.alloc":
-      return { seq, t, host, layer, fn, packet, chain, note, kind: p.kind, len: p.len, leading: p.leading };
+      return p.fragOf === undefined
+        ? { seq, t, host, layer, fn, packet, chain, note, kind: p.kind, len: p.len, leading: p.leading }
+        : { seq, t, host, layer, fn, packet, chain, note, kind: p.kind, len: p.len, leading: p.leading, fragOf: p.fragOf };
     case "mbuf.prepend":
       return { seq, t, host, layer, fn, packet, chain, note, kind: p.kind, header: p.header, len: p.len, leading: p.leading };
     case "mbuf.makespace":
       return { seq, t, host, layer, fn, packet, chain, note, kind: p.kind, header: p.header, offset: p.offset, len: p.len, how: p.how };
     case "mbuf.append":
-      return { seq, t, host, layer, fn, packet, chain, note, kind: p.kind, what: p.what, len: p.len, how: p.how };
+      return p.from === undefined
+        ? { seq, t, host, layer, fn, packet, chain, note, kind: p.kind, what: p.what, len: p.len, how: p.how }
+        : { seq, t, host, layer, fn, packet, chain, note, kind: p.kind, what: p.what, len: p.len, how: p.how, from: p.from };
     case "mbuf.adj":
       return { seq, t, host, layer, fn, packet, chain, note, kind: p.kind, header: p.header, len: p.len, from: p.from };
     case "mbuf.strip":
