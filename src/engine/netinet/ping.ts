@@ -99,7 +99,7 @@ function send(host: Host, spec: PingSpec, socket: string, seq: number, src: stri
     msg,
     site.text`sosend copies the ${msg.length}-byte ICMP message into a packet-header mbuf, leaving leading space for the headers below.`,
   );
-  rip_output(host, m, { src, dst: spec.dst, df: spec.df });
+  rip_output(host, m, { src, dst: spec.dst, df: spec.df, ttl: spec.ttl });
 }
 
 /** struct timeval {int32 tv_sec; int32 tv_usec} in little-endian host order (i386). */

@@ -167,6 +167,8 @@ const PingSchema = strictObject({
   flood: v.optional(v.boolean(), false),
   /** ping -D: set DF. */
   df: v.optional(v.boolean(), false),
+  /** ping -m (FreeBSD; IP_TTL): the echo requests' TTL; MAXTTL (255) as ping's own header has it. */
+  ttl: v.optional(int(1, 255), 255),
   /** ICMP identifier (ping uses its pid). */
   id: v.optional(int(0, 0xffff), 0x1234),
   startMs: v.optional(int(0, 3_600_000), 0),
