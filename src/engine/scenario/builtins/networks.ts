@@ -52,7 +52,7 @@ function espTransport(self: string, peer: string): Pick<HostInput, "sad" | "spd"
     src,
     dst,
     proto: "esp" as const,
-    enc: "chacha20-poly1305" as const,
+    enc: "aes-gcm-16" as const,
     encKey: key,
   });
   const req = [{ proto: "esp" as const, mode: "transport" as const, level: "require" as const }];
@@ -70,7 +70,7 @@ const fragEsp: ScenarioInput = {
   name: "frag-esp",
   title: "A large ESP ping: encrypt, then fragment",
   description:
-    "a sends b a 2928-byte echo request (ping -s 2900) under ESP transport (ChaCha20-Poly1305) across a 1500-byte link. ESP comes first (RFC 4303 §3.3.4: fragmentation after outbound IPsec): the 2964-byte ESP datagram is then cut by ip_fragment into 1500 + 1484 bytes (offsets 0 and 185). b reassembles the fragments (ip_reass) before ESP input sees the packet (§3.4.1), decrypts, and answers the same way. (A 3000-byte datagram would make three fragments: with ESP's 36 bytes it needs more than 2 × 1480 of data.)",
+    "a sends b a 2928-byte echo request (ping -s 2900) under ESP transport (AES-GCM-16, so Wireshark 4.0 decrypts the capture) across a 1500-byte link. ESP comes first (RFC 4303 §3.3.4: fragmentation after outbound IPsec): the 2964-byte ESP datagram is then cut by ip_fragment into 1500 + 1484 bytes (offsets 0 and 185). b reassembles the fragments (ip_reass) before ESP input sees the packet (§3.4.1), decrypts, and answers the same way. (A 3000-byte datagram would make three fragments: with ESP's 36 bytes it needs more than 2 × 1480 of data.)",
   personality: "netbsd-2003",
   hosts: [
     { name: "a", interfaces: [{ name: "em0", addr: "10.0.1.1/24" }], ...espTransport("10.0.1.1", "10.0.1.2") },
