@@ -16,6 +16,7 @@ import type { Host } from "../sim/world";
 import { IP_PROTO } from "../wire/fields";
 import { icmp_input } from "./ip_icmp";
 import { ah4_input, esp4_input, ipip_input } from "../netipsec/ipsec_input";
+import { udp_input } from "./udp_usrreq";
 
 /** pr_flags (sys/sys/protosw.h, NetBSD and FreeBSD alike). */
 export const PR = {
@@ -58,7 +59,7 @@ export interface Protosw {
  * be built while the modules that define them are still loading (ip_input ↔ icmp_input cycle).
  */
 export const inetsw: readonly Protosw[] = [
-  { protocol: IP_PROTO.UDP, inputName: "udp_input", flags: PR.ATOMIC | PR.ADDR, input: undefined },
+  { protocol: IP_PROTO.UDP, inputName: "udp_input", flags: PR.ATOMIC | PR.ADDR, input: (h, m, hlen) => udp_input(h, m, hlen) },
   { protocol: IP_PROTO.TCP, inputName: "tcp_input", flags: PR.CONNREQUIRED | PR.WANTRCVD, input: undefined },
   { protocol: IP_PROTO.ICMP, inputName: "icmp_input", flags: PR.ATOMIC | PR.ADDR | PR.LASTHDR, input: (h, m, hlen) => icmp_input(h, m, hlen) },
   { protocol: IPPROTO_IGMP, inputName: "igmp_input", flags: PR.ATOMIC | PR.ADDR | PR.LASTHDR, input: undefined },

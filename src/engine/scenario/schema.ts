@@ -174,6 +174,24 @@ const PingSchema = strictObject({
   startMs: v.optional(int(0, 3_600_000), 0),
 });
 
+const UdpSchema = strictObject({
+  kind: v.literal("udp"),
+  from: name,
+  dst: ipv4,
+  /** Datagrams to send, one per interval. */
+  count: v.optional(int(1, LIMITS.pingCount), 3),
+  /** UDP data bytes per datagram. */
+  size: v.optional(int(0, LIMITS.payload), 512),
+  srcPort: v.optional(int(1, 0xffff), 49152),
+  dstPort: v.optional(int(1, 0xffff), 9),
+  /** IP_DONTFRAG (FreeBSD 7): DF on every datagram. */
+  df: v.optional(v.boolean(), false),
+  intervalMs: v.optional(int(1, 3_600_000), 1000),
+  startMs: v.optional(int(0, 3_600_000), 0),
+  /** Bind a socket on the destination host at dstPort to receive them (else: ICMP port unreachable). */
+  sink: v.optional(v.boolean(), true),
+});
+
 export const ScenarioSchema = strictObject({
   version: v.literal(SCENARIO_VERSION),
   name,
@@ -186,6 +204,8 @@ export const ScenarioSchema = strictObject({
   hosts: v.pipe(v.array(HostSchema), v.minLength(1, "a scenario needs at least one host"), v.maxLength(LIMITS.hosts)),
   links: v.optional(v.pipe(v.array(LinkSchema), v.maxLength(LIMITS.links)), []),
   traffic: v.pipe(v.array(PingSchema), v.maxLength(LIMITS.traffic)),
+  /** UDP senders (udp_output), besides the pings; not counted among the echoes. */
+  datagrams: v.optional(v.pipe(v.array(UdpSchema), v.maxLength(LIMITS.traffic)), []),
   /** Stop a runaway after this many events, with a "loop" finding. */
   maxEvents: v.optional(int(100, LIMITS.maxEvents), 2_000_000),
   /** Which seed story's steps the narration cites. */
@@ -205,6 +225,7 @@ export type RequestSpec = PolicySpec["requests"][number];
 export type LinkSpec = Scenario["links"][number];
 export type FaultSpec = LinkSpec["faults"][number];
 export type PingSpec = Scenario["traffic"][number];
+export type UdpSpec = Scenario["datagrams"][number];
 
 /** One problem, located by a JSON path such as `$.hosts[0].sad[1].encKey`. */
 export interface Problem {

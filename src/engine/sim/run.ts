@@ -8,6 +8,7 @@ import { annotateStone } from "../audit/story";
 import { effectiveBehaviour, PERSONALITIES } from "../kernels/personality";
 import { installKeys } from "../netipsec/key";
 import { startPing, type PingState } from "../netinet/ping";
+import { startUdp } from "../netinet/udp_usrreq";
 import type { Scenario } from "../scenario/schema";
 import { StepLimitExceeded } from "../trace/recorder";
 import { TRACE_VERSION, type LinkInfo, type Trace, type TraceEvent } from "../trace/events";
@@ -41,6 +42,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
   const world = new World(scenario, personality, behaviour, Math.min(scenario.maxEvents, options.maxEvents ?? Infinity));
   world.hosts.forEach((h) => installKeys(h, h.spec));
   const pings: PingState[] = scenario.traffic.map((t, i) => startPing(world.host(t.from), t, i));
+  scenario.datagrams.forEach((d, i) => startUdp(world, d, i));
   try {
     world.run();
   } catch (e) {

@@ -88,6 +88,8 @@ export class Host {
   /** ip_id, initialised at boot from the clock in NetBSD; from the seeded RNG here. */
   ipId: number;
   readonly sockets: RawSocket[] = [];
+  /** UDP sockets bound to a port (udp_usrreq.ts): the sinks of `udp` traffic. */
+  readonly udpSockets: { readonly name: string; readonly port: number; received: number }[] = [];
   readonly spd: SecPolicy[] = [];
   readonly sad: SecAssoc[] = [];
   defaultPolicy: "none" | "discard";

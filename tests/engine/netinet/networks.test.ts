@@ -215,3 +215,34 @@ describe("determinism", () => {
     expect(normalizeTrace(runBuiltin(name))).toBe(normalizeTrace(runBuiltin(name)));
   });
 });
+
+describe("UDP datagrams (udp_output, udp_input)", () => {
+  const withUdp = (d: Record<string, unknown>) =>
+    runBuiltin("routed-ping", {
+      patch: (s) => ((s as { datagrams?: unknown[] }).datagrams = [{ kind: "udp", from: "a", dst: "10.0.2.2", count: 1, ...d }]),
+    });
+
+  it("a 2000-byte datagram is fragmented at a (1500 + 528), forwarded in pieces by r, reassembled at b and delivered", () => {
+    const t = withUdp({ size: 2000 });
+    const udp = transmitted(t, "net-a").filter((w) => w.event.host === "a" && w.bytes[9] === 17);
+    expect(udp.map((w) => fragField(w.bytes))).toEqual([
+      expect.objectContaining({ len: 1500, off: 0, mf: true }),
+      expect.objectContaining({ len: 548, off: 185, mf: false }),
+    ]);
+    // 2028 = 20 + 8 + 2000: 1480 data bytes, then 548 − 20 = 528.
+    const sink = eventsOf(t, "deliver").filter((e) => e.socket.startsWith("udp#0"));
+    expect(sink).toHaveLength(1);
+    expect(sink[0]).toMatchObject({ host: "b", summary: "datagram from 10.0.1.1:49152, 2000 bytes" });
+  });
+
+  it("with DF and no sink: b answers ICMP port unreachable, and a DF datagram too big for the path draws need-frag", () => {
+    const t = withUdp({ size: 100, sink: false });
+    const pu = transmitted(t, "net-b").find((w) => w.event.host === "b" && w.bytes[9] === 1 && w.bytes[20] === 3)!;
+    expect(pu.bytes[21]).toBe(3); // ICMP_UNREACH_PORT
+    const big = runBuiltin("pmtu-discovery", {
+      patch: (s) => ((s as { datagrams?: unknown[] }).datagrams = [{ kind: "udp", from: "gw-a", dst: "10.0.2.2", count: 1, size: 1450, df: true }]),
+    });
+    const nf = transmitted(big, "net-a").filter((w) => w.event.host === "r" && w.bytes[20] === 3 && w.bytes[21] === 4);
+    expect(nf.some((w) => w.bytes[28 + 9] === 17 && u16(w.bytes, 26) === 1400)).toBe(true);
+  });
+});
