@@ -75,7 +75,12 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
   const delivered = pings.reduce((n, p) => n + p.received, 0);
   const links: LinkInfo[] = [
     ...world.hosts.map((h) => ({ id: `${h.name}:lo0`, kind: "loopback" as const, ends: [`${h.name}:lo0`] })),
-    ...world.links.map((l) => ({ id: l.name, kind: "p2p" as const, ends: l.ends.map((e) => `${e.host.name}:${e.iface.name}`) })),
+    ...world.links.map((l) => ({
+      id: l.name,
+      kind: "p2p" as const,
+      ends: l.ends.map((e) => `${e.host.name}:${e.iface.name}`),
+      mtu: Math.min(l.ends[0].iface.mtu, l.ends[1].iface.mtu),
+    })),
   ];
   return {
     version: TRACE_VERSION,

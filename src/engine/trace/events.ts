@@ -263,6 +263,8 @@ export interface LinkInfo {
   readonly kind: "loopback" | "p2p";
   /** host:ifname pairs attached. */
   readonly ends: readonly string[];
+  /** For p2p links: the smaller MTU of the two ends' interfaces — the largest datagram it carries (issue 12). */
+  readonly mtu?: number;
 }
 
 /** What a run produced. `scenario` is the normalised scenario that was run. */

@@ -200,7 +200,8 @@ export function layoutStack(hosts: readonly HostInfo[], links: readonly LinkInfo
           [(x0 + x1) / 2, Math.min(height - 2, yl + 40)],
           [x1, yl],
         ]) ?? "");
-    wires.push({ id: link.id, label: link.id, d, labelX: (x0 + x1) / 2, labelY: yl - 10 });
+    // The link's MTU under its name (issue 12: where a datagram stops fitting is the story).
+    wires.push({ id: link.id, label: link.mtu ? `${link.id} · MTU ${link.mtu}` : link.id, d, labelX: (x0 + x1) / 2, labelY: yl - 10 });
   }
 
   return { width, height, hosts: plans, hostIndex, wires, cardWidth };

@@ -33,6 +33,12 @@ describe("the stack view on networks built-ins", () => {
     },
   );
 
+  it("draws each link with its MTU: net-b carries at most 1400 bytes in the PMTU scenarios", () => {
+    const t = traceOf("pmtu-blackhole");
+    const plan = layoutStack(hostsOf(t), t.links, design(1280, 720));
+    expect(plan.wires.map((x) => x.label)).toEqual(["net-a · MTU 1500", "net-b · MTU 1400"]);
+  });
+
   it.each(NAMES)("%s: every step has a slot and a packet card", (name) => {
     const t = traceOf(name);
     const plan = layoutStack(hostsOf(t), t.links, design(1280, 720));
