@@ -352,4 +352,37 @@ describe("Wireshark reads the captures", () => {
       expect(decrypted).toEqual([1, 2, 3, 4, 5, 6].map((n) => [GOOD, n % 2 === 1 ? "8" : "0"]));
     }
   });
+  it("frag-esp: tshark -o ip.defragment:TRUE reassembles each ESP datagram from its two fragments, decrypts it, no malformed frames", TSHARK, () => {
+    const t = trace("frag-esp");
+    const rows = tsharkFields(
+      pcapFile("frag-esp"),
+      ["ip.flags.mf", "ip.frag_offset", "ip.reassembled.length", "esp.spi", "esp.icv_good", "icmp.type", "icmp.checksum.status", "_ws.malformed"],
+      { espSaLines: espSaTableLines(traceEspSas(t)), args: ["-o", "ip.defragment:TRUE"] },
+    );
+    // 2964-byte ESP datagrams at MTU 1500: 1480 data bytes at offset 0 with MF, then 1464 at offset 185 (× 8).
+    expect(rows).toEqual([
+      ["1", "0", "", "", "", "", "", ""],
+      ["0", "185", "2944", "0x00003001", GOOD, "8", GOOD, ""],
+      ["1", "0", "", "", "", "", "", ""],
+      ["0", "185", "2944", "0x00003002", GOOD, "0", GOOD, ""],
+    ]);
+  });
+
+  it(
+    "routed-ping and pmtu-discovery: the ICMP time exceeded and need-frag are real frames (type, code, next-hop MTU, good checksums)",
+    TSHARK,
+    () => {
+      const te = tsharkFields(pcapFile("routed-ping"), ["icmp.type", "icmp.code", "icmp.checksum.status", "ip.checksum.status", "_ws.malformed"], {
+        args: ["-Y", "icmp.type == 11"],
+      });
+      // tshark dissects the quoted echo request too: type 8 code 0 inside, its checksum unverifiable
+      // (2: only 8 bytes of it are quoted), the quoted IP header's checksum good.
+      expect(te).toEqual([[`11,8`, "0,0", `${GOOD},2`, `${GOOD},${GOOD}`, ""]]);
+      const nf = tsharkFields(pcapFile("pmtu-discovery"), ["ip.src", "ip.dst", "icmp.code", "icmp.mtu", "icmp.checksum.status", "_ws.malformed"], {
+        args: ["-Y", "icmp.type == 3"],
+      });
+      // ip.src/ip.dst list the outer header, then the quoted ESP packet's (gw-a → gw-b).
+      expect(nf).toEqual([["10.0.1.2,10.0.1.1", "10.0.1.1,10.0.2.2", "4", "1400", GOOD, ""]]);
+    },
+  );
 });

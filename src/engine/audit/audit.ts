@@ -12,6 +12,7 @@ import { byteAt, chainAt, fnAt, kindAt, scanAt, type EventList, type PacketList 
 import type { Consulted, EventKind, EventOf, Finding, Outcome, Severity, TagView, Verdict } from "../trace/events";
 import { summarize } from "../wire/dissect";
 import { fromHex } from "../wire/fields";
+import { blackholeFinding, pmtuFinding } from "./networks";
 
 interface AuditInput {
   readonly events: EventList;
@@ -97,6 +98,7 @@ export function audit(input: AuditInput): Outcome {
         break;
       case "decision": {
         if (e.check === "ipsec-out-policy") lastOutPolicy.set(e.chain, e);
+        if (e.check === "pmtu") pmtuFinding(e, f);
         // Loops rather than find() with closures: this runs for every decision of a flood.
         let staleTagView: TagView | null = null;
         let staleFlag: Extract<Consulted, { kind: "flag" }> | undefined;
@@ -214,6 +216,7 @@ export function audit(input: AuditInput): Outcome {
         }
         break;
       case "drop":
+        if (e.reason === "icmp-filtered") blackholeFinding(e, packets, f);
         if (e.reason === "step-limit") {
           loop = true;
           f.add("step-limit", "critical", e.seq, () => `The run stopped after ${e.seq} steps without finishing: packets were going round in a loop.`);

@@ -96,6 +96,14 @@ const BSD_SOURCES: Readonly<Record<string, string>> = {
   ipsec4_common_input_cb: "sys/netipsec/ipsec_input.c",
   crypto_dispatch: "sys/opencrypto/crypto.c",
   crypto_done: "sys/opencrypto/crypto.c",
+  // Networks (issue 12).
+  ip_forward: "sys/netinet/ip_input.c",
+  ip_reass: "sys/netinet/ip_input.c",
+  ip_slowtimo: "sys/netinet/ip_input.c",
+  ip_fragment: "sys/netinet/ip_output.c",
+  icmp_error: "sys/netinet/ip_icmp.c",
+  icmp_mtudisc: "sys/netinet/ip_icmp.c",
+  esp4_ctlinput: "sys/netipsec/ipsec_input.c",
 };
 
 /** NetBSD mbuf.h 1.118 (2005-12-26) numbering; FAST_IPSEC reserved these names in 2003. */

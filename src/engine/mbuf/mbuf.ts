@@ -144,7 +144,7 @@ const RECEIVED: Omit<HdrSpec, "len" | "state"> = { kind: "data", proto: 4 };
  * (as sosend() does for atomic protocols) so lower layers can M_PREPEND into the leading space.
  * Data longer than MHLEN goes into a cluster with MAX_HDR bytes reserved in front.
  */
-export function m_gethdr(site: Site, data: Uint8Array, note: string, what: Omit<HdrSpec, "len" | "state"> = RECEIVED): Mbuf {
+export function m_gethdr(site: Site, data: Uint8Array, note: string, what: Omit<HdrSpec, "len" | "state"> = RECEIVED, fragOf?: number): Mbuf {
   const seg = segFor(data.length, true);
   seg.off = seg.kind === "cluster" ? MAX_HDR : seg.buf.length - data.length;
   const first = Math.min(data.length, seg.buf.length - seg.off);
@@ -162,7 +162,13 @@ export function m_gethdr(site: Site, data: Uint8Array, note: string, what: Omit<
   }
   const m = new Mbuf(site.recorder.nextChainId(), segs);
   m.hdrs = memo(NO_HDRS, `f${what.kind},${what.proto ?? ""},${data.length}`, () => fresh(data.length, { ...what, len: data.length, state: "plain" }));
-  site.emit(m, { kind: "mbuf.alloc", len: data.length, leading: seg.off }, note);
+  site.emit(
+    m,
+    fragOf === undefined
+      ? { kind: "mbuf.alloc", len: data.length, leading: seg.off }
+      : { kind: "mbuf.alloc", len: data.length, leading: seg.off, fragOf },
+    note,
+  );
   return m;
 }
 
@@ -388,7 +394,7 @@ export function m_makespace(
  * in the last mbuf's trailing space, or in a newly allocated mbuf when it does not fit. `parts`
  * say what the bytes are, in order (their lengths add up to data.length).
  */
-export function m_append(site: Site, m: Mbuf, data: Uint8Array, what: string, note: string, parts?: readonly HdrSpec[]): void {
+export function m_append(site: Site, m: Mbuf, data: Uint8Array, what: string, note: string, parts?: readonly HdrSpec[], from?: number): void {
   const added = parts ?? [{ kind: "data", len: data.length, state: "plain" }];
   m.hdrs = memo(m.hdrs, `a${m.len},${specKey(added)}`, () => insertAt(m.hdrs, m.len, added));
   const last = m.segs[m.segs.length - 1]!;
@@ -406,7 +412,11 @@ export function m_append(site: Site, m: Mbuf, data: Uint8Array, what: string, no
     how = "new-mbuf";
   }
   m.touch(DIRTY.BYTES | DIRTY.SEGS | DIRTY.HDRS);
-  site.emit(m, { kind: "mbuf.append", what, len: data.length, how }, note);
+  site.emit(
+    m,
+    from === undefined ? { kind: "mbuf.append", what, len: data.length, how } : { kind: "mbuf.append", what, len: data.length, how, from },
+    note,
+  );
 }
 
 /** m_adj (uipc_mbuf.c): trim `len` bytes from the head (len > 0) or the tail (len < 0). */

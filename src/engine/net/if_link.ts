@@ -10,12 +10,27 @@ import type { Host, Iface, LinkState } from "../sim/world";
 import { ipintrq_enqueue } from "../netinet/ip_input";
 import { IP_PROTO } from "../wire/fields";
 
+/** The function name of the scenario's ICMP filter on a link (not a kernel function). */
+export const LINK_FILTER = "icmp filter (scenario)";
+
 /** Consumes `m`. */
 export function link_output(host: Host, ifp: Iface, m: Mbuf, nextHop: string): void {
   const site = host.site("if", "ether_output");
   const link = ifp.link;
   if (!link) {
     drop(site, m, "ip-no-route", site.text`${ifp.name} is not attached to a link`, site.text`${ifp.name} has no carrier: the packet is dropped.`);
+    return;
+  }
+  if (link.dropIcmp && m.bytes()[9] === IP_PROTO.ICMP) {
+    // Not kernel code: the scenario's filter on the wire (a firewall that drops all ICMP).
+    const filter = site.at("link", LINK_FILTER);
+    drop(
+      filter,
+      m,
+      "icmp-filtered",
+      filter.text`ICMP filtered on ${link.name}`,
+      filter.text`A filter on ${link.name} drops every ICMP message (the scenario's dropIcmp): this one never reaches the other end.`,
+    );
     return;
   }
   const peer = link.ends[0].iface === ifp && link.ends[0].host === host ? link.ends[1] : link.ends[0];

@@ -19,8 +19,9 @@ import { ip } from "../sim/addr";
 import { ipProtoName, IP_PROTO } from "../wire/fields";
 import { ipv4ChecksumOk } from "../wire/ipv4";
 import { ipsec4_input_policy } from "../netipsec/ipsec_input";
-import { ah4_input, esp4_input, ipip_input } from "../netipsec/ipsec_input";
-import { icmp_input } from "./ip_icmp";
+import { hasLastHdr, PR, protoswFor } from "./in_proto";
+import { ip_forward } from "./ip_forward";
+import { ip_reass_input } from "./ip_reass";
 import { rip_input } from "./raw_ip";
 import { addrText } from "./headers";
 import { fieldItem, listOf, one } from "../trace/shared";
@@ -60,21 +61,11 @@ function ipintr(host: Host): void {
   ip_input(host, m);
 }
 
-/** IPPROTO_IGMP (netinet/in.h); the engine has no igmp_input, so IGMP falls to the raw sockets. */
-const IPPROTO_IGMP = 2;
-
-/** Protocols with their own protosw entry and PR_LASTHDR (in_proto.c): policy is checked before pr_input. */
-export const LAST_HEADER: ReadonlySet<number> = new Set<number>([IP_PROTO.ICMP, IPPROTO_IGMP, IP_PROTO.IPIP]);
-/** Protocols with their own protosw entry and no PR_LASTHDR; everything else uses the raw wildcard entry, which has it. */
-const NOT_LAST_HEADER: ReadonlySet<number> = new Set<number>([IP_PROTO.ESP, IP_PROTO.AH, IP_PROTO.UDP, IP_PROTO.TCP]);
-
 /** The flag as the "pr-lasthdr" decision consults it (one shared object). */
 const NO_LASTHDR: Consulted = { kind: "switch", name: "PR_LASTHDR", value: "not set" };
 
-/** Does inetsw[ip_protox[proto]] have PR_LASTHDR? (the raw wildcard entry does) */
-export function hasLastHdr(proto: number): boolean {
-  return LAST_HEADER.has(proto) || !NOT_LAST_HEADER.has(proto);
-}
+/** Re-exported for the callers that ask about a protocol's protosw (in_proto.ts owns the table). */
+export { hasLastHdr };
 
 /** ip_input(m). Consumes `m`. */
 export function ip_input(host: Host, m: Mbuf): void {
@@ -126,6 +117,7 @@ export function ip_input(host: Host, m: Mbuf): void {
 
   const dstText = addrText(b[16]! * 0x1000000 + ((b[17]! << 16) | (b[18]! << 8) | b[19]!));
   const ours = host.isLocal(ip(dstText));
+  const forward = !ours && host.ipforwarding;
   site.emit(
     m,
     {
@@ -133,18 +125,39 @@ export function ip_input(host: Host, m: Mbuf): void {
       check: "ours",
       question: site.text`Is ${dstText} one of ${host.name}'s addresses?`,
       consulted: one(fieldItem("ipv4", "dst", dstText)),
-      branch: ours ? "ours" : "not ours",
+      branch: ours ? "ours" : forward ? "forward" : "not ours",
     },
     ours
       ? site.text`${dstText} is a local address: the packet is for this host ("ours").`
-      : site.text`${dstText} is not local and ${host.name} does not forward (ipforwarding = 0).`,
+      : forward
+        ? site.text`${dstText} is not local and ${host.name} is a router (ipforwarding = 1): the datagram is to be forwarded.`
+        : site.text`${dstText} is not local and ${host.name} does not forward (ipforwarding = 0).`,
   );
+  if (forward) {
+    // FAST_IPSEC, before ip_forward: the inbound policy for forwarded traffic (IN_DONE →
+    // ipsec_getpolicy, else ipsec_getpolicybyaddr(m, INBOUND, IP_FORWARDING)), then
+    // ipsec_in_reject; a reject is ips_cantforward (ip_input.c 1.175; FreeBSD 5–7 alike).
+    if (!ipsec4_input_policy(host, m)) return;
+    ip_forward(host, m);
+    return;
+  }
   if (!ours) return drop(site, m, "ip-not-ours", `${dstText} is not local`, "The packet is dropped (ips_cantforward).");
   const proto = b[9]!;
-  const frag = ((b[6]! << 8) | b[7]!) & 0x3fff;
-  if (frag !== 0) return drop(site, m, "ip-bad-len", "fragment", "Fragment reassembly is not modelled: the fragment is dropped.");
+  // ours: "If offset or IP_MF are set, must reassemble."
+  if ((((b[6]! << 8) | b[7]!) & 0x3fff) !== 0) {
+    const whole = ip_reass_input(host, m, hlen);
+    if (whole) deliver(host, whole, (whole.bytes()[0]! & 0x0f) * 4, proto);
+    return;
+  }
+  deliver(host, m, hlen, proto);
+}
 
-  if (hasLastHdr(proto)) {
+/** The tail of ip_input for a datagram that is ours and whole: the PR_LASTHDR policy check, then pr_input. */
+function deliver(host: Host, m: Mbuf, hlen: number, proto: number): void {
+  const site = host.site("ip", "ip_input");
+
+  const pr = protoswFor(proto);
+  if (pr.flags & PR.LASTHDR) {
     // FAST_IPSEC: "enforce IPsec policy checking if we are seeing last header".
     if (!ipsec4_input_policy(host, m)) return;
   } else if (proto === IP_PROTO.ESP || proto === IP_PROTO.AH) {
@@ -160,24 +173,14 @@ export function ip_input(host: Host, m: Mbuf): void {
         consulted: listOf([fieldItem("ipv4", "protocol", ipProtoName(proto)), NO_LASTHDR]),
         branch: "no policy check",
       },
-      site.text`ip_input makes no IPsec policy check here: the ${name} protosw lacks PR_LASTHDR (in_proto.c), so the packet goes straight to ${proto === IP_PROTO.ESP ? "esp4_input" : "ah4_input"}; the policy is checked when the inner packet comes back up.`,
+      site.text`ip_input makes no IPsec policy check here: the ${name} protosw lacks PR_LASTHDR (in_proto.c), so the packet goes straight to ${pr.inputName}; the policy is checked when the inner packet comes back up.`,
     );
   }
-  switch (proto) {
-    case IP_PROTO.ICMP:
-      icmp_input(host, m, hlen);
-      return;
-    case IP_PROTO.ESP:
-      esp4_input(host, m, hlen);
-      return;
-    case IP_PROTO.AH:
-      ah4_input(host, m, hlen);
-      return;
-    case IP_PROTO.IPIP:
-      ipip_input(host, m, hlen);
-      return;
-    default:
-      if (rip_input(host, m, proto)) return;
-      drop(site, m, "ip-unknown-proto", ipProtoName(proto), `No protocol handles ${ipProtoName(proto)} and no raw socket wants it.`);
+  // (*inetsw[ip_protox[ip->ip_p]].pr_input)(m, hlen, ip->ip_p)
+  if (pr.input) {
+    pr.input(host, m, hlen, proto);
+    return;
   }
+  if (rip_input(host, m, proto)) return;
+  drop(site, m, "ip-unknown-proto", ipProtoName(proto), `No protocol handles ${ipProtoName(proto)} and no raw socket wants it.`);
 }

@@ -11,18 +11,27 @@ import type { Host, Route } from "../sim/world";
 import { ip, prefixContains } from "../sim/addr";
 import { ipsec4_output } from "../netipsec/ipsec_output";
 import { ip_randomid } from "./ip_id";
+import { ip_fragment } from "./ip_fragment";
 import { if_output } from "../net/if";
 import { fillChecksum, getField, IP, ipHeader, ipHeaderLen, setField } from "./headers";
 import { itemFor, one } from "../trace/shared";
 import type { Consulted } from "../trace/events";
+
+/** The errno values ip_output returns that its callers act on (sys/sys/errno.h). */
+export const EMSGSIZE = 40;
+export const EHOSTUNREACH = 65;
 
 /** ip_output flags (sys/netinet/ip_var.h). */
 export const IP_FORWARDING = 0x1;
 export const IP_RAWOUTPUT = 0x2;
 export const IP_ALLOWBROADCAST = 0x20;
 
-/** Send `m`, whose IP header is at its front. Consumes `m`. */
-export function ip_output(host: Host, m: Mbuf, flags: number): void {
+/**
+ * Send `m`, whose IP header is at its front. Consumes `m`. Returns 0 or the errno the kernel's
+ * ip_output returns (EMSGSIZE, EHOSTUNREACH): ip_forward turns those into ICMP errors. When IPsec
+ * takes the packet the answer is 0: the transform finishes later, in its crypto callback.
+ */
+export function ip_output(host: Host, m: Mbuf, flags: number): number {
   const site = host.site("ip", "ip_output");
   const hlen = ipHeaderLen(m);
   if ((flags & (IP_FORWARDING | IP_RAWOUTPUT)) === 0) {
@@ -54,7 +63,7 @@ export function ip_output(host: Host, m: Mbuf, flags: number): void {
       site.text`ip_output finds no route to ${hdr.dst}: EHOSTUNREACH.`,
     );
     drop(site, m, "ip-no-route", site.text`no route to ${hdr.dst}`, `The datagram is dropped (ips_noroute).`);
-    return;
+    return EHOSTUNREACH;
   }
   const via = rt.gateway ? site.text`via ${rt.gateway} ` : "";
   site.emit(
@@ -83,57 +92,61 @@ export function ip_output(host: Host, m: Mbuf, flags: number): void {
 
   // FAST_IPSEC: policy lookup and loop check; IPsec may take the packet (it re-enters later).
   const verdict = ipsec4_output(host, m, flags);
-  if (verdict === "consumed") return;
+  if (verdict === "consumed") return 0;
 
-  spd_done(host, m, hlen, rt.iface, rt.gateway ?? hdr.dst);
+  return spd_done(host, m, hlen, rt, rt.gateway ?? hdr.dst);
 }
 
 /** The route as the "route" decision consults it, for destination `dst`. */
 function routeItem(rt: Route, dst: string): Consulted {
   const via = rt.gateway ? `via ${rt.gateway} ` : "";
-  return { kind: "route", dst, summary: `${rt.dst.text} ${via}dev ${rt.iface.name} (${rt.origin})` };
+  const mtu = rt.mtu ? ` mtu ${rt.mtu}` : "";
+  return { kind: "route", dst, summary: `${rt.dst.text} ${via}dev ${rt.iface.name}${mtu} (${rt.origin})` };
 }
 
 function formatIpv4Id(id: number): string {
   return `0x${id.toString(16).padStart(4, "0")}`;
 }
 
-/** The tail of ip_output after the IPsec block: checksum, MTU, hand to the interface. */
-function spd_done(host: Host, m: Mbuf, hlen: number, ifp: Host["ifaces"][number], nextHop: string): void {
+/**
+ * The tail of ip_output after the IPsec block: checksum, MTU, hand to the interface. The MTU is
+ * the route's rmx_mtu when it has one (a path MTU icmp_mtudisc learned, or `route add -mtu`),
+ * else the interface's (ip_output.c 1.120: "mtu = rt->rt_rmx.rmx_mtu ? : ifp->if_mtu").
+ */
+function spd_done(host: Host, m: Mbuf, hlen: number, rt: Route, nextHop: string): number {
   const site = host.site("ip", "ip_output");
+  const ifp = rt.iface;
+  const mtu = rt.mtu || ifp.mtu;
   const len = getField(m, 0, IP.totalLength);
-  if (len <= ifp.mtu) {
+  if (len <= mtu) {
     fillChecksum(site, m, "ipv4", 0, hlen, IP.checksum, "ip_output computes the header checksum (ip_sum = in_cksum(m, hlen)).");
     if_output(host, ifp, m, nextHop);
-    return;
+    return 0;
   }
   const df = getField(m, 0, IP.df) === 1;
+  const consulted: Consulted[] = [{ kind: "field", header: "ipv4", field: "df", value: df ? "1" : "0" }];
+  if (rt.mtu) consulted.push(itemFor(rt, routeItem, ipHeader(m).dst));
   site.emit(
     m,
     {
       kind: "decision",
       check: "mtu",
-      question: site.text`Does a ${len}-byte datagram fit the ${ifp.mtu}-byte MTU of ${ifp.name}?`,
-      consulted: [{ kind: "field", header: "ipv4", field: "df", value: df ? "1" : "0" }],
-      branch: df ? "EMSGSIZE" : "ip_fragment (not modelled)",
+      question: rt.mtu
+        ? site.text`Does a ${len}-byte datagram fit the route's ${mtu}-byte MTU (rmx_mtu) towards ${ifp.name}?`
+        : site.text`Does a ${len}-byte datagram fit the ${ifp.mtu}-byte MTU of ${ifp.name}?`,
+      consulted,
+      branch: df ? "EMSGSIZE" : "ip_fragment",
     },
     df
       ? `The datagram is larger than the MTU and DF is set: ip_output fails with EMSGSIZE.`
-      : `The datagram is larger than the MTU and DF is clear: ip_output would call ip_fragment() — which this engine does not model yet.`,
+      : site.text`The datagram is larger than the ${mtu}-byte MTU and DF is clear: ip_output calls ip_fragment().`,
   );
   if (df) {
-    drop(site, m, "ip-msgsize", site.text`${len} bytes > MTU ${ifp.mtu} with DF`, `The datagram is dropped (ips_cantfrag).`);
-    return;
+    drop(site, m, "ip-msgsize", site.text`${len} bytes > MTU ${mtu} with DF`, `The datagram is dropped (ips_cantfrag).`);
+    return EMSGSIZE;
   }
-  // ip_output.c 1.120: no DF → ip_fragment(); ips_cantfrag counts only the DF case. Until the
-  // engine has ip_fragment the run stops this datagram here, counted as nothing the kernel counts.
-  drop(
-    site,
-    m,
-    "not-modelled",
-    site.text`${len} bytes > MTU ${ifp.mtu}: ip_fragment is not modelled yet`,
-    "The engine stops here: the kernel would fragment this datagram (ip_fragment), which is not modelled yet; no kernel counter is bumped.",
-  );
+  // ip_output.c 1.120: no DF → ip_fragment(); ips_cantfrag counts only the DF case.
+  return ip_fragment(host, m, ifp, mtu, nextHop);
 }
 
 /** Is `addr` on the connected network of one of the host's interfaces? */

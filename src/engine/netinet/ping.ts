@@ -101,7 +101,7 @@ function send(host: Host, spec: PingSpec, socket: string, seq: number, src: stri
     // The chain holds the bare ICMP message: no IP header until rip_output prepends one.
     { kind: "icmp" },
   );
-  rip_output(host, m, { src, dst: spec.dst, df: spec.df });
+  rip_output(host, m, { src, dst: spec.dst, df: spec.df, ttl: spec.ttl });
 }
 
 /** struct timeval {int32 tv_sec; int32 tv_usec} in little-endian host order (i386). */

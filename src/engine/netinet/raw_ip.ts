@@ -21,6 +21,8 @@ export interface RawSendOptions {
   readonly src: string;
   readonly dst: string;
   readonly df: boolean;
+  /** ip_ttl of the user's header; MAXTTL unless set. */
+  readonly ttl?: number;
 }
 
 /** rip_output(m, so, dst): consumes `m` (the ICMP message). */
@@ -36,7 +38,7 @@ export function rip_output(host: Host, m: Mbuf, opts: RawSendOptions): void {
       df: opts.df,
       mf: false,
       fragOffset: 0,
-      ttl: MAXTTL,
+      ttl: opts.ttl ?? MAXTTL,
       protocol: IP_PROTO.ICMP,
       checksum: 0,
       src: opts.src,
@@ -53,7 +55,7 @@ export function rip_output(host: Host, m: Mbuf, opts: RawSendOptions): void {
     0,
     header,
     "ipv4 header",
-    site.text`ping's own IP header (IP_HDRINCL): ${opts.src} → ${opts.dst}, protocol ICMP, ip_len ${m.len}, TTL ${MAXTTL}${opts.df ? ", DF" : ""}, ip_id 0.`,
+    site.text`ping's own IP header (IP_HDRINCL): ${opts.src} → ${opts.dst}, protocol ICMP, ip_len ${m.len}, TTL ${opts.ttl ?? MAXTTL}${opts.df ? ", DF" : ""}, ip_id 0.`,
   );
   // raw_ip.c rip_output, INP_HDRINCL: "if (ip->ip_id == 0) ip->ip_id = ip_randomid()".
   setField(site, m, "ipv4", 0, IP.id, ip_randomid(host), "rip_output finds ip_id 0 in the user's header and fills it with ip_randomid().");

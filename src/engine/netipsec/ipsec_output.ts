@@ -10,7 +10,7 @@
  */
 import { isStale, m_copyback, m_prepend, type Mbuf } from "../mbuf/mbuf";
 import { m_tag_delete, m_tag_find, m_tag_get, m_tag_list, m_tag_prepend } from "../mbuf/tag";
-import { fillChecksum, IP, ipHeader, ipHeaderLen, setField } from "../netinet/headers";
+import { fillChecksum, getField, IP, ipHeader, ipHeaderLen, setField } from "../netinet/headers";
 import { ip_output, IP_RAWOUTPUT } from "../netinet/ip_output";
 import type { Host } from "../sim/world";
 import type { Consulted } from "../trace/events";
@@ -233,7 +233,10 @@ export function ipsec4_process_packet(host: Host, m: Mbuf, sp: SecPolicy, reques
     const hlen = ipHeaderLen(m);
     setField(site, m, "ipv4", 0, IP.totalLength, m.len, site.text`ipsec4_process_packet fixes the inner header's ip_len (${m.len})…`);
     fillChecksum(site, m, "ipv4", 0, hlen, IP.checksum, "…and its checksum, before tunnel mode wraps it.");
-    if (!ipip_output(host, m, sa.src, sa.dst)) return;
+    // "Collect IP_DF state from the outer header": switch (ip4_ipsec_dfbit) 0 clear, 1 set,
+    // default propagate (ipsec4_process_packet, NetBSD/FreeBSD FAST_IPSEC ipsec_output.c).
+    const setdf = host.ipsecDfbit === 2 ? getField(m, 0, IP.df) === 1 : host.ipsecDfbit === 1;
+    if (!ipip_output(host, m, sa.src, sa.dst, setdf)) return;
   }
   const skip = ipHeaderLen(m);
   const next = (): void => ipsec_process_done(host, m, sp, requests, index, flags);
@@ -242,7 +245,7 @@ export function ipsec4_process_packet(host: Host, m: Mbuf, sp: SecPolicy, reques
 }
 
 /** ipip_output(): wrap the packet in an outer IPv4 header for tunnel mode (xform_ipip.c). */
-function ipip_output(host: Host, m: Mbuf, src: string, dst: string): boolean {
+function ipip_output(host: Host, m: Mbuf, src: string, dst: string, setdf: boolean): boolean {
   const site = host.site("ipsec", "ipip_output");
   if (m.len + 20 > IP_MAXPACKET) {
     // xform_ipip.c sets the outer ip_len from m_pkthdr.len without a bound we could cite; a
@@ -261,13 +264,14 @@ function ipip_output(host: Host, m: Mbuf, src: string, dst: string): boolean {
   const id = host.ipId;
   host.ipId = (host.ipId + 1) & 0xffff;
   const outer = new Uint8Array(20);
-  // ip4_ipsec_dfbit = 0: the outer header never has DF (RFC 4301 §8.1 leaves the choice open).
+  // ipip_output clears DF; ipsec4_process_packet sets it again when ip4_ipsec_dfbit says so
+  // (RFC 4301 §8.1 leaves the choice open). Written here in one go.
   emitIpv4(
     {
       tos: inner.tos,
       totalLength: m.len,
       id,
-      df: false,
+      df: setdf,
       mf: false,
       fragOffset: 0,
       ttl: IP_DEFTTL,
@@ -286,7 +290,7 @@ function ipip_output(host: Host, m: Mbuf, src: string, dst: string): boolean {
     0,
     outer,
     "ipv4 header (outer)",
-    site.text`ipip_output writes the outer header ${src} → ${dst}, protocol IPIP (4), TTL ${IP_DEFTTL}.`,
+    site.text`ipip_output writes the outer header ${src} → ${dst}, protocol IPIP (4), TTL ${IP_DEFTTL}${setdf ? `, DF set (ip4_ipsec_dfbit ${host.ipsecDfbit})` : ""}.`,
   );
   return true;
 }

@@ -58,6 +58,8 @@ const RouteSchema = strictObject({
   dst: v.union([cidr, v.literal("default")]),
   gateway: v.optional(ipv4),
   ifname,
+  /** route add -mtu: rt_rmx.rmx_mtu; 0 (the default) means the interface MTU applies. */
+  mtu: v.optional(v.union([v.literal(0), int(68, 65535)]), 0),
 });
 
 const SaSchema = strictObject({
@@ -107,6 +109,15 @@ const HostSchema = strictObject({
   spd: v.optional(v.pipe(v.array(PolicySchema), v.maxLength(LIMITS.policies)), []),
   /** The policy when no SP matches (FAST_IPSEC key_allocsp_default: NONE unless DISCARD). */
   defaultPolicy: v.optional(v.picklist(["none", "discard"]), "none"),
+  /** sysctl net.inet.ip.forwarding: a router forwards datagrams not addressed to it (ip_forward); hosts do not. */
+  ipforwarding: v.optional(v.boolean(), false),
+  /**
+   * sysctl net.inet.ipsec.dfbit (ip4_ipsec_dfbit, FAST_IPSEC ipsec_output.c): the DF bit of a tunnel's
+   * outer header — 0 clear (the default), 1 set, 2 copied from the inner header.
+   */
+  ipsecDfbit: v.optional(v.picklist([0, 1, 2]), 0),
+  /** sysctl net.inet.ip.maxfragpackets (ip_maxfragpackets): reassembly queues at once; NetBSD's default 200. */
+  ipMaxFragPackets: v.optional(int(0, 10_000), 200),
 });
 
 const FaultSchema = v.variant("kind", [
@@ -137,6 +148,8 @@ const LinkSchema = strictObject({
   /** One-way propagation delay in µs. */
   delayMicros: v.optional(int(0, 10_000_000), 50),
   faults: v.optional(v.pipe(v.array(FaultSchema), v.maxLength(LIMITS.faults)), []),
+  /** A filter on the link drops every ICMP message it sees — need-frag included: a path MTU black hole. */
+  dropIcmp: v.optional(v.boolean(), false),
 });
 
 const PingSchema = strictObject({
@@ -154,9 +167,29 @@ const PingSchema = strictObject({
   flood: v.optional(v.boolean(), false),
   /** ping -D: set DF. */
   df: v.optional(v.boolean(), false),
+  /** ping -m (FreeBSD; IP_TTL): the echo requests' TTL; MAXTTL (255) as ping's own header has it. */
+  ttl: v.optional(int(1, 255), 255),
   /** ICMP identifier (ping uses its pid). */
   id: v.optional(int(0, 0xffff), 0x1234),
   startMs: v.optional(int(0, 3_600_000), 0),
+});
+
+const UdpSchema = strictObject({
+  kind: v.literal("udp"),
+  from: name,
+  dst: ipv4,
+  /** Datagrams to send, one per interval. */
+  count: v.optional(int(1, LIMITS.pingCount), 3),
+  /** UDP data bytes per datagram. */
+  size: v.optional(int(0, LIMITS.payload), 512),
+  srcPort: v.optional(int(1, 0xffff), 49152),
+  dstPort: v.optional(int(1, 0xffff), 9),
+  /** IP_DONTFRAG (FreeBSD 7): DF on every datagram. */
+  df: v.optional(v.boolean(), false),
+  intervalMs: v.optional(int(1, 3_600_000), 1000),
+  startMs: v.optional(int(0, 3_600_000), 0),
+  /** Bind a socket on the destination host at dstPort to receive them (else: ICMP port unreachable). */
+  sink: v.optional(v.boolean(), true),
 });
 
 export const ScenarioSchema = strictObject({
@@ -171,6 +204,8 @@ export const ScenarioSchema = strictObject({
   hosts: v.pipe(v.array(HostSchema), v.minLength(1, "a scenario needs at least one host"), v.maxLength(LIMITS.hosts)),
   links: v.optional(v.pipe(v.array(LinkSchema), v.maxLength(LIMITS.links)), []),
   traffic: v.pipe(v.array(PingSchema), v.maxLength(LIMITS.traffic)),
+  /** UDP senders (udp_output), besides the pings; not counted among the echoes. */
+  datagrams: v.optional(v.pipe(v.array(UdpSchema), v.maxLength(LIMITS.traffic)), []),
   /** Stop a runaway after this many events, with a "loop" finding. */
   maxEvents: v.optional(int(100, LIMITS.maxEvents), 2_000_000),
   /** Which seed story's steps the narration cites. */
@@ -190,6 +225,7 @@ export type RequestSpec = PolicySpec["requests"][number];
 export type LinkSpec = Scenario["links"][number];
 export type FaultSpec = LinkSpec["faults"][number];
 export type PingSpec = Scenario["traffic"][number];
+export type UdpSpec = Scenario["datagrams"][number];
 
 /** One problem, located by a JSON path such as `$.hosts[0].sad[1].encKey`. */
 export interface Problem {

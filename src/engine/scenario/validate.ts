@@ -200,6 +200,17 @@ export function checkSemantics(s: Scenario): Problem[] {
     else if (t.src && t.src !== "127.0.0.1" && !host.interfaces.some((i) => addrOf(i.addr) === t.src))
       out.push({ path: `${at}.src`, message: `${t.src} is not an address of ${t.from}` });
   });
+  // UDP senders (issue 12): the sending host must exist, and the data is bounded like ping's.
+  s.datagrams.forEach((d, di) => {
+    if (!s.hosts.some((h) => h.name === d.from))
+      out.push({ path: `$.datagrams[${di}].from`, message: `no host "${d.from}" (hosts: ${s.hosts.map((h) => h.name).join(", ")})` });
+  });
+  const udpBytes = s.datagrams.reduce((sum, d) => sum + d.count * d.size, 0);
+  if (udpBytes > LIMITS.pingBytes)
+    out.push({
+      path: "$.datagrams",
+      message: `the datagrams would carry ${udpBytes} bytes (count × size, summed); the limit is ${LIMITS.pingBytes}`,
+    });
   if (out.length === 0) out.push(...routeLoops(s));
   return out;
 }

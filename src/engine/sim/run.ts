@@ -8,6 +8,7 @@ import { annotateStone } from "../audit/story";
 import { effectiveBehaviour, PERSONALITIES } from "../kernels/personality";
 import { installKeys } from "../netipsec/key";
 import { startPing, type PingState } from "../netinet/ping";
+import { startUdp } from "../netinet/udp_usrreq";
 import type { Scenario } from "../scenario/schema";
 import { StepLimitExceeded } from "../trace/recorder";
 import { TRACE_VERSION, type LinkInfo, type Trace } from "../trace/events";
@@ -45,6 +46,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
   const world = new World(scenario, personality, behaviour, Math.min(scenario.maxEvents, options.maxEvents ?? Infinity));
   world.hosts.forEach((h) => installKeys(h, h.spec));
   const pings: PingState[] = scenario.traffic.map((t, i) => startPing(world.host(t.from), t, i));
+  scenario.datagrams.forEach((d, i) => startUdp(world, d, i));
   try {
     world.run();
   } catch (e) {
@@ -80,7 +82,12 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
   const delivered = pings.reduce((n, p) => n + p.received, 0);
   const links: LinkInfo[] = [
     ...world.hosts.map((h) => ({ id: `${h.name}:lo0`, kind: "loopback" as const, ends: [`${h.name}:lo0`] })),
-    ...world.links.map((l) => ({ id: l.name, kind: "p2p" as const, ends: l.ends.map((e) => `${e.host.name}:${e.iface.name}`) })),
+    ...world.links.map((l) => ({
+      id: l.name,
+      kind: "p2p" as const,
+      ends: l.ends.map((e) => `${e.host.name}:${e.iface.name}`),
+      mtu: Math.min(l.ends[0].iface.mtu, l.ends[1].iface.mtu),
+    })),
   ];
   return {
     version: TRACE_VERSION,

@@ -35,8 +35,25 @@ export interface Route {
   readonly dst: Prefix;
   readonly gateway: string | undefined;
   readonly iface: Iface;
-  /** How the route came to be, for narration: "lo0", "connected", "static", "local". */
-  readonly origin: "loopback" | "local" | "connected" | "static";
+  /**
+   * How the route came to be, for narration: "lo0", "connected", "static", "local", or "dynamic"
+   * (a host route icmp_mtudisc cloned to hold a learned path MTU: RTF_GATEWAY|RTF_HOST|RTF_DYNAMIC).
+   */
+  readonly origin: "loopback" | "local" | "connected" | "static" | "dynamic";
+  /** rt_rmx.rmx_mtu: the route's MTU, 0 when unset (the interface MTU applies). */
+  mtu: number;
+}
+
+/**
+ * One reassembly queue (struct ipq, netinet/ip_var.h): the fragments of one datagram, keyed by
+ * (ip_src, ip_dst, ip_id, ip_p), each kept with its byte range, sorted by offset.
+ */
+export interface Ipq {
+  readonly key: string;
+  readonly id: number;
+  /** ipq_ttl in ip_slowtimo ticks (PR_SLOWHZ = 2 a second); the queue is freed at 0. */
+  ttl: number;
+  readonly frags: { readonly m: Mbuf; off: number; end: number; readonly mf: boolean }[];
 }
 
 /** A raw IP socket (ping's), receiving what rip_input() hands it. */
@@ -56,6 +73,8 @@ export interface LinkState {
   readonly ends: readonly [LinkEnd, LinkEnd];
   readonly delay: number;
   readonly faults: readonly FaultSpec[];
+  /** A filter on the link drops every ICMP message (the scenario's `dropIcmp`: a PMTU black hole). */
+  readonly dropIcmp: boolean;
   /** Packets carried so far, and IPsec packets carried (faults count from 1). */
   carried: number;
   carriedIpsec: number;
@@ -69,9 +88,18 @@ export class Host {
   /** ip_id, initialised at boot from the clock in NetBSD; from the seeded RNG here. */
   ipId: number;
   readonly sockets: RawSocket[] = [];
+  /** UDP sockets bound to a port (udp_usrreq.ts): the sinks of `udp` traffic. */
+  readonly udpSockets: { readonly name: string; readonly port: number; received: number }[] = [];
   readonly spd: SecPolicy[] = [];
   readonly sad: SecAssoc[] = [];
   defaultPolicy: "none" | "discard";
+  /** sysctl net.inet.ip.forwarding (ipforwarding): forward datagrams not addressed to us. */
+  readonly ipforwarding: boolean;
+  /** sysctl net.inet.ipsec.dfbit (ip4_ipsec_dfbit): 0 clear, 1 set, 2 copy the inner DF to the tunnel's outer header. */
+  readonly ipsecDfbit: 0 | 1 | 2;
+  /** The reassembly queues (ipq), oldest first, and whether ip_slowtimo is ticking for them. */
+  readonly ipq: Ipq[] = [];
+  slowtimoRunning = false;
   /** The crypto "hardware": busy until this virtual time, and requests in its queue. */
   cryptoBusyUntil = 0;
   cryptoDepth = 0;
@@ -82,6 +110,8 @@ export class Host {
   ) {
     this.ipId = world.rng.u16();
     this.defaultPolicy = spec.defaultPolicy;
+    this.ipforwarding = spec.ipforwarding;
+    this.ipsecDfbit = spec.ipsecDfbit;
   }
 
   get name(): string {
@@ -167,7 +197,7 @@ function buildHost(world: World, spec: HostSpec): Host {
     link: undefined,
   };
   host.ifaces.push(lo0);
-  host.routes.push({ dst: parsePrefix("127.0.0.0/8"), gateway: undefined, iface: lo0, origin: "loopback" });
+  host.routes.push({ dst: parsePrefix("127.0.0.0/8"), gateway: undefined, iface: lo0, origin: "loopback", mtu: 0 });
   for (const i of spec.interfaces) {
     const iface: Iface = {
       name: i.name,
@@ -180,13 +210,13 @@ function buildHost(world: World, spec: HostSpec): Host {
     };
     host.ifaces.push(iface);
     // BSD installs a loopback host route for each local address, so traffic to oneself uses lo0.
-    host.routes.push({ dst: parsePrefix(`${iface.addr}/32`), gateway: undefined, iface: lo0, origin: "local" });
-    host.routes.push({ dst: iface.prefix, gateway: undefined, iface, origin: "connected" });
+    host.routes.push({ dst: parsePrefix(`${iface.addr}/32`), gateway: undefined, iface: lo0, origin: "local", mtu: 0 });
+    host.routes.push({ dst: iface.prefix, gateway: undefined, iface, origin: "connected", mtu: 0 });
   }
   for (const r of spec.routes) {
     const iface = host.ifaceByName(r.ifname);
     if (!iface) throw new Error(`route via unknown interface ${r.ifname}`);
-    host.routes.push({ dst: parsePrefix(r.dst), gateway: r.gateway, iface, origin: "static" });
+    host.routes.push({ dst: parsePrefix(r.dst), gateway: r.gateway, iface, origin: "static", mtu: r.mtu });
   }
   return host;
 }
@@ -199,7 +229,15 @@ function buildLink(world: World, spec: Scenario["links"][number]): LinkState {
     if (!iface) throw new Error(`link ${spec.name}: no interface ${e}`);
     return { host, iface };
   }) as unknown as [LinkEnd, LinkEnd];
-  const link: LinkState = { name: spec.name, ends, delay: spec.delayMicros, faults: spec.faults, carried: 0, carriedIpsec: 0 };
+  const link: LinkState = {
+    name: spec.name,
+    ends,
+    delay: spec.delayMicros,
+    faults: spec.faults,
+    dropIcmp: spec.dropIcmp,
+    carried: 0,
+    carriedIpsec: 0,
+  };
   for (const e of ends) e.iface.link = link;
   return link;
 }

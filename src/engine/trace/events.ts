@@ -117,7 +117,13 @@ export type DropReason =
   | "no-socket"
   | "not-modelled"
   | "step-limit"
-  | "trace-limit";
+  | "trace-limit"
+  // Networks (issue 12): ip_reass's drops (ips_fragdropped, ips_fragtimeout) and a link's ICMP filter.
+  | "ip-frag-overlap"
+  | "ip-frag-toomany"
+  | "ip-frag-timeout"
+  | "ip-cantforward"
+  | "icmp-filtered";
 
 /** The decisions the engine records. */
 export type CheckId =
@@ -136,15 +142,24 @@ export type CheckId =
   | "ipsec-in-policy"
   | "ipsec-in-reject"
   | "ipsec-evidence"
-  | "icmp-type";
+  | "icmp-type"
+  // Networks (issue 12): ip_forward's TTL and forwarding checks, icmp_error's "may I answer?",
+  // icmp_mtudisc's route update, ip_reass's "is the datagram complete?".
+  | "ttl"
+  | "forward"
+  | "icmp-error"
+  | "pmtu"
+  | "reass";
 
 /** The discriminated part of an event. */
 export type EventPayload =
   | { readonly kind: "app.send"; readonly socket: string; readonly summary: string }
-  | { readonly kind: "mbuf.alloc"; readonly len: number; readonly leading: number }
+  /** `fragOf`: the chain of the datagram this new chain is a fragment of (ip_fragment). */
+  | { readonly kind: "mbuf.alloc"; readonly len: number; readonly leading: number; readonly fragOf?: number }
   | { readonly kind: "mbuf.prepend"; readonly header: string; readonly len: number; readonly leading: "space" | "new-mbuf" }
   | { readonly kind: "mbuf.makespace"; readonly header: string; readonly offset: number; readonly len: number; readonly how: "in-place" | "split" }
-  | { readonly kind: "mbuf.append"; readonly what: string; readonly len: number; readonly how: "trailing-space" | "new-mbuf" }
+  /** `from`: the chain whose data was appended (ip_reass m_cat()s each fragment onto the first). */
+  | { readonly kind: "mbuf.append"; readonly what: string; readonly len: number; readonly how: "trailing-space" | "new-mbuf"; readonly from?: number }
   | { readonly kind: "mbuf.adj"; readonly header: string; readonly len: number; readonly from: "head" | "tail" }
   | { readonly kind: "mbuf.strip"; readonly header: string; readonly offset: number; readonly len: number }
   | { readonly kind: "mbuf.rewrite"; readonly what: string; readonly offset: number; readonly len: number }
@@ -253,6 +268,8 @@ export interface LinkInfo {
   readonly kind: "loopback" | "p2p";
   /** host:ifname pairs attached. */
   readonly ends: readonly string[];
+  /** For p2p links: the smaller MTU of the two ends' interfaces — the largest datagram it carries (issue 12). */
+  readonly mtu?: number;
 }
 
 /** What a run produced. `scenario` is the normalised scenario that was run. */

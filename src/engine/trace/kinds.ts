@@ -62,6 +62,11 @@ export const CHECK_NAMES: Readonly<Record<CheckId, string>> = {
   "ipsec-in-reject": "policy check",
   "ipsec-evidence": "IPsec-evidence check",
   "icmp-type": "ICMP type switch",
+  ttl: "TTL check",
+  forward: "forwarding check",
+  "icmp-error": "ICMP error check",
+  pmtu: "path MTU update",
+  reass: "reassembly check",
 };
 
 const article = (word: string): string => (/^[AEIOU]/.test(word) ? "an" : "a");
@@ -87,7 +92,11 @@ const TAG = { tag: "obj" } as const;
 /** The table. Field order is the contract's key order (events.ts). */
 export const KINDS: { readonly [K in EventKind]: KindSpec<K> } = {
   "app.send": { fields: { socket: "str", summary: "str" }, sig: ["socket"], clause: (e) => said(e, "send", `another packet on ${e.socket}`) },
-  "mbuf.alloc": { fields: { len: "int", leading: "int" }, sig: ["len"], clause: (e) => said(e, "allocate", `an mbuf for ${e.len} bytes`) },
+  "mbuf.alloc": {
+    fields: { len: "int", leading: "int", fragOf: "int?" },
+    sig: ["len"],
+    clause: (e) => said(e, "allocate", `an mbuf for ${e.len} bytes`),
+  },
   "mbuf.prepend": {
     fields: { header: "str", len: "int", leading: "str" },
     sig: ["header", "len", "leading"],
@@ -98,7 +107,11 @@ export const KINDS: { readonly [K in EventKind]: KindSpec<K> } = {
     sig: ["header", "len", "how"],
     clause: (e) => said(e, "open", `${e.len} bytes for the ${e.header} header`),
   },
-  "mbuf.append": { fields: { what: "str", len: "int", how: "str" }, sig: ["what", "len", "how"], clause: (e) => said(e, "append", e.what) },
+  "mbuf.append": {
+    fields: { what: "str", len: "int", how: "str", from: "int?" },
+    sig: ["what", "len", "how"],
+    clause: (e) => said(e, "append", e.what),
+  },
   "mbuf.adj": {
     fields: { header: "str", len: "int", from: "str" },
     sig: ["header", "len", "from"],

@@ -105,6 +105,11 @@ const WEIGHTS: readonly [SlotId, number][] = [
 /** The thinnest a queue band gets: one line of 16px text. */
 const MIN_THIN = 26;
 
+/** The narrowest a host column gets. */
+const MIN_COL = 110;
+/** The narrowest a card lane between columns gets (three or more hosts). */
+const MIN_LANE = 150;
+
 /** The lo0 path needs room on the outer side of a column. */
 const LOOP_ROOM = 30;
 
@@ -114,12 +119,15 @@ export function layoutStack(hosts: readonly HostInfo[], links: readonly LinkInfo
   const height = Math.max(260, size.height);
   const n = Math.max(1, hosts.length);
 
-  const laneWidth = Math.round(Math.min(360, Math.max(250, width * 0.4)));
-  const cardWidth = laneWidth - 20;
   const gaps = n === 1 ? 1 : n - 1;
   const loopRoom = hosts.some((h) => h.loopback) ? LOOP_ROOM : 0;
+  // One or two hosts: a roomy card lane. Three or more (routers, issue 12): the lanes between
+  // columns share what the narrowest legible columns leave, so the stack still fits its box.
+  const roomy = Math.round(Math.min(360, Math.max(250, width * 0.4)));
+  const laneWidth = n <= 2 ? roomy : Math.max(MIN_LANE, Math.min(roomy, Math.floor((width - 2 * PAD - 2 * loopRoom - n * MIN_COL) / gaps)));
+  const cardWidth = laneWidth - 20;
   const available = width - 2 * PAD - gaps * laneWidth - (n === 1 ? loopRoom : 2 * loopRoom);
-  const colWidth = Math.max(110, Math.min(n === 1 ? 420 : 360, Math.floor(available / n)));
+  const colWidth = Math.max(MIN_COL, Math.min(n === 1 ? 420 : 360, Math.floor(available / n)));
   const used = n * colWidth + gaps * laneWidth + (n === 1 ? loopRoom : 2 * loopRoom);
   const left = Math.max(PAD, Math.floor((width - used) / 2)) + loopRoom;
 
@@ -192,7 +200,8 @@ export function layoutStack(hosts: readonly HostInfo[], links: readonly LinkInfo
           [(x0 + x1) / 2, Math.min(height - 2, yl + 40)],
           [x1, yl],
         ]) ?? "");
-    wires.push({ id: link.id, label: link.id, d, labelX: (x0 + x1) / 2, labelY: yl - 10 });
+    // The link's MTU under its name (issue 12: where a datagram stops fitting is the story).
+    wires.push({ id: link.id, label: link.mtu ? `${link.id} · MTU ${link.mtu}` : link.id, d, labelX: (x0 + x1) / 2, labelY: yl - 10 });
   }
 
   return { width, height, hosts: plans, hostIndex, wires, cardWidth };

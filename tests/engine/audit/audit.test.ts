@@ -32,6 +32,10 @@ const VERDICTS: Record<string, Record<string, string>> = {
     "esp-replay": "dropped",
     "esp-wrong-key": "dropped",
     "esp-tamper": "dropped",
+    "routed-ping": "dropped",
+    "frag-esp": "secure",
+    "pmtu-discovery": "dropped",
+    "pmtu-blackhole": "dropped",
   },
   "freebsd-7": {
     "lo0-esp-ping": "secure",
@@ -42,6 +46,10 @@ const VERDICTS: Record<string, Record<string, string>> = {
     "esp-replay": "dropped",
     "esp-wrong-key": "dropped",
     "esp-tamper": "dropped",
+    "routed-ping": "dropped",
+    "frag-esp": "secure",
+    "pmtu-discovery": "dropped",
+    "pmtu-blackhole": "dropped",
   },
 };
 
@@ -72,6 +80,8 @@ describe("findings are anchored at the event that made them true", () => {
     "ipsec-evidence-lost": (e) => e.kind === "decision" && e.check === "ipsec-evidence" && e.branch === "not via IPsec",
     "stale-ipsec-flags": (e) => e.kind === "flag.clear" && e.fn === "icmp_reflect",
     "step-limit": (e) => e.kind === "drop" && e.reason === "step-limit",
+    "pmtu-learned": (e) => e.kind === "decision" && e.check === "pmtu" && e.fn === "icmp_mtudisc",
+    "pmtu-blackhole": (e) => e.kind === "drop" && e.reason === "icmp-filtered",
   };
 
   it.each(allConfigurations())("$label", ({ name, personality, fixes }) => {

@@ -85,13 +85,13 @@ describe("latent inventions removed (fidelity 6) and the IP_MAXPACKET defect", (
     expect(transmitted(t)).toEqual([]);
   });
 
-  it("an oversized datagram without DF is a clear 'ip_fragment not modelled', not counted as ips_cantfrag", () => {
+  it("an oversized datagram without DF is fragmented (ip_fragment), reassembled and answered, not counted as ips_cantfrag", () => {
     const t = runBuiltin("lo0-ping", { patch: (s) => Object.assign(s.traffic[0]!, { size: 65499, count: 1 }) });
-    expect(decisions(t, "mtu").map((d) => d.branch)).toEqual(["ip_fragment (not modelled)"]);
-    const [drop] = eventsOf(t, "drop");
-    expect(drop).toMatchObject({ reason: "not-modelled" });
-    expect(drop!.note).not.toMatch(/ips_cantfrag/);
-    expect(drop!.detail).toMatch(/ip_fragment is not modelled yet/);
+    // 65527 bytes over lo0 (LOMTU 33192): (33192 - 20) & ~7 = 33168 data bytes, then 32339.
+    expect(decisions(t, "mtu").map((d) => d.branch)).toEqual(["ip_fragment", "2 fragments", "ip_fragment", "2 fragments"]);
+    expect(eventsOf(t, "drop")).toEqual([]);
+    expect(decisions(t, "reass").map((d) => d.branch)).toEqual(["wait", "complete", "wait", "complete"]);
+    expect(t.outcome).toMatchObject({ verdict: "secure", sent: 1, delivered: 1 });
   });
 
   it("tdb_ident is 36 bytes (union sockaddr_union + proto + spi)", () => {

@@ -76,6 +76,7 @@ describe("built-in scenarios", () => {
       intervalMs: 1000,
       flood: false,
       df: false,
+      ttl: 255,
       id: 0x1234,
       startMs: 0,
     });
