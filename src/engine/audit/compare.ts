@@ -145,6 +145,11 @@ const CHECK_NAMES: Readonly<Record<CheckId, string>> = {
   "ipsec-in-reject": "policy check",
   "ipsec-evidence": "IPsec-evidence check",
   "icmp-type": "ICMP type switch",
+  // seed 003
+  "skip-crypto": "TDBF_SKIPCRYPTO check",
+  "ipsec-capability": "IFCAP_IPSEC check",
+  reminder: "driver's reminder check",
+  "gif-loop": "gif loop detection",
 };
 
 /** A step in words: who does it, the verb (bare infinitive) and the rest. */

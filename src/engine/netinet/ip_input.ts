@@ -19,6 +19,7 @@ import { ip } from "../sim/addr";
 import { ipProtoName, IP_PROTO } from "../wire/fields";
 import { ipv4ChecksumOk } from "../wire/ipv4";
 import { ipsec4_input_policy } from "../netipsec/ipsec_input";
+import { ipsec_local_check } from "../netipsec/ipsp_openbsd";
 import { ah4_input, esp4_input, ipip_input } from "../netipsec/ipsec_input";
 import { icmp_input } from "./ip_icmp";
 import { rip_input } from "./raw_ip";
@@ -131,7 +132,10 @@ export function ip_input(host: Host, m: Mbuf): void {
   const frag = ((b[6]! << 8) | b[7]!) & 0x3fff;
   if (frag !== 0) return drop(site, m, "ip-bad-len", "fragment", "Fragment reassembly is not modelled: the fragment is dropped.");
 
-  if (hasLastHdr(proto)) {
+  if (host.world.behaviour.ipsecStack === "openbsd") {
+    // seed 003: OpenBSD ip_input.c 1.134's IPsec block (ipsec_local_check logic) instead of PR_LASTHDR.
+    if (!ipsec_local_check(host, m, proto)) return;
+  } else if (hasLastHdr(proto)) {
     // FAST_IPSEC: "enforce IPsec policy checking if we are seeing last header".
     if (!ipsec4_input_policy(host, m)) return;
   } else if (proto === IP_PROTO.ESP || proto === IP_PROTO.AH) {

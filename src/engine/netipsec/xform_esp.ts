@@ -32,6 +32,7 @@ import { chkreplay, inferSeq, seqHiOf, seqLoOf, takeOutboundSeq, updatereplay, w
 import type { SecAssoc } from "./types";
 import type { Consulted } from "../trace/events";
 import { itemFor, one } from "../trace/shared";
+import { esp_output_skipcrypto } from "./ipsp_openbsd";
 
 const ESPF = fieldsByName(ESP_FIELDS);
 const ESP_HDR = 8;
@@ -124,6 +125,11 @@ export function esp_output(host: Host, m: Mbuf, sa: SecAssoc, skip: number, done
     IP_PROTO.ESP,
     "esp_output sets ip_p to ESP (50); the original protocol travels encrypted in the trailer.",
   );
+  // seed 003: OpenBSD ip_esp.c's TDBF_SKIPCRYPTO branch — esp_output_cb directly, no cipher.
+  if (sa.skipCrypto && host.world.behaviour.ipsecStack === "openbsd") {
+    esp_output_skipcrypto(host, m, sa, payload, nextHeader, done);
+    return;
+  }
   crypto_dispatch(
     host,
     m,
@@ -151,7 +157,9 @@ export function esp_output(host: Host, m: Mbuf, sa: SecAssoc, skip: number, done
       cb.emit(
         m,
         { kind: "crypto.done", sa: sa.id, op: "encrypt", ok: true, detail: cb.text`${payload.length} bytes encrypted` },
-        `esp_output_cb: the crypto request completed; on to ipsec_process_done.`,
+        host.world.behaviour.ipsecStack === "openbsd"
+          ? "esp_output_cb: the crypto request completed; on to ipsp_process_done."
+          : `esp_output_cb: the crypto request completed; on to ipsec_process_done.`,
       );
       sa.bytes += payload.length;
       sa.packets++;

@@ -12,6 +12,7 @@ import type { Scenario } from "../scenario/schema";
 import { StepLimitExceeded } from "../trace/recorder";
 import { TRACE_VERSION, type LinkInfo, type Trace, type TraceEvent } from "../trace/events";
 import { World } from "./world";
+import { scheduleForgeries } from "../net/if_link";
 
 export type ScenarioTrace = Trace<Scenario>;
 
@@ -40,6 +41,8 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
   const behaviour = effectiveBehaviour(personality, scenario.fixes);
   const world = new World(scenario, personality, behaviour, Math.min(scenario.maxEvents, options.maxEvents ?? Infinity));
   world.hosts.forEach((h) => installKeys(h, h.spec));
+  // seed 003: frames an attacker on a link injects (fault "forge").
+  world.links.forEach(scheduleForgeries);
   const pings: PingState[] = scenario.traffic.map((t, i) => startPing(world.host(t.from), t, i));
   try {
     world.run();

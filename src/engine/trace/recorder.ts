@@ -7,7 +7,7 @@
  */
 import { toHex } from "../wire/fields";
 import { DIRTY, isStale, MCLBYTES, MHLEN, MLEN, type Mbuf } from "../mbuf/mbuf";
-import type { EventPayload, LayerId, MbufSegView, MFlag, PacketVersion, TagView, TraceEvent } from "./events";
+import type { EventPayload, LayerId, MbufSegView, MFlag, PacketVersion, TagClass, TagView, TraceEvent } from "./events";
 import { M_FLAGS } from "./events";
 
 /** Thrown when a run exceeds its step budget; the simulator turns it into a finding. */
@@ -368,6 +368,8 @@ export interface TagNumbering {
   isPersistent(name: string): boolean;
   /** Whether the kernel has persistent tags at all (NetBSD 2003: no). */
   readonly hasPersistentTags: boolean;
+  /** Record of work done, or reminder of work to do (Keromytis, BSDCon 2003; seed 003). */
+  classOf(name: string): TagClass;
 }
 
 /**

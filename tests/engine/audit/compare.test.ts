@@ -98,12 +98,16 @@ const FIX_DIVERGENCE = {
   "rip-input-checks-policy": { fn: "ipsec_getpolicybyaddr", kind: "decision", verdict: "insecure" },
 } as const;
 
+/** Seed 003's switches concern OpenBSD paths (tests/engine/openbsd/); the lo0 story is not their subject. */
+const SEED_003_SWITCHES: readonly string[] = ["no-ipsec-loop-check", "driver-ignores-reminder"];
+const LO0_FIXES = FIX_IDS.filter((f) => !SEED_003_SWITCHES.includes(f)) as (keyof typeof FIX_DIVERGENCE)[];
+
 describe("each fix of lo0-esp-ping against the run without it", () => {
   it("covers every fix", () => {
-    expect(Object.keys(FIX_DIVERGENCE).sort()).toEqual([...FIX_IDS].sort());
+    expect(Object.keys(FIX_DIVERGENCE).sort()).toEqual([...LO0_FIXES].sort());
   });
 
-  it.each(FIX_IDS)("%s: diverges at the kernel function the fix changes", (fix) => {
+  it.each(LO0_FIXES)("%s: diverges at the kernel function the fix changes", (fix) => {
     const run = traceOf("lo0-esp-ping", { fixes: [fix] });
     const c = compareTraces(bug, run);
     const want = FIX_DIVERGENCE[fix];
