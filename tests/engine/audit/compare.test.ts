@@ -8,7 +8,7 @@
 import { describe, expect, it } from "vitest";
 import { compareTraces, type ScenarioTrace, type TraceEvent } from "../../../src/engine";
 import { eventMeaning } from "../../../src/engine/audit/compare";
-import { BUILTIN_NAMES, FIX_IDS, findingIds, traceOf } from "../../helpers/trace";
+import { BUILTIN_NAMES, findingIds, sweepFixes, traceOf } from "../../helpers/trace";
 
 const bug = traceOf("lo0-esp-ping");
 
@@ -99,8 +99,7 @@ const FIX_DIVERGENCE = {
 } as const;
 
 /** Seed 003's switches concern OpenBSD paths (tests/engine/openbsd/); the lo0 story is not their subject. */
-const SEED_003_SWITCHES: readonly string[] = ["no-ipsec-loop-check", "driver-ignores-reminder"];
-const LO0_FIXES = FIX_IDS.filter((f) => !SEED_003_SWITCHES.includes(f)) as (keyof typeof FIX_DIVERGENCE)[];
+const LO0_FIXES = sweepFixes("lo0-esp-ping") as (keyof typeof FIX_DIVERGENCE)[];
 
 describe("each fix of lo0-esp-ping against the run without it", () => {
   it("covers every fix", () => {
