@@ -187,12 +187,15 @@ export function esp_input(host: Host, m: Mbuf, sa: SecAssoc, skip: number): void
   }
   // esp_input (FreeBSD 7 xform_esp.c; NetBSD FAST_IPSEC alike): "Look for IN_CRYPTO_DONE" — a
   // NIC that already decrypted would have left one. No modelled interface does, so none is found.
-  m_tag_find(
-    site,
-    m,
-    "IPSEC_IN_CRYPTO_DONE",
-    "esp_input looks for an IN_CRYPTO_DONE tag (crypto already done by the NIC); there is none, so the crypto engine will do it.",
-  );
+  // seed 003: OpenBSD ip_esp.c 1.111 has that loop under `#ifdef notyet` (`mtag = NULL`): no lookup.
+  if (host.world.behaviour.inCryptoDone !== "notyet") {
+    m_tag_find(
+      site,
+      m,
+      "IPSEC_IN_CRYPTO_DONE",
+      "esp_input looks for an IN_CRYPTO_DONE tag (crypto already done by the NIC); there is none, so the crypto engine will do it.",
+    );
+  }
   // ESN: the wire holds the low half; the full number is inferred from the window (RFC 4303 App. A2.2).
   const seq = inferSeq(sa, new DataView(m_copydata(m, skip + 4, 4).buffer).getUint32(0));
   // esp_input (FAST_IPSEC xform_esp.c): `if (esph && sav->replay && !ipsec_chkreplay(...))` —

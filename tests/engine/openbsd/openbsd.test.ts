@@ -46,6 +46,14 @@ describe("openbsd-2003 personality", () => {
   });
 });
 
+describe("esp_input's IN_CRYPTO_DONE lookup", () => {
+  it("is compiled out on openbsd-2003 (#ifdef notyet, mtag = NULL) and live on netbsd-2003", () => {
+    const finds = (t: ReturnType<typeof records>) => eventsOf(t, "tag.find").filter((e) => e.name === "IPSEC_IN_CRYPTO_DONE");
+    expect(finds(records())).toEqual([]);
+    expect(finds(traceOf("openbsd-records", { personality: "netbsd-2003" })).length).toBe(4);
+  });
+});
+
 describe("openbsd-records", () => {
   it("is secure: two echoes answered, the forgery rejected", () => {
     const t = records();
