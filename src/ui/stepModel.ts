@@ -72,7 +72,11 @@ export function hostsOf(trace: ScenarioTrace): readonly HostInfo[] {
       const e = scanAt(trace.events, i);
       if (e.kind === "link.tx" && loopLinks.has(e.link)) looped.add(e.host);
     }
-    memo.hosts = trace.scenario.hosts.map((h) => ({ name: h.name, ifaces: h.interfaces.map((i) => i.name), loopback: looped.has(h.name) }));
+    memo.hosts = trace.scenario.hosts.map((h) => ({
+      name: h.name,
+      ifaces: h.interfaces.map((i) => (i.capabilities?.includes("ipsec") ? `${i.name} (hypothetical offload)` : i.name)),
+      loopback: looped.has(h.name),
+    }));
   }
   return memo.hosts;
 }

@@ -26,6 +26,19 @@ import type { EspSaKeys } from "../../src/engine/crypto";
 export { BUILTIN_SCENARIOS, FIX_IDS, PERSONALITY_IDS };
 export const BUILTIN_NAMES: readonly string[] = BUILTIN_SCENARIOS.map((s) => s.name);
 
+/**
+ * Seed 003's switches break what OpenBSD gets right (the loop check, the NIC's reminder); they
+ * are studied on the openbsd-* built-ins (tests/engine/openbsd). Elsewhere no-ipsec-loop-check
+ * only makes a runaway re-encryption that grows the packet to IP_MAXPACKET — real, but a minute
+ * of work per run — so the sweeps pair them with the openbsd-* built-ins only.
+ */
+export const SEED_003_SWITCHES: readonly FixId[] = ["no-ipsec-loop-check", "driver-ignores-reminder"];
+
+/** The fixes a sweep tries on built-in `name`, each alone. */
+export function sweepFixes(name: string): FixId[] {
+  return FIX_IDS.filter((f) => name.startsWith("openbsd-") || !SEED_003_SWITCHES.includes(f));
+}
+
 export interface RunOptions {
   readonly fixes?: readonly FixId[];
   readonly personality?: PersonalityId;
@@ -157,7 +170,7 @@ export function allConfigurations(): { name: string; personality: PersonalityId;
   const out: { name: string; personality: PersonalityId; fixes: FixId[]; label: string }[] = [];
   for (const name of BUILTIN_NAMES) {
     for (const personality of PERSONALITY_IDS) {
-      for (const fixes of [[], ...FIX_IDS.map((f) => [f])] as FixId[][]) {
+      for (const fixes of [[], ...sweepFixes(name).map((f) => [f])] as FixId[][]) {
         out.push({ name, personality, fixes, label: `${name} @${personality}${fixes.length ? ` +${fixes.join("+")}` : ""}` });
       }
     }

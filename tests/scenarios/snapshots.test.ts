@@ -6,14 +6,14 @@
  */
 import { describe, expect, it } from "vitest";
 import { normalizeTrace } from "../helpers/normalize";
-import { BUILTIN_NAMES, FIX_IDS, runBuiltin } from "../helpers/trace";
+import { BUILTIN_NAMES, runBuiltin, sweepFixes } from "../helpers/trace";
 
 describe("trace snapshots", () => {
   it.each(BUILTIN_NAMES)("%s", async (name) => {
     await expect(normalizeTrace(runBuiltin(name))).toMatchFileSnapshot(`__snapshots__/${name}.trace.txt`);
   });
 
-  it.each(FIX_IDS)("lo0-esp-ping with %s", async (fix) => {
+  it.each(sweepFixes("lo0-esp-ping"))("lo0-esp-ping with %s", async (fix) => {
     await expect(normalizeTrace(runBuiltin("lo0-esp-ping", { fixes: [fix] }))).toMatchFileSnapshot(`__snapshots__/lo0-esp-ping+${fix}.trace.txt`);
   });
 

@@ -64,7 +64,7 @@ function ipProto(packets: PacketList, id: number): number {
 }
 
 /** The event kinds the audit reads (the switch below). */
-const AUDITED: ReadonlySet<EventKind> = new Set(["tag.prepend", "decision", "link.tx", "flag.clear", "drop"]);
+const AUDITED: ReadonlySet<EventKind> = new Set(["tag.prepend", "decision", "link.tx", "link.rx", "flag.clear", "drop"]);
 
 function tagText(t: TagView): string {
   return t.tdbi ? `${t.name}{${t.tdbi.dst}, ${t.tdbi.proto}, 0x${t.tdbi.spi.toString(16).padStart(8, "0")}}` : t.name;
@@ -79,6 +79,8 @@ export function audit(input: AuditInput): Outcome {
   const lastProtectedTx = new Map<string, EventOf<"link.tx">>();
   const lastTurn = new Map<number, number>();
   const lastInDone = new Map<number, number>();
+  /** seed 003: chains an attacker injected (link.rx fault "forge"). */
+  const forged = new Set<number>();
   let loop = false;
   /** The run hit a size limit (not a loop): echoes still in flight at the cut are not "lost". */
   let truncated = false;
@@ -124,6 +126,9 @@ export function audit(input: AuditInput): Outcome {
             () =>
               `ip_input chose the inbound policy for the ${packetKind(packets, e.packet)} through a stale ${tagText(staleTagView)} — ${e.branch} — instead of the SPD entry for its addresses.`,
           );
+        }
+        if (e.check === "ipsec-in-reject" && e.branch === "accept" && forged.has(e.chain)) {
+          f.add("forged-packet-accepted", "critical", e.seq, () => `A packet forged on the wire was accepted by ${e.host}'s inbound policy check.`);
         }
         if (e.check === "ipsec-in-reject" && e.branch === "accept") {
           let policy: EventOf<"decision"> | undefined;
@@ -177,7 +182,21 @@ export function audit(input: AuditInput): Outcome {
         }
         break;
       }
+      case "link.rx":
+        if (e.fault?.kind === "forge") forged.add(e.chain);
+        break;
       case "link.tx": {
+        // seed 003: a reminder is work still to do; on the wire nobody below can do it any more.
+        const reminder = packets.at(e.packet)?.tags.find((t) => t.class === "reminder");
+        if (reminder) {
+          f.add(
+            "reminder-unhonoured",
+            "critical",
+            e.seq,
+            () =>
+              `The ${packetKind(packets, e.packet)} left ${e.host}:${e.ifname} still carrying the reminder ${tagText(reminder)}: nobody did the work it asks for${reminder.name === "IPSEC_OUT_CRYPTO_NEEDED" ? " — the ESP payload crossed the wire unencrypted" : ""}.`,
+          );
+        }
         const proto = ipProto(packets, e.packet);
         const pol = lastOutPolicy.get(e.chain);
         if (proto === 50 || proto === 51) lastProtectedTx.set(e.link, e);
@@ -229,6 +248,9 @@ export function audit(input: AuditInput): Outcome {
             () =>
               `The trace stops at step ${e.seq} before the traffic finished (${e.detail}): what is shown is the start of the run. Use fewer echoes, or the command line, for all of it.`,
           );
+        } else if (forged.has(e.chain)) {
+          // The defence working, not a lost echo: the forgery is not one of the run's echoes.
+          f.add("forged-packet-rejected", "info", e.seq, () => `${e.host} rejected a packet forged on the wire: ${e.detail}.`);
         } else {
           drops++;
           f.add(

@@ -6,6 +6,7 @@
  */
 import type { TagName } from "../mbuf/tag";
 import type { TagNumbering } from "../trace/recorder";
+import type { TagClass } from "../trace/events";
 
 /** The behaviour switches the seed stories turn on. */
 export interface Behaviour {
@@ -31,15 +32,37 @@ export interface Behaviour {
    * sp->req->sav (ip_output.c 1.120, 2003); "presence" skips IPsec on any OUT_DONE (later
    * NetBSD prepends a zero-length OUT_DONE in ipsec_register_done).
    */
-  readonly loopCheck: "sa-identity" | "presence";
+  readonly loopCheck: "sa-identity" | "presence" | "none";
   /**
    * Itojun's producer/consumer model, which seed 000 argues against: the code that consults a
    * tag deletes it (ip_output deletes the OUT_DONE it matched, ip_input the IN_DONE it used).
    */
   readonly consumerDeletesTags: boolean;
+  // Seed 003 switches. Optional so the FAST_IPSEC personalities above need no entry: undefined
+  // means the FAST_IPSEC (NetBSD/FreeBSD) behaviour each comment names.
+  /**
+   * Whose IPsec code runs: "fast-ipsec" (sys/netipsec, undefined) or "openbsd" (sys/netinet
+   * ipsp_spd_lookup/ipsp_process_packet/ipsp_process_done, ipsec_local_check logic, gettdb).
+   */
+  readonly ipsecStack?: "fast-ipsec" | "openbsd";
+  /**
+   * gif loop detection: "tag" — OpenBSD if_gif.c 1.45 gif_start drops a packet carrying a
+   * PACKET_TAG_GIF that names this interface; "call-depth" (undefined) — the KAME counter
+   * `static int called` / max_gif_nesting in gif_output (NetBSD if_gif.c 1.57.8.2, KAME 1.76),
+   * reset before the queued packet is encapsulated by gifintr.
+   */
+  readonly gifLoopDetection?: "tag" | "call-depth";
+  /**
+   * esp_input's IN_CRYPTO_DONE lookup: "live" (undefined) — FreeBSD xform_esp.c finds the tag
+   * and skips the ICV compare; "notyet" — OpenBSD ip_esp.c 1.111 has the loop under `#ifdef
+   * notyet` and `mtag = NULL`, so software crypto always runs.
+   */
+  readonly inCryptoDone?: "live" | "notyet";
+  /** Bug switch: the hypothetical IFCAP_IPSEC driver transmits an OUT_CRYPTO_NEEDED packet as it is. */
+  readonly nicIgnoresReminder?: boolean;
 }
 
-export type PersonalityId = "netbsd-2003" | "freebsd-7";
+export type PersonalityId = "netbsd-2003" | "freebsd-7" | "openbsd-2003";
 
 export interface Personality {
   readonly id: PersonalityId;
@@ -53,6 +76,8 @@ export interface Personality {
   readonly behaviour: Behaviour;
   /** Where each modelled kernel function lives in this tree, for narration. */
   readonly sources: Readonly<Record<string, string>>;
+  /** Record or reminder, per tag type (seed 003); TAG_CLASS when absent. */
+  readonly tagClass?: Readonly<Record<TagName, TagClass>>;
 }
 
 /** Source files of the BSD functions the engine models (NetBSD/FreeBSD share these paths). */
@@ -118,6 +143,8 @@ const NETBSD_TAG_IDS: Record<TagName, number> = {
   IPSEC_HISTORY: 23,
   PF: 15,
   MACLABEL: 0,
+  // seed 003: the KAME gif of this era keeps a call counter, no tag (0: not used).
+  GIF: 0,
 };
 
 /** FreeBSD sys/sys/mbuf.h: ids 1–10 as OpenBSD 2004, MACLABEL (19|MTAG_PERSISTENT), PF 21. */
@@ -133,6 +160,89 @@ const FREEBSD_TAG_IDS: Record<TagName, number> = {
   IPSEC_HISTORY: 13,
   MACLABEL: 19 | MTAG_PERSISTENT,
   PF: 21,
+  // seed 003: FreeBSD's gif tag was not checked for this era (0: not modelled).
+  GIF: 0,
+};
+
+/**
+ * Record or reminder, for every tag type (Keromytis, BSDCon 2003, §1; kernel-notes §9.6). A record
+ * says what was done (IPsec's IN_DONE/OUT_DONE "to detect loops", "which SA protected a packet";
+ * gif's interface pointer); a reminder asks a lower layer to do something (OUT_CRYPTO_NEEDED "apply
+ * an encryption algorithm … if the outgoing interface does not provide integrated cryptographic
+ * facilities"). Classes marked [I] are this project's reading of the tag's use, not the paper's.
+ */
+export const TAG_CLASS: Readonly<Record<TagName, TagClass>> = {
+  IPSEC_IN_DONE: "record",
+  IPSEC_OUT_DONE: "record",
+  // "NIC already verified/decrypted" (FreeBSD xform_esp.c): work done, by the hardware.
+  IPSEC_IN_CRYPTO_DONE: "record",
+  IPSEC_OUT_CRYPTO_NEEDED: "reminder",
+  // [I] the NIC telling IPsec it could do this SA's crypto: advice for later, no consumer seen.
+  IPSEC_IN_COULD_DO_CRYPTO: "reminder",
+  // An SP chosen earlier, for ip_output to apply (kernel-notes §9.6).
+  IPSEC_PENDING_TDB: "reminder",
+  // [I] FreeBSD/NetBSD: the socket whose policy ip_output is to apply.
+  IPSEC_SOCKET: "reminder",
+  // [I] FreeBSD: the transforms a packet went through.
+  IPSEC_HISTORY: "record",
+  // [I] pf's state (PF_GENERATED, PF_ROUTED, PF_TAG are records of what pf did).
+  PF: "record",
+  // [I] a MAC label describes the packet.
+  MACLABEL: "record",
+  GIF: "record",
+};
+
+/**
+ * OpenBSD PACKET_TAG_* values. Read in mbuf.h 1.75 (2004-04-25), the nearest revision found to
+ * 2003: sequential, IN_DONE 1 … PENDING_TDB 6, BRIDGE 7, GIF 8, GRE 9, …, PF_TAG 15 (kernel-notes
+ * §1). That the 2003 tree numbered them the same is an inference [I]. OpenBSD has no
+ * IPSEC_SOCKET, IPSEC_HISTORY or MACLABEL tags (0: not in this kernel); PF is PF_GENERATED (11).
+ */
+const OPENBSD_TAG_IDS: Record<TagName, number> = {
+  IPSEC_IN_DONE: 1,
+  IPSEC_OUT_DONE: 2,
+  IPSEC_IN_CRYPTO_DONE: 3,
+  IPSEC_OUT_CRYPTO_NEEDED: 4,
+  IPSEC_IN_COULD_DO_CRYPTO: 5,
+  IPSEC_PENDING_TDB: 6,
+  IPSEC_SOCKET: 0,
+  IPSEC_HISTORY: 0,
+  PF: 11,
+  MACLABEL: 0,
+  GIF: 8,
+};
+
+/**
+ * Where OpenBSD keeps the functions the engine models (sys/netinet, not sys/netipsec). Functions
+ * with the same name as FAST_IPSEC's (esp_output, ipsec_common_input) live in OpenBSD's files.
+ */
+const OPENBSD_SOURCES: Readonly<Record<string, string>> = {
+  ...BSD_SOURCES,
+  ipsp_spd_lookup: "sys/netinet/ip_spd.c",
+  ipsp_process_packet: "sys/netinet/ipsec_output.c",
+  ipsp_process_done: "sys/netinet/ipsec_output.c",
+  ipsp_skipcrypto_unmark: "sys/netinet/ip_ipsp.c",
+  ipsec_local_check: "sys/netinet/ip_input.c",
+  gettdb: "sys/netinet/ip_ipsp.c",
+  ipip_output: "sys/netinet/ip_ipip.c",
+  esp_output: "sys/netinet/ip_esp.c",
+  esp_output_cb: "sys/netinet/ip_esp.c",
+  esp_input: "sys/netinet/ip_esp.c",
+  esp_input_cb: "sys/netinet/ip_esp.c",
+  ah_output: "sys/netinet/ip_ah.c",
+  ah_output_cb: "sys/netinet/ip_ah.c",
+  ah_input: "sys/netinet/ip_ah.c",
+  ah_input_cb: "sys/netinet/ip_ah.c",
+  esp4_input: "sys/netinet/ipsec_input.c",
+  ah4_input: "sys/netinet/ipsec_input.c",
+  ipsec_common_input: "sys/netinet/ipsec_input.c",
+  ipsec_common_input_cb: "sys/netinet/ipsec_input.c",
+  gif_output: "sys/net/if_gif.c",
+  gif_start: "sys/net/if_gif.c",
+  gifintr: "sys/net/if_gif.c",
+  in_gif_output: "sys/netinet/in_gif.c",
+  if_start: "sys/net/if.c",
+  offload_start: "HYPOTHETICAL driver with IFCAP_IPSEC (no 2003 driver had one: txp's bits are #if 0)",
 };
 
 export const PERSONALITIES: Readonly<Record<PersonalityId, Personality>> = {
@@ -183,6 +293,34 @@ export const PERSONALITIES: Readonly<Record<PersonalityId, Personality>> = {
     },
     sources: BSD_SOURCES,
   },
+  // Seed 003 (Keromytis, BSDCon 2003): records vs reminders, crypto offload, gif loop detection.
+  "openbsd-2003": {
+    id: "openbsd-2003",
+    title: "OpenBSD 2003 (records and reminders)",
+    summary:
+      "OpenBSD 3.3-era IPsec (ipsec_output.c 1.26, 2003-02-19): ipsp_process_done prepends OUT_DONE — or OUT_CRYPTO_NEEDED, a reminder for a crypto NIC, when the TDB has TDBF_SKIPCRYPTO; ip_output's loop check treats both as done; the inbound check looks the policy up from IN_DONE; gif_start drops a packet that already carries its own PACKET_TAG_GIF.",
+    tagIds: OPENBSD_TAG_IDS,
+    persistent: [],
+    hasPersistentTags: false,
+    behaviour: {
+      // [U] OpenBSD 2003 looutput/icmp_reflect were not read; m_resethdr (which strips) is 2010s
+      // OpenBSD (kernel-notes §1). Neither matters on the seed-003 paths, which cross real links.
+      looutputStripsTags: false,
+      icmpReflectStripsTags: false,
+      icmpReflectClearsIpsecFlags: false,
+      icmpReflectTtl: "maxttl",
+      ripInputChecksPolicy: false,
+      // ip_output.c 1.186 (2007; kernel-notes §9.2): OUT_DONE or OUT_CRYPTO_NEEDED whose {spi,
+      // proto, dst} equals the TDB → send without IPsec.
+      loopCheck: "sa-identity",
+      consumerDeletesTags: false,
+      ipsecStack: "openbsd",
+      gifLoopDetection: "tag",
+      inCryptoDone: "notyet",
+    },
+    sources: OPENBSD_SOURCES,
+    tagClass: TAG_CLASS,
+  },
 };
 
 export const PERSONALITY_IDS = Object.keys(PERSONALITIES) as PersonalityId[];
@@ -197,6 +335,7 @@ export function tagNumbering(p: Personality): TagNumbering {
     idOf: (name) => p.tagIds[name as TagName] ?? 0,
     isPersistent: (name) => p.persistent.includes(name as TagName),
     hasPersistentTags: p.hasPersistentTags,
+    classOf: (name) => (p.tagClass ?? TAG_CLASS)[name as TagName] ?? "record",
   };
 }
 
@@ -217,7 +356,14 @@ export interface Fix {
 }
 
 export type FixId =
-  "icmp-reflect-strips-tags" | "looutput-strips-tags" | "icmp-reflect-clears-ipsec-flags" | "consumer-deletes-tags" | "rip-input-checks-policy";
+  | "icmp-reflect-strips-tags"
+  | "looutput-strips-tags"
+  | "icmp-reflect-clears-ipsec-flags"
+  | "consumer-deletes-tags"
+  | "rip-input-checks-policy"
+  // seed 003: switches that break what the OpenBSD code gets right, to show what the tags are for.
+  | "no-ipsec-loop-check"
+  | "driver-ignores-reminder";
 
 export const FIXES: Readonly<Record<FixId, Fix>> = {
   "icmp-reflect-strips-tags": {
@@ -270,6 +416,24 @@ export const FIXES: Readonly<Record<FixId, Fix>> = {
     source: 'Jonathan Stone, tech-net 2003-08-24 (seed 000): "That doesn\'t work, for at least three reasons"',
     apply: (b) => ({ ...b, consumerDeletesTags: true }),
     isOn: (b) => b.consumerDeletesTags,
+  },
+  "no-ipsec-loop-check": {
+    id: "no-ipsec-loop-check",
+    title: "no IPsec loop check (breaks it)",
+    explanation:
+      "ip_output ignores OUT_DONE: when the SPD matches the packet IPsec has just produced, it is encrypted again, and again — the loop the OUT_DONE record exists to stop.",
+    source: 'OpenBSD sys/netinet/ipsec_output.c 1.26 ipsp_process_done: the tag is added "so that we can detect and avoid loops" (mbuf_tags(9) 1.5)',
+    apply: (b) => ({ ...b, loopCheck: "none" }),
+    isOn: (b) => b.loopCheck === "none",
+  },
+  "driver-ignores-reminder": {
+    id: "driver-ignores-reminder",
+    title: "NIC driver ignores the reminder (hypothetical, breaks it)",
+    explanation:
+      "The hypothetical IFCAP_IPSEC driver sends an OUT_CRYPTO_NEEDED packet as it is: ESP-formatted, never encrypted — plaintext on the wire. No shipped driver consumed the tag (txp had IFCAP_IPSEC under #if 0).",
+    source: "OpenBSD sys/dev/pci/if_txp.c: `#if 0 /* not ready yet */ … IFCAP_IPSEC` (kernel-notes §9.3); the driver is hypothetical",
+    apply: (b) => ({ ...b, nicIgnoresReminder: true }),
+    isOn: (b) => b.nicIgnoresReminder === true,
   },
 };
 

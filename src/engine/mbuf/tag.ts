@@ -25,6 +25,8 @@ export const TAG_NAMES = [
   "IPSEC_HISTORY",
   "PF",
   "MACLABEL",
+  // seed 003: OpenBSD's per-interface gif loop record (if_gif.c 1.45 gif_start; payload a struct ifnet *).
+  "GIF",
 ] as const;
 export type TagName = (typeof TAG_NAMES)[number];
 
@@ -43,7 +45,27 @@ export function m_tag_get(site: Site, name: TagName, tdbi: TdbIdent | undefined,
     name,
     len: tdbi ? TDB_IDENT_LEN : 0,
     persistent: site.tags.isPersistent(name),
+    class: site.tags.classOf(name),
     ...(tdbi ? { tdbi } : {}),
+  };
+  site.emit(m, { kind: "tag.get", tag }, note);
+  return tag;
+}
+
+/**
+ * m_tag_get for a tag whose payload is an interface pointer (PACKET_TAG_GIF: `bcopy(&ifp, mtag + 1,
+ * sizeof(caddr_t))`, OpenBSD if_gif.c 1.45 gif_start): `len` is a pointer's size, `ifname` names it.
+ */
+export function m_tag_get_ifp(site: Site, name: TagName, ifname: string, note: string, m: Mbuf | null = null): MTag {
+  const tag: MTag = {
+    uid: site.recorder.nextTagUid(),
+    id: site.tags.idOf(name),
+    name,
+    // sizeof(caddr_t) on the 32-bit i386 of 2003.
+    len: 4,
+    persistent: site.tags.isPersistent(name),
+    class: site.tags.classOf(name),
+    ifname,
   };
   site.emit(m, { kind: "tag.get", tag }, note);
   return tag;

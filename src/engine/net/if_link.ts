@@ -9,6 +9,8 @@ import { drop } from "../mbuf/drop";
 import type { Host, Iface, LinkState } from "../sim/world";
 import { ipintrq_enqueue } from "../netinet/ip_input";
 import { IP_PROTO } from "../wire/fields";
+import { emitIcmp } from "../wire/icmp";
+import { emitIpv4 } from "../wire/ipv4";
 
 /** The function name of the scenario's ICMP filter on a link (not a kernel function). */
 export const LINK_FILTER = "icmp filter (scenario)";
@@ -69,7 +71,46 @@ export function link_output(host: Host, ifp: Iface, m: Mbuf, nextHop: string): v
 }
 
 /** A fault the link injected into a frame, recorded on its link.rx event (scenario faults). */
-type InjectedFault = { readonly kind: "replay" | "flip-bit"; readonly detail: string };
+type InjectedFault = { readonly kind: "replay" | "flip-bit" | "forge"; readonly detail: string };
+
+/**
+ * seed 003, fault "forge": an attacker on the link injects, at `atMicros`, a cleartext ICMP echo
+ * request (id 0x6666, 56 zero bytes) with the address of the end `from` as its source, towards
+ * the other end — the packet that has no IN_DONE record for the receiver's check to find.
+ */
+export function scheduleForgeries(link: LinkState): void {
+  for (const f of link.faults) {
+    if (f.kind !== "forge") continue;
+    const fromEnd = link.ends.find((e) => `${e.host.name}:${e.iface.name}` === f.from) ?? link.ends[0];
+    const to = fromEnd === link.ends[0] ? link.ends[1] : link.ends[0];
+    const icmp = new Uint8Array(64);
+    emitIcmp({ kind: "echo", type: 8, code: 0, checksum: 0, id: 0x6666, seq: 0, data: new Uint8Array(56) }, icmp, 0);
+    const bytes = new Uint8Array(84);
+    emitIpv4(
+      {
+        tos: 0,
+        totalLength: 84,
+        id: 0x6666,
+        df: false,
+        mf: false,
+        fragOffset: 0,
+        ttl: 64,
+        protocol: IP_PROTO.ICMP,
+        checksum: 0,
+        src: fromEnd.iface.addr,
+        dst: to.iface.addr,
+        options: new Uint8Array(0),
+      },
+      bytes,
+      0,
+    );
+    bytes.set(icmp, 20);
+    deliver(link, to.host, to.iface, bytes, f.atMicros, {
+      kind: "forge",
+      detail: `a cleartext ICMP echo request forged by an attacker on ${link.name}, claiming to come from ${fromEnd.iface.addr} (fault forge)`,
+    });
+  }
+}
 
 function deliver(link: LinkState, host: Host, ifp: Iface, bytes: Uint8Array, delay: number, fault?: InjectedFault): void {
   const replayed = fault?.kind === "replay";
@@ -80,7 +121,9 @@ function deliver(link: LinkState, host: Host, ifp: Iface, bytes: Uint8Array, del
       bytes,
       replayed
         ? site.text`A copy of an earlier packet, replayed by an attacker on ${link.name}, arrives at ${host.name}:${ifp.name}; the driver puts it in a fresh mbuf.`
-        : site.text`The frame arrives at ${host.name}:${ifp.name}; the driver puts it in a fresh mbuf (no tags: the wire carries none).`,
+        : fault?.kind === "forge"
+          ? site.text`A packet forged by an attacker on ${link.name} arrives at ${host.name}:${ifp.name}; the driver puts it in a fresh mbuf (no tags: the wire carries none).`
+          : site.text`The frame arrives at ${host.name}:${ifp.name}; the driver puts it in a fresh mbuf (no tags: the wire carries none).`,
     );
     m_set_rcvif(m, ifp.name);
     // The frame an attacker produced carries its fault, so the trace and the capture can mark it.

@@ -19,6 +19,7 @@ import { ip } from "../sim/addr";
 import { ipProtoName, IP_PROTO } from "../wire/fields";
 import { ipv4ChecksumOk } from "../wire/ipv4";
 import { ipsec4_input_policy } from "../netipsec/ipsec_input";
+import { ipsec_local_check } from "../netipsec/ipsp_openbsd";
 import { hasLastHdr, PR, protoswFor } from "./in_proto";
 import { ip_forward } from "./ip_forward";
 import { ip_reass_input } from "./ip_reass";
@@ -157,7 +158,10 @@ function deliver(host: Host, m: Mbuf, hlen: number, proto: number): void {
   const site = host.site("ip", "ip_input");
 
   const pr = protoswFor(proto);
-  if (pr.flags & PR.LASTHDR) {
+  if (host.world.behaviour.ipsecStack === "openbsd") {
+    // seed 003: OpenBSD ip_input.c 1.134's IPsec block (ipsec_local_check logic) instead of PR_LASTHDR.
+    if (!ipsec_local_check(host, m, proto)) return;
+  } else if (pr.flags & PR.LASTHDR) {
     // FAST_IPSEC: "enforce IPsec policy checking if we are seeing last header".
     if (!ipsec4_input_policy(host, m)) return;
   } else if (proto === IP_PROTO.ESP || proto === IP_PROTO.AH) {

@@ -10,6 +10,7 @@ import { drop } from "../mbuf/drop";
 import type { Host, Route } from "../sim/world";
 import { ip, prefixContains } from "../sim/addr";
 import { ipsec4_output } from "../netipsec/ipsec_output";
+import { ipsp_capability_check, ipsp_output } from "../netipsec/ipsp_openbsd";
 import { ip_randomid } from "./ip_id";
 import { ip_fragment } from "./ip_fragment";
 import { if_output } from "../net/if";
@@ -91,8 +92,12 @@ export function ip_output(host: Host, m: Mbuf, flags: number): number {
   }
 
   // FAST_IPSEC: policy lookup and loop check; IPsec may take the packet (it re-enters later).
-  const verdict = ipsec4_output(host, m, flags);
+  // seed 003: OpenBSD's IPsec block (ipsp_spd_lookup, loop check on OUT_DONE/OUT_CRYPTO_NEEDED)
+  // and, at done_spd, its IFCAP_IPSEC check (EHOSTUNREACH once it has unmarked the TDB and dropped).
+  const openbsd = host.world.behaviour.ipsecStack === "openbsd";
+  const verdict = openbsd ? ipsp_output(host, m) : ipsec4_output(host, m, flags);
   if (verdict === "consumed") return 0;
+  if (openbsd && !ipsp_capability_check(host, m, rt.iface)) return EHOSTUNREACH;
 
   return spd_done(host, m, hlen, rt, rt.gateway ?? hdr.dst);
 }

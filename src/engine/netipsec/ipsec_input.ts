@@ -57,7 +57,14 @@ function ipsec_common_input(host: Host, m: Mbuf, skip: number, proto: "esp" | "a
       consulted: sa ? one(itemFor(sa, saModeItem)) : [],
       branch: sa ? site.text`found ${sa.proto} ${spiText(sa.spi)}` : "no SA",
     },
-    sa ? site.text`KEY_ALLOCSA finds ${sa.id}.` : site.text`KEY_ALLOCSA finds no SA for ${dst}/${proto}/${spiText(spi)} (esps_notdb).`,
+    // seed 003: OpenBSD looks the TDB up with gettdb().
+    host.world.behaviour.ipsecStack === "openbsd"
+      ? sa
+        ? site.text`gettdb finds ${sa.id}.`
+        : site.text`gettdb finds no TDB for ${dst}/${proto}/${spiText(spi)} (esps_notdb).`
+      : sa
+        ? site.text`KEY_ALLOCSA finds ${sa.id}.`
+        : site.text`KEY_ALLOCSA finds no SA for ${dst}/${proto}/${spiText(spi)} (esps_notdb).`,
   );
   if (!sa) {
     drop(site, m, "ipsec-no-sa", site.text`no SA ${dst}/${proto}/${spiText(spi)}`, "The packet is dropped.");
@@ -72,11 +79,12 @@ function ipsec_common_input(host: Host, m: Mbuf, skip: number, proto: "esp" | "a
  * the SA, count the bytes, and re-queue the packet for another pass through ip_input.
  */
 export function ipsec4_common_input_cb(host: Host, m: Mbuf, sa: SecAssoc, skip: number): void {
-  const site = host.site("ipsec", "ipsec4_common_input_cb");
-  setField(site, m, "ipv4", 0, IP.totalLength, m.len, site.text`ipsec4_common_input_cb fixes ip_len to ${m.len}…`);
+  // seed 003: OpenBSD's name for it (sys/netinet/ipsec_input.c); it also prepends IN_DONE.
+  const site = host.site("ipsec", host.world.behaviour.ipsecStack === "openbsd" ? "ipsec_common_input_cb" : "ipsec4_common_input_cb");
+  setField(site, m, "ipv4", 0, IP.totalLength, m.len, site.text`${site.fn} fixes ip_len to ${m.len}…`);
   fillChecksum(site, m, "ipv4", 0, skip, IP.checksum, "…and recomputes the header checksum.");
   const tdbi = { dst: sa.dst, proto: sa.proto, spi: sa.spi } as const;
-  const tag = m_tag_get(site, "IPSEC_IN_DONE", tdbi, site.text`ipsec4_common_input_cb allocates an IN_DONE tag naming the SA: ${tdbiText(tdbi)}.`, m);
+  const tag = m_tag_get(site, "IPSEC_IN_DONE", tdbi, site.text`${site.fn} allocates an IN_DONE tag naming the SA: ${tdbiText(tdbi)}.`, m);
   m_tag_prepend(site, m, tag, "…and prepends it: IPsec input processing has been done with this SA.");
   sa.bytes += m.len;
   sa.packets++;

@@ -121,6 +121,21 @@ function loopCheckSaysDone(host: Host, m: Mbuf, sp: SecPolicy): boolean {
   // Without tags the list is the same every time: share it.
   const consulted = relevant.length === 0 ? listOf(tags) : tags;
   const question = "Has IPsec output already been done for this packet (an OUT_DONE tag naming the policy's SA)?";
+  if (b.loopCheck === "none") {
+    // seed 003 switch no-ipsec-loop-check: the walk is gone.
+    site.emit(
+      m,
+      {
+        kind: "decision",
+        check: "ipsec-loop",
+        question,
+        consulted: listOf([{ kind: "switch", name: "loop check", value: "removed (no-ipsec-loop-check)" }]),
+        branch: "apply IPsec",
+      },
+      "With the loop check removed (switch no-ipsec-loop-check), ip_output does not look at the packet's tags: IPsec is applied again.",
+    );
+    return false;
+  }
   if (relevant.length === 0) {
     site.emit(
       m,
@@ -245,7 +260,7 @@ export function ipsec4_process_packet(host: Host, m: Mbuf, sp: SecPolicy, reques
 }
 
 /** ipip_output(): wrap the packet in an outer IPv4 header for tunnel mode (xform_ipip.c). */
-function ipip_output(host: Host, m: Mbuf, src: string, dst: string, setdf: boolean): boolean {
+export function ipip_output(host: Host, m: Mbuf, src: string, dst: string, setdf = false): boolean {
   const site = host.site("ipsec", "ipip_output");
   if (m.len + 20 > IP_MAXPACKET) {
     // xform_ipip.c sets the outer ip_len from m_pkthdr.len without a bound we could cite; a

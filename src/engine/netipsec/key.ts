@@ -72,6 +72,7 @@ function makeSa(s: SaSpec): SecAssoc {
     ivCounter: 0n,
     bytes: 0,
     packets: 0,
+    skipCrypto: s.skipCrypto ?? false,
   };
 }
 

@@ -35,6 +35,8 @@ export interface SecAssoc {
   ivCounter: bigint;
   bytes: number;
   packets: number;
+  /** OpenBSD TDBF_SKIPCRYPTO (seed 003, hypothetical): a NIC is to do this SA's crypto; cleared by ipsp_skipcrypto_unmark. */
+  skipCrypto?: boolean;
 }
 
 /** struct ipsecrequest: one transform a policy asks for. */

@@ -77,7 +77,9 @@ export function ah_output(host: Host, m: Mbuf, sa: SecAssoc, skip: number, done:
       cb.emit(
         m,
         { kind: "crypto.done", sa: sa.id, op: "sign", ok: true, detail: cb.text`ICV over ${m.len} bytes` },
-        "ah_output_cb: the crypto request completed; on to ipsec_process_done.",
+        host.world.behaviour.ipsecStack === "openbsd"
+          ? "ah_output_cb: the crypto request completed; on to ipsp_process_done."
+          : "ah_output_cb: the crypto request completed; on to ipsec_process_done.",
       );
       sa.bytes += m.len;
       sa.packets++;

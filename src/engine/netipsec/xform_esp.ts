@@ -43,6 +43,7 @@ import { chkreplay, inferSeq, seqHiOf, seqLoOf, takeOutboundSeq, updatereplay, w
 import type { SecAssoc } from "./types";
 import type { Consulted } from "../trace/events";
 import { itemFor, one } from "../trace/shared";
+import { esp_output_skipcrypto } from "./ipsp_openbsd";
 
 const ESPF = fieldsByName(ESP_FIELDS);
 const ESP_HDR = 8;
@@ -136,6 +137,11 @@ export function esp_output(host: Host, m: Mbuf, sa: SecAssoc, skip: number, done
     IP_PROTO.ESP,
     "esp_output sets ip_p to ESP (50); the original protocol travels encrypted in the trailer.",
   );
+  // seed 003: OpenBSD ip_esp.c's TDBF_SKIPCRYPTO branch — esp_output_cb directly, no cipher.
+  if (sa.skipCrypto && host.world.behaviour.ipsecStack === "openbsd") {
+    esp_output_skipcrypto(host, m, sa, payload, nextHeader, done);
+    return;
+  }
   crypto_dispatch(
     host,
     m,
@@ -164,7 +170,9 @@ export function esp_output(host: Host, m: Mbuf, sa: SecAssoc, skip: number, done
       cb.emit(
         m,
         { kind: "crypto.done", sa: sa.id, op: "encrypt", ok: true, detail: cb.text`${payload.length} bytes encrypted` },
-        `esp_output_cb: the crypto request completed; on to ipsec_process_done.`,
+        host.world.behaviour.ipsecStack === "openbsd"
+          ? "esp_output_cb: the crypto request completed; on to ipsp_process_done."
+          : `esp_output_cb: the crypto request completed; on to ipsec_process_done.`,
       );
       sa.bytes += payload.length;
       sa.packets++;
@@ -192,12 +200,15 @@ export function esp_input(host: Host, m: Mbuf, sa: SecAssoc, skip: number): void
   }
   // esp_input (FreeBSD 7 xform_esp.c; NetBSD FAST_IPSEC alike): "Look for IN_CRYPTO_DONE" — a
   // NIC that already decrypted would have left one. No modelled interface does, so none is found.
-  m_tag_find(
-    site,
-    m,
-    "IPSEC_IN_CRYPTO_DONE",
-    "esp_input looks for an IN_CRYPTO_DONE tag (crypto already done by the NIC); there is none, so the crypto engine will do it.",
-  );
+  // seed 003: OpenBSD ip_esp.c 1.111 has that loop under `#ifdef notyet` (`mtag = NULL`): no lookup.
+  if (host.world.behaviour.inCryptoDone !== "notyet") {
+    m_tag_find(
+      site,
+      m,
+      "IPSEC_IN_CRYPTO_DONE",
+      "esp_input looks for an IN_CRYPTO_DONE tag (crypto already done by the NIC); there is none, so the crypto engine will do it.",
+    );
+  }
   // ESN: the wire holds the low half; the full number is inferred from the window (RFC 4303 App. A2.2).
   const seq = inferSeq(sa, new DataView(m_copydata(m, skip + 4, 4).buffer).getUint32(0));
   // esp_input (FAST_IPSEC xform_esp.c): `if (esph && sav->replay && !ipsec_chkreplay(...))` —

@@ -5,6 +5,7 @@
  */
 import type { ScenarioInput } from "./schema";
 import { NETWORK_SCENARIOS } from "./builtins/networks";
+import { OPENBSD_SCENARIOS } from "./builtins/openbsd";
 
 const LOOPBACK = "127.0.0.1";
 const ANY_LOOPBACK = "127.0.0.1/32";
@@ -191,6 +192,7 @@ export const BUILTIN_SCENARIOS: readonly ScenarioInput[] = [
   wrongKey,
   tamper,
   ...NETWORK_SCENARIOS,
+  ...OPENBSD_SCENARIOS,
 ];
 
 /** The scenario the app opens with. */

@@ -51,6 +51,13 @@ const InterfaceSchema = strictObject({
   /** Address with prefix length, e.g. "10.0.0.1/24". */
   addr: cidr,
   mtu: v.optional(int(68, 65535), 1500),
+  /**
+   * seed 003: if_capabilities; its presence also models the driver's send queue and start
+   * routine. "ipsec" is IFCAP_IPSEC — HYPOTHETICAL: no 2003 driver set it (txp had it under #if 0).
+   */
+  capabilities: v.optional(v.pipe(v.array(v.picklist(["ipsec"])), v.maxLength(1))),
+  /** seed 003: a gif interface's tunnel (ifconfig gif0 tunnel src dst). */
+  tunnel: v.optional(strictObject({ src: ipv4, dst: ipv4 })),
 });
 
 const RouteSchema = strictObject({
@@ -79,6 +86,8 @@ const SaSchema = strictObject({
    * bits are kept in the SA and covered by the ICV (RFC 4106 §5: a 12-byte AAD) but never sent.
    */
   esn: v.optional(v.boolean(), false),
+  /** seed 003, HYPOTHETICAL: the TDB is marked TDBF_SKIPCRYPTO (no caller of ipsp_skipcrypto_mark was found). */
+  skipCrypto: v.optional(v.boolean()),
 });
 
 const RequestSchema = strictObject({
@@ -133,6 +142,15 @@ const FaultSchema = v.variant("kind", [
     nth: int(1, 1_000_000),
     byte: int(0, 65535),
     bit: v.optional(int(0, 7), 0),
+  }),
+  strictObject({
+    /**
+     * seed 003: an attacker on the link injects a cleartext ICMP echo request at `atMicros`,
+     * with the source address of one end (`from`, "host:ifname") towards the other end.
+     */
+    kind: v.literal("forge"),
+    atMicros: int(0, 10_000_000),
+    from: v.pipe(v.string(), v.maxLength(100)),
   }),
 ]);
 

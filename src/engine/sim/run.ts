@@ -14,6 +14,7 @@ import { StepLimitExceeded } from "../trace/recorder";
 import { TRACE_VERSION, type LinkInfo, type Trace } from "../trace/events";
 import { chainAt, type EventList } from "../trace/store";
 import { World } from "./world";
+import { scheduleForgeries } from "../net/if_link";
 
 export type ScenarioTrace = Trace<Scenario>;
 
@@ -45,6 +46,8 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
   const behaviour = effectiveBehaviour(personality, scenario.fixes);
   const world = new World(scenario, personality, behaviour, Math.min(scenario.maxEvents, options.maxEvents ?? Infinity));
   world.hosts.forEach((h) => installKeys(h, h.spec));
+  // seed 003: frames an attacker on a link injects (fault "forge").
+  world.links.forEach(scheduleForgeries);
   const pings: PingState[] = scenario.traffic.map((t, i) => startPing(world.host(t.from), t, i));
   scenario.datagrams.forEach((d, i) => startUdp(world, d, i));
   try {

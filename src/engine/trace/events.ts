@@ -41,7 +41,18 @@ export interface TagView {
   readonly tdbi?: TdbIdent;
   /** For copies made by m_tag_copy: the uid of the original. */
   readonly copyOf?: number;
+  /** What the tag is (seed 003): a record of processing done, or a reminder of work still to do. */
+  readonly class?: TagClass;
+  /** For tags whose payload is an interface pointer (PACKET_TAG_GIF): the interface it names. */
+  readonly ifname?: string;
 }
+
+/**
+ * Keromytis, "Tagging Data In The Network Stack: mbuf_tags" (BSDCon 2003, §1): a tag is "a record
+ * of processing that has already been applied to the packet" or "a reminder to perform some
+ * operation to the packet in the future".
+ */
+export type TagClass = "record" | "reminder";
 
 /** One mbuf of a chain: its data length and the free space before and after it. */
 export interface MbufSegView {
@@ -123,7 +134,11 @@ export type DropReason =
   | "ip-frag-toomany"
   | "ip-frag-timeout"
   | "ip-cantforward"
-  | "icmp-filtered";
+  | "icmp-filtered"
+  // seed 003 (OpenBSD): ip_output's IFCAP_IPSEC check unmarks the TDB and drops (EHOSTUNREACH);
+  | "ipsec-crypto-needed"
+  // gif_start finds its own PACKET_TAG_GIF (IF_DROP) or gif_output's counter passes max_gif_nesting (EIO).
+  | "gif-loop";
 
 /** The decisions the engine records. */
 export type CheckId =
@@ -149,7 +164,13 @@ export type CheckId =
   | "forward"
   | "icmp-error"
   | "pmtu"
-  | "reass";
+  | "reass"
+  // seed 003 (OpenBSD): esp_output's TDBF_SKIPCRYPTO branch, ip_output's IFCAP_IPSEC check,
+  | "skip-crypto"
+  | "ipsec-capability"
+  // a driver's start routine honouring (or not) an OUT_CRYPTO_NEEDED reminder, gif's loop detection.
+  | "reminder"
+  | "gif-loop";
 
 /** The discriminated part of an event. */
 export type EventPayload =
@@ -208,7 +229,7 @@ export type EventPayload =
       readonly ifname: string;
       readonly link: string;
       readonly bytes: number;
-      readonly fault?: { readonly kind: "replay" | "flip-bit"; readonly detail: string };
+      readonly fault?: { readonly kind: "replay" | "flip-bit" | "forge"; readonly detail: string };
     }
   | { readonly kind: "sa.update"; readonly sa: string; readonly field: string; readonly value: string }
   | { readonly kind: "deliver"; readonly socket: string; readonly summary: string; readonly rttMicros?: number }

@@ -67,6 +67,11 @@ export const CHECK_NAMES: Readonly<Record<CheckId, string>> = {
   "icmp-error": "ICMP error check",
   pmtu: "path MTU update",
   reass: "reassembly check",
+  // seed 003
+  "skip-crypto": "TDBF_SKIPCRYPTO check",
+  "ipsec-capability": "IFCAP_IPSEC check",
+  reminder: "driver's reminder check",
+  "gif-loop": "gif loop detection",
 };
 
 const article = (word: string): string => (/^[AEIOU]/.test(word) ? "an" : "a");

@@ -6,7 +6,7 @@
  * intern strings, payloads and variable-shaped values and keep packet bytes as deltas.
  */
 import { DIRTY, isStale, type Mbuf } from "../mbuf/mbuf";
-import type { EventPayload, LayerId, TagView } from "./events";
+import type { EventPayload, LayerId, TagClass, TagView } from "./events";
 import { M_FLAGS } from "./events";
 import { newTables, type EventTable, type PacketTable } from "./store";
 
@@ -188,6 +188,8 @@ export interface TagNumbering {
   isPersistent(name: string): boolean;
   /** Whether the kernel has persistent tags at all (NetBSD 2003: no). */
   readonly hasPersistentTags: boolean;
+  /** Record of work done, or reminder of work to do (Keromytis, BSDCon 2003; seed 003). */
+  classOf(name: string): TagClass;
 }
 
 /**

@@ -6,13 +6,30 @@
 import { useEffect, useRef, type ReactElement } from "react";
 import { SHORTCUTS } from "../hooks/useKeyboard";
 import { tagSwatch } from "../palette";
+import { TAG_CLASS_MARK } from "../stack/cardLayout";
 import { uiStore, useUi } from "../uiStore";
 
-function Swatch({ kind }: { kind: "enc" | "tag" | "flag" | "ring" | "stale" }): ReactElement {
+function Swatch({ kind }: { kind: "enc" | "tag" | "flag" | "ring" | "stale" | "record" | "reminder" }): ReactElement {
   return (
     <svg className="legend-swatch" width={64} height={30} viewBox="0 0 64 30" aria-hidden="true">
       {kind === "enc" && <rect x={2} y={3} width={60} height={24} rx={3} fill="url(#tf-hatch-enc)" stroke="var(--enc)" strokeWidth={1.5} />}
       {kind === "tag" && <rect x={2} y={3} width={60} height={24} rx={4} fill={tagSwatch("IPSEC_IN_DONE").fill} stroke="rgba(0,0,0,.45)" />}
+      {kind === "record" && (
+        <>
+          <rect x={2} y={3} width={60} height={24} rx={4} fill={tagSwatch("IPSEC_OUT_DONE").fill} stroke="rgba(0,0,0,.45)" />
+          <text x={10} y={15} dominantBaseline="central" className="legend-mark" fill={tagSwatch("IPSEC_OUT_DONE").text}>
+            {TAG_CLASS_MARK.record}
+          </text>
+        </>
+      )}
+      {kind === "reminder" && (
+        <>
+          <rect x={2} y={3} width={60} height={24} rx={4} fill="var(--surface)" stroke={tagSwatch("IPSEC_OUT_CRYPTO_NEEDED").fill} strokeWidth={3} />
+          <text x={10} y={15} dominantBaseline="central" className="legend-mark" fill="var(--text)">
+            {TAG_CLASS_MARK.reminder}
+          </text>
+        </>
+      )}
       {kind === "flag" && (
         <>
           <rect x={2} y={3} width={60} height={24} rx={12} fill="var(--surface)" stroke="var(--text-muted)" strokeWidth={2.5} />
@@ -38,6 +55,16 @@ function Swatch({ kind }: { kind: "enc" | "tag" | "flag" | "ring" | "stale" }): 
 const LEGEND: readonly { kind: Parameters<typeof Swatch>[0]["kind"]; term: string; text: string }[] = [
   { kind: "enc", term: "Hatched band", text: "Encrypted bytes (ESP ciphertext): nobody on the wire can read them." },
   { kind: "tag", term: "Square badge", text: "An m_tag riding on the packet, e.g. IPSEC_IN_DONE." },
+  {
+    kind: "record",
+    term: "Filled badge, ✓ · record",
+    text: "A tag recording work already done to the packet, e.g. OUT_DONE, IN_DONE, GIF (Keromytis 2003).",
+  },
+  {
+    kind: "reminder",
+    term: "Outlined badge, → · reminder",
+    text: "A tag asking a lower layer to do work still to do, e.g. OUT_CRYPTO_NEEDED for a crypto NIC.",
+  },
   { kind: "flag", term: "Round pill", text: "An m_flags bit, e.g. M_DECRYPTED." },
   { kind: "ring", term: "Ring", text: "The decision at this step looked at this tag or flag." },
   { kind: "stale", term: "Dashed, hatched end · stale", text: "Left over from the packet's earlier trip: it describes another packet." },

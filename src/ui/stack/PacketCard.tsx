@@ -75,6 +75,7 @@ function Badge({
   const cls = [
     "badge",
     `badge--${badge.kind}`,
+    badge.tagClass && `badge--${badge.tagClass}`,
     badge.stale && "is-stale",
     badge.consulted && "is-consulted",
     badge.entering && "is-entering",
@@ -94,13 +95,21 @@ function Badge({
       data-stale={badge.stale}
       data-consulted={badge.consulted}
       data-leaving={badge.leaving}
+      data-class={badge.tagClass}
       onClick={uid !== undefined && onTag ? () => onTag(uid) : undefined}
       onPointerEnter={uid !== undefined && onHoverTag ? () => onHoverTag(uid) : undefined}
       onPointerLeave={uid !== undefined && onHoverTag ? () => onHoverTag(null) : undefined}
     >
       <title>{badge.description}</title>
       {badge.consulted && <rect className="badge-ring" x={-4} y={-4} width={badge.width + 8} height={badge.height + 8} rx={r + 4} />}
-      <rect className="badge-bg" width={badge.width} height={badge.height} rx={r} style={pill ? { stroke: badge.fill } : { fill: badge.fill }} />
+      {/* A reminder (work still to do) is the tag's colour in outline only; a record is filled in. */}
+      <rect
+        className="badge-bg"
+        width={badge.width}
+        height={badge.height}
+        rx={r}
+        style={pill || badge.tagClass === "reminder" ? { stroke: badge.fill } : { fill: badge.fill }}
+      />
       {badge.stale && (
         <rect
           className="badge-stale"
@@ -113,7 +122,13 @@ function Badge({
         />
       )}
       {pill && <circle cx={10} cy={badge.height / 2} r={4} style={{ fill: badge.fill }} />}
-      <text className="badge-label" x={pill ? 18 : 8} y={badge.height / 2} dominantBaseline="central" style={pill ? undefined : { fill: badge.text }}>
+      <text
+        className="badge-label"
+        x={pill ? 18 : 8}
+        y={badge.height / 2}
+        dominantBaseline="central"
+        style={pill || badge.tagClass === "reminder" ? undefined : { fill: badge.text }}
+      >
         {badge.label}
       </text>
       {badge.leaving && <line className="badge-strike" x1={4} x2={badge.width - 4} y1={badge.height / 2} y2={badge.height / 2} />}

@@ -4,7 +4,7 @@
  * badges that appear, persist, go stale and leave. Pure: model + event + lanes + width in, a
  * plan of boxes and labels out.
  */
-import type { MFlag, TagView, TraceEvent } from "../../engine/index";
+import type { MFlag, TagClass, TagView, TraceEvent } from "../../engine/index";
 import { flagIsStale, tagIsStale, type TagLanes } from "../../store/tagLanes";
 import { flagLabel, flagSwatch, tagShortName, tagSwatch } from "../palette";
 import { fitText } from "../text";
@@ -45,6 +45,8 @@ export interface BadgeInput {
   readonly leaving: boolean;
   readonly uid?: number;
   readonly flag?: MFlag;
+  /** seed 003: a tag is a record of work done (solid, ✓) or a reminder of work to do (outlined, →). */
+  readonly tagClass?: TagClass;
   /** Full description for the tooltip and screen readers. */
   readonly description: string;
 }
@@ -220,9 +222,13 @@ export function badgeWidth(label: string): number {
 }
 
 function tagDescription(t: TagView): string {
-  const id = t.tdbi ? ` {${t.tdbi.dst}, ${t.tdbi.proto}, 0x${t.tdbi.spi.toString(16).padStart(8, "0")}}` : "";
-  return `PACKET_TAG_${t.name} (id ${t.id}, ${t.len} bytes)${id}`;
+  const id = t.tdbi ? ` {${t.tdbi.dst}, ${t.tdbi.proto}, 0x${t.tdbi.spi.toString(16).padStart(8, "0")}}` : t.ifname ? ` {${t.ifname}}` : "";
+  const cls = t.class === "reminder" ? ", a reminder of work still to do" : t.class === "record" ? ", a record of work done" : "";
+  return `PACKET_TAG_${t.name} (id ${t.id}, ${t.len} bytes)${id}${cls}`;
 }
+
+/** The mark before a tag's name: ✓ for a record (done), → for a reminder (to do). */
+export const TAG_CLASS_MARK: Readonly<Record<TagClass, string>> = { record: "✓", reminder: "→" };
 
 /** The badges of the packet at event `e`: its tags and flags, plus those leaving at this step. */
 export function badgeInputs(model: PacketModel | null, e: TraceEvent | null, lanes: TagLanes | null): BadgeInput[] {
@@ -257,7 +263,7 @@ export function badgeInputs(model: PacketModel | null, e: TraceEvent | null, lan
       key: `tag-${t.uid}`,
       kind: "tag",
       name: t.name,
-      label: tagShortName(t.name),
+      label: t.class ? `${TAG_CLASS_MARK[t.class]} ${tagShortName(t.name)}` : tagShortName(t.name),
       fill: sw.fill,
       text: sw.text,
       stale,
@@ -265,6 +271,7 @@ export function badgeInputs(model: PacketModel | null, e: TraceEvent | null, lan
       entering: entering.has(t.uid),
       leaving,
       uid: t.uid,
+      ...(t.class ? { tagClass: t.class } : {}),
       description: `${tagDescription(t)}${stale ? ", stale" : ""}${leaving ? ", deleted at this step" : ""}`,
     };
   };

@@ -44,7 +44,7 @@ describe("m_tag_get", () => {
   it("allocates an unlinked tag with a fresh uid, the personality's id and a tdb_ident", () => {
     const { site, recorder, m } = setup();
     const { result: t, event } = recordsOne(recorder, () => m_tag_get(site, "IPSEC_OUT_DONE", TDBI, "get"));
-    expect(t).toEqual({ uid: 1, id: 18, name: "IPSEC_OUT_DONE", len: TDB_IDENT_LEN, persistent: false, tdbi: TDBI });
+    expect(t).toEqual({ uid: 1, id: 18, name: "IPSEC_OUT_DONE", len: TDB_IDENT_LEN, persistent: false, class: "record", tdbi: TDBI });
     expect(event).toMatchObject({ kind: "tag.get", tag: t, packet: -1, chain: -1 });
     expect(m.tags).toEqual([]);
     expect(m_tag_get(site, "IPSEC_IN_DONE", undefined, "get").uid).toBe(2);

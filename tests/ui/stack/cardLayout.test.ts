@@ -17,10 +17,10 @@ describe("layoutCard", () => {
     const card = cardAt("lo0-esp-ping", replyLoopCheck(t));
     const out = card.badges.find((b) => b.name === "IPSEC_OUT_DONE")!;
     expect(out).toMatchObject({ kind: "tag", consulted: true, stale: true, leaving: false });
-    expect(out.label).toBe("OUT_DONE · stale");
+    expect(out.label).toBe("✓ OUT_DONE · stale");
     expect(out.description).toMatch(/tdb|127\.0\.0\.1, esp, 0x00001000/);
     // IN_DONE rides along unconsulted, but the packet version says it is left from the request's trip.
-    expect(card.badges.find((b) => b.name === "IPSEC_IN_DONE")).toMatchObject({ consulted: false, stale: true, label: "IN_DONE · stale" });
+    expect(card.badges.find((b) => b.name === "IPSEC_IN_DONE")).toMatchObject({ consulted: false, stale: true, label: "✓ IN_DONE · stale" });
     expect(card.badges.filter((b) => b.kind === "flag").map((b) => b.label)).toEqual(["M_DECRYPTED · stale"]);
     expect(card.state).toBe("cleartext");
     expect(card.bands.map((b) => b.label)).toEqual(["IPv4", "ICMP", "data"]);
@@ -65,7 +65,7 @@ describe("layoutCard", () => {
     const fixed = traceOf("lo0-esp-ping", ["icmp-reflect-strips-tags"]);
     const strip = firstIndex(fixed, (e) => e.kind === "tag.deleteNonpersistent");
     const leaving = cardAt("lo0-esp-ping", strip, ["icmp-reflect-strips-tags"]).badges.filter((b) => b.leaving);
-    expect(leaving.map((b) => b.label)).toEqual(["IN_DONE · deleted", "OUT_DONE · deleted"]);
+    expect(leaving.map((b) => b.label)).toEqual(["✓ IN_DONE · deleted", "✓ OUT_DONE · deleted"]);
     expect(cardAt("lo0-esp-ping", strip + 1, ["icmp-reflect-strips-tags"]).badges.filter((b) => b.kind === "tag")).toEqual([]);
   });
 
@@ -108,5 +108,15 @@ describe("layoutCard", () => {
     const t = traceOf("lo0-esp-ping");
     const card = layoutCard(null, t.events.at(0)!, tagLanes(t), WIDTH);
     expect(card).toMatchObject({ state: "empty", bands: [], badges: [], title: "no mbuf yet" });
+  });
+
+  it("tells records and reminders apart (seed 003): OUT_CRYPTO_NEEDED outlined with →, OUT_DONE filled with ✓", () => {
+    const t = traceOf("openbsd-offload-whatif");
+    const at = (name: string) => t.events.findIndex((e) => e.kind === "tag.prepend" && e.tag.name === name);
+    const reminder = cardAt("openbsd-offload-whatif", at("IPSEC_OUT_CRYPTO_NEEDED")).badges.find((b) => b.name === "IPSEC_OUT_CRYPTO_NEEDED")!;
+    expect(reminder).toMatchObject({ tagClass: "reminder", label: "→ OUT_CRYPTO_NEEDED" });
+    expect(reminder.description).toMatch(/reminder of work still to do/);
+    const record = cardAt("openbsd-offload-whatif", at("IPSEC_OUT_DONE")).badges.find((b) => b.name === "IPSEC_OUT_DONE")!;
+    expect(record).toMatchObject({ tagClass: "record", label: "✓ OUT_DONE" });
   });
 });
