@@ -260,8 +260,30 @@ export function esp_output_skipcrypto(host: Host, m: Mbuf, sa: SecAssoc, payload
   m_set_cleartext(m, toHex(payload), nextHeader);
   sa.bytes += payload.length;
   sa.packets++;
-  done();
+  // Without crypto_dispatch nothing is queued: esp_output_cb → ipsp_process_done → ip_output all
+  // run on this call stack. Only a runaway (no-ipsec-loop-check) nests deeply; the kernel would
+  // overflow its stack, which the engine does not model, so it stops the packet here.
+  if (skipDepth >= MAX_SKIP_DEPTH) {
+    drop(
+      site,
+      m,
+      "not-modelled",
+      site.text`${MAX_SKIP_DEPTH} nested esp_output calls without crypto_dispatch`,
+      "The skip-crypto path has recursed through ip_output again and again on one call stack; the kernel would run out of stack (not modelled), so the engine stops this packet.",
+    );
+    return;
+  }
+  skipDepth++;
+  try {
+    done();
+  } finally {
+    skipDepth--;
+  }
 }
+
+/** Nesting of esp_output_skipcrypto → ip_output → esp_output_skipcrypto on one (simulated) call stack. */
+let skipDepth = 0;
+const MAX_SKIP_DEPTH = 64;
 
 /**
  * ip_output's IFCAP_IPSEC check (OpenBSD ip_output.c 1.186, kernel-notes §9.2): a packet carrying
