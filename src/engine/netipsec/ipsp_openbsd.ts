@@ -15,7 +15,7 @@
 import { isStale, m_set_cleartext, type Mbuf } from "../mbuf/mbuf";
 import { drop } from "../mbuf/drop";
 import { m_tag_find, m_tag_get, m_tag_list, m_tag_prepend } from "../mbuf/tag";
-import { IP, setField } from "../netinet/headers";
+import { fillChecksum, IP, setField } from "../netinet/headers";
 import { ip_output, IP_RAWOUTPUT } from "../netinet/ip_output";
 import type { Host, Iface } from "../sim/world";
 import type { Consulted, TdbIdent } from "../trace/events";
@@ -187,6 +187,7 @@ export function ipsp_process_packet(host: Host, m: Mbuf, sp: SecPolicy, index: n
   if (tdb.mode === "tunnel" || tdb.dst !== sel.dst) {
     // "Fix IPv4 header checksum and length" before ipip_output wraps the packet.
     setField(site, m, "ipv4", 0, IP.totalLength, m.len, site.text`ipsp_process_packet fixes the inner ip_len (${m.len}) before tunnelling.`);
+    fillChecksum(site, m, "ipv4", 0, ipHeaderLen(m), IP.checksum, "…and the inner header checksum (ip_sum = in_cksum(m, ip_hl << 2)).");
     if (!ipip_output(host, m, tdb.src, tdb.dst)) return;
   }
   const skip = ipHeaderLen(m);

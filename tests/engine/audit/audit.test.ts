@@ -42,6 +42,21 @@ const VERDICTS: Record<string, Record<string, string>> = {
     "esp-wrong-key": "dropped",
     "esp-tamper": "dropped",
   },
+  // Seed 003. The lo0 story is as insecure on OpenBSD 2003 as on NetBSD: its icmp_reflect (not read,
+  // [U]) is modelled keeping the request's tags, and both checks trust them.
+  "openbsd-2003": {
+    "lo0-esp-ping": "insecure",
+    "lo0-ping": "secure",
+    "lo0-ah-ping": "insecure",
+    "lo0-esp-cbc-ping": "insecure",
+    "gw-esp-tunnel": "secure",
+    "esp-replay": "dropped",
+    "esp-wrong-key": "dropped",
+    "esp-tamper": "dropped",
+    "openbsd-records": "secure",
+    "openbsd-offload-whatif": "dropped",
+    "openbsd-gif-loop": "dropped",
+  },
 };
 
 describe("verdicts of the built-ins", () => {
