@@ -86,6 +86,10 @@ describe("findings are anchored at the event that made them true", () => {
     "ipsec-evidence-lost": (e) => e.kind === "decision" && e.check === "ipsec-evidence" && e.branch === "not via IPsec",
     "stale-ipsec-flags": (e) => e.kind === "flag.clear" && e.fn === "icmp_reflect",
     "step-limit": (e) => e.kind === "drop" && e.reason === "step-limit",
+    // seed 003: the reminder still on the packet as it is transmitted; the forgery's fate.
+    "reminder-unhonoured": (e) => e.kind === "link.tx",
+    "forged-packet-rejected": (e) => e.kind === "drop",
+    "forged-packet-accepted": (e) => e.kind === "decision" && e.check === "ipsec-in-reject" && e.branch === "accept",
   };
 
   it.each(allConfigurations())("$label", ({ name, personality, fixes }) => {
