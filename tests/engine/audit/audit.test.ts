@@ -89,6 +89,8 @@ describe("findings are anchored at the event that made them true", () => {
     // seed 003: the reminder still on the packet as it is transmitted; the forgery's fate.
     "reminder-unhonoured": (e) => e.kind === "link.tx",
     "forged-packet-rejected": (e) => e.kind === "drop",
+    // openbsd-offload-whatif without the loop check stops at its event budget, not in a loop.
+    "trace-limit": (e) => e.kind === "drop" && e.reason === "trace-limit",
     "forged-packet-accepted": (e) => e.kind === "decision" && e.check === "ipsec-in-reject" && e.branch === "accept",
   };
 
