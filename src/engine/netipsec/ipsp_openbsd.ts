@@ -15,7 +15,7 @@
 import { isStale, m_set_cleartext, type Mbuf } from "../mbuf/mbuf";
 import { drop } from "../mbuf/drop";
 import { m_tag_find, m_tag_get, m_tag_list, m_tag_prepend } from "../mbuf/tag";
-import { IP, setField } from "../netinet/headers";
+import { fillChecksum, IP, setField } from "../netinet/headers";
 import { ip_output, IP_RAWOUTPUT } from "../netinet/ip_output";
 import type { Host, Iface } from "../sim/world";
 import type { Consulted, TdbIdent } from "../trace/events";
@@ -187,6 +187,7 @@ export function ipsp_process_packet(host: Host, m: Mbuf, sp: SecPolicy, index: n
   if (tdb.mode === "tunnel" || tdb.dst !== sel.dst) {
     // "Fix IPv4 header checksum and length" before ipip_output wraps the packet.
     setField(site, m, "ipv4", 0, IP.totalLength, m.len, site.text`ipsp_process_packet fixes the inner ip_len (${m.len}) before tunnelling.`);
+    fillChecksum(site, m, "ipv4", 0, ipHeaderLen(m), IP.checksum, "…and the inner header checksum (ip_sum = in_cksum(m, ip_hl << 2)).");
     if (!ipip_output(host, m, tdb.src, tdb.dst)) return;
   }
   const skip = ipHeaderLen(m);
@@ -260,8 +261,30 @@ export function esp_output_skipcrypto(host: Host, m: Mbuf, sa: SecAssoc, payload
   m_set_cleartext(m, toHex(payload), nextHeader);
   sa.bytes += payload.length;
   sa.packets++;
-  done();
+  // Without crypto_dispatch nothing is queued: esp_output_cb → ipsp_process_done → ip_output all
+  // run on this call stack. Only a runaway (no-ipsec-loop-check) nests deeply; the kernel would
+  // overflow its stack, which the engine does not model, so it stops the packet here.
+  if (skipDepth >= MAX_SKIP_DEPTH) {
+    drop(
+      site,
+      m,
+      "not-modelled",
+      site.text`${MAX_SKIP_DEPTH} nested esp_output calls without crypto_dispatch`,
+      "The skip-crypto path has recursed through ip_output again and again on one call stack; the kernel would run out of stack (not modelled), so the engine stops this packet.",
+    );
+    return;
+  }
+  skipDepth++;
+  try {
+    done();
+  } finally {
+    skipDepth--;
+  }
 }
+
+/** Nesting of esp_output_skipcrypto → ip_output → esp_output_skipcrypto on one (simulated) call stack. */
+let skipDepth = 0;
+const MAX_SKIP_DEPTH = 64;
 
 /**
  * ip_output's IFCAP_IPSEC check (OpenBSD ip_output.c 1.186, kernel-notes §9.2): a packet carrying

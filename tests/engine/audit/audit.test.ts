@@ -51,6 +51,21 @@ const VERDICTS: Record<string, Record<string, string>> = {
     "pmtu-discovery": "dropped",
     "pmtu-blackhole": "dropped",
   },
+  // Seed 003. The lo0 story is as insecure on OpenBSD 2003 as on NetBSD: its icmp_reflect (not read,
+  // [U]) is modelled keeping the request's tags, and both checks trust them.
+  "openbsd-2003": {
+    "lo0-esp-ping": "insecure",
+    "lo0-ping": "secure",
+    "lo0-ah-ping": "insecure",
+    "lo0-esp-cbc-ping": "insecure",
+    "gw-esp-tunnel": "secure",
+    "esp-replay": "dropped",
+    "esp-wrong-key": "dropped",
+    "esp-tamper": "dropped",
+    "openbsd-records": "secure",
+    "openbsd-offload-whatif": "dropped",
+    "openbsd-gif-loop": "dropped",
+  },
 };
 
 describe("verdicts of the built-ins", () => {
@@ -82,6 +97,12 @@ describe("findings are anchored at the event that made them true", () => {
     "step-limit": (e) => e.kind === "drop" && e.reason === "step-limit",
     "pmtu-learned": (e) => e.kind === "decision" && e.check === "pmtu" && e.fn === "icmp_mtudisc",
     "pmtu-blackhole": (e) => e.kind === "drop" && e.reason === "icmp-filtered",
+    // seed 003: the reminder still on the packet as it is transmitted; the forgery's fate.
+    "reminder-unhonoured": (e) => e.kind === "link.tx",
+    "forged-packet-rejected": (e) => e.kind === "drop",
+    // openbsd-offload-whatif without the loop check stops at its event budget, not in a loop.
+    "trace-limit": (e) => e.kind === "drop" && e.reason === "trace-limit",
+    "forged-packet-accepted": (e) => e.kind === "decision" && e.check === "ipsec-in-reject" && e.branch === "accept",
   };
 
   it.each(allConfigurations())("$label", ({ name, personality, fixes }) => {

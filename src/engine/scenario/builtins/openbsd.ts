@@ -96,6 +96,8 @@ const openbsdOffload: ScenarioInput = {
     { kind: "ping", from: "west", dst: "10.0.0.2", count: 2 },
     { kind: "ping", from: "west", dst: "10.0.1.2", count: 2, id: 0x4321, startMs: 3000 },
   ],
+  // ~440 events; without the loop check (no-ipsec-loop-check) a runaway stops here.
+  maxEvents: 3000,
 };
 
 const openbsdGifLoop: ScenarioInput = {
