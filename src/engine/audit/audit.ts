@@ -6,7 +6,8 @@
  *              stale IPsec state (a tag or m_flag from the packet's trip the other way);
  *   loop     — the run hit its step limit;
  *   dropped  — packets were dropped (replay, ICV, policy) or echoes went unanswered;
- *   secure   — none of these.
+ *   secure   — none of these;
+ *   crash    — (Linux stack, seed 002) the modelled kernel oopsed: a `kernel-oops` drop. Never tagflow's own failure.
  */
 import type { Consulted, EventOf, Finding, Outcome, PacketVersion, Severity, TagView, TraceEvent, Verdict } from "../trace/events";
 import { summarize } from "../wire/dissect";
@@ -74,6 +75,7 @@ export function audit(input: AuditInput): Outcome {
   const lastTurn = new Map<number, number>();
   const lastInDone = new Map<number, number>();
   let loop = false;
+  let crash = false;
   /** The run hit a size limit (not a loop): echoes still in flight at the cut are not "lost". */
   let truncated = false;
   let drops = 0;
@@ -143,6 +145,25 @@ export function audit(input: AuditInput): Outcome {
             );
           }
         }
+        // Linux (seed 002, §11): a policy that asks for IPsec, bypassed by the device's sysctls or by KLIPS's routing.
+        if (e.branch.startsWith("bypass") && (e.check === "xfrm-lookup" || e.check === "klips-eroute" || e.check === "xfrm-policy-check")) {
+          const sp = e.consulted.find((c) => c.kind === "sp");
+          const sw = e.consulted.find((c) => c.kind === "switch");
+          if (sp && sp.kind === "sp") {
+            const inbound = e.check === "xfrm-policy-check";
+            f.add(
+              inbound ? "policy-bypassed-in" : "policy-bypassed-out",
+              "critical",
+              e.seq,
+              () =>
+                sw && sw.kind === "switch"
+                  ? inbound
+                    ? `The ${packetKind(packets, e.packet)} was accepted without any IPsec check: it arrived on a device with ${sw.name} = 1, so Linux never compared it with ${sp.id} (${sp.summary}).`
+                    : `The packet left in cleartext and no SA was consulted: it is routed out of a device with ${sw.name} = 1, so Linux skips IPsec there, although ${sp.id} (${sp.summary}) asks for it.`
+                  : `The packet left in cleartext although ${sp.id} (${sp.summary}) asks for IPsec: KLIPS protects only what is routed via ipsec0.`,
+            );
+          }
+        }
         if (e.check === "ipsec-evidence") {
           const cameViaIpsec = (lastInDone.get(e.chain) ?? -1) > (lastTurn.get(e.chain) ?? -1);
           if (e.branch === "not via IPsec" && cameViaIpsec) {
@@ -196,7 +217,10 @@ export function audit(input: AuditInput): Outcome {
         }
         break;
       case "drop":
-        if (e.reason === "step-limit") {
+        if (e.reason === "kernel-oops") {
+          crash = true;
+          f.add("kernel-oops", "critical", e.seq, () => `The modelled kernel oopsed on ${e.host}: ${e.detail}.`);
+        } else if (e.reason === "step-limit") {
           loop = true;
           f.add("step-limit", "critical", e.seq, () => `The run stopped after ${e.seq} steps without finishing: packets were going round in a loop.`);
         } else if (e.reason === "trace-limit") {
@@ -228,7 +252,9 @@ export function audit(input: AuditInput): Outcome {
     f.add("unanswered", "warning", events.length - 1, () => `${missing} of ${input.sent} echo request${input.sent === 1 ? "" : "s"} got no reply.`);
   }
   const findings = f.list();
-  const verdict: Verdict = findings.some((x) => x.severity === "critical" && x.id !== "step-limit")
+  const verdict: Verdict = crash
+    ? "crash"
+    : findings.some((x) => x.severity === "critical" && x.id !== "step-limit")
     ? "insecure"
     : loop
       ? "loop"

@@ -145,6 +145,15 @@ const CHECK_NAMES: Readonly<Record<CheckId, string>> = {
   "ipsec-in-reject": "policy check",
   "ipsec-evidence": "IPsec-evidence check",
   "icmp-type": "ICMP type switch",
+  // Linux stack (seed 002, src/engine/linux):
+  "skb-dev-dst": "skb->dev / skb->dst->dev check",
+  "klips-eroute": "KLIPS eroute lookup",
+  "klips-mtu": "KLIPS MTU check",
+  "klips-recursion": "KLIPS recursion check",
+  "xfrm-lookup": "XFRM policy lookup",
+  "xfrm-bundle-mtu": "XFRM bundle MTU check",
+  "xfrm-policy-check": "XFRM inbound policy check",
+  "ip-defrag": "reassembly",
 };
 
 /** A step in words: who does it, the verb (bare infinitive) and the rest. */

@@ -4,6 +4,7 @@
  * Keys are fixed, published-in-the-open teaching keys: never use them for real traffic.
  */
 import type { ScenarioInput } from "./schema";
+import { KLIPS_BUILTINS } from "./builtins/klips";
 
 const LOOPBACK = "127.0.0.1";
 const ANY_LOOPBACK = "127.0.0.1/32";
@@ -180,7 +181,7 @@ const tamper = gatewayTunnel(
 );
 
 /** All built-ins, in the order the picker lists them. */
-export const BUILTIN_SCENARIOS: readonly ScenarioInput[] = [lo0EspPing, lo0Ping, lo0AhPing, lo0EspCbcPing, tunnel, replay, wrongKey, tamper];
+export const BUILTIN_SCENARIOS: readonly ScenarioInput[] = [lo0EspPing, lo0Ping, lo0AhPing, lo0EspCbcPing, tunnel, replay, wrongKey, tamper, ...KLIPS_BUILTINS];
 
 /** The scenario the app opens with. */
 export const DEFAULT_SCENARIO = "lo0-esp-ping";

@@ -159,6 +159,26 @@ const PingSchema = strictObject({
   startMs: v.optional(int(0, 3_600_000), 0),
 });
 
+/**
+ * A UDP datagram sender (seed 002: the 1472-byte DF datagram). Added for the Linux stack
+ * (src/engine/linux/udp.ts); `df` asks for IP_PMTUDISC_DO, so a datagram over the path MTU is
+ * refused with EMSGSIZE instead of being fragmented.
+ */
+const UdpSchema = strictObject({
+  kind: v.literal("udp"),
+  from: name,
+  dst: ipv4,
+  /** UDP payload bytes: 1472 fills a 1500-byte IP packet. */
+  size: v.optional(int(0, LIMITS.payload), 1472),
+  df: v.optional(v.boolean(), false),
+  count: v.optional(int(1, LIMITS.pingCount), 1),
+  srcPort: v.optional(int(1, 0xffff), 1024),
+  /** 9 is the discard service (RFC 863). */
+  dstPort: v.optional(int(1, 0xffff), 9),
+  intervalMs: v.optional(int(1, 3_600_000), 1000),
+  startMs: v.optional(int(0, 3_600_000), 0),
+});
+
 export const ScenarioSchema = strictObject({
   version: v.literal(SCENARIO_VERSION),
   name,
@@ -170,7 +190,8 @@ export const ScenarioSchema = strictObject({
   seed: v.optional(int(0, 0xffffffff), 1),
   hosts: v.pipe(v.array(HostSchema), v.minLength(1, "a scenario needs at least one host"), v.maxLength(LIMITS.hosts)),
   links: v.optional(v.pipe(v.array(LinkSchema), v.maxLength(LIMITS.links)), []),
-  traffic: v.pipe(v.array(PingSchema), v.maxLength(LIMITS.traffic)),
+  // A variant by kind since the UDP sender was appended (seed 002); pings are PingSpec.
+  traffic: v.pipe(v.array(v.variant("kind", [PingSchema, UdpSchema])), v.maxLength(LIMITS.traffic)),
   /** Stop a runaway after this many events, with a "loop" finding. */
   maxEvents: v.optional(int(100, LIMITS.maxEvents), 2_000_000),
   /** Which seed story's steps the narration cites. */
@@ -189,7 +210,9 @@ export type PolicySpec = HostSpec["spd"][number];
 export type RequestSpec = PolicySpec["requests"][number];
 export type LinkSpec = Scenario["links"][number];
 export type FaultSpec = LinkSpec["faults"][number];
-export type PingSpec = Scenario["traffic"][number];
+export type TrafficSpec = Scenario["traffic"][number];
+export type PingSpec = Extract<TrafficSpec, { kind: "ping" }>;
+export type UdpSpec = Extract<TrafficSpec, { kind: "udp" }>;
 
 /** One problem, located by a JSON path such as `$.hosts[0].sad[1].encKey`. */
 export interface Problem {

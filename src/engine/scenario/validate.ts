@@ -184,6 +184,7 @@ export function checkSemantics(s: Scenario): Problem[] {
   // one host with one id would count each other's replies; real processes never share a pid.
   const idOwner = new Map<string, number>();
   s.traffic.forEach((t, ti) => {
+    if (t.kind !== "ping") return; // UDP senders (seed 002) have ports, not ICMP ids.
     const key = `${t.from}\u0000${t.id}`;
     const first = idOwner.get(key);
     if (first === undefined) idOwner.set(key, ti);
@@ -197,7 +198,7 @@ export function checkSemantics(s: Scenario): Problem[] {
     const at = `$.traffic[${ti}]`;
     const host = s.hosts.find((h) => h.name === t.from);
     if (!host) out.push({ path: `${at}.from`, message: `no host "${t.from}" (hosts: ${s.hosts.map((h) => h.name).join(", ")})` });
-    else if (t.src && t.src !== "127.0.0.1" && !host.interfaces.some((i) => addrOf(i.addr) === t.src))
+    else if (t.kind === "ping" && t.src && t.src !== "127.0.0.1" && !host.interfaces.some((i) => addrOf(i.addr) === t.src))
       out.push({ path: `${at}.src`, message: `${t.src} is not an address of ${t.from}` });
   });
   if (out.length === 0) out.push(...routeLoops(s));
