@@ -112,6 +112,21 @@ export function skb_copy_expand(site: Site, skb: Skb, headroom: number, tailroom
   return n;
 }
 
+/**
+ * pskb_expand_head(skb, nhead, ntail) (mainline net/core/skbuff.c): a bigger buffer for the SAME
+ * skb — the data is copied, the skb (and its dev, dst, sec_path) stays. esp_output reaches it
+ * through skb_cow_data when the trailer does not fit.
+ */
+export function pskb_expand_head(site: Site, skb: Skb, nhead: number, ntail: number, note: string): void {
+  const s = skb.segs[0]!;
+  const buf = new Uint8Array(s.off + nhead + s.len + (s.buf.length - s.off - s.len) + ntail);
+  buf.set(s.buf.subarray(s.off, s.off + s.len), s.off + nhead);
+  s.buf = buf;
+  s.off += nhead;
+  skb.touch(DIRTY.BYTES | DIRTY.SEGS);
+  site.emit(skb, { kind: "mbuf.alloc", len: s.len, leading: s.off }, note);
+}
+
 /** The device a dst entry points at, for narration: "eth0", or "(none)". */
 function devName(d: NetDevice | null | undefined): string {
   return d ? d.name : "(none)";
@@ -124,7 +139,8 @@ export function dstText(d: DstEntry | null): string {
 
 /** The sentence that says whether skb->dev and skb->dst->dev now agree. */
 function agreement(site: Site, skb: Skb): string {
-  if (!skb.dst || !skb.dev) return "";
+  // An input route to a local address points at lo (ip_route_input, RTN_LOCAL): true, but not the mismatch seed 002 is about.
+  if (!skb.dst || !skb.dev || skb.dst.local) return "";
   return skb.dst.dev === skb.dev
     ? site.text` skb->dev and skb->dst->dev agree (${skb.dev.name}).`
     : site.text` Now skb->dev = ${skb.dev.name} but skb->dst->dev = ${skb.dst.dev.name}: they disagree.`;

@@ -21,10 +21,10 @@ import { spdLookup } from "../netipsec/key";
 import type { SecAssoc } from "../netipsec/types";
 import { ip } from "../sim/addr";
 import { parseIpv4 } from "../wire/ipv4";
-import { espTransportInput, espTransportOutput } from "./esp";
+import { espHeadroom, espTailroom, espTransportInput, espTransportOutput } from "./esp";
 import { ip_local_deliver } from "./ip_input";
 import { ip_output, ip_route_output } from "./ip_output";
-import { kfree_skb, skb_set_dst, type Skb } from "./skb";
+import { kfree_skb, pskb_expand_head, skb_set_dst, type Skb } from "./skb";
 import type { DstEntry, LinuxHost } from "./world";
 
 /** ESP header + IV: x->props.header_len for ESP. */
@@ -163,7 +163,13 @@ export function xfrm_output(host: LinuxHost, skb: Skb): void {
   const x = skb.dst!.xfrm!;
   // xfrm_output first resets any sec_path (secpath_reset, kernel-notes §4).
   skb.secPath = [];
-  espTransportOutput(host, host.site("ipsec", "esp_output"), skb, x.sa);
+  const esp = host.site("ipsec", "esp_output");
+  const head = espHeadroom(x.sa);
+  const tail = espTailroom(x.sa, skb.len - 20);
+  if (skb.headroom < head || skb.tailroom < tail) {
+    pskb_expand_head(esp, skb, Math.max(0, head - skb.headroom), Math.max(0, tail - skb.tailroom), esp.text`skb_cow_data → pskb_expand_head: the skb gets ${head} bytes of headroom and ${tail} of tailroom for ESP (the same skb, a bigger buffer).`);
+  }
+  espTransportOutput(host, esp, skb, x.sa);
   skb_set_dst(site, skb, x.route, "skb_dst_pop: the bundle's child, the plain route");
   ip_output(host, skb);
 }
