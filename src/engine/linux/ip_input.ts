@@ -6,6 +6,7 @@
  */
 import { drop } from "../mbuf/drop";
 import { ip } from "../sim/addr";
+import { internetChecksum } from "../wire/checksum";
 import { IP_PROTO, formatIpv4Addr } from "../wire/fields";
 import { emitIcmp, ICMP_TYPE, parseIcmp } from "../wire/icmp";
 import { emitIpv4, ipv4ChecksumOk, parseIpv4 } from "../wire/ipv4";
@@ -132,8 +133,16 @@ export function ip_defrag(host: LinuxHost, skb: Skb): Skb | undefined {
   const out = new Uint8Array(total);
   out.set(q.header, 0);
   for (const f of sorted) out.set(f.bytes, hlen + f.offset);
-  const hdr = parseIpv4(q.header);
-  if (hdr.ok) emitIpv4({ ...hdr.value, totalLength: total, mf: false, fragOffset: 0 }, out);
+  // The glued header: the first fragment's, with the whole length and no fragment bits.
+  out[2] = total >> 8;
+  out[3] = total & 0xff;
+  out[6] = 0;
+  out[7] = 0;
+  out[10] = 0;
+  out[11] = 0;
+  const sum = internetChecksum(out, 0, hlen);
+  out[10] = sum >> 8;
+  out[11] = sum & 0xff;
   const whole = alloc_skb(site, total + 16, 16, out, site.text`ip_glue: a new ${total}-byte skb holds the reassembled datagram.`);
   whole.dev = skb.dev;
   whole.copiedFrom = sorted[0]!.chain;
