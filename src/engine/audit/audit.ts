@@ -151,16 +151,12 @@ export function audit(input: AuditInput): Outcome {
           const sw = e.consulted.find((c) => c.kind === "switch");
           if (sp && sp.kind === "sp") {
             const inbound = e.check === "xfrm-policy-check";
-            f.add(
-              inbound ? "policy-bypassed-in" : "policy-bypassed-out",
-              "critical",
-              e.seq,
-              () =>
-                sw && sw.kind === "switch"
-                  ? inbound
-                    ? `The ${packetKind(packets, e.packet)} was accepted without any IPsec check: it arrived on a device with ${sw.name} = 1, so Linux never compared it with ${sp.id} (${sp.summary}).`
-                    : `The packet left in cleartext and no SA was consulted: it is routed out of a device with ${sw.name} = 1, so Linux skips IPsec there, although ${sp.id} (${sp.summary}) asks for it.`
-                  : `The packet left in cleartext although ${sp.id} (${sp.summary}) asks for IPsec: KLIPS protects only what is routed via ipsec0.`,
+            f.add(inbound ? "policy-bypassed-in" : "policy-bypassed-out", "critical", e.seq, () =>
+              sw && sw.kind === "switch"
+                ? inbound
+                  ? `The ${packetKind(packets, e.packet)} was accepted without any IPsec check: it arrived on a device with ${sw.name} = 1, so Linux never compared it with ${sp.id} (${sp.summary}).`
+                  : `The packet left in cleartext and no SA was consulted: it is routed out of a device with ${sw.name} = 1, so Linux skips IPsec there, although ${sp.id} (${sp.summary}) asks for it.`
+                : `The packet left in cleartext although ${sp.id} (${sp.summary}) asks for IPsec: KLIPS protects only what is routed via ipsec0.`,
             );
           }
         }
@@ -255,11 +251,11 @@ export function audit(input: AuditInput): Outcome {
   const verdict: Verdict = crash
     ? "crash"
     : findings.some((x) => x.severity === "critical" && x.id !== "step-limit")
-    ? "insecure"
-    : loop
-      ? "loop"
-      : drops > 0 || (input.delivered < input.sent && !truncated)
-        ? "dropped"
-        : "secure";
+      ? "insecure"
+      : loop
+        ? "loop"
+        : drops > 0 || (input.delivered < input.sent && !truncated)
+          ? "dropped"
+          : "secure";
   return { verdict, findings, sent: input.sent, delivered: input.delivered };
 }

@@ -389,7 +389,8 @@ const LINUX_FIXES = {
     title: "sysctl net.ipsec.icmp = 1",
     explanation:
       "KLIPS sends the sender ICMP need-frag with its private prv->mtu when a DF packet (not ICMP, offset 0) no longer fits after encryption — and sends the packet anyway.",
-    source: 'Openswan 2.0.0 ipsec_xmit.c: int sysctl_ipsec_icmp = 0; ipsec_tunnel.c RCS 1.165 (2001) "Send back ICMP iff DF set, !ICMP, offset==0, sysctl_icmp"',
+    source:
+      'Openswan 2.0.0 ipsec_xmit.c: int sysctl_ipsec_icmp = 0; ipsec_tunnel.c RCS 1.165 (2001) "Send back ICMP iff DF set, !ICMP, offset==0, sysctl_icmp"',
     apply: (b) => (b.linux && b.linux.stack !== "xfrm" ? withLinux(b, { ipsecIcmp: true }) : b),
     isOn: (b) => b.linux?.ipsecIcmp === true,
   },

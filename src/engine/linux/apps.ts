@@ -32,7 +32,11 @@ export function startLinuxPing(host: LinuxHost, spec: PingSpec): AppState {
       if (r.ok && r.value.kind === "echo" && r.value.type === ICMP_TYPE.ECHO_REPLY && r.value.id === spec.id) {
         state.received++;
         const rtt = host.world.recorder.now - readTimeval(r.value.data);
-        site.emit(skb, { kind: "deliver", socket: sock, summary: `echo reply icmp_seq=${r.value.seq}`, rttMicros: rtt }, `ping reads the echo reply icmp_seq=${r.value.seq} (${rtt} µs).`);
+        site.emit(
+          skb,
+          { kind: "deliver", socket: sock, summary: `echo reply icmp_seq=${r.value.seq}`, rttMicros: rtt },
+          `ping reads the echo reply icmp_seq=${r.value.seq} (${rtt} µs).`,
+        );
       }
       kfree_skb(site, skb, "read", "ping has read the reply; the skb is freed.");
     },
@@ -44,7 +48,11 @@ export function startLinuxPing(host: LinuxHost, spec: PingSpec): AppState {
     const data = new Uint8Array(spec.size);
     writeTimeval(data, host.world.recorder.now);
     for (let i = 8; i < data.length; i++) data[i] = i & 0xff;
-    site.emit(null, { kind: "app.send", socket: sock, summary: `echo request icmp_seq=${seq}` }, `ping sends an ICMP echo request to ${spec.dst} (id 0x${spec.id.toString(16)}, icmp_seq=${seq}, ${spec.size} data bytes).`);
+    site.emit(
+      null,
+      { kind: "app.send", socket: sock, summary: `echo request icmp_seq=${seq}` },
+      `ping sends an ICMP echo request to ${spec.dst} (id 0x${spec.id.toString(16)}, icmp_seq=${seq}, ${spec.size} data bytes).`,
+    );
     ip_send_datagram(host, {
       proto: IP_PROTO.ICMP,
       dst: spec.dst,
@@ -73,13 +81,22 @@ export function startUdp(host: LinuxHost, spec: UdpSpec): AppState {
     proto: IP_PROTO.UDP,
     port: spec.srcPort,
     receive: (skb, site) => kfree_skb(site, skb, "read", "The sender's socket reads nothing."),
-    error: (mtu, site) => site.emit(null, { kind: "app.send", socket: sock, summary: `EMSGSIZE, MTU ${mtu}` }, site.text`The UDP socket's error queue now says: message too long, MTU ${mtu} (IP_RECVERR).`),
+    error: (mtu, site) =>
+      site.emit(
+        null,
+        { kind: "app.send", socket: sock, summary: `EMSGSIZE, MTU ${mtu}` },
+        site.text`The UDP socket's error queue now says: message too long, MTU ${mtu} (IP_RECVERR).`,
+      ),
   });
   const send = (): void => {
     if (state.sent >= spec.count) return;
     state.sent++;
     const site = host.site("app", "udp_sendmsg");
-    site.emit(null, { kind: "app.send", socket: sock, summary: `${spec.size}-byte datagram` }, site.text`sendto(): a ${spec.size}-byte UDP datagram to ${spec.dst}:${spec.dstPort}${spec.df ? " with IP_PMTUDISC_DO (DF)" : ""}.`);
+    site.emit(
+      null,
+      { kind: "app.send", socket: sock, summary: `${spec.size}-byte datagram` },
+      site.text`sendto(): a ${spec.size}-byte UDP datagram to ${spec.dst}:${spec.dstPort}${spec.df ? " with IP_PMTUDISC_DO (DF)" : ""}.`,
+    );
     const payload = new Uint8Array(spec.size);
     for (let i = 0; i < payload.length; i++) payload[i] = (i * 7 + 1) & 0xff;
     ip_send_datagram(host, {

@@ -62,21 +62,41 @@ export function espTransportOutput(host: LinuxHost, site: Site, skb: Skb, sa: Se
   const full = takeOutboundSeq(site, skb, sa, "esp_output");
   const sealed = espSeal(keysOf(sa), { spi: sa.spi, seq: seqLoOf(full), seqHi: sa.esn ? seqHiOf(full) : undefined, iv, payload, nextHeader });
   const head = espHeadroom(sa);
-  skb_push(site, skb, head, "ESP", site.text`skb_push(${head}): the IP header moves ${head} bytes forward into the headroom, opening the gap for SPI, sequence number and the ${e.ivBytes}-byte IV.`);
+  skb_push(
+    site,
+    skb,
+    head,
+    "ESP",
+    site.text`skb_push(${head}): the IP header moves ${head} bytes forward into the headroom, opening the gap for SPI, sequence number and the ${e.ivBytes}-byte IV.`,
+  );
   const tail = sealed.bytes.length - head - payload.length;
-  skb_put(site, skb, new Uint8Array(tail), "ESP trailer", site.text`skb_put(${tail}): ${sealed.padLength} bytes of padding, pad length, next header and the ICV go into the tailroom.`);
-  site.at("crypto", site.fn).emit(skb, { kind: "crypto.submit", sa: sa.id, op: "encrypt", bytes: sealed.plaintext.length }, site.text`${sa.enc} encrypts ${sealed.plaintext.length} bytes (payload, padding, trailer) and ${sa.auth} signs SPI..ciphertext.`);
+  skb_put(
+    site,
+    skb,
+    new Uint8Array(tail),
+    "ESP trailer",
+    site.text`skb_put(${tail}): ${sealed.padLength} bytes of padding, pad length, next header and the ICV go into the tailroom.`,
+  );
+  site
+    .at("crypto", site.fn)
+    .emit(
+      skb,
+      { kind: "crypto.submit", sa: sa.id, op: "encrypt", bytes: sealed.plaintext.length },
+      site.text`${sa.enc} encrypts ${sealed.plaintext.length} bytes (payload, padding, trailer) and ${sa.auth} signs SPI..ciphertext.`,
+    );
   const total = hlen + sealed.bytes.length;
   skb_store(skb, 0, rewriteHeader(header, IP_PROTO.ESP, total));
   skb_store(skb, hlen, sealed.bytes);
   m_set_cleartext(skb, toHex(payload), nextHeader);
   sa.bytes += payload.length;
   sa.packets++;
-  site.at("crypto", site.fn).emit(
-    skb,
-    { kind: "crypto.done", sa: sa.id, op: "encrypt", ok: true, detail: `ESP ${total} bytes` },
-    site.text`The ESP packet is ${total} bytes: IP header ${hlen} + ESP header and IV ${head} + ciphertext ${sealed.plaintext.length} + ICV ${sealed.bytes.length - sealed.icvOffset}; protocol 50, total length ${total}.`,
-  );
+  site
+    .at("crypto", site.fn)
+    .emit(
+      skb,
+      { kind: "crypto.done", sa: sa.id, op: "encrypt", ok: true, detail: `ESP ${total} bytes` },
+      site.text`The ESP packet is ${total} bytes: IP header ${hlen} + ESP header and IV ${head} + ciphertext ${sealed.plaintext.length} + ICV ${sealed.bytes.length - sealed.icvOffset}; protocol 50, total length ${total}.`,
+    );
 }
 
 /** Why espTransportInput refused a packet, as a drop. */
@@ -101,7 +121,13 @@ export function espTransportInput(site: Site, skb: Skb, sa: SecAssoc): EspInputF
   const data = skb.bytes();
   const hlen = (data[0]! & 0x0f) * 4;
   const esp = data.slice(hlen);
-  site.at("crypto", site.fn).emit(skb, { kind: "crypto.submit", sa: sa.id, op: "decrypt", bytes: esp.length }, site.text`${sa.auth} checks the ICV, then ${sa.enc} decrypts.`);
+  site
+    .at("crypto", site.fn)
+    .emit(
+      skb,
+      { kind: "crypto.submit", sa: sa.id, op: "decrypt", bytes: esp.length },
+      site.text`${sa.auth} checks the ICV, then ${sa.enc} decrypts.`,
+    );
   const seqLo = esp.length >= 8 ? new DataView(esp.buffer, esp.byteOffset + 4, 4).getUint32(0) : 0;
   const seq = inferSeq(sa, seqLo);
   if (sa.replayWindow > 0) {
@@ -110,17 +136,35 @@ export function espTransportInput(site: Site, skb: Skb, sa: SecAssoc): EspInputF
   }
   const opened = espOpen(keysOf(sa), esp, sa.esn ? seqHiOf(seq) : undefined);
   if (!opened.ok) {
-    site.at("crypto", site.fn).emit(skb, { kind: "crypto.done", sa: sa.id, op: "decrypt", ok: false, detail: opened.detail }, site.text`The ESP packet does not verify: ${opened.detail}.`);
+    site
+      .at("crypto", site.fn)
+      .emit(
+        skb,
+        { kind: "crypto.done", sa: sa.id, op: "decrypt", ok: false, detail: opened.detail },
+        site.text`The ESP packet does not verify: ${opened.detail}.`,
+      );
     return { reason: OPEN_DROP[opened.reason], detail: opened.detail };
   }
   if (sa.replayWindow > 0) updatereplay(sa, seq);
-  site.at("crypto", site.fn).emit(skb, { kind: "crypto.done", sa: sa.id, op: "decrypt", ok: true, detail: `seq ${opened.seq}` }, `ICV good; sequence number ${opened.seq}; the payload is ${opened.payload.length} bytes of protocol ${opened.nextHeader}.`);
+  site
+    .at("crypto", site.fn)
+    .emit(
+      skb,
+      { kind: "crypto.done", sa: sa.id, op: "decrypt", ok: true, detail: `seq ${opened.seq}` },
+      `ICV good; sequence number ${opened.seq}; the payload is ${opened.payload.length} bytes of protocol ${opened.nextHeader}.`,
+    );
   const head = espHeadroom(sa);
   const header = rewriteHeader(data.slice(0, hlen), opened.nextHeader, hlen + opened.payload.length);
   skb_store(skb, head, header);
   skb_store(skb, head + hlen, opened.payload);
   skb_pull(site, skb, head, "ESP", site.text`The IP header moves back over the ${head}-byte ESP header and IV, and skb_pull drops them.`);
-  skb_trim(site, skb, hlen + opened.payload.length, "ESP trailer", site.text`skb_trim cuts the padding, trailer and ICV: the packet is ${hlen + opened.payload.length} bytes of protocol ${opened.nextHeader} again.`);
+  skb_trim(
+    site,
+    skb,
+    hlen + opened.payload.length,
+    "ESP trailer",
+    site.text`skb_trim cuts the padding, trailer and ICV: the packet is ${hlen + opened.payload.length} bytes of protocol ${opened.nextHeader} again.`,
+  );
   m_set_cleartext(skb, undefined);
   return undefined;
 }

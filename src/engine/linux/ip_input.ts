@@ -25,7 +25,13 @@ export function ip_rcv(host: LinuxHost, skb: Skb): void {
   const data = skb.bytes();
   const parsed = parseIpv4(data);
   if (!parsed.ok || !ipv4ChecksumOk(data)) {
-    drop(site, skb, parsed.ok ? "ip-bad-checksum" : "ip-bad-hlen", parsed.ok ? "bad header checksum" : parsed.error.message, "ip_rcv drops a bad IP header.");
+    drop(
+      site,
+      skb,
+      parsed.ok ? "ip-bad-checksum" : "ip-bad-hlen",
+      parsed.ok ? "bad header checksum" : parsed.error.message,
+      "ip_rcv drops a bad IP header.",
+    );
     return;
   }
   const h = parsed.value;
@@ -72,7 +78,14 @@ export function ip_local_deliver(host: LinuxHost, skb: Skb): void {
     case IP_PROTO.ESP:
       if (host.linux.stack === "xfrm") xfrm4_rcv(host, whole);
       else if (host.devs.some((d) => d.klips)) ipsec_rcv(host, whole);
-      else drop(host.site("ip", "ip_local_deliver"), whole, "ip-unknown-proto", "no protocol 50 handler (KLIPS not loaded)", "No handler for ESP on this host.");
+      else
+        drop(
+          host.site("ip", "ip_local_deliver"),
+          whole,
+          "ip-unknown-proto",
+          "no protocol 50 handler (KLIPS not loaded)",
+          "No handler for ESP on this host.",
+        );
       return;
     default:
       drop(host.site("ip", "ip_local_deliver"), whole, "ip-unknown-proto", `protocol ${proto}`, "ip_local_deliver has no handler for this protocol.");
@@ -146,7 +159,11 @@ export function ip_defrag(host: LinuxHost, skb: Skb): Skb | undefined {
   const whole = alloc_skb(site, total + 16, 16, out, site.text`ip_glue: a new ${total}-byte skb holds the reassembled datagram.`);
   whole.dev = skb.dev;
   whole.copiedFrom = sorted[0]!.chain;
-  site.emit(whole, { kind: "field.set", header: "skb", field: "copied-from", from: "", to: `packet #${sorted[0]!.chain}` }, site.text`Reassembled from ${sorted.length} fragments, the first packet #${sorted[0]!.chain}.`);
+  site.emit(
+    whole,
+    { kind: "field.set", header: "skb", field: "copied-from", from: "", to: `packet #${sorted[0]!.chain}` },
+    site.text`Reassembled from ${sorted.length} fragments, the first packet #${sorted[0]!.chain}.`,
+  );
   skb_set_dst(site, whole, skb.dst, "the reassembled skb keeps the route in");
   kfree_skb(site, skb, "reassembled", "The last fragment's skb is freed; its bytes are in the new one.");
   return whole;
@@ -193,13 +210,23 @@ export function ip_forward(host: LinuxHost, skb: Skb): void {
   );
   if (big && r.df) {
     icmp_send(host, skb, ICMP_TYPE.DEST_UNREACH, 4, dst.pmtu);
-    drop(site, skb, "frag-needed", `${r.totalLength} bytes with DF > next-hop MTU ${dst.pmtu}`, site.text`The router drops the DF packet it cannot forward.`);
+    drop(
+      site,
+      skb,
+      "frag-needed",
+      `${r.totalLength} bytes with DF > next-hop MTU ${dst.pmtu}`,
+      site.text`The router drops the DF packet it cannot forward.`,
+    );
     return;
   }
   const ttl = new Uint8Array(data.slice(0, 20 + r.options.length));
   emitIpv4({ ...r, ttl: r.ttl - 1 }, ttl);
   skb_store(skb, 0, ttl);
-  site.emit(skb, { kind: "field.set", header: "ipv4", field: "ttl", from: String(r.ttl), to: String(r.ttl - 1) }, site.text`ip_forward decrements the TTL to ${r.ttl - 1}.`);
+  site.emit(
+    skb,
+    { kind: "field.set", header: "ipv4", field: "ttl", from: String(r.ttl), to: String(r.ttl - 1) },
+    site.text`ip_forward decrements the TTL to ${r.ttl - 1}.`,
+  );
   skb_set_dst(site, skb, dst, "ip_route_input: the forwarding route");
   if (big) ip_fragment(host, skb, (f) => ip_output(host, f));
   else ip_output(host, skb);
@@ -219,7 +246,13 @@ export function icmp_rcv(host: LinuxHost, skb: Skb): void {
   if (host.linux.stack === "xfrm" && !xfrm4_policy_check(host, skb)) return;
   site.emit(
     skb,
-    { kind: "decision", check: "icmp-type", question: "What kind of ICMP message is it?", consulted: [{ kind: "field", header: "icmp", field: "type", value: String(m.type) }], branch: `type ${m.type}` },
+    {
+      kind: "decision",
+      check: "icmp-type",
+      question: "What kind of ICMP message is it?",
+      consulted: [{ kind: "field", header: "icmp", field: "type", value: String(m.type) }],
+      branch: `type ${m.type}`,
+    },
     site.text`icmp_rcv: type ${m.type} code ${m.code}.`,
   );
   if (m.kind === "echo" && m.type === ICMP_TYPE.ECHO_REQUEST) {
@@ -246,7 +279,17 @@ function icmp_reply(host: LinuxHost, req: Skb, id: number, seq: number, echoData
   const data = req.bytes();
   const src = formatIpv4Addr(((data[12]! << 24) | (data[13]! << 16) | (data[14]! << 8) | data[15]!) >>> 0);
   const dst = formatIpv4Addr(((data[16]! << 24) | (data[17]! << 16) | (data[18]! << 8) | data[19]!) >>> 0);
-  site.emit(req, { kind: "decision", check: "icmp-type", question: "Echo request: answer it?", consulted: [{ kind: "field", header: "icmp", field: "type", value: "8" }], branch: "icmp_reply (new skb)" }, site.text`icmp_echo → icmp_reply: the reply to ${src} is built in a new skb; the request's skb and its sec_path (${req.secPath.length ? req.secPath.map((s) => s.id).join(", ") : "empty"}) are not reused.`);
+  site.emit(
+    req,
+    {
+      kind: "decision",
+      check: "icmp-type",
+      question: "Echo request: answer it?",
+      consulted: [{ kind: "field", header: "icmp", field: "type", value: "8" }],
+      branch: "icmp_reply (new skb)",
+    },
+    site.text`icmp_echo → icmp_reply: the reply to ${src} is built in a new skb; the request's skb and its sec_path (${req.secPath.length ? req.secPath.map((s) => s.id).join(", ") : "empty"}) are not reused.`,
+  );
   ip_send_datagram(host, {
     proto: IP_PROTO.ICMP,
     dst: src,
@@ -277,11 +320,21 @@ function icmp_unreach(host: LinuxHost, skb: Skb, mtu: number, original: Uint8Arr
       esp4_err(host, skb, mtu, original);
       return;
     }
-    drop(site, skb, "icmp-error-ignored", `FRAG_NEEDED (mtu ${mtu}) about an ESP packet`, site.text`FRAG_NEEDED with next-hop MTU ${mtu} about an ESP packet: KLIPS has no ESP error handler (hypothetical), so the sender of the inner packet never hears of it.`);
+    drop(
+      site,
+      skb,
+      "icmp-error-ignored",
+      `FRAG_NEEDED (mtu ${mtu}) about an ESP packet`,
+      site.text`FRAG_NEEDED with next-hop MTU ${mtu} about an ESP packet: KLIPS has no ESP error handler (hypothetical), so the sender of the inner packet never hears of it.`,
+    );
     return;
   }
   const sock = host.sockets.find((s) => s.proto === proto && s.error);
-  site.emit(skb, { kind: "deliver", socket: sock?.name ?? "udp", summary: `FRAG_NEEDED, next-hop MTU ${mtu}` }, site.text`udp_err: the sending socket gets EMSGSIZE with the next-hop MTU ${mtu} from the ICMP message.`);
+  site.emit(
+    skb,
+    { kind: "deliver", socket: sock?.name ?? "udp", summary: `FRAG_NEEDED, next-hop MTU ${mtu}` },
+    site.text`udp_err: the sending socket gets EMSGSIZE with the next-hop MTU ${mtu} from the ICMP message.`,
+  );
   sock?.error?.(mtu, site);
   kfree_skb(site, skb, "consumed", "The ICMP error skb is freed.");
 }
@@ -294,6 +347,10 @@ function udp_rcv(host: LinuxHost, skb: Skb): void {
   const hlen = (data[0]! & 0x0f) * 4;
   const port = (data[hlen + 2]! << 8) | data[hlen + 3]!;
   const len = ((data[hlen + 4]! << 8) | data[hlen + 5]!) - 8;
-  site.emit(skb, { kind: "deliver", socket: `udp:${port}`, summary: `${len}-byte UDP datagram` }, site.text`udp_rcv delivers the ${len}-byte datagram to port ${port}${skb.secPath.length ? site.text` (sec_path: ${skb.secPath.map((s) => s.id).join(", ")})` : ""}.`);
+  site.emit(
+    skb,
+    { kind: "deliver", socket: `udp:${port}`, summary: `${len}-byte UDP datagram` },
+    site.text`udp_rcv delivers the ${len}-byte datagram to port ${port}${skb.secPath.length ? site.text` (sec_path: ${skb.secPath.map((s) => s.id).join(", ")})` : ""}.`,
+  );
   kfree_skb(site, skb, "delivered", "The datagram is read; the skb is freed.");
 }

@@ -107,7 +107,11 @@ export function ip_send_datagram(host: LinuxHost, d: Datagram): void {
   const daddr = ip(d.dst);
   let dst = ip_route_output(host, daddr);
   if (!dst) {
-    site.emit(null, { kind: "drop", reason: "ip-no-route", detail: `no route to ${d.dst}` }, site.text`ip_route_output finds no route to ${d.dst}: ${d.what} fails with ENETUNREACH.`);
+    site.emit(
+      null,
+      { kind: "drop", reason: "ip-no-route", detail: `no route to ${d.dst}` },
+      site.text`ip_route_output finds no route to ${d.dst}: ${d.what} fails with ENETUNREACH.`,
+    );
     return;
   }
   const src = d.src ?? sourceFor(host, dst, daddr);
@@ -137,21 +141,50 @@ export function ip_send_datagram(host: LinuxHost, d: Datagram): void {
         : site.text`${length} bytes > ${mtu}: the datagram is fragmented before it leaves IP.`,
   );
   if (length > mtu && d.df) {
-    site.emit(null, { kind: "drop", reason: "ip-msgsize", detail: `EMSGSIZE: ${length} bytes > MTU ${mtu}` }, site.text`${d.what} returns -EMSGSIZE; the socket's error queue says the MTU is ${mtu}.`);
+    site.emit(
+      null,
+      { kind: "drop", reason: "ip-msgsize", detail: `EMSGSIZE: ${length} bytes > MTU ${mtu}` },
+      site.text`${d.what} returns -EMSGSIZE; the socket's error queue says the MTU is ${mtu}.`,
+    );
     d.onMsgSize?.(mtu);
     return;
   }
   const hh = hhLen(dst.dev);
   const bytes = new Uint8Array(length);
   emitIpv4(
-    { tos: 0, totalLength: length, id: host.ipId++ & 0xffff, df: d.df, mf: false, fragOffset: 0, ttl: d.ttl ?? 64, protocol: d.proto, checksum: 0, src, dst: d.dst, options: new Uint8Array(0) },
+    {
+      tos: 0,
+      totalLength: length,
+      id: host.ipId++ & 0xffff,
+      df: d.df,
+      mf: false,
+      fragOffset: 0,
+      ttl: d.ttl ?? 64,
+      protocol: d.proto,
+      checksum: 0,
+      src,
+      dst: d.dst,
+      options: new Uint8Array(0),
+    },
     bytes,
   );
   bytes.set(d.payload(src), 20);
-  const skb = alloc_skb(site, length + hh + 15, hh, bytes, site.text`${d.what}: alloc_skb(${length} + hh_len ${hh} + 15), skb_reserve(${hh}), and the ${length}-byte datagram is built in it.`);
+  const id = (bytes[4]! << 8) | bytes[5]!;
+  // The IP id is per packet: a plain template, not site.text.
+  const skb = alloc_skb(
+    site,
+    length + hh + 15,
+    hh,
+    bytes,
+    `${d.what}: alloc_skb(${length} + hh_len ${hh} + 15), skb_reserve(${hh}), and the ${length}-byte datagram (IP id 0x${id.toString(16)}) is built in it.`,
+  );
   if (d.copiedFrom) {
     skb.copiedFrom = d.copiedFrom.id;
-    site.emit(skb, { kind: "field.set", header: "skb", field: "copied-from", from: "", to: `packet #${d.copiedFrom.id}` }, site.text`A new skb, not the request's: its bytes are copied from packet #${d.copiedFrom.id}, its sec_path and dst are its own (none, and a fresh route).`);
+    site.emit(
+      skb,
+      { kind: "field.set", header: "skb", field: "copied-from", from: "", to: `packet #${d.copiedFrom.id}` },
+      site.text`A new skb, not the request's: its bytes are copied from packet #${d.copiedFrom.id}, its sec_path and dst are its own (none, and a fresh route).`,
+    );
   }
   skb_set_dst(site, skb, dst, "skb->dst = dst_clone(&rt->u.dst)");
   if (length > mtu) {
@@ -170,7 +203,11 @@ export function ip_send_datagram(host: LinuxHost, d: Datagram): void {
 function klipsPolicyNote(host: LinuxHost, dst: DstEntry, flow: { src: string; dst: string; proto: number }): void {
   if (dst.dev.klips) return;
   const sp = host.spd.find(
-    (p) => p.dir === "out" && p.action === "ipsec" && (p.src.len === 0 || (ip(flow.src) & maskOfLen(p.src.len)) === p.src.addr) && (ip(flow.dst) & maskOfLen(p.dst.len)) === p.dst.addr,
+    (p) =>
+      p.dir === "out" &&
+      p.action === "ipsec" &&
+      (p.src.len === 0 || (ip(flow.src) & maskOfLen(p.src.len)) === p.src.addr) &&
+      (ip(flow.dst) & maskOfLen(p.dst.len)) === p.dst.addr,
   );
   if (!sp) return;
   const site = host.site("ipsec", "ip_route_output");
@@ -213,7 +250,13 @@ export function ip_output(host: LinuxHost, skb: Skb): void {
     if (df) {
       const site = host.site("ip", "ip_fragment");
       icmp_send(host, skb, ICMP_TYPE.DEST_UNREACH, 4, dst.pmtu);
-      drop(site, skb, "ip-msgsize", `DF and ${skb.len} > mtu ${dst.pmtu}`, site.text`ip_fragment: DF is set and ${skb.len} > ${dst.pmtu}: FRAG_NEEDED to the sender, -EMSGSIZE.`);
+      drop(
+        site,
+        skb,
+        "ip-msgsize",
+        `DF and ${skb.len} > mtu ${dst.pmtu}`,
+        site.text`ip_fragment: DF is set and ${skb.len} > ${dst.pmtu}: FRAG_NEEDED to the sender, -EMSGSIZE.`,
+      );
       return;
     }
     ip_fragment(host, skb, (f) => ip_finish_output(host, f));
@@ -301,7 +344,7 @@ export function ip_fragment(host: LinuxHost, skb: Skb, output: (f: Skb) => void)
   const notLast = h.mf;
   const hh = hhLen(dst.dev);
   const pieces: number[] = [];
-  for (let l = left; l > 0; ) {
+  for (let l = left; l > 0;) {
     let len = Math.min(l, mtu);
     if (len < l) len &= ~7;
     pieces.push(len + hlen);
@@ -374,7 +417,11 @@ export function dev_queue_xmit(host: LinuxHost, skb: Skb): void {
 /** loopback_xmit (drivers/net/loopback.c): the same skb goes back up through netif_rx; nothing is reset (§4). */
 function loopback_xmit(host: LinuxHost, skb: Skb): void {
   const site = host.site("link", "loopback_xmit");
-  site.emit(skb, { kind: "link.tx", ifname: "lo", link: `${host.name}:lo`, bytes: skb.len }, site.text`loopback_xmit: the skb goes straight back up to netif_rx on lo — the same skb, its sec_path untouched.`);
+  site.emit(
+    skb,
+    { kind: "link.tx", ifname: "lo", link: `${host.name}:lo`, bytes: skb.len },
+    site.text`loopback_xmit: the skb goes straight back up to netif_rx on lo — the same skb, its sec_path untouched.`,
+  );
   m_set_rcvif(skb, "lo");
   host.world.after(NET_RX_LATENCY, () => ip_rcv(host, skb));
 }
@@ -398,7 +445,7 @@ function physical_xmit(host: LinuxHost, dev: NetDevice, skb: Skb): void {
     return;
   }
   const peer = link.ends[0].dev === dev && link.ends[0].host === host ? link.ends[1] : link.ends[0];
-  let bytes = skb.bytes().slice();
+  const bytes = skb.bytes().slice();
   link.carried++;
   const isIpsec = bytes[9] === IP_PROTO.ESP || bytes[9] === IP_PROTO.AH;
   if (isIpsec) link.carriedIpsec++;
@@ -406,10 +453,17 @@ function physical_xmit(host: LinuxHost, dev: NetDevice, skb: Skb): void {
   for (const f of link.faults) {
     if (f.kind === "flip-bit" && f.nth === link.carried && f.byte < bytes.length) {
       bytes[f.byte] = bytes[f.byte]! ^ (1 << f.bit);
-      faults.push({ kind: "flip-bit", detail: `bit ${f.bit} of byte ${f.byte} flipped in transit on ${link.name} (fault flip-bit, packet ${f.nth})` });
+      faults.push({
+        kind: "flip-bit",
+        detail: `bit ${f.bit} of byte ${f.byte} flipped in transit on ${link.name} (fault flip-bit, packet ${f.nth})`,
+      });
     }
   }
-  site.emit(skb, { kind: "link.tx", ifname: dev.name, link: link.name, bytes: bytes.length }, site.text`${host.name} transmits ${bytes.length} bytes on ${dev.name} over ${link.name}.`);
+  site.emit(
+    skb,
+    { kind: "link.tx", ifname: dev.name, link: link.name, bytes: bytes.length },
+    site.text`${host.name} transmits ${bytes.length} bytes on ${dev.name} over ${link.name}.`,
+  );
   kfree_skb(site, skb, "transmitted", "The driver frees the skb after transmission.");
   deliver(host, peer.host, peer.dev, link.name, bytes, link.delay, faults[0]);
   for (const f of link.faults) {
@@ -422,17 +476,35 @@ function physical_xmit(host: LinuxHost, dev: NetDevice, skb: Skb): void {
   }
 }
 
-function deliver(_from: LinuxHost, host: LinuxHost, dev: NetDevice, link: string, bytes: Uint8Array, delay: number, fault?: { kind: "replay" | "flip-bit"; detail: string }): void {
+function deliver(
+  _from: LinuxHost,
+  host: LinuxHost,
+  dev: NetDevice,
+  link: string,
+  bytes: Uint8Array,
+  delay: number,
+  fault?: { kind: "replay" | "flip-bit"; detail: string },
+): void {
   host.world.after(delay, () => {
     const site = host.site("link", "netif_rx");
     const hh = hhLen(dev);
-    const skb = alloc_skb(site, bytes.length + hh + 16, hh, bytes, site.text`The frame arrives at ${host.name}:${dev.name}; the driver copies it into a fresh skb.`);
+    const skb = alloc_skb(
+      site,
+      bytes.length + hh + 16,
+      hh,
+      bytes,
+      site.text`The frame arrives at ${host.name}:${dev.name}; the driver copies it into a fresh skb.`,
+    );
     skb.dev = dev;
     m_set_rcvif(skb, dev.name);
     site.emit(
       skb,
-      fault ? { kind: "link.rx", ifname: dev.name, link, bytes: bytes.length, fault } : { kind: "link.rx", ifname: dev.name, link, bytes: bytes.length },
-      fault ? site.text`netif_rx on ${dev.name} (skb->dev = ${dev.name}). Injected fault: ${fault.detail}.` : site.text`netif_rx on ${dev.name}: skb->dev = ${dev.name}, no dst yet.`,
+      fault
+        ? { kind: "link.rx", ifname: dev.name, link, bytes: bytes.length, fault }
+        : { kind: "link.rx", ifname: dev.name, link, bytes: bytes.length },
+      fault
+        ? site.text`netif_rx on ${dev.name} (skb->dev = ${dev.name}). Injected fault: ${fault.detail}.`
+        : site.text`netif_rx on ${dev.name}: skb->dev = ${dev.name}, no dst yet.`,
     );
     host.world.after(NET_RX_LATENCY, () => ip_rcv(host, skb));
   });
@@ -441,7 +513,11 @@ function deliver(_from: LinuxHost, host: LinuxHost, dev: NetDevice, link: string
 /** netif_rx(skb) on a virtual device (KLIPS's ipsec0 after decryption): back into ip_rcv. */
 export function netif_rx(host: LinuxHost, skb: Skb, site: Site): void {
   m_set_rcvif(skb, skb.dev?.name ?? null);
-  site.emit(skb, { kind: "queue.enqueue", queue: "backlog", depth: 1 }, site.text`netif_rx: the packet re-enters IP from ${skb.dev?.name ?? "?"}, to be routed afresh.`);
+  site.emit(
+    skb,
+    { kind: "queue.enqueue", queue: "backlog", depth: 1 },
+    site.text`netif_rx: the packet re-enters IP from ${skb.dev?.name ?? "?"}, to be routed afresh.`,
+  );
   host.world.after(NET_RX_LATENCY, () => ip_rcv(host, skb));
 }
 
@@ -460,7 +536,13 @@ export function icmp_send(host: LinuxHost, skbIn: Skb, type: number, code: numbe
   const dev = skbIn.dev && !skbIn.dev.loopback ? skbIn.dev : undefined;
   site.emit(
     skbIn,
-    { kind: "decision", check: "icmp-type", question: "Which ICMP error goes back to the sender?", consulted: [{ kind: "field", header: "icmp", field: "nextHopMtu", value: String(info) }], branch: `type ${type} code ${code}` },
+    {
+      kind: "decision",
+      check: "icmp-type",
+      question: "Which ICMP error goes back to the sender?",
+      consulted: [{ kind: "field", header: "icmp", field: "nextHopMtu", value: String(info) }],
+      branch: `type ${type} code ${code}`,
+    },
     site.text`icmp_send: destination unreachable, fragmentation needed (3/4) with next-hop MTU ${info}, to ${orig.src}.`,
   );
   ip_send_datagram(host, {

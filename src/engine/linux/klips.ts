@@ -26,10 +26,12 @@ export const RGB_1999 = {
   dstOutput: 'RGB 1999: "The output function passed to ip_fragment() was skb->dst->output()."',
   oops: 'RGB 1999: "When large packets hit a 2.2.x kernel with ipsec and were passed to ip_fragment(), the machine oopsed, sometimes hard."',
   neigh: 'RGB 1999: "Once it was changed to neigh_compat_output() … the problem went away *for me* and got worse for others."',
-  dstDev: 'RGB 1999: "even if I change the ownership of the skb, skb->dev, the skb still has a dst cache entry pointer, skb->dst, which still assumes the old device, skb->dst->dev."',
+  dstDev:
+    'RGB 1999: "even if I change the ownership of the skb, skb->dev, the skb still has a dst cache entry pointer, skb->dst, which still assumes the old device, skb->dst->dev."',
   alexey: 'RGB 1999: Alexey Kuznetsov "suggested I was passing an invalid packet to the output function skb->dst->output".',
   reroute: 'RGB 1999: "We can\'t do another routing table lookup since that is unreliable and prone to route stealing" — the lookup is what shipped.',
-  alanCox: 'RGB 1999: "Alan Cox suggested setting the MTU to the maximum allowed:0xfff0, then fragmenting after encryption to the MTU of the physical device."',
+  alanCox:
+    'RGB 1999: "Alan Cox suggested setting the MTU to the maximum allowed:0xfff0, then fragmenting after encryption to the MTU of the physical device."',
   pmtu: 'RGB 1999: it "would take its MTU information from skb->dev->mtu, rather than where it does now, from skb->dst->pmtu."',
 } as const;
 
@@ -84,7 +86,11 @@ export function ipsec_tunnel_start_xmit(host: LinuxHost, skb: Skb): void {
     );
     site.emit(
       skb,
-      { kind: "drop", reason: "kernel-oops", detail: `an encrypted fragment re-entered ${dev.name} through skb->dst->output (skb->dev reset from skb->dst->dev)` },
+      {
+        kind: "drop",
+        reason: "kernel-oops",
+        detail: `an encrypted fragment re-entered ${dev.name} through skb->dst->output (skb->dev reset from skb->dst->dev)`,
+      },
       site.text`Kernel oops (modelled): KLIPS would encrypt its own fragment again, and again. ${RGB_1999.oops} Where exactly the real kernel faulted is not known; the model stops the run here.`,
     );
     throw new KernelOops(host.name);
@@ -130,7 +136,16 @@ export function ipsec_tunnel_start_xmit(host: LinuxHost, skb: Skb): void {
  * ipsec_xmit_encap_bundle (ipsec_xmit.c @6a3b72d55): room, the prv->mtu ratchet, DF/ICMP, then
  * ESP. Returns the skb to send (a copy when the original lacked room), or undefined when dropped.
  */
-function ipsec_xmit_encap_bundle(host: LinuxHost, skb: Skb, dev: NetDevice, totLen: number, df: boolean, proto: number, fragOffset: number, sa: NonNullable<LinuxHost["sad"][number]>): Skb | undefined {
+function ipsec_xmit_encap_bundle(
+  host: LinuxHost,
+  skb: Skb,
+  dev: NetDevice,
+  totLen: number,
+  df: boolean,
+  proto: number,
+  fragOffset: number,
+  sa: NonNullable<LinuxHost["sad"][number]>,
+): Skb | undefined {
   const site = host.site("ipsec", "ipsec_xmit_encap_bundle");
   const prv = dev.klips!;
   const physmtu = prv.physdev.mtu;
@@ -154,12 +169,20 @@ function ipsec_xmit_encap_bundle(host: LinuxHost, skb: Skb, dev: NetDevice, totL
         { kind: "field", header: "ipv4", field: "df", value: df ? "1" : "0" },
         { kind: "switch", name: "sysctl_ipsec_icmp", value: host.linux.ipsecIcmp ? "1" : "0" },
       ],
-      branch: notify ? (proto !== IP_PROTO.ICMP && fragOffset === 0 ? `ICMP need-frag ${prv.prvMtu}, send anyway` : "no ICMP (ICMP or non-first fragment), send anyway") : "send",
+      branch: notify
+        ? proto !== IP_PROTO.ICMP && fragOffset === 0
+          ? `ICMP need-frag ${prv.prvMtu}, send anyway`
+          : "no ICMP (ICMP or non-first fragment), send anyway"
+        : "send",
     },
     site.text`ESP adds ${headroom} bytes in front and ${tailroom} behind: ${totLen} becomes ${totLen + headroom + tailroom} bytes against physmtu ${physmtu}. mtudiff = prv->mtu ${before} + ${headroom} + ${tailroom} − ${physmtu} = ${mtudiff}${mtudiff > 0 ? site.text`, so prv->mtu = ${physmtu} − (${headroom} + ((${tailroom} + 2) & ~7) + 5) = ${prv.prvMtu} (private: the skb->dst->pmtu and dev->mtu updates are #if 0)` : ""}.${host.linux.ipsecIcmp ? "" : " sysctl_ipsec_icmp = 0: no ICMP is sent, whatever DF says."}`,
   );
   if (prv.prvMtu !== before) {
-    site.emit(skb, { kind: "field.set", header: "ipsec0", field: "prv->mtu", from: String(before), to: String(prv.prvMtu) }, site.text`KLIPS's private MTU ratchets down to ${prv.prvMtu}.`);
+    site.emit(
+      skb,
+      { kind: "field.set", header: "ipsec0", field: "prv->mtu", from: String(before), to: String(prv.prvMtu) },
+      site.text`KLIPS's private MTU ratchets down to ${prv.prvMtu}.`,
+    );
   }
   if (notify && proto !== IP_PROTO.ICMP && fragOffset === 0) {
     // ICMP_SEND(skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, prv->mtu, physdev): the inner MTU, and the packet still goes.
@@ -168,7 +191,13 @@ function ipsec_xmit_encap_bundle(host: LinuxHost, skb: Skb, dev: NetDevice, totL
   let out = skb;
   const needHead = dev.hardHeaderLen + headroom;
   if (skb.headroom < needHead || skb.tailroom < tailroom) {
-    out = skb_copy_expand(site, skb, hhLen(prv.physdev) + headroom, tailroom, site.text`skb_copy_expand: ${skb.headroom} bytes of headroom and ${skb.tailroom} of tailroom are too little for hard header ${dev.hardHeaderLen} + ESP ${headroom} and ${tailroom} of trailer.`);
+    out = skb_copy_expand(
+      site,
+      skb,
+      hhLen(prv.physdev) + headroom,
+      tailroom,
+      site.text`skb_copy_expand: ${skb.headroom} bytes of headroom and ${skb.tailroom} of tailroom are too little for hard header ${dev.hardHeaderLen} + ESP ${headroom} and ${tailroom} of trailer.`,
+    );
     kfree_skb(site, skb, "copied", "dev_kfree_skb(oskb): the original is freed.");
   }
   espTransportOutput(host, site, out, sa);
@@ -218,7 +247,11 @@ function ipsec_tunnel_send(host: LinuxHost, skb: Skb, dev: NetDevice): void {
 function ipsec_ip_send_1999(host: LinuxHost, skb: Skb, physdev: NetDevice): void {
   const site = host.site("ipsec", "ipsec_tunnel_start_xmit");
   skb_set_dev(site, skb, physdev, "KLIPS 1999 hands the packet to the physical device");
-  site.emit(skb, { kind: "field.set", header: "skb", field: "dst->dev", from: skb.dst?.dev.name ?? "(none)", to: skb.dst?.dev.name ?? "(none)" }, site.text`skb->dst is left as it was: the route via ${skb.dst?.dev.name ?? "?"}, pmtu ${skb.dst?.pmtu ?? 0}. ${RGB_1999.dstDev}`);
+  site.emit(
+    skb,
+    { kind: "field.set", header: "skb", field: "dst->dev", from: skb.dst?.dev.name ?? "(none)", to: skb.dst?.dev.name ?? "(none)" },
+    site.text`skb->dst is left as it was: the route via ${skb.dst?.dev.name ?? "?"}, pmtu ${skb.dst?.pmtu ?? 0}. ${RGB_1999.dstDev}`,
+  );
   const big = skb.len > physdev.mtu;
   const viaDst = host.linux.klipsOutput === "dst-output";
   site.emit(
@@ -254,7 +287,13 @@ export function ipsec_rcv(host: LinuxHost, skb: Skb): void {
   const site = host.site("ipsec", "ipsec_rcv");
   const ipsecdev = host.devs.find((d) => d.klips && d.klips.physdev === skb.dev);
   if (!ipsecdev) {
-    drop(site, skb, "not-modelled", `no ipsecN attached to ${skb.dev?.name ?? "?"}`, "ipsec_rcv finds no virtual device for the receiving interface.");
+    drop(
+      site,
+      skb,
+      "not-modelled",
+      `no ipsecN attached to ${skb.dev?.name ?? "?"}`,
+      "ipsec_rcv finds no virtual device for the receiving interface.",
+    );
     return;
   }
   skb_set_dev(site, skb, ipsecdev, "ipsec_rcv: assigning packet ownership to virtual device");
@@ -265,8 +304,16 @@ export function ipsec_rcv(host: LinuxHost, skb: Skb): void {
   const sa = host.sad.find((s) => s.proto === "esp" && s.spi === spi && s.dst === dst);
   site.emit(
     skb,
-    { kind: "decision", check: "ipsec-in-sa", question: "Which SA has this SPI?", consulted: [{ kind: "field", header: "esp", field: "spi", value: `0x${spi.toString(16).padStart(8, "0")}` }], branch: sa ? sa.id : "none" },
-    sa ? site.text`ipsec_rcv: SPI 0x${spi.toString(16).padStart(8, "0")} is ${sa.id}.` : site.text`ipsec_rcv: no SA for SPI 0x${spi.toString(16).padStart(8, "0")}.`,
+    {
+      kind: "decision",
+      check: "ipsec-in-sa",
+      question: "Which SA has this SPI?",
+      consulted: [{ kind: "field", header: "esp", field: "spi", value: `0x${spi.toString(16).padStart(8, "0")}` }],
+      branch: sa ? sa.id : "none",
+    },
+    sa
+      ? site.text`ipsec_rcv: SPI 0x${spi.toString(16).padStart(8, "0")} is ${sa.id}.`
+      : site.text`ipsec_rcv: no SA for SPI 0x${spi.toString(16).padStart(8, "0")}.`,
   );
   if (!sa) {
     drop(site, skb, "ipsec-no-sa", `SPI 0x${spi.toString(16)}`, "ipsec_rcv drops it.");
@@ -280,4 +327,3 @@ export function ipsec_rcv(host: LinuxHost, skb: Skb): void {
   skb_set_dst(site, skb, null, "ipsec_rcv: dst_release(skb->dst); skb->dst = NULL");
   netif_rx(host, skb, site);
 }
-

@@ -16,6 +16,18 @@ import { KernelOops, LinuxWorld } from "./world";
 export function runLinux(scenario: Scenario, personality: Personality, behaviour: Behaviour, options: RunOptions = {}): ScenarioTrace {
   const world = new LinuxWorld(scenario, personality, behaviour, Math.min(scenario.maxEvents, options.maxEvents ?? Infinity));
   const pings: AppState[] = [];
+  const missing = unmodelled(scenario);
+  if (missing) {
+    // Say so and run nothing, rather than send in cleartext what the scenario means to protect.
+    world.recorder.recordFinal(
+      scenario.hosts[0]!.name,
+      "ipsec",
+      "runScenario",
+      { kind: "drop", reason: "not-modelled", detail: missing },
+      `The Linux stack of tagflow models ESP in transport mode only; this scenario uses ${missing}, so nothing is run on ${personality.id}.`,
+    );
+    return finish(world, scenario, personality, pings);
+  }
   for (const t of scenario.traffic) {
     if (t.kind === "ping") pings.push(startLinuxPing(world.host(t.from), t));
     else startUdp(world.host(t.from), t);
@@ -32,13 +44,24 @@ export function runLinux(scenario: Scenario, personality: Personality, behaviour
       host,
       "ip",
       "runScenario",
-      looping !== undefined ? { kind: "drop", reason: "step-limit", detail: `${e.limit} events` } : { kind: "drop", reason: "trace-limit", detail: `${e.limit} events` },
+      looping !== undefined
+        ? { kind: "drop", reason: "step-limit", detail: `${e.limit} events` }
+        : { kind: "drop", reason: "trace-limit", detail: `${e.limit} events` },
       looping !== undefined
         ? `The run reached its limit of ${e.limit} events and was stopped: packet #${looping} was going round in a loop.`
         : `The run reached its limit of ${e.limit} events before the traffic finished, and the trace stops here.`,
     );
   }
   return finish(world, scenario, personality, pings);
+}
+
+/** What a scenario asks of the Linux stack that it does not model (AH, tunnel mode), or undefined. */
+function unmodelled(s: Scenario): string | undefined {
+  for (const h of s.hosts) {
+    if (h.sad.some((sa) => sa.proto === "ah") || h.spd.some((sp) => sp.requests.some((r) => r.proto === "ah"))) return "AH";
+    if (h.sad.some((sa) => sa.mode === "tunnel") || h.spd.some((sp) => sp.requests.some((r) => r.mode === "tunnel"))) return "ESP tunnel mode";
+  }
+  return undefined;
 }
 
 function finish(world: LinuxWorld, scenario: Scenario, personality: Personality, pings: readonly AppState[]): ScenarioTrace {

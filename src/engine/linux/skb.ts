@@ -66,7 +66,8 @@ export function skb_push(site: Site, skb: Skb, len: number, header: string, note
 /** skb_put(skb, len) filled with `data`: claim tailroom (BUG if there is none). */
 export function skb_put(site: Site, skb: Skb, data: Uint8Array, what: string, note: string): void {
   const s = skb.segs[0]!;
-  if (s.buf.length - s.off - s.len < data.length) throw new RangeError(`skb_put(${data.length}) with ${skb.tailroom} bytes of tailroom (skb_over_panic)`);
+  if (s.buf.length - s.off - s.len < data.length)
+    throw new RangeError(`skb_put(${data.length}) with ${skb.tailroom} bytes of tailroom (skb_over_panic)`);
   s.buf.set(data, s.off + s.len);
   s.len += data.length;
   skb.touch(DIRTY.BYTES | DIRTY.SEGS);
@@ -108,7 +109,11 @@ export function skb_copy_expand(site: Site, skb: Skb, headroom: number, tailroom
   n.dst = skb.dst;
   n.klipsDepth = skb.klipsDepth;
   n.copiedFrom = skb.id;
-  site.emit(n, { kind: "field.set", header: "skb", field: "copied-from", from: "", to: `packet #${skb.id}` }, site.text`The copy is packet #${skb.id}'s bytes with ${headroom} bytes of headroom and ${tailroom} of tailroom; dev and dst are copied with them.`);
+  site.emit(
+    n,
+    { kind: "field.set", header: "skb", field: "copied-from", from: "", to: `packet #${skb.id}` },
+    site.text`The copy is packet #${skb.id}'s bytes with ${headroom} bytes of headroom and ${tailroom} of tailroom; dev and dst are copied with them.`,
+  );
   return n;
 }
 
@@ -150,7 +155,11 @@ function agreement(site: Site, skb: Skb): string {
 export function skb_set_dev(site: Site, skb: Skb, dev: NetDevice, why: string): void {
   const from = devName(skb.dev);
   skb.dev = dev;
-  site.emit(skb, { kind: "field.set", header: "skb", field: "dev", from, to: dev.name }, site.text`${why}: skb->dev = ${dev.name}.${agreement(site, skb)}`);
+  site.emit(
+    skb,
+    { kind: "field.set", header: "skb", field: "dev", from, to: dev.name },
+    site.text`${why}: skb->dev = ${dev.name}.${agreement(site, skb)}`,
+  );
 }
 
 /** skb->dst = dst (dst_release of the old one, a reference on the new), traced. */

@@ -11,6 +11,7 @@ import { makeSa, makeSp } from "../netipsec/key";
 import type { SecAssoc, SecPolicy } from "../netipsec/types";
 import type { Behaviour, Personality } from "../kernels/personality";
 import type { LinuxBehaviour } from "./behaviour";
+import type { Skb } from "./skb";
 import type { FaultSpec, HostSpec, Scenario } from "../scenario/schema";
 import { addrOf, ip, parsePrefix, prefixContains, type Prefix } from "../sim/addr";
 import { Rng } from "../sim/rng";
@@ -92,7 +93,7 @@ export interface LinuxSocket {
   readonly name: string;
   readonly proto: number;
   readonly port?: number;
-  readonly receive: (skb: import("./skb").Skb, site: Site) => void;
+  readonly receive: (skb: Skb, site: Site) => void;
   /** An ICMP error for a datagram this socket sent (udp_err / ip_icmp_error). */
   readonly error?: (mtu: number, site: Site) => void;
 }
@@ -268,7 +269,12 @@ function buildHost(world: LinuxWorld, spec: HostSpec): LinuxHost {
   for (const r of spec.routes) {
     const dev = host.devByName(r.ifname);
     if (!dev) throw new Error(`route via unknown interface ${r.ifname}`);
-    host.fib.push({ dst: parsePrefix(r.dst === "default" ? "0.0.0.0/0" : r.dst), gateway: r.gateway ? ip(r.gateway) : undefined, dev, origin: "static" });
+    host.fib.push({
+      dst: parsePrefix(r.dst === "default" ? "0.0.0.0/0" : r.dst),
+      gateway: r.gateway ? ip(r.gateway) : undefined,
+      dev,
+      origin: "static",
+    });
   }
   for (const sa of spec.sad) host.sad.push(makeSa(sa));
   spec.spd.forEach((sp, i) => host.spd.push(makeSp(sp, i)));

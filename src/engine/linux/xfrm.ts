@@ -27,9 +27,9 @@ import { ip_output, ip_route_output } from "./ip_output";
 import { kfree_skb, pskb_expand_head, skb_set_dst, type Skb } from "./skb";
 import type { DstEntry, LinuxHost } from "./world";
 
-/** ESP header + IV: x->props.header_len for ESP. */
+/** x->props.header_len for ESP (esp_init_state): ESP header + IV, plus the outer IP header in tunnel mode. */
 function headerLen(sa: SecAssoc): number {
-  return 8 + encAlg(sa.enc).ivBytes;
+  return 8 + encAlg(sa.enc).ivBytes + (sa.mode === "tunnel" ? 20 : 0);
 }
 
 /** xfrm_state_mtu(x, mtu), net/xfrm/xfrm_state.c (ESP; other SAs: mtu - header_len). */
@@ -77,8 +77,16 @@ export function xfrm_lookup(host: LinuxHost, dst: DstEntry, flow: { src: string;
   if (!sp || sp.action !== "ipsec") {
     site.emit(
       null,
-      { kind: "decision", check: "xfrm-lookup", question: "Must this packet be transformed?", consulted: sp ? [{ kind: "sp", id: sp.id, summary: sp.summary }] : [], branch: sp?.action === "discard" ? "discard" : "no policy" },
-      sp?.action === "discard" ? site.text`xfrm_lookup: ${sp.summary} discards the packet.` : site.text`xfrm_lookup: no IPsec policy for ${flow.src} → ${flow.dst}: the plain route.`,
+      {
+        kind: "decision",
+        check: "xfrm-lookup",
+        question: "Must this packet be transformed?",
+        consulted: sp ? [{ kind: "sp", id: sp.id, summary: sp.summary }] : [],
+        branch: sp?.action === "discard" ? "discard" : "no policy",
+      },
+      sp?.action === "discard"
+        ? site.text`xfrm_lookup: ${sp.summary} discards the packet.`
+        : site.text`xfrm_lookup: no IPsec policy for ${flow.src} → ${flow.dst}: the plain route.`,
     );
     if (sp?.action === "discard") {
       site.emit(null, { kind: "drop", reason: "ipsec-policy-discard", detail: sp.summary }, "The packet is not sent (-EPERM).");
@@ -91,10 +99,22 @@ export function xfrm_lookup(host: LinuxHost, dst: DstEntry, flow: { src: string;
   if (!sa || !req || req.proto !== "esp" || sa.mode !== "transport") {
     site.emit(
       null,
-      { kind: "decision", check: "xfrm-lookup", question: "Must this packet be transformed?", consulted: [{ kind: "sp", id: sp.id, summary: sp.summary }], branch: sa ? "not modelled" : "no SA" },
-      sa ? site.text`xfrm_lookup: ${sp.summary} needs a transform this model does not build (only ESP transport).` : site.text`xfrm_lookup: ${sp.summary} needs an SA from ${flow.src} to ${flow.dst} and there is none: -EAGAIN (km_query would ask the keying daemon).`,
+      {
+        kind: "decision",
+        check: "xfrm-lookup",
+        question: "Must this packet be transformed?",
+        consulted: [{ kind: "sp", id: sp.id, summary: sp.summary }],
+        branch: sa ? "not modelled" : "no SA",
+      },
+      sa
+        ? site.text`xfrm_lookup: ${sp.summary} needs a transform this model does not build (only ESP transport).`
+        : site.text`xfrm_lookup: ${sp.summary} needs an SA from ${flow.src} to ${flow.dst} and there is none: -EAGAIN (km_query would ask the keying daemon).`,
     );
-    site.emit(null, { kind: "drop", reason: sa ? "not-modelled" : "ipsec-no-sa", detail: sa ? "AH/tunnel on XFRM" : `no SA ${flow.src} → ${flow.dst}` }, "The packet is not sent.");
+    site.emit(
+      null,
+      { kind: "drop", reason: sa ? "not-modelled" : "ipsec-no-sa", detail: sa ? "AH/tunnel on XFRM" : `no SA ${flow.src} → ${flow.dst}` },
+      "The packet is not sent.",
+    );
     return undefined;
   }
   let byKey = bundles.get(host);
@@ -167,7 +187,13 @@ export function xfrm_output(host: LinuxHost, skb: Skb): void {
   const head = espHeadroom(x.sa);
   const tail = espTailroom(x.sa, skb.len - 20);
   if (skb.headroom < head || skb.tailroom < tail) {
-    pskb_expand_head(esp, skb, Math.max(0, head - skb.headroom), Math.max(0, tail - skb.tailroom), esp.text`skb_cow_data → pskb_expand_head: the skb gets ${head} bytes of headroom and ${tail} of tailroom for ESP (the same skb, a bigger buffer).`);
+    pskb_expand_head(
+      esp,
+      skb,
+      Math.max(0, head - skb.headroom),
+      Math.max(0, tail - skb.tailroom),
+      esp.text`skb_cow_data → pskb_expand_head: the skb gets ${head} bytes of headroom and ${tail} of tailroom for ESP (the same skb, a bigger buffer).`,
+    );
   }
   espTransportOutput(host, esp, skb, x.sa);
   skb_set_dst(site, skb, x.route, "skb_dst_pop: the bundle's child, the plain route");
@@ -184,7 +210,13 @@ export function xfrm4_rcv(host: LinuxHost, skb: Skb): void {
   const sa = host.sad.find((s) => s.proto === "esp" && s.spi === spi && s.dst === dst);
   site.emit(
     skb,
-    { kind: "decision", check: "ipsec-in-sa", question: "xfrm_state_lookup(daddr, spi, ESP): which state?", consulted: [{ kind: "field", header: "esp", field: "spi", value: `0x${spi.toString(16).padStart(8, "0")}` }], branch: sa ? sa.id : "none" },
+    {
+      kind: "decision",
+      check: "ipsec-in-sa",
+      question: "xfrm_state_lookup(daddr, spi, ESP): which state?",
+      consulted: [{ kind: "field", header: "esp", field: "spi", value: `0x${spi.toString(16).padStart(8, "0")}` }],
+      branch: sa ? sa.id : "none",
+    },
     sa ? site.text`xfrm_input: state ${sa.id}.` : site.text`xfrm_input: no state for SPI 0x${spi.toString(16).padStart(8, "0")}.`,
   );
   if (!sa || sa.mode !== "transport") {
@@ -197,7 +229,11 @@ export function xfrm4_rcv(host: LinuxHost, skb: Skb): void {
     return;
   }
   skb.secPath.push(sa);
-  site.emit(skb, { kind: "sa.update", sa: sa.id, field: "sec_path", value: skb.secPath.map((s) => s.id).join(", ") }, site.text`sec_path = [${skb.secPath.map((s) => s.id).join(", ")}]: the skb now records that ${sa.id} decrypted it.`);
+  site.emit(
+    skb,
+    { kind: "sa.update", sa: sa.id, field: "sec_path", value: skb.secPath.map((s) => s.id).join(", ") },
+    site.text`sec_path = [${skb.secPath.map((s) => s.id).join(", ")}]: the skb now records that ${sa.id} decrypted it.`,
+  );
   ip_local_deliver(host, skb);
 }
 
@@ -219,7 +255,10 @@ export function xfrm4_policy_check(host: LinuxHost, skb: Skb): boolean {
         kind: "decision",
         check: "xfrm-policy-check",
         question: "Does the inbound policy accept this packet?",
-        consulted: [{ kind: "switch", name: `net.ipv4.conf.${dev.name}.disable_policy`, value: "1" }, ...(sp ? [{ kind: "sp" as const, id: sp.id, summary: sp.summary }] : [])],
+        consulted: [
+          { kind: "switch", name: `net.ipv4.conf.${dev.name}.disable_policy`, value: "1" },
+          ...(sp ? [{ kind: "sp" as const, id: sp.id, summary: sp.summary }] : []),
+        ],
         branch: "bypass: disable_policy",
       },
       site.text`__xfrm_policy_check: the packet came in on ${dev.name}, whose disable_policy = 1 (IPSKB_NOPOLICY): accepted without looking at any policy${sp ? site.text` — ${sp.summary} is never checked` : ""}.`,
@@ -234,7 +273,10 @@ export function xfrm4_policy_check(host: LinuxHost, skb: Skb): boolean {
       kind: "decision",
       check: "xfrm-policy-check",
       question: "Does the inbound policy accept this packet?",
-      consulted: [...(sp ? [{ kind: "sp" as const, id: sp.id, summary: sp.summary }] : []), { kind: "field", header: "skb", field: "sec_path", value: skb.secPath.map((x) => x.id).join(", ") || "(empty)" }],
+      consulted: [
+        ...(sp ? [{ kind: "sp" as const, id: sp.id, summary: sp.summary }] : []),
+        { kind: "field", header: "skb", field: "sec_path", value: skb.secPath.map((x) => x.id).join(", ") || "(empty)" },
+      ],
       branch: ok ? "accept" : "reject",
     },
     !need
@@ -256,7 +298,10 @@ export function esp4_err(host: LinuxHost, skb: Skb, mtu: number, original: Uint8
   const site = host.site("ipsec", "esp4_err");
   const hlen = (original[0]! & 0x0f) * 4;
   const daddr = `${original[16]}.${original[17]}.${original[18]}.${original[19]}`;
-  const spi = original.length >= hlen + 4 ? ((original[hlen]! << 24) | (original[hlen + 1]! << 16) | (original[hlen + 2]! << 8) | original[hlen + 3]!) >>> 0 : 0;
+  const spi =
+    original.length >= hlen + 4
+      ? ((original[hlen]! << 24) | (original[hlen + 1]! << 16) | (original[hlen + 2]! << 8) | original[hlen + 3]!) >>> 0
+      : 0;
   const sa = host.sad.find((s) => s.proto === "esp" && s.spi === spi && s.dst === daddr);
   site.emit(
     skb,
@@ -277,7 +322,11 @@ export function esp4_err(host: LinuxHost, skb: Skb, mtu: number, original: Uint8
   if (sa) {
     const before = host.pmtuLearnt.get(ip(daddr));
     host.pmtuLearnt.set(ip(daddr), mtu);
-    site.emit(skb, { kind: "field.set", header: "route", field: "mtu", from: String(before ?? "device"), to: String(mtu) }, site.text`The route to ${daddr} now has an MTU exception of ${mtu} (per destination — and so per SA).`);
+    site.emit(
+      skb,
+      { kind: "field.set", header: "route", field: "mtu", from: String(before ?? "device"), to: String(mtu) },
+      site.text`The route to ${daddr} now has an MTU exception of ${mtu} (per destination — and so per SA).`,
+    );
   }
   kfree_skb(site, skb, "consumed", "The ICMP error skb is freed.");
 }

@@ -181,7 +181,17 @@ const tamper = gatewayTunnel(
 );
 
 /** All built-ins, in the order the picker lists them. */
-export const BUILTIN_SCENARIOS: readonly ScenarioInput[] = [lo0EspPing, lo0Ping, lo0AhPing, lo0EspCbcPing, tunnel, replay, wrongKey, tamper, ...KLIPS_BUILTINS];
+export const BUILTIN_SCENARIOS: readonly ScenarioInput[] = [
+  lo0EspPing,
+  lo0Ping,
+  lo0AhPing,
+  lo0EspCbcPing,
+  tunnel,
+  replay,
+  wrongKey,
+  tamper,
+  ...KLIPS_BUILTINS,
+];
 
 /** The scenario the app opens with. */
 export const DEFAULT_SCENARIO = "lo0-esp-ping";

@@ -45,6 +45,16 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
   world.hosts.forEach((h) => installKeys(h, h.spec));
   // The BSD stack sends pings; UDP senders exist only on the Linux stack (dispatched above).
   const pings: PingState[] = scenario.traffic.flatMap((t, i) => (t.kind === "ping" ? [startPing(world.host(t.from), t, i)] : []));
+  for (const t of scenario.traffic) {
+    if (t.kind !== "udp") continue;
+    world.recorder.recordFinal(
+      t.from,
+      "app",
+      "runScenario",
+      { kind: "drop", reason: "not-modelled", detail: `a ${t.size}-byte UDP datagram to ${t.dst}` },
+      `The BSD stack of tagflow has no UDP sender yet: the ${t.size}-byte datagram to ${t.dst} is not sent (the Linux personalities send it).`,
+    );
+  }
   try {
     world.run();
   } catch (e) {
