@@ -384,8 +384,15 @@ export function ip_fragment(host: LinuxHost, skb: Skb, output: (f: Skb) => void)
     f.copiedFrom = skb.id;
     f.klipsDepth = skb.klipsDepth;
     f.secPath = skb.secPath.slice();
-    // 2.2.1's ip_fragment never assigns skb2->dev; mainline's ip_copy_metadata copies it. The model copies it (see the personality notes).
-    f.dev = skb.dev;
+    if (skb.dev) {
+      skb_set_dev(
+        site,
+        f,
+        skb.dev,
+        // 2.2.1's ip_fragment never assigns skb2->dev; mainline's ip_copy_metadata copies it.
+        "skb2->dev as the original's (mainline ip_copy_metadata; 2.2.1's ip_fragment leaves it unset, so this step is hypothetical for 2.2)",
+      );
+    }
     skb_set_dst(site, f, dst, "skb2->dst = dst_clone(skb->dst)");
     left -= len;
     ptr += len;

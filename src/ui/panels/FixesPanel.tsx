@@ -4,7 +4,7 @@
  * the compare block below the switches says how the run differs from the one with no fixes.
  */
 import type { ReactElement } from "react";
-import { builtinByName, FIXES, FIX_IDS, PERSONALITIES, isPersonalityId } from "../../engine/index";
+import { builtinByName, FIXES, FIX_IDS, PERSONALITIES, fixesFor, isPersonalityId } from "../../engine/index";
 import { tagflowStore, useTagflow } from "../../store/index";
 import { CompareBlock } from "./CompareView";
 
@@ -23,7 +23,8 @@ export function FixesPanel(): ReactElement {
     <section className="fixes" aria-label="Fixes" aria-busy={busy}>
       <h2 className="panel-h">Fixes</h2>
       <ul className="fix-list">
-        {FIX_IDS.map((id) => {
+        {/* Only the switches this personality has: BSD fixes on BSD, the KLIPS/XFRM switches on Linux (seed 002). */}
+        {(personality ? fixesFor(personality) : FIX_IDS).map((id) => {
           const fix = FIXES[id];
           const builtIn = personality ? fix.isOn(personality.behaviour) : false;
           const on = builtIn || fixes.includes(id);

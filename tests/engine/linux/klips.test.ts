@@ -11,6 +11,7 @@ import { espSaTableLines, traceEspSas, traceToPcapng } from "../../../src/export
 import { xfrm_state_mtu } from "../../../src/engine/linux/xfrm";
 import type { SecAssoc } from "../../../src/engine/netipsec/types";
 import type { EventOf, ScenarioTrace } from "../../../src/engine";
+import { skbDevices } from "../../../src/ui/inspector/skbDevices";
 import { tsharkFields } from "../../support/tshark";
 import { decisions, eventsOf, findingIds, runBuiltin } from "../../helpers/trace";
 
@@ -172,5 +173,19 @@ describe("captures of the Linux runs validate in tshark", () => {
       ["0x00001001", "1", "8"],
       ["0x00001002", "1", "0"],
     ]);
+  });
+});
+
+describe("skbDevices (the inspector's skb->dev / skb->dst->dev badge)", () => {
+  it("follows a packet's two devices, through fragments, and knows nothing of a BSD trace", () => {
+    const t = runBuiltin("klips-bigpackets");
+    const split = skbSets(t, "dev").find((e) => e.to === "eth0" && /disagree/.test(e.note))!;
+    expect(skbDevices(t.events, split.seq, split.chain)).toMatchObject({ dev: "eth0", dstDev: "ipsec0" });
+    // The first fragment: parent's eth0 copied, then ip_finish_output resets it to skb->dst->dev.
+    const reset = skbSets(t, "dev").find((e) => e.fn === "ip_finish_output" && e.from === "eth0")!;
+    expect(skbDevices(t.events, reset.seq - 1, reset.chain)).toMatchObject({ dev: "eth0", dstDev: "ipsec0" });
+    expect(skbDevices(t.events, reset.seq, reset.chain)).toMatchObject({ dev: "ipsec0", dstDev: "ipsec0" });
+    const bsd = runBuiltin("lo0-esp-ping");
+    expect(skbDevices(bsd.events, bsd.events.length - 1, bsd.events[0]!.chain)).toBeNull();
   });
 });
