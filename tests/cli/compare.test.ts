@@ -7,8 +7,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FIX_IDS, builtinByName, compareTraces, loadScenario, runScenario, type ScenarioInput } from "../../src/engine";
+import { PERSONALITIES, builtinByName, compareTraces, fixesFor, loadScenario, runScenario, type ScenarioInput } from "../../src/engine";
 import { stepRows, tagflow, type CliResult } from "./tagflow";
+
+/** The fixes of lo0-esp-ping's own personality (the Linux switches of seed 002 change nothing there). */
+const SEED_FIXES = fixesFor(PERSONALITIES["netbsd-2003"]);
 
 function trace(name: string, patch: Partial<ScenarioInput> = {}) {
   const loaded = loadScenario({ ...builtinByName(name), ...patch });
@@ -21,7 +24,7 @@ const dir = mkdtempSync(join(tmpdir(), "tagflow-cli-compare-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const RUNS = {
-  ...Object.fromEntries(FIX_IDS.map((id) => [id, ["run", "lo0-esp-ping", "--fix", id, "--compare"]])),
+  ...Object.fromEntries(SEED_FIXES.map((id) => [id, ["run", "lo0-esp-ping", "--fix", id, "--compare"]])),
   quiet: ["run", "lo0-esp-ping", "--fix", "icmp-reflect-strips-tags", "--compare", "-q"],
   freebsd: ["run", "lo0-esp-ping", "--personality", "freebsd-7", "--compare", "-q"],
   nothing: ["run", "lo0-esp-ping", "--compare", "-q"],
@@ -46,7 +49,7 @@ function tail(r: CliResult): [string, string] {
 }
 
 describe("tagflow run --compare", () => {
-  it.each(FIX_IDS)("--fix %s: the engine's sentence just before the outcome, after every step", (fix) => {
+  it.each(SEED_FIXES)("--fix %s: the engine's sentence just before the outcome, after every step", (fix) => {
     const r = results[fix]!;
     expect(r.code).toBe(0);
     expect(r.stderr).toBe("");

@@ -5,8 +5,10 @@
 import {
   BUILTIN_SCENARIOS,
   FIX_IDS,
+  PERSONALITIES,
   PERSONALITY_IDS,
   builtinByName,
+  fixesFor,
   fromHex,
   loadScenario,
   runScenario,
@@ -156,7 +158,8 @@ export function allConfigurations(): { name: string; personality: PersonalityId;
   const out: { name: string; personality: PersonalityId; fixes: FixId[]; label: string }[] = [];
   for (const name of BUILTIN_NAMES) {
     for (const personality of PERSONALITY_IDS) {
-      for (const fixes of [[], ...FIX_IDS.map((f) => [f])] as FixId[][]) {
+      // Each fix the personality has (a Linux switch changes nothing on BSD, and the other way round).
+      for (const fixes of [[], ...fixesFor(PERSONALITIES[personality]).map((f) => [f])] as FixId[][]) {
         out.push({ name, personality, fixes, label: `${name} @${personality}${fixes.length ? ` +${fixes.join("+")}` : ""}` });
       }
     }

@@ -12,7 +12,10 @@ describe("every packet on every link is valid IPv4", () => {
   it.each(allConfigurations())("$label", ({ name, personality, fixes }) => {
     const t = runBuiltin(name, { personality, fixes });
     const wire = [...transmitted(t), ...received(t)];
-    expect(wire.length).toBeGreaterThan(0);
+    // The Linux stack (seed 002) refuses AH and tunnel scenarios at step 1 instead of running them.
+    const refused = t.events[0]?.kind === "drop" && t.events[0].reason === "not-modelled" && t.events.length === 1;
+    // …and a run whose modelled kernel oopsed before anything reached the wire (klips-bigpackets on 1999 KLIPS) has none either.
+    expect(wire.length > 0 || refused || t.outcome.verdict === "crash").toBe(true);
     for (const w of wire) {
       const checks = w.bytes[9] === 1 ? [icmp()] : [];
       expectIpv4(w.bytes, ...checks);
