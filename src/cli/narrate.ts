@@ -48,7 +48,7 @@ const LAYER_SGR: Readonly<Record<LayerId, string>> = {
 };
 
 const SEVERITY_SGR: Readonly<Record<Severity, string>> = { critical: "1;31", warning: "33", info: "2" };
-const VERDICT_SGR: Readonly<Record<Verdict, string>> = { secure: "1;32", insecure: "1;31", dropped: "1;33", loop: "1;31" };
+const VERDICT_SGR: Readonly<Record<Verdict, string>> = { secure: "1;32", insecure: "1;31", dropped: "1;33", loop: "1;31", crash: "1;31" };
 
 function kindSgr(kind: EventKind): string | undefined {
   if (kind === "decision") return "1";

@@ -20,6 +20,8 @@ export {
   FIX_IDS,
   isFixId,
   isPersonalityId,
+  fixesFor,
+  isLinux,
   type FixId,
   type PersonalityId,
   type Personality,

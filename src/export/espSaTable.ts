@@ -17,10 +17,10 @@
  */
 
 /** Encryption transforms tagflow's SAs use. */
-export type EspEncAlg = "aes-gcm-16" | "chacha20-poly1305" | "aes-cbc" | "null";
+export type EspEncAlg = "aes-gcm-16" | "chacha20-poly1305" | "aes-cbc" | "null" | "3des-cbc";
 
 /** Integrity transforms tagflow's SAs use; "none" for AEAD ciphers and for NULL-NULL tests. */
-export type EspAuthAlg = "hmac-sha1-96" | "hmac-sha256-128" | "none";
+export type EspAuthAlg = "hmac-sha1-96" | "hmac-sha256-128" | "none" | "hmac-md5-96";
 
 /** One SA, with the keys an export needs. */
 export interface EspSaForExport {
@@ -51,6 +51,7 @@ export const WIRESHARK_ENC_NAME: Readonly<Record<EspEncAlg, string>> = {
   "chacha20-poly1305": "ChaCha20 with Poly1305 [RFC7634]",
   "aes-cbc": "AES-CBC [RFC3602]",
   null: "NULL",
+  "3des-cbc": "TripleDES-CBC [RFC2451]",
 };
 
 /** Authentication algorithm names as Wireshark spells them in the UAT. */
@@ -58,6 +59,7 @@ export const WIRESHARK_AUTH_NAME: Readonly<Record<EspAuthAlg, string>> = {
   "hmac-sha1-96": "HMAC-SHA-1-96 [RFC2404]",
   "hmac-sha256-128": "HMAC-SHA-256-128 [RFC4868]",
   none: "NULL",
+  "hmac-md5-96": "HMAC-MD5-96 [RFC2403]",
 };
 
 /** Valid KEYMAT lengths in bytes (RFC 4106 §8.1, RFC 7634 §4, RFC 3602 §5). */
@@ -66,6 +68,7 @@ const ENC_KEY_LENGTHS: Readonly<Record<EspEncAlg, readonly number[]>> = {
   "chacha20-poly1305": [36],
   "aes-cbc": [16, 24, 32],
   null: [0],
+  "3des-cbc": [24],
 };
 
 /** Combined-mode ciphers carry their own ICV (RFC 4303 §3.2.3). */

@@ -46,11 +46,13 @@ describe("espSaTableLines", () => {
       "chacha20-poly1305": "ChaCha20 with Poly1305 [RFC7634]",
       "aes-cbc": "AES-CBC [RFC3602]",
       null: "NULL",
+      "3des-cbc": "TripleDES-CBC [RFC2451]",
     });
     expect(WIRESHARK_AUTH_NAME).toEqual({
       "hmac-sha1-96": "HMAC-SHA-1-96 [RFC2404]",
       "hmac-sha256-128": "HMAC-SHA-256-128 [RFC4868]",
       none: "NULL",
+      "hmac-md5-96": "HMAC-MD5-96 [RFC2403]",
     });
   });
 
@@ -117,6 +119,8 @@ describe("Wireshark decrypts ESP with the exported SA table", () => {
     "aes-cbc + hmac-sha1-96": sa(0x1003, "aes-cbc", counting(16, 0x50), "hmac-sha1-96", counting(20, 0x60), counting(16, 0xa0)),
     "aes-cbc + hmac-sha256-128": sa(0x1004, "aes-cbc", counting(32, 0x51), "hmac-sha256-128", counting(32, 0x70), counting(16, 0xb0)),
     "null + hmac-sha256-128": sa(0x1005, "null", NO_KEY, "hmac-sha256-128", counting(32, 0x71), NO_KEY),
+    // The suite of 1999 (seed 002, FreeS/WAN KLIPS): RFC 2451 + RFC 2403.
+    "3des-cbc + hmac-md5-96": sa(0x1007, "3des-cbc", counting(24, 0x30), "hmac-md5-96", counting(16, 0x20), counting(8, 0xd0)),
   } satisfies Record<string, TestSa>;
   const CHACHA = sa(0x1006, "chacha20-poly1305", counting(36, 0x10), "none", NO_KEY, counting(8, 0xc0));
 

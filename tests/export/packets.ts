@@ -7,7 +7,8 @@
 import { cbc, gcm } from "@noble/ciphers/aes.js";
 import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
 import { hmac } from "@noble/hashes/hmac.js";
-import { sha1 } from "@noble/hashes/legacy.js";
+import { md5, sha1 } from "@noble/hashes/legacy.js";
+import { createCipheriv } from "node:crypto";
 import { sha256 } from "@noble/hashes/sha2.js";
 import type { EspAuthAlg, EspEncAlg, EspSaForExport } from "../../src/export";
 
@@ -104,7 +105,14 @@ export interface TestSa extends EspSaForExport {
   iv: Uint8Array;
 }
 
-const ICV_LEN: Record<EspAuthAlg, number> = { "hmac-sha1-96": 12, "hmac-sha256-128": 16, none: 0 };
+const ICV_LEN: Record<EspAuthAlg, number> = { "hmac-sha1-96": 12, "hmac-sha256-128": 16, none: 0, "hmac-md5-96": 12 };
+const HMAC_HASH = { "hmac-sha1-96": sha1, "hmac-sha256-128": sha256, "hmac-md5-96": md5 } as const;
+
+/** 3DES-CBC through OpenSSL (node:crypto), not des.js: an independent construction. */
+function tdesCbc(key: Uint8Array, iv: Uint8Array, plain: Uint8Array): Uint8Array {
+  const c = createCipheriv("des-ede3-cbc", key, iv).setAutoPadding(false);
+  return new Uint8Array(Buffer.concat([c.update(plain), c.final()]));
+}
 
 /**
  * The ESP payload (SPI | seq | IV | ciphertext | ICV) of a transport-mode packet carrying `inner`.
@@ -114,6 +122,7 @@ const ICV_LEN: Record<EspAuthAlg, number> = { "hmac-sha1-96": 12, "hmac-sha256-1
  * - ChaCha20-Poly1305 (RFC 7634): the same layout with a 32-byte key and 4-byte salt.
  * - AES-CBC (RFC 3602) + HMAC (RFC 2404 / RFC 4868): 16-byte IV, trailer aligned to the block,
  *   ICV = truncated HMAC over SPI ‖ seq ‖ IV ‖ ciphertext.
+ * - 3DES-CBC (RFC 2451) + HMAC-MD5-96 (RFC 2403): the same with an 8-byte IV and block.
  */
 export function espPayload(sa: TestSa, seq: number, inner: Uint8Array, nextHeader = IPPROTO_ICMP): Uint8Array {
   const header = concat(be32(sa.spi), be32(seq));
@@ -130,12 +139,18 @@ export function espPayload(sa: TestSa, seq: number, inner: Uint8Array, nextHeade
     case "chacha20-poly1305":
       return aead(sa.enc);
     case "aes-cbc":
+    case "3des-cbc":
     case "null": {
-      const plain = espPlaintext(inner, nextHeader, sa.enc === "aes-cbc" ? 16 : 4);
-      const body = sa.enc === "aes-cbc" ? concat(sa.iv, cbc(sa.encKey, sa.iv, { disablePadding: true }).encrypt(plain)) : plain;
+      const plain = espPlaintext(inner, nextHeader, sa.enc === "aes-cbc" ? 16 : sa.enc === "3des-cbc" ? 8 : 4);
+      const body =
+        sa.enc === "aes-cbc"
+          ? concat(sa.iv, cbc(sa.encKey, sa.iv, { disablePadding: true }).encrypt(plain))
+          : sa.enc === "3des-cbc"
+            ? concat(sa.iv, tdesCbc(sa.encKey, sa.iv, plain))
+            : plain;
       const signed = concat(header, body);
       if (sa.auth === "none") return signed;
-      const mac = hmac(sa.auth === "hmac-sha1-96" ? sha1 : sha256, sa.authKey, signed);
+      const mac = hmac(HMAC_HASH[sa.auth], sa.authKey, signed);
       return concat(signed, mac.subarray(0, ICV_LEN[sa.auth]));
     }
   }

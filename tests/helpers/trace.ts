@@ -6,8 +6,10 @@ import type { EventList } from "../../src/engine";
 import {
   BUILTIN_SCENARIOS,
   FIX_IDS,
+  PERSONALITIES,
   PERSONALITY_IDS,
   builtinByName,
+  fixesFor,
   fromHex,
   loadScenario,
   runScenario,
@@ -34,9 +36,13 @@ export const BUILTIN_NAMES: readonly string[] = BUILTIN_SCENARIOS.map((s) => s.n
  */
 export const SEED_003_SWITCHES: readonly FixId[] = ["no-ipsec-loop-check", "driver-ignores-reminder"];
 
-/** The fixes a sweep tries on built-in `name`, each alone. */
-export function sweepFixes(name: string): FixId[] {
-  return FIX_IDS.filter((f) => name.startsWith("openbsd-") || !SEED_003_SWITCHES.includes(f));
+/**
+ * The fixes a sweep tries on built-in `name` under `personality`, each alone: the personality's own
+ * (a Linux switch changes nothing on BSD, and the other way round), and seed 003's switches only on
+ * the openbsd-* built-ins (elsewhere no-ipsec-loop-check is a real but minute-long runaway).
+ */
+export function sweepFixes(name: string, personality: PersonalityId = "netbsd-2003"): FixId[] {
+  return fixesFor(PERSONALITIES[personality]).filter((f) => name.startsWith("openbsd-") || !SEED_003_SWITCHES.includes(f));
 }
 
 export interface RunOptions {
@@ -170,7 +176,7 @@ export function allConfigurations(): { name: string; personality: PersonalityId;
   const out: { name: string; personality: PersonalityId; fixes: FixId[]; label: string }[] = [];
   for (const name of BUILTIN_NAMES) {
     for (const personality of PERSONALITY_IDS) {
-      for (const fixes of [[], ...sweepFixes(name).map((f) => [f])] as FixId[][]) {
+      for (const fixes of [[], ...sweepFixes(name, personality).map((f) => [f])] as FixId[][]) {
         out.push({ name, personality, fixes, label: `${name} @${personality}${fixes.length ? ` +${fixes.join("+")}` : ""}` });
       }
     }

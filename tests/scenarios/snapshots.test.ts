@@ -17,6 +17,19 @@ describe("trace snapshots", () => {
     await expect(normalizeTrace(runBuiltin("lo0-esp-ping", { fixes: [fix] }))).toMatchFileSnapshot(`__snapshots__/lo0-esp-ping+${fix}.trace.txt`);
   });
 
+  // Seed 002 on the Linux stack: the three outcomes, and the seed story on XFRM with and without lo's sysctls.
+  it.each([
+    ["klips-bigpackets", "linux-2.2-klips-2003", []],
+    ["klips-bigpackets", "linux-xfrm", []],
+    ["lo0-esp-ping", "linux-xfrm", []],
+    ["lo0-esp-ping", "linux-xfrm", ["xfrm-lo-policy"]],
+  ] as const)("%s on %s %j", async (name, personality, fixes) => {
+    const suffix = fixes.length ? `+${fixes.join("+")}` : "";
+    await expect(normalizeTrace(runBuiltin(name, { personality, fixes: [...fixes] }))).toMatchFileSnapshot(
+      `__snapshots__/${name}@${personality}${suffix}.trace.txt`,
+    );
+  });
+
   it("lo0-esp-ping on freebsd-7", async () => {
     await expect(normalizeTrace(runBuiltin("lo0-esp-ping", { personality: "freebsd-7" }))).toMatchFileSnapshot(
       "__snapshots__/lo0-esp-ping@freebsd-7.trace.txt",

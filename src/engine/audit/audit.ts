@@ -6,7 +6,8 @@
  *              stale IPsec state (a tag or m_flag from the packet's trip the other way);
  *   loop     — the run hit its step limit;
  *   dropped  — packets were dropped (replay, ICV, policy) or echoes went unanswered;
- *   secure   — none of these.
+ *   secure   — none of these;
+ *   crash    — (Linux stack, seed 002) the modelled kernel oopsed: a `kernel-oops` drop. Never tagflow's own failure.
  */
 import { byteAt, chainAt, fnAt, kindAt, scanAt, type EventList, type PacketList } from "../trace/store";
 import type { Consulted, EventKind, EventOf, Finding, Outcome, Severity, TagView, Verdict } from "../trace/events";
@@ -82,6 +83,7 @@ export function audit(input: AuditInput): Outcome {
   /** seed 003: chains an attacker injected (link.rx fault "forge"). */
   const forged = new Set<number>();
   let loop = false;
+  let crash = false;
   /** The run hit a size limit (not a loop): echoes still in flight at the cut are not "lost". */
   let truncated = false;
   let drops = 0;
@@ -156,6 +158,21 @@ export function audit(input: AuditInput): Outcome {
               "warning",
               e.seq,
               () => `ipsec_in_reject was satisfied by a stale M_${staleFlag.flag} from the packet's earlier trip.`,
+            );
+          }
+        }
+        // Linux (seed 002, §11): a policy that asks for IPsec, bypassed by the device's sysctls or by KLIPS's routing.
+        if (e.branch.startsWith("bypass") && (e.check === "xfrm-lookup" || e.check === "klips-eroute" || e.check === "xfrm-policy-check")) {
+          const sp = e.consulted.find((c) => c.kind === "sp");
+          const sw = e.consulted.find((c) => c.kind === "switch");
+          if (sp && sp.kind === "sp") {
+            const inbound = e.check === "xfrm-policy-check";
+            f.add(inbound ? "policy-bypassed-in" : "policy-bypassed-out", "critical", e.seq, () =>
+              sw && sw.kind === "switch"
+                ? inbound
+                  ? `The ${packetKind(packets, e.packet)} was accepted without any IPsec check: it arrived on a device with ${sw.name} = 1, so Linux never compared it with ${sp.id} (${sp.summary}).`
+                  : `The packet left in cleartext and no SA was consulted: it is routed out of a device with ${sw.name} = 1, so Linux skips IPsec there, although ${sp.id} (${sp.summary}) asks for it.`
+                : `The packet left in cleartext although ${sp.id} (${sp.summary}) asks for IPsec: KLIPS protects only what is routed via ipsec0.`,
             );
           }
         }
@@ -236,7 +253,10 @@ export function audit(input: AuditInput): Outcome {
         break;
       case "drop":
         if (e.reason === "icmp-filtered") blackholeFinding(e, packets, f);
-        if (e.reason === "step-limit") {
+        if (e.reason === "kernel-oops") {
+          crash = true;
+          f.add("kernel-oops", "critical", e.seq, () => `The modelled kernel oopsed on ${e.host}: ${e.detail}.`);
+        } else if (e.reason === "step-limit") {
           loop = true;
           f.add("step-limit", "critical", e.seq, () => `The run stopped after ${e.seq} steps without finishing: packets were going round in a loop.`);
         } else if (e.reason === "trace-limit") {
@@ -271,12 +291,14 @@ export function audit(input: AuditInput): Outcome {
     f.add("unanswered", "warning", events.length - 1, () => `${missing} of ${input.sent} echo request${input.sent === 1 ? "" : "s"} got no reply.`);
   }
   const findings = f.list();
-  const verdict: Verdict = findings.some((x) => x.severity === "critical" && x.id !== "step-limit")
-    ? "insecure"
-    : loop
-      ? "loop"
-      : drops > 0 || (input.delivered < input.sent && !truncated)
-        ? "dropped"
-        : "secure";
+  const verdict: Verdict = crash
+    ? "crash"
+    : findings.some((x) => x.severity === "critical" && x.id !== "step-limit")
+      ? "insecure"
+      : loop
+        ? "loop"
+        : drops > 0 || (input.delivered < input.sent && !truncated)
+          ? "dropped"
+          : "secure";
   return { verdict, findings, sent: input.sent, delivered: input.delivered };
 }

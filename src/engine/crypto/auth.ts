@@ -1,22 +1,23 @@
 /**
  * Truncated HMAC integrity transforms: HMAC-SHA-1-96 (RFC 2404) and HMAC-SHA-256-128
- * (RFC 4868). The ICV is the leftmost `icvBytes` of the full HMAC (RFC 2404 §2, RFC 4868 §2.3).
+ * (RFC 4868), and HMAC-MD5-96 (RFC 2403). The ICV is the leftmost `icvBytes` of the full HMAC (RFC 2404 §2, RFC 4868 §2.3).
  */
 import { hmac } from "@noble/hashes/hmac.js";
-import { sha1 } from "@noble/hashes/legacy.js";
+import { md5, sha1 } from "@noble/hashes/legacy.js";
 import { sha256, sha384, sha512 } from "@noble/hashes/sha2.js";
 import type { AuthAlgId } from "./registry";
 import { authAlg } from "./registry";
 
 /** Hash functions `hmacFull` accepts. */
-export type HmacHash = "sha1" | "sha256" | "sha384" | "sha512";
+export type HmacHash = "md5" | "sha1" | "sha256" | "sha384" | "sha512";
 
-const HASHES = { sha1, sha256, sha384, sha512 } as const;
+const HASHES = { md5, sha1, sha256, sha384, sha512 } as const;
 
 const AUTH_HASH: { readonly [K in AuthAlgId]: HmacHash | null } = {
   "hmac-sha1-96": "sha1",
   "hmac-sha256-128": "sha256",
   none: null,
+  "hmac-md5-96": "md5",
 };
 
 /** Untruncated HMAC (RFC 2104) with the named hash. */

@@ -6,6 +6,7 @@
  */
 import { cbc, gcm } from "@noble/ciphers/aes.js";
 import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
+import des from "des.js";
 import { concatBytes } from "./bytes";
 
 /** The combined-mode (AEAD) transforms, whose KEYMAT ends in a 4-byte nonce salt. */
@@ -67,4 +68,34 @@ export function aeadDecrypt(alg: AeadAlgId, keymat: Uint8Array, iv: Uint8Array, 
     // noble throws on a tag mismatch; to the caller that is simply "did not verify".
     return null;
   }
+}
+
+const DES_BLOCK = 8;
+/** DES-EDE3 in CBC mode, built once (des.js CBC.instantiate over its EDE cipher). */
+const EDE3_CBC = des.CBC.instantiate(des.EDE);
+
+/**
+ * 3DES-CBC (DES-EDE3, RFC 2451 §2.3) without padding: ESP pads its own plaintext to the 8-byte
+ * block. The key is the 24-byte K1|K2|K3 (RFC 2451 §2.2: three independent keys), the IV 8 bytes.
+ */
+export function tdesCbcEncrypt(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
+  return tdesCbc("encrypt", key, iv, data);
+}
+
+/** 3DES-CBC decryption without unpadding; same preconditions as `tdesCbcEncrypt`. */
+export function tdesCbcDecrypt(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
+  return tdesCbc("decrypt", key, iv, data);
+}
+
+function tdesCbc(type: "encrypt" | "decrypt", key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
+  if (key.length !== 24) throw new Error(`3DES-CBC needs a 24-byte key (K1|K2|K3, RFC 2451 §2.2); got ${key.length}`);
+  if (iv.length !== DES_BLOCK) throw new Error(`3DES-CBC needs an 8-byte IV; got ${iv.length}`);
+  if (data.length % DES_BLOCK !== 0) throw new Error(`3DES-CBC without padding needs whole 8-byte blocks; got ${data.length} bytes`);
+  const c = EDE3_CBC.create({ type, key, iv, padding: false });
+  const out = new Uint8Array(data.length);
+  const head = c.update(data);
+  out.set(head, 0);
+  // des.js holds the last block back on decrypt until final().
+  out.set(c.final(), head.length);
+  return out;
 }

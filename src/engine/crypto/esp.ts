@@ -24,12 +24,12 @@
  * - AES-GCM-16 (RFC 4106) and ChaCha20-Poly1305 (RFC 7634): nonce = salt|IV, AAD = SPI|seq
  *   (8 bytes), or SPI|seq-hi|seq-lo (12 bytes) on an SA with extended sequence numbers
  *   (RFC 4106 §5, RFC 7634 §2.1); the 16-byte tag is the ICV.
- * - AES-CBC (RFC 3602) and NULL (RFC 2410) with HMAC: encrypt-then-MAC, the ICV is the truncated
+ * - AES-CBC (RFC 3602), 3DES-CBC (RFC 2451) and NULL (RFC 2410) with HMAC: encrypt-then-MAC, the ICV is the truncated
  *   HMAC over SPI|seq|IV|ciphertext (RFC 4303 §3.3.4), followed by seq-hi with ESN: the high 32
  *   bits are never sent but are appended to the ICV input (RFC 4303 §2.2.1).
  */
 import { concatBytes, isU32, readU32be, u32be } from "./bytes";
-import { aeadDecrypt, aeadEncrypt, aesCbcDecrypt, aesCbcEncrypt } from "./cipher";
+import { aeadDecrypt, aeadEncrypt, aesCbcDecrypt, aesCbcEncrypt, tdesCbcDecrypt, tdesCbcEncrypt } from "./cipher";
 import { authCompute, authVerify } from "./auth";
 import type { AuthAlgId, EncAlgId } from "./registry";
 import { authAlg, encAlg, validateKeys } from "./registry";
@@ -142,6 +142,9 @@ export function espSeal(keys: EspSaKeys, input: EspSealInput): EspSealed {
     case "aes-cbc":
       body = aesCbcEncrypt(keys.encKey, iv, plaintext);
       break;
+    case "3des-cbc":
+      body = tdesCbcEncrypt(keys.encKey, iv, plaintext);
+      break;
     case "null":
       body = plaintext.slice();
       break;
@@ -198,16 +201,22 @@ export function espOpen(keys: EspSaKeys, esp: Uint8Array, seqHi?: number): EspOp
       break;
     }
     case "aes-cbc":
+    case "3des-cbc":
     case "null": {
       if (icvBytes > 0 && !authVerify(keys.auth, keys.authKey, icvInput(esp.subarray(0, icvOffset), seqHi), icv)) {
         return fail("icv-mismatch", `${keys.auth} ICV does not verify (wrong key, or the packet was modified)`);
       }
       // Only CBC needs whole blocks to decrypt; like most stacks we do not reject a NULL
       // payload for missing 4-byte alignment, which RFC 4303 §2.4 asks of the sender.
-      if (keys.enc === "aes-cbc" && (body.length === 0 || body.length % enc.blockBytes !== 0)) {
-        return fail("bad-length", `aes-cbc ciphertext must be a non-zero multiple of 16 bytes; got ${body.length}`);
+      if (keys.enc !== "null" && (body.length === 0 || body.length % enc.blockBytes !== 0)) {
+        return fail("bad-length", `${keys.enc} ciphertext must be a non-zero multiple of ${enc.blockBytes} bytes; got ${body.length}`);
       }
-      plaintext = keys.enc === "aes-cbc" ? aesCbcDecrypt(keys.encKey, iv, body) : body.slice();
+      plaintext =
+        keys.enc === "aes-cbc"
+          ? aesCbcDecrypt(keys.encKey, iv, body)
+          : keys.enc === "3des-cbc"
+            ? tdesCbcDecrypt(keys.encKey, iv, body)
+            : body.slice();
       break;
     }
     default:

@@ -54,6 +54,19 @@ export const ENC_ALGS = {
     blockBytes: 4,
     icvBytes: 0,
   },
+  // The cipher of 1999 (FreeS/WAN KLIPS, seed 002): DES-EDE3 with three keys, an 8-byte
+  // explicit IV and an 8-byte block (RFC 2451 §2.2–2.4).
+  "3des-cbc": {
+    id: "3des-cbc",
+    rfc: "RFC 2451",
+    title: "3DES-CBC (DES-EDE3)",
+    aead: false,
+    keyBytes: [24],
+    saltBytes: 0,
+    ivBytes: 8,
+    blockBytes: 8,
+    icvBytes: 0,
+  },
 } as const;
 
 /** Integrity transforms for ESP and AH, keyed by RFC name. */
@@ -78,6 +91,14 @@ export const AUTH_ALGS = {
     title: "No separate integrity algorithm",
     keyBytes: 0,
     icvBytes: 0,
+  },
+  // KLIPS's AHHMAC_HASHLEN 12 with a 16-byte MD5 key (RFC 2403 §2–3).
+  "hmac-md5-96": {
+    id: "hmac-md5-96",
+    rfc: "RFC 2403",
+    title: "HMAC-MD5-96",
+    keyBytes: 16,
+    icvBytes: 12,
   },
 } as const;
 
@@ -136,12 +157,14 @@ const ENC_KEY_REASON: { readonly [K in EncAlgId]: string } = {
   "chacha20-poly1305": "32 bytes of ChaCha20 key + 4 bytes of salt, RFC 7634 §2",
   "aes-cbc": "AES-128, AES-192 or AES-256, RFC 3602 §2.2",
   null: "RFC 2410",
+  "3des-cbc": "three 8-byte DES keys K1|K2|K3, RFC 2451 §2.2",
 };
 
 const AUTH_KEY_REASON: { readonly [K in AuthAlgId]: string } = {
   "hmac-sha1-96": "RFC 2404 §3",
   "hmac-sha256-128": "RFC 4868 §2.1.1",
   none: "RFC 4303",
+  "hmac-md5-96": "RFC 2403 §3",
 };
 
 /** "20", "20- or 36", "16-, 24- or 32". */

@@ -5,6 +5,7 @@
  * Each switch cites the kernel source file and revision it models.
  */
 import type { TagName } from "../mbuf/tag";
+import { LINUX_SOURCES, type LinuxBehaviour } from "../linux/behaviour";
 import type { TagNumbering } from "../trace/recorder";
 import type { TagClass } from "../trace/events";
 
@@ -60,9 +61,15 @@ export interface Behaviour {
   readonly inCryptoDone?: "live" | "notyet";
   /** Bug switch: the hypothetical IFCAP_IPSEC driver transmits an OUT_CRYPTO_NEEDED packet as it is. */
   readonly nicIgnoresReminder?: boolean;
+  /**
+   * The Linux personalities' own switches (seed 002, src/engine/linux/behaviour.ts). Present only
+   * on a Linux personality, which runScenario then runs on the Linux stack; the BSD switches
+   * above are not consulted there.
+   */
+  readonly linux?: LinuxBehaviour;
 }
 
-export type PersonalityId = "netbsd-2003" | "freebsd-7" | "openbsd-2003";
+export type PersonalityId = "netbsd-2003" | "freebsd-7" | "openbsd-2003" | "linux-2.2-klips-1999" | "linux-2.2-klips-2003" | "linux-xfrm";
 
 export interface Personality {
   readonly id: PersonalityId;
@@ -130,6 +137,17 @@ const BSD_SOURCES: Readonly<Record<string, string>> = {
   icmp_mtudisc: "sys/netinet/ip_icmp.c",
   esp4_ctlinput: "sys/netipsec/ipsec_input.c",
 };
+
+/** The BSD switches on a Linux personality: none of these mechanisms exists there, and the Linux stack never reads them. */
+const NO_BSD_SWITCHES = {
+  looutputStripsTags: false,
+  icmpReflectStripsTags: false,
+  icmpReflectClearsIpsecFlags: false,
+  icmpReflectTtl: "defttl",
+  ripInputChecksPolicy: false,
+  loopCheck: "sa-identity",
+  consumerDeletesTags: false,
+} as const satisfies Omit<Behaviour, "linux">;
 
 /** NetBSD mbuf.h 1.118 (2005-12-26) numbering; FAST_IPSEC reserved these names in 2003. */
 const NETBSD_TAG_IDS: Record<TagName, number> = {
@@ -321,7 +339,59 @@ export const PERSONALITIES: Readonly<Record<PersonalityId, Personality>> = {
     sources: OPENBSD_SOURCES,
     tagClass: TAG_CLASS,
   },
+  // Seed 002 and the Linux contrast (kernel-notes §8, §11): a different stack, so the BSD
+  // switches are set to "absent" and never read; the Linux switches are in `linux`.
+  "linux-2.2-klips-1999": {
+    id: "linux-2.2-klips-1999",
+    title: "Linux 2.2 + FreeS/WAN KLIPS, Aug 1999 (2.0 patch, dst->output)",
+    summary:
+      "Marc Boucher's quick port of the 2.0 KLIPS to 2.2, as Richard Guy Briggs's mail of 1999-08-06 tells it: ipsec0 sets skb->dev to eth0 but skb->dst still routes via ipsec0, and a packet too big for eth0 after encryption goes to ip_fragment(skb, skb->dst->output). The Aug-1999 source is lost; the model follows the mail and is labelled hypothetical where it must be.",
+    tagIds: NETBSD_TAG_IDS,
+    persistent: [],
+    hasPersistentTags: false,
+    behaviour: {
+      ...NO_BSD_SWITCHES,
+      // ipsec0 MTU in Aug 1999 is not known (rev 1.42 "Preload size of virtual mtu"): 1500 assumed, kernel-notes §8.4.
+      linux: { stack: "klips-2.2-1999", klipsOutput: "dst-output", ipsec0Mtu: 1500, ipsecIcmp: false, loDisableXfrm: true, loDisablePolicy: true },
+    },
+    sources: LINUX_SOURCES,
+  },
+  "linux-2.2-klips-2003": {
+    id: "linux-2.2-klips-2003",
+    title: "Linux 2.2 + KLIPS as shipped (Openswan 2.0.0, 2003)",
+    summary:
+      "KLIPS as shipped (Openswan 2.0.0, ipsec_tunnel.c with RCS history from 1998): ipsec0 MTU 16260, and ipsec_tunnel_send re-routes the encrypted packet via the physical device and hands it to ip_send, which fragments it after encryption at eth0's MTU, DF cleared. sysctl net.ipsec.icmp is 0.",
+    tagIds: NETBSD_TAG_IDS,
+    persistent: [],
+    hasPersistentTags: false,
+    behaviour: {
+      ...NO_BSD_SWITCHES,
+      // ipsec_tunnel.c RCS 1.81 (1999-10-05): dev->mtu = 16260; ipsec_xmit.c: int sysctl_ipsec_icmp = 0;
+      linux: { stack: "klips-2.2-2003", klipsOutput: "reroute", ipsec0Mtu: 16260, ipsecIcmp: false, loDisableXfrm: true, loDisablePolicy: true },
+    },
+    sources: LINUX_SOURCES,
+  },
+  "linux-xfrm": {
+    id: "linux-xfrm",
+    title: "Linux XFRM (modern mainline)",
+    summary:
+      "Modern Linux: the xfrm bundle's MTU is xfrm_state_mtu() of the route's (local senders fragment or refuse before ESP), esp4_err() lowers the path MTU per SA, every reply is a new skb, and lo has disable_xfrm/disable_policy set by default.",
+    tagIds: NETBSD_TAG_IDS,
+    persistent: [],
+    hasPersistentTags: false,
+    behaviour: {
+      ...NO_BSD_SWITCHES,
+      // devinet.c inetdev_event(NETDEV_REGISTER): IFF_LOOPBACK gets NOXFRM and NOPOLICY.
+      linux: { stack: "xfrm", klipsOutput: "reroute", ipsec0Mtu: 16260, ipsecIcmp: false, loDisableXfrm: true, loDisablePolicy: true },
+    },
+    sources: LINUX_SOURCES,
+  },
 };
+
+/** Whether a personality runs on the Linux stack (src/engine/linux) rather than the BSD one. */
+export function isLinux(p: Personality): boolean {
+  return p.behaviour.linux !== undefined;
+}
 
 export const PERSONALITY_IDS = Object.keys(PERSONALITIES) as PersonalityId[];
 
@@ -363,9 +433,16 @@ export type FixId =
   | "rip-input-checks-policy"
   // seed 003: switches that break what the OpenBSD code gets right, to show what the tags are for.
   | "no-ipsec-loop-check"
-  | "driver-ignores-reminder";
+  | "driver-ignores-reminder"
+  // Linux switches (seed 002 and the XFRM seed story); they change only `Behaviour.linux`.
+  | "klips-neigh-compat-output"
+  | "klips-ipsec0-mtu-1500"
+  | "klips-ipsec0-mtu-16260"
+  | "klips-ipsec0-mtu-0xfff0"
+  | "klips-ipsec-icmp"
+  | "xfrm-lo-policy";
 
-export const FIXES: Readonly<Record<FixId, Fix>> = {
+const BSD_FIXES = {
   "icmp-reflect-strips-tags": {
     id: "icmp-reflect-strips-tags",
     title: "icmp_reflect strips all tags",
@@ -435,9 +512,85 @@ export const FIXES: Readonly<Record<FixId, Fix>> = {
     apply: (b) => ({ ...b, nicIgnoresReminder: true }),
     isOn: (b) => b.nicIgnoresReminder === true,
   },
-};
+} satisfies Record<string, Fix>;
+
+/** Change the Linux switches of a behaviour; a BSD behaviour (no `linux`) is left as it is. */
+function withLinux(b: Behaviour, change: Partial<LinuxBehaviour>): Behaviour {
+  return b.linux ? { ...b, linux: { ...b.linux, ...change } } : b;
+}
+
+/** The ipsec0 MTU switches: one value each, the last one applied wins (the panel shows the one in force). */
+function ipsec0MtuFix(id: FixId, mtu: number, title: string, explanation: string, source: string): Fix {
+  return { id, title, explanation, source, apply: (b) => withLinux(b, { ipsec0Mtu: mtu }), isOn: (b) => b.linux?.ipsec0Mtu === mtu };
+}
+
+/** The Linux fixes, appended to FIXES (seed 002, kernel-notes §8.1–8.2 and §11). */
+const LINUX_FIXES = {
+  "klips-neigh-compat-output": {
+    id: "klips-neigh-compat-output",
+    title: "KLIPS fragments through neigh_compat_output",
+    explanation:
+      "Hand ip_fragment() neigh_compat_output instead of skb->dst->output, so the fragments go out on skb->dev (eth0) instead of re-entering ipsec0 (Linux 2.2, 1999 KLIPS only).",
+    source:
+      'Richard Guy Briggs, linux-ipsec 1999-08-06 (seed 002): "Once it was changed to neigh_compat_output() … the problem went away *for me* and got worse for others"',
+    apply: (b) => (b.linux?.klipsOutput === "dst-output" ? withLinux(b, { klipsOutput: "neigh-compat-output" }) : b),
+    isOn: (b) => b.linux?.klipsOutput === "neigh-compat-output",
+  },
+  "klips-ipsec0-mtu-1500": ipsec0MtuFix(
+    "klips-ipsec0-mtu-1500",
+    1500,
+    "ipsec0 MTU 1500",
+    "ipsec0's dev->mtu equals eth0's: IP sizes packets for ipsec0 as if there were no ESP overhead.",
+    'kernel-notes §8.4: the Aug-1999 value is not known (ipsec_tunnel.c rev 1.42 only says "Preload size of virtual mtu")',
+  ),
+  "klips-ipsec0-mtu-16260": ipsec0MtuFix(
+    "klips-ipsec0-mtu-16260",
+    16260,
+    "ipsec0 MTU 16260",
+    "ipsec0's dev->mtu is 16260, so IP does not fragment before encryption and eth0 fragments the ESP packet after it.",
+    'FreeS/WAN ipsec_tunnel.c RCS 1.81 (1999-10-05): "Lower the default mtu of virtual devices to 16260"',
+  ),
+  "klips-ipsec0-mtu-0xfff0": ipsec0MtuFix(
+    "klips-ipsec0-mtu-0xfff0",
+    0xfff0,
+    "ipsec0 MTU 0xfff0 (Alan Cox)",
+    "ipsec0's dev->mtu is 65520, the maximum, as Alan Cox suggested: fragment after encryption to the physical MTU.",
+    'Seed 002: "Alan Cox suggested setting the MTU to the maximum allowed:0xfff0, then fragmenting after encryption to the MTU of the physical device"; ipsec_tunnel.c keeps it as a comment: dev->mtu = 16260; /* 0xfff0; */',
+  ),
+  "klips-ipsec-icmp": {
+    id: "klips-ipsec-icmp",
+    title: "sysctl net.ipsec.icmp = 1",
+    explanation:
+      "KLIPS sends the sender ICMP need-frag with its private prv->mtu when a DF packet (not ICMP, offset 0) no longer fits after encryption — and sends the packet anyway.",
+    source:
+      'Openswan 2.0.0 ipsec_xmit.c: int sysctl_ipsec_icmp = 0; ipsec_tunnel.c RCS 1.165 (2001) "Send back ICMP iff DF set, !ICMP, offset==0, sysctl_icmp"',
+    apply: (b) => (b.linux && b.linux.stack !== "xfrm" ? withLinux(b, { ipsecIcmp: true }) : b),
+    isOn: (b) => b.linux?.ipsecIcmp === true,
+  },
+  "xfrm-lo-policy": {
+    id: "xfrm-lo-policy",
+    title: "XFRM on lo: disable_xfrm = disable_policy = 0",
+    explanation:
+      "Let XFRM transform and check packets on the loopback device: by default Linux sets both sysctls to 1 on lo, so policies there are never applied.",
+    source: "Linux net/ipv4/devinet.c inetdev_event(NETDEV_REGISTER): IN_DEV_CONF_SET(in_dev, NOXFRM, 1) and NOPOLICY for IFF_LOOPBACK",
+    apply: (b) => withLinux(b, { loDisableXfrm: false, loDisablePolicy: false }),
+    isOn: (b) => b.linux !== undefined && !b.linux.loDisableXfrm && !b.linux.loDisablePolicy,
+  },
+} satisfies Record<Exclude<FixId, keyof typeof BSD_FIXES>, Fix>;
+
+export const FIXES: Readonly<Record<FixId, Fix>> = { ...BSD_FIXES, ...LINUX_FIXES };
 
 export const FIX_IDS = Object.keys(FIXES) as FixId[];
+
+/** Whether a fix flips a Linux switch (it changes nothing on a BSD personality, and a BSD fix nothing on Linux). */
+export function isLinuxFix(id: FixId): boolean {
+  return Object.prototype.hasOwnProperty.call(LINUX_FIXES, id);
+}
+
+/** The fixes that can change a run of this personality, for the fixes panel and the CLI. */
+export function fixesFor(p: Personality): FixId[] {
+  return FIX_IDS.filter((id) => isLinuxFix(id) === isLinux(p));
+}
 
 export function isFixId(id: string): id is FixId {
   return Object.prototype.hasOwnProperty.call(FIXES, id);

@@ -105,13 +105,13 @@ function send(host: Host, spec: PingSpec, socket: string, seq: number, src: stri
 }
 
 /** struct timeval {int32 tv_sec; int32 tv_usec} in little-endian host order (i386). */
-function writeTimeval(buf: Uint8Array, micros: number): void {
+export function writeTimeval(buf: Uint8Array, micros: number): void {
   const dv = new DataView(buf.buffer, buf.byteOffset, 8);
   dv.setUint32(0, Math.floor(micros / 1_000_000), true);
   dv.setUint32(4, micros % 1_000_000, true);
 }
 
-function readTimeval(buf: Uint8Array): number {
+export function readTimeval(buf: Uint8Array): number {
   const dv = new DataView(buf.buffer, buf.byteOffset, 8);
   return dv.getUint32(0, true) * 1_000_000 + dv.getUint32(4, true);
 }

@@ -52,7 +52,8 @@ export function installKeys(host: Host, spec: HostSpec): void {
   spec.spd.forEach((sp, i) => host.spd.push(makeSp(sp, i)));
 }
 
-function makeSa(s: SaSpec): SecAssoc {
+/** setkey add: a scenario SA as the SAD holds it (also the Linux stack's xfrm_state, src/engine/linux). */
+export function makeSa(s: SaSpec): SecAssoc {
   return {
     id: saName(s),
     spi: s.spi,
@@ -82,7 +83,8 @@ export function requestText(r: Pick<IpsecRequest, "proto" | "mode" | "tunnelSrc"
   return `${r.proto}/${r.mode}/${ends}/${r.level}`;
 }
 
-function makeSp(s: PolicySpec, index: number): SecPolicy {
+/** spdadd: a scenario policy as the SPD holds it (also the Linux stack's xfrm_policy). */
+export function makeSp(s: PolicySpec, index: number): SecPolicy {
   const requests: IpsecRequest[] = s.requests.map((r) => ({
     proto: r.proto,
     mode: r.mode,
@@ -114,7 +116,7 @@ export interface Selectors {
 }
 
 /** ipsec_getpolicybyaddr(): the first SP of this direction whose selectors match. */
-export function spdLookup(host: Host, dir: "out" | "in", sel: Selectors): SecPolicy | undefined {
+export function spdLookup(host: Pick<Host, "spd">, dir: "out" | "in", sel: Selectors): SecPolicy | undefined {
   const src = ip(sel.src);
   const dst = ip(sel.dst);
   return host.spd.find(

@@ -4,6 +4,7 @@
  * Keys are fixed, published-in-the-open teaching keys: never use them for real traffic.
  */
 import type { ScenarioInput } from "./schema";
+import { KLIPS_BUILTINS } from "./builtins/klips";
 import { NETWORK_SCENARIOS } from "./builtins/networks";
 import { OPENBSD_SCENARIOS } from "./builtins/openbsd";
 
@@ -193,6 +194,7 @@ export const BUILTIN_SCENARIOS: readonly ScenarioInput[] = [
   tamper,
   ...NETWORK_SCENARIOS,
   ...OPENBSD_SCENARIOS,
+  ...KLIPS_BUILTINS,
 ];
 
 /** The scenario the app opens with. */

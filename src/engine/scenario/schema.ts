@@ -192,21 +192,25 @@ const PingSchema = strictObject({
   startMs: v.optional(int(0, 3_600_000), 0),
 });
 
+/**
+ * A UDP datagram sender: seed 002's 1472-byte DF datagram on the Linux stack (src/engine/linux,
+ * IP_PMTUDISC_DO: over the path MTU it is refused with EMSGSIZE), and udp_output on the BSD stack
+ * (netinet/udp_usrreq.ts, IP_DONTFRAG). One traffic kind for both.
+ */
 const UdpSchema = strictObject({
   kind: v.literal("udp"),
   from: name,
   dst: ipv4,
-  /** Datagrams to send, one per interval. */
-  count: v.optional(int(1, LIMITS.pingCount), 3),
-  /** UDP data bytes per datagram. */
-  size: v.optional(int(0, LIMITS.payload), 512),
-  srcPort: v.optional(int(1, 0xffff), 49152),
-  dstPort: v.optional(int(1, 0xffff), 9),
-  /** IP_DONTFRAG (FreeBSD 7): DF on every datagram. */
+  /** UDP payload bytes: 1472 fills a 1500-byte IP packet. */
+  size: v.optional(int(0, LIMITS.payload), 1472),
   df: v.optional(v.boolean(), false),
+  count: v.optional(int(1, LIMITS.pingCount), 1),
+  srcPort: v.optional(int(1, 0xffff), 1024),
+  /** 9 is the discard service (RFC 863). */
+  dstPort: v.optional(int(1, 0xffff), 9),
   intervalMs: v.optional(int(1, 3_600_000), 1000),
   startMs: v.optional(int(0, 3_600_000), 0),
-  /** Bind a socket on the destination host at dstPort to receive them (else: ICMP port unreachable). */
+  /** Bind a socket on the destination host at dstPort to receive them (else: ICMP port unreachable). BSD stack. */
   sink: v.optional(v.boolean(), true),
 });
 
@@ -221,9 +225,8 @@ export const ScenarioSchema = strictObject({
   seed: v.optional(int(0, 0xffffffff), 1),
   hosts: v.pipe(v.array(HostSchema), v.minLength(1, "a scenario needs at least one host"), v.maxLength(LIMITS.hosts)),
   links: v.optional(v.pipe(v.array(LinkSchema), v.maxLength(LIMITS.links)), []),
-  traffic: v.pipe(v.array(PingSchema), v.maxLength(LIMITS.traffic)),
-  /** UDP senders (udp_output), besides the pings; not counted among the echoes. */
-  datagrams: v.optional(v.pipe(v.array(UdpSchema), v.maxLength(LIMITS.traffic)), []),
+  // A variant by kind since the UDP sender was appended (seed 002); pings are PingSpec.
+  traffic: v.pipe(v.array(v.variant("kind", [PingSchema, UdpSchema])), v.maxLength(LIMITS.traffic)),
   /** Stop a runaway after this many events, with a "loop" finding. */
   maxEvents: v.optional(int(100, LIMITS.maxEvents), 2_000_000),
   /** Which seed story's steps the narration cites. */
@@ -242,8 +245,9 @@ export type PolicySpec = HostSpec["spd"][number];
 export type RequestSpec = PolicySpec["requests"][number];
 export type LinkSpec = Scenario["links"][number];
 export type FaultSpec = LinkSpec["faults"][number];
-export type PingSpec = Scenario["traffic"][number];
-export type UdpSpec = Scenario["datagrams"][number];
+export type TrafficSpec = Scenario["traffic"][number];
+export type PingSpec = Extract<TrafficSpec, { kind: "ping" }>;
+export type UdpSpec = Extract<TrafficSpec, { kind: "udp" }>;
 
 /** One problem, located by a JSON path such as `$.hosts[0].sad[1].encKey`. */
 export interface Problem {

@@ -184,6 +184,7 @@ export function checkSemantics(s: Scenario): Problem[] {
   // one host with one id would count each other's replies; real processes never share a pid.
   const idOwner = new Map<string, number>();
   s.traffic.forEach((t, ti) => {
+    if (t.kind !== "ping") return; // UDP senders (seed 002) have ports, not ICMP ids.
     const key = `${t.from}\u0000${t.id}`;
     const first = idOwner.get(key);
     if (first === undefined) idOwner.set(key, ti);
@@ -197,19 +198,15 @@ export function checkSemantics(s: Scenario): Problem[] {
     const at = `$.traffic[${ti}]`;
     const host = s.hosts.find((h) => h.name === t.from);
     if (!host) out.push({ path: `${at}.from`, message: `no host "${t.from}" (hosts: ${s.hosts.map((h) => h.name).join(", ")})` });
-    else if (t.src && t.src !== "127.0.0.1" && !host.interfaces.some((i) => addrOf(i.addr) === t.src))
+    else if (t.kind === "ping" && t.src && t.src !== "127.0.0.1" && !host.interfaces.some((i) => addrOf(i.addr) === t.src))
       out.push({ path: `${at}.src`, message: `${t.src} is not an address of ${t.from}` });
   });
-  // UDP senders (issue 12): the sending host must exist, and the data is bounded like ping's.
-  s.datagrams.forEach((d, di) => {
-    if (!s.hosts.some((h) => h.name === d.from))
-      out.push({ path: `$.datagrams[${di}].from`, message: `no host "${d.from}" (hosts: ${s.hosts.map((h) => h.name).join(", ")})` });
-  });
-  const udpBytes = s.datagrams.reduce((sum, d) => sum + d.count * d.size, 0);
+  // UDP senders: the data is bounded like ping's (the host was checked with the rest of the traffic).
+  const udpBytes = s.traffic.reduce((sum, t) => sum + (t.kind === "udp" ? t.count * t.size : 0), 0);
   if (udpBytes > LIMITS.pingBytes)
     out.push({
-      path: "$.datagrams",
-      message: `the datagrams would carry ${udpBytes} bytes (count × size, summed); the limit is ${LIMITS.pingBytes}`,
+      path: "$.traffic",
+      message: `the UDP datagrams would carry ${udpBytes} bytes (count × size, summed); the limit is ${LIMITS.pingBytes}`,
     });
   if (out.length === 0) out.push(...routeLoops(s));
   return out;

@@ -5,7 +5,8 @@
  */
 import { audit } from "../audit/audit";
 import { annotateStone } from "../audit/story";
-import { effectiveBehaviour, PERSONALITIES } from "../kernels/personality";
+import { effectiveBehaviour, isLinux, PERSONALITIES } from "../kernels/personality";
+import { runLinux } from "../linux/run";
 import { installKeys } from "../netipsec/key";
 import { startPing, type PingState } from "../netinet/ping";
 import { startUdp } from "../netinet/udp_usrreq";
@@ -44,12 +45,17 @@ export interface RunOptions {
 export function runScenario(scenario: Scenario, options: RunOptions = {}): ScenarioTrace {
   const personality = PERSONALITIES[scenario.personality];
   const behaviour = effectiveBehaviour(personality, scenario.fixes);
+  // A Linux personality runs on the Linux stack (src/engine/linux: skb, dst, KLIPS, XFRM), not on this BSD World.
+  if (isLinux(personality)) return runLinux(scenario, personality, behaviour, options);
   const world = new World(scenario, personality, behaviour, Math.min(scenario.maxEvents, options.maxEvents ?? Infinity));
   world.hosts.forEach((h) => installKeys(h, h.spec));
   // seed 003: frames an attacker on a link injects (fault "forge").
   world.links.forEach(scheduleForgeries);
-  const pings: PingState[] = scenario.traffic.map((t, i) => startPing(world.host(t.from), t, i));
-  scenario.datagrams.forEach((d, i) => startUdp(world, d, i));
+  const pings: PingState[] = scenario.traffic.flatMap((t, i) => (t.kind === "ping" ? [startPing(world.host(t.from), t, i)] : []));
+  // UDP senders (udp_output, netinet/udp_usrreq.ts); not counted among the echoes.
+  scenario.traffic.forEach((t, i) => {
+    if (t.kind === "udp") startUdp(world, t, i);
+  });
   try {
     world.run();
   } catch (e) {

@@ -59,8 +59,8 @@ export interface MbufSegView {
   readonly len: number;
   readonly leading: number;
   readonly trailing: number;
-  /** "pkthdr" mbuf, plain mbuf or a cluster (MCLBYTES). */
-  readonly kind: "pkthdr" | "mbuf" | "cluster";
+  /** "pkthdr" mbuf, plain mbuf or a cluster (MCLBYTES); "skb": a Linux sk_buff's one linear buffer (src/engine/linux/skb.ts). */
+  readonly kind: "pkthdr" | "mbuf" | "cluster" | "skb";
 }
 
 /** An immutable snapshot of a packet (mbuf chain) after some step. */
@@ -138,7 +138,17 @@ export type DropReason =
   // seed 003 (OpenBSD): ip_output's IFCAP_IPSEC check unmarks the TDB and drops (EHOSTUNREACH);
   | "ipsec-crypto-needed"
   // gif_start finds its own PACKET_TAG_GIF (IF_DROP) or gif_output's counter passes max_gif_nesting (EIO).
-  | "gif-loop";
+  | "gif-loop"
+  // Linux stack (src/engine/linux, seed 002): the modelled kernel oopsed (verdict "crash", never tagflow's own failure),
+  | "kernel-oops"
+  // a driver was handed a frame longer than its device MTU,
+  | "oversize-frame"
+  // ipsec_tunnel_send found the re-route pointing back at ipsec0 ("suspect recursion", IPSEC_XMIT_RECURSDETECT),
+  | "klips-recursion"
+  // a router could not forward a DF packet larger than the next hop's MTU (ICMP 3/4 sent back),
+  | "frag-needed"
+  // an ICMP error about an ESP packet that no handler acted on (KLIPS registers no ESP err_handler).
+  | "icmp-error-ignored";
 
 /** The decisions the engine records. */
 export type CheckId =
@@ -170,7 +180,24 @@ export type CheckId =
   | "ipsec-capability"
   // a driver's start routine honouring (or not) an OUT_CRYPTO_NEEDED reminder, gif's loop detection.
   | "reminder"
-  | "gif-loop";
+  | "gif-loop"
+  // Linux stack (src/engine/linux, seed 002 and the seed story on XFRM):
+  // skb->dev against skb->dst->dev at a point where the code relies on one of them,
+  | "skb-dev-dst"
+  // KLIPS eroute lookup in ipsec_tunnel_start_xmit,
+  | "klips-eroute"
+  // ipsec_xmit_encap_bundle's room / prv->mtu ratchet / DF-ICMP logic,
+  | "klips-mtu"
+  // ipsec_tunnel_send's re-route and recursion check, or a fragment re-entering ipsec0,
+  | "klips-recursion"
+  // xfrm_lookup: policy, bundle, or DST_NOXFRM / disable_xfrm bypass,
+  | "xfrm-lookup"
+  // xfrm_bundle_ok / xfrm_init_pmtu: the bundle MTU from xfrm_state_mtu,
+  | "xfrm-bundle-mtu"
+  // __xfrm_policy_check on input (template against sec_path, or the rx device's disable_policy),
+  | "xfrm-policy-check"
+  // ip_defrag: fragment queued or datagram reassembled.
+  | "ip-defrag";
 
 /** The discriminated part of an event. */
 export type EventPayload =
@@ -262,7 +289,8 @@ export type TraceEvent = EventBase & EventPayload;
 /** Narrow an event by kind. */
 export type EventOf<K extends EventKind> = EventBase & Extract<EventPayload, { kind: K }>;
 
-export type Verdict = "secure" | "insecure" | "dropped" | "loop";
+/** "crash": the modelled kernel oopsed (seed 002's KLIPS on Linux 2.2), never a failure of tagflow itself. */
+export type Verdict = "secure" | "insecure" | "dropped" | "loop" | "crash";
 export type Severity = "critical" | "warning" | "info";
 
 /** One thing the audit found, anchored at the step where it became true. */

@@ -72,6 +72,15 @@ export const CHECK_NAMES: Readonly<Record<CheckId, string>> = {
   "ipsec-capability": "IFCAP_IPSEC check",
   reminder: "driver's reminder check",
   "gif-loop": "gif loop detection",
+  // Linux stack (seed 002, src/engine/linux):
+  "skb-dev-dst": "skb->dev / skb->dst->dev check",
+  "klips-eroute": "KLIPS eroute lookup",
+  "klips-mtu": "KLIPS MTU check",
+  "klips-recursion": "KLIPS recursion check",
+  "xfrm-lookup": "XFRM policy lookup",
+  "xfrm-bundle-mtu": "XFRM bundle MTU check",
+  "xfrm-policy-check": "XFRM inbound policy check",
+  "ip-defrag": "reassembly",
 };
 
 const article = (word: string): string => (/^[AEIOU]/.test(word) ? "an" : "a");

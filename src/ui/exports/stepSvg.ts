@@ -47,7 +47,7 @@ export interface StepCaption {
 }
 
 /** The banner's verdict colours (theme.css --ok, --danger, --warn, --loop), read from the page. */
-const VERDICT_TOKEN: Readonly<Record<Verdict, string>> = { secure: "--ok", insecure: "--danger", dropped: "--warn", loop: "--loop" };
+const VERDICT_TOKEN: Readonly<Record<Verdict, string>> = { secure: "--ok", insecure: "--danger", dropped: "--warn", loop: "--loop", crash: "--loop" };
 
 export interface StepPicture {
   readonly svg: string;

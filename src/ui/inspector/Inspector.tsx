@@ -15,6 +15,7 @@ import { flagLabel, flagSwatch, tagShortName, tagSwatch } from "../palette";
 import { packetModelAt } from "../stepModel";
 import { Icon } from "../icons";
 import { hex } from "../text";
+import { SkbPanel } from "./SkbPanel";
 
 const REGION_LABEL: Readonly<Record<string, string>> = {
   ipv4: "IPv4 header",
@@ -415,6 +416,7 @@ export function Inspector(): ReactElement {
           <span>{event ? "No packet at this step: the socket has not built one yet." : trace ? "No packets in this trace." : "Loading…"}</span>
         )}
       </div>
+      {trace && model && <SkbPanel trace={trace} cursor={cursor} chain={model.version.chain} />}
       <div className={`inspector-body inspector-body--${tab}`} ref={scroller}>
         {model && event && trace ? (
           tab === "packet" ? (

@@ -4,7 +4,7 @@
  * the compare block below the switches says how the run differs from the one with no fixes.
  */
 import { useEffect, useId, useRef, useState, type ReactElement } from "react";
-import { builtinByName, FIXES, FIX_IDS, PERSONALITIES, isPersonalityId, type FixId, type Personality } from "../../engine/index";
+import { builtinByName, FIXES, FIX_IDS, PERSONALITIES, fixesFor, isPersonalityId, type FixId, type Personality } from "../../engine/index";
 import { tagflowStore, useTagflow } from "../../store/index";
 import { CompareBlock } from "./CompareView";
 
@@ -75,7 +75,7 @@ export function FixStrip(): ReactElement | null {
       <span className="fix-strip-label" aria-hidden="true">
         Fixes
       </span>
-      {FIX_IDS.map((id) => {
+      {(personality ? fixesFor(personality) : FIX_IDS).map((id) => {
         const { on, builtIn } = fixState(id, fixes, personality);
         return <FixSwitch key={id} id={id} on={on} builtIn={builtIn} className={`switch switch--chip${on ? " is-on" : ""}`} short />;
       })}
@@ -102,7 +102,7 @@ export function FixMenu(): ReactElement {
     window.addEventListener("pointerdown", onPointer);
     return () => window.removeEventListener("pointerdown", onPointer);
   }, [open]);
-  const states = FIX_IDS.map((id) => ({ id, ...fixState(id, fixes, personality) }));
+  const states = (personality ? fixesFor(personality) : FIX_IDS).map((id) => ({ id, ...fixState(id, fixes, personality) }));
   const on = states.filter((f) => f.on).length;
   return (
     <div
@@ -146,7 +146,8 @@ export function FixesPanel(): ReactElement {
     <section className="fixes" aria-label="Fixes" aria-busy={busy}>
       <h2 className="panel-h">Fixes</h2>
       <ul className="fix-list">
-        {FIX_IDS.map((id) => {
+        {/* Only the switches this personality has: BSD fixes on BSD, the KLIPS/XFRM switches on Linux (seed 002). */}
+        {(personality ? fixesFor(personality) : FIX_IDS).map((id) => {
           const fix = FIXES[id];
           const { on, builtIn } = fixState(id, fixes, personality);
           const descId = `fix-${id}-desc`;

@@ -14,6 +14,8 @@ const HEADLINE: Readonly<Record<Verdict, string>> = {
   insecure: "A packet got through without the protection its policy requires.",
   dropped: "Packets were dropped.",
   loop: "The run was stopped: something is looping.",
+  // Seed 002: the modelled kernel oopsed, not tagflow.
+  crash: "The modelled kernel crashed (an oops in the simulated kernel, not in tagflow).",
 };
 
 /** Props: none; reads the store. */

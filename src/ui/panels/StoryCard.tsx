@@ -84,6 +84,7 @@ const VERDICT_SENTENCE: Readonly<Record<Verdict, string>> = {
   insecure: "A packet got through without the protection its policy requires.",
   dropped: "Packets were dropped before they reached their socket.",
   loop: "The run was stopped because a packet kept going round.",
+  crash: "The modelled kernel crashed (an oops in the simulated kernel, not in tagflow).",
 };
 
 /**

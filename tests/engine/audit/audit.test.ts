@@ -66,6 +66,30 @@ const VERDICTS: Record<string, Record<string, string>> = {
     "openbsd-offload-whatif": "dropped",
     "openbsd-gif-loop": "dropped",
   },
+  // Seed 002 (src/engine/linux): the Linux stack models ESP transport only, so AH and tunnel
+  // scenarios are refused there ("not-modelled"); lo0 policies are bypassed by KLIPS's routing or
+  // by lo's disable_xfrm/disable_policy.
+  "linux-2.2-klips-1999": {
+    "lo0-esp-ping": "insecure",
+    "lo0-ping": "secure",
+    "lo0-ah-ping": "dropped",
+    "gw-esp-tunnel": "dropped",
+    "klips-bigpackets": "crash",
+    "xfrm-pmtu-per-sa": "dropped",
+  },
+  "linux-2.2-klips-2003": {
+    "lo0-esp-ping": "insecure",
+    "lo0-ping": "secure",
+    "klips-bigpackets": "secure",
+    "xfrm-pmtu-per-sa": "dropped",
+  },
+  "linux-xfrm": {
+    "lo0-esp-ping": "insecure",
+    "lo0-ping": "secure",
+    "esp-replay": "dropped",
+    "klips-bigpackets": "dropped",
+    "xfrm-pmtu-per-sa": "dropped",
+  },
 };
 
 describe("verdicts of the built-ins", () => {
@@ -103,6 +127,9 @@ describe("findings are anchored at the event that made them true", () => {
     // openbsd-offload-whatif without the loop check stops at its event budget, not in a loop.
     "trace-limit": (e) => e.kind === "drop" && e.reason === "trace-limit",
     "forged-packet-accepted": (e) => e.kind === "decision" && e.check === "ipsec-in-reject" && e.branch === "accept",
+    "kernel-oops": (e) => e.kind === "drop" && e.reason === "kernel-oops",
+    "policy-bypassed-out": (e) => e.kind === "decision" && e.branch.startsWith("bypass"),
+    "policy-bypassed-in": (e) => e.kind === "decision" && e.check === "xfrm-policy-check" && e.branch.startsWith("bypass"),
   };
 
   it.each(allConfigurations())("$label", ({ name, personality, fixes }) => {

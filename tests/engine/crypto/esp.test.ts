@@ -59,9 +59,17 @@ describe("the suites under test", () => {
       "aes-cbc(16)/none",
       "aes-cbc(24)/none",
       "aes-cbc(32)/none",
+      "aes-cbc(16)/hmac-md5-96",
+      "aes-cbc(24)/hmac-md5-96",
+      "aes-cbc(32)/hmac-md5-96",
       "null(0)/hmac-sha1-96",
       "null(0)/hmac-sha256-128",
       "null(0)/none",
+      "null(0)/hmac-md5-96",
+      "3des-cbc(24)/hmac-sha1-96",
+      "3des-cbc(24)/hmac-sha256-128",
+      "3des-cbc(24)/none",
+      "3des-cbc(24)/hmac-md5-96",
     ]);
     for (const s of SUITES) {
       const k = keysFor(s);

@@ -9,8 +9,8 @@ const bytes = (n: number) => new Uint8Array(n);
 
 describe("the transform registry", () => {
   it("names every transform by its RFC name, with the contract's sizes", () => {
-    expect(ENC_IDS).toEqual(["aes-gcm-16", "chacha20-poly1305", "aes-cbc", "null"]);
-    expect(AUTH_IDS).toEqual(["hmac-sha1-96", "hmac-sha256-128", "none"]);
+    expect(ENC_IDS).toEqual(["aes-gcm-16", "chacha20-poly1305", "aes-cbc", "null", "3des-cbc"]);
+    expect(AUTH_IDS).toEqual(["hmac-sha1-96", "hmac-sha256-128", "none", "hmac-md5-96"]);
     for (const id of ENC_IDS) expect(ENC_ALGS[id].id).toBe(id);
     for (const id of AUTH_IDS) expect(AUTH_ALGS[id].id).toBe(id);
     const sizes = ENC_IDS.map((id) => {
@@ -22,11 +22,13 @@ describe("the transform registry", () => {
       ["chacha20-poly1305", "RFC 7634", true, [36], 4, 8, 4, 16],
       ["aes-cbc", "RFC 3602", false, [16, 24, 32], 0, 16, 16, 0],
       ["null", "RFC 2410", false, [0], 0, 0, 4, 0],
+      ["3des-cbc", "RFC 2451", false, [24], 0, 8, 8, 0],
     ]);
     expect(AUTH_IDS.map((id) => [id, AUTH_ALGS[id].rfc, AUTH_ALGS[id].keyBytes, AUTH_ALGS[id].icvBytes])).toEqual([
       ["hmac-sha1-96", "RFC 2404", 20, 12],
       ["hmac-sha256-128", "RFC 4868", 32, 16],
       ["none", "RFC 4303", 0, 0],
+      ["hmac-md5-96", "RFC 2403", 16, 12],
     ]);
   });
 });

@@ -219,7 +219,7 @@ describe("determinism", () => {
 describe("UDP datagrams (udp_output, udp_input)", () => {
   const withUdp = (d: Record<string, unknown>) =>
     runBuiltin("routed-ping", {
-      patch: (s) => ((s as { datagrams?: unknown[] }).datagrams = [{ kind: "udp", from: "a", dst: "10.0.2.2", count: 1, ...d }]),
+      patch: (s) => void (s as { traffic: unknown[] }).traffic.push({ kind: "udp", from: "a", dst: "10.0.2.2", count: 1, ...d }),
     });
 
   it("a 2000-byte datagram is fragmented at a (1500 + 528), forwarded in pieces by r, reassembled at b and delivered", () => {
@@ -240,7 +240,7 @@ describe("UDP datagrams (udp_output, udp_input)", () => {
     const pu = transmitted(t, "net-b").find((w) => w.event.host === "b" && w.bytes[9] === 1 && w.bytes[20] === 3)!;
     expect(pu.bytes[21]).toBe(3); // ICMP_UNREACH_PORT
     const big = runBuiltin("pmtu-discovery", {
-      patch: (s) => ((s as { datagrams?: unknown[] }).datagrams = [{ kind: "udp", from: "gw-a", dst: "10.0.2.2", count: 1, size: 1450, df: true }]),
+      patch: (s) => void (s as { traffic: unknown[] }).traffic.push({ kind: "udp", from: "gw-a", dst: "10.0.2.2", count: 1, size: 1450, df: true }),
     });
     const nf = transmitted(big, "net-a").filter((w) => w.event.host === "r" && w.bytes[20] === 3 && w.bytes[21] === 4);
     expect(nf.some((w) => w.bytes[28 + 9] === 17 && u16(w.bytes, 26) === 1400)).toBe(true);

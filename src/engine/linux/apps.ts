@@ -1,0 +1,122 @@
+/**
+ * The programs a Linux run starts: ping (iputils, over a raw ICMP socket; the payload begins
+ * with a struct timeval like BSD ping's, then 8, 9, 10, …) and a UDP sender (sendto on a UDP
+ * socket, IP_MTU_DISCOVER = IP_PMTUDISC_DO when `df`), plus the discard service on every host.
+ */
+import { readTimeval, writeTimeval } from "../netinet/ping";
+import type { PingSpec, UdpSpec } from "../scenario/schema";
+import { IP_PROTO } from "../wire/fields";
+import { emitIcmp, ICMP_TYPE, parseIcmp } from "../wire/icmp";
+import { emitUdp, udpChecksum } from "../wire/udp";
+import { ip_send_datagram } from "./ip_output";
+import { kfree_skb } from "./skb";
+import type { LinuxHost } from "./world";
+
+/** What a sender did, for the outcome's counts. */
+export interface AppState {
+  sent: number;
+  received: number;
+}
+
+/** ping: `count` echo requests every `intervalMs`; replies with our id are counted. */
+export function startLinuxPing(host: LinuxHost, spec: PingSpec): AppState {
+  const state: AppState = { sent: 0, received: 0 };
+  const sock = `ping:${spec.id}`;
+  host.sockets.push({
+    name: sock,
+    proto: IP_PROTO.ICMP,
+    receive: (skb, site) => {
+      const data = skb.bytes();
+      const hlen = (data[0]! & 0x0f) * 4;
+      const r = parseIcmp(data, hlen);
+      if (r.ok && r.value.kind === "echo" && r.value.type === ICMP_TYPE.ECHO_REPLY && r.value.id === spec.id) {
+        state.received++;
+        const rtt = host.world.recorder.now - readTimeval(r.value.data);
+        site.emit(
+          skb,
+          { kind: "deliver", socket: sock, summary: `echo reply icmp_seq=${r.value.seq}`, rttMicros: rtt },
+          `ping reads the echo reply icmp_seq=${r.value.seq} (${rtt} µs).`,
+        );
+      }
+      kfree_skb(site, skb, "read", "ping has read the reply; the skb is freed.");
+    },
+  });
+  const send = (): void => {
+    if (state.sent >= spec.count) return;
+    const seq = state.sent++;
+    const site = host.site("app", "ping");
+    const data = new Uint8Array(spec.size);
+    writeTimeval(data, host.world.recorder.now);
+    for (let i = 8; i < data.length; i++) data[i] = i & 0xff;
+    site.emit(
+      null,
+      { kind: "app.send", socket: sock, summary: `echo request icmp_seq=${seq}` },
+      `ping sends an ICMP echo request to ${spec.dst} (id 0x${spec.id.toString(16)}, icmp_seq=${seq}, ${spec.size} data bytes).`,
+    );
+    ip_send_datagram(host, {
+      proto: IP_PROTO.ICMP,
+      dst: spec.dst,
+      ...(spec.src ? { src: spec.src } : {}),
+      payloadLen: 8 + data.length,
+      payload: () => {
+        const msg = new Uint8Array(8 + data.length);
+        emitIcmp({ kind: "echo", type: ICMP_TYPE.ECHO_REQUEST, code: 0, checksum: 0, id: spec.id, seq: seq & 0xffff, data }, msg);
+        return msg;
+      },
+      df: spec.df,
+      what: "raw_sendmsg",
+    });
+    if (state.sent < spec.count) host.world.after(spec.intervalMs * 1000, send);
+  };
+  host.world.after(spec.startMs * 1000, send);
+  return state;
+}
+
+/** A UDP sender: `count` datagrams of `size` bytes to dst:dstPort. */
+export function startUdp(host: LinuxHost, spec: UdpSpec): AppState {
+  const state: AppState = { sent: 0, received: 0 };
+  const sock = `udp:${spec.srcPort}`;
+  host.sockets.push({
+    name: sock,
+    proto: IP_PROTO.UDP,
+    port: spec.srcPort,
+    receive: (skb, site) => kfree_skb(site, skb, "read", "The sender's socket reads nothing."),
+    error: (mtu, site) =>
+      site.emit(
+        null,
+        { kind: "app.send", socket: sock, summary: `EMSGSIZE, MTU ${mtu}` },
+        site.text`The UDP socket's error queue now says: message too long, MTU ${mtu} (IP_RECVERR).`,
+      ),
+  });
+  const send = (): void => {
+    if (state.sent >= spec.count) return;
+    state.sent++;
+    const site = host.site("app", "udp_sendmsg");
+    site.emit(
+      null,
+      { kind: "app.send", socket: sock, summary: `${spec.size}-byte datagram` },
+      site.text`sendto(): a ${spec.size}-byte UDP datagram to ${spec.dst}:${spec.dstPort}${spec.df ? " with IP_PMTUDISC_DO (DF)" : ""}.`,
+    );
+    const payload = new Uint8Array(spec.size);
+    for (let i = 0; i < payload.length; i++) payload[i] = (i * 7 + 1) & 0xff;
+    ip_send_datagram(host, {
+      proto: IP_PROTO.UDP,
+      dst: spec.dst,
+      payloadLen: 8 + spec.size,
+      payload: (src) => {
+        const seg = new Uint8Array(8 + spec.size);
+        emitUdp({ srcPort: spec.srcPort, dstPort: spec.dstPort, length: seg.length, checksum: 0 }, seg);
+        seg.set(payload, 8);
+        const sum = udpChecksum(src, spec.dst, seg);
+        seg[6] = sum >> 8;
+        seg[7] = sum & 0xff;
+        return seg;
+      },
+      df: spec.df,
+      what: "udp_sendmsg",
+    });
+    if (state.sent < spec.count) host.world.after(spec.intervalMs * 1000, send);
+  };
+  host.world.after(spec.startMs * 1000, send);
+  return state;
+}
