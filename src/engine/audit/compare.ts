@@ -145,6 +145,10 @@ const CHECK_NAMES: Readonly<Record<CheckId, string>> = {
   "ipsec-in-reject": "policy check",
   "ipsec-evidence": "IPsec-evidence check",
   "icmp-type": "ICMP type switch",
+  // Seed 004 (keying).
+  "km-acquire": "ACQUIRE decision",
+  "km-install": "SA installation",
+  "km-expire": "lifetime check",
 };
 
 /** A step in words: who does it, the verb (bare infinitive) and the rest. */

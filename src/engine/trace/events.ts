@@ -112,7 +112,12 @@ export type DropReason =
   | "no-socket"
   | "not-modelled"
   | "step-limit"
-  | "trace-limit";
+  | "trace-limit"
+  // Seed 004 (keying): the packet that triggered an ACQUIRE, dropped while it is answered
+  // (xfrm_larval_drop=1 / KAME ENOENT); a hold queue that is full; a held packet whose ACQ expired.
+  | "ipsec-larval"
+  | "ipsec-hold-queue-full"
+  | "ipsec-hold-expired";
 
 /** The decisions the engine records. */
 export type CheckId =
@@ -131,7 +136,12 @@ export type CheckId =
   | "ipsec-in-policy"
   | "ipsec-in-reject"
   | "ipsec-evidence"
-  | "icmp-type";
+  | "icmp-type"
+  // Seed 004 (keying): the kernel raising an ACQUIRE, the daemon's handling of it and of the
+  // negotiated SA (installed, or not: nokernel), and lifetime expiry.
+  | "km-acquire"
+  | "km-install"
+  | "km-expire";
 
 /** The discriminated part of an event. */
 export type EventPayload =
