@@ -4,6 +4,7 @@
  * Keys are fixed, published-in-the-open teaching keys: never use them for real traffic.
  */
 import type { ScenarioInput } from "./schema";
+import { KEYING_SCENARIOS } from "./builtins/keying";
 
 const LOOPBACK = "127.0.0.1";
 const ANY_LOOPBACK = "127.0.0.1/32";
@@ -180,7 +181,17 @@ const tamper = gatewayTunnel(
 );
 
 /** All built-ins, in the order the picker lists them. */
-export const BUILTIN_SCENARIOS: readonly ScenarioInput[] = [lo0EspPing, lo0Ping, lo0AhPing, lo0EspCbcPing, tunnel, replay, wrongKey, tamper];
+export const BUILTIN_SCENARIOS: readonly ScenarioInput[] = [
+  lo0EspPing,
+  lo0Ping,
+  lo0AhPing,
+  lo0EspCbcPing,
+  tunnel,
+  replay,
+  wrongKey,
+  tamper,
+  ...KEYING_SCENARIOS,
+];
 
 /** The scenario the app opens with. */
 export const DEFAULT_SCENARIO = "lo0-esp-ping";

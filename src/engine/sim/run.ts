@@ -7,6 +7,7 @@ import { audit } from "../audit/audit";
 import { annotateStone } from "../audit/story";
 import { effectiveBehaviour, PERSONALITIES } from "../kernels/personality";
 import { installKeys } from "../netipsec/key";
+import { startKeying } from "../keying/pluto";
 import { startPing, type PingState } from "../netinet/ping";
 import type { Scenario } from "../scenario/schema";
 import { StepLimitExceeded } from "../trace/recorder";
@@ -40,6 +41,8 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
   const behaviour = effectiveBehaviour(personality, scenario.fixes);
   const world = new World(scenario, personality, behaviour, Math.min(scenario.maxEvents, options.maxEvents ?? Infinity));
   world.hosts.forEach((h) => installKeys(h, h.spec));
+  // Seed 004: keying daemons install SAs and policies during the run (keying/pluto.ts).
+  if (scenario.keying) startKeying(world, scenario.keying);
   const pings: PingState[] = scenario.traffic.map((t, i) => startPing(world.host(t.from), t, i));
   try {
     world.run();
