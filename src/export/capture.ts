@@ -8,7 +8,21 @@
  *
  * No Node APIs: this runs in the browser too.
  */
-import { PERSONALITIES, fromHex, isPersonalityId, type Finding, type LinkInfo, type Scenario, type Trace, type TraceEvent } from "../engine";
+import {
+  NETLINK_XFRM,
+  PERSONALITIES,
+  fromHex,
+  isPersonalityId,
+  parsePfkey,
+  parseXfrm,
+  setkeyText,
+  xfrmMonitorText,
+  type Finding,
+  type LinkInfo,
+  type Scenario,
+  type Trace,
+  type TraceEvent,
+} from "../engine";
 import { version as packageVersion } from "../../package.json";
 import type { EspAuthAlg, EspEncAlg, EspSaForExport } from "./espSaTable";
 import { LINKTYPE, writePcapng, writePcapngChunks, type PcapngCapture, type PcapngInterface, type PcapngPacket } from "./pcapng";
@@ -103,6 +117,7 @@ function captureOf(trace: ScenarioTraceLike): PcapngCapture {
   const packets: PcapngPacket[] = [];
   const kindOf = new Map(trace.links.map((l) => [l.id, l.kind]));
   for (const e of trace.events) {
+    if (e.kind === "deliver" && keyMessage(e, versions.get(e.packet), interfaces, index, packets)) continue;
     const captured = (e.kind === "link.tx" && kindOf.get(e.link) !== "p2p") || (e.kind === "link.rx" && kindOf.get(e.link) === "p2p");
     if (!captured) {
       if (e.chain >= 0 && SENDER_LAYERS.has(e.layer)) lastSender.set(e.chain, e.fn);
@@ -128,6 +143,71 @@ function captureOf(trace: ScenarioTraceLike): PcapngCapture {
     application: captureTitle(trace),
     os: personality ? `${personality.title}, simulated` : trace.personality,
   };
+}
+
+/** ARPHRD_NETLINK (include/uapi/linux/if_arp.h): the hardware type nlmon devices have. */
+const ARPHRD_NETLINK = 824;
+/** PACKET_HOST / PACKET_OUTGOING (uapi if_packet.h): to user space, or from it. */
+const PACKET_HOST = 0;
+const PACKET_OUTGOING = 4;
+
+/**
+ * Seed 004: a key-management message, captured once, where it is delivered. Netlink goes on a
+ * per-host "nlmon0" interface as LINKTYPE_NETLINK with the 16-byte cooked header nlmon gives
+ * (pkttype, ARPHRD_NETLINK, halen 0, 8 address bytes, the netlink family), so Wireshark
+ * decodes the netlink header; PF_KEY has no link type, so it goes on USER0 with its setkey
+ * decode in the comment. The comment also carries `ip xfrm monitor`'s text of the message.
+ * Returns false when `e` is not a key message.
+ */
+function keyMessage(
+  e: TraceEvent & { kind: "deliver" },
+  version: { readonly hex: string } | undefined,
+  interfaces: PcapngInterface[],
+  index: Map<string, number>,
+  packets: PcapngPacket[],
+): boolean {
+  const netlink = e.socket.startsWith("NETLINK_XFRM");
+  if ((!netlink && !e.socket.startsWith("PF_KEY")) || !version) return false;
+  const id = `${e.host}:${netlink ? "nlmon0" : "pfkey"}`;
+  let at = index.get(id);
+  if (at === undefined) {
+    at =
+      interfaces.push(
+        netlink
+          ? { name: id, description: `${e.host}: NETLINK_XFRM messages as an nlmon device records them`, linkType: LINKTYPE.NETLINK }
+          : {
+              name: id,
+              description: `${e.host}: PF_KEY v2 messages (no registered link type: USER0; decode in each comment)`,
+              linkType: LINKTYPE.USER0,
+            },
+      ) - 1;
+    index.set(id, at);
+  }
+  const msg = fromHex(version.hex);
+  let data = msg;
+  let decode: string;
+  if (netlink) {
+    data = new Uint8Array(16 + msg.length);
+    const v = new DataView(data.buffer);
+    // To the daemon ("(pluto)") the kernel sends; to the kernel user space sends.
+    v.setUint16(0, e.socket.endsWith("(pluto)") ? PACKET_OUTGOING : PACKET_HOST);
+    v.setUint16(2, ARPHRD_NETLINK);
+    v.setUint16(14, NETLINK_XFRM);
+    data.set(msg, 16);
+    const p = parseXfrm(msg);
+    decode = p.ok ? xfrmMonitorText(p.value) : p.error.message;
+  } else {
+    const p = parsePfkey(msg, "bsd");
+    decode = p.ok ? setkeyText(p.value) : p.error.message;
+  }
+  packets.push({
+    interfaceId: at,
+    timestampMicros: e.t,
+    data,
+    comment: `step ${e.seq + 1} · t=${e.t}µs · ${e.host} ${e.socket}: ${e.summary}
+${decode.trimEnd()}`,
+  });
+  return true;
 }
 
 function keyBytes(hex: string): Uint8Array {
