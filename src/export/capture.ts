@@ -240,7 +240,68 @@ export function traceEspSas(trace: ScenarioTraceLike): EspSaForExport[] {
       });
     }
   }
+  // Seed 004: SAs negotiated during the run are not in the scenario; the trace's key messages hold them.
+  if (trace.scenario.keying) {
+    for (const sa of negotiatedEspSas(trace)) {
+      // Each SA reaches both kernels (one's outbound is the other's inbound): list it once.
+      const key = `${sa.srcAddr}|${sa.dstAddr}|${sa.spi}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      sas.push(sa);
+    }
+  }
   return sas;
+}
+
+/**
+ * Seed 004: the ESP SAs a keying daemon installed during the run, from the XFRM_MSG_NEWSA /
+ * UPDSA messages the kernels received (their XFRMA_ALG_AEAD carries the KEYMAT), so the
+ * negotiated tunnel decrypts in Wireshark too. PF_KEY runs are read the same way (SADB_ADD /
+ * SADB_UPDATE with KEY_ENCRYPT, AES-GCM-16 = SADB_X_EALG_AES_GCM_ICV16).
+ */
+function negotiatedEspSas(trace: ScenarioTraceLike): EspSaForExport[] {
+  const out: EspSaForExport[] = [];
+  const versions = new Map(trace.packets.map((p) => [p.id, p]));
+  for (const e of trace.events) {
+    if (e.kind !== "deliver" || !e.socket.endsWith("(kernel)")) continue;
+    const hex = versions.get(e.packet)?.hex;
+    if (!hex) continue;
+    const bytes = fromHex(hex);
+    if (e.socket.startsWith("NETLINK_XFRM")) {
+      const p = parseXfrm(bytes);
+      if (!p.ok || (p.value.type !== "NEWSA" && p.value.type !== "UPDSA")) continue;
+      const aead = p.value.attrs.find((a) => a.type === "ALG_AEAD");
+      if (!aead || aead.type !== "ALG_AEAD" || aead.alg.name !== "rfc4106(gcm(aes))") continue;
+      const id = p.value.body["id"] as Record<string, unknown>;
+      out.push({
+        srcAddr: p.value.body["saddr"] as string,
+        dstAddr: id["daddr"] as string,
+        spi: id["spi"] as number,
+        enc: "aes-gcm-16",
+        encKey: aead.alg.key,
+        auth: "none",
+        authKey: new Uint8Array(0),
+      });
+    } else {
+      const p = parsePfkey(bytes, "bsd");
+      if (!p.ok || (p.value.type !== "ADD" && p.value.type !== "UPDATE")) continue;
+      const sa = p.value.exts.find((x) => x.ext === "SA");
+      const key = p.value.exts.find((x) => x.ext === "KEY_ENCRYPT");
+      const src = p.value.exts.find((x) => x.ext === "ADDRESS_SRC");
+      const dst = p.value.exts.find((x) => x.ext === "ADDRESS_DST");
+      if (sa?.ext !== "SA" || sa.encrypt !== 20 || key?.ext !== "KEY_ENCRYPT" || src?.ext !== "ADDRESS_SRC" || dst?.ext !== "ADDRESS_DST") continue;
+      out.push({
+        srcAddr: src.sa.addr,
+        dstAddr: dst.sa.addr,
+        spi: sa.spi,
+        enc: "aes-gcm-16",
+        encKey: key.key,
+        auth: "none",
+        authKey: new Uint8Array(0),
+      });
+    }
+  }
+  return out;
 }
 
 /** Top-level arrays written one element per line, so two traces diff step by step. */

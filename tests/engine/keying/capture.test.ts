@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { LINKTYPE, readPcapng, traceToPcapng } from "../../../src/export";
+import { LINKTYPE, espSaTableLines, readPcapng, traceEspSas, traceToPcapng } from "../../../src/export";
 import { eventsOf, runBuiltin } from "../../helpers/trace";
 import { tsharkFields } from "../../support/tshark";
 
@@ -66,5 +66,21 @@ describe("PF_KEY in the capture", () => {
     expect(spdadd.comment).toContain("192.0.2.1[any] 192.0.2.2[any] any\n\tout ipsec\n\tesp/tunnel/192.0.2.1-192.0.2.2/require#16389");
     const add = frames.find((p) => p.comment?.includes("PF_KEY (kernel): SADB_ADD"))!;
     expect(add.comment).toMatch(/\tesp mode=tunnel spi=\d+\(0x[0-9a-f]{8}\) reqid=16389\(0x00004005\)/);
+  });
+});
+
+describe("the negotiated SAs in the ESP key table", () => {
+  it("lists each SA the daemons installed once, and Wireshark decrypts every ESP frame with it", TSHARK, () => {
+    const sas = traceEspSas(xfrm);
+    // Two generations (the first pair, then the rekey), each one SA per direction.
+    expect(sas).toHaveLength(4);
+    expect(sas.every((s) => s.enc === "aes-gcm-16" && s.encKey.length === 20)).toBe(true);
+    const rows = tsharkFields(xfrmFile, ["frame.interface_name", "esp.spi", "esp.icv_good", "icmp.type"], {
+      espSaLines: espSaTableLines(sas),
+    }).filter((r) => r[0] === "net0");
+    expect(rows).toHaveLength(26);
+    expect(rows.every((r) => r[2] === "1" || r[2] === "True")).toBe(true);
+    expect(new Set(rows.map((r) => r[3]))).toEqual(new Set(["8", "0"]));
+    expect(new Set(rows.map((r) => r[1])).size).toBe(4);
   });
 });
