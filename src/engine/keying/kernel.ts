@@ -15,6 +15,15 @@
  * no SA for a `require` request it calls `acquire()` (ipsec_output.ts), the analogue of
  * xfrm_state_find → km_query (Linux) or key_checkrequest → key_acquire (KAME).
  *
+ * Sources: the sequences, sysctl defaults and function names are those read for kernel-notes
+ * §10.2–10.5 — torvalds/linux net/xfrm/xfrm_policy.c @0045e3d8 (XFRM_MAX_QUEUE_LEN, the hold
+ * queue), include/uapi/linux/xfrm.h @00ed905a, net/xfrm/xfrm_sysctl.c __xfrm_sysctl_init
+ * (larval_drop 1, acq_expires 30), text fragments of net/xfrm/xfrm_state.c (km_query,
+ * __xfrm_find_acq_byseq, __find_acq_core, xfrm_state_check_expire), net/key/af_key.c
+ * pfkey_send_acquire, and KAME sys/netkey/key.c (key_larval_lifetime 30, key_blockacq_count 10,
+ * key_blockacq_lifetime 20, the key_acquire block test). xfrm_state.c and xfrm_user.c were not
+ * re-read line by line for this model; where a detail is inferred the comment says so.
+ *
  * Model boundaries, said plainly: the packet path is the engine's FAST_IPSEC model for both
  * interfaces; FWD policies are stored and acknowledged but the engine does not forward; lifetime
  * counting is on output only (the data plane's input path does not call back here).
