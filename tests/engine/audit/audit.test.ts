@@ -71,6 +71,11 @@ describe("findings are anchored at the event that made them true", () => {
     "ipsec-evidence-lost": (e) => e.kind === "decision" && e.check === "ipsec-evidence" && e.branch === "not via IPsec",
     "stale-ipsec-flags": (e) => e.kind === "flag.clear" && e.fn === "icmp_reflect",
     "step-limit": (e) => e.kind === "drop" && e.reason === "step-limit",
+    // Seed 004 (keying).
+    "acquire-trigger-dropped": (e) => e.kind === "drop" && e.reason === "ipsec-larval",
+    "acquire-never-answered": (e) => e.kind === "drop" && e.reason === "ipsec-larval",
+    "acquire-discarded": (e) => e.kind === "decision" && e.check === "km-acquire" && e.branch === "discarded",
+    "sa-never-installed": (e) => e.kind === "decision" && e.check === "km-install" && e.branch === "no-op (nokernel)",
   };
 
   it.each(allConfigurations())("$label", ({ name, personality, fixes }) => {

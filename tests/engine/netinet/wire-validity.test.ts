@@ -12,7 +12,8 @@ describe("every packet on every link is valid IPv4", () => {
   it.each(allConfigurations())("$label", ({ name, personality, fixes }) => {
     const t = runBuiltin(name, { personality, fixes });
     const wire = [...transmitted(t), ...received(t)];
-    expect(wire.length).toBeGreaterThan(0);
+    // Seed 004: a tunnel that never comes up (ondemand-bsdkame) drops every packet before any link.
+    if (!t.outcome.findings.some((f) => f.id === "acquire-never-answered")) expect(wire.length).toBeGreaterThan(0);
     for (const w of wire) {
       const checks = w.bytes[9] === 1 ? [icmp()] : [];
       expectIpv4(w.bytes, ...checks);
