@@ -53,3 +53,6 @@ export { eventMeaning, eventSignature, logicalIndex, logicalKeys, mapCursor, typ
 export { dissect, dissectAt, dissectHeader, summarize, type HeaderSpan, type FieldSpan } from "./wire/dissect";
 export { fromHex, toHex, formatIpv4Addr, parseIpv4Addr } from "./wire/fields";
 export { ENC_ALGS, AUTH_ALGS, encAlg, authAlg, type EncAlgId, type AuthAlgId } from "./crypto/registry";
+// Seed 004: the key-management messages (XFRM netlink, PF_KEY v2) and their `ip xfrm monitor` / setkey text.
+export { parseXfrm, xfrmMonitorText, xfrmSummary, NETLINK_XFRM } from "./wire/xfrm_nl";
+export { parsePfkey, pfkeySummary, setkeyText } from "./wire/pfkey";

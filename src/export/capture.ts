@@ -10,10 +10,15 @@
  */
 import {
   EventTable,
-  PERSONALITIES,
-  PacketTable,
   fromHex,
   isPersonalityId,
+  NETLINK_XFRM,
+  PacketTable,
+  parsePfkey,
+  parseXfrm,
+  PERSONALITIES,
+  setkeyText,
+  xfrmMonitorText,
   type Finding,
   type LinkInfo,
   type RowList,
@@ -115,6 +120,7 @@ function captureOf(trace: ScenarioTraceLike): PcapngCapture {
   const packets: PcapngPacket[] = [];
   const kindOf = new Map(trace.links.map((l) => [l.id, l.kind]));
   for (const e of trace.events) {
+    if (e.kind === "deliver" && keyMessage(e, versions.get(e.packet), interfaces, index, packets)) continue;
     const captured = (e.kind === "link.tx" && kindOf.get(e.link) !== "p2p") || (e.kind === "link.rx" && kindOf.get(e.link) === "p2p");
     if (!captured) {
       if (e.chain >= 0 && SENDER_LAYERS.has(e.layer)) lastSender.set(e.chain, e.fn);
@@ -140,6 +146,71 @@ function captureOf(trace: ScenarioTraceLike): PcapngCapture {
     application: captureTitle(trace),
     os: personality ? `${personality.title}, simulated` : trace.personality,
   };
+}
+
+/** ARPHRD_NETLINK (include/uapi/linux/if_arp.h): the hardware type nlmon devices have. */
+const ARPHRD_NETLINK = 824;
+/** PACKET_HOST / PACKET_OUTGOING (uapi if_packet.h): to user space, or from it. */
+const PACKET_HOST = 0;
+const PACKET_OUTGOING = 4;
+
+/**
+ * Seed 004: a key-management message, captured once, where it is delivered. Netlink goes on a
+ * per-host "nlmon0" interface as LINKTYPE_NETLINK with the 16-byte cooked header nlmon gives
+ * (pkttype, ARPHRD_NETLINK, halen 0, 8 address bytes, the netlink family), so Wireshark
+ * decodes the netlink header; PF_KEY has no link type, so it goes on USER0 with its setkey
+ * decode in the comment. The comment also carries `ip xfrm monitor`'s text of the message.
+ * Returns false when `e` is not a key message.
+ */
+function keyMessage(
+  e: TraceEvent & { kind: "deliver" },
+  version: { readonly hex: string } | undefined,
+  interfaces: PcapngInterface[],
+  index: Map<string, number>,
+  packets: PcapngPacket[],
+): boolean {
+  const netlink = e.socket.startsWith("NETLINK_XFRM");
+  if ((!netlink && !e.socket.startsWith("PF_KEY")) || !version) return false;
+  const id = `${e.host}:${netlink ? "nlmon0" : "pfkey"}`;
+  let at = index.get(id);
+  if (at === undefined) {
+    at =
+      interfaces.push(
+        netlink
+          ? { name: id, description: `${e.host}: NETLINK_XFRM messages as an nlmon device records them`, linkType: LINKTYPE.NETLINK }
+          : {
+              name: id,
+              description: `${e.host}: PF_KEY v2 messages (no registered link type: USER0; decode in each comment)`,
+              linkType: LINKTYPE.USER0,
+            },
+      ) - 1;
+    index.set(id, at);
+  }
+  const msg = fromHex(version.hex);
+  let data = msg;
+  let decode: string;
+  if (netlink) {
+    data = new Uint8Array(16 + msg.length);
+    const v = new DataView(data.buffer);
+    // To the daemon ("(pluto)") the kernel sends; to the kernel user space sends.
+    v.setUint16(0, e.socket.endsWith("(pluto)") ? PACKET_OUTGOING : PACKET_HOST);
+    v.setUint16(2, ARPHRD_NETLINK);
+    v.setUint16(14, NETLINK_XFRM);
+    data.set(msg, 16);
+    const p = parseXfrm(msg);
+    decode = p.ok ? xfrmMonitorText(p.value) : p.error.message;
+  } else {
+    const p = parsePfkey(msg, "bsd");
+    decode = p.ok ? setkeyText(p.value) : p.error.message;
+  }
+  packets.push({
+    interfaceId: at,
+    timestampMicros: e.t,
+    data,
+    comment: `step ${e.seq + 1} · t=${e.t}µs · ${e.host} ${e.socket}: ${e.summary}
+${decode.trimEnd()}`,
+  });
+  return true;
 }
 
 function keyBytes(hex: string): Uint8Array {
@@ -172,7 +243,68 @@ export function traceEspSas(trace: ScenarioTraceLike): EspSaForExport[] {
       });
     }
   }
+  // Seed 004: SAs negotiated during the run are not in the scenario; the trace's key messages hold them.
+  if (trace.scenario.keying) {
+    for (const sa of negotiatedEspSas(trace)) {
+      // Each SA reaches both kernels (one's outbound is the other's inbound): list it once.
+      const key = `${sa.srcAddr}|${sa.dstAddr}|${sa.spi}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      sas.push(sa);
+    }
+  }
   return sas;
+}
+
+/**
+ * Seed 004: the ESP SAs a keying daemon installed during the run, from the XFRM_MSG_NEWSA /
+ * UPDSA messages the kernels received (their XFRMA_ALG_AEAD carries the KEYMAT), so the
+ * negotiated tunnel decrypts in Wireshark too. PF_KEY runs are read the same way (SADB_ADD /
+ * SADB_UPDATE with KEY_ENCRYPT, AES-GCM-16 = SADB_X_EALG_AES_GCM_ICV16).
+ */
+function negotiatedEspSas(trace: ScenarioTraceLike): EspSaForExport[] {
+  const out: EspSaForExport[] = [];
+  const versions = new Map(trace.packets.map((p) => [p.id, p]));
+  for (const e of trace.events) {
+    if (e.kind !== "deliver" || !e.socket.endsWith("(kernel)")) continue;
+    const hex = versions.get(e.packet)?.hex;
+    if (!hex) continue;
+    const bytes = fromHex(hex);
+    if (e.socket.startsWith("NETLINK_XFRM")) {
+      const p = parseXfrm(bytes);
+      if (!p.ok || (p.value.type !== "NEWSA" && p.value.type !== "UPDSA")) continue;
+      const aead = p.value.attrs.find((a) => a.type === "ALG_AEAD");
+      if (!aead || aead.type !== "ALG_AEAD" || aead.alg.name !== "rfc4106(gcm(aes))") continue;
+      const id = p.value.body["id"] as Record<string, unknown>;
+      out.push({
+        srcAddr: p.value.body["saddr"] as string,
+        dstAddr: id["daddr"] as string,
+        spi: id["spi"] as number,
+        enc: "aes-gcm-16",
+        encKey: aead.alg.key,
+        auth: "none",
+        authKey: new Uint8Array(0),
+      });
+    } else {
+      const p = parsePfkey(bytes, "bsd");
+      if (!p.ok || (p.value.type !== "ADD" && p.value.type !== "UPDATE")) continue;
+      const sa = p.value.exts.find((x) => x.ext === "SA");
+      const key = p.value.exts.find((x) => x.ext === "KEY_ENCRYPT");
+      const src = p.value.exts.find((x) => x.ext === "ADDRESS_SRC");
+      const dst = p.value.exts.find((x) => x.ext === "ADDRESS_DST");
+      if (sa?.ext !== "SA" || sa.encrypt !== 20 || key?.ext !== "KEY_ENCRYPT" || src?.ext !== "ADDRESS_SRC" || dst?.ext !== "ADDRESS_DST") continue;
+      out.push({
+        srcAddr: src.sa.addr,
+        dstAddr: dst.sa.addr,
+        spi: sa.spi,
+        enc: "aes-gcm-16",
+        encKey: key.key,
+        auth: "none",
+        authKey: new Uint8Array(0),
+      });
+    }
+  }
+  return out;
 }
 
 /** Top-level arrays written one element per line, so two traces diff step by step. */

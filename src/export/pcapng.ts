@@ -37,6 +37,10 @@ export const LINKTYPE = {
   RAW: 101,
   /** Raw IPv4 only. */
   IPV4: 228,
+  /** Seed 004: USER0, for PF_KEY v2 messages (no registered link type exists for them). */
+  USER0: 147,
+  /** Seed 004: Linux netlink as nlmon records it: a 16-byte cooked header (ARPHRD_NETLINK 824, family), then the netlink message. */
+  NETLINK: 253,
 } as const;
 
 /** An interface a capture was taken on, written as an Interface Description Block. */

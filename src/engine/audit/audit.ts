@@ -87,6 +87,10 @@ export function audit(input: AuditInput): Outcome {
   /** The run hit a size limit (not a loop): echoes still in flight at the cut are not "lost". */
   let truncated = false;
   let drops = 0;
+  /** Seed 004: trigger packets dropped while an ACQUIRE was answered, and whether a tunnel came up. */
+  let larvalDrops = 0;
+  let tunnelUp = false;
+  let firstLarval: EventOf<"drop"> | undefined;
 
   for (let i = 0; i < events.length; i++) {
     // A packet changes direction when it crosses a link (lo0 brings it back up) or is reflected.
@@ -175,6 +179,25 @@ export function audit(input: AuditInput): Outcome {
                 : `The packet left in cleartext although ${sp.id} (${sp.summary}) asks for IPsec: KLIPS protects only what is routed via ipsec0.`,
             );
           }
+        }
+        // Seed 004: what the key daemon did with a negotiated SA, and with an ACQUIRE.
+        if (e.check === "km-install" && e.branch === "installed") tunnelUp = true;
+        if (e.check === "km-install" && e.branch === "no-op (nokernel)" && e.fn === "install_ipsec_sa") {
+          f.add(
+            "sa-never-installed",
+            "critical",
+            e.seq,
+            () =>
+              "SA negotiated, never installed: the nokernel backend's add_sa returned TRUE without telling any kernel, so packets leave in cleartext.",
+          );
+        }
+        if (e.check === "km-acquire" && e.branch === "discarded") {
+          f.add(
+            "acquire-discarded",
+            "warning",
+            e.seq,
+            () => `${e.host}'s pluto discarded the kernel's ACQUIRE (libreswan 2020 bsdkame backend): the tunnel never came up.`,
+          );
         }
         if (e.check === "ipsec-evidence") {
           const cameViaIpsec = (lastInDone.get(e.chain) ?? -1) > (lastTurn.get(e.chain) ?? -1);
@@ -271,6 +294,10 @@ export function audit(input: AuditInput): Outcome {
         } else if (forged.has(e.chain)) {
           // The defence working, not a lost echo: the forgery is not one of the run's echoes.
           f.add("forged-packet-rejected", "info", e.seq, () => `${e.host} rejected a packet forged on the wire: ${e.detail}.`);
+        } else if (e.reason === "ipsec-larval") {
+          // Seed 004: expected while an on-demand tunnel comes up; counted below once we know it did.
+          larvalDrops++;
+          firstLarval ??= e;
         } else {
           drops++;
           f.add(
@@ -286,7 +313,29 @@ export function audit(input: AuditInput): Outcome {
         break;
     }
   }
-  if (input.delivered < input.sent && !truncated) {
+  // A trigger packet dropped while the tunnel came up is expected (info); if it never came up, it is a loss.
+  if (firstLarval) {
+    const d = firstLarval;
+    if (tunnelUp)
+      f.add(
+        "acquire-trigger-dropped",
+        "info",
+        d.seq,
+        () =>
+          `${d.host} dropped the packet that triggered the ACQUIRE (${d.detail}): the kernel's default while the key daemon negotiates. Expected for route-on-demand; later packets use the new SA.${larvalDrops > 1 ? ` (${larvalDrops} packets in this run)` : ""}`,
+      );
+    else
+      f.add(
+        "acquire-never-answered",
+        "warning",
+        d.seq,
+        () =>
+          `${d.host} kept dropping packets while waiting for SAs that never came (${d.detail}): ${larvalDrops} packet${larvalDrops === 1 ? "" : "s"} in this run.`,
+      );
+  }
+  if (!tunnelUp) drops += larvalDrops;
+  const expectedLoss = tunnelUp ? larvalDrops : 0;
+  if (input.delivered < input.sent - expectedLoss && !truncated) {
     const missing = input.sent - input.delivered;
     f.add("unanswered", "warning", events.length - 1, () => `${missing} of ${input.sent} echo request${input.sent === 1 ? "" : "s"} got no reply.`);
   }
@@ -297,7 +346,7 @@ export function audit(input: AuditInput): Outcome {
       ? "insecure"
       : loop
         ? "loop"
-        : drops > 0 || (input.delivered < input.sent && !truncated)
+        : drops > 0 || (input.delivered < input.sent - expectedLoss && !truncated)
           ? "dropped"
           : "secure";
   return { verdict, findings, sent: input.sent, delivered: input.delivered };

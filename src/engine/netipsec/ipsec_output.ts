@@ -223,6 +223,9 @@ export function ipsec4_process_packet(host: Host, m: Mbuf, sp: SecPolicy, reques
       );
       return;
     }
+    // Seed 004: with a key manager the kernel asks the daemon for the SA (km_query / key_acquire)
+    // and drops or holds the packet itself (keying/kernel.ts).
+    if (host.keyKernel?.acquire(m, sp, isr, sel)) return;
     drop(
       site,
       m,
@@ -232,6 +235,8 @@ export function ipsec4_process_packet(host: Host, m: Mbuf, sp: SecPolicy, reques
     );
     return;
   }
+  // Seed 004: lifetimes are checked before the packet is counted (xfrm_state_check_expire).
+  if (host.keyKernel && !host.keyKernel.checkExpire(sa, m)) return;
   site.emit(
     m,
     {

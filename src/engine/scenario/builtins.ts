@@ -7,6 +7,7 @@ import type { ScenarioInput } from "./schema";
 import { KLIPS_BUILTINS } from "./builtins/klips";
 import { NETWORK_SCENARIOS } from "./builtins/networks";
 import { OPENBSD_SCENARIOS } from "./builtins/openbsd";
+import { KEYING_SCENARIOS } from "./builtins/keying";
 
 const LOOPBACK = "127.0.0.1";
 const ANY_LOOPBACK = "127.0.0.1/32";
@@ -195,6 +196,7 @@ export const BUILTIN_SCENARIOS: readonly ScenarioInput[] = [
   ...NETWORK_SCENARIOS,
   ...OPENBSD_SCENARIOS,
   ...KLIPS_BUILTINS,
+  ...KEYING_SCENARIOS,
 ];
 
 /** The scenario the app opens with. */

@@ -214,6 +214,34 @@ const UdpSchema = strictObject({
   sink: v.optional(v.boolean(), true),
 });
 
+/**
+ * Seed 004: a keying daemon ("pluto", libreswan) on two hosts, driving each kernel's key
+ * interface (keying/pluto.ts). One route-on-demand ESP tunnel (AES-GCM-16) between `left` and
+ * `right`; the SAs then come from negotiation during the run instead of `sad`.
+ */
+const ConnSchema = strictObject({
+  left: name,
+  right: name,
+  leftAddr: ipv4,
+  rightAddr: ipv4,
+  leftSubnet: cidr,
+  rightSubnet: cidr,
+  /** The request id tying the policies' templates to the SAs (libreswan's reqid). */
+  reqid: v.optional(int(1, 0x3fff_ffff), 16389),
+  /** Soft packet limit of each SA: reaching it sends EXPIRE(hard=0) and pluto rekeys. */
+  softPackets: v.optional(int(1, 1_000_000)),
+});
+
+const KeyingSchema = strictObject({
+  /** libreswan kernel_ops: xfrm (netlink), pfkeyv2 (the 2022 rewrite), bsdkame-2020 (ACQUIRE discarded), nokernel (ops do nothing). */
+  backend: v.optional(v.picklist(["xfrm", "pfkeyv2", "bsdkame-2020", "nokernel"]), "xfrm"),
+  /** net.core.xfrm_larval_drop: 1 drops the packet that triggered the ACQUIRE, 0 holds it (XFRM only). */
+  larvalDrop: v.optional(v.boolean(), true),
+  /** net.core.xfrm_acq_expires, seconds. */
+  acqExpiresSec: v.optional(int(1, 3600), 30),
+  conn: ConnSchema,
+});
+
 export const ScenarioSchema = strictObject({
   version: v.literal(SCENARIO_VERSION),
   name,
@@ -231,6 +259,8 @@ export const ScenarioSchema = strictObject({
   maxEvents: v.optional(int(100, LIMITS.maxEvents), 2_000_000),
   /** Which seed story's steps the narration cites. */
   story: v.optional(v.picklist(["stone-2003"])),
+  /** Seed 004: keying daemons and the kernels' key interfaces (see KeyingSchema). */
+  keying: v.optional(KeyingSchema),
 });
 
 /** A scenario as written (defaults may be missing). */
@@ -248,6 +278,7 @@ export type FaultSpec = LinkSpec["faults"][number];
 export type TrafficSpec = Scenario["traffic"][number];
 export type PingSpec = Extract<TrafficSpec, { kind: "ping" }>;
 export type UdpSpec = Extract<TrafficSpec, { kind: "udp" }>;
+export type KeyingSpec = NonNullable<Scenario["keying"]>;
 
 /** One problem, located by a JSON path such as `$.hosts[0].sad[1].encKey`. */
 export interface Problem {

@@ -8,6 +8,7 @@ import { annotateStone } from "../audit/story";
 import { effectiveBehaviour, isLinux, PERSONALITIES } from "../kernels/personality";
 import { runLinux } from "../linux/run";
 import { installKeys } from "../netipsec/key";
+import { startKeying } from "../keying/pluto";
 import { startPing, type PingState } from "../netinet/ping";
 import { startUdp } from "../netinet/udp_usrreq";
 import type { Scenario } from "../scenario/schema";
@@ -49,6 +50,8 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
   if (isLinux(personality)) return runLinux(scenario, personality, behaviour, options);
   const world = new World(scenario, personality, behaviour, Math.min(scenario.maxEvents, options.maxEvents ?? Infinity));
   world.hosts.forEach((h) => installKeys(h, h.spec));
+  // Seed 004: keying daemons install SAs and policies during the run (keying/pluto.ts).
+  if (scenario.keying) startKeying(world, scenario.keying);
   // seed 003: frames an attacker on a link injects (fault "forge").
   world.links.forEach(scheduleForgeries);
   const pings: PingState[] = scenario.traffic.flatMap((t, i) => (t.kind === "ping" ? [startPing(world.host(t.from), t, i)] : []));

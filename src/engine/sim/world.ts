@@ -6,6 +6,7 @@ import type { Behaviour, Personality } from "../kernels/personality";
 import { tagNumbering } from "../kernels/personality";
 import type { Mbuf } from "../mbuf/mbuf";
 import type { SecAssoc, SecPolicy } from "../netipsec/types";
+import type { KeyKernel } from "../keying/kernel";
 import type { LayerId } from "../trace/events";
 import { Recorder, siteIn, type Site, type SiteFamily, type TagNumbering } from "../trace/recorder";
 import type { FaultSpec, HostSpec, Scenario } from "../scenario/schema";
@@ -103,6 +104,8 @@ export class Host {
   /** The crypto "hardware": busy until this virtual time, and requests in its queue. */
   cryptoBusyUntil = 0;
   cryptoDepth = 0;
+  /** Seed 004: the kernel's key manager (XFRM / PF_KEY) when the scenario runs a keying daemon. */
+  keyKernel: KeyKernel | undefined;
 
   constructor(
     readonly world: World,

@@ -148,7 +148,12 @@ export type DropReason =
   // a router could not forward a DF packet larger than the next hop's MTU (ICMP 3/4 sent back),
   | "frag-needed"
   // an ICMP error about an ESP packet that no handler acted on (KLIPS registers no ESP err_handler).
-  | "icmp-error-ignored";
+  | "icmp-error-ignored"
+  // Seed 004 (keying): the packet that triggered an ACQUIRE, dropped while it is answered
+  // (xfrm_larval_drop=1 / KAME ENOENT); a hold queue that is full; a held packet whose ACQ expired.
+  | "ipsec-larval"
+  | "ipsec-hold-queue-full"
+  | "ipsec-hold-expired";
 
 /** The decisions the engine records. */
 export type CheckId =
@@ -197,7 +202,12 @@ export type CheckId =
   // __xfrm_policy_check on input (template against sec_path, or the rx device's disable_policy),
   | "xfrm-policy-check"
   // ip_defrag: fragment queued or datagram reassembled.
-  | "ip-defrag";
+  | "ip-defrag"
+  // Seed 004 (keying): the kernel raising an ACQUIRE, the daemon's handling of it and of the
+  // negotiated SA (installed, or not: nokernel), and lifetime expiry.
+  | "km-acquire"
+  | "km-install"
+  | "km-expire";
 
 /** The discriminated part of an event. */
 export type EventPayload =

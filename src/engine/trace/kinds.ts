@@ -81,6 +81,10 @@ export const CHECK_NAMES: Readonly<Record<CheckId, string>> = {
   "xfrm-bundle-mtu": "XFRM bundle MTU check",
   "xfrm-policy-check": "XFRM inbound policy check",
   "ip-defrag": "reassembly",
+  // seed 004 (keying)
+  "km-acquire": "ACQUIRE decision",
+  "km-install": "SA installation",
+  "km-expire": "lifetime check",
 };
 
 const article = (word: string): string => (/^[AEIOU]/.test(word) ? "an" : "a");

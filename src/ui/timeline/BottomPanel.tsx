@@ -13,6 +13,7 @@ import { uiStore } from "../uiStore";
 import { useElementSize } from "../hooks/useElementSize";
 import { layoutTimeline, stepScale } from "./timelineLayout";
 import { TagLanes } from "./TagLanes";
+import { ControlLane } from "./ControlLane";
 import { formatMicros } from "../text";
 
 function Controls(): ReactElement {
@@ -160,6 +161,7 @@ export function BottomPanel(): ReactElement {
           <Scrubber width={width} />
         </div>
       </div>
+      <ControlLane trackWidth={width} />
       <TagLanes trackWidth={width} />
     </footer>
   );

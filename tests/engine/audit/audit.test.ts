@@ -130,6 +130,11 @@ describe("findings are anchored at the event that made them true", () => {
     "kernel-oops": (e) => e.kind === "drop" && e.reason === "kernel-oops",
     "policy-bypassed-out": (e) => e.kind === "decision" && e.branch.startsWith("bypass"),
     "policy-bypassed-in": (e) => e.kind === "decision" && e.check === "xfrm-policy-check" && e.branch.startsWith("bypass"),
+    // Seed 004 (keying).
+    "acquire-trigger-dropped": (e) => e.kind === "drop" && e.reason === "ipsec-larval",
+    "acquire-never-answered": (e) => e.kind === "drop" && e.reason === "ipsec-larval",
+    "acquire-discarded": (e) => e.kind === "decision" && e.check === "km-acquire" && e.branch === "discarded",
+    "sa-never-installed": (e) => e.kind === "decision" && e.check === "km-install" && e.branch === "no-op (nokernel)",
   };
 
   it.each(allConfigurations())("$label", ({ name, personality, fixes }) => {
