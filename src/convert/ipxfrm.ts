@@ -266,7 +266,10 @@ function stateAdd(a: Args, cmd: Word, st: State): void {
       }
       case "mark": {
         const v = a.next("a mark");
-        if (a.peek()?.text === "mask") (a.next("mask"), a.next("a mask"));
+        if (a.peek()?.text === "mask") {
+          a.next("mask");
+          a.next("a mask");
+        }
         warn(k, `'mark ${v.text}' is not modelled: ignored`);
         break;
       }
@@ -440,7 +443,10 @@ function policyAdd(a: Args, cmd: Word, st: State): void {
       }
       case "mark": {
         const v = a.next("a mark");
-        if (a.peek()?.text === "mask") (a.next("mask"), a.next("a mask"));
+        if (a.peek()?.text === "mask") {
+          a.next("mask");
+          a.next("a mask");
+        }
         warn(k, `'mark ${v.text}' is not modelled: ignored`);
         break;
       }
@@ -592,7 +598,10 @@ export function parseIpXfrm(text: string): ParseResult {
         case "deleteall":
           if (what.text === "state") {
             let proto: string | undefined;
-            if (!args.done() && args.peek()!.text === "proto") proto = (args.next("proto"), args.next("a protocol").text);
+            if (!args.done() && args.peek()!.text === "proto") {
+              args.next("proto");
+              proto = args.next("a protocol").text;
+            }
             st.sas = proto ? st.sas.filter((x) => x.sa.proto !== proto) : [];
           } else st.policies = [];
           if (!args.done())

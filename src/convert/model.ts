@@ -65,22 +65,6 @@ export function spiHex(spi: number | string): string {
   return `0x${n.toString(16).padStart(8, "0")}`;
 }
 
-/** The 32-bit value of a dotted quad. */
-export function ipToInt(a: string): number {
-  return a.split(".").reduce((acc, p) => acc * 256 + Number(p), 0);
-}
-
-/** The dotted quad of a 32-bit value. */
-export function intToIp(n: number): string {
-  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join(".");
-}
-
-/** "a.b.c.d/len" → network address and length. */
-export function splitPrefix(cidr: string): { addr: string; len: number } {
-  const [addr, len] = cidr.split("/");
-  return { addr: addr ?? cidr, len: len === undefined ? 32 : Number(len) };
-}
-
 /** The policy as its peer holds it: the same selectors and requests, the other direction. */
 export function mirrorPolicy(p: PolicyInput): PolicyInput {
   return { ...p, dir: p.dir === "out" ? "in" : "out" };
