@@ -208,7 +208,7 @@ export function inferScenario(config: KeyConfig, opts: InferOptions = {}): Infer
       traffic.push({ kind: "ping", from: from.name, ...(src && src !== local ? { src } : {}), dst, count: 1 });
     }
   }
-  if (errors.length > 0) return { ok: false, errors, warnings };
+  if (errors.length > 0) return { ok: false, errors, warnings: byPlace(warnings) };
 
   const input: ScenarioInput = {
     version: 1,
@@ -223,7 +223,7 @@ export function inferScenario(config: KeyConfig, opts: InferOptions = {}): Infer
     traffic,
   };
   const loaded = loadScenario(input);
-  if (loaded.ok) return { ok: true, scenario: loaded.scenario, warnings };
+  if (loaded.ok) return { ok: true, scenario: loaded.scenario, warnings: byPlace(warnings) };
   for (const p of loaded.problems) {
     const m = /^\$\.hosts\[(\d+)\]\.(sad|spd)\[(\d+)\]/.exec(p.path);
     const pos = m ? origins[Number(m[1])]?.[m[2] as "sad" | "spd"][Number(m[3])] : undefined;
@@ -231,9 +231,16 @@ export function inferScenario(config: KeyConfig, opts: InferOptions = {}): Infer
       ? `${m[2] === "sad" ? "SA" : "policy"}${p.path.slice(m[0].length) ? ` ${p.path.slice(m[0].length).replace(/^\./, "")}` : ""}`
       : p.path;
     if (p.path === "$.personality") errors.push({ ...FILE_START, message: `personality '${String(personality)}': ${p.message}` });
-    else errors.push({ ...(pos ?? FILE_START), message: `${what}: ${p.message}` });
+    // The peer holds the same SAs: its copy of a bad SA is the same line, said once.
+    else if (!errors.some((d) => d.line === (pos ?? FILE_START).line && d.col === (pos ?? FILE_START).col && d.message === `${what}: ${p.message}`))
+      errors.push({ ...(pos ?? FILE_START), message: `${what}: ${p.message}` });
   }
-  return { ok: false, errors, warnings };
+  return { ok: false, errors: byPlace(errors), warnings: byPlace(warnings) };
+}
+
+/** Diagnostics in file order (stable: the order found, within one place). */
+function byPlace(ds: readonly Diag[]): Diag[] {
+  return [...ds].sort((a, b) => a.line - b.line || a.col - b.col);
 }
 
 function describeHosts(hosts: readonly HostInput[]): string {

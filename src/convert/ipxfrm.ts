@@ -635,8 +635,9 @@ export function parseIpXfrm(text: string): ParseResult {
       message: `reqid (${st.reqids.length} in all) is not modelled (the engine binds policies to SAs by address): ignored`,
     });
   }
-  if (errors.length > 0) return { ok: false, errors, warnings: st.warnings };
-  const config: KeyConfig = { syntax: "ip-xfrm", sas: st.sas, policies: st.policies, warnings: st.warnings };
+  const warnings = [...st.warnings].sort((a, b) => a.line - b.line || a.col - b.col);
+  if (errors.length > 0) return { ok: false, errors, warnings };
+  const config: KeyConfig = { syntax: "ip-xfrm", sas: st.sas, policies: st.policies, warnings };
   return { ok: true, config };
 }
 
