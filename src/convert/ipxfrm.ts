@@ -636,7 +636,7 @@ export function parseIpXfrm(text: string): ParseResult {
     });
   }
   const warnings = [...st.warnings].sort((a, b) => a.line - b.line || a.col - b.col);
-  if (errors.length > 0) return { ok: false, errors, warnings };
+  if (errors.length > 0) return { ok: false, errors: errors.sort((a, b) => a.line - b.line || a.col - b.col), warnings };
   const config: KeyConfig = { syntax: "ip-xfrm", sas: st.sas, policies: st.policies, warnings };
   return { ok: true, config };
 }
