@@ -74,3 +74,22 @@ export function emitConfig(scenario: Scenario, syntax: ConfigSyntax, opts: { hos
 export function diagLines(where: string, diags: readonly Diag[]): string[] {
   return diags.map((d) => `${where}:${d.line}:${d.col}: ${d.message}`);
 }
+
+/**
+ * A file the app was given (Open… or a drop): JSON is left to the scenario loader; a setkey file or
+ * an ip xfrm script is converted, its errors and warnings located as "line L:C" for the problems list.
+ */
+export function convertOpenedFile(
+  fileName: string,
+  text: string,
+):
+  | { kind: "json" }
+  | { kind: "converted"; syntax: ConfigSyntax; scenarioJson: string; warnings: { path: string; message: string }[] }
+  | { kind: "failed"; syntax: ConfigSyntax; problems: { path: string; message: string }[] } {
+  const syntax = /^\s*[{[]/.test(text) ? undefined : guessSyntax(fileName, text);
+  if (syntax === undefined) return { kind: "json" };
+  const located = (ds: readonly Diag[]) => ds.map((d) => ({ path: `line ${d.line}:${d.col}`, message: d.message }));
+  const result = configToScenario(text, syntax, { name: fileName.replace(/\.[^.]*$/, ""), source: fileName });
+  if (!result.ok) return { kind: "failed", syntax, problems: located(result.errors) };
+  return { kind: "converted", syntax, scenarioJson: JSON.stringify(result.scenario), warnings: located(result.warnings) };
+}
