@@ -30,10 +30,12 @@ export function configToScenario(text: string, syntax: ConfigSyntax, opts: Infer
   return inferScenario(parsed.config, opts);
 }
 
-/** `.conf` / `.setkey` files are setkey input; `.sh` files are read as ip xfrm unless they feed setkey a heredoc. */
+/** setkey statements, `ip xfrm` commands or what `ip xfrm` prints, by content; else `.conf` / `.setkey` are setkey. */
 export function guessSyntax(fileName: string, text: string): ConfigSyntax | undefined {
   if (/\bsetkey\b[^\n]*<</.test(text) || /^\s*(spdadd|add)\s/m.test(text)) return "setkey";
   if (/^\s*(sudo\s+)?ip\s+(-\S+\s+)*xfrm\b/m.test(text)) return "ip-xfrm";
+  // What `ip xfrm state` / `ip xfrm policy` print: `src A dst B`, then indented lines.
+  if (/^src \S+ dst \S+[ \t]*\r?\n[ \t]+(proto|dir)\b/m.test(text)) return "ip-xfrm";
   if (/\.(conf|setkey)$/i.test(fileName)) return "setkey";
   return undefined;
 }

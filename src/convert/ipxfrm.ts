@@ -438,7 +438,8 @@ function policyAdd(a: Args, cmd: Word, st: State): void {
       case "ctx":
       case "if_id": {
         const v = a.next(`a value after ${k.text}`);
-        warn(k, `'${k.text} ${v.text}' is not modelled: ignored`);
+        // ptype main is every policy's type unless sub-policies are in use: nothing to say.
+        if (!(k.text === "ptype" && v.text === "main")) warn(k, `'${k.text} ${v.text}' is not modelled: ignored`);
         break;
       }
       case "mark": {
@@ -557,11 +558,46 @@ function tmpl(a: Args, k: Word, st: State): RequestInput | undefined {
   return { proto, mode, level };
 }
 
+/**
+ * What `ip xfrm state` and `ip xfrm policy` print (ip/xfrm_state.c xfrm_state_print,
+ * ip/xfrm_policy.c xfrm_policy_print): a record starts `src A dst B` at the left margin, its other
+ * lines are indented. Each record becomes the `state add` / `policy add` it describes (a policy
+ * has `dir`); the print-only lines — counters, lifetimes, anti-replay context, timestamps — are left out.
+ */
+function printedAsCommands(lines: Word[][]): Word[][] {
+  const out: Word[][] = [];
+  let record: Word[] | undefined;
+  const PRINT_ONLY = /^(anti-replay|lifetime|limit:|stats:|socket|add|use|lastused|\d+\(bytes\),?|crypto|offload|security|current)$/;
+  const flush = () => {
+    if (!record) return;
+    const isPolicy = record.some((w) => !w.quoted && w.text === "dir");
+    const first = record[0]!;
+    const synth = (text: string): Word => ({ text, quoted: false, line: first.line, col: first.col });
+    out.push([synth("ip"), synth("xfrm"), synth(isPolicy ? "policy" : "state"), synth("add"), ...record]);
+    record = undefined;
+  };
+  for (const words of lines) {
+    const head = words[0]!;
+    if (head.col === 1 && head.text === "src" && !head.quoted) {
+      flush();
+      record = [...words];
+    } else if (record && head.col > 1) {
+      const printOnly = PRINT_ONLY.test(head.text) || (head.text === "replay-window" && words[2]?.text === "replay") || head.text.endsWith(":");
+      if (!printOnly) record.push(...words);
+    } else {
+      flush();
+      out.push(words);
+    }
+  }
+  flush();
+  return out;
+}
+
 /** Parse a file of `ip xfrm` commands: every error, or the SAs and policies with warnings. */
 export function parseIpXfrm(text: string): ParseResult {
   const errors: Diag[] = [];
   const st: State = { sas: [], policies: [], warnings: [], reqids: [] };
-  for (const words of commands(text, errors)) {
+  for (const words of printedAsCommands(commands(text, errors))) {
     const first = words[0]!;
     try {
       let i = 0;

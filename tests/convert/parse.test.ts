@@ -85,6 +85,22 @@ describe("the corpus", () => {
   });
 });
 
+describe("what ip xfrm prints", () => {
+  it("iproute2-printed.txt: `ip xfrm state` and `ip xfrm policy` output reads as the commands it describes; counters are not read", () => {
+    const r = parseIpXfrm(read("iproute2-printed.txt"));
+    if (!r.ok) throw new Error(where(r.errors).join("\n"));
+    expect(r.config.sas.map((x) => [x.sa.spi, x.sa.enc, x.sa.mode, x.sa.replayWindow, x.at.line])).toEqual([
+      [0xc001, "aes-gcm-16", "tunnel", 32, 1],
+      [0xc002, "aes-gcm-16", "tunnel", 32, 7],
+    ]);
+    expect(r.config.policies.map((x) => `${x.policy.dir} ${x.policy.src} ${x.policy.dst} ${x.policy.requests?.[0]?.tunnelDst ?? ""}`)).toEqual([
+      "out 10.10.0.0/16 10.20.0.0/16 192.0.2.20",
+      "in 10.20.0.0/16 10.10.0.0/16 192.0.2.10",
+    ]);
+    expect(where(r.config.warnings).join("\n")).not.toMatch(/anti-replay|oseq|ptype/);
+  });
+});
+
 describe("algorithm names", () => {
   it("maps ipsec-tools names to the engine's and warns on the rest", () => {
     const cases: [string, string, string | RegExp][] = [
