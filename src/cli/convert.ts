@@ -120,10 +120,10 @@ export function convert(argv: readonly string[], io: CliIo): number {
         ...(ping ? { ping } : {}),
         ...(values["no-traffic"] ? { noTraffic: true } : {}),
       });
-      for (const line of diagLines(file, result.warnings)) warn(line);
+      for (const line of diagLines(file, result.warnings, "warnings")) warn(line);
       if (!result.ok)
         throw new ConvertError([
-          ...diagLines(file, result.errors),
+          ...diagLines(file, result.errors, "errors"),
           `convert: ${file} was not converted (${result.errors.length} error${result.errors.length === 1 ? "" : "s"})`,
         ]);
       scenario = result.scenario;

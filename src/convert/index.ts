@@ -72,9 +72,14 @@ export function emitConfig(scenario: Scenario, syntax: ConfigSyntax, opts: { hos
   return { ok: true, text: out.text, host: host.name, warnings: [...warnings, ...out.warnings] };
 }
 
-/** Diagnostics as "where:line:col: message" lines. */
-export function diagLines(where: string, diags: readonly Diag[]): string[] {
-  return diags.map((d) => `${where}:${d.line}:${d.col}: ${d.message}`);
+/** How many diagnostics are listed one by one; a hostile file of a million broken statements gets a count for the rest. */
+export const MAX_LISTED_DIAGS = 50;
+
+/** Diagnostics as "where:line:col: message" lines, at most MAX_LISTED_DIAGS and then how many more. */
+export function diagLines(where: string, diags: readonly Diag[], what = "problems"): string[] {
+  const lines = diags.slice(0, MAX_LISTED_DIAGS).map((d) => `${where}:${d.line}:${d.col}: ${d.message}`);
+  if (diags.length > MAX_LISTED_DIAGS) lines.push(`${where}: … and ${diags.length - MAX_LISTED_DIAGS} more ${what}`);
+  return lines;
 }
 
 /**
@@ -90,7 +95,10 @@ export function convertOpenedFile(
   | { kind: "failed"; syntax: ConfigSyntax; problems: { path: string; message: string }[] } {
   const syntax = /^\s*[{[]/.test(text) ? undefined : guessSyntax(fileName, text);
   if (syntax === undefined) return { kind: "json" };
-  const located = (ds: readonly Diag[]) => ds.map((d) => ({ path: `line ${d.line}:${d.col}`, message: d.message }));
+  const located = (ds: readonly Diag[]) => [
+    ...ds.slice(0, MAX_LISTED_DIAGS).map((d) => ({ path: `line ${d.line}:${d.col}`, message: d.message })),
+    ...(ds.length > MAX_LISTED_DIAGS ? [{ path: fileName, message: `… and ${ds.length - MAX_LISTED_DIAGS} more` }] : []),
+  ];
   const result = configToScenario(text, syntax, { name: fileName.replace(/\.[^.]*$/, ""), source: fileName });
   if (!result.ok) return { kind: "failed", syntax, problems: located(result.errors) };
   return { kind: "converted", syntax, scenarioJson: JSON.stringify(result.scenario), warnings: located(result.warnings) };

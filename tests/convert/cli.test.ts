@@ -57,6 +57,17 @@ describe("tagflow convert", () => {
     expect(readdirSync(dir).filter((f) => f.includes("tagflow-"))).toEqual([]);
   });
 
+  it("a file of thousands of broken statements lists 50 and counts the rest", async () => {
+    const bad = join(dir, "many.conf");
+    writeFileSync(bad, "bogus;\n".repeat(5000));
+    const r = await tagflow(["convert", bad, "--from", "setkey"]);
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trimEnd().split("\n");
+    expect(lines).toHaveLength(52);
+    expect(lines[50]).toBe(`tagflow: ${bad}: … and 4950 more errors`);
+    expect(lines[51]).toBe(`tagflow: convert: ${bad} was not converted (5000 errors)`);
+  });
+
   it("--ping, --no-traffic and --personality reach the scenario", async () => {
     const file = join(CORPUS, "racoon-static.conf");
     const ping = await tagflow(["convert", file, "--ping", "172.16.0.1", "172.16.0.2", "--personality", "freebsd-7"]);
