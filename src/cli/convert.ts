@@ -22,7 +22,27 @@ const OPTIONS = {
   personality: { type: "string" },
   host: { type: "string" },
   "no-traffic": { type: "boolean" },
+  help: { type: "boolean", short: "h" },
 } as const;
+
+/** `tagflow convert --help`. */
+export const CONVERT_HELP = [
+  "Usage: tagflow convert FILE [--from setkey|ip-xfrm|scenario] [--to scenario|setkey|ip-xfrm] [--out FILE]",
+  "",
+  "  FILE                 a setkey file, an ip xfrm script (or what 'ip xfrm state/policy' print),",
+  "                       a scenario .json, a built-in's name, or - for stdin",
+  "  --from FORMAT        what FILE is (guessed from its text when left out)",
+  "  --to FORMAT          what to write (scenario when reading a setkey or ip xfrm file)",
+  "  -o, --out FILE       write there, all or nothing (else stdout)",
+  "  --personality ID     the kernel to run as (default: netbsd-2003 for setkey, linux-xfrm for ip xfrm)",
+  "  --ping SRC DST       the ping to send (default: one echo across the first outbound policy)",
+  "  --no-traffic         send nothing",
+  "  --host NAME          with --to setkey|ip-xfrm: whose SAs and policies (default: the first host with any)",
+  "",
+  "Hosts, addresses, links and the ping are inferred (the file does not say them) and labelled so.",
+  "Errors are FILE:LINE:COL lines and exit 2; whatever cannot be modelled is a warning naming it.",
+  "",
+].join("\n");
 
 /** Bad input: one line each, exit 2. */
 class ConvertError extends Error {
@@ -73,6 +93,10 @@ export function convert(argv: readonly string[], io: CliIo): number {
       throw new ConvertError([`convert: ${(e as Error).message}`]);
     }
     const { values, positionals } = parsed;
+    if (values.help) {
+      io.stdout.write(CONVERT_HELP);
+      return 0;
+    }
     const [file, ...extra] = positionals;
     if (file === undefined)
       throw new ConvertError([

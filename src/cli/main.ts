@@ -477,9 +477,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       case "run":
         return run(rest, values, io);
       case undefined:
-        throw new UsageError(["missing command: list, run or help"], true);
+        throw new UsageError(["missing command: list, run, convert or help"], true);
       default:
-        throw new UsageError([`unknown command '${command}': expected list, run or help`], true);
+        throw new UsageError([`unknown command '${command}': expected list, run, convert or help`], true);
     }
   } catch (e) {
     if (e instanceof StdoutError) {

@@ -79,6 +79,12 @@ describe("tagflow convert", () => {
     expect((JSON.parse(none.stdout) as { traffic: unknown[] }).traffic).toEqual([]);
   });
 
+  it("--help says every option", async () => {
+    const r = await tagflow(["convert", "--help"]);
+    expect(r.code).toBe(0);
+    for (const word of ["--from", "--to", "--out", "--personality", "--ping SRC DST", "--no-traffic", "--host"]) expect(r.stdout).toContain(word);
+  });
+
   it("bad arguments are one line each and exit 2", async () => {
     const cases: [string[], RegExp][] = [
       [["convert"], /missing FILE/],
