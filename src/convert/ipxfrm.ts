@@ -611,7 +611,7 @@ export function parseIpXfrm(text: string): ParseResult {
       while (words[i] && /^-/.test(words[i]!.text)) i++;
       const obj = words[i];
       if (!obj || obj.text !== "xfrm") {
-        if (obj && /^(a|addr|address|l|link|r|route|ro|rule|n|neigh)/.test(obj.text)) {
+        if (obj && /^(a|addr|address|l|link|r|route|ro|rule|n|neigh|neighbor|neighbour|tunnel|tuntap|maddr|mroute|monitor)$/.test(obj.text)) {
           st.warnings.push({ ...at(obj), message: `'ip ${obj.text}' is not an ip xfrm command: not read (convert infers interfaces from the SAs)` });
           continue;
         }
