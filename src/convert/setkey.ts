@@ -61,7 +61,9 @@ const ENC_UNMODELLED = new Set([
 ]);
 /**
  * Authentication algorithms → AUTH_ALGS. KAME and FAST_IPSEC truncate HMAC-SHA1 to 96 bits
- * (RFC 2404 §3); hmac-sha256 / hmac-sha2-256 are read as HMAC-SHA-256-128 (RFC 4868 §2.1.1).
+ * (RFC 2404 §3); hmac-sha256 / hmac-sha2-256 are read as HMAC-SHA-256-128 (RFC 4868 §2.1.1), the
+ * only SHA-256 the engine has. Not checked: whether 2003-era kernels truncated it to 96 bits instead
+ * (draft-ietf-ipsec-ciph-sha-256-00 did), which would make such an SA interoperate differently.
  */
 const AUTH: Readonly<Record<string, SaInput["auth"]>> = {
   "hmac-sha1": "hmac-sha1-96",
@@ -84,8 +86,9 @@ const AUTH_UNMODELLED = new Set([
 const AEAD = new Set<SaInput["enc"]>(["aes-gcm-16", "chacha20-poly1305"]);
 
 /**
- * setkey -r is "window size of bytes" (setkey(8)): KAME's key.c and FAST_IPSEC's ipsec_chkreplaywindow
- * (sys/netipsec/ipsec.c, NetBSD 2003) keep `wsize` in bytes and check `wsize << 3` packets.
+ * setkey -r is "window size of bytes" (setkey(8)): FAST_IPSEC's ipsec_chkreplaywindow() and
+ * ipsec_updatereplay() (sys/netipsec/ipsec.c, the FreeBSD netipsec tree NetBSD imported; read at a
+ * FreeBSD 8-era revision) keep `replay->wsize` in bytes and check `wsizeb = replay->wsize << 3` packets.
  * The scenario's replayWindow is in packets, so -r N is 8N packets.
  */
 const REPLAY_BITS_PER_UNIT = 8;
