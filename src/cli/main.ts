@@ -34,6 +34,7 @@ import {
 import { TAGFLOW_VERSION, espSaTable, traceEspSas, traceToJsonChunks, traceToPcapngChunks, type ScenarioTraceLike } from "../export";
 import { BufferedSink, InputError, escapeTerminal, openOutput, readBounded, writeAll, type Chunk, type PendingOutput } from "./io";
 import { headerLines, makePaint, stepLines, summaryLines } from "./narrate";
+import { convert } from "./convert";
 
 /** Where the CLI writes, and what it knows about its terminal; process streams by default. */
 export interface CliIo {
@@ -113,6 +114,8 @@ export function helpText(): string {
     "Usage:",
     "  tagflow list                              the built-in scenarios",
     "  tagflow run <scenario|file.json> [options] run one and narrate every step",
+    "  tagflow convert FILE --from setkey|ip-xfrm|scenario --to scenario|setkey|ip-xfrm [--out FILE]",
+    "                                            SAs and policies in and out (docs/cli.md, convert)",
     "  tagflow help | --help                     this text",
     "  tagflow --version",
     "",
@@ -447,6 +450,8 @@ function run(positionals: readonly string[], values: Values, io: CliIo): number 
 
 /** Run the command line `argv` (without node and the script); resolves to the exit status. */
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  // `convert` has its own options (--from, --to, --out, --ping SRC DST): src/cli/convert.ts.
+  if (argv[0] === "convert") return convert(argv.slice(1), io);
   try {
     let parsed: ReturnType<typeof parse>;
     try {
@@ -475,9 +480,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       case "run":
         return run(rest, values, io);
       case undefined:
-        throw new UsageError(["missing command: list, run or help"], true);
+        throw new UsageError(["missing command: list, run, convert or help"], true);
       default:
-        throw new UsageError([`unknown command '${command}': expected list, run or help`], true);
+        throw new UsageError([`unknown command '${command}': expected list, run, convert or help`], true);
     }
   } catch (e) {
     if (e instanceof StdoutError) {

@@ -283,7 +283,8 @@ describe("sharing", () => {
 
       await page.getByTestId("export").click();
       await page.getByRole("menu", { name: "Export" }).waitFor();
-      expect(await page.locator("[role=menuitem]").count()).toBe(7);
+      // 7, plus the SAs and policies as setkey and as ip xfrm (issue 18).
+      expect(await page.locator("[role=menuitem]").count()).toBe(9);
       await screenshot(page, "share-08-export-menu");
       await page.keyboard.press("Escape");
       await page.getByRole("menu").waitFor({ state: "detached" });
@@ -313,6 +314,14 @@ describe("sharing", () => {
       expect(scenario.name).toBe("lo0-esp-ping.json");
       const loaded = loadScenario(JSON.parse(scenario.bytes.toString("utf8")));
       expect(loaded.ok).toBe(true);
+
+      // The SAs and policies as setkey and as ip xfrm: what `tagflow convert --to …` writes (issue 18).
+      const setkey = await exported("setkey");
+      expect(setkey.name).toBe("lo0-esp-ping.setkey.conf");
+      expect(setkey.bytes.toString("utf8")).toContain("spdadd 127.0.0.1/32 127.0.0.1/32 any -P out ipsec esp/transport//require;");
+      const xfrm = await exported("ip-xfrm");
+      expect(xfrm.name).toBe("lo0-esp-ping.xfrm.sh");
+      expect(xfrm.bytes.toString("utf8")).toContain("ip xfrm state add src 127.0.0.1 dst 127.0.0.1 proto esp spi 0x00001000 mode transport");
 
       const svg = await exported("svg");
       expect(svg.name).toBe(`lo0-esp-ping-step${BUG_LOOP + 1}.svg`);

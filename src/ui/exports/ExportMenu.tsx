@@ -26,6 +26,8 @@ const GROUPS: readonly (readonly Item[])[] = [
   [
     { kind: "trace", label: "Trace (.json)", hint: "every step, as tagflow run --json" },
     { kind: "scenario", label: "Scenario (.json)", hint: "opens again with Open… or by drag-and-drop" },
+    { kind: "setkey", label: "SAs and policies as setkey", hint: "a setkey -f file (ipsec-tools)" },
+    { kind: "ip-xfrm", label: "SAs and policies as ip xfrm", hint: "ip xfrm commands (iproute2), a sh script" },
   ],
 ];
 

@@ -9,8 +9,9 @@ import { espSaTable, traceEspSas, traceToJson, traceToPcapng } from "../../expor
 import { sourceOf } from "../../store/selectors";
 import type { TagflowState } from "../../store/types";
 import { pictureToPng, SLIDE, snapshotStep, type StepCaption } from "./stepSvg";
+import { emitConfig } from "../../convert/index";
 
-export type ExportKind = "pcapng" | "keys" | "trace" | "scenario" | "svg" | "png" | "slide";
+export type ExportKind = "pcapng" | "keys" | "trace" | "scenario" | "svg" | "png" | "slide" | "setkey" | "ip-xfrm";
 
 /** "lo0-esp-ping", "lo0-esp-ping+icmp-reflect-strips-tags": what the files of a run are called. */
 export function fileBase(trace: ScenarioTrace): string {
@@ -110,6 +111,15 @@ export async function runExport(kind: ExportKind, s: TagflowState, doc: Document
       const picture = snapshotStep(stackPane(doc), captionOf(s, trace));
       const background = getComputedStyle(doc.documentElement).getPropertyValue("--surface").trim() || "#ffffff";
       download(await pictureToPng(picture, 2, doc, { ...SLIDE, background }), (name = `${step}-slide.png`), doc);
+      break;
+    }
+    case "setkey":
+    case "ip-xfrm": {
+      // One host's SAD and SPD, as `tagflow convert --to setkey|ip-xfrm` writes them (src/convert).
+      const out = emitConfig(trace.scenario, kind);
+      if (!out.ok) throw new Error(out.errors.join("; "));
+      const text = out.warnings.length > 0 ? `${out.text}${out.warnings.map((w) => `# note: ${w}`).join("\n")}\n` : out.text;
+      download(new Blob([text], { type: "text/plain" }), (name = kind === "setkey" ? `${base}.setkey.conf` : `${base}.xfrm.sh`), doc);
       break;
     }
   }

@@ -75,7 +75,7 @@ function OpenScenario(): ReactElement {
         ref={input}
         className="visually-hidden"
         type="file"
-        accept=".json,application/json"
+        accept=".json,application/json,.conf,.sh,.setkey"
         tabIndex={-1}
         aria-label="Open a scenario file"
         data-testid="open-file"
