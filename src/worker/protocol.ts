@@ -3,7 +3,8 @@
  * columns (trace/store.ts): typed arrays moved as transferable ArrayBuffers, plus the trace's one
  * copy of each string and value — never a structured clone of a million event objects.
  */
-import { fromColumns, traceColumns, type ScenarioTrace, type TraceColumns } from "../engine/index";
+import type { ScenarioTrace } from "../engine/index";
+import { fromColumns, traceColumns, type TraceColumns } from "../engine/trace/store";
 import type { RunOptions, RunResult } from "./runTrace";
 
 /** Main thread → worker: run this scenario. `id` pairs the answer with the request. */
