@@ -167,19 +167,35 @@ function prefix(w: Word, what: string): string {
 }
 
 /** Kernel names (net/xfrm/xfrm_algo.c, with compat aliases) → ENC_ALGS; the rest are named so they can be warned about. */
-const ENC: Readonly<Record<string, SaInput["enc"]>> = { "cbc(aes)": "aes-cbc", aes: "aes-cbc", "ecb(cipher_null)": "null", cipher_null: "null" };
+const ENC: Readonly<Record<string, SaInput["enc"]>> = {
+  "cbc(aes)": "aes-cbc",
+  aes: "aes-cbc",
+  "cbc(des3_ede)": "3des-cbc",
+  des3_ede: "3des-cbc",
+  "ecb(cipher_null)": "null",
+  cipher_null: "null",
+};
 const ENC_UNMODELLED =
-  /^(cbc\((des|des3_ede|blowfish|cast5|serpent|twofish|camellia|sm4)\)|des|des3_ede|blowfish|cast5|serpent|twofish|camellia|rfc3686\(ctr\(aes\)\)|ctr\(aes\))$/;
+  /^(cbc\((des|blowfish|cast5|serpent|twofish|camellia|sm4)\)|des|blowfish|cast5|serpent|twofish|camellia|rfc3686\(ctr\(aes\)\)|ctr\(aes\))$/;
 /** `auth NAME` takes the algorithm's default ICV length (xfrm_algo.c icv_truncbits): 96 for sha1 — and 96 for sha256 too. */
-const AUTH_DEFAULT: Readonly<Record<string, SaInput["auth"]>> = { "hmac(sha1)": "hmac-sha1-96", sha1: "hmac-sha1-96", digest_null: "none" };
+const AUTH_DEFAULT: Readonly<Record<string, SaInput["auth"]>> = {
+  "hmac(sha1)": "hmac-sha1-96",
+  sha1: "hmac-sha1-96",
+  // RFC 2403 HMAC-MD5-96 (seed 002): md5's default truncation is 96 bits too.
+  "hmac(md5)": "hmac-md5-96",
+  md5: "hmac-md5-96",
+  digest_null: "none",
+};
 /** `auth-trunc NAME KEY BITS`: modelled only at the engine's lengths. */
 const AUTH_TRUNC: Readonly<Record<string, { bits: number; id: SaInput["auth"] }>> = {
   "hmac(sha1)": { bits: 96, id: "hmac-sha1-96" },
   sha1: { bits: 96, id: "hmac-sha1-96" },
   "hmac(sha256)": { bits: 128, id: "hmac-sha256-128" },
   sha256: { bits: 128, id: "hmac-sha256-128" },
+  "hmac(md5)": { bits: 96, id: "hmac-md5-96" },
+  md5: { bits: 96, id: "hmac-md5-96" },
 };
-const AUTH_UNMODELLED = /^(hmac\((md5|sha384|sha512|rmd160|sm3)\)|md5|sha384|sha512|rmd160|xcbc\(aes\)|cmac\(aes\))$/;
+const AUTH_UNMODELLED = /^(hmac\((sha384|sha512|rmd160|sm3)\)|sha384|sha512|rmd160|xcbc\(aes\)|cmac\(aes\))$/;
 /** `aead NAME KEY ICV-BITS`: RFC 4106 GCM and RFC 7634 ChaCha20-Poly1305 with 128-bit ICVs. */
 const AEAD: Readonly<Record<string, SaInput["enc"]>> = { "rfc4106(gcm(aes))": "aes-gcm-16", "rfc7539esp(chacha20,poly1305)": "chacha20-poly1305" };
 const AEAD_UNMODELLED = /^(rfc4309\(ccm\(aes\)\)|rfc4543\(gcm\(aes\)\)|rfc4106\(gcm\(sm4\)\))$/;
@@ -677,9 +693,13 @@ export function parseIpXfrm(text: string): ParseResult {
   return { ok: true, config };
 }
 
-const ENC_OUT: Readonly<Record<string, string>> = { "aes-cbc": "cbc(aes)", null: "ecb(cipher_null)" };
+const ENC_OUT: Readonly<Record<string, string>> = { "aes-cbc": "cbc(aes)", "3des-cbc": "cbc(des3_ede)", null: "ecb(cipher_null)" };
 const AEAD_OUT: Readonly<Record<string, string>> = { "aes-gcm-16": "rfc4106(gcm(aes))", "chacha20-poly1305": "rfc7539esp(chacha20,poly1305)" };
-const AUTH_OUT: Readonly<Record<string, [string, number]>> = { "hmac-sha1-96": ["hmac(sha1)", 96], "hmac-sha256-128": ["hmac(sha256)", 128] };
+const AUTH_OUT: Readonly<Record<string, [string, number]>> = {
+  "hmac-sha1-96": ["hmac(sha1)", 96],
+  "hmac-sha256-128": ["hmac(sha256)", 128],
+  "hmac-md5-96": ["hmac(md5)", 96],
+};
 
 const hexOrEmpty = (k: string) => (k === "" || k === "0x" ? '""' : normaliseHex(k.startsWith("0x") ? k : `0x${k}`));
 

@@ -40,13 +40,14 @@ const ENC: Readonly<Record<string, SaInput["enc"]>> = {
   "aes-gcm-16": "aes-gcm-16",
   "rijndael-cbc": "aes-cbc",
   "aes-cbc": "aes-cbc",
+  // RFC 2451 3DES-CBC (seed 002's KLIPS SAs; ipsec-tools token.l "3des-cbc").
+  "3des-cbc": "3des-cbc",
   null: "null",
   "chacha20-poly1305": "chacha20-poly1305",
 };
 /** setkey encryption names the engine does not model (token.l S_ENCALG; aes-gcm-8/12 and aes-gmac from the BSD setkeys). */
 const ENC_UNMODELLED = new Set([
   "des-cbc",
-  "3des-cbc",
   "simple",
   "blowfish-cbc",
   "cast128-cbc",
@@ -69,10 +70,11 @@ const AUTH: Readonly<Record<string, SaInput["auth"]>> = {
   "hmac-sha1": "hmac-sha1-96",
   "hmac-sha256": "hmac-sha256-128",
   "hmac-sha2-256": "hmac-sha256-128",
+  // RFC 2403 HMAC-MD5-96 (seed 002).
+  "hmac-md5": "hmac-md5-96",
   null: "none",
 };
 const AUTH_UNMODELLED = new Set([
-  "hmac-md5",
   "keyed-md5",
   "keyed-sha1",
   "hmac-sha384",
@@ -623,9 +625,15 @@ const ENC_OUT: Readonly<Record<SaInput["enc"] & string, string>> = {
   "aes-gcm-16": "aes-gcm-16",
   "chacha20-poly1305": "chacha20-poly1305",
   "aes-cbc": "rijndael-cbc",
+  "3des-cbc": "3des-cbc",
   null: "null",
 };
-const AUTH_OUT: Readonly<Record<SaInput["auth"] & string, string>> = { "hmac-sha1-96": "hmac-sha1", "hmac-sha256-128": "hmac-sha256", none: "null" };
+const AUTH_OUT: Readonly<Record<SaInput["auth"] & string, string>> = {
+  "hmac-sha1-96": "hmac-sha1",
+  "hmac-sha256-128": "hmac-sha256",
+  "hmac-md5-96": "hmac-md5",
+  none: "null",
+};
 
 /** `0x…` or, for an empty key, nothing (setkey's null algorithms take none). */
 function keyOut(k: string): string {

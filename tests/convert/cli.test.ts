@@ -16,18 +16,22 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const CORPUS = fileURLToPath(new URL("./corpus/", import.meta.url));
 
 describe("tagflow convert", () => {
-  it.each(BUILTIN_SCENARIOS.map((s) => s.name))("%s → setkey → scenario and → ip-xfrm → scenario, through files", async (name) => {
-    for (const to of ["setkey", "ip-xfrm"] as const) {
-      const file = join(dir, `${name}.${to === "setkey" ? "conf" : "sh"}`);
-      const out = await tagflow(["convert", name, "--from", "scenario", "--to", to, "--out", file]);
-      expect(out.code, out.stderr).toBe(0);
-      expect(out.stderr).toContain(`wrote ${file}`);
-      const back = await tagflow(["convert", file, "--from", to, "--to", "scenario"]);
-      expect(back.code, back.stderr).toBe(0);
-      const loaded = loadScenarioJson(back.stdout);
-      expect(loaded.ok).toBe(true);
-    }
-  });
+  // openbsd-offload-whatif: four endpoints and an offload NIC neither syntax can hold (roundtrip.test.ts).
+  it.each(BUILTIN_SCENARIOS.map((s) => s.name).filter((n) => n !== "openbsd-offload-whatif"))(
+    "%s → setkey → scenario and → ip-xfrm → scenario, through files",
+    async (name) => {
+      for (const to of ["setkey", "ip-xfrm"] as const) {
+        const file = join(dir, `${name}.${to === "setkey" ? "conf" : "sh"}`);
+        const out = await tagflow(["convert", name, "--from", "scenario", "--to", to, "--out", file]);
+        expect(out.code, out.stderr).toBe(0);
+        expect(out.stderr).toContain(`wrote ${file}`);
+        const back = await tagflow(["convert", file, "--from", to, "--to", "scenario"]);
+        expect(back.code, back.stderr).toBe(0);
+        const loaded = loadScenarioJson(back.stdout);
+        expect(loaded.ok).toBe(true);
+      }
+    },
+  );
 
   it.each(readdirSync(CORPUS))("corpus/%s converts (the syntax guessed from the file)", async (file) => {
     const r = await tagflow(["convert", join(CORPUS, file), "--out", join(dir, `${file}.json`)]);

@@ -9,7 +9,7 @@
  *   secure   — none of these;
  *   crash    — (Linux stack, seed 002) the modelled kernel oopsed: a `kernel-oops` drop. Never tagflow's own failure.
  */
-import { byteAt, chainAt, fnAt, kindAt, scanAt, type EventList, type PacketList } from "../trace/store";
+import { byteAt, chainAt, fnAt, kindAt, scanAt, versionAt, type EventList, type PacketList } from "../trace/store";
 import type { Consulted, EventKind, EventOf, Finding, Outcome, Severity, TagView, Verdict } from "../trace/events";
 import { summarize } from "../wire/dissect";
 import { fromHex } from "../wire/fields";
@@ -46,7 +46,7 @@ class Findings {
 }
 
 function packetSummary(packets: PacketList, id: number): string {
-  const p = packets.at(id);
+  const p = versionAt(packets, id);
   if (!p) return "the packet";
   return summarize(fromHex(p.hex));
 }
@@ -227,7 +227,7 @@ export function audit(input: AuditInput): Outcome {
         break;
       case "link.tx": {
         // seed 003: a reminder is work still to do; on the wire nobody below can do it any more.
-        const reminder = packets.at(e.packet)?.tags.find((t) => t.class === "reminder");
+        const reminder = versionAt(packets, e.packet)?.tags.find((t) => t.class === "reminder");
         if (reminder) {
           f.add(
             "reminder-unhonoured",
@@ -262,7 +262,7 @@ export function audit(input: AuditInput): Outcome {
       }
       case "flag.clear":
         if (e.fn === "icmp_reflect") {
-          const p = packets.at(e.packet);
+          const p = versionAt(packets, e.packet);
           const left = p?.flags.filter((x) => x === "DECRYPTED" || x === "AUTHIPHDR" || x === "AUTHIPDGM") ?? [];
           if (left.length > 0)
             f.add(

@@ -3,7 +3,7 @@
  * router's need-frag, and a PMTU black hole — the need-frag that would have taught it, filtered.
  */
 import type { EventOf, Severity } from "../trace/events";
-import type { PacketList } from "../trace/store";
+import { versionAt, type PacketList } from "../trace/store";
 import { fromHex } from "../wire/fields";
 
 /** What the audit's finding list offers (audit.ts Findings). */
@@ -27,7 +27,7 @@ export function pmtuFinding(e: EventOf<"decision">, f: FindingSink): void {
 /** A filter dropped an ICMP need-frag: the sender it was meant for never learns the path MTU. */
 export function blackholeFinding(e: EventOf<"drop">, packets: PacketList, f: FindingSink): void {
   if (e.reason !== "icmp-filtered") return;
-  const p = packets.at(e.packet);
+  const p = versionAt(packets, e.packet);
   if (!p) return;
   const b = fromHex(p.hex);
   const hl = (b[0]! & 0x0f) * 4;

@@ -4,7 +4,7 @@
  * scenario. Narration cites "Stone step n" on the events marked here.
  */
 import type { TraceEvent } from "../trace/events";
-import type { EventTable, PacketList } from "../trace/store";
+import { versionAt, type EventTable, type PacketList } from "../trace/store";
 
 /** Stone's steps, one line each, as the narration and the UI quote them. */
 export const STONE_STEPS: readonly string[] = [
@@ -43,7 +43,7 @@ function claimHolds(step: number, marked: readonly TraceEvent[], packets: Packet
   if (step === 3) return !marked.some((e) => e.kind === "tag.deleteNonpersistent" || e.kind === "tag.deleteChain" || e.kind === "tag.delete");
   if (step === 8) {
     const first = marked.find((e) => e.packet >= 0);
-    const names = first ? (packets.at(first.packet)?.tags.map((t) => t.name) ?? []) : [];
+    const names = first ? (versionAt(packets, first.packet)?.tags.map((t) => t.name) ?? []) : [];
     return names.includes("IPSEC_OUT_DONE") && names.includes("IPSEC_IN_DONE");
   }
   return true;

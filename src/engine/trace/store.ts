@@ -1060,10 +1060,19 @@ export function fnAt(events: EventList, i: number): string {
   return events instanceof EventTable ? events.fnAt(i) : events.at(i)!.fn;
 }
 
+/**
+ * Packet version `id` of an event, or undefined for -1 ("this step concerns no packet", the trace
+ * contract's sentinel). Never `packets.at(e.packet)` directly: `at(-1)` is the LAST version, as for
+ * arrays, and a step with no packet would be described by whatever packet came last.
+ */
+export function versionAt(packets: PacketList, id: number): PacketVersion | undefined {
+  return id >= 0 ? packets.at(id) : undefined;
+}
+
 /** Byte `offset` of packet version `id` (NaN past its end or for no version), without building the version. */
 export function byteAt(packets: PacketList, id: number, offset: number): number {
   if (packets instanceof PacketTable) return id >= 0 && id < packets.length ? packets.byteAt(id, offset) : NaN;
-  const hex = packets.at(id)?.hex ?? "";
+  const hex = versionAt(packets, id)?.hex ?? "";
   return parseInt(hex.slice(offset * 2, offset * 2 + 2), 16);
 }
 
