@@ -7,8 +7,8 @@
  * AH 12 fixed + 16-byte ICV (HMAC-SHA-256-128, RFC 4302 §2, RFC 4868 §2.3).
  */
 import { describe, expect, it } from "vitest";
-import { FIX_IDS, fromHex, liveHdrs, type HdrView, type ScenarioTrace, type TraceEvent } from "../../../src/engine";
-import { BUILTIN_NAMES, packetOf, traceOf } from "../../helpers/trace";
+import { PERSONALITIES, builtinByName, fromHex, isLinux, liveHdrs, type HdrView, type ScenarioTrace, type TraceEvent } from "../../../src/engine";
+import { BUILTIN_NAMES, packetOf, sweepFixes, traceOf } from "../../helpers/trace";
 
 /** "kind[offset,+len]:state" with the flags that are set, e.g. "icmp[36,+64]:encrypted inEsp". */
 function show(hs: readonly HdrView[]): string[] {
@@ -27,7 +27,10 @@ function nth(t: ScenarioTrace, n: number, pred: (e: TraceEvent) => boolean): Tra
 const at = (t: ScenarioTrace, e: TraceEvent) => show(packetOf(t, e).hdrs);
 
 describe("header stacks", () => {
-  const runs = [...BUILTIN_NAMES.map((n) => [n, []] as const), ...FIX_IDS.map((f) => ["lo0-esp-ping", [f]] as const)];
+  // The header stack is kept by the BSD mbuf verbs; the Linux stack (seed 002's skb, src/engine/linux)
+  // does not keep one yet, and its versions fall back to plain dissection in the inspector.
+  const bsd = BUILTIN_NAMES.filter((n) => !isLinux(PERSONALITIES[builtinByName(n)!.personality ?? "netbsd-2003"]));
+  const runs = [...bsd.map((n) => [n, []] as const), ...sweepFixes("lo0-esp-ping").map((f) => ["lo0-esp-ping", [f]] as const)];
   for (const [name, fixes] of runs) {
     it(`tile every version's bytes exactly in ${name}${fixes.length ? ` +${fixes.join(",")}` : ""}`, () => {
       const t = traceOf(name, { fixes });
