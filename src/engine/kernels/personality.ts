@@ -587,9 +587,16 @@ export function isLinuxFix(id: FixId): boolean {
   return Object.prototype.hasOwnProperty.call(LINUX_FIXES, id);
 }
 
-/** The fixes that can change a run of this personality, for the fixes panel and the CLI. */
+/** Seed 003's switches: they break what OpenBSD's code gets right, so they are offered on OpenBSD only. */
+const OPENBSD_ONLY: readonly FixId[] = ["no-ipsec-loop-check", "driver-ignores-reminder"];
+
+/**
+ * The fixes offered for a run of this personality (fixes panel, strip, menu, sweeps): its own
+ * stack's switches — and seed 003's only on OpenBSD (elsewhere no-ipsec-loop-check turns the seed
+ * story into a minute-long runaway, not a lesson).
+ */
 export function fixesFor(p: Personality): FixId[] {
-  return FIX_IDS.filter((id) => isLinuxFix(id) === isLinux(p));
+  return FIX_IDS.filter((id) => isLinuxFix(id) === isLinux(p) && (!OPENBSD_ONLY.includes(id) || p.id === "openbsd-2003"));
 }
 
 export function isFixId(id: string): id is FixId {

@@ -7,11 +7,11 @@
 import { describe, expect, it } from "vitest";
 import { tagIsStale, tagLanes } from "../../../src/engine";
 import * as store from "../../../src/store/tagLanes";
-import { BUILTIN_NAMES, FIX_IDS, traceOf } from "../../helpers/trace";
+import { BUILTIN_NAMES, sweepFixes, traceOf } from "../../helpers/trace";
 
 const runs = [
   ...BUILTIN_NAMES.map((n) => [n, [], undefined] as const),
-  ...FIX_IDS.map((f) => ["lo0-esp-ping", [f], undefined] as const),
+  ...sweepFixes("lo0-esp-ping").map((f) => ["lo0-esp-ping", [f], undefined] as const),
   ["lo0-esp-ping", [], "freebsd-7"] as const,
 ];
 
