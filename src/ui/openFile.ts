@@ -1,6 +1,5 @@
 /** Opening a scenario file, from the file picker or dropped on the app: the same limits and messages either way. */
 import { tagflowStore } from "../store/index";
-import { convertOpenedFile } from "../convert/index";
 
 /** Largest scenario file read (the engine's own limit is checked again on the text). */
 export const MAX_FILE_BYTES = 1024 * 1024;
@@ -24,6 +23,8 @@ export async function openScenarioFile(file: File): Promise<void> {
     return;
   }
   // A setkey file or an ip xfrm script (issue 18): converted as `tagflow convert` does, then opened.
+  // Loaded on first use: the converters are not part of the first-load bundle.
+  const { convertOpenedFile } = await import("../convert/index");
   const converted = convertOpenedFile(file.name, text);
   if (converted.kind === "failed") {
     store.reportProblems(`Could not convert ${file.name} (${converted.syntax})`, converted.problems);
