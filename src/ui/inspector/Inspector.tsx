@@ -416,8 +416,9 @@ export function Inspector(): ReactElement {
           <span>{event ? "No packet at this step: the socket has not built one yet." : trace ? "No packets in this trace." : "Loading…"}</span>
         )}
       </div>
-      {trace && model && <SkbPanel trace={trace} cursor={cursor} chain={model.version.chain} />}
       <div className={`inspector-body inspector-body--${tab}`} ref={scroller}>
+        {/* Seed 002: skb->dev against skb->dst->dev, at the top of the scrolling body (the inspector's grid has two rows). */}
+        {trace && model && <SkbPanel trace={trace} cursor={cursor} chain={model.version.chain} />}
         {model && event && trace ? (
           tab === "packet" ? (
             <PacketPanel model={model} />

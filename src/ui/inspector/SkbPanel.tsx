@@ -20,24 +20,14 @@ export function SkbPanel({ trace, cursor, chain }: SkbPanelProps): ReactElement 
   const disagree = d.dev !== null && d.dstDev !== null && d.dev !== d.dstDev;
   return (
     <div
-      className="skb-panel"
+      className={`skb-panel${disagree ? " is-disagree" : ""}`}
       role="status"
       aria-label={`skb->dev ${d.dev ?? "unset"}, skb->dst->dev ${d.dstDev ?? "none"}${disagree ? ": they disagree" : ""}`}
-      style={{
-        display: "flex",
-        flexWrap: "wrap",
-        gap: "0.75em",
-        alignItems: "baseline",
-        fontSize: "1.35rem",
-        fontWeight: 600,
-        padding: "0.4em 0.6em",
-        borderLeft: `0.3em solid ${disagree ? "var(--danger, #c0392b)" : "var(--ok, #2e7d32)"}`,
-      }}
     >
       <code>skb-&gt;dev = {d.dev ?? "—"}</code>
       <span aria-hidden="true">{disagree ? "≠" : "="}</span>
       <code>skb-&gt;dst-&gt;dev = {d.dstDev ?? "—"}</code>
-      {disagree && <span style={{ fontSize: "1rem", fontWeight: 700 }}>they disagree (since step {d.since + 1})</span>}
+      {disagree && <span className="skb-panel-note">they disagree (since step {d.since + 1})</span>}
     </div>
   );
 }

@@ -103,7 +103,8 @@ export function FixMenu(): ReactElement {
     return () => window.removeEventListener("pointerdown", onPointer);
   }, [open]);
   const states = (personality ? fixesFor(personality) : FIX_IDS).map((id) => ({ id, ...fixState(id, fixes, personality) }));
-  const on = states.filter((f) => f.on).length;
+  // The fixes this run turned on; one the kernel already has is shown on (and locked) but not counted.
+  const on = states.filter((f) => f.on && !f.builtIn).length;
   return (
     <div
       className="fix-menu"
