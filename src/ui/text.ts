@@ -1,4 +1,5 @@
 /** Text helpers for SVG labels, where the browser does not wrap or ellipsise for us. */
+import type { Verdict } from "../engine/index";
 
 /** `text` cut to fit `maxWidth` pixels at about `charWidth` per character, with an ellipsis when cut. */
 export function fitText(text: string, maxWidth: number, charWidth: number): string {
@@ -58,3 +59,13 @@ export const FINDING_CHIP_WORDS: Readonly<Record<string, string>> = {
 export function findingChipWords(id: string): string {
   return FINDING_CHIP_WORDS[id] ?? findingTitle(id);
 }
+
+/** A verdict in one sentence: the banner's headline when no finding says more, and the recap's. */
+export const VERDICT_HEADLINE: Readonly<Record<Verdict, string>> = {
+  secure: "Every packet was handled as its policy requires.",
+  insecure: "A packet got through without the protection its policy requires.",
+  dropped: "Packets were dropped.",
+  loop: "The run was stopped: something is looping.",
+  // Seed 002: the modelled kernel oopsed, not tagflow.
+  crash: "The modelled kernel crashed (an oops in the simulated kernel, not in tagflow).",
+};

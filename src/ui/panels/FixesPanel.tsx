@@ -56,9 +56,17 @@ export function FixSwitch({
 }
 
 /** Whether fix `id` is on in this run, and whether the kernel has it built in. */
-export function fixState(id: FixId, fixes: readonly string[], personality: Personality | null): { on: boolean; builtIn: boolean } {
+function fixState(id: FixId, fixes: readonly string[], personality: Personality | null): { on: boolean; builtIn: boolean } {
   const builtIn = personality ? FIXES[id].isOn(personality.behaviour) : false;
   return { on: builtIn || fixes.includes(id), builtIn };
+}
+
+/** The fixes offered for the run on screen (its kernel's own), each with whether it is on and built in. */
+function useFixStates(): { id: FixId; on: boolean; builtIn: boolean }[] {
+  const fixes = useTagflow((s) => s.fixes);
+  const personalityId = useTagflow((s) => s.personality);
+  const personality = isPersonalityId(personalityId) ? PERSONALITIES[personalityId] : null;
+  return (personality ? fixesFor(personality) : FIX_IDS).map((id) => ({ id, ...fixState(id, fixes, personality) }));
 }
 
 /**
@@ -66,19 +74,16 @@ export function fixState(id: FixId, fixes: readonly string[], personality: Perso
  * fix without leaving the inspector; the Fixes tab keeps the explanations and sources.
  */
 export function FixStrip(): ReactElement | null {
-  const fixes = useTagflow((s) => s.fixes);
-  const personalityId = useTagflow((s) => s.personality);
+  const states = useFixStates();
   const busy = useTagflow((s) => s.status === "running");
-  const personality = isPersonalityId(personalityId) ? PERSONALITIES[personalityId] : null;
   return (
     <section className="fix-strip" aria-label="Fixes (quick switches)" aria-busy={busy} data-testid="fix-strip">
       <span className="fix-strip-label" aria-hidden="true">
         Fixes
       </span>
-      {(personality ? fixesFor(personality) : FIX_IDS).map((id) => {
-        const { on, builtIn } = fixState(id, fixes, personality);
-        return <FixSwitch key={id} id={id} on={on} builtIn={builtIn} className={`switch switch--chip${on ? " is-on" : ""}`} short />;
-      })}
+      {states.map(({ id, on, builtIn }) => (
+        <FixSwitch key={id} id={id} on={on} builtIn={builtIn} className={`switch switch--chip${on ? " is-on" : ""}`} short />
+      ))}
     </section>
   );
 }
@@ -88,9 +93,7 @@ export function FixStrip(): ReactElement | null {
  * row (a 1280×720 projector): the stack keeps its height, the fixes stay one click away.
  */
 export function FixMenu(): ReactElement {
-  const fixes = useTagflow((s) => s.fixes);
-  const personalityId = useTagflow((s) => s.personality);
-  const personality = isPersonalityId(personalityId) ? PERSONALITIES[personalityId] : null;
+  const states = useFixStates();
   const [open, setOpen] = useState(false);
   const root = useRef<HTMLDivElement>(null);
   const popupId = useId();
@@ -102,7 +105,6 @@ export function FixMenu(): ReactElement {
     window.addEventListener("pointerdown", onPointer);
     return () => window.removeEventListener("pointerdown", onPointer);
   }, [open]);
-  const states = (personality ? fixesFor(personality) : FIX_IDS).map((id) => ({ id, ...fixState(id, fixes, personality) }));
   // The fixes this run turned on; one the kernel already has is shown on (and locked) but not counted.
   const on = states.filter((f) => f.on && !f.builtIn).length;
   return (
@@ -134,11 +136,11 @@ export function FixMenu(): ReactElement {
 
 /** Props: none; reads the store. */
 export function FixesPanel(): ReactElement {
-  const fixes = useTagflow((s) => s.fixes);
   const personalityId = useTagflow((s) => s.personality);
   const source = useTagflow((s) => s.source);
   const busy = useTagflow((s) => s.status === "running");
   const trace = useTagflow((s) => s.trace);
+  const states = useFixStates();
   const personality = isPersonalityId(personalityId) ? PERSONALITIES[personalityId] : null;
   const builtin = source.kind === "builtin" ? builtinByName(source.name) : undefined;
   const title = builtin?.title ?? (source.kind === "custom" ? source.label : "");
@@ -148,9 +150,8 @@ export function FixesPanel(): ReactElement {
       <h2 className="panel-h">Fixes</h2>
       <ul className="fix-list">
         {/* Only the switches this personality has: BSD fixes on BSD, the KLIPS/XFRM switches on Linux (seed 002). */}
-        {(personality ? fixesFor(personality) : FIX_IDS).map((id) => {
+        {states.map(({ id, on, builtIn }) => {
           const fix = FIXES[id];
-          const { on, builtIn } = fixState(id, fixes, personality);
           const descId = `fix-${id}-desc`;
           return (
             <li key={id} className={`fix${on ? " is-on" : ""}${builtIn ? " is-builtin" : ""}`}>

@@ -3,20 +3,10 @@
  * headline finding, counts, and one button per finding step that jumps there.
  */
 import type { ReactElement } from "react";
-import type { Verdict } from "../../engine/index";
 import { tagflowStore, useTagflow } from "../../store/index";
 import { traceIndex } from "../../store/selectors";
-import { findingChipWords } from "../text";
+import { findingChipWords, VERDICT_HEADLINE } from "../text";
 import { FixMenu } from "./FixesPanel";
-
-const HEADLINE: Readonly<Record<Verdict, string>> = {
-  secure: "Every packet was handled as its policy requires.",
-  insecure: "A packet got through without the protection its policy requires.",
-  dropped: "Packets were dropped.",
-  loop: "The run was stopped: something is looping.",
-  // Seed 002: the modelled kernel oopsed, not tagflow.
-  crash: "The modelled kernel crashed (an oops in the simulated kernel, not in tagflow).",
-};
 
 /** Props: none; reads the store. */
 export function OutcomeBanner(): ReactElement {
@@ -40,7 +30,7 @@ export function OutcomeBanner(): ReactElement {
     ? top.sentence.replace(/\s*\(\d+ times in this run\)$/, "")
     : sent === 0 && trace.events.length === 0
       ? "No traffic: this scenario sends nothing to judge."
-      : HEADLINE[verdict];
+      : VERDICT_HEADLINE[verdict];
   return (
     <div className={`banner banner--${verdict}`} data-verdict={verdict}>
       <div className="banner-status" role="status" aria-live="polite" aria-atomic="true" data-testid="outcome">

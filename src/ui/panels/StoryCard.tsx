@@ -4,10 +4,10 @@
  * notice of where they are instead, with a way back to the beginning.
  */
 import type { ReactElement } from "react";
-import { builtinByName, FIXES, isFixId, type Verdict } from "../../engine/index";
+import { builtinByName, FIXES, isFixId } from "../../engine/index";
 import { tagflowStore, useTagflow } from "../../store/index";
 import { traceIndex } from "../../store/selectors";
-import { findingChipWords, findingTitle } from "../text";
+import { findingChipWords, findingTitle, VERDICT_HEADLINE } from "../text";
 import { uiStore, useUi } from "../uiStore";
 
 /** "fix A on", "fixes A and B on", "no fix on". */
@@ -79,14 +79,6 @@ export function StoryCard(): ReactElement | null {
   );
 }
 
-const VERDICT_SENTENCE: Readonly<Record<Verdict, string>> = {
-  secure: "Every packet was handled as its policy requires.",
-  insecure: "A packet got through without the protection its policy requires.",
-  dropped: "Packets were dropped before they reached their socket.",
-  loop: "The run was stopped because a packet kept going round.",
-  crash: "The modelled kernel crashed (an oops in the simulated kernel, not in tagflow).",
-};
-
 /**
  * The end of the run: what this run showed — its verdict, the echoes, each finding with a way to
  * its step — and a way back to the start. Shown at the last step until closed; a new run (a fix
@@ -108,7 +100,7 @@ export function RecapCard(): ReactElement | null {
       <h2 id="recap-title" className="recap-title">
         <span className="story-kicker">End of the run · {fixesPhrase(fixes)}</span>
         <span className={`verdict-chip verdict-chip--${verdict}`}>{verdict}</span>
-        <span className="visually-hidden">{VERDICT_SENTENCE[verdict]}</span>
+        <span className="visually-hidden">{VERDICT_HEADLINE[verdict]}</span>
       </h2>
       <p className="recap-counts">
         {sent} echo {sent === 1 ? "request" : "requests"} sent, {delivered} {delivered === 1 ? "reply" : "replies"} delivered, in{" "}
