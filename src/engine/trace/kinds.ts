@@ -42,6 +42,30 @@ export interface KindSpec<K extends EventKind> {
   readonly sig: readonly FieldOf<K>[];
   /** The step as a clause: "ip_output prepends the ESP header". */
   readonly clause: (e: EventOf<K>) => Clause;
+  /**
+   * What the step does to m_tags and m_flags, for the kinds that touch them: the tag lanes
+   * (lanes.ts) and the packet card's badges (ui/stack/cardLayout.ts) both read this, so a new
+   * tag verb is one entry here rather than a case in each.
+   */
+  readonly marks?: (e: EventOf<K>) => MarkEffect;
+}
+
+/** How a tag's life ends at a step (the lane's end; mbuf.free ends every live tag of the chain). */
+export type TagEnd = "deleted" | "deleted-chain" | "deleted-nonpersistent" | "unlinked";
+
+/** A tag or flag the step looked at, and whether what it found was stale. */
+export type MarkConsult =
+  | { readonly kind: "tag"; readonly tag: TagView; readonly check: string; readonly stale: boolean }
+  | { readonly kind: "flag"; readonly flag: MFlag; readonly stale: boolean };
+
+/** A step's effect on tags and flags (KindSpec.marks); absent parts are empty. */
+export interface MarkEffect {
+  readonly enter?: readonly TagView[];
+  readonly leave?: readonly TagView[];
+  readonly end?: TagEnd;
+  readonly consult?: readonly MarkConsult[];
+  readonly flagsSet?: readonly MFlag[];
+  readonly flagsCleared?: readonly MFlag[];
 }
 
 /** The decisions, in a few words: "ip_output's IPsec loop check". */
@@ -153,18 +177,35 @@ export const KINDS: { readonly [K in EventKind]: KindSpec<K> } = {
     clause: (e) => said(e, "set", `${e.header} ${e.field} to ${e.to}`),
   },
   "tag.get": { fields: TAG, sig: ["tag"], clause: (e) => said(e, "allocate", `${article(e.tag.name)} ${e.tag.name} tag`) },
-  "tag.prepend": { fields: TAG, sig: ["tag"], clause: (e) => said(e, "prepend", `${article(e.tag.name)} ${e.tag.name} tag`) },
+  "tag.prepend": {
+    fields: TAG,
+    sig: ["tag"],
+    clause: (e) => said(e, "prepend", `${article(e.tag.name)} ${e.tag.name} tag`),
+    marks: (e) => ({ enter: [e.tag] }),
+  },
   "tag.find": {
     fields: { name: "str", found: "obj" },
     sig: ["name", "found"],
     clause: (e) => (e.found ? said(e, "find", `the ${e.name} tag`) : said(e, "look", `for ${article(e.name)} ${e.name} tag and finds none`)),
+    marks: (e) => ({ consult: e.found ? [{ kind: "tag", tag: e.found, check: "find", stale: false }] : [] }),
   },
-  "tag.unlink": { fields: TAG, sig: ["tag"], clause: (e) => said(e, "unlink", `the ${e.tag.name} tag`) },
-  "tag.delete": { fields: TAG, sig: ["tag"], clause: (e) => said(e, "delete", `the packet's ${e.tag.name} tag (m_tag_delete)`) },
+  "tag.unlink": {
+    fields: TAG,
+    sig: ["tag"],
+    clause: (e) => said(e, "unlink", `the ${e.tag.name} tag`),
+    marks: (e) => ({ leave: [e.tag], end: "unlinked" }),
+  },
+  "tag.delete": {
+    fields: TAG,
+    sig: ["tag"],
+    clause: (e) => said(e, "delete", `the packet's ${e.tag.name} tag (m_tag_delete)`),
+    marks: (e) => ({ leave: [e.tag], end: "deleted" }),
+  },
   "tag.deleteChain": {
     fields: { deleted: "obj" },
     sig: ["deleted"],
     clause: (e) => said(e, "delete", `${tagPhrase(e.deleted)} (m_tag_delete_chain)`),
+    marks: (e) => ({ leave: e.deleted, end: "deleted-chain" }),
   },
   "tag.deleteNonpersistent": {
     fields: { deleted: "obj", kept: "obj" },
@@ -173,19 +214,41 @@ export const KINDS: { readonly [K in EventKind]: KindSpec<K> } = {
       e.deleted.length === 0
         ? said(e, "call", "m_tag_delete_nonpersistent (the packet has no tags)")
         : said(e, "delete", `${tagPhrase(e.deleted)} (m_tag_delete_nonpersistent)${e.kept.length > 0 ? `, keeping ${names(e.kept)}` : ""}`),
+    marks: (e) => ({ leave: e.deleted, end: "deleted-nonpersistent" }),
   },
-  "tag.copy": { fields: { from: "obj", to: "obj" }, sig: ["from"], clause: (e) => said(e, "copy", `the ${e.from.name} tag`) },
-  "tag.copyChain": { fields: { copies: "obj" }, sig: ["copies"], clause: (e) => said(e, "copy", "the packet's tags") },
-  "flag.set": { fields: { flags: "obj" }, sig: ["flags"], clause: (e) => said(e, "set", flagList(e.flags)) },
+  "tag.copy": {
+    fields: { from: "obj", to: "obj" },
+    sig: ["from"],
+    clause: (e) => said(e, "copy", `the ${e.from.name} tag`),
+    marks: (e) => ({ enter: [e.to] }),
+  },
+  "tag.copyChain": {
+    fields: { copies: "obj" },
+    sig: ["copies"],
+    clause: (e) => said(e, "copy", "the packet's tags"),
+    marks: (e) => ({ enter: e.copies.map(([, copy]) => copy) }),
+  },
+  "flag.set": { fields: { flags: "obj" }, sig: ["flags"], clause: (e) => said(e, "set", flagList(e.flags)), marks: (e) => ({ flagsSet: e.flags }) },
   "flag.clear": {
     fields: { flags: "obj" },
     sig: ["flags"],
     clause: (e) => said(e, "clear", e.flags.length > 0 ? flagList(e.flags) : "no m_flags"),
+    marks: (e) => ({ flagsCleared: e.flags }),
   },
   decision: {
     fields: { check: "str", question: "str", consulted: "obj", branch: "str" },
     sig: ["check", "branch"],
     clause: (e) => said(e, "decide", `“${e.branch}”`, `${e.fn}'s ${CHECK_NAMES[e.check] ?? e.check}`),
+    // A flag consulted but not set says nothing about the flag's life, so only set ones count.
+    marks: (e) => ({
+      consult: e.consulted.flatMap((c): MarkConsult[] =>
+        c.kind === "tag" && c.tag
+          ? [{ kind: "tag", tag: c.tag, check: e.check, stale: c.stale === true }]
+          : c.kind === "flag" && c.set
+            ? [{ kind: "flag", flag: c.flag, stale: c.stale === true }]
+            : [],
+      ),
+    }),
   },
   "crypto.submit": {
     fields: { sa: "str", op: "str", bytes: "int" },
@@ -264,6 +327,14 @@ export function signatureOf(e: EventOf<EventKind>): string {
   const rec = e as unknown as Record<string, unknown>;
   for (const f of KINDS[e.kind].sig as readonly string[]) s += `|${sigValue(rec[f])}`;
   return s;
+}
+
+const NO_MARKS: MarkEffect = {};
+
+/** What the event does to tags and flags, from its kind's entry (empty for kinds that touch neither). */
+export function marksOf(e: EventOf<EventKind>): MarkEffect {
+  const marks = KINDS[e.kind].marks as ((e: EventOf<EventKind>) => MarkEffect) | undefined;
+  return marks ? marks(e) : NO_MARKS;
 }
 
 /** The event as a clause, from its kind's entry. */

@@ -10,10 +10,11 @@
  * m_flags get the same treatment as stale intervals per chain, so a badge can say "stale".
  */
 import type { MFlag, PacketVersion, TagView, Trace, TraceEvent } from "./events";
+import { marksOf, type TagEnd } from "./kinds";
 import { scanAt, type EventList } from "./store";
 
-/** How a lane ended. */
-export type LaneEnd = "deleted" | "deleted-chain" | "deleted-nonpersistent" | "unlinked" | "freed";
+/** How a lane ended: a tag verb's end (kinds.ts marks), or freed with its chain. */
+export type LaneEnd = TagEnd | "freed";
 
 /** One consult of a tag: a decision (or m_tag_find) that looked at it. */
 export interface LaneConsult {
@@ -112,56 +113,28 @@ export function computeTagLanes(events: EventList): TagLanes {
 
   for (let i = 0; i < events.length; i++) {
     const e = scanAt(events, i);
-    switch (e.kind) {
-      case "tag.prepend":
-        start(e.tag, e);
-        break;
-      case "tag.copy":
-        start(e.to, e);
-        break;
-      case "tag.copyChain":
-        for (const [, copy] of e.copies) start(copy, e);
-        break;
-      case "tag.delete":
-        end(e.tag.uid, e.seq, "deleted");
-        break;
-      case "tag.unlink":
-        end(e.tag.uid, e.seq, "unlinked");
-        break;
-      case "tag.deleteChain":
-        for (const t of e.deleted) end(t.uid, e.seq, "deleted-chain");
-        break;
-      case "tag.deleteNonpersistent":
-        for (const t of e.deleted) end(t.uid, e.seq, "deleted-nonpersistent");
-        break;
-      case "mbuf.free": {
-        for (const uid of [...(liveByChain.get(e.chain) ?? [])]) end(uid, e.seq, "freed");
-        for (const flagKey of staleFlags.keys()) {
-          if (flagKey.startsWith(`${e.chain}:`)) closeFlag(e.chain, flagKey.slice(flagKey.indexOf(":") + 1) as MFlag, e.seq);
-        }
-        break;
+    if (e.kind === "mbuf.free") {
+      // The chain's free ends every tag still on it: state only this walk knows, not the event.
+      for (const uid of [...(liveByChain.get(e.chain) ?? [])]) end(uid, e.seq, "freed");
+      for (const flagKey of staleFlags.keys()) {
+        if (flagKey.startsWith(`${e.chain}:`)) closeFlag(e.chain, flagKey.slice(flagKey.indexOf(":") + 1) as MFlag, e.seq);
       }
-      case "tag.find":
-        if (e.found) consult(e.found.uid, e.seq, "find", false);
-        break;
-      case "flag.set":
-      case "flag.clear":
-        for (const f of e.flags) closeFlag(e.chain, f, e.seq);
-        break;
-      case "decision":
-        for (const c of e.consulted) {
-          if (c.kind === "tag" && c.tag) consult(c.tag.uid, e.seq, e.check, c.stale === true);
-          if (c.kind === "flag" && c.set && c.stale === true) {
-            const k = `${e.chain}:${c.flag}`;
-            let intervals = staleFlags.get(k);
-            if (!intervals) staleFlags.set(k, (intervals = []));
-            const last = intervals[intervals.length - 1];
-            if (!last || last.to !== null) intervals.push({ from: e.seq, to: null });
-          }
-        }
-        break;
-      default:
-        break;
+      continue;
+    }
+    const marks = marksOf(e);
+    for (const t of marks.enter ?? []) start(t, e);
+    for (const t of marks.leave ?? []) end(t.uid, e.seq, marks.end ?? "deleted");
+    for (const f of marks.flagsSet ?? []) closeFlag(e.chain, f, e.seq);
+    for (const f of marks.flagsCleared ?? []) closeFlag(e.chain, f, e.seq);
+    for (const c of marks.consult ?? []) {
+      if (c.kind === "tag") consult(c.tag.uid, e.seq, c.check, c.stale);
+      else if (c.stale) {
+        const k = `${e.chain}:${c.flag}`;
+        let intervals = staleFlags.get(k);
+        if (!intervals) staleFlags.set(k, (intervals = []));
+        const last = intervals[intervals.length - 1];
+        if (!last || last.to !== null) intervals.push({ from: e.seq, to: null });
+      }
     }
   }
   return { lanes, byUid, staleFlags };

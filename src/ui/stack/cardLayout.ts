@@ -4,7 +4,7 @@
  * badges that appear, persist, go stale and leave. Pure: model + event + lanes + width in, a
  * plan of boxes and labels out.
  */
-import type { MFlag, TagClass, TagView, TraceEvent } from "../../engine/index";
+import { marksOf, type MFlag, type TagClass, type TagView, type TraceEvent } from "../../engine/index";
 import { flagIsStale, tagIsStale, type TagLanes } from "../../store/tagLanes";
 import { flagLabel, flagSwatch, tagShortName, tagSwatch } from "../palette";
 import { fitText } from "../text";
@@ -234,27 +234,17 @@ export const TAG_CLASS_MARK: Readonly<Record<TagClass, string>> = { record: "✓
 export function badgeInputs(model: PacketModel | null, e: TraceEvent | null, lanes: TagLanes | null): BadgeInput[] {
   if (!e) return [];
   const seq = e.seq;
+  const marks = marksOf(e);
   const consultedTags = new Map<number, boolean>();
   const consultedFlags = new Map<MFlag, boolean>();
-  if (e.kind === "decision") {
-    for (const c of e.consulted) {
-      if (c.kind === "tag" && c.tag) consultedTags.set(c.tag.uid, c.stale === true);
-      if (c.kind === "flag" && c.set) consultedFlags.set(c.flag, c.stale === true);
-    }
+  for (const c of marks.consult ?? []) {
+    if (c.kind === "tag") consultedTags.set(c.tag.uid, c.stale);
+    else consultedFlags.set(c.flag, c.stale);
   }
-  if (e.kind === "tag.find" && e.found) consultedTags.set(e.found.uid, false);
-
-  const entering = new Set<number>();
-  if (e.kind === "tag.prepend") entering.add(e.tag.uid);
-  if (e.kind === "tag.copy") entering.add(e.to.uid);
-  const leavingTags: TagView[] =
-    e.kind === "tag.delete" || e.kind === "tag.unlink"
-      ? [e.tag]
-      : e.kind === "tag.deleteChain" || e.kind === "tag.deleteNonpersistent"
-        ? [...e.deleted]
-        : [];
-  const flagsSet = e.kind === "flag.set" ? new Set(e.flags) : new Set<MFlag>();
-  const flagsCleared = e.kind === "flag.clear" ? e.flags : [];
+  const entering = new Set((marks.enter ?? []).map((t) => t.uid));
+  const leavingTags: readonly TagView[] = marks.leave ?? [];
+  const flagsSet = new Set(marks.flagsSet ?? []);
+  const flagsCleared = marks.flagsCleared ?? [];
 
   const tag = (t: TagView, leaving: boolean): BadgeInput => {
     const sw = tagSwatch(t.name);

@@ -5,7 +5,7 @@
  * store re-exports the engine's, so the test checks it is the same and what the lanes must say.
  */
 import { describe, expect, it } from "vitest";
-import { tagIsStale, tagLanes } from "../../../src/engine";
+import { KIND_IDS, KINDS, marksOf, tagIsStale, tagLanes, type FixId } from "../../../src/engine";
 import * as store from "../../../src/store/tagLanes";
 import { BUILTIN_NAMES, sweepFixes, traceOf } from "../../helpers/trace";
 
@@ -38,5 +38,39 @@ describe("engine tag lanes", () => {
     expect(out.consults.some((c) => c.check === "ipsec-loop" && c.stale)).toBe(true);
     const fixed = tagLanes(traceOf("lo0-esp-ping", { fixes: ["icmp-reflect-strips-tags"] }));
     expect(fixed.lanes.every((l) => l.staleFrom === null)).toBe(true);
+  });
+});
+
+describe("the kinds table's tag and flag effects (KindSpec.marks)", () => {
+  // lanes.ts and the card's badges (ui/stack/cardLayout.ts) read only `marks`: a tag verb without
+  // one would be invisible to both. m_tag_get allocates a tag not yet on any packet: no effect.
+  it("is given for every kind that puts a tag on a packet, takes one off, or sets a flag", () => {
+    const touching = KIND_IDS.filter((k) => /^(tag|flag)\./.test(k) && k !== "tag.get");
+    expect(touching.filter((k) => KINDS[k].marks === undefined)).toEqual([]);
+    expect(KINDS.decision.marks).toBeDefined();
+  });
+
+  const count = (fixes: readonly string[]) => {
+    const trace = traceOf("lo0-esp-ping", { fixes: fixes as FixId[] });
+    let entered = 0;
+    let left = 0;
+    let staleConsults = 0;
+    for (const e of trace.events) {
+      const m = marksOf(e);
+      entered += m.enter?.length ?? 0;
+      left += m.leave?.length ?? 0;
+      staleConsults += (m.consult ?? []).filter((c) => c.stale).length;
+    }
+    const lanes = tagLanes(trace).lanes;
+    expect(entered).toBe(lanes.length);
+    expect(left).toBe(lanes.filter((l) => l.endReason !== null && l.endReason !== "freed").length);
+    return { left, staleConsults };
+  };
+
+  it("says which tags enter and leave, and the stale consults, in the seed story", () => {
+    // The bug: ip_output's loop check consults the request's stale OUT_DONE on the reply.
+    expect(count([]).staleConsults).toBeGreaterThan(0);
+    // The fix: icmp_reflect deletes the tags (m_tag_delete_chain), so some leave before the free.
+    expect(count(["icmp-reflect-strips-tags"]).left).toBeGreaterThan(0);
   });
 });
