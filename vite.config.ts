@@ -1,11 +1,42 @@
 import { defineConfig } from "vitest/config";
 import react from "@vitejs/plugin-react";
 import { VitePWA } from "vite-plugin-pwa";
+import type { Plugin } from "vite";
+import { BUILTIN_SCENARIOS, DEFAULT_SCENARIO } from "./src/engine/scenario/builtins";
+
+const CATALOG_ID = "virtual:builtin-catalog";
+
+/**
+ * What the page needs of each built-in before it runs one — name, title, description, personality
+ * and fixes (the picker, the story card, the link codec) — computed from the built-ins themselves
+ * when the app is built. The scenarios' hosts, keys and traffic stay in the engine worker, which
+ * runs them, and in the lazy chunks that export or edit them: the first load stays small
+ * (design.md: 150 KiB gzipped). Vite restarts the dev server when a built-in changes, because
+ * this file imports them.
+ */
+function builtinCatalog(): Plugin {
+  return {
+    name: "tagflow-builtin-catalog",
+    resolveId: (id) => (id === CATALOG_ID ? `\0${CATALOG_ID}` : null),
+    load(id) {
+      if (id !== `\0${CATALOG_ID}`) return null;
+      const catalog = BUILTIN_SCENARIOS.map((s) => ({
+        name: s.name,
+        title: s.title,
+        description: s.description,
+        personality: s.personality,
+        fixes: s.fixes,
+      }));
+      return `export default ${JSON.stringify(catalog)};\nexport const defaultName = ${JSON.stringify(DEFAULT_SCENARIO)};`;
+    },
+  };
+}
 
 // One config for the app (vite), the unit tests and the browser tests (vitest projects).
 export default defineConfig({
   plugins: [
     react(),
+    builtinCatalog(),
     // Offline after the first load (a classroom's Wi-Fi comes and goes): Workbox precaches the
     // build — the page, its chunks, the engine worker and the icon — and serves them when the
     // network is gone. Production builds only; `npm start` (the dev server) registers nothing.

@@ -32,7 +32,18 @@ export { STONE_CAVEATS, STONE_STEPS } from "./audit/story";
 export { compareTraces, type TraceComparison, type EventSummary } from "./audit/compare";
 export { baselineOf, type Baseline } from "./audit/baseline";
 export * from "./trace/events";
-export { KINDS, KIND_IDS, CHECK_NAMES, signatureOf, clauseOf, marksOf, type Clause, type Column, type KindSpec, type MarkEffect } from "./trace/kinds";
+export {
+  KINDS,
+  KIND_IDS,
+  CHECK_NAMES,
+  signatureOf,
+  clauseOf,
+  marksOf,
+  type Clause,
+  type Column,
+  type KindSpec,
+  type MarkEffect,
+} from "./trace/kinds";
 export {
   EventTable,
   PacketTable,

@@ -20,9 +20,6 @@
  */
 import { Inflate, deflateSync } from "fflate";
 import {
-  builtinByName,
-  BUILTIN_SCENARIOS,
-  DEFAULT_SCENARIO,
   FIX_IDS,
   INPUT_LIMITS,
   LIMITS,
@@ -34,6 +31,7 @@ import {
   type PersonalityId,
   type Problem,
 } from "../engine/index";
+import { BUILTINS, builtinInfo, DEFAULT_SCENARIO } from "../store/builtinCatalog";
 
 /** The link format this build writes; older links are migrated forward (SHARE_MIGRATIONS). */
 export const SHARE_VERSION = 1;
@@ -97,7 +95,7 @@ export function defaultShareState(): ShareState {
 
 /** A built-in at its own personality and fixes, at step 1, default view. */
 export function builtinState(name: string): ShareState {
-  const input = builtinByName(name);
+  const input = builtinInfo(name);
   return {
     scenario: { kind: "builtin", name },
     personality: builtinPersonality(name),
@@ -108,7 +106,7 @@ export function builtinState(name: string): ShareState {
 }
 
 function builtinPersonality(name: string): PersonalityId {
-  const p = builtinByName(name)?.personality;
+  const p = builtinInfo(name)?.personality;
   return p !== undefined && isPersonalityId(p) ? p : "netbsd-2003";
 }
 
@@ -338,10 +336,10 @@ function readScenario(parts: ShareParts, problems: Problem[]): SharedScenario | 
     return { kind: "custom", json: unpacked.json };
   }
   const name = parts.s ?? DEFAULT_SCENARIO;
-  if (!builtinByName(name)) {
+  if (!builtinInfo(name)) {
     problems.push({
       path: "#s",
-      message: `there is no built-in scenario called ${quote(name)} (there are: ${BUILTIN_SCENARIOS.map((b) => b.name).join(", ")})`,
+      message: `there is no built-in scenario called ${quote(name)} (there are: ${BUILTINS.map((b) => b.name).join(", ")})`,
     });
     return null;
   }

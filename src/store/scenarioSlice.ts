@@ -3,7 +3,8 @@
  * last request could not be used. Every action here re-runs the engine through runEngine.
  */
 import type { StateCreator } from "zustand/vanilla";
-import { builtinByName, DEFAULT_SCENARIO, FIX_IDS, type FixId, type PersonalityId } from "../engine/index";
+import { FIX_IDS, type FixId, type PersonalityId } from "../engine/index";
+import { builtinInfo, DEFAULT_SCENARIO } from "./builtinCatalog";
 import type { ScenarioSlice, TagflowState } from "./types";
 
 /** The personality a scenario runs with when it names none (the schema's default). */
@@ -24,7 +25,7 @@ export const createScenarioSlice: StateCreator<TagflowState, [], [], ScenarioSli
   problemsFoot: null,
 
   selectScenario: (name) => {
-    const input = builtinByName(name);
+    const input = builtinInfo(name);
     if (!input) {
       set({
         problems: [{ path: "$", message: `there is no built-in scenario called "${name}"` }],

@@ -5,7 +5,9 @@
  * trace was run with) and reports the problems.
  */
 import type { StateCreator } from "zustand/vanilla";
-import { builtinByName, isPersonalityId, type ScenarioTrace } from "../engine/index";
+import { isPersonalityId, type ScenarioTrace } from "../engine/index";
+import { builtinRef } from "../worker/builtinRef";
+import { builtinInfo } from "./builtinCatalog";
 import type { RunOptions } from "./engineClient";
 import { mapCursor } from "./logicalStep";
 import { clampRange } from "./playbackSlice";
@@ -14,7 +16,7 @@ import type { RunConfig, ScenarioSource, StoreDeps, TagflowState, TraceSlice } f
 
 /** The scenario a source stands for, as runTrace takes it (a value or JSON text). */
 export function inputOf(source: ScenarioSource): unknown {
-  return source.kind === "builtin" ? (builtinByName(source.name) ?? { name: source.name }) : source.input;
+  return source.kind === "builtin" ? builtinRef(source.name) : source.input;
 }
 
 /** "Could not open broken.json" — the heading of a problems report. */
@@ -32,7 +34,7 @@ export function wantsComparison(config: Pick<RunConfig, "source" | "personality"
   if (config.fixes !== undefined && config.fixes.length > 0) return true;
   if (config.source.kind === "custom") return true;
   if (config.personality === undefined) return false;
-  return config.personality !== (builtinByName(config.source.name)?.personality ?? DEFAULT_PERSONALITY);
+  return config.personality !== (builtinInfo(config.source.name)?.personality ?? DEFAULT_PERSONALITY);
 }
 
 export const createTraceSlice =

@@ -5,7 +5,7 @@
  * file dropped anywhere on it is opened.
  */
 import type { ReactElement } from "react";
-import { DEFAULT_SCENARIO } from "../engine/index";
+import { DEFAULT_SCENARIO } from "../store/builtinCatalog";
 import { tagflowStore, useTagflow } from "../store/index";
 import { BottomPanel } from "./timeline/BottomPanel";
 import { CompareStrip } from "./panels/CompareView";

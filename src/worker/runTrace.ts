@@ -6,6 +6,7 @@
  */
 import {
   baselineOf,
+  builtinByName,
   compareTraces,
   loadScenario,
   loadScenarioJson,
@@ -16,6 +17,7 @@ import {
   type ScenarioTrace,
   type TraceComparison,
 } from "../engine/index";
+import { isBuiltinRef } from "./builtinRef";
 
 /** Overrides applied on top of the scenario's own `personality` and `fixes`; undefined keeps the scenario's. */
 export interface RunOptions {
@@ -41,9 +43,13 @@ export type RunResult =
   | { readonly ok: true; readonly trace: ScenarioTrace; readonly comparison?: TraceComparison }
   | { readonly ok: false; readonly problems: readonly Problem[] };
 
-/** A string is scenario JSON text (size and depth limits apply); anything else an already-parsed value. */
+/**
+ * A string is scenario JSON text (size and depth limits apply); a BuiltinRef the built-in of that
+ * name (an unknown name fails validation with the name in the message); anything else an
+ * already-parsed value.
+ */
 export function runTraceSync(input: unknown, options: RunOptions = {}): RunResult {
-  let value = input;
+  let value = isBuiltinRef(input) ? (builtinByName(input.builtinRef) ?? { name: input.builtinRef }) : input;
   if (typeof input === "string") {
     // loadScenarioJson does the size/depth checks and JSON.parse; the overrides go on afterwards.
     const parsed = loadScenarioJson(input);

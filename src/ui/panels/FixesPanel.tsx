@@ -4,7 +4,8 @@
  * the compare block below the switches says how the run differs from the one with no fixes.
  */
 import { useEffect, useId, useRef, useState, type ReactElement } from "react";
-import { builtinByName, FIXES, FIX_IDS, PERSONALITIES, fixesFor, isPersonalityId, type FixId, type Personality } from "../../engine/index";
+import { FIXES, FIX_IDS, PERSONALITIES, fixesFor, isPersonalityId, type FixId, type Personality } from "../../engine/index";
+import { builtinInfo } from "../../store/builtinCatalog";
 import { tagflowStore, useTagflow } from "../../store/index";
 import { CompareBlock } from "./CompareView";
 
@@ -142,7 +143,7 @@ export function FixesPanel(): ReactElement {
   const trace = useTagflow((s) => s.trace);
   const states = useFixStates();
   const personality = isPersonalityId(personalityId) ? PERSONALITIES[personalityId] : null;
-  const builtin = source.kind === "builtin" ? builtinByName(source.name) : undefined;
+  const builtin = source.kind === "builtin" ? builtinInfo(source.name) : undefined;
   const title = builtin?.title ?? (source.kind === "custom" ? source.label : "");
   const description = builtin?.description ?? (trace?.scenario.description || "");
   return (

@@ -1,6 +1,7 @@
 /** The header bar: title, scenario picker, personality, opening a scenario file, export, copy link, theme. */
 import { useRef, type ChangeEvent, type ReactElement, type ReactNode } from "react";
-import { BUILTIN_SCENARIOS, PERSONALITIES, PERSONALITY_IDS, isPersonalityId } from "../../engine/index";
+import { PERSONALITIES, PERSONALITY_IDS, isPersonalityId } from "../../engine/index";
+import { BUILTINS } from "../../store/builtinCatalog";
 import { tagflowStore, useTagflow } from "../../store/index";
 import { ExportMenu } from "../exports/ExportMenu";
 import { Icon } from "../icons";
@@ -21,7 +22,7 @@ function ScenarioPicker(): ReactElement {
     <label className="field">
       <span className="field-label">Scenario</span>
       <select data-testid="scenario" value={value} onChange={onChange} aria-busy={busy}>
-        {BUILTIN_SCENARIOS.map((s) => (
+        {BUILTINS.map((s) => (
           <option key={s.name} value={s.name}>
             {s.title || s.name}
           </option>

@@ -4,7 +4,8 @@
  * notice of where they are instead, with a way back to the beginning.
  */
 import type { ReactElement } from "react";
-import { builtinByName, FIXES, isFixId } from "../../engine/index";
+import { FIXES, isFixId } from "../../engine/index";
+import { builtinInfo } from "../../store/builtinCatalog";
 import { tagflowStore, useTagflow } from "../../store/index";
 import { traceIndex } from "../../store/selectors";
 import { findingChipWords, findingTitle, VERDICT_HEADLINE } from "../text";
@@ -27,7 +28,7 @@ export function StoryCard(): ReactElement | null {
   const notice = useUi((s) => s.sharedNotice);
   const present = useUi((s) => s.present);
   if (!trace || trace.events.length === 0 || cursor !== 0 || dismissed || notice || present) return null;
-  const builtin = source.kind === "builtin" ? builtinByName(source.name) : undefined;
+  const builtin = source.kind === "builtin" ? builtinInfo(source.name) : undefined;
   const title = builtin?.title ?? (source.kind === "custom" ? source.label : trace.scenario.name);
   const description = builtin?.description ?? trace.scenario.description ?? "";
   const index = traceIndex(trace);
