@@ -4,7 +4,7 @@
  * and the inspector / fixes tabs, and the timeline with the tag lanes at the bottom. A scenario
  * file dropped anywhere on it is opened.
  */
-import type { ReactElement } from "react";
+import { lazy, Suspense, type ReactElement } from "react";
 import { DEFAULT_SCENARIO } from "../store/builtinCatalog";
 import { tagflowStore, useTagflow } from "../store/index";
 import { BottomPanel } from "./timeline/BottomPanel";
@@ -12,7 +12,6 @@ import { CompareStrip } from "./panels/CompareView";
 import { ErrorBoundary } from "./ErrorBoundary";
 import { FixesPanel, FixStrip } from "./panels/FixesPanel";
 import { HeaderBar } from "./panels/HeaderBar";
-import { HelpOverlay } from "./panels/HelpOverlay";
 import { Icon } from "./icons";
 import { useFileDrop } from "./hooks/useFileDrop";
 import { useKeyboard } from "./hooks/useKeyboard";
@@ -28,6 +27,9 @@ import { RecapCard, SharedNotice, StoryCard } from "./panels/StoryCard";
 import { SvgDefs } from "./stack/SvgDefs";
 import { panelId, tabId, Tabs } from "./panels/Tabs";
 import { uiStore, useUi } from "./uiStore";
+
+// Loaded when first asked for (? or the Help button): not part of the first load.
+const HelpOverlay = lazy(() => import("./panels/HelpOverlay").then((m) => ({ default: m.HelpOverlay })));
 
 type SideTab = "packet" | "mbufs" | "tags" | "fixes";
 
@@ -105,6 +107,7 @@ export function App(): ReactElement {
   const status = useTagflow((s) => s.status);
   const hasTrace = useTagflow((s) => s.trace !== null);
   const present = useUi((st) => st.present);
+  const helpOpen = useUi((st) => st.helpOpen);
   const reset = () => void tagflowStore.getState().selectScenario(DEFAULT_SCENARIO);
   return (
     <div className={`app${present ? " is-present" : ""}`} data-present={present}>
@@ -138,7 +141,11 @@ export function App(): ReactElement {
         </button>
       )}
       {dragging && <DropOverlay />}
-      <HelpOverlay />
+      {helpOpen && (
+        <Suspense fallback={null}>
+          <HelpOverlay />
+        </Suspense>
+      )}
     </div>
   );
 }
