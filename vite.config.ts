@@ -7,8 +7,8 @@ import { BUILTIN_SCENARIOS, DEFAULT_SCENARIO } from "./src/engine/scenario/built
 const CATALOG_ID = "virtual:builtin-catalog";
 
 /**
- * What the page needs of each built-in before it runs one — name, title, description, personality
- * and fixes (the picker, the story card, the link codec) — computed from the built-ins themselves
+ * What the page needs of each built-in before it runs one — name, title, personality and fixes
+ * (the picker, the link codec, the store's first request; the description comes with the trace) — computed from the built-ins themselves
  * when the app is built. The scenarios' hosts, keys and traffic stay in the engine worker, which
  * runs them, and in the lazy chunks that export or edit them: the first load stays small
  * (design.md: 150 KiB gzipped). Vite restarts the dev server when a built-in changes, because
@@ -23,7 +23,6 @@ function builtinCatalog(): Plugin {
       const catalog = BUILTIN_SCENARIOS.map((s) => ({
         name: s.name,
         title: s.title,
-        description: s.description,
         personality: s.personality,
         fixes: s.fixes,
       }));

@@ -5,7 +5,6 @@ declare module "virtual:builtin-catalog" {
   export interface BuiltinInfo {
     readonly name: string;
     readonly title?: string;
-    readonly description?: string;
     readonly personality?: PersonalityId;
     readonly fixes?: readonly FixId[];
   }

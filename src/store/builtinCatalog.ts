@@ -1,8 +1,8 @@
 /**
- * The built-ins as the page knows them before running one: name, title, description, personality
- * and fixes, made from the built-ins when the app is built (vite.config.ts, builtinCatalog). The
- * scenarios themselves run in the engine worker, which is handed a BuiltinRef, not the scenario:
- * their hosts, SAs and keys are not part of the first load.
+ * The built-ins as the page knows them before running one: name, title, personality and fixes,
+ * made from the built-ins when the app is built (vite.config.ts, builtinCatalog). A description
+ * arrives with the trace (the validated scenario's). The scenarios themselves run in the engine
+ * worker, which is handed a BuiltinRef: their hosts, SAs and keys are not part of the first load.
  */
 import catalog, { defaultName } from "virtual:builtin-catalog";
 import type { BuiltinInfo } from "virtual:builtin-catalog";

@@ -9,11 +9,9 @@ import { builtinRef } from "../../src/worker/builtinRef";
 import { runTraceSync } from "../../src/worker/runTrace";
 
 describe("the built-in catalog", () => {
-  it("lists every built-in in order with its title, description, personality and fixes", () => {
+  it("lists every built-in in order with its title, personality and fixes", () => {
     expect(BUILTINS).toEqual(
-      BUILTIN_SCENARIOS.map((s) =>
-        JSON.parse(JSON.stringify({ name: s.name, title: s.title, description: s.description, personality: s.personality, fixes: s.fixes })),
-      ),
+      BUILTIN_SCENARIOS.map((s) => JSON.parse(JSON.stringify({ name: s.name, title: s.title, personality: s.personality, fixes: s.fixes }))),
     );
     expect(DEFAULT_SCENARIO).toBe(ENGINE_DEFAULT);
     expect(builtinInfo("lo0-esp-ping")?.title).toBe(BUILTIN_SCENARIOS.find((s) => s.name === "lo0-esp-ping")?.title);
@@ -21,7 +19,7 @@ describe("the built-in catalog", () => {
   });
 
   it("holds no scenario body: no hosts, keys or traffic reach the page", () => {
-    for (const b of BUILTINS) expect(Object.keys(b).filter((k) => !["name", "title", "description", "personality", "fixes"].includes(k))).toEqual([]);
+    for (const b of BUILTINS) expect(Object.keys(b).filter((k) => !["name", "title", "personality", "fixes"].includes(k))).toEqual([]);
   });
 });
 

@@ -145,7 +145,7 @@ export function FixesPanel(): ReactElement {
   const personality = isPersonalityId(personalityId) ? PERSONALITIES[personalityId] : null;
   const builtin = source.kind === "builtin" ? builtinInfo(source.name) : undefined;
   const title = builtin?.title ?? (source.kind === "custom" ? source.label : "");
-  const description = builtin?.description ?? (trace?.scenario.description || "");
+  const description = trace?.scenario.description || "";
   return (
     <section className="fixes" aria-label="Fixes" aria-busy={busy}>
       <h2 className="panel-h">Fixes</h2>

@@ -30,7 +30,8 @@ export function StoryCard(): ReactElement | null {
   if (!trace || trace.events.length === 0 || cursor !== 0 || dismissed || notice || present) return null;
   const builtin = source.kind === "builtin" ? builtinInfo(source.name) : undefined;
   const title = builtin?.title ?? (source.kind === "custom" ? source.label : trace.scenario.name);
-  const description = builtin?.description ?? trace.scenario.description ?? "";
+  // The description is the trace's (the validated scenario's): the catalog does not carry it.
+  const description = trace.scenario.description ?? "";
   const index = traceIndex(trace);
   // The bug: the first finding that is not a mere note (else the first one).
   const bug = index.findingSteps.find((step) => index.findingsAt.get(step)?.some((f) => f.severity !== "info")) ?? index.findingSteps[0];
