@@ -28,6 +28,8 @@ import { RecapCard, SharedNotice, StoryCard } from "./panels/StoryCard";
 import { SvgDefs } from "./stack/SvgDefs";
 import { panelId, tabId, Tabs } from "./panels/Tabs";
 import { uiStore, useUi } from "./uiStore";
+import { LessonCard } from "./lessons/LessonCard";
+import { LessonLayer } from "./lessons/LessonLayer";
 
 type SideTab = "packet" | "mbufs" | "tags" | "fixes";
 
@@ -58,6 +60,7 @@ function RightColumn(): ReactElement {
   return (
     <aside className="side">
       <Narration />
+      <LessonCard />
       <div className="side-tabs">
         <Tabs label="Inspector and fixes" idPrefix="side" tabs={tabs} value={value} onChange={onChange} />
         <div className="side-panel" role="tabpanel" id={panelId("side", value)} aria-labelledby={tabId("side", value)}>
@@ -139,6 +142,7 @@ export function App(): ReactElement {
       )}
       {dragging && <DropOverlay />}
       <HelpOverlay />
+      <LessonLayer />
     </div>
   );
 }

@@ -6,6 +6,7 @@ import { ExportMenu } from "../exports/ExportMenu";
 import { Icon } from "../icons";
 import { openScenarioFile } from "../openFile";
 import { ShareButton } from "./ShareButton";
+import { LessonsMenu } from "../lessons/LessonsMenu";
 import { uiStore, useUi } from "../uiStore";
 
 const CUSTOM = "__custom__";
@@ -160,6 +161,7 @@ export function HeaderBar(): ReactElement {
         <ScenarioPicker />
         <PersonalityPicker />
         <MoreMenu>
+          <LessonsMenu />
           <OpenScenario />
           <ExportMenu />
           <ShareButton />
