@@ -43,7 +43,7 @@ export function LessonCard({ embed = false }: { embed?: boolean }): ReactElement
   const at = trace ? stopSeq(trace, stop.key) : null;
   const here = at !== null && at === cursor;
   const missing = trace !== null && !busy && at === null;
-  const fixes = stateAtStop(lesson, index).fixes;
+  const { fixes, personality } = stateAtStop(lesson, index);
   const app = tagflowStore;
   const n = lesson.stops.length;
   return (
@@ -60,9 +60,9 @@ export function LessonCard({ embed = false }: { embed?: boolean }): ReactElement
           </span>
           <span className="lesson-title"> · {lesson.title}</span>
         </span>
-        {stop.state && (
+        {(stop.state !== undefined || (fixes !== null && fixes.length > 0)) && (
           <span className="lesson-state" data-testid="lesson-state">
-            {stop.state.personality ? `kernel: ${stop.state.personality} · ` : ""}
+            {personality ? `kernel: ${personality} · ` : ""}
             {fixes && fixes.length > 0 ? `fix on: ${fixes.join(", ")}` : "no fixes"}
           </span>
         )}
