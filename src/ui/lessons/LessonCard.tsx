@@ -60,12 +60,6 @@ export function LessonCard({ embed = false }: { embed?: boolean }): ReactElement
           </span>
           <span className="lesson-title"> · {lesson.title}</span>
         </span>
-        {(stop.state !== undefined || (fixes !== null && fixes.length > 0)) && (
-          <span className="lesson-state" data-testid="lesson-state">
-            {personality ? `kernel: ${personality} · ` : ""}
-            {fixes && fixes.length > 0 ? `fix on: ${fixes.join(", ")}` : "no fixes"}
-          </span>
-        )}
         <button
           type="button"
           className="btn btn--ghost lesson-tool"
@@ -93,8 +87,14 @@ export function LessonCard({ embed = false }: { embed?: boolean }): ReactElement
       </header>
       {!folded && (
         <div className="lesson-body" aria-live="polite">
+          {(stop.state !== undefined || (fixes !== null && fixes.length > 0)) && (
+            <span className="lesson-state" data-testid="lesson-state">
+              {personality ? `kernel: ${personality} · ` : ""}
+              {fixes && fixes.length > 0 ? `fix on: ${fixes.join(", ")}` : "no fixes"}
+            </span>
+          )}
           {missing && (
-            <p className="lesson-missing" role="note">
+            <p className="lesson-missing" role="note" data-testid="lesson-missing">
               This stop&apos;s step is not in this run (the scenario, kernel or fixes now do something else there), so tagflow could not go to it.
             </p>
           )}
