@@ -111,6 +111,40 @@ describe("lessons", () => {
     }
   });
 
+  it("saves a lesson as a .lesson.json file that opens again in class mode", async () => {
+    const app = await openReady(chromium.browser, chromium.env);
+    try {
+      const { page } = app;
+      await openLessons(page);
+      await page.getByTestId("lesson-openbsd-records").click();
+      await page.getByTestId("lesson-card").waitFor();
+      await page.getByTestId("lesson-edit").click();
+      const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("author-save").click()]);
+      expect(download.suggestedFilename()).toBe("openbsd-tags-as-records-of-what-was-done.lesson.json");
+      const path = await download.path();
+      await page.getByTestId("author-close").click();
+      expect(await page.getByTestId("lesson-card").count()).toBe(0);
+      await page.getByTestId("lesson-file").setInputFiles(path);
+      await page.getByTestId("lesson-card").waitFor();
+      expect(await stopText(page)).toBe(`Stop 1 of ${builtinLesson("openbsd-records")!.stops.length}`);
+      // A file that is not a lesson is reported by its JSON path, and nothing changes.
+      await page
+        .getByTestId("lesson-file")
+        .setInputFiles({
+          name: "bad.lesson.json",
+          mimeType: "application/json",
+          buffer: Buffer.from('{"version":1,"title":"x","scenario":"lo0-ping","stops":[{"key":"bad","text":"t"}]}'),
+        });
+      const alert = page.getByRole("alert").filter({ hasText: "Could not open bad.lesson.json" });
+      await alert.waitFor();
+      expect(await alert.textContent()).toContain("$.stops[0].key");
+      expect(await stopText(page)).toBe(`Stop 1 of ${builtinLesson("openbsd-records")!.stops.length}`);
+      expectNoConsoleErrors(app);
+    } finally {
+      await app.close();
+    }
+  });
+
   it("a hostile lesson link shows a clear message and the page keeps working", async () => {
     const app = await openReady(chromium.browser, chromium.env, { path: "#v=1&l=AAAAAAAAAAAAAAAAAAAA" });
     try {
