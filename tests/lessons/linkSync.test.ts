@@ -3,11 +3,12 @@
  * opens its lesson in class mode at its stop; the address bar keeps the lesson as the cursor
  * moves; a hostile lesson link is reported and leaves the run and the lesson on screen as they were.
  */
+import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { logicalIndex } from "../../src/engine/index";
 import { builtinLesson } from "../../src/lessons/builtins";
 import { lessonFragment, lessonParts } from "../../src/lessons/link";
-import { BAD_LESSON_TITLE } from "../../src/lessons/linkSync";
+import { BAD_LESSON_TITLE as TITLE, openLessonLink } from "../../src/lessons/linkSync";
 import { closeLesson, goToStop, nextStop, revealAnswer } from "../../src/lessons/session";
 import { lessonStore } from "../../src/lessons/store";
 import { BAD_LINK_TITLE, startUrlSync } from "../../src/share/urlSync";
@@ -60,20 +61,68 @@ describe("lesson links", () => {
     store.getState().dismissProblems();
     win.typeHash(`#v=1&l=${"A".repeat(20)}`);
     await settle();
-    expect(store.getState().problemsTitle).toBe(BAD_LESSON_TITLE);
+    expect(store.getState().problemsTitle).toBe(TITLE);
     expect(store.getState().problems?.[0]?.path).toBe("#l");
     for (const bad of ["#v=1&l=%%%", "#v=1&l=AAAA", `#v=1&l=${"_".repeat(70000)}`, `#v=1&${lessonParts(lo0, 0)}&st=0`]) {
       win.typeHash(bad);
       await settle();
       const s = store.getState();
       // Broken percent-encoding or an over-long fragment is a bad link before it is a bad lesson.
-      expect([BAD_LINK_TITLE, BAD_LESSON_TITLE]).toContain(s.problemsTitle);
+      expect([BAD_LINK_TITLE, TITLE]).toContain(s.problemsTitle);
       expect(s.problems?.[0]?.message.length).toBeGreaterThan(0);
       expect(s.trace).toBe(before.trace);
       expect(s.cursor).toBe(before.cursor);
       expect(lessonStore.getState().lesson).toBe(before.lesson);
       expect(lessonStore.getState().stop).toBe(before.stop);
     }
+    sync.stop();
+  });
+});
+
+describe("hostile lesson links, fuzzed, in the app", () => {
+  it("never throw, report a message, and leave the run, the step and the lesson as they were", async () => {
+    const { store } = engineStore();
+    const win = fakeWindow(`#${lessonFragment(lo0)}`);
+    const sync = startUrlSync(store, win.env);
+    await sync.ready;
+    await goToStop(store, 4, { playThrough: false });
+    const before = {
+      trace: store.getState().trace,
+      cursor: store.getState().cursor,
+      lesson: lessonStore.getState().lesson,
+      stop: lessonStore.getState().stop,
+    };
+    const valid = lessonParts(lo0, 2);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string({ maxLength: 200 }).map((x) => `#v=1&l=${x}`),
+          fc
+            .tuple(fc.nat(valid.length - 1), fc.nat(40), fc.string({ minLength: 1, maxLength: 6 }))
+            .map(([at, cut, x]) => `#v=1&${valid.slice(0, at)}${x}${valid.slice(at + cut)}`),
+        ),
+        async (fragment) => {
+          store.getState().dismissProblems();
+          const r = await openLessonLink(store, fragment);
+          if (r === "ok") {
+            // A mangled link can still be a valid lesson: put the one under test back.
+            await goToStop(store, 0, { playThrough: false });
+            lessonStore.getState().open(before.lesson!, before.stop, "class");
+            await goToStop(store, before.stop, { playThrough: false });
+            return;
+          }
+          if (r === null) return;
+          expect(r).toBe("bad");
+          expect(store.getState().problemsTitle).toBe(TITLE);
+          expect(store.getState().problems?.[0]?.message.length).toBeGreaterThan(0);
+          expect(store.getState().trace).toBe(before.trace);
+          expect(store.getState().cursor).toBe(before.cursor);
+          expect(lessonStore.getState().lesson).toBe(before.lesson);
+          expect(lessonStore.getState().stop).toBe(before.stop);
+        },
+      ),
+      { numRuns: 300 },
+    );
     sync.stop();
   });
 });
