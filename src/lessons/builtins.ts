@@ -133,7 +133,7 @@ const KLIPS: Lesson = {
     },
     {
       key: "1/west ip ip_send decision mtu/0",
-      text: "Now `ip_send` compares 1536 with the eth0 route's MTU, 1500, and fragments **after encryption**, towards eth0. DF is not copied into the fragments: the sender is never told its packet was too big.",
+      text: "Now `ip_send` compares 1536 with the eth0 route's MTU, 1500, and fragments **after encryption**, towards eth0. DF is not copied into the fragments, and with `sysctl_ipsec_icmp` = 0 KLIPS sends no ICMP: the sender is never told its packet was too big.",
     },
     {
       key: "1/east ip ip_defrag decision ip-defrag/1",
@@ -198,7 +198,7 @@ const ONDEMAND: Lesson = {
   stops: [
     {
       key: "0/west ipsec xfrm_user_rcv_msg deliver /0",
-      text: "Before any traffic, pluto installs an **outbound policy** on west with `XFRM_MSG_UPDPOLICY` (real netlink bytes: see the inspector). There is no SA yet.",
+      text: "Before any traffic, pluto installs an **outbound policy** on west with an `XFRM_MSG_UPDPOLICY` netlink message. There is no SA yet.",
     },
     {
       key: "1/west ipsec xfrm_state_find decision km-acquire/0",
@@ -225,7 +225,7 @@ const ONDEMAND: Lesson = {
     },
     {
       key: "1/west app install_ipsec_sa decision km-install/0",
-      text: "Both directions are installed (out and in SAs, then the in and fwd policies). The tunnel is up.",
+      text: "Both SAs (`NEWSA`, `UPDSA`) and the in, fwd and out policies (`UPDPOLICY`) are installed, each acknowledged by the kernel. The tunnel is up.",
     },
     {
       key: "2/west link ether_output link.tx /0",

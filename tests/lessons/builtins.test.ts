@@ -54,6 +54,9 @@ const CLAIMS: Record<string, Claim[]> = {
     (c) => {
       expect(branch(c)).toBe("accept");
       expect(c.trace.outcome.verdict).toBe("insecure");
+      // "ping succeeds": the reply reaches ping after this accept.
+      const after = [...c.trace.events].slice(c.e.seq).find((e) => e.kind === "deliver" && e.fn === "ping");
+      expect(after?.note).toMatch(/ping receives the echo reply .*icmp_seq=0/);
     },
     (c) => {
       expect(c.e.kind).toBe("tag.deleteNonpersistent");
@@ -70,6 +73,9 @@ const CLAIMS: Record<string, Claim[]> = {
       expect(c.e.fn).toBe("icmp_reflect");
       expect(tagsOf(c)).toEqual([]);
       expect(flagsOf(c)).toContain("DECRYPTED");
+      // "a *stale* M_DECRYPTED": the trace marks it stale on the reflected packet.
+      expect(versionAt(c.trace.packets, c.e.packet)?.staleFlags).toContain("DECRYPTED");
+      expect(c.trace.fixes).toEqual(["icmp-reflect-strips-tags"]);
     },
   ],
   "klips-bigpackets": [
@@ -82,7 +88,12 @@ const CLAIMS: Record<string, Claim[]> = {
       expect(c.trace.outcome.verdict).toBe("crash");
     },
     (c) => expect(branch(c)).toBe("via eth0"),
-    (c) => expect(branch(c)).toBe("ip_fragment"),
+    (c) => {
+      expect(branch(c)).toBe("ip_fragment");
+      const at = (key: string) => c.trace.events.at(logicalIndex(c.trace).seqOf.get(key)!)!;
+      expect(at("1/west ip ip_fragment decision mtu/0").note).toMatch(/DF is not copied into the fragments/);
+      expect(at("1/west ipsec ipsec_xmit_encap_bundle decision klips-mtu/0").note).toMatch(/sysctl_ipsec_icmp = 0: no ICMP is sent/);
+    },
     (c) => {
       expect(branch(c)).toBe("reassembled");
       expect(c.trace.outcome.verdict).toBe("secure");
@@ -120,7 +131,15 @@ const CLAIMS: Record<string, Claim[]> = {
     },
     (c) => expect(branch(c)).toBe("initiate"),
     (c) => expect(branch(c)).toBe("replace ACQ"),
-    (c) => expect(branch(c)).toBe("installed"),
+    (c) => {
+      expect(branch(c)).toBe("installed");
+      const before = [...c.trace.events]
+        .slice(0, c.e.seq)
+        .filter((e) => e.host === "west" && e.fn === "xfrm_user_rcv_msg")
+        .map((e) => e.note ?? "");
+      for (const m of [/XFRM_MSG_NEWSA/, /XFRM_MSG_UPDSA/, /UPDPOLICY dir in/, /UPDPOLICY dir fwd/, /UPDPOLICY dir out/])
+        expect(before.some((n) => m.test(n))).toBe(true);
+    },
     (c) => {
       expect(c.e.kind).toBe("link.tx");
       expect(hdrKinds(c)).toContain("esp");
