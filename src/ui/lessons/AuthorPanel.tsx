@@ -250,7 +250,7 @@ export function AuthorPanel(): ReactElement | null {
           type="button"
           className="btn btn--ghost"
           disabled={!checked.ok}
-          onClick={() => checked.ok && saveLessonFile(checked.lesson)}
+          onClick={() => checked.ok && void saveLessonFile(checked.lesson)}
           data-testid="author-save"
         >
           <Icon name="download" /> Save file

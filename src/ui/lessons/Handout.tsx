@@ -5,28 +5,21 @@
  * printHandout walks the stops on screen to take each picture, then opens the browser's print.
  */
 import type { ReactElement } from "react";
-import { useStore } from "zustand";
-import { createStore } from "zustand/vanilla";
 import type { Lesson } from "../../lessons/schema";
 import { goToStop, openLesson } from "../../lessons/session";
 import { lessonStore } from "../../lessons/store";
 import { stateAtStop } from "../../lessons/stops";
 import { tagflowStore } from "../../store/index";
-import { captionOf, stackPane } from "../exports/exportActions";
 import { snapshotStep } from "../exports/stepSvg";
+import { handoutStore, useHandout, type Page } from "./handoutStore";
 import { RichText } from "./RichText";
-
-interface Page {
-  readonly svg: string | null;
-  readonly step: number | null;
-}
-
-const handoutStore = createStore<{ lesson: Lesson | null; pages: readonly Page[] }>()(() => ({ lesson: null, pages: [] }));
 
 const frame = () => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r())));
 
 /** Take each stop's picture (the run moves through the stops on screen), then print. */
 export async function printHandout(lesson: Lesson, print = true): Promise<void> {
+  // The exporters load on first use (as the Export menu does): they are not part of the first load.
+  const { captionOf, stackPane } = await import("../exports/exportActions");
   const back = lessonStore.getState();
   const [mode, stop] = [back.mode ?? "author", back.stop];
   const pages: Page[] = [];
@@ -51,8 +44,8 @@ export async function printHandout(lesson: Lesson, print = true): Promise<void> 
 
 /** Props: none; shown only in print (and to the tests, which read it from the DOM). */
 export function Handout(): ReactElement | null {
-  const lesson = useStore(handoutStore, (s) => s.lesson);
-  const pages = useStore(handoutStore, (s) => s.pages);
+  const lesson = useHandout((s) => s.lesson);
+  const pages = useHandout((s) => s.pages);
   if (!lesson || pages.length === 0) return null;
   return (
     <div className="lesson-handout" data-testid="handout">

@@ -1,16 +1,22 @@
 /** Everything a lesson adds to the page beside the card: its keys, the author panel and the print handout. */
-import { useEffect, type ReactElement } from "react";
+import { lazy, Suspense, useEffect, type ReactElement } from "react";
 import { lessonStore } from "../../lessons/store";
 import { tagflowStore } from "../../store/index";
 import { uiStore } from "../uiStore";
-import { AuthorPanel } from "./AuthorPanel";
-import { Handout } from "./Handout";
+import { useHandout } from "./handoutStore";
+import { useLesson } from "./useLessonStore";
 import { useLessonKeys } from "./useLessonKeys";
 import "./lessons.css";
+
+// Authoring and the handout load when first used: they are not part of the first load.
+const AuthorPanel = lazy(() => import("./AuthorPanel").then((m) => ({ default: m.AuthorPanel })));
+const Handout = lazy(() => import("./Handout").then((m) => ({ default: m.Handout })));
 
 /** Props: `embed` leaves out authoring and printing (the embed is read-only). */
 export function LessonLayer({ embed = false }: { embed?: boolean }): ReactElement {
   useLessonKeys();
+  const authoring = useLesson((s) => s.mode === "author");
+  const printing = useHandout((s) => s.lesson !== null);
   useEffect(() => {
     // While a lesson is shown, its card is the story: the intro card, the shared-link notice and
     // the end-of-run recap would sit on top of it.
@@ -28,8 +34,10 @@ export function LessonLayer({ embed = false }: { embed?: boolean }): ReactElemen
   }, []);
   return (
     <>
-      {!embed && <AuthorPanel />}
-      {!embed && <Handout />}
+      <Suspense fallback={null}>
+        {!embed && authoring && <AuthorPanel />}
+        {!embed && printing && <Handout />}
+      </Suspense>
     </>
   );
 }

@@ -2,8 +2,8 @@
  * The header's Lessons entry: the built-in lessons (the 2003 lo0 bug first), a new lesson on the
  * run on screen, and opening a `.lesson.json` file. Reachable from the start screen.
  */
-import { useEffect, useId, useRef, type ChangeEvent, type ReactElement } from "react";
-import { BUILTIN_LESSONS } from "../../lessons/builtins";
+import { useEffect, useId, useRef, useState, type ChangeEvent, type ReactElement } from "react";
+import type { BUILTIN_LESSONS as Builtins } from "../../lessons/builtins";
 import { LESSON_VERSION, type Lesson } from "../../lessons/schema";
 import { openLesson } from "../../lessons/session";
 import { lessonStore } from "../../lessons/store";
@@ -36,10 +36,19 @@ export function LessonsMenu(): ReactElement {
   const file = useRef<HTMLInputElement>(null);
   const id = useId();
   const setOpen = (o: boolean) => lessonStore.getState().setListOpen(o);
+  // The built-in lessons' text loads when the list is first opened (not part of the first load).
+  const [builtins, setBuiltins] = useState<typeof Builtins | null>(null);
+  useEffect(() => {
+    if (open && !builtins) void import("../../lessons/builtins").then((m) => setBuiltins(m.BUILTIN_LESSONS));
+  }, [open, builtins]);
 
   useEffect(() => {
     if (!open) return;
     menu.current?.querySelector<HTMLButtonElement>("[role=menuitem]")?.focus();
+  }, [open, builtins]);
+
+  useEffect(() => {
+    if (!open) return;
     const onPointer = (e: PointerEvent) => {
       const t = e.target as Node | null;
       if (t && !menu.current?.contains(t) && !button.current?.contains(t)) setOpen(false);
@@ -93,7 +102,8 @@ export function LessonsMenu(): ReactElement {
           }}
         >
           <div className="menu-group" role="group" aria-label="Built-in lessons">
-            {BUILTIN_LESSONS.map(({ id: lid, lesson }) => (
+            {builtins === null && <p className="menu-hint">Loading the lessons…</p>}
+            {(builtins ?? []).map(({ id: lid, lesson }) => (
               <button
                 key={lid}
                 type="button"

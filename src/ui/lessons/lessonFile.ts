@@ -2,7 +2,6 @@
 import type { Problem } from "../../engine/index";
 import type { Lesson } from "../../lessons/schema";
 import { loadLessonJson } from "../../lessons/validate";
-import { download } from "../exports/exportActions";
 
 /** The most bytes read from a lesson file (the scenario file cap). */
 export const MAX_LESSON_FILE = 1024 * 1024;
@@ -17,7 +16,9 @@ export function lessonFileName(lesson: Lesson): string {
   return `${base || "lesson"}.lesson.json`;
 }
 
-export function saveLessonFile(lesson: Lesson): void {
+/** Download `lesson` as a file (the exporters load on first use, as the Export menu's do). */
+export async function saveLessonFile(lesson: Lesson): Promise<void> {
+  const { download } = await import("../exports/exportActions");
   download(new Blob([`${JSON.stringify(lesson, null, 2)}\n`], { type: "application/json" }), lessonFileName(lesson));
 }
 
