@@ -128,13 +128,11 @@ describe("lessons", () => {
       await page.getByTestId("lesson-card").waitFor();
       expect(await stopText(page)).toBe(`Stop 1 of ${builtinLesson("openbsd-records")!.stops.length}`);
       // A file that is not a lesson is reported by its JSON path, and nothing changes.
-      await page
-        .getByTestId("lesson-file")
-        .setInputFiles({
-          name: "bad.lesson.json",
-          mimeType: "application/json",
-          buffer: Buffer.from('{"version":1,"title":"x","scenario":"lo0-ping","stops":[{"key":"bad","text":"t"}]}'),
-        });
+      await page.getByTestId("lesson-file").setInputFiles({
+        name: "bad.lesson.json",
+        mimeType: "application/json",
+        buffer: Buffer.from('{"version":1,"title":"x","scenario":"lo0-ping","stops":[{"key":"bad","text":"t"}]}'),
+      });
       const alert = page.getByRole("alert").filter({ hasText: "Could not open bad.lesson.json" });
       await alert.waitFor();
       expect(await alert.textContent()).toContain("$.stops[0].key");
