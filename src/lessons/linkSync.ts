@@ -7,15 +7,24 @@ import type { StoreApi } from "zustand/vanilla";
 import type { TagflowState } from "../store/types";
 import { lessonParts, readLessonLink } from "./link";
 import { openLesson } from "./session";
+import type { Lesson } from "./schema";
 import { lessonStore } from "./store";
+import { loadLesson } from "./validate";
 
 export const BAD_LESSON_TITLE = "This lesson link could not be opened";
 
-/** The `l=…&st=…` parts for the open lesson, or null when none is open (or it has no stops yet). */
+const valid = new WeakMap<Lesson, boolean>();
+
+/**
+ * The `l=…&st=…` parts for the open lesson, or null when none is open — or while one being
+ * written is not a valid lesson yet (no stops, an empty title): a reload must not meet a bad link.
+ */
 export function currentLessonParts(): string | null {
   const { lesson, stop } = lessonStore.getState();
-  if (!lesson || lesson.stops.length === 0) return null;
-  return lessonParts(lesson, stop);
+  if (!lesson) return null;
+  let ok = valid.get(lesson);
+  if (ok === undefined) valid.set(lesson, (ok = loadLesson(lesson).ok));
+  return ok ? lessonParts(lesson, stop) : null;
 }
 
 /**

@@ -127,6 +127,25 @@ describe("hostile lesson links, fuzzed, in the app", () => {
   });
 });
 
+describe("the address bar while a lesson is written", () => {
+  it("carries the lesson only while it is a valid one", async () => {
+    const { store } = engineStore();
+    const win = fakeWindow(`#${lessonFragment(lo0)}`);
+    const sync = startUrlSync(store, win.env);
+    await sync.ready;
+    lessonStore.getState().setMode("author");
+    lessonStore.getState().edit((l) => ({ ...l, title: "" }));
+    store.getState().stepForward();
+    win.advance(1000);
+    expect(win.env.location.hash).not.toContain("l=");
+    lessonStore.getState().edit((l) => ({ ...l, title: "Mine" }));
+    store.getState().stepForward();
+    win.advance(1000);
+    expect(win.env.location.hash).toContain("&l=");
+    sync.stop();
+  });
+});
+
 describe("class-mode navigation", () => {
   it("plays the steps between two stops through, and → finishes a play-through", async () => {
     const { store } = engineStore();
