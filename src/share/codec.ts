@@ -212,9 +212,12 @@ export function migrateParts(
 // ---------------------------------------------------------------------------------------------
 // Decoding
 
-const KNOWN = new Set(["v", "s", "z", "p", "f", "c", "k", "t", "tag", "field", "pin", "lanes", "dec"]);
+// "l" and "st" carry a lesson and its stop (src/lessons/link.ts reads them).
+const KNOWN = new Set(["v", "s", "z", "p", "f", "c", "k", "t", "tag", "field", "pin", "lanes", "dec", "l", "st"]);
 /** A logical key as engine/trace/logical.ts writes it (spaces inside). */
 const KEY = /^\d{1,7}\/[a-z0-9._ -]{1,160}\/\d{1,7}$/i;
+/** The same pattern, for lesson stops (src/lessons/validate.ts). */
+export const STEP_KEY = KEY;
 /** A field key as the inspector writes it: `${header}#${nth}.${field}`. */
 const FIELD = /^[a-z0-9-]{1,24}#\d{1,3}\.[A-Za-z0-9_]{1,40}$/;
 const UINT = /^\d{1,9}$/;

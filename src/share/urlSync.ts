@@ -25,6 +25,7 @@ import {
   type ShareState,
 } from "./codec";
 import { applyShareState, shareStateOf } from "./state";
+import { currentLessonParts, openLessonLink } from "../lessons/linkSync";
 
 /** How long the cursor must stay put before the address bar follows it. */
 export const SETTLE_MS = 350;
@@ -55,7 +56,13 @@ export interface UrlSync {
 
 /** The absolute link for `share` on this page (embed parameters dropped). */
 export function shareUrl(location: UrlSyncEnv["location"], share: ShareState): string {
-  return `${location.origin}${location.pathname}${withoutEmbedParams(location.search)}#${encodeShare(share)}`;
+  return `${location.origin}${location.pathname}${withoutEmbedParams(location.search)}#${fragmentOf(share)}`;
+}
+
+/** The fragment for `share`, with the open lesson and its stop (lessons/linkSync.ts) when there is one. */
+function fragmentOf(share: ShareState): string {
+  const lesson = currentLessonParts();
+  return lesson ? `${encodeShare(share)}&${lesson}` : encodeShare(share);
 }
 
 /** The link for what the store shows now, or for the default scenario while nothing has run. */
@@ -92,7 +99,7 @@ export function startUrlSync(store: StoreApi<TagflowState>, env: UrlSyncEnv = br
   const settle = () => {
     const share = shareStateOf(store.getState());
     if (!share) return;
-    entry = encodeShare(share);
+    entry = fragmentOf(share);
     entryKey = scenarioKey(share);
   };
 
@@ -139,6 +146,16 @@ export function startUrlSync(store: StoreApi<TagflowState>, env: UrlSyncEnv = br
         await fallBack();
         return;
       }
+      // A lesson link (`l=`) opens the lesson at its stop; a bad one is reported and changes nothing.
+      const lesson = await openLessonLink(store, hash);
+      if (lesson === "bad") {
+        await fallBack();
+        return;
+      }
+      if (lesson !== null) {
+        if (lesson === "failed") await fallBack();
+        return;
+      }
       const outcome = await applyShareState(store, decoded.state, { problemsTitle: BAD_SCENARIO_TITLE, fallbackFollows: true });
       if (outcome === "superseded") return;
       if (outcome === "failed") {
@@ -180,7 +197,7 @@ export function startUrlSync(store: StoreApi<TagflowState>, env: UrlSyncEnv = br
     if (!relevant) return;
     const share = shareStateOf(s);
     if (!share) return;
-    const fragment = encodeShare(share);
+    const fragment = fragmentOf(share);
     // Already what this entry stands for (or is about to, once the pending write fires).
     if (fragment === entry) return;
     const key = scenarioKey(share);

@@ -27,6 +27,8 @@ import { RecapCard, SharedNotice, StoryCard } from "./panels/StoryCard";
 import { SvgDefs } from "./stack/SvgDefs";
 import { panelId, tabId, Tabs } from "./panels/Tabs";
 import { uiStore, useUi } from "./uiStore";
+import { LessonCard } from "./lessons/LessonCard";
+import { LessonLayer } from "./lessons/LessonLayer";
 
 // Loaded when first asked for (? or the Help button): not part of the first load.
 const HelpOverlay = lazy(() => import("./panels/HelpOverlay").then((m) => ({ default: m.HelpOverlay })));
@@ -60,6 +62,7 @@ function RightColumn(): ReactElement {
   return (
     <aside className="side">
       <Narration />
+      <LessonCard />
       <div className="side-tabs">
         <Tabs label="Inspector and fixes" idPrefix="side" tabs={tabs} value={value} onChange={onChange} />
         <div className="side-panel" role="tabpanel" id={panelId("side", value)} aria-labelledby={tabId("side", value)}>
@@ -146,6 +149,7 @@ export function App(): ReactElement {
           <HelpOverlay />
         </Suspense>
       )}
+      <LessonLayer />
     </div>
   );
 }

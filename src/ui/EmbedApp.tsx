@@ -19,6 +19,8 @@ import { ProblemsAlert } from "./panels/ProblemsAlert";
 import { linkToNow } from "./shareUi";
 import { StackView } from "./stack/StackView";
 import { SvgDefs } from "./stack/SvgDefs";
+import { LessonCard } from "./lessons/LessonCard";
+import { LessonLayer } from "./lessons/LessonLayer";
 
 function EmbedControls(): ReactElement {
   const s = tagflowStore.getState();
@@ -115,9 +117,11 @@ export function EmbedApp(): ReactElement {
         </ErrorBoundary>
         <ErrorBoundary>
           <Narration />
+          <LessonCard embed />
         </ErrorBoundary>
       </main>
       <EmbedControls />
+      <LessonLayer embed />
     </div>
   );
 }

@@ -45,7 +45,7 @@ export function download(data: Blob, name: string, doc: Document = document): vo
   window.setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
-function captionOf(s: TagflowState, trace: ScenarioTrace): StepCaption {
+export function captionOf(s: TagflowState, trace: ScenarioTrace): StepCaption {
   const e = trace.events.at(s.cursor);
   const fixes = trace.fixes.length > 0 ? `fixes: ${trace.fixes.join(", ")}` : "no fixes";
   const source = e ? sourceOf(trace.personality, e.fn) : null;
@@ -59,7 +59,7 @@ function captionOf(s: TagflowState, trace: ScenarioTrace): StepCaption {
 }
 
 /** The stack pane the pictures are taken from. */
-function stackPane(doc: Document): HTMLElement {
+export function stackPane(doc: Document): HTMLElement {
   const pane = doc.querySelector<HTMLElement>("[data-testid=stack]");
   if (!pane) throw new Error("there is no stack view on screen to export");
   return pane;

@@ -14,6 +14,8 @@ export const SHORTCUTS: readonly { keys: string; action: string }[] = [
   { keys: "C", action: "copy a link to this step" },
   { keys: "?", action: "this help" },
   { keys: "Esc", action: "close help / leave Present mode" },
+  // Class mode of a lesson (src/ui/lessons/useLessonKeys.ts): ← → go stop to stop instead.
+  { keys: "Q 1–6 A", action: "in a lesson: show the question, answer, show the answer" },
 ];
 
 /** Focus is somewhere the user types: Space and letters belong to it. */

@@ -7,6 +7,7 @@ import { ExportMenu } from "../exports/ExportMenu";
 import { Icon } from "../icons";
 import { openScenarioFile } from "../openFile";
 import { ShareButton } from "./ShareButton";
+import { LessonsMenu } from "../lessons/LessonsMenu";
 import { uiStore, useUi } from "../uiStore";
 
 const CUSTOM = "__custom__";
@@ -161,6 +162,7 @@ export function HeaderBar(): ReactElement {
         <ScenarioPicker />
         <PersonalityPicker />
         <MoreMenu>
+          <LessonsMenu />
           <OpenScenario />
           <ExportMenu />
           <ShareButton />
