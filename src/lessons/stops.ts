@@ -3,7 +3,8 @@
  * earlier stop's `state` in turn, so opening a link at stop 5 gives what walking 1→5 gives) and
  * the share state — scenario, personality, fixes, step key — that puts the app at the stop.
  */
-import { builtinByName, FIX_IDS, isPersonalityId, logicalIndex, type FixId, type PersonalityId, type Trace } from "../engine/index";
+import { FIX_IDS, isPersonalityId, logicalIndex, type FixId, type PersonalityId, type Trace } from "../engine/index";
+import { builtinInfo } from "../store/builtinCatalog";
 import { builtinState, DEFAULT_VIEW, type ShareState } from "../share/codec";
 import type { Lesson } from "./schema";
 
@@ -27,7 +28,7 @@ export function stopShareState(lesson: Lesson, index: number): ShareState {
   const cursor = { seq: 0, key };
   if (typeof lesson.scenario === "string") {
     const base = builtinState(lesson.scenario);
-    const own = builtinByName(lesson.scenario)?.personality;
+    const own = builtinInfo(lesson.scenario)?.personality;
     return {
       ...base,
       personality: personality ?? (own !== undefined && isPersonalityId(own) ? own : base.personality),

@@ -5,8 +5,6 @@
  * there are none. Never throws.
  */
 import {
-  builtinByName,
-  BUILTIN_SCENARIOS,
   FIX_IDS,
   INPUT_LIMITS,
   isFixId,
@@ -17,6 +15,7 @@ import {
   type PersonalityId,
   type Problem,
 } from "../engine/index";
+import { BUILTINS, builtinInfo } from "../store/builtinCatalog";
 import { STEP_KEY } from "../share/codec";
 import { migrateLesson } from "./migrate";
 import { LESSON_LIMITS, LESSON_VERSION, type Lesson, type Question, type Stop, type StopState } from "./schema";
@@ -143,10 +142,10 @@ function checkLesson(o: Obj, out: Problem[]): Lesson | null {
   const scenario = o.scenario;
   if (scenario === undefined) out.push({ path: "$.scenario", message: "required, but missing (a built-in scenario name or a scenario object)" });
   else if (typeof scenario === "string") {
-    if (!builtinByName(scenario))
+    if (!builtinInfo(scenario))
       out.push({
         path: "$.scenario",
-        message: `there is no built-in scenario called ${quote(scenario)} (there are: ${BUILTIN_SCENARIOS.map((b) => b.name).join(", ")})`,
+        message: `there is no built-in scenario called ${quote(scenario)} (there are: ${BUILTINS.map((b) => b.name).join(", ")})`,
       });
   } else if (!isObj(scenario))
     out.push({ path: "$.scenario", message: `expected a built-in scenario name or a scenario object, got ${describe(scenario)}` });
