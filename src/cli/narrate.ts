@@ -53,6 +53,7 @@ const VERDICT_SGR: Readonly<Record<Verdict, string>> = { secure: "1;32", insecur
 function kindSgr(kind: EventKind): string | undefined {
   if (kind === "decision") return "1";
   if (kind === "drop") return "31";
+  if (kind === "fault") return "1;31";
   if (kind === "deliver") return "32";
   if (kind.startsWith("tag.")) return "33";
   return undefined;

@@ -124,7 +124,13 @@ export function Narration(): ReactElement {
   return (
     <section className="narration" aria-label="Narration" data-testid="narration">
       <div className="narration-meta">
-        <code className="narration-fn">{e.fn}()</code>
+        {e.kind === "fault" ? (
+          <strong className="narration-fault" data-testid="narration-fault">
+            Injected fault: {e.fault} (not kernel code)
+          </strong>
+        ) : (
+          <code className="narration-fn">{e.fn}()</code>
+        )}
         {source && <span className="narration-src">{source}</span>}
         <span className="narration-where">
           {trace.scenario.hosts.length > 1 ? `${e.host} · ` : ""}t = {formatMicros(e.t)}
