@@ -35,6 +35,19 @@ export interface EspSaState {
 const spiText = (spi: number): string => `0x${spi.toString(16).padStart(8, "0")}`;
 
 /**
+ * Where the ESP header starts: from the header stack, or — for a frame the driver has just put in
+ * an mbuf, whose stack is one "data, IPv4" range until ip_input parses it — after that datagram's
+ * IP header when its protocol is ESP (50).
+ */
+function espOffset(hdrs: readonly HdrView[], bytes: Uint8Array): number | null {
+  const esp = hdrs.find((h) => h.kind === "esp" || (h.kind === "data" && h.proto === 50));
+  if (esp) return esp.offset;
+  const dgram = hdrs.find((h) => h.kind === "data" && h.proto === 4);
+  if (!dgram || dgram.offset + 20 > bytes.length || bytes[dgram.offset + 9] !== 50) return null;
+  return dgram.offset + (bytes[dgram.offset]! & 0x0f) * 4;
+}
+
+/**
  * The SA state for the ESP header of a packet (its header stack and bytes), at step `upTo`; null
  * when the packet has no ESP header or no declared SA has its SPI.
  */
@@ -45,9 +58,9 @@ export function espSaState(
   bytes: Uint8Array,
   sas: readonly DeclaredSa[],
 ): EspSaState | null {
-  const esp = hdrs.find((h) => h.kind === "esp");
-  if (!esp || esp.offset + 4 > bytes.length) return null;
-  const spi = ((bytes[esp.offset]! << 24) | (bytes[esp.offset + 1]! << 16) | (bytes[esp.offset + 2]! << 8) | bytes[esp.offset + 3]!) >>> 0;
+  const at = espOffset(hdrs, bytes);
+  if (at === null || at + 4 > bytes.length) return null;
+  const spi = ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
   const decl = sas.find((s) => s.proto === "esp" && s.spi === spi);
   if (!decl) return null;
   const sa = `esp ${spiText(spi)} ${decl.src}→${decl.dst}`;

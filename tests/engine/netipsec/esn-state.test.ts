@@ -49,6 +49,22 @@ describe("the inspector's ESP SA state", () => {
     expect(espSaSentence(none)).toBe("SA 0x00002001: 32-bit sequence numbers, no replay window: sequence numbers are neither counted nor checked.");
   });
 
+  it("a received ESP frame (its stack still one IPv4 data range) reads the same SA, as of the step it arrives", () => {
+    const t = runBuiltin("gw-esp-tunnel");
+    const rx = t.events.find((e) => e.kind === "link.rx" && e.host === "gw-b")!;
+    const v = t.packets.at(rx.packet)!;
+    expect(v.hdrs.some((h) => h.kind === "esp")).toBe(false);
+    expect(
+      espSaState(
+        t.events,
+        rx.seq,
+        v.hdrs,
+        fromHex(v.hex),
+        t.scenario.hosts.flatMap((h) => h.sad),
+      ),
+    ).toMatchObject({ spi: 0x2001, seq: 1 });
+  });
+
   it("a packet with no ESP header has no SA state", () => {
     const t = runBuiltin("lo0-ping");
     const v = t.packets.at(0)!;
