@@ -59,12 +59,12 @@ export function annotateBriggs(events: EventTable): void {
     if (list.length < PER_STEP && !list.includes(e)) list.push(e);
   };
   const devs = new Map<number, Devs>();
-  let dstOutput: TraceEvent | undefined;
-  let neighCompat: TraceEvent | undefined;
-  let oops: TraceEvent | undefined;
-  let reentry: TraceEvent | undefined;
-  let oversize: TraceEvent | undefined;
-  const neighEvents: TraceEvent[] = [];
+  // Every mark depends only on the event itself and those before it: a trace is a record, and a
+  // run stopped early must carry the same labels on the steps it has (tests/engine/sim/immutability).
+  let dstOutput = false;
+  /** Chains ip_fragment allocated (the pieces of a large packet), and those of them neigh_compat_output sends. */
+  const fragChains = new Set<number>();
+  const neighFrags = new Set<number>();
   for (const e of events) {
     if (e.kind === "field.set" && e.header === "skb") {
       const d = devs.get(e.chain) ?? { dev: null, dstDev: null };
@@ -84,9 +84,8 @@ export function annotateBriggs(events: EventTable): void {
     }
     if (e.kind === "decision") {
       const d = devs.get(e.chain);
-      if (e.check === "skb-dev-dst" && e.branch.includes("skb->dst->output")) dstOutput ??= e;
-      if (e.check === "skb-dev-dst" && e.branch.includes("neigh_compat_output")) neighCompat ??= e;
-      if (e.fn === "neigh_compat_output") neighEvents.push(e);
+      if (e.check === "skb-dev-dst" && e.branch.includes("skb->dst->output")) dstOutput = true;
+      if (e.fn === "neigh_compat_output" && fragChains.has(e.chain)) neighFrags.add(e.chain);
       if (e.fn === "ip_fragment" && e.check === "mtu" && d) {
         // Claim 6: ip_fragment sizes from skb->dst while skb->dev names another device.
         if (d.dev !== null && d.dstDev !== null && d.dev !== d.dstDev) mark(6, e);
@@ -94,28 +93,17 @@ export function annotateBriggs(events: EventTable): void {
         if (d.dstDev !== null && !isVirtual(d.dstDev)) mark(4, e);
       }
       if (e.check === "klips-recursion" && e.fn === "ipsec_tunnel_send") mark(8, e);
-      if (e.check === "klips-recursion" && e.fn !== "ipsec_tunnel_send" && /re-entry|oops/.test(e.branch)) reentry ??= e;
+      if (e.check === "klips-recursion" && e.fn !== "ipsec_tunnel_send" && /re-entry|oops/.test(e.branch)) mark(7, e);
       if (e.check === "xfrm-bundle-mtu" || (e.check === "xfrm-lookup" && /bundle/i.test(e.branch))) mark(9, e);
       continue;
     }
-    if (e.kind === "drop" && e.reason === "kernel-oops") oops ??= e;
-    if (e.kind === "drop" && e.reason === "oversize-frame") oversize ??= e;
-  }
-  // Claim 1 holds only where the kernel oopsed after ip_fragment(skb, skb->dst->output).
-  if (dstOutput && oops) {
-    mark(1, dstOutput);
-    mark(1, oops);
-  }
-  if (reentry) mark(7, reentry);
-  // Claims 2 and 3: the neigh_compat_output variant works while the frames fit, and hands eth0 an oversize frame when they do not.
-  if (neighCompat && !oops) {
-    if (!oversize) {
-      mark(2, neighCompat);
-      for (const e of neighEvents) mark(2, e);
-    } else {
-      mark(3, neighCompat);
-      mark(3, oversize);
-    }
+    if (e.kind === "mbuf.alloc" && e.fn === "ip_fragment") fragChains.add(e.chain);
+    // Claim 1 on the oops itself, after ip_fragment(skb, skb->dst->output) was chosen.
+    if (e.kind === "drop" && e.reason === "kernel-oops" && dstOutput) mark(1, e);
+    // Claims 2 and 3: with neigh_compat_output the frame goes out while it fits ("for me") and
+    // eth0 is handed an oversize frame when it does not ("worse for others").
+    if (neighFrags.has(e.chain) && e.kind === "link.tx") mark(2, e);
+    if (neighFrags.has(e.chain) && e.kind === "drop" && e.reason === "oversize-frame") mark(3, e);
   }
   for (const [n, list] of marks) for (const e of list) if (events.storyAt(e.seq) === undefined) events.setStory(e.seq, n);
 }
