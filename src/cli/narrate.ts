@@ -11,8 +11,7 @@
  */
 import { escapeTerminal as esc } from "./io";
 import {
-  STONE_CAVEATS,
-  STONE_STEPS,
+  storyOf,
   type EventKind,
   type EventList,
   type LayerId,
@@ -53,6 +52,7 @@ const VERDICT_SGR: Readonly<Record<Verdict, string>> = { secure: "1;32", insecur
 function kindSgr(kind: EventKind): string | undefined {
   if (kind === "decision") return "1";
   if (kind === "drop") return "31";
+  if (kind === "fault") return "1;31";
   if (kind === "deliver") return "32";
   if (kind.startsWith("tag.")) return "33";
   return undefined;
@@ -132,12 +132,13 @@ export function headerLines(trace: Trace<Scenario>, paint: Paint): string[] {
 export function* stepLines(trace: Trace, paint: Paint): Generator<string> {
   const w = columns(trace.events);
   let story: number | undefined;
+  const def = storyOf(trace.scenario as Scenario);
   for (const e of trace.events) {
-    if (e.story !== undefined && e.story !== story) {
+    if (def && e.story !== undefined && e.story !== story) {
       story = e.story;
-      const text = STONE_STEPS[e.story - 1];
-      yield paint.story(`${" ".repeat(w.seq + 2)}  Stone step ${e.story}${text ? `: ${text}` : ""}`);
-      const caveat = STONE_CAVEATS[e.story - 1];
+      const text = def.steps[e.story - 1];
+      yield paint.story(`${" ".repeat(w.seq + 2)}  ${def.who} step ${e.story}${text ? `: ${text}` : ""}`);
+      const caveat = def.caveats[e.story - 1];
       if (caveat) yield paint.story(`${" ".repeat(w.seq + 2)}    (the code differs: ${caveat})`);
     }
     yield stepLine(e, w, paint);

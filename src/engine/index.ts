@@ -28,7 +28,7 @@ export {
   type Fix,
   type Behaviour,
 } from "./kernels/personality";
-export { STONE_CAVEATS, STONE_STEPS } from "./audit/story";
+export { STONE_CAVEATS, STONE_STEPS, STORIES, storyOf, type StoryDef, type StoryId } from "./audit/story";
 export { compareTraces, type TraceComparison, type EventSummary } from "./audit/compare";
 export { baselineOf, type Baseline } from "./audit/baseline";
 export * from "./trace/events";

@@ -25,6 +25,7 @@ import {
   type Scenario,
   type Trace,
   type TraceEvent,
+  storyOf,
 } from "../engine";
 import { version as packageVersion } from "../../package.json";
 import type { EspAuthAlg, EspEncAlg, EspSaForExport } from "./espSaTable";
@@ -63,13 +64,14 @@ function packetComment(
   e: TraceEvent & { kind: "link.tx" | "link.rx" },
   sender: string | undefined,
   findings: readonly Finding[] | undefined,
+  storyWho = "Stone",
 ): string {
   // lo0 frames are captured where BPF taps them on output, so they name the function that handed
   // the packet down; frames on a link between hosts are captured as they arrive, so they name the
   // receiving step (docs/cli.md says both).
   const arrow = e.kind === "link.tx" ? `${sender ?? e.fn} → ${shortIfname(e.ifname)}` : `${shortIfname(e.ifname)} → ${e.fn}`;
   const parts = [`step ${e.seq + 1}`, `t=${e.t}µs`, `${e.host} ${arrow}`];
-  if (e.story !== undefined) parts.push(`Stone step ${e.story}`);
+  if (e.story !== undefined) parts.push(`${storyWho} step ${e.story}`);
   const fault = e.kind === "link.rx" ? e.fault : undefined;
   if (fault) parts.push(`FAULT ${fault.kind}`);
   // The arrow already names the function; a note that starts with it would read "ether_input: ether_input: …".
@@ -133,7 +135,7 @@ function captureOf(trace: ScenarioTraceLike): PcapngCapture {
       interfaceId,
       timestampMicros: e.t,
       data: fromHex(version.hex),
-      comment: packetComment(e, lastSender.get(e.chain), findingsAt.get(e.seq)),
+      comment: packetComment(e, lastSender.get(e.chain), findingsAt.get(e.seq), storyOf(trace.scenario as { story?: string })?.who),
     });
   }
 

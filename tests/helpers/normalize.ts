@@ -114,6 +114,8 @@ export function payloadText(trace: ScenarioTrace, e: TraceEvent): string {
       return `${e.socket}: ${e.summary}${e.rttMicros === undefined ? "" : `, rtt ${e.rttMicros} µs`}`;
     case "drop":
       return `${e.reason}: ${e.detail}`;
+    case "fault":
+      return `${e.fault} on ${e.link}: ${e.detail}`;
   }
 }
 

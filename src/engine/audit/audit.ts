@@ -65,7 +65,7 @@ function ipProto(packets: PacketList, id: number): number {
 }
 
 /** The event kinds the audit reads (the switch below). */
-const AUDITED: ReadonlySet<EventKind> = new Set(["tag.prepend", "decision", "link.tx", "link.rx", "flag.clear", "drop"]);
+const AUDITED: ReadonlySet<EventKind> = new Set(["tag.prepend", "decision", "link.tx", "fault", "flag.clear", "drop"]);
 
 function tagText(t: TagView): string {
   return t.tdbi ? `${t.name}{${t.tdbi.dst}, ${t.tdbi.proto}, 0x${t.tdbi.spi.toString(16).padStart(8, "0")}}` : t.name;
@@ -80,7 +80,7 @@ export function audit(input: AuditInput): Outcome {
   const lastProtectedTx = new Map<string, EventOf<"link.tx">>();
   const lastTurn = new Map<number, number>();
   const lastInDone = new Map<number, number>();
-  /** seed 003: chains an attacker injected (link.rx fault "forge"). */
+  /** seed 003: chains an attacker injected (fault "forge"). */
   const forged = new Set<number>();
   let loop = false;
   let crash = false;
@@ -222,8 +222,9 @@ export function audit(input: AuditInput): Outcome {
         }
         break;
       }
-      case "link.rx":
-        if (e.fault?.kind === "forge") forged.add(e.chain);
+      case "fault":
+        // Issue 10: the attacker's step is its own kind, so a fault is never mistaken for traffic.
+        if (e.fault === "forge") forged.add(e.chain);
         break;
       case "link.tx": {
         // seed 003: a reminder is work still to do; on the wire nobody below can do it any more.

@@ -1,10 +1,14 @@
 /**
- * Seed story annotation: which events illustrate which step of Jonathan Stone's eight-step
- * root-cause analysis (seed 001, tech-net 2003-08-18), for the first echo of a lo0 IPsec
- * scenario. Narration cites "Stone step n" on the events marked here.
+ * Seed story annotation: which events illustrate which step of a seed's text — Jonathan Stone's
+ * eight-step root-cause analysis (seed 001, tech-net 2003-08-18) for the first echo of a lo0 IPsec
+ * scenario, and the claims of Richard Guy Briggs's mail (seed 002, linux-ipsec 1999-08-06) for a
+ * KLIPS/XFRM large-packet run. The scenario's `story` names which; each step is marked only
+ * where its claim holds in this run. Narration cites "<who> step n" on the events marked here
+ * (STORIES gives the words).
  */
 import type { TraceEvent } from "../trace/events";
 import { versionAt, type EventTable, type PacketList } from "../trace/store";
+import { annotateBriggs, BRIGGS_CAVEATS, BRIGGS_STEPS } from "./story_briggs";
 
 /** Stone's steps, one line each, as the narration and the UI quote them. */
 export const STONE_STEPS: readonly string[] = [
@@ -83,4 +87,38 @@ export function annotateStone(events: EventTable, packets: PacketList): void {
     if (step === 8 && e.kind === "decision" && e.check === "ipsec-loop") break;
   }
   apply();
+}
+
+/** The seed stories a scenario can name (scenario/schema.ts `story`). */
+export type StoryId = "stone-2003" | "briggs-1999";
+
+/** A seed text as the narration quotes it: who, where, the steps and where the code differs. */
+export interface StoryDef {
+  /** "Stone", "Briggs": the label reads "Stone's step 3 of 8". */
+  readonly who: string;
+  /** Where the text was published, for the citation. */
+  readonly cite: string;
+  readonly steps: readonly string[];
+  readonly caveats: readonly (string | undefined)[];
+}
+
+/** One entry per seed story: the one place the narration, the CLI and the capture read a step's words from. */
+export const STORIES: Readonly<Record<StoryId, StoryDef>> = {
+  "stone-2003": { who: "Stone", cite: "tech-net, 18 Aug 2003", steps: STONE_STEPS, caveats: STONE_CAVEATS },
+  "briggs-1999": { who: "Briggs", cite: "linux-ipsec, 6 Aug 1999", steps: BRIGGS_STEPS, caveats: BRIGGS_CAVEATS },
+};
+
+/** The story a scenario names, or undefined. */
+export function storyOf(scenario: { readonly story?: string | undefined }): StoryDef | undefined {
+  return scenario.story !== undefined ? STORIES[scenario.story as StoryId] : undefined;
+}
+
+/**
+ * Mark the events of a freshly recorded run with the steps of the story its scenario names.
+ * Stone's steps are claims about the BSD code (OUT_DONE, looutput, icmp_reflect): on the Linux
+ * stack (the seed story under linux-xfrm) none of them holds, so none is printed there.
+ */
+export function annotateStory(story: string | undefined, events: EventTable, packets: PacketList, stack: "bsd" | "linux"): void {
+  if (story === "stone-2003" && stack === "bsd") annotateStone(events, packets);
+  else if (story === "briggs-1999") annotateBriggs(events);
 }

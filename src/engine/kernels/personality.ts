@@ -62,6 +62,14 @@ export interface Behaviour {
   /** Bug switch: the hypothetical IFCAP_IPSEC driver transmits an OUT_CRYPTO_NEEDED packet as it is. */
   readonly nicIgnoresReminder?: boolean;
   /**
+   * Where ipip_output's outer ip_id comes from (issue 10). "randomid" (undefined): NetBSD
+   * xform_ipip.c (`#if defined(__NetBSD__) ipo->ip_id = ip_newid(…)`, read at 1.31.4.1; the 2003
+   * revision was not found) and OpenBSD ip_ipip.c (`htons(ip_randomid())`) draw it as ip_output
+   * does; "counter": FreeBSD xform_ipip.c 1.3.2.1's `#else ipo->ip_id = htons(ip_id++)`, the
+   * branch a kernel without RANDOM_IP_ID (net.inet.ip.random_id 0, the FreeBSD 7 default) takes.
+   */
+  readonly ipipIpId?: "randomid" | "counter";
+  /**
    * The Linux personalities' own switches (seed 002, src/engine/linux/behaviour.ts). Present only
    * on a Linux personality, which runScenario then runs on the Linux stack; the BSD switches
    * above are not consulted there.
@@ -308,6 +316,8 @@ export const PERSONALITIES: Readonly<Record<PersonalityId, Personality>> = {
       ripInputChecksPolicy: true,
       loopCheck: "sa-identity",
       consumerDeletesTags: false,
+      // xform_ipip.c 1.3.2.1 without RANDOM_IP_ID: htons(ip_id++).
+      ipipIpId: "counter",
     },
     sources: BSD_SOURCES,
   },

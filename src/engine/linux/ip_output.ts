@@ -22,6 +22,7 @@
 import { drop } from "../mbuf/drop";
 import { m_set_rcvif } from "../mbuf/mbuf";
 import type { Site } from "../trace/recorder";
+import { emitFault, type InjectedFault } from "../net/if_link";
 import { IP_PROTO, formatIpv4Addr } from "../wire/fields";
 import { emitIpv4, parseIpv4 } from "../wire/ipv4";
 import { emitIcmp, ICMP_TYPE } from "../wire/icmp";
@@ -483,15 +484,7 @@ function physical_xmit(host: LinuxHost, dev: NetDevice, skb: Skb): void {
   }
 }
 
-function deliver(
-  _from: LinuxHost,
-  host: LinuxHost,
-  dev: NetDevice,
-  link: string,
-  bytes: Uint8Array,
-  delay: number,
-  fault?: { kind: "replay" | "flip-bit"; detail: string },
-): void {
+function deliver(_from: LinuxHost, host: LinuxHost, dev: NetDevice, link: string, bytes: Uint8Array, delay: number, fault?: InjectedFault): void {
   host.world.after(delay, () => {
     const site = host.site("link", "netif_rx");
     const hh = hhLen(dev);
@@ -504,6 +497,7 @@ function deliver(
     );
     skb.dev = dev;
     m_set_rcvif(skb, dev.name);
+    if (fault) emitFault(host, skb, link, fault);
     site.emit(
       skb,
       fault

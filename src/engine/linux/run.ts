@@ -3,6 +3,7 @@
  * same contract as the BSD run (sim/run.ts): build the world, start the traffic, run the
  * callouts to completion or to the step limit, audit, return the trace.
  */
+import { annotateStory } from "../audit/story";
 import { audit } from "../audit/audit";
 import type { Behaviour, Personality } from "../kernels/personality";
 import type { Scenario } from "../scenario/schema";
@@ -66,6 +67,8 @@ function unmodelled(s: Scenario): string | undefined {
 
 function finish(world: LinuxWorld, scenario: Scenario, personality: Personality, pings: readonly AppState[]): ScenarioTrace {
   const { events, packets } = world.recorder;
+  // Seed 002: the mail's claims on the steps that show them (audit/story_briggs.ts).
+  annotateStory(scenario.story, events, packets, "linux");
   const sent = pings.reduce((n, p) => n + p.sent, 0);
   const delivered = pings.reduce((n, p) => n + p.received, 0);
   const links: LinkInfo[] = [

@@ -11,6 +11,8 @@ import { ipintrq_enqueue } from "../netinet/ip_input";
 import { IP_PROTO } from "../wire/fields";
 import { emitIcmp } from "../wire/icmp";
 import { emitIpv4 } from "../wire/ipv4";
+import type { FaultKind, LayerId } from "../trace/events";
+import type { Site } from "../trace/recorder";
 
 /** The function name of the scenario's ICMP filter on a link (not a kernel function). */
 export const LINK_FILTER = "icmp filter (scenario)";
@@ -71,7 +73,19 @@ export function link_output(host: Host, ifp: Iface, m: Mbuf, nextHop: string): v
 }
 
 /** A fault the link injected into a frame, recorded on its link.rx event (scenario faults). */
-type InjectedFault = { readonly kind: "replay" | "flip-bit" | "forge"; readonly detail: string };
+export type InjectedFault = { readonly kind: FaultKind; readonly detail: string };
+
+/** Not a kernel function: who injects a scenario fault (the `fn` of the fault step). */
+export const FAULT_FN = "attacker (scenario fault)";
+
+/**
+ * The fault as its own step, on the frame it produced, before the receiving driver sees it: the
+ * attacker is not kernel code, so the step says who did it and the audit can tell it from traffic.
+ */
+export function emitFault(host: { site(layer: LayerId, fn: string): Site }, m: Mbuf, link: string, fault: InjectedFault): void {
+  const site = host.site("link", FAULT_FN);
+  site.emit(m, { kind: "fault", fault: fault.kind, link, detail: fault.detail }, site.text`Injected fault on ${link}: ${fault.detail}.`);
+}
 
 /**
  * seed 003, fault "forge": an attacker on the link injects, at `atMicros`, a cleartext ICMP echo
@@ -126,6 +140,7 @@ function deliver(link: LinkState, host: Host, ifp: Iface, bytes: Uint8Array, del
           : site.text`The frame arrives at ${host.name}:${ifp.name}; the driver puts it in a fresh mbuf (no tags: the wire carries none).`,
     );
     m_set_rcvif(m, ifp.name);
+    if (fault) emitFault(host, m, link.name, fault);
     // The frame an attacker produced carries its fault, so the trace and the capture can mark it.
     site.emit(
       m,

@@ -20,6 +20,14 @@ import { ah_input } from "./xform_ah";
 import { flagItem, itemFor, itemText, listOf, noTagItem, one } from "../trace/shared";
 import { addrText } from "../netinet/headers";
 
+/**
+ * The counter a FAST_IPSEC policy rejection bumps, as the source names it: ipsec4_in_reject()
+ * (sys/netipsec/ipsec.c) counts `newipsecstat.ips_in_polvio` (renamed V_ipsec4stat.ips_in_polvio in
+ * later FreeBSD); `ipsecstat.in_polvio` is KAME's counter, bumped by its callers only under
+ * `#ifdef IPSEC` (tcp_input/udp_input/icmp_input), never on the FAST_IPSEC path.
+ */
+const IN_POLVIO = "newipsecstat.ips_in_polvio";
+
 /** esp4_input(m, off): ESP has no PR_LASTHDR, so no policy check happened before this. */
 export function esp4_input(host: Host, m: Mbuf, skip: number): void {
   ipsec_common_input(host, m, skip, "esp");
@@ -188,7 +196,7 @@ function ipsec_in_reject(host: Host, m: Mbuf, sp: SecPolicy, who = "ip_input"): 
         ? site.text`The policy is ${sp.action}: ipsec_in_reject accepts the packet without looking at how it arrived.`
         : "The policy is discard: the packet is rejected.",
     );
-    if (!accept) drop(site, m, "ipsec-policy-discard", site.text`${sp.id}: discard`, site.text`${who} drops the packet (ipsecstat.in_polvio).`);
+    if (!accept) drop(site, m, "ipsec-policy-discard", site.text`${sp.id}: discard`, site.text`${who} drops the packet (${IN_POLVIO}).`);
     return accept;
   }
   const consulted: Consulted[] = [itemFor(sp, spItem)];
@@ -223,7 +231,7 @@ function ipsec_in_reject(host: Host, m: Mbuf, sp: SecPolicy, who = "ip_input"): 
         : "The required m_flags are set: ipsec_in_reject accepts the packet.",
   );
   if (missing) {
-    drop(site, m, "ipsec-policy-reject", site.text`${missing} missing for ${sp.id}`, site.text`${who} drops the packet (ipsecstat.in_polvio).`);
+    drop(site, m, "ipsec-policy-reject", site.text`${missing} missing for ${sp.id}`, site.text`${who} drops the packet (${IN_POLVIO}).`);
     return false;
   }
   return true;

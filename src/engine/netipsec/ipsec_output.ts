@@ -12,6 +12,7 @@ import { isStale, m_copyback, m_prepend, type Mbuf } from "../mbuf/mbuf";
 import { m_tag_delete, m_tag_find, m_tag_get, m_tag_list, m_tag_prepend } from "../mbuf/tag";
 import { fillChecksum, getField, IP, ipHeader, ipHeaderLen, setField } from "../netinet/headers";
 import { ip_output, IP_RAWOUTPUT } from "../netinet/ip_output";
+import { ip_randomid } from "../netinet/ip_id";
 import type { Host } from "../sim/world";
 import type { Consulted } from "../trace/events";
 import { emitIpv4 } from "../wire/ipv4";
@@ -264,6 +265,21 @@ export function ipsec4_process_packet(host: Host, m: Mbuf, sp: SecPolicy, reques
   else ah_output(host, m, sa, skip, next);
 }
 
+/**
+ * The outer header's ip_id, as ipip_output() takes it: NetBSD xform_ipip.c (1.31.4.1:
+ * `ipo->ip_id = ip_newid(…)` under `#if defined(__NetBSD__)`) and OpenBSD ip_ipip.c
+ * (`htons(ip_randomid())`) use the generator ip_output uses; FreeBSD xform_ipip.c 1.3.2.1 without
+ * RANDOM_IP_ID uses the global counter, `htons(ip_id++)` (Behaviour.ipipIpId).
+ */
+function ipip_ip_id(host: Host): number {
+  if (host.world.behaviour.ipipIpId === "counter") {
+    const id = host.ipId;
+    host.ipId = (host.ipId + 1) & 0xffff;
+    return id;
+  }
+  return ip_randomid(host);
+}
+
 /** ipip_output(): wrap the packet in an outer IPv4 header for tunnel mode (xform_ipip.c). */
 export function ipip_output(host: Host, m: Mbuf, src: string, dst: string, setdf = false): boolean {
   const site = host.site("ipsec", "ipip_output");
@@ -281,8 +297,7 @@ export function ipip_output(host: Host, m: Mbuf, src: string, dst: string, setdf
   }
   const inner = ipHeader(m);
   m_prepend(site, m, 20, "ipv4 (outer)", `ipip_output makes room for the outer IP header of tunnel mode (M_PREPEND).`, { kind: "ipv4", outer: true });
-  const id = host.ipId;
-  host.ipId = (host.ipId + 1) & 0xffff;
+  const id = ipip_ip_id(host);
   const outer = new Uint8Array(20);
   // ipip_output clears DF; ipsec4_process_packet sets it again when ip4_ipsec_dfbit says so
   // (RFC 4301 §8.1 leaves the choice open). Written here in one go.
@@ -310,7 +325,7 @@ export function ipip_output(host: Host, m: Mbuf, src: string, dst: string, setdf
     0,
     outer,
     "ipv4 header (outer)",
-    site.text`ipip_output writes the outer header ${src} → ${dst}, protocol IPIP (4), TTL ${IP_DEFTTL}${setdf ? `, DF set (ip4_ipsec_dfbit ${host.ipsecDfbit})` : ""}.`,
+    site.text`ipip_output writes the outer header ${src} → ${dst}, protocol IPIP (4), TTL ${IP_DEFTTL}, ip_id ${id} from ${host.world.behaviour.ipipIpId === "counter" ? "ip_id++" : "ip_randomid()"}${setdf ? `, DF set (ip4_ipsec_dfbit ${host.ipsecDfbit})` : ""}.`,
   );
   return true;
 }

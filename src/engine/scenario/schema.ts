@@ -258,7 +258,7 @@ export const ScenarioSchema = strictObject({
   /** Stop a runaway after this many events, with a "loop" finding. */
   maxEvents: v.optional(int(100, LIMITS.maxEvents), 2_000_000),
   /** Which seed story's steps the narration cites. */
-  story: v.optional(v.picklist(["stone-2003"])),
+  story: v.optional(v.picklist(["stone-2003", "briggs-1999"])),
   /** Seed 004: keying daemons and the kernels' key interfaces (see KeyingSchema). */
   keying: v.optional(KeyingSchema),
 });

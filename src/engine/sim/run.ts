@@ -4,7 +4,7 @@
  * Pure and deterministic: the same scenario gives a byte-identical trace.
  */
 import { audit } from "../audit/audit";
-import { annotateStone } from "../audit/story";
+import { annotateStory } from "../audit/story";
 import { effectiveBehaviour, isLinux, PERSONALITIES } from "../kernels/personality";
 import { runLinux } from "../linux/run";
 import { installKeys } from "../netipsec/key";
@@ -89,7 +89,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
   // Recording is over: trim the columns and drop the interning maps (trace/store.ts).
   packets.seal();
   events.seal(packets);
-  if (scenario.story === "stone-2003") annotateStone(events, packets);
+  annotateStory(scenario.story, events, packets, "bsd");
   const sent = pings.reduce((n, p) => n + p.sent, 0);
   const delivered = pings.reduce((n, p) => n + p.received, 0);
   const links: LinkInfo[] = [

@@ -266,11 +266,21 @@ export type EventPayload =
       readonly ifname: string;
       readonly link: string;
       readonly bytes: number;
-      readonly fault?: { readonly kind: "replay" | "flip-bit" | "forge"; readonly detail: string };
+      readonly fault?: { readonly kind: FaultKind; readonly detail: string };
     }
   | { readonly kind: "sa.update"; readonly sa: string; readonly field: string; readonly value: string }
   | { readonly kind: "deliver"; readonly socket: string; readonly summary: string; readonly rttMicros?: number }
-  | { readonly kind: "drop"; readonly reason: DropReason; readonly detail: string };
+  | { readonly kind: "drop"; readonly reason: DropReason; readonly detail: string }
+  /**
+   * A scenario fault, as its own step (issue 10): an attacker on `link` replays a recorded frame,
+   * flips a bit in transit or forges a packet. Not kernel code: the step is the attacker's, on the
+   * frame it produced, before the receiving driver's link.rx (whose `fault` marks the same frame
+   * in the capture).
+   */
+  | { readonly kind: "fault"; readonly fault: FaultKind; readonly link: string; readonly detail: string };
+
+/** The faults a scenario can inject on a link (scenario/schema.ts `faults`). */
+export type FaultKind = "replay" | "flip-bit" | "forge";
 
 export type EventKind = EventPayload["kind"];
 

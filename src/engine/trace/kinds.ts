@@ -6,7 +6,7 @@
  * member of the EventPayload union (events.ts, where its fields are documented) plus one entry
  * here — and the type checker refuses an entry whose fields or columns disagree with the union.
  */
-import type { CheckId, EventKind, EventOf, EventPayload, MFlag, TagView } from "./events";
+import type { CheckId, EventKind, EventOf, EventPayload, FaultKind, MFlag, TagView } from "./events";
 
 /**
  * How a payload field is stored: an interned string, a 32-bit integer, a boolean, or an interned
@@ -130,6 +130,13 @@ function tagPhrase(tags: readonly TagView[]): string {
 const said = (e: { readonly fn: string }, verb: string, rest: string, subject = e.fn): Clause => ({ subject, verb, rest });
 
 const TAG = { tag: "obj" } as const;
+
+/** What the attacker does, per fault, as verb and object: "an attacker on the link replays a recorded frame on ab". */
+const FAULT_ACT: Readonly<Record<FaultKind, readonly [string, string]>> = {
+  replay: ["replay", "a recorded frame"],
+  "flip-bit": ["flip", "a bit of the frame"],
+  forge: ["forge", "a packet"],
+};
 
 /** The table. Field order is the contract's key order (events.ts). */
 export const KINDS: { readonly [K in EventKind]: KindSpec<K> } = {
@@ -283,6 +290,12 @@ export const KINDS: { readonly [K in EventKind]: KindSpec<K> } = {
     clause: (e) => said(e, "deliver", `the ${e.summary.split(/[,(]/)[0]!.trim() || "packet"} to ${e.socket}`),
   },
   drop: { fields: { reason: "str", detail: "str" }, sig: ["reason"], clause: (e) => said(e, "drop", `the packet (${e.reason})`) },
+  // Issue 10: an injected fault is the attacker's step, not the driver's (the subject says so).
+  fault: {
+    fields: { fault: "str", link: "str", detail: "str" },
+    sig: ["fault", "link"],
+    clause: (e) => said(e, FAULT_ACT[e.fault][0], `${FAULT_ACT[e.fault][1]} on ${e.link}`, "an attacker on the link"),
+  },
 };
 
 /** Every kind, in table order: a kind's index here is its number in the kind column. */

@@ -16,6 +16,7 @@ import { packetModelAt } from "../stepModel";
 import { Icon } from "../icons";
 import { hex } from "../text";
 import { SkbPanel } from "./SkbPanel";
+import { EspSaPanel } from "./EspSaPanel";
 
 const REGION_LABEL: Readonly<Record<string, string>> = {
   ipv4: "IPv4 header",
@@ -419,6 +420,8 @@ export function Inspector(): ReactElement {
       <div className={`inspector-body inspector-body--${tab}`} ref={scroller}>
         {/* Seed 002: skb->dev against skb->dst->dev, at the top of the scrolling body (the inspector's grid has two rows). */}
         {trace && model && <SkbPanel trace={trace} cursor={cursor} chain={model.version.chain} />}
+        {/* Issue 10: the ESP packet's SA — 32-bit or ESN (seq-hi kept in the SA), and its replay window. */}
+        {trace && model && event && <EspSaPanel trace={trace} cursor={cursor} model={model} host={event.host} />}
         {model && event && trace ? (
           tab === "packet" ? (
             <PacketPanel model={model} />

@@ -4,7 +4,7 @@
  * became true here.
  */
 import type { ReactElement } from "react";
-import { STONE_CAVEATS, STONE_STEPS, type Consulted, type TraceEvent } from "../../engine/index";
+import { storyOf, type Consulted, type TraceEvent } from "../../engine/index";
 import { useTagflow } from "../../store/index";
 import { sourceOf, traceIndex } from "../../store/selectors";
 import { flagLabel, flagSwatch, tagShortName, tagSwatch } from "../palette";
@@ -119,12 +119,19 @@ export function Narration(): ReactElement {
   }
   const source = sourceOf(trace.personality, e.fn);
   const findings = traceIndex(trace).findingsAt.get(e.seq) ?? [];
-  const story = e.story !== undefined ? STONE_STEPS[e.story - 1] : undefined;
-  const caveat = e.story !== undefined ? STONE_CAVEATS[e.story - 1] : undefined;
+  const def = storyOf(trace.scenario);
+  const story = e.story !== undefined ? def?.steps[e.story - 1] : undefined;
+  const caveat = e.story !== undefined ? def?.caveats[e.story - 1] : undefined;
   return (
     <section className="narration" aria-label="Narration" data-testid="narration">
       <div className="narration-meta">
-        <code className="narration-fn">{e.fn}()</code>
+        {e.kind === "fault" ? (
+          <strong className="narration-fault" data-testid="narration-fault">
+            Injected fault: {e.fault} (not kernel code)
+          </strong>
+        ) : (
+          <code className="narration-fn">{e.fn}()</code>
+        )}
         {source && <span className="narration-src">{source}</span>}
         <span className="narration-where">
           {trace.scenario.hosts.length > 1 ? `${e.host} · ` : ""}t = {formatMicros(e.t)}
@@ -141,7 +148,10 @@ export function Narration(): ReactElement {
       ))}
       {story && (
         <blockquote className="narration-story">
-          <span className="story-step">Stone’s step {e.story} of 8:</span> “{story}” <cite>tech-net, 18 Aug 2003</cite>
+          <span className="story-step">
+            {def!.who}’s {def!.who === "Stone" ? "step" : "claim"} {e.story} of {def!.steps.length}:
+          </span>{" "}
+          “{story}” <cite>{def!.cite}</cite>
           {caveat && <span className="story-caveat"> The code differs: {caveat}</span>}
         </blockquote>
       )}

@@ -136,7 +136,19 @@ describe("esp-replay", () => {
     const replayed = atB.find((r) => r.event.seq > eventsOf(tr, "deliver")[0]!.seq && r.event.t < 1_000_000)!;
     expect(Buffer.from(replayed.bytes).equals(Buffer.from(atB[0]!.bytes))).toBe(true);
     expectIpv4(replayed.bytes, esp(spi(A_TO_B), seq(1), decryptsWith(saKeys(tr, A_TO_B), inner(icmp(echoRequest(), echoSeq(0))))));
-    expect(tr.events.find((e) => e.kind === "mbuf.alloc" && e.seq === replayed.event.seq - 1)?.note).toMatch(/replayed by an attacker/);
+    expect(tr.events.find((e) => e.kind === "mbuf.alloc" && e.seq === replayed.event.seq - 2)?.note).toMatch(/replayed by an attacker/);
+  });
+
+  it("the replay is its own step, a fault event by the attacker on the frame it produced, just before gw-b's driver receives it", () => {
+    const tr = t();
+    const faults = eventsOf(tr, "fault");
+    expect(faults).toHaveLength(1);
+    const f = faults[0]!;
+    expect(f).toMatchObject({ host: "gw-b", layer: "link", fn: "attacker (scenario fault)", fault: "replay", link: "net0" });
+    const rx = tr.events.at(f.seq + 1)!;
+    expect(rx).toMatchObject({ kind: "link.rx", packet: f.packet, chain: f.chain, fault: { kind: "replay" } });
+    // A fault never appears as another kind: no link.rx without a fault step right before it carries one.
+    for (const e of eventsOf(tr, "link.rx")) expect(e.fault !== undefined).toBe(tr.events.at(e.seq - 1)?.kind === "fault");
   });
 
   it("the dropped replay is the only damage: every echo is answered, the verdict is dropped", () => {
@@ -183,6 +195,12 @@ describe("esp-tamper", () => {
     ]);
   });
 
+  it("the flipped bit is a fault step of its own (flip-bit, on net0), not a kernel function", () => {
+    const faults = eventsOf(t(), "fault");
+    expect(faults.map((f) => [f.host, f.fn, f.fault, f.link])).toEqual([["gw-a", "attacker (scenario fault)", "flip-bit", "net0"]]);
+    expect(faults[0]!.detail).toMatch(/bit 3 of byte 60 flipped/);
+  });
+
   it("the bytes received differ from the bytes sent in exactly one bit, byte 60", () => {
     const tr = t();
     const sent = transmitted(tr, "net0")[1]!.bytes;
@@ -192,5 +210,31 @@ describe("esp-tamper", () => {
     expect(diffs).toEqual([[60, 1 << 3]]);
     expectIpv4(sent, esp(spi(B_TO_A), decryptsWith(saKeys(tr, B_TO_A), inner(icmp(echoReply())))));
     expectIpv4(got, esp(spi(B_TO_A), failsIcvWith(saKeys(tr, B_TO_A))));
+  });
+});
+
+describe("ipip_output's outer ip_id, as each tree's xform_ipip.c takes it", () => {
+  /** The outer ip_id of every ESP packet gw-a sends (the outer IPv4 header is ipip_output's). */
+  const outerIds = (personality: "netbsd-2003" | "freebsd-7"): number[] =>
+    transmitted(runBuiltin("gw-esp-tunnel", { personality }), "net0")
+      .filter((w) => w.event.host === "gw-a")
+      .map((w) => (w.bytes[4]! << 8) | w.bytes[5]!);
+
+  it("freebsd-7 (xform_ipip.c 1.3.2.1 without RANDOM_IP_ID): htons(ip_id++), one after another", () => {
+    const ids = outerIds("freebsd-7");
+    expect(ids).toHaveLength(3);
+    expect(ids.slice(1)).toEqual([(ids[0]! + 1) & 0xffff, (ids[0]! + 2) & 0xffff]);
+  });
+
+  it("netbsd-2003 (ip_newid, the generator ip_output uses): not a counter, and the step says where the id came from", () => {
+    const ids = outerIds("netbsd-2003");
+    expect(ids).toHaveLength(3);
+    expect(ids[1] === ((ids[0]! + 1) & 0xffff) && ids[2] === ((ids[0]! + 2) & 0xffff)).toBe(false);
+    const notes = eventsOf(runBuiltin("gw-esp-tunnel"), "mbuf.rewrite")
+      .filter((e) => e.fn === "ipip_output")
+      .map((e) => e.note);
+    expect(notes).toHaveLength(6);
+    expect(notes.every((n) => /ip_id \d+ from ip_randomid\(\)/.test(n))).toBe(true);
+    expect(notes.map((n) => Number(/ip_id (\d+)/.exec(n)![1]))).toEqual(expect.arrayContaining(ids));
   });
 });

@@ -36,6 +36,7 @@ const klipsBigpackets: ScenarioInput = {
   description:
     "west sends a 1472-byte UDP datagram with DF (a 1500-byte IP packet) to east over ESP transport (3DES-CBC + HMAC-MD5-96), then a 1000-byte ping that fits. Encrypted it is 1536 bytes, more than eth0's 1500. On the 1999 KLIPS ip_fragment(skb, skb->dst->output) sends the fragments back into ipsec0 and the kernel oopses; as shipped in 2003 the packet is re-routed via eth0 and fragmented after encryption (1500 + 56, DF cleared); modern XFRM refuses it with EMSGSIZE, MTU 1466. Try --personality linux-2.2-klips-2003 or linux-xfrm, and the KLIPS switches.",
   personality: "linux-2.2-klips-1999",
+  story: "briggs-1999",
   hosts: [
     { name: "west", interfaces: [{ name: "eth0", addr: `${WEST}/24`, mtu: 1500 }], sad: ke.sad, spd: ke.spdA },
     { name: "east", interfaces: [{ name: "eth0", addr: `${EAST}/24`, mtu: 1500 }], sad: ke.sad, spd: ke.spdB },
@@ -58,6 +59,7 @@ const xfrmPmtuPerSa: ScenarioInput = {
   description:
     "The same ESP transport SA, now through router r1 whose link to east has MTU 1400. A 1438-byte DF datagram fits the bundle MTU 1466, but its 1496-byte ESP packet does not fit r1's next hop: r1 sends FRAG_NEEDED (1400) about the ESP packet, esp4_err lowers the route MTU, and xfrm_bundle_ok recomputes the bundle MTU: 1370. The next 1438-byte datagram is refused with EMSGSIZE 1370; a 1342-byte one (1370 bytes of IP) goes through. Alexey Kuznetsov's \"per-eroute pmtu\" of 1999, realised.",
   personality: "linux-xfrm",
+  story: "briggs-1999",
   hosts: [
     {
       name: "west",

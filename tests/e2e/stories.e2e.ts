@@ -1,0 +1,93 @@
+/**
+ * The seed stories in Chromium (issues 13 and 14): OpenBSD's record (✓, filled) and reminder (→,
+ * outlined) tag badges and their legend, and klips-bigpackets played to its crash verdict with the
+ * mail's claims beside the steps that show them. Steps are found from the engine's own trace.
+ */
+import { describe, expect, it } from "vitest";
+import { expectNoConsoleErrors } from "../support/browser";
+import { openReady, settledScreenshot, stepText, traceOf, useChromium } from "./support";
+import type { ScenarioTrace } from "../../src/engine/index";
+
+/** The first step (0-based) whose packet carries a tag of class `cls`. */
+function firstStepWith(t: ScenarioTrace, cls: "record" | "reminder"): number {
+  const e = t.events.find((x) => x.packet >= 0 && (t.packets.at(x.packet)?.tags.some((tag) => tag.class === cls) ?? false));
+  if (!e) throw new Error(`no step with a ${cls} tag`);
+  return e.seq;
+}
+
+describe("records and reminders on openbsd-offload-whatif", () => {
+  const chromium = useChromium();
+  const t = traceOf("openbsd-offload-whatif");
+
+  it("a reminder is an outlined → badge, a record a filled ✓ badge, and the ? legend names both", async () => {
+    const reminderAt = firstStepWith(t, "reminder");
+    const app = await openReady(chromium.browser, chromium.env, { path: `#v=1&s=openbsd-offload-whatif&c=${reminderAt + 1}` });
+    try {
+      const { page } = app;
+      expect(await stepText(page)).toBe(`Step ${reminderAt + 1} of ${t.events.length}`);
+      const reminder = page.locator('[data-class="reminder"]').first();
+      await reminder.waitFor();
+      expect(await reminder.textContent()).toContain("→");
+      await settledScreenshot(page, "stories-reminder");
+
+      const recordAt = firstStepWith(t, "record");
+      await page.evaluate((hash) => (location.hash = hash), `#v=1&s=openbsd-offload-whatif&c=${recordAt + 1}`);
+      await expect.poll(() => stepText(page)).toBe(`Step ${recordAt + 1} of ${t.events.length}`);
+      const record = page.locator('[data-class="record"]').first();
+      await record.waitFor();
+      expect(await record.textContent()).toContain("✓");
+
+      await page.keyboard.press("?");
+      const help = page.getByRole("dialog", { name: "Keys and legend" });
+      await help.waitFor();
+      const legend = (await help.textContent()) ?? "";
+      expect(legend).toMatch(/record/i);
+      expect(legend).toMatch(/reminder/i);
+      expectNoConsoleErrors(app);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe("klips-bigpackets in the app", () => {
+  const chromium = useChromium();
+  const t = traceOf("klips-bigpackets");
+  const n = t.events.length;
+
+  it("plays to its crash verdict, with skb->dev ≠ skb->dst->dev shown and Briggs's claims beside the steps", async () => {
+    const app = await openReady(chromium.browser, chromium.env, { path: "#v=1&s=klips-bigpackets" });
+    try {
+      const { page } = app;
+      expect(await page.locator(".banner").getAttribute("data-verdict")).toBe("crash");
+      // Play; pause-at-findings may stop on the way, so press Play again until the last step.
+      await expect
+        .poll(
+          async () => {
+            const s = await stepText(page);
+            if (s !== `Step ${n} of ${n}`) {
+              const play = page.getByRole("button", { name: "Play", exact: true });
+              if (await play.count()) await play.click();
+            }
+            return s;
+          },
+          { timeout: 60_000, interval: 1_000 },
+        )
+        .toBe(`Step ${n} of ${n}`);
+      const narration = page.getByTestId("narration");
+      expect(await narration.textContent()).toMatch(/oops/i);
+      expect(await narration.textContent()).toContain("Briggs’s claim 1 of 9");
+
+      // The step where ip_fragment sizes from skb->dst while skb->dev is eth0: the skb panel says they disagree.
+      const frag = t.events.find((e) => e.fn === "ip_fragment" && e.kind === "decision")!;
+      await page.evaluate((hash) => (location.hash = hash), `#v=1&s=klips-bigpackets&c=${frag.seq + 1}`);
+      await expect.poll(() => stepText(page)).toBe(`Step ${frag.seq + 1} of ${n}`);
+      await page.locator(".skb-panel.is-disagree").waitFor();
+      expect(await narration.textContent()).toContain("Briggs’s claim 6 of 9");
+      await settledScreenshot(page, "stories-klips-frag");
+      expectNoConsoleErrors(app);
+    } finally {
+      await app.close();
+    }
+  });
+});
