@@ -4,7 +4,7 @@
  * and the inspector / fixes tabs, and the timeline with the tag lanes at the bottom. A scenario
  * file dropped anywhere on it is opened.
  */
-import type { ReactElement } from "react";
+import { lazy, Suspense, type ReactElement } from "react";
 import { DEFAULT_SCENARIO } from "../engine/index";
 import { tagflowStore, useTagflow } from "../store/index";
 import { BottomPanel } from "./timeline/BottomPanel";
@@ -30,6 +30,10 @@ import { panelId, tabId, Tabs } from "./panels/Tabs";
 import { uiStore, useUi } from "./uiStore";
 
 type SideTab = "packet" | "mbufs" | "tags" | "fixes";
+
+/** The scenario editor, a chunk of its own (it carries the validator and d3-force). */
+const EditorPanel = lazy(() => import("./editor/EditorPanel"));
+const closeEditor = () => uiStore.getState().setEditorOpen(false);
 
 function RightColumn(): ReactElement {
   const rightTab = useTagflow((s) => s.rightTab);
@@ -105,6 +109,7 @@ export function App(): ReactElement {
   const status = useTagflow((s) => s.status);
   const hasTrace = useTagflow((s) => s.trace !== null);
   const present = useUi((st) => st.present);
+  const editing = useUi((st) => st.editorOpen);
   const reset = () => void tagflowStore.getState().selectScenario(DEFAULT_SCENARIO);
   return (
     <div className={`app${present ? " is-present" : ""}`} data-present={present}>
@@ -126,7 +131,13 @@ export function App(): ReactElement {
           </div>
         </ErrorBoundary>
         <ErrorBoundary onReset={reset}>
-          <RightColumn />
+          {editing ? (
+            <Suspense fallback={<aside className="side" aria-busy="true" />}>
+              <EditorPanel onClose={closeEditor} />
+            </Suspense>
+          ) : (
+            <RightColumn />
+          )}
         </ErrorBoundary>
       </main>
       <ErrorBoundary onReset={reset}>

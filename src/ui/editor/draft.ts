@@ -34,9 +34,11 @@ export function setIn<T>(value: T, path: Path, next: unknown): T {
   }
   const obj = current !== null && typeof current === "object" ? (current as Record<string, unknown>) : {};
   const child = setIn(obj[k as string], rest, next);
-  const copy: Record<string, unknown> = { ...obj };
-  if (child === undefined && rest.length === 0) delete copy[k as string];
-  else copy[k as string] = child;
+  // Leaving a key out (undefined) drops it, so the schema's default applies.
+  const drop = child === undefined && rest.length === 0;
+  // Keys keep their order (an exported scenario reads as it was written).
+  const copy = Object.fromEntries(Object.entries(obj).flatMap(([key, v]) => (key !== k ? [[key, v]] : drop ? [] : [[key, child]])));
+  if (!drop && !(k in obj)) copy[k as string] = child;
   return copy as T;
 }
 

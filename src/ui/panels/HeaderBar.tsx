@@ -85,6 +85,23 @@ function OpenScenario(): ReactElement {
   );
 }
 
+/** Opens the scenario editor (issue 18) on the scenario on screen; pressed while it is open. */
+function EditButton(): ReactElement {
+  const open = useUi((s) => s.editorOpen);
+  return (
+    <button
+      type="button"
+      className={`btn btn--ghost${open ? " is-on" : ""}`}
+      aria-pressed={open}
+      onClick={() => uiStore.getState().setEditorOpen(!open)}
+      title="Edit this scenario: hosts, links, SAs, policies, traffic"
+      data-testid="edit"
+    >
+      <span aria-hidden="true">✎</span> <span className="btn-text">Edit</span>
+    </button>
+  );
+}
+
 function PresentButton(): ReactElement {
   return (
     <button
@@ -160,6 +177,7 @@ export function HeaderBar(): ReactElement {
         <ScenarioPicker />
         <PersonalityPicker />
         <MoreMenu>
+          <EditButton />
           <OpenScenario />
           <ExportMenu />
           <ShareButton />
