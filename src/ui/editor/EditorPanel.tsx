@@ -123,6 +123,14 @@ export default function EditorPanel({ onClose }: EditorPanelProps): ReactElement
       <p className={`ed-status ed-status--${run}`} role="status" data-testid="editor-status">
         {problems.length > 0 ? `${problems.length} problem${problems.length === 1 ? "" : "s"}. ` : ""}
         {RUN_TEXT[run]}
+        {problems[0] && (
+          <>
+            {" "}
+            <button type="button" className="ed-link" onClick={() => store.getState().navigate(problems[0]!.path)} data-testid="editor-first-problem">
+              Go to the first
+            </button>
+          </>
+        )}
       </p>
       <div className="ed-body">
         <FormContext.Provider value={ctx}>

@@ -93,7 +93,11 @@ function EditButton(): ReactElement {
       type="button"
       className={`btn btn--ghost${open ? " is-on" : ""}`}
       aria-pressed={open}
-      onClick={() => uiStore.getState().setEditorOpen(!open)}
+      onClick={() => {
+        // The story card would cover the stack whose run the edits change.
+        if (!open) uiStore.getState().dismissStory();
+        uiStore.getState().setEditorOpen(!open);
+      }}
       title="Edit this scenario: hosts, links, SAs, policies, traffic"
       data-testid="edit"
     >
