@@ -142,7 +142,7 @@ function describeUnion(options: readonly SchemaNode[]): FieldSpec {
     const maxs = ranges.flatMap((r) => (r.max !== undefined ? [r.max] : []));
     return {
       kind: "number",
-      ...(mins.length ? { min: Math.min(...mins) } : {}),
+      ...(mins.length || also.length ? { min: Math.min(...mins, ...also) } : {}),
       ...(maxs.length ? { max: Math.max(...maxs) } : {}),
       ...(also.length ? { also } : {}),
     };

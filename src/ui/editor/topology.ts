@@ -66,6 +66,8 @@ export function layoutTopology(draft: Draft, width: number, height: number): Top
       .stop();
     sim.tick(300);
   }
+  // Host 0 on the left, as the scenario lists it (the force layout's orientation is arbitrary).
+  if (nodes.length > 1 && (nodes[0]!.x ?? 0) > (nodes[1]!.x ?? 0)) for (const n of nodes) n.x = -(n.x ?? 0);
   // Fit: the layout's bounding box scaled (never enlarged past 1:1) and centred in the box.
   const pad = { x: NODE_W / 2 + 12, y: NODE_H / 2 + 18 };
   const xs = nodes.map((n) => n.x ?? 0);
