@@ -221,7 +221,8 @@ export function ScalarField({ path, label }: FieldProps): ReactElement {
         autoComplete="off"
         className={isKey ? "ed-key" : undefined}
         maxLength={field.kind === "text" ? field.maxLength : undefined}
-        placeholder={dflt ?? (field.kind === "text" ? field.hint : undefined)}
+        placeholder={dflt ?? (field.optional ? "not set" : undefined)}
+        title={field.kind === "text" ? field.hint : undefined}
         value={text}
         onChange={(e) => {
           const raw = e.target.value;

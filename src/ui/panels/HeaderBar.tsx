@@ -7,6 +7,7 @@ import { Icon } from "../icons";
 import { openScenarioFile } from "../openFile";
 import { ShareButton } from "./ShareButton";
 import { uiStore, useUi } from "../uiStore";
+import "../editor/editButton.css";
 
 const CUSTOM = "__custom__";
 
