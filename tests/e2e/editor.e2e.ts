@@ -55,6 +55,9 @@ describe("the scenario editor", () => {
       await page.getByTestId("topo-host-host2").click();
       expect(await field(page, "$.hosts[1].sad[0].mode").inputValue()).toBe("tunnel");
       expect(await field(page, "$.hosts[0].spd[2].requests[0].tunnelDst").inputValue()).toBe("10.1.0.2");
+      // The drawing is navigation: clicking a host brings its section into view and focuses it.
+      await page.getByTestId("topo-host-host2").click();
+      await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute("data-path"))).toBe("$.hosts[1].name");
       // A generated key has the length the algorithm table asks for (AES-GCM-16: the longest, 36 bytes).
       expect(await field(page, "$.hosts[0].sad[1].encKey").inputValue()).toMatch(/^0x[0-9a-f]{72}$/);
 
@@ -119,7 +122,8 @@ describe("the scenario editor", () => {
       await page.locator(".ed-field", { has: key }).getByTestId("generate-key").click();
       expect(await key.inputValue()).toMatch(/^0x[0-9a-f]{72}$/);
       await expect.poll(() => page.getByTestId("editor").getAttribute("data-run"), { timeout: 15_000 }).toBe("applied");
-      await key.focus();
+      // From the page as well as from inside the editor.
+      await page.locator("body").click({ position: { x: 5, y: 300 } });
       await page.keyboard.press("Control+z");
       expect(await key.inputValue()).toBe("0x1234");
       await page.keyboard.press("Control+Shift+z");

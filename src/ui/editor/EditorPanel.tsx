@@ -7,6 +7,7 @@
  */
 import { useEffect, useMemo, useRef, type ReactElement } from "react";
 import { tagflowStore } from "../../store/index";
+import { isTextField } from "../hooks/useKeyboard";
 import { drawnPaths, placeProblems } from "./draft";
 import { draftFromApp, editorStoreFor, useEditor, type EditorRunState } from "./editorStore";
 import { FormContext, labelOf, ListField, ObjectFields, type FormContextValue } from "./Field";
@@ -51,6 +52,21 @@ export default function EditorPanel({ onClose }: EditorPanelProps): ReactElement
     return { draft, problems, problemsAt, edit: (next, key) => store.getState().edit(next, key ?? null) };
   }, [draft, problems]);
 
+  // Ctrl+Z / Ctrl+Shift+Z (⌘ on a Mac) undo and redo the editor's edits — from anywhere on the
+  // page but another text field, whose own undo they stay.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!(e.ctrlKey || e.metaKey) || e.altKey || e.key.toLowerCase() !== "z") return;
+      const inEditor = e.target instanceof Node && root.current?.contains(e.target) === true;
+      if (!inEditor && isTextField(e.target)) return;
+      e.preventDefault();
+      if (e.shiftKey) store.getState().redo();
+      else store.getState().undo();
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
+
   // Bring a navigated-to place into view: open its collapsed parents, scroll, focus its first control.
   useEffect(() => {
     if (!focus || !root.current) return;
@@ -77,19 +93,7 @@ export default function EditorPanel({ onClose }: EditorPanelProps): ReactElement
   const summary = [...ctx.problemsAt.entries()].flatMap(([at, list]) => list.map((p) => ({ at, p })));
 
   return (
-    <aside
-      className="side editor"
-      aria-label="Scenario editor"
-      ref={root}
-      data-testid="editor"
-      data-run={run}
-      onKeyDown={(e) => {
-        if (!(e.ctrlKey || e.metaKey) || e.key.toLowerCase() !== "z") return;
-        e.preventDefault();
-        if (e.shiftKey) store.getState().redo();
-        else store.getState().undo();
-      }}
-    >
+    <aside className="side editor" aria-label="Scenario editor" ref={root} data-testid="editor" data-run={run}>
       <div className="ed-head">
         <h2>Edit scenario</h2>
         <div className="ed-head-tools">
