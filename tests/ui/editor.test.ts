@@ -176,15 +176,15 @@ describe("templates", () => {
 describe("topology layout", () => {
   it("is deterministic, keeps hosts apart and in the box, host 0 on the left", () => {
     const d = addHost(addHost(ESP, 0), 0);
-    const a = layoutTopology(d, 560, 190);
-    expect(layoutTopology(d, 560, 190)).toEqual(a);
+    const a = layoutTopology(d, 470, 160);
+    expect(layoutTopology(d, 470, 160)).toEqual(a);
     expect(a.nodes).toHaveLength(3);
     expect(a.edges).toHaveLength(2);
     for (const n of a.nodes) {
       expect(n.x).toBeGreaterThanOrEqual(NODE_W / 2);
-      expect(n.x).toBeLessThanOrEqual(560 - NODE_W / 2);
+      expect(n.x).toBeLessThanOrEqual(470 - NODE_W / 2);
     }
-    const [h0, h1] = layoutTopology(addHost(ESP, 0), 560, 190).nodes;
+    const [h0, h1] = layoutTopology(addHost(ESP, 0), 470, 160).nodes;
     expect(h0!.x).toBeLessThan(h1!.x);
     expect(Math.abs(h1!.x - h0!.x)).toBeGreaterThan(NODE_W);
   });

@@ -23,8 +23,8 @@ export interface TopologyProps {
 
 type Mode = "select" | "link" | "tunnel";
 
-const WIDTH = 560;
-const HEIGHT = 190;
+const WIDTH = 470;
+const HEIGHT = 160;
 
 export function Topology({ store, draft, problems }: TopologyProps): ReactElement {
   const selected = useEditor(store, (s) => s.selectedHost);
@@ -70,13 +70,14 @@ export function Topology({ store, draft, problems }: TopologyProps): ReactElemen
           type="button"
           className="btn btn--small"
           data-testid="topo-add-host"
+          title={topo.nodes.length > 0 ? `Add a host linked to ${selName}` : "Add a host"}
           onClick={() => {
             const next = addHost(draft, topo.nodes.length > 0 ? selected : undefined);
             st.edit(next);
             setNote(topo.nodes.length > 0 ? `Added a host linked to ${selName}.` : "Added a host.");
           }}
         >
-          + Host{topo.nodes.length > 0 ? ` linked to ${selName}` : ""}
+          + Host
         </button>
         <button
           type="button"
@@ -84,9 +85,10 @@ export function Topology({ store, draft, problems }: TopologyProps): ReactElemen
           aria-pressed={mode === "link"}
           disabled={topo.nodes.length < 2}
           data-testid="topo-link"
+          title={`Link ${selName} to another host (then click it)`}
           onClick={() => setMode(mode === "link" ? "select" : "link")}
         >
-          + Link from {selName}…
+          + Link…
         </button>
         <button
           type="button"
@@ -94,9 +96,10 @@ export function Topology({ store, draft, problems }: TopologyProps): ReactElemen
           aria-pressed={mode === "tunnel"}
           disabled={topo.nodes.length < 2}
           data-testid="topo-tunnel"
+          title={`An ESP tunnel from ${selName} to a linked host (then click it)`}
           onClick={() => setMode(mode === "tunnel" ? "select" : "tunnel")}
         >
-          + ESP tunnel from {selName}…
+          + ESP tunnel…
         </button>
       </div>
       <svg className="ed-topo-svg" viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="group" aria-label="Hosts and links: click a host to edit it">
@@ -145,7 +148,7 @@ export function Topology({ store, draft, problems }: TopologyProps): ReactElemen
                 {problemsHere ? ` ⚠ ${problemsHere}` : ""}
               </text>
               <text x={NODE_W / 2} y={38} textAnchor="middle" className="ed-topo-addr">
-                {n.addrs.length ? n.addrs.slice(0, 2).join(" · ") : "127.0.0.1 (lo0 only)"}
+                {n.addrs.length ? `${n.addrs[0]!}${n.addrs.length > 1 ? ` +${n.addrs.length - 1}` : ""}` : "127.0.0.1 (lo0)"}
               </text>
             </g>
           );
@@ -156,7 +159,7 @@ export function Topology({ store, draft, problems }: TopologyProps): ReactElemen
           ? `Click the host to link ${selName} to.`
           : mode === "tunnel"
             ? `Click the host at the other end of the tunnel from ${selName}.`
-            : note || "Click a host to edit it."}
+            : note || `Click a host to edit it. Selected: ${selName || "none"} (+ Host links the new one to it).`}
       </p>
     </div>
   );

@@ -57,7 +57,7 @@ export function layoutTopology(draft: Draft, width: number, height: number): Top
         "link",
         forceLink<SimNode, { source: number; target: number }>(edges.map((e) => ({ source: e.a, target: e.b })))
           .id((n) => n.index)
-          .distance(220),
+          .distance(200),
       )
       .force("charge", forceManyBody().strength(-900))
       .force("collide", forceCollide(NODE_W * 0.6))
