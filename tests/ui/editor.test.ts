@@ -12,7 +12,7 @@ import { COALESCE_MS, record, redo, startHistory, undo } from "../../src/ui/edit
 import { authKeyRule, encKeyRule, generateKey, generatedLength, keyLength } from "../../src/ui/editor/keys";
 import { fieldAt, parsePath, pathString, variantKinds } from "../../src/ui/editor/schemaForm";
 import { addHost, addTunnel, connectHosts, newItem, removeHost } from "../../src/ui/editor/templates";
-import { layoutTopology, NODE_W } from "../../src/ui/editor/topology";
+import { layoutTopology, NODE_H, NODE_W } from "../../src/ui/editor/topology";
 import { engineStore } from "../share/support";
 
 const ESP = builtinByName("lo0-esp-ping") as Draft;
@@ -175,18 +175,28 @@ describe("templates", () => {
 
 describe("topology layout", () => {
   it("is deterministic, keeps hosts apart and in the box, host 0 on the left", () => {
-    const d = addHost(addHost(ESP, 0), 0);
+    let d = addHost(addHost(ESP, 0), 0);
+    d = addHost(addHost(d, 1), 1);
     const a = layoutTopology(d, 470, 160);
     expect(layoutTopology(d, 470, 160)).toEqual(a);
-    expect(a.nodes).toHaveLength(3);
-    expect(a.edges).toHaveLength(2);
+    expect(a.nodes).toHaveLength(5);
+    expect(a.edges).toHaveLength(4);
+    expect(a.width).toBeGreaterThanOrEqual(470);
     for (const n of a.nodes) {
-      expect(n.x).toBeGreaterThanOrEqual(NODE_W / 2);
-      expect(n.x).toBeLessThanOrEqual(470 - NODE_W / 2);
+      expect(n.x - NODE_W / 2).toBeGreaterThanOrEqual(0);
+      expect(n.x + NODE_W / 2).toBeLessThanOrEqual(a.width);
+      expect(n.y - NODE_H / 2).toBeGreaterThanOrEqual(0);
+      expect(n.y + NODE_H / 2).toBeLessThanOrEqual(a.height);
     }
-    const [h0, h1] = layoutTopology(addHost(ESP, 0), 470, 160).nodes;
+    // No two host boxes overlap.
+    for (const p of a.nodes)
+      for (const q of a.nodes)
+        if (p.index < q.index) expect(Math.abs(p.x - q.x) >= NODE_W || Math.abs(p.y - q.y) >= NODE_H, `${p.name} / ${q.name}`).toBe(true);
+    const two = layoutTopology(addHost(ESP, 0), 470, 160);
+    expect(two.width).toBe(470);
+    const [h0, h1] = two.nodes;
     expect(h0!.x).toBeLessThan(h1!.x);
-    expect(Math.abs(h1!.x - h0!.x)).toBeGreaterThan(NODE_W);
+    expect(Math.abs(h1!.x - h0!.x)).toBeGreaterThan(NODE_W + 60);
   });
 });
 

@@ -102,7 +102,7 @@ export function Topology({ store, draft, problems }: TopologyProps): ReactElemen
           + ESP tunnel…
         </button>
       </div>
-      <svg className="ed-topo-svg" viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="group" aria-label="Hosts and links: click a host to edit it">
+      <svg className="ed-topo-svg" viewBox={`0 0 ${topo.width} ${topo.height}`} role="group" aria-label="Hosts and links: click a host to edit it">
         {topo.edges.map((e, i) => {
           const a = topo.nodes[e.a]!;
           const b = topo.nodes[e.b]!;
@@ -139,7 +139,7 @@ export function Topology({ store, draft, problems }: TopologyProps): ReactElemen
             >
               {/* lo0, which every host has: a loop on the box's top edge */}
               <path className="ed-topo-lo" d={`M ${NODE_W - 40} 0 C ${NODE_W - 40} -22, ${NODE_W - 12} -22, ${NODE_W - 12} 0`} />
-              <text className="ed-topo-if" x={NODE_W - 26} y={-16} textAnchor="middle">
+              <text className="ed-topo-if" x={NODE_W - 46} y={-5} textAnchor="end">
                 lo0
               </text>
               <rect width={NODE_W} height={NODE_H} rx={8} />

@@ -27,6 +27,9 @@ export interface TopoEdge {
 export interface Topology {
   readonly nodes: readonly TopoNode[];
   readonly edges: readonly TopoEdge[];
+  /** The drawing's size (its viewBox): at least the size asked for, more when the hosts need it. */
+  readonly width: number;
+  readonly height: number;
 }
 
 /** The box a host is drawn in. */
@@ -57,7 +60,7 @@ export function layoutTopology(draft: Draft, width: number, height: number): Top
         "link",
         forceLink<SimNode, { source: number; target: number }>(edges.map((e) => ({ source: e.a, target: e.b })))
           .id((n) => n.index)
-          .distance(200),
+          .distance(270),
       )
       .force("charge", forceManyBody().strength(-900))
       .force("collide", forceCollide(NODE_W * 0.6))
@@ -68,14 +71,15 @@ export function layoutTopology(draft: Draft, width: number, height: number): Top
   }
   // Host 0 on the left, as the scenario lists it (the force layout's orientation is arbitrary).
   if (nodes.length > 1 && (nodes[0]!.x ?? 0) > (nodes[1]!.x ?? 0)) for (const n of nodes) n.x = -(n.x ?? 0);
-  // Fit: the layout's bounding box scaled (never enlarged past 1:1) and centred in the box.
-  const pad = { x: NODE_W / 2 + 12, y: NODE_H / 2 + 18 };
+  // The drawing's box: the layout's bounds plus a margin, never smaller than width × height (so
+  // one or two hosts are not blown up). The SVG scales it to fit; boxes never overlap, however
+  // many hosts (collide keeps centres 1.2 × NODE_W apart).
+  const pad = { x: NODE_W / 2 + 12, y: NODE_H / 2 + 26 };
   const xs = nodes.map((n) => n.x ?? 0);
   const ys = nodes.map((n) => n.y ?? 0);
   const [minX, maxX, minY, maxY] = [Math.min(...xs, 0), Math.max(...xs, 0), Math.min(...ys, 0), Math.max(...ys, 0)];
-  const spanX = maxX - minX || 1;
-  const spanY = maxY - minY || 1;
-  const scale = Math.min(1, (width - 2 * pad.x) / spanX, (height - 2 * pad.y) / spanY);
+  const w = Math.max(width, maxX - minX + 2 * pad.x);
+  const h = Math.max(height, maxY - minY + 2 * pad.y);
   const cx = (minX + maxX) / 2;
   const cy = (minY + maxY) / 2;
   return {
@@ -83,9 +87,11 @@ export function layoutTopology(draft: Draft, width: number, height: number): Top
       index: i,
       name: String(hosts[i]?.name ?? ""),
       addrs: (hosts[i]?.interfaces ?? []).map((f) => String(f.addr ?? "")),
-      x: nodes.length === 1 ? width / 2 : width / 2 + ((n.x ?? 0) - cx) * scale,
-      y: nodes.length === 1 ? height / 2 : height / 2 + ((n.y ?? 0) - cy) * scale,
+      x: w / 2 + (n.x ?? 0) - cx,
+      y: h / 2 + (n.y ?? 0) - cy,
     })),
     edges,
+    width: w,
+    height: h,
   };
 }
