@@ -170,6 +170,13 @@ describe("templates", () => {
     expect(keyLength(String(sa.encKey))).toBe(36);
     expect(loadScenario(setIn(ESP, ["hosts", 0, "sad", 1], sa)).ok).toBe(true);
     expect(newItem(ESP, ["traffic"], counting(), "udp")).toMatchObject({ kind: "udp", from: "host" });
+    // A gif tunnel interface: the far end is left for the user, and the validator says so there.
+    const gif = newItem(ESP, ["hosts", 0, "interfaces"], counting(), "gif");
+    expect(gif).toMatchObject({ name: "gif0", tunnel: { src: "127.0.0.1", dst: "" } });
+    const withGif = setIn(ESP, ["hosts", 0, "interfaces"], [gif]);
+    const missing = loadScenario(withGif);
+    expect(missing.ok ? [] : missing.problems.map((p) => p.path)).toEqual(["$.hosts[0].interfaces[0].tunnel.dst"]);
+    expect(loadScenario(setIn(withGif, ["hosts", 0, "interfaces", 0, "tunnel", "dst"], "10.9.9.9")).ok).toBe(true);
   });
 });
 

@@ -340,6 +340,12 @@ export function itemSummary(listKey: PathKey, item: unknown, d: Draft): string {
   }
 }
 
+/**
+ * Kinds a list offers that the schema does not name as a variant: an interface is an
+ * Ethernet-like one (for a link) or a gif tunnel (it has `tunnel`); templates.ts newItem makes each.
+ */
+const EXTRA_KINDS: Readonly<Record<string, readonly string[]>> = { interfaces: ["ethernet", "gif"] };
+
 /** Problems at or under `path`. */
 function problemsUnder(problems: readonly Problem[], at: string): number {
   return problems.filter((p) => p.path === at || p.path.startsWith(`${at}.`) || p.path.startsWith(`${at}[`)).length;
@@ -353,7 +359,7 @@ export function ListField({ path, label, children }: FieldProps & { children?: R
   const value = getIn(draft, path);
   const list = Array.isArray(value) ? (value as unknown[]) : [];
   const key = path[path.length - 1]!;
-  const kinds = variantKinds(draft, path);
+  const kinds = variantKinds(draft, path).length > 0 ? variantKinds(draft, path) : (EXTRA_KINDS[String(key)] ?? []);
   const [kind, setKind] = useState(kinds[0] ?? "");
   const full = field.kind === "list" && field.maxLength !== undefined && list.length >= field.maxLength;
   const add = () => edit(appendIn(draft, path, newItem(draft, path, cryptoFill, kinds.length ? kind : undefined)));

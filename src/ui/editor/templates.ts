@@ -184,6 +184,16 @@ export function newItem(d: Draft, listPath: Path, fill: RandomFill, kind?: strin
   if (host && listPath.length === 3) {
     switch (last) {
       case "interfaces":
+        // gif(4): `ifconfig gif0 tunnel SRC DST` — the tunnel's far end is for the user to fill in.
+        if (kind === "gif")
+          return {
+            name: freeName(
+              "gif",
+              (host.interfaces ?? []).map((i) => i.name),
+            ),
+            addr: `10.${freeSubnet(d)}.0.1/30`,
+            tunnel: { src: self, dst: "" },
+          };
         return {
           name: freeName(
             "em",
