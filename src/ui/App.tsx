@@ -35,6 +35,10 @@ const HelpOverlay = lazy(() => import("./panels/HelpOverlay").then((m) => ({ def
 
 type SideTab = "packet" | "mbufs" | "tags" | "fixes";
 
+/** The scenario editor, a chunk of its own (it carries the validator and d3-force). */
+const EditorPanel = lazy(() => import("./editor/EditorPanel"));
+const closeEditor = () => uiStore.getState().setEditorOpen(false);
+
 function RightColumn(): ReactElement {
   const rightTab = useTagflow((s) => s.rightTab);
   const inspectorTab = useTagflow((s) => s.inspectorTab);
@@ -111,6 +115,7 @@ export function App(): ReactElement {
   const hasTrace = useTagflow((s) => s.trace !== null);
   const present = useUi((st) => st.present);
   const helpOpen = useUi((st) => st.helpOpen);
+  const editing = useUi((st) => st.editorOpen);
   const reset = () => void tagflowStore.getState().selectScenario(DEFAULT_SCENARIO);
   return (
     <div className={`app${present ? " is-present" : ""}`} data-present={present}>
@@ -132,7 +137,13 @@ export function App(): ReactElement {
           </div>
         </ErrorBoundary>
         <ErrorBoundary onReset={reset}>
-          <RightColumn />
+          {editing ? (
+            <Suspense fallback={<aside className="side" aria-busy="true" />}>
+              <EditorPanel onClose={closeEditor} />
+            </Suspense>
+          ) : (
+            <RightColumn />
+          )}
         </ErrorBoundary>
       </main>
       <ErrorBoundary onReset={reset}>

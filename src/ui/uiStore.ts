@@ -25,6 +25,9 @@ export interface UiState {
   setSharedNotice(notice: UiState["sharedNotice"]): void;
   setMenuOpen(open: boolean): void;
   closeRecap(trace: object): void;
+  /** The scenario editor is open in place of the right column (issue 18). */
+  editorOpen: boolean;
+  setEditorOpen(open: boolean): void;
 }
 
 export const uiStore = createStore<UiState>()((set) => ({
@@ -40,6 +43,8 @@ export const uiStore = createStore<UiState>()((set) => ({
   setSharedNotice: (sharedNotice) => set({ sharedNotice }),
   setMenuOpen: (menuOpen) => set({ menuOpen }),
   closeRecap: (trace) => set({ recapClosedFor: trace }),
+  editorOpen: false,
+  setEditorOpen: (editorOpen) => set({ editorOpen }),
 }));
 
 export function useUi<T>(selector: (s: UiState) => T): T {

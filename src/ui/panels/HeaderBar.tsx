@@ -9,6 +9,7 @@ import { openScenarioFile } from "../openFile";
 import { ShareButton } from "./ShareButton";
 import { LessonsMenu } from "../lessons/LessonsMenu";
 import { uiStore, useUi } from "../uiStore";
+import "../editor/editButton.css";
 
 const CUSTOM = "__custom__";
 
@@ -84,6 +85,27 @@ function OpenScenario(): ReactElement {
         onChange={(e) => void onFile(e)}
       />
     </>
+  );
+}
+
+/** Opens the scenario editor (issue 18) on the scenario on screen; pressed while it is open. */
+function EditButton(): ReactElement {
+  const open = useUi((s) => s.editorOpen);
+  return (
+    <button
+      type="button"
+      className={`btn btn--ghost${open ? " is-on" : ""}`}
+      aria-pressed={open}
+      onClick={() => {
+        // The story card would cover the stack whose run the edits change.
+        if (!open) uiStore.getState().dismissStory();
+        uiStore.getState().setEditorOpen(!open);
+      }}
+      title="Edit this scenario: hosts, links, SAs, policies, traffic"
+      data-testid="edit"
+    >
+      <span aria-hidden="true">✎</span> <span className="btn-text">Edit</span>
+    </button>
   );
 }
 
@@ -163,6 +185,7 @@ export function HeaderBar(): ReactElement {
         <PersonalityPicker />
         <MoreMenu>
           <LessonsMenu />
+          <EditButton />
           <OpenScenario />
           <ExportMenu />
           <ShareButton />
