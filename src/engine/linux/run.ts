@@ -30,7 +30,7 @@ export function runLinux(scenario: Scenario, personality: Personality, behaviour
   }
   for (const t of scenario.traffic) {
     if (t.kind === "ping") pings.push(startLinuxPing(world.host(t.from), t));
-    else startUdp(world.host(t.from), t);
+    else if (t.kind === "udp") startUdp(world.host(t.from), t);
   }
   try {
     world.run();
