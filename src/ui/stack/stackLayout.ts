@@ -14,6 +14,11 @@
  *   │ crypto    │                   └─────────┘           └─────────┘
  *   │ interface │                   (ipintrq and the crypto queue are thin bands)
  *  ↺│ link      │
+ *
+ * Four to six hosts (a path of routers, issue 12) do not fit a 1280×720 pane at a legible size:
+ * rather than shrink the card below reading size, the plan then keeps compact columns (short row
+ * labels) and lanes wide enough for the card, grows wider than the box (`scroll`), and StackView
+ * scrolls it horizontally to keep the host of the current step in view.
  */
 import { scaleLinear } from "d3-scale";
 import { curveBasis, line, linkHorizontal } from "d3-shape";
@@ -66,7 +71,10 @@ export interface HostPlan {
 
 export interface WirePlan {
   readonly id: string;
+  /** "net-a · MTU 1500": the whole label, one line. */
   readonly label: string;
+  /** The same on two lines, above and below the wire, for a lane too narrow for one. */
+  readonly lines: readonly [string, string] | null;
   readonly d: string;
   readonly labelX: number;
   readonly labelY: number;
@@ -80,6 +88,10 @@ export interface StackPlan {
   readonly wires: readonly WirePlan[];
   /** Width of the packet card. */
   readonly cardWidth: number;
+  /** Columns too narrow for the long row labels ("socket / app"): StackView uses the short ones. */
+  readonly compact: boolean;
+  /** The plan is wider than the box it was given: the pane scrolls horizontally. */
+  readonly scroll: boolean;
 }
 
 export interface Size {
@@ -110,24 +122,52 @@ const MIN_COL = 110;
 /** The narrowest a card lane between columns gets (three or more hosts). */
 const MIN_LANE = 150;
 
+/** Four hosts or more that do not fit: compact columns, and lanes that keep the card readable. */
+const SCROLL_COL = 128;
+const SCROLL_LANE = 220;
+/** Below this a column takes the short row labels. */
+const COMPACT_BELOW = 150;
+/** A wire label's characters (16px mono, bold). */
+const WIRE_CHAR = 9.8;
+
 /** The lo0 path needs room on the outer side of a column. */
 const LOOP_ROOM = 30;
 
+/**
+ * The narrowest box `hosts` lay out in without scrolling: for four hosts or more, compact columns
+ * and lanes wide enough for a readable card. StackView scales the stack up only as far as this
+ * still fits, so a big screen shows the whole path before it shows bigger text.
+ */
+export function stackMinWidth(hosts: readonly HostInfo[]): number {
+  const n = Math.max(1, hosts.length);
+  const loopRoom = hosts.some((h) => h.loopback) ? LOOP_ROOM : 0;
+  return n >= 4 ? 2 * PAD + 2 * loopRoom + n * SCROLL_COL + (n - 1) * SCROLL_LANE : 320;
+}
+
 /** Lay out the static stack for `hosts` in a box of `size`. */
 export function layoutStack(hosts: readonly HostInfo[], links: readonly LinkInfo[], size: Size): StackPlan {
-  const width = Math.max(320, size.width);
+  const box = Math.max(320, size.width);
   const height = Math.max(260, size.height);
   const n = Math.max(1, hosts.length);
 
   const gaps = n === 1 ? 1 : n - 1;
   const loopRoom = hosts.some((h) => h.loopback) ? LOOP_ROOM : 0;
+  // Four or more hosts that would not fit at MIN_COL/MIN_LANE: lay out wider than the box, to scroll.
+  const scroll = n >= 4 && box < stackMinWidth(hosts);
+  const width = scroll ? stackMinWidth(hosts) : box;
+  const minCol = n >= 4 ? SCROLL_COL : MIN_COL;
+  const minLane = n >= 4 ? SCROLL_LANE : MIN_LANE;
   // One or two hosts: a roomy card lane. Three or more (routers, issue 12): the lanes between
   // columns share what the narrowest legible columns leave, so the stack still fits its box.
   const roomy = Math.round(Math.min(360, Math.max(250, width * 0.4)));
-  const laneWidth = n <= 2 ? roomy : Math.max(MIN_LANE, Math.min(roomy, Math.floor((width - 2 * PAD - 2 * loopRoom - n * MIN_COL) / gaps)));
+  const laneWidth = scroll
+    ? SCROLL_LANE
+    : n <= 2
+      ? roomy
+      : Math.max(minLane, Math.min(Math.max(roomy, minLane), Math.floor((width - 2 * PAD - 2 * loopRoom - n * minCol) / gaps)));
   const cardWidth = laneWidth - 20;
   const available = width - 2 * PAD - gaps * laneWidth - (n === 1 ? loopRoom : 2 * loopRoom);
-  const colWidth = Math.max(MIN_COL, Math.min(n === 1 ? 420 : 360, Math.floor(available / n)));
+  const colWidth = scroll ? SCROLL_COL : Math.max(minCol, Math.min(n === 1 ? 420 : 360, Math.floor(available / n)));
   const used = n * colWidth + gaps * laneWidth + (n === 1 ? loopRoom : 2 * loopRoom);
   const left = Math.max(PAD, Math.floor((width - used) / 2)) + loopRoom;
 
@@ -200,11 +240,14 @@ export function layoutStack(hosts: readonly HostInfo[], links: readonly LinkInfo
           [(x0 + x1) / 2, Math.min(height - 2, yl + 40)],
           [x1, yl],
         ]) ?? "");
-    // The link's MTU under its name (issue 12: where a datagram stops fitting is the story).
-    wires.push({ id: link.id, label: link.mtu ? `${link.id} · MTU ${link.mtu}` : link.id, d, labelX: (x0 + x1) / 2, labelY: yl - 10 });
+    // The link's MTU under its name (issue 12: where a datagram stops fitting is the story); on
+    // two lines, name above the wire and MTU below, when one line would spill over the columns.
+    const label = link.mtu ? `${link.id} · MTU ${link.mtu}` : link.id;
+    const lines: [string, string] | null = link.mtu && label.length * WIRE_CHAR > x1 - x0 - 8 ? [link.id, `MTU ${link.mtu}`] : null;
+    wires.push({ id: link.id, label, lines, d, labelX: (x0 + x1) / 2, labelY: yl - 10 });
   }
 
-  return { width, height, hosts: plans, hostIndex, wires, cardWidth };
+  return { width, height, hosts: plans, hostIndex, wires, cardWidth, compact: colWidth < COMPACT_BELOW, scroll };
 }
 
 /** The U-turn of lo0: out of the link row's outer edge and back up into ipintrq. */
