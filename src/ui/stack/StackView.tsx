@@ -17,8 +17,10 @@ import { useReducedMotion } from "../hooks/useReducedMotion";
 import { layoutCard } from "./cardLayout";
 import {
   connectorPath,
+  ipqAt,
   layoutStack,
   stackMinWidth,
+  type HeldFragment,
   placeCard,
   slotOf,
   slotRect,
@@ -61,6 +63,7 @@ function SlotBox({
   finding,
   loopIface,
   compact,
+  ipq,
 }: {
   id: SlotId;
   rect: Rect;
@@ -70,7 +73,10 @@ function SlotBox({
   loopIface: string;
   /** Short labels, fewer queue boxes: a narrow column. */
   compact: boolean;
+  /** Fragments held on the host's reassembly queue (drawn in the ipintrq band while any are). */
+  ipq: readonly HeldFragment[] | null;
 }): ReactElement {
+  if (id === "ipintrq" && ipq && !(active && event)) return <IpqBand rect={rect} frags={ipq} />;
   const queue = id === "ipintrq" || id === "crypto";
   const thin = rect.height < 40;
   const decision = active && event?.kind === "decision" ? event : null;
@@ -136,6 +142,39 @@ function SlotBox({
   );
 }
 
+/**
+ * The reassembly queue (struct ipq) while a host holds fragments: in the IP input band, each
+ * fragment as a bar at its place in the datagram (byte offset from ip_off × 8), labelled
+ * "off–end" with MF where it was set; a gap is what is still missing.
+ */
+const IPQ_BAR: CSSProperties = { fill: "var(--surface)", stroke: "var(--accent)", strokeWidth: 2 };
+const IPQ_TEXT: CSSProperties = { fill: "var(--text)", fontFamily: "var(--font-mono)", fontSize: 16, fontWeight: 600 };
+
+function IpqBand({ rect, frags }: { rect: Rect; frags: readonly HeldFragment[] }): ReactElement {
+  const x0 = rect.x + 52;
+  const w = rect.x + rect.width - 8 - x0;
+  const total = Math.max(...frags.map((f) => f.end)) * (frags.some((f) => f.end === Math.max(...frags.map((g) => g.end)) && f.mf) ? 1.25 : 1);
+  const sx = (b: number) => x0 + (b / total) * w;
+  const detail = frags.map((f) => `${f.off}–${f.end}${f.mf ? " MF" : ""}`).join(", ");
+  return (
+    <g className="slot slot--ipintrq ipq" data-slot="ipq" data-frags={frags.length}>
+      <title>{`ipq: datagram id 0x${frags[0]!.id.toString(16).padStart(4, "0")}, ${frags.length} fragment${frags.length === 1 ? "" : "s"} held: ${detail}`}</title>
+      <rect className="slot-bg" x={rect.x} y={rect.y} width={rect.width} height={rect.height} rx={6} />
+      <text className="slot-label" x={rect.x + 12} y={rect.y + rect.height / 2} dominantBaseline="central">
+        ipq
+      </text>
+      {frags.map((f) => (
+        <g key={f.chain} className="ipq-frag">
+          <rect x={sx(f.off)} y={rect.y + 3} width={Math.max(4, sx(f.end) - sx(f.off) - 2)} height={rect.height - 6} rx={3} style={IPQ_BAR} />
+          <text x={sx(f.off) + 4} y={rect.y + rect.height / 2} dominantBaseline="central" style={IPQ_TEXT}>
+            {fitText(`${f.off}–${f.end}${f.mf ? " MF" : ""}`, sx(f.end) - sx(f.off) - 8, 9.6)}
+          </text>
+        </g>
+      ))}
+    </g>
+  );
+}
+
 /** Little boxes on the right of a queue: how many packets wait (at this step). */
 function QueueSlots({ rect, filled, n }: { rect: Rect; filled: number; n: number }): ReactElement {
   const s = Math.min(12, rect.height - 12);
@@ -163,12 +202,14 @@ const Host = memo(function Host({
   event,
   finding,
   compact,
+  ipq,
 }: {
   host: HostPlan;
   active: SlotId | null;
   event: TraceEvent | null;
   finding: boolean;
   compact: boolean;
+  ipq: readonly HeldFragment[] | null;
 }): ReactElement {
   const slots: [SlotId, Rect][] = [
     ...STACK_ROWS.map((r) => [r.id, host.rows[r.id]] as [SlotId, Rect]),
@@ -211,11 +252,14 @@ const Host = memo(function Host({
           finding={finding}
           loopIface={loopIface}
           compact={compact}
+          ipq={id === "ipintrq" ? ipq : null}
         />
       ))}
     </g>
   );
 });
+
+const NO_IPQ: ReadonlyMap<string, readonly HeldFragment[]> = new Map();
 
 /** The size the stack is designed at; larger panes scale it up. */
 const DESIGN = { width: 800, height: 430 } as const;
@@ -398,6 +442,7 @@ export function StackView(): ReactElement {
     [hosts, links, size, scale],
   );
   const event = trace?.events.at(cursor) ?? null;
+  const ipq = useMemo(() => (trace && event ? ipqAt(trace, event.seq) : NO_IPQ), [trace, event]);
   const model = useMemo(() => (trace && event ? packetModelAt(trace, event.seq) : null), [trace, event]);
   const card = useMemo(() => (plan ? layoutCard(model, event, trace ? tagLanes(trace) : null, plan.cardWidth) : null), [plan, model, event, trace]);
   const host = plan && event ? (plan.hosts[plan.hostIndex.get(event.host) ?? 0] ?? null) : null;
@@ -468,6 +513,7 @@ export function StackView(): ReactElement {
               event={h === host ? event : null}
               finding={finding}
               compact={plan.compact}
+              ipq={ipq.get(h.name) ?? null}
             />
           ))}
           {card && !empty && (

@@ -22,7 +22,7 @@
  */
 import { scaleLinear } from "d3-scale";
 import { curveBasis, line, linkHorizontal } from "d3-shape";
-import type { LayerId, LinkInfo, TraceEvent } from "../../engine/index";
+import { fromHex, type LayerId, type LinkInfo, type ScenarioTrace, type TraceEvent } from "../../engine/index";
 
 /** The stack rows, top to bottom. */
 export const STACK_ROWS = [
@@ -324,4 +324,89 @@ export function placeCard(plan: StackPlan, host: HostPlan, slot: SlotId, cardHei
   const y = Math.round(Math.min(Math.max(PAD, cy - 16), plan.height - PAD - cardHeight));
   const target = { x: host.cardSide === "right" ? r.x + r.width : r.x, y: cy };
   return { x, y, connector: connectorPath(host, target, x, y, plan.cardWidth, cardHeight), target };
+}
+
+/** One fragment held on a host's reassembly queue (struct ipq's ipqe), from the fragment's own header bytes. */
+export interface HeldFragment {
+  readonly chain: number;
+  /** ip_id and the addresses: which datagram it belongs to. */
+  readonly key: string;
+  readonly id: number;
+  /** Data bytes it covers, [off, end), and whether MF was set. */
+  readonly off: number;
+  readonly end: number;
+  readonly mf: boolean;
+}
+
+/** A change to a host's reassembly queue, at step `seq`. */
+interface IpqChange {
+  readonly seq: number;
+  readonly host: string;
+  readonly add?: HeldFragment;
+  /** Remove every fragment of this datagram (reassembled) … */
+  readonly doneKey?: string;
+  /** … or this one chain (dropped: timeout, overlap, too many). */
+  readonly dropChain?: number;
+}
+
+function fragmentOf(trace: ScenarioTrace, e: TraceEvent): HeldFragment | null {
+  const v = e.packet >= 0 ? trace.packets.at(e.packet) : undefined;
+  if (!v) return null;
+  const b = fromHex(v.hex.slice(0, 48));
+  if (b.length < 20) return null;
+  const hl = (b[0]! & 0x0f) * 4;
+  const len = (b[2]! << 8) | b[3]!;
+  const ipOff = (b[6]! << 8) | b[7]!;
+  const id = (b[4]! << 8) | b[5]!;
+  const off = (ipOff & 0x1fff) * 8;
+  return { chain: e.chain, key: `${id}/${b.subarray(12, 20).join(".")}/${b[9]}`, id, off, end: off + len - hl, mf: (ipOff & 0x2000) !== 0 };
+}
+
+const IPQ_TIMELINES = new WeakMap<ScenarioTrace, readonly IpqChange[]>();
+
+/**
+ * Every change to the hosts' reassembly queues, in step order: a fragment queued (ip_reass's
+ * queue.enqueue on "ipq"), a datagram completed (its "reass" decision, branch "complete"), a
+ * fragment dropped from the queue. Computed once per trace from its facts: the events' kinds and
+ * the fragments' own IP headers (ip_id, offset × 8, MF), never from narration.
+ */
+export function ipqTimeline(trace: ScenarioTrace): readonly IpqChange[] {
+  const known = IPQ_TIMELINES.get(trace);
+  if (known) return known;
+  const out: IpqChange[] = [];
+  const held = new Set<number>();
+  for (let i = 0; i < trace.events.length; i++) {
+    const e = trace.events.at(i)!;
+    if (e.kind === "queue.enqueue" && e.queue === "ipq") {
+      const f = fragmentOf(trace, e);
+      if (f) {
+        out.push({ seq: e.seq, host: e.host, add: f });
+        held.add(f.chain);
+      }
+    } else if (e.kind === "decision" && e.check === "reass" && e.branch === "complete") {
+      const f = fragmentOf(trace, e);
+      if (f) out.push({ seq: e.seq, host: e.host, doneKey: f.key });
+    } else if (e.kind === "drop" && held.has(e.chain)) {
+      out.push({ seq: e.seq, host: e.host, dropChain: e.chain });
+      held.delete(e.chain);
+    }
+  }
+  IPQ_TIMELINES.set(trace, out);
+  return out;
+}
+
+/** The fragments each host holds on its reassembly queue after step `seq`, offset order. */
+export function ipqAt(trace: ScenarioTrace, seq: number): ReadonlyMap<string, readonly HeldFragment[]> {
+  const q = new Map<string, HeldFragment[]>();
+  for (const c of ipqTimeline(trace)) {
+    if (c.seq > seq) break;
+    const list = q.get(c.host) ?? [];
+    const next = c.add ? [...list, c.add] : c.doneKey ? list.filter((f) => f.key !== c.doneKey) : list.filter((f) => f.chain !== c.dropChain);
+    q.set(
+      c.host,
+      next.sort((a, b) => a.off - b.off),
+    );
+  }
+  for (const [h, l] of q) if (l.length === 0) q.delete(h);
+  return q;
 }
