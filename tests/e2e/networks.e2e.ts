@@ -75,6 +75,21 @@ describe("the networks scenarios in the app", () => {
     }
   });
 
+  it("frag-esp draws b's reassembly queue: the first fragment, 0–1480 with MF, waiting", { timeout: 60_000 }, async () => {
+    const t = traceOf("frag-esp");
+    const enq = t.events.findIndex((e) => e.kind === "queue.enqueue" && e.queue === "ipq" && e.host === "b");
+    const app = await openReady(chromium.browser, chromium.env, { path: `#v=1&s=frag-esp&c=${enq + 2}` });
+    try {
+      const band = app.page.locator('.stack-svg .host[data-host="b"] [data-slot="ipq"]');
+      expect(await band.getAttribute("data-frags")).toBe("1");
+      expect(await band.locator(".ipq-frag text").allTextContents()).toEqual(["0–1480 MF"]);
+      await settledScreenshot(app.page, "networks-frag-esp-ipq-1280x720");
+      expectNoConsoleErrors(app);
+    } finally {
+      await app.close();
+    }
+  });
+
   it.each(SIZES)("screenshots of tcp-pmtu at the need-frag, $width×$height", { timeout: 60_000 }, async (viewport) => {
     const t = traceOf("tcp-pmtu");
     const at = t.events.findIndex((e) => e.kind === "decision" && e.fn === "icmp_mtudisc");
