@@ -18,6 +18,7 @@ import { ip } from "../sim/addr";
 import { emitIpv4 } from "../wire/ipv4";
 import { IP_PROTO } from "../wire/fields";
 import { ip_output } from "./ip_output";
+import { ipsec4_hdrsiz_tcp } from "./tcp_ipsec";
 import { IP_DEFTTL } from "./ip_icmp";
 import {
   emitTcp,
@@ -94,8 +95,7 @@ export function tcp_segsize(tp: Tcpcb): SegSize {
   const ifMtu = rt?.iface.mtu ?? 0;
   if (rt && rmxMtu !== 0) size = rmxMtu - TCPIP_HDRLEN;
   else if (rt && (rt.iface.loopback || IP_MTUDISC)) size = ifMtu - TCPIP_HDRLEN;
-  // ipsec4_hdrsiz_tcp(tp) is not modelled yet: no built-in runs TCP under an IPsec policy.
-  const ipsec = 0;
+  const ipsec = ipsec4_hdrsiz_tcp(tp);
   const optlen = ipsec;
   size -= optlen;
   const tx = Math.min(tp.t_peermss - optlen, size);

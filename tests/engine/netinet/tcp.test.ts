@@ -9,9 +9,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { traceToPcapng } from "../../../src/export";
+import { espSaTableLines, traceEspSas, traceToPcapng } from "../../../src/export";
 import { parseTcp, tcpChecksum, tcpChecksumOk, TCP_BACKOFF } from "../../../src/engine/netinet/tcp_var";
 import { tcpInitialWindow } from "../../../src/engine/netinet/tcp_output";
+import { ah_hdrsiz, esp_hdrsiz } from "../../../src/engine/netinet/tcp_ipsec";
+import type { IpsecRequest } from "../../../src/engine/netipsec/types";
 import { loadScenario } from "../../../src/engine";
 import { df, dst, expectIpv4, src, totalLength } from "../../helpers/checkers";
 import { builtinInput, decisions, eventsOf, findingIds, runBuiltin, transmitted, type OnWire } from "../../helpers/trace";
@@ -162,6 +164,36 @@ describe("tcp-pmtu-blackhole: retransmissions back off, then ETIMEDOUT", () => {
   });
 });
 
+describe("tcp-esp: IPsec overhead taken off the segment size (ipsec4_hdrsiz_tcp)", () => {
+  it("esp_hdrsiz: 8 + 16 + 9 + ah_hdrsiz (12 + 12) = 57 with the SA, 49 before it is known; tunnel mode adds 20", () => {
+    const cbc = { sav: { enc: "aes-cbc", auth: "hmac-sha1-96" } } as unknown as Pick<IpsecRequest, "sav">;
+    expect(ah_hdrsiz(cbc)).toBe(24);
+    expect(esp_hdrsiz(cbc)).toBe(57);
+    expect(esp_hdrsiz({ sav: null })).toBe(49);
+    expect(ah_hdrsiz({ sav: null })).toBe(28);
+  });
+
+  it("a's data segments carry 1460 − 57 = 1403 bytes, whose ESP packets are 1496 bytes and fit the 1500-byte link", () => {
+    const t = runBuiltin("tcp-esp");
+    expect(decisions(t, "tcp-segsize").map((d) => [d.host, d.branch])).toEqual([
+      ["a", "t_segsz 463"],
+      ["b", "t_segsz 1411"],
+      ["a", "t_segsz 1403"],
+      ["b", "t_segsz 1403"],
+    ]);
+    const esp = transmitted(t, "net0").filter((w) => w.event.host === "a" && w.bytes[9] === 50);
+    // inner 1443 = 20 + 20 + 1403: ESP payload 1423 + 2 → 1440 (16-byte blocks); 20 + 8 + 16 + 1440 + 12 = 1496.
+    // The last (1194 bytes + FIN): 1214 + 2 = 1216 → 20 + 8 + 16 + 1216 + 12 = 1272.
+    expect(esp.map((w) => (w.bytes[2]! << 8) | w.bytes[3]!).filter((n) => n > 1000)).toEqual([1496, 1496, 1272]);
+    expect(
+      eventsOf(t, "deliver")
+        .filter((e) => e.host === "b")
+        .at(-1)?.summary,
+    ).toBe("1194 bytes, 4000 in all");
+    expect(t.outcome.verdict).toBe("secure");
+  });
+});
+
 describe("tcp traffic validation", () => {
   it("names the path of a bad tcp entry", () => {
     const bad = builtinInput("tcp-pmtu", {
@@ -200,5 +232,18 @@ describe("tcp-pmtu's capture in tshark", () => {
     expect(rows.every((r) => r[5] === "")).toBe(true);
     expect(tcp.filter((r) => r[2] !== "").map((r) => r[2])).toEqual(expect.arrayContaining(["1460"]));
     expect(rows.some((r) => r[4] === "1400")).toBe(true);
+  });
+
+  it("tcp-esp's ESP packets decrypt (AES-CBC, HMAC-SHA1-96 ICV good) to TCP segments with good checksums", { timeout: 300_000 }, () => {
+    const t = runBuiltin("tcp-esp");
+    const path = join(dir, "tcp-esp.pcapng");
+    writeFileSync(path, traceToPcapng(t));
+    const rows = tsharkFields(path, ["esp.spi", "esp.icv_good", "tcp.len", "tcp.checksum.status", "_ws.malformed"], {
+      espSaLines: espSaTableLines(traceEspSas(t)),
+      args: ["-o", "tcp.check_checksum:TRUE"],
+    });
+    expect(rows.length).toBeGreaterThan(10);
+    for (const r of rows) expect([r[1], r[3], r[4]]).toEqual(["1", "1", ""]);
+    expect(rows.map((r) => r[2]).filter((n) => Number(n) > 0)).toEqual(["1403", "1403", "1194"]);
   });
 });

@@ -45,16 +45,24 @@ const routedPing: ScenarioInput = {
   ],
 };
 
-/** setkey: ESP transport between a and b, required both ways. */
-function espTransport(self: string, peer: string): Pick<HostInput, "sad" | "spd"> {
-  const sa = (spi: string, src: string, dst: string, key: string) => ({
-    spi,
-    src,
-    dst,
-    proto: "esp" as const,
-    enc: "aes-gcm-16" as const,
-    encKey: key,
-  });
+/** Teaching keys for AES-CBC + HMAC-SHA1-96, the 2003 transforms (tcp-esp). */
+const CBC_KEYS = { encKey: "0x" + "66".repeat(16), authKey: "0x" + "77".repeat(20) };
+
+/** setkey: ESP transport between a and b, required both ways (AES-GCM-16, or AES-CBC + HMAC-SHA1-96). */
+function espTransport(self: string, peer: string, cbc = false): Pick<HostInput, "sad" | "spd"> {
+  const sa = (spi: string, src: string, dst: string, key: string) =>
+    cbc
+      ? {
+          spi,
+          src,
+          dst,
+          proto: "esp" as const,
+          enc: "aes-cbc" as const,
+          encKey: CBC_KEYS.encKey,
+          auth: "hmac-sha1-96" as const,
+          authKey: CBC_KEYS.authKey,
+        }
+      : { spi, src, dst, proto: "esp" as const, enc: "aes-gcm-16" as const, encKey: key };
   const req = [{ proto: "esp" as const, mode: "transport" as const, level: "require" as const }];
   return {
     sad: [sa("0x3001", "10.0.1.1", "10.0.1.2", KEY_AB), sa("0x3002", "10.0.1.2", "10.0.1.1", KEY_BA)],
@@ -232,5 +240,28 @@ const tcpPmtuBlackhole = tcpPmtu(
   true,
 );
 
+const tcpEsp: ScenarioInput = {
+  version: 1,
+  name: "tcp-esp",
+  title: "TCP under ESP: IPsec overhead taken off each segment",
+  description:
+    "a sends b 4000 bytes over TCP with ESP transport required both ways (AES-CBC + HMAC-SHA1-96, the 2003 transforms) across a 1500-byte link, DF on every segment. Both SYNs offer MSS 1460 — NetBSD does not take IPsec off the MSS it advertises — but tcp_segsize subtracts ipsec4_hdrsiz_tcp from what it sends: esp_hdrsiz = 8 + 16 (AES block) + 9 + ah_hdrsiz (12-byte ICV + 12) = 57 once the SA is known, so a segment carries 1460 − 57 = 1403 data bytes and its ESP packet is 1496 bytes, which fits. (Until a first packet has found the SA, isr->sav is NULL and esp_hdrsiz guesses 49: b sizes its SYN|ACK's connection at 1460 − 49 = 1411.) Without the subtraction a 1460-byte segment would make a 1544-byte ESP packet with DF, refused with EMSGSIZE.",
+  personality: "netbsd-2003",
+  hosts: [
+    { name: "a", interfaces: [{ name: "em0", addr: "10.0.1.1/24" }], ...espTransport("10.0.1.1", "10.0.1.2", true) },
+    { name: "b", interfaces: [{ name: "em0", addr: "10.0.1.2/24" }], ...espTransport("10.0.1.2", "10.0.1.1", true) },
+  ],
+  links: [{ name: "net0", ends: ["a:em0", "b:em0"] }],
+  traffic: [{ kind: "tcp", from: "a", dst: "10.0.1.2", bytes: 4000, dstPort: 9 }],
+};
+
 /** The networks built-ins, in the order the picker lists them. */
-export const NETWORK_SCENARIOS: readonly ScenarioInput[] = [routedPing, fragEsp, pmtuDiscovery, pmtuBlackhole, tcpPmtuScenario, tcpPmtuBlackhole];
+export const NETWORK_SCENARIOS: readonly ScenarioInput[] = [
+  routedPing,
+  fragEsp,
+  pmtuDiscovery,
+  pmtuBlackhole,
+  tcpPmtuScenario,
+  tcpPmtuBlackhole,
+  tcpEsp,
+];
