@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { expectNoConsoleErrors } from "../support/browser";
 import { openReady, settledScreenshot, stepText, traceOf, useChromium } from "./support";
 
-const NAMES = ["routed-ping", "frag-esp", "pmtu-discovery", "pmtu-blackhole", "tcp-pmtu", "tcp-pmtu-blackhole"];
+const NAMES = ["routed-ping", "frag-esp", "pmtu-discovery", "pmtu-blackhole", "tcp-pmtu", "tcp-pmtu-blackhole", "tcp-esp"];
 const SIZES = [
   { width: 1280, height: 720 },
   { width: 1024, height: 768 },
