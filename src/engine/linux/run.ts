@@ -31,7 +31,16 @@ export function runLinux(scenario: Scenario, personality: Personality, behaviour
   }
   for (const t of scenario.traffic) {
     if (t.kind === "ping") pings.push(startLinuxPing(world.host(t.from), t));
-    else startUdp(world.host(t.from), t);
+    else if (t.kind === "udp") startUdp(world.host(t.from), t);
+    // TCP is modelled on the BSD stack only (netinet/tcp_*.ts): said, not silently skipped.
+    else
+      world.recorder.recordFinal(
+        t.from,
+        "app",
+        "runScenario",
+        { kind: "drop", reason: "not-modelled", detail: `TCP on ${personality.id}` },
+        `tagflow models TCP on the BSD stack only (netinet/tcp_*.ts); the transfer from ${t.from} to ${t.dst} is not run on ${personality.id}.`,
+      );
   }
   try {
     world.run();

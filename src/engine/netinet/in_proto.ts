@@ -17,6 +17,7 @@ import { IP_PROTO } from "../wire/fields";
 import { icmp_input } from "./ip_icmp";
 import { ah4_input, esp4_input, ipip_input } from "../netipsec/ipsec_input";
 import { udp_input } from "./udp_usrreq";
+import { tcp_ctlinput, tcp_input } from "./tcp_input";
 
 /** pr_flags (sys/sys/protosw.h, NetBSD and FreeBSD alike). */
 export const PR = {
@@ -52,6 +53,8 @@ export interface Protosw {
   readonly input: PrInput | undefined;
   /** pr_ctlinput, where icmp_input's "deliver" step does something the engine models (esp4_ctlinput). */
   readonly ctlinputName?: string;
+  /** The modelled pr_ctlinput for an ICMP error quoting this protocol (tcp_ctlinput); `m` is not consumed. */
+  readonly ctlinput?: (host: Host, m: Mbuf, hlen: number, type: number, code: number) => void;
 }
 
 /**
@@ -60,7 +63,14 @@ export interface Protosw {
  */
 export const inetsw: readonly Protosw[] = [
   { protocol: IP_PROTO.UDP, inputName: "udp_input", flags: PR.ATOMIC | PR.ADDR, input: (h, m, hlen) => udp_input(h, m, hlen) },
-  { protocol: IP_PROTO.TCP, inputName: "tcp_input", flags: PR.CONNREQUIRED | PR.WANTRCVD, input: undefined },
+  {
+    protocol: IP_PROTO.TCP,
+    inputName: "tcp_input",
+    flags: PR.CONNREQUIRED | PR.WANTRCVD,
+    input: (h, m, hlen) => tcp_input(h, m, hlen),
+    ctlinputName: "tcp_ctlinput",
+    ctlinput: (h, m, hlen, type, code) => tcp_ctlinput(h, m, hlen, type, code),
+  },
   { protocol: IP_PROTO.ICMP, inputName: "icmp_input", flags: PR.ATOMIC | PR.ADDR | PR.LASTHDR, input: (h, m, hlen) => icmp_input(h, m, hlen) },
   { protocol: IPPROTO_IGMP, inputName: "igmp_input", flags: PR.ATOMIC | PR.ADDR | PR.LASTHDR, input: undefined },
   // FAST_IPSEC: the transforms' entries lack PR_LASTHDR — the inner packet is checked later.

@@ -253,6 +253,8 @@ function icmp_deliver(host: Host, m: Mbuf, hlen: number, type: number, code: num
   const qdst = addrText(((b[q + 16]! << 24) >>> 0) + ((b[q + 17]! << 16) | (b[q + 18]! << 8) | b[q + 19]!));
   const pr = protoswFor(qproto);
   const needfrag = type === ICMP_TYPE.DEST_UNREACH && code === ICMP_UNREACH.NEEDFRAG;
+  // A protocol with its own modelled pr_ctlinput (tcp_ctlinput) decides for itself.
+  if (pr.ctlinput) return pr.ctlinput(host, m, hlen, type, code);
   if (!needfrag || pr.ctlinputName === undefined) {
     site.emit(
       m,

@@ -215,6 +215,24 @@ const UdpSchema = strictObject({
 });
 
 /**
+ * A TCP transfer (issue 12, netinet/tcp_*.ts, BSD stack): `from` connects to dst:dstPort, where a
+ * listening socket waits, writes `bytes` and closes. Segments carry DF (path MTU discovery).
+ */
+const TcpSchema = strictObject({
+  kind: v.literal("tcp"),
+  from: name,
+  /** The source address (bind before connect); unset, the outgoing interface's. */
+  src: v.optional(ipv4),
+  dst: ipv4,
+  /** Bytes the client writes before closing. */
+  bytes: v.optional(int(0, 1_048_576), 4000),
+  srcPort: v.optional(int(1, 0xffff), 1025),
+  /** 9 is the discard service (RFC 863). */
+  dstPort: v.optional(int(1, 0xffff), 9),
+  startMs: v.optional(int(0, 3_600_000), 0),
+});
+
+/**
  * Seed 004: a keying daemon ("pluto", libreswan) on two hosts, driving each kernel's key
  * interface (keying/pluto.ts). One route-on-demand ESP tunnel (AES-GCM-16) between `left` and
  * `right`; the SAs then come from negotiation during the run instead of `sad`.
@@ -254,7 +272,7 @@ export const ScenarioSchema = strictObject({
   hosts: v.pipe(v.array(HostSchema), v.minLength(1, "a scenario needs at least one host"), v.maxLength(LIMITS.hosts)),
   links: v.optional(v.pipe(v.array(LinkSchema), v.maxLength(LIMITS.links)), []),
   // A variant by kind since the UDP sender was appended (seed 002); pings are PingSpec.
-  traffic: v.pipe(v.array(v.variant("kind", [PingSchema, UdpSchema])), v.maxLength(LIMITS.traffic)),
+  traffic: v.pipe(v.array(v.variant("kind", [PingSchema, UdpSchema, TcpSchema])), v.maxLength(LIMITS.traffic)),
   /** Stop a runaway after this many events, with a "loop" finding. */
   maxEvents: v.optional(int(100, LIMITS.maxEvents), 2_000_000),
   /** Which seed story's steps the narration cites. */
@@ -278,6 +296,7 @@ export type FaultSpec = LinkSpec["faults"][number];
 export type TrafficSpec = Scenario["traffic"][number];
 export type PingSpec = Extract<TrafficSpec, { kind: "ping" }>;
 export type UdpSpec = Extract<TrafficSpec, { kind: "udp" }>;
+export type TcpSpec = Extract<TrafficSpec, { kind: "tcp" }>;
 export type KeyingSpec = NonNullable<Scenario["keying"]>;
 
 /** One problem, located by a JSON path such as `$.hosts[0].sad[1].encKey`. */

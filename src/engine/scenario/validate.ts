@@ -171,7 +171,7 @@ export function checkSemantics(s: Scenario): Problem[] {
     });
     if (l.ends[0] === l.ends[1]) out.push({ path: `${at}.ends`, message: "a link needs two different ends" });
   });
-  const pingBytes = s.traffic.reduce((sum, t) => sum + t.count * t.size, 0);
+  const pingBytes = s.traffic.reduce((sum, t) => sum + (t.kind === "tcp" ? t.bytes : t.count * t.size), 0);
   if (pingBytes > LIMITS.pingBytes) {
     const mb = (n: number) => `${Math.round(n / (1024 * 1024))} MiB`;
     out.push({
@@ -200,6 +200,16 @@ export function checkSemantics(s: Scenario): Problem[] {
     if (!host) out.push({ path: `${at}.from`, message: `no host "${t.from}" (hosts: ${s.hosts.map((h) => h.name).join(", ")})` });
     else if (t.kind === "ping" && t.src && t.src !== "127.0.0.1" && !host.interfaces.some((i) => addrOf(i.addr) === t.src))
       out.push({ path: `${at}.src`, message: `${t.src} is not an address of ${t.from}` });
+    // TCP (netinet/tcp_*.ts): the listener needs a host that owns dst (on Linux personalities the run says TCP is not modelled).
+    else if (t.kind === "tcp") {
+      if (t.src && !host.interfaces.some((i) => addrOf(i.addr) === t.src))
+        out.push({ path: `${at}.src`, message: `${t.src} is not an address of ${t.from}` });
+      if (!s.hosts.some((h) => h.interfaces.some((i) => addrOf(i.addr) === t.dst)))
+        out.push({
+          path: `${at}.dst`,
+          message: `no host has the address ${t.dst}: a TCP transfer needs a host there to listen on port ${t.dstPort}`,
+        });
+    }
   });
   // UDP senders: the data is bounded like ping's (the host was checked with the rest of the traffic).
   const udpBytes = s.traffic.reduce((sum, t) => sum + (t.kind === "udp" ? t.count * t.size : 0), 0);

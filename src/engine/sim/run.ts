@@ -11,6 +11,7 @@ import { installKeys } from "../netipsec/key";
 import { startKeying } from "../keying/pluto";
 import { startPing, type PingState } from "../netinet/ping";
 import { startUdp } from "../netinet/udp_usrreq";
+import { startTcp } from "../netinet/tcp_input";
 import type { Scenario } from "../scenario/schema";
 import { StepLimitExceeded } from "../trace/recorder";
 import { TRACE_VERSION, type LinkInfo, type Trace } from "../trace/events";
@@ -58,6 +59,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
   // UDP senders (udp_output, netinet/udp_usrreq.ts); not counted among the echoes.
   scenario.traffic.forEach((t, i) => {
     if (t.kind === "udp") startUdp(world, t, i);
+    if (t.kind === "tcp") startTcp(world, t, i);
   });
   try {
     world.run();
@@ -65,7 +67,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
     if (!(e instanceof StepLimitExceeded)) throw e;
     const host = scenario.hosts[0]!.name;
     const looping = loopingChain(world.recorder.events);
-    const planned = scenario.traffic.reduce((n, t) => n + t.count, 0);
+    const planned = scenario.traffic.reduce((n, t) => n + (t.kind === "tcp" ? 0 : t.count), 0);
     const started = pings.reduce((n, p) => n + p.sent, 0);
     if (looping !== undefined) {
       world.recorder.recordFinal(

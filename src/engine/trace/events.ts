@@ -153,7 +153,11 @@ export type DropReason =
   // (xfrm_larval_drop=1 / KAME ENOENT); a hold queue that is full; a held packet whose ACQ expired.
   | "ipsec-larval"
   | "ipsec-hold-queue-full"
-  | "ipsec-hold-expired";
+  | "ipsec-hold-expired"
+  // TCP (issue 12, netinet/tcp_*.ts): a connection tcp_drop closed — ETIMEDOUT after TCP_MAXRXTSHIFT
+  // retransmissions (tcps_timeoutdrop), or ECONNRESET on a RST.
+  | "tcp-timeout"
+  | "tcp-reset";
 
 /** The decisions the engine records. */
 export type CheckId =
@@ -207,7 +211,12 @@ export type CheckId =
   // negotiated SA (installed, or not: nokernel), and lifetime expiry.
   | "km-acquire"
   | "km-install"
-  | "km-expire";
+  | "km-expire"
+  // TCP (issue 12, netinet/tcp_*.ts): tcp_segsize's segment size (and tcp_mtudisc's resend),
+  // tcp_input's connection lookup / state step, tcp_timer_rexmt's resend-or-drop.
+  | "tcp-segsize"
+  | "tcp-input"
+  | "tcp-rexmt";
 
 /** The discriminated part of an event. */
 export type EventPayload =

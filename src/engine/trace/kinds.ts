@@ -109,6 +109,10 @@ export const CHECK_NAMES: Readonly<Record<CheckId, string>> = {
   "km-acquire": "ACQUIRE decision",
   "km-install": "SA installation",
   "km-expire": "lifetime check",
+  // TCP (issue 12)
+  "tcp-segsize": "segment size",
+  "tcp-input": "TCP input",
+  "tcp-rexmt": "retransmit timer",
 };
 
 const article = (word: string): string => (/^[AEIOU]/.test(word) ? "an" : "a");

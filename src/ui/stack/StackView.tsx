@@ -6,7 +6,7 @@
  */
 import { easeCubicInOut } from "d3-ease";
 import { interpolateObject } from "d3-interpolate";
-import { memo, useCallback, useLayoutEffect, useMemo, useRef, type CSSProperties, type ReactElement } from "react";
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, type CSSProperties, type ReactElement } from "react";
 import type { ScenarioTrace, TraceEvent } from "../../engine/index";
 import { tagflowStore, useTagflow } from "../../store/index";
 import { stepInterval } from "../../store/playbackSlice";
@@ -17,7 +17,10 @@ import { useReducedMotion } from "../hooks/useReducedMotion";
 import { layoutCard } from "./cardLayout";
 import {
   connectorPath,
+  ipqAt,
   layoutStack,
+  stackMinWidth,
+  type HeldFragment,
   placeCard,
   slotOf,
   slotRect,
@@ -43,6 +46,8 @@ const ROW_LABEL: Readonly<Record<SlotId, string>> = {
   ipintrq: "ipintrq",
   crypto: "crypto",
 };
+/** The labels of a compact column (four hosts or more, stackLayout's `compact`). */
+const ROW_LABEL_SHORT: Readonly<Record<SlotId, string>> = { ...ROW_LABEL, app: "app", if: "if" };
 const ROW_HINT: Readonly<Record<SlotId, string>> = {
   ...(Object.fromEntries(STACK_ROWS.map((r) => [r.id, r.hint])) as Record<(typeof STACK_ROWS)[number]["id"], string>),
   ipintrq: "IP input queue",
@@ -57,6 +62,8 @@ function SlotBox({
   event,
   finding,
   loopIface,
+  compact,
+  ipq,
 }: {
   id: SlotId;
   rect: Rect;
@@ -64,12 +71,17 @@ function SlotBox({
   event: TraceEvent | null;
   finding: boolean;
   loopIface: string;
+  /** Short labels, fewer queue boxes: a narrow column. */
+  compact: boolean;
+  /** Fragments held on the host's reassembly queue (drawn in the ipintrq band while any are). */
+  ipq: readonly HeldFragment[] | null;
 }): ReactElement {
+  if (id === "ipintrq" && ipq && !(active && event)) return <IpqBand rect={rect} frags={ipq} />;
   const queue = id === "ipintrq" || id === "crypto";
   const thin = rect.height < 40;
   const decision = active && event?.kind === "decision" ? event : null;
   const stale = decision?.consulted.some((c) => (c.kind === "tag" || c.kind === "flag") && c.stale === true) ?? false;
-  const label = ROW_LABEL[id];
+  const label = (compact ? ROW_LABEL_SHORT : ROW_LABEL)[id];
   const fnX = rect.x + 12 + label.length * (queue ? 9.8 : 10.4) + 10;
   const fn = active && event ? `${event.fn}()` : "";
   const hint = id === "link" && loopIface ? loopIface : ROW_HINT[id];
@@ -82,7 +94,7 @@ function SlotBox({
   return (
     <g className={cls} data-slot={id} data-active={active}>
       <rect className="slot-bg" x={rect.x} y={rect.y} width={rect.width} height={rect.height} rx={6} />
-      {queue && <QueueSlots rect={rect} filled={active && event?.kind === "queue.enqueue" ? event.depth : active ? 1 : 0} />}
+      {queue && <QueueSlots rect={rect} n={compact ? 2 : 3} filled={active && event?.kind === "queue.enqueue" ? event.depth : active ? 1 : 0} />}
       <text className="slot-label" x={rect.x + 12} y={line1Y} dominantBaseline="central">
         {label}
       </text>
@@ -105,7 +117,9 @@ function SlotBox({
           {fitText(fn, rect.x + rect.width - fnX - (queue ? 62 : 8), 9.7)}
         </text>
       ) : (
-        thin && (
+        // A hint cut to a stub ("i…") says nothing: leave it out.
+        thin &&
+        fitText(hint, rect.x + rect.width - fnX - 62, 8.6).length >= 6 && (
           <text className="slot-hint-inline" x={fnX} y={line1Y} dominantBaseline="central">
             {fitText(hint, rect.x + rect.width - fnX - 62, 8.6)}
           </text>
@@ -128,9 +142,41 @@ function SlotBox({
   );
 }
 
+/**
+ * The reassembly queue (struct ipq) while a host holds fragments: in the IP input band, each
+ * fragment as a bar at its place in the datagram (byte offset from ip_off × 8), labelled
+ * "off–end" with MF where it was set; a gap is what is still missing.
+ */
+const IPQ_BAR: CSSProperties = { fill: "var(--surface)", stroke: "var(--accent)", strokeWidth: 2 };
+const IPQ_TEXT: CSSProperties = { fill: "var(--text)", fontFamily: "var(--font-mono)", fontSize: 16, fontWeight: 600 };
+
+function IpqBand({ rect, frags }: { rect: Rect; frags: readonly HeldFragment[] }): ReactElement {
+  const x0 = rect.x + 52;
+  const w = rect.x + rect.width - 8 - x0;
+  const total = Math.max(...frags.map((f) => f.end)) * (frags.some((f) => f.end === Math.max(...frags.map((g) => g.end)) && f.mf) ? 1.25 : 1);
+  const sx = (b: number) => x0 + (b / total) * w;
+  const detail = frags.map((f) => `${f.off}–${f.end}${f.mf ? " MF" : ""}`).join(", ");
+  return (
+    <g className="slot slot--ipintrq ipq" data-slot="ipq" data-frags={frags.length}>
+      <title>{`ipq: datagram id 0x${frags[0]!.id.toString(16).padStart(4, "0")}, ${frags.length} fragment${frags.length === 1 ? "" : "s"} held: ${detail}`}</title>
+      <rect className="slot-bg" x={rect.x} y={rect.y} width={rect.width} height={rect.height} rx={6} />
+      <text className="slot-label" x={rect.x + 12} y={rect.y + rect.height / 2} dominantBaseline="central">
+        ipq
+      </text>
+      {frags.map((f) => (
+        <g key={f.chain} className="ipq-frag">
+          <rect x={sx(f.off)} y={rect.y + 3} width={Math.max(4, sx(f.end) - sx(f.off) - 2)} height={rect.height - 6} rx={3} style={IPQ_BAR} />
+          <text x={sx(f.off) + 4} y={rect.y + rect.height / 2} dominantBaseline="central" style={IPQ_TEXT}>
+            {fitText(`${f.off}–${f.end}${f.mf ? " MF" : ""}`, sx(f.end) - sx(f.off) - 8, 9.6)}
+          </text>
+        </g>
+      ))}
+    </g>
+  );
+}
+
 /** Little boxes on the right of a queue: how many packets wait (at this step). */
-function QueueSlots({ rect, filled }: { rect: Rect; filled: number }): ReactElement {
-  const n = 3;
+function QueueSlots({ rect, filled, n }: { rect: Rect; filled: number; n: number }): ReactElement {
   const s = Math.min(12, rect.height - 12);
   const y = rect.y + (rect.height - s) / 2;
   return (
@@ -155,11 +201,15 @@ const Host = memo(function Host({
   active,
   event,
   finding,
+  compact,
+  ipq,
 }: {
   host: HostPlan;
   active: SlotId | null;
   event: TraceEvent | null;
   finding: boolean;
+  compact: boolean;
+  ipq: readonly HeldFragment[] | null;
 }): ReactElement {
   const slots: [SlotId, Rect][] = [
     ...STACK_ROWS.map((r) => [r.id, host.rows[r.id]] as [SlotId, Rect]),
@@ -173,8 +223,10 @@ const Host = memo(function Host({
       <text className="host-title" x={host.title.x + 4} y={host.title.y + host.title.height / 2 + 1} dominantBaseline="central">
         {host.name}
         <tspan className="host-ifaces" dx={10}>
-          {["lo0", ...host.ifaces].join(" · ")}
+          {/* The interface list gives way to the title's room: it never runs into the card lane. */}
+          {fitText(["lo0", ...host.ifaces].join(" · "), host.title.width - 14 - host.name.length * 11.5, 9.6)}
         </tspan>
+        {compact && <title>{`${host.name}: lo0 · ${host.ifaces.join(" · ")}`}</title>}
       </text>
       {host.loopback && (
         <g className="loopback">
@@ -191,11 +243,23 @@ const Host = memo(function Host({
         </g>
       )}
       {slots.map(([id, rect]) => (
-        <SlotBox key={id} id={id} rect={rect} active={active === id} event={active === id ? event : null} finding={finding} loopIface={loopIface} />
+        <SlotBox
+          key={id}
+          id={id}
+          rect={rect}
+          active={active === id}
+          event={active === id ? event : null}
+          finding={finding}
+          loopIface={loopIface}
+          compact={compact}
+          ipq={id === "ipintrq" ? ipq : null}
+        />
       ))}
     </g>
   );
 });
+
+const NO_IPQ: ReadonlyMap<string, readonly HeldFragment[]> = new Map();
 
 /** The size the stack is designed at; larger panes scale it up. */
 const DESIGN = { width: 800, height: 430 } as const;
@@ -368,7 +432,7 @@ export function StackView(): ReactElement {
   const links = trace?.links;
   // Laid out at a design size and scaled up on big screens, so text grows with the room; never
   // scaled down (text is 16px at the least, for a projector), and further up in Present mode.
-  const fit = Math.min(size.width / DESIGN.width, size.height / DESIGN.height);
+  const fit = Math.min(size.width / DESIGN.width, size.height / DESIGN.height, size.width / stackMinWidth(hosts));
   const scale = Math.max(1, fit) * (present ? PRESENT_BOOST : 1);
   const plan: StackPlan | null = useMemo(
     () =>
@@ -378,6 +442,7 @@ export function StackView(): ReactElement {
     [hosts, links, size, scale],
   );
   const event = trace?.events.at(cursor) ?? null;
+  const ipq = useMemo(() => (trace && event ? ipqAt(trace, event.seq) : NO_IPQ), [trace, event]);
   const model = useMemo(() => (trace && event ? packetModelAt(trace, event.seq) : null), [trace, event]);
   const card = useMemo(() => (plan ? layoutCard(model, event, trace ? tagLanes(trace) : null, plan.cardWidth) : null), [plan, model, event, trace]);
   const host = plan && event ? (plan.hosts[plan.hostIndex.get(event.host) ?? 0] ?? null) : null;
@@ -394,9 +459,24 @@ export function StackView(): ReactElement {
   const onTag = useCallback((uid: number) => tagflowStore.getState().selectTag(uid), []);
   const onHoverTag = useCallback((uid: number | null) => tagflowStore.getState().setHover(uid === null ? null : { kind: "tag", uid }), []);
 
+  // Four hosts or more wider than the pane: scroll so the current step's host and its card lane stay in view.
+  const scrollTo = plan?.scroll && host ? Math.round(((host.frame.x + host.frame.width / 2 + host.lane.x + host.lane.width / 2) / 2) * scale) : null;
+  useEffect(() => {
+    const pane = paneRef.current;
+    if (!pane || scrollTo === null) return;
+    const left = Math.max(0, scrollTo - pane.clientWidth / 2);
+    if (Math.abs(pane.scrollLeft - left) > 4) pane.scrollTo({ left, behavior: duration > 0 ? "smooth" : "auto" });
+  }, [scrollTo, duration]);
+
   const empty = trace !== null && trace.events.length === 0;
   return (
-    <div className="stack-pane" ref={paneRef} data-testid="stack">
+    <div
+      className="stack-pane"
+      ref={paneRef}
+      data-testid="stack"
+      data-scroll={plan?.scroll ? "x" : undefined}
+      style={plan?.scroll ? { overflowX: "auto" } : undefined}
+    >
       {plan && trace && (
         <svg
           className="stack-svg"
@@ -409,13 +489,32 @@ export function StackView(): ReactElement {
           {plan.wires.map((w) => (
             <g key={w.id} className="wire">
               <path d={w.d} />
-              <text x={w.labelX} y={w.labelY} textAnchor="middle">
-                {w.label}
-              </text>
+              {w.lines ? (
+                <>
+                  <text x={w.labelX} y={w.labelY} textAnchor="middle">
+                    {w.lines[0]}
+                  </text>
+                  <text x={w.labelX} y={w.labelY + 30} textAnchor="middle">
+                    {w.lines[1]}
+                  </text>
+                </>
+              ) : (
+                <text x={w.labelX} y={w.labelY} textAnchor="middle">
+                  {w.label}
+                </text>
+              )}
             </g>
           ))}
           {plan.hosts.map((h) => (
-            <Host key={h.name} host={h} active={h === host ? slot : null} event={h === host ? event : null} finding={finding} />
+            <Host
+              key={h.name}
+              host={h}
+              active={h === host ? slot : null}
+              event={h === host ? event : null}
+              finding={finding}
+              compact={plan.compact}
+              ipq={ipq.get(h.name) ?? null}
+            />
           ))}
           {card && !empty && (
             <>

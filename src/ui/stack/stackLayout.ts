@@ -14,10 +14,15 @@
  *   │ crypto    │                   └─────────┘           └─────────┘
  *   │ interface │                   (ipintrq and the crypto queue are thin bands)
  *  ↺│ link      │
+ *
+ * Four to six hosts (a path of routers, issue 12) do not fit a 1280×720 pane at a legible size:
+ * rather than shrink the card below reading size, the plan then keeps compact columns (short row
+ * labels) and lanes wide enough for the card, grows wider than the box (`scroll`), and StackView
+ * scrolls it horizontally to keep the host of the current step in view.
  */
 import { scaleLinear } from "d3-scale";
 import { curveBasis, line, linkHorizontal } from "d3-shape";
-import type { LayerId, LinkInfo, TraceEvent } from "../../engine/index";
+import { fromHex, type LayerId, type LinkInfo, type ScenarioTrace, type TraceEvent } from "../../engine/index";
 
 /** The stack rows, top to bottom. */
 export const STACK_ROWS = [
@@ -66,7 +71,10 @@ export interface HostPlan {
 
 export interface WirePlan {
   readonly id: string;
+  /** "net-a · MTU 1500": the whole label, one line. */
   readonly label: string;
+  /** The same on two lines, above and below the wire, for a lane too narrow for one. */
+  readonly lines: readonly [string, string] | null;
   readonly d: string;
   readonly labelX: number;
   readonly labelY: number;
@@ -80,6 +88,10 @@ export interface StackPlan {
   readonly wires: readonly WirePlan[];
   /** Width of the packet card. */
   readonly cardWidth: number;
+  /** Columns too narrow for the long row labels ("socket / app"): StackView uses the short ones. */
+  readonly compact: boolean;
+  /** The plan is wider than the box it was given: the pane scrolls horizontally. */
+  readonly scroll: boolean;
 }
 
 export interface Size {
@@ -110,24 +122,52 @@ const MIN_COL = 110;
 /** The narrowest a card lane between columns gets (three or more hosts). */
 const MIN_LANE = 150;
 
+/** Four hosts or more that do not fit: compact columns, and lanes that keep the card readable. */
+const SCROLL_COL = 128;
+const SCROLL_LANE = 220;
+/** Below this a column takes the short row labels. */
+const COMPACT_BELOW = 150;
+/** A wire label's characters (16px mono, bold). */
+const WIRE_CHAR = 9.8;
+
 /** The lo0 path needs room on the outer side of a column. */
 const LOOP_ROOM = 30;
 
+/**
+ * The narrowest box `hosts` lay out in without scrolling: for four hosts or more, compact columns
+ * and lanes wide enough for a readable card. StackView scales the stack up only as far as this
+ * still fits, so a big screen shows the whole path before it shows bigger text.
+ */
+export function stackMinWidth(hosts: readonly HostInfo[]): number {
+  const n = Math.max(1, hosts.length);
+  const loopRoom = hosts.some((h) => h.loopback) ? LOOP_ROOM : 0;
+  return n >= 4 ? 2 * PAD + 2 * loopRoom + n * SCROLL_COL + (n - 1) * SCROLL_LANE : 320;
+}
+
 /** Lay out the static stack for `hosts` in a box of `size`. */
 export function layoutStack(hosts: readonly HostInfo[], links: readonly LinkInfo[], size: Size): StackPlan {
-  const width = Math.max(320, size.width);
+  const box = Math.max(320, size.width);
   const height = Math.max(260, size.height);
   const n = Math.max(1, hosts.length);
 
   const gaps = n === 1 ? 1 : n - 1;
   const loopRoom = hosts.some((h) => h.loopback) ? LOOP_ROOM : 0;
+  // Four or more hosts that would not fit at MIN_COL/MIN_LANE: lay out wider than the box, to scroll.
+  const scroll = n >= 4 && box < stackMinWidth(hosts);
+  const width = scroll ? stackMinWidth(hosts) : box;
+  const minCol = n >= 4 ? SCROLL_COL : MIN_COL;
+  const minLane = n >= 4 ? SCROLL_LANE : MIN_LANE;
   // One or two hosts: a roomy card lane. Three or more (routers, issue 12): the lanes between
   // columns share what the narrowest legible columns leave, so the stack still fits its box.
   const roomy = Math.round(Math.min(360, Math.max(250, width * 0.4)));
-  const laneWidth = n <= 2 ? roomy : Math.max(MIN_LANE, Math.min(roomy, Math.floor((width - 2 * PAD - 2 * loopRoom - n * MIN_COL) / gaps)));
+  const laneWidth = scroll
+    ? SCROLL_LANE
+    : n <= 2
+      ? roomy
+      : Math.max(minLane, Math.min(Math.max(roomy, minLane), Math.floor((width - 2 * PAD - 2 * loopRoom - n * minCol) / gaps)));
   const cardWidth = laneWidth - 20;
   const available = width - 2 * PAD - gaps * laneWidth - (n === 1 ? loopRoom : 2 * loopRoom);
-  const colWidth = Math.max(MIN_COL, Math.min(n === 1 ? 420 : 360, Math.floor(available / n)));
+  const colWidth = scroll ? SCROLL_COL : Math.max(minCol, Math.min(n === 1 ? 420 : 360, Math.floor(available / n)));
   const used = n * colWidth + gaps * laneWidth + (n === 1 ? loopRoom : 2 * loopRoom);
   const left = Math.max(PAD, Math.floor((width - used) / 2)) + loopRoom;
 
@@ -200,11 +240,14 @@ export function layoutStack(hosts: readonly HostInfo[], links: readonly LinkInfo
           [(x0 + x1) / 2, Math.min(height - 2, yl + 40)],
           [x1, yl],
         ]) ?? "");
-    // The link's MTU under its name (issue 12: where a datagram stops fitting is the story).
-    wires.push({ id: link.id, label: link.mtu ? `${link.id} · MTU ${link.mtu}` : link.id, d, labelX: (x0 + x1) / 2, labelY: yl - 10 });
+    // The link's MTU under its name (issue 12: where a datagram stops fitting is the story); on
+    // two lines, name above the wire and MTU below, when one line would spill over the columns.
+    const label = link.mtu ? `${link.id} · MTU ${link.mtu}` : link.id;
+    const lines: [string, string] | null = link.mtu && label.length * WIRE_CHAR > x1 - x0 - 8 ? [link.id, `MTU ${link.mtu}`] : null;
+    wires.push({ id: link.id, label, lines, d, labelX: (x0 + x1) / 2, labelY: yl - 10 });
   }
 
-  return { width, height, hosts: plans, hostIndex, wires, cardWidth };
+  return { width, height, hosts: plans, hostIndex, wires, cardWidth, compact: colWidth < COMPACT_BELOW, scroll };
 }
 
 /** The U-turn of lo0: out of the link row's outer edge and back up into ipintrq. */
@@ -281,4 +324,89 @@ export function placeCard(plan: StackPlan, host: HostPlan, slot: SlotId, cardHei
   const y = Math.round(Math.min(Math.max(PAD, cy - 16), plan.height - PAD - cardHeight));
   const target = { x: host.cardSide === "right" ? r.x + r.width : r.x, y: cy };
   return { x, y, connector: connectorPath(host, target, x, y, plan.cardWidth, cardHeight), target };
+}
+
+/** One fragment held on a host's reassembly queue (struct ipq's ipqe), from the fragment's own header bytes. */
+export interface HeldFragment {
+  readonly chain: number;
+  /** ip_id and the addresses: which datagram it belongs to. */
+  readonly key: string;
+  readonly id: number;
+  /** Data bytes it covers, [off, end), and whether MF was set. */
+  readonly off: number;
+  readonly end: number;
+  readonly mf: boolean;
+}
+
+/** A change to a host's reassembly queue, at step `seq`. */
+interface IpqChange {
+  readonly seq: number;
+  readonly host: string;
+  readonly add?: HeldFragment;
+  /** Remove every fragment of this datagram (reassembled) … */
+  readonly doneKey?: string;
+  /** … or this one chain (dropped: timeout, overlap, too many). */
+  readonly dropChain?: number;
+}
+
+function fragmentOf(trace: ScenarioTrace, e: TraceEvent): HeldFragment | null {
+  const v = e.packet >= 0 ? trace.packets.at(e.packet) : undefined;
+  if (!v) return null;
+  const b = fromHex(v.hex.slice(0, 48));
+  if (b.length < 20) return null;
+  const hl = (b[0]! & 0x0f) * 4;
+  const len = (b[2]! << 8) | b[3]!;
+  const ipOff = (b[6]! << 8) | b[7]!;
+  const id = (b[4]! << 8) | b[5]!;
+  const off = (ipOff & 0x1fff) * 8;
+  return { chain: e.chain, key: `${id}/${b.subarray(12, 20).join(".")}/${b[9]}`, id, off, end: off + len - hl, mf: (ipOff & 0x2000) !== 0 };
+}
+
+const IPQ_TIMELINES = new WeakMap<ScenarioTrace, readonly IpqChange[]>();
+
+/**
+ * Every change to the hosts' reassembly queues, in step order: a fragment queued (ip_reass's
+ * queue.enqueue on "ipq"), a datagram completed (its "reass" decision, branch "complete"), a
+ * fragment dropped from the queue. Computed once per trace from its facts: the events' kinds and
+ * the fragments' own IP headers (ip_id, offset × 8, MF), never from narration.
+ */
+export function ipqTimeline(trace: ScenarioTrace): readonly IpqChange[] {
+  const known = IPQ_TIMELINES.get(trace);
+  if (known) return known;
+  const out: IpqChange[] = [];
+  const held = new Set<number>();
+  for (let i = 0; i < trace.events.length; i++) {
+    const e = trace.events.at(i)!;
+    if (e.kind === "queue.enqueue" && e.queue === "ipq") {
+      const f = fragmentOf(trace, e);
+      if (f) {
+        out.push({ seq: e.seq, host: e.host, add: f });
+        held.add(f.chain);
+      }
+    } else if (e.kind === "decision" && e.check === "reass" && e.branch === "complete") {
+      const f = fragmentOf(trace, e);
+      if (f) out.push({ seq: e.seq, host: e.host, doneKey: f.key });
+    } else if (e.kind === "drop" && held.has(e.chain)) {
+      out.push({ seq: e.seq, host: e.host, dropChain: e.chain });
+      held.delete(e.chain);
+    }
+  }
+  IPQ_TIMELINES.set(trace, out);
+  return out;
+}
+
+/** The fragments each host holds on its reassembly queue after step `seq`, offset order. */
+export function ipqAt(trace: ScenarioTrace, seq: number): ReadonlyMap<string, readonly HeldFragment[]> {
+  const q = new Map<string, HeldFragment[]>();
+  for (const c of ipqTimeline(trace)) {
+    if (c.seq > seq) break;
+    const list = q.get(c.host) ?? [];
+    const next = c.add ? [...list, c.add] : c.doneKey ? list.filter((f) => f.key !== c.doneKey) : list.filter((f) => f.chain !== c.dropChain);
+    q.set(
+      c.host,
+      next.sort((a, b) => a.off - b.off),
+    );
+  }
+  for (const [h, l] of q) if (l.length === 0) q.delete(h);
+  return q;
 }
