@@ -233,7 +233,8 @@ describe("the editor store", () => {
     await vi.waitFor(() => expect(editor.getState().run).toBe("applied"));
     expect(calls.length).toBe(before + 1);
     expect(app.getState().source).toMatchObject({ kind: "custom", label: "lo0-esp-ping (edited)" });
-    expect(app.getState().trace!.scenario.traffic[0]!.count).toBe(2);
+    const ping = app.getState().trace!.scenario.traffic[0]!;
+    expect(ping.kind === "ping" ? ping.count : null).toBe(2);
     // The two keystrokes were one undo step.
     expect(editor.getState().history!.past).toHaveLength(1);
   });
