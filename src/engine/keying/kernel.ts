@@ -141,6 +141,18 @@ interface KmPolicy {
   readonly sp: SecPolicy | undefined;
 }
 
+/**
+ * Who asks for the SA, when it is not the FAST_IPSEC output path (keying/adapters.ts): the
+ * kernel function names narration gives the acquire and the drop, and — for a kernel that never
+ * holds the trigger packet (OpenBSD ip_spd.c: "Silently drop packet") — the drop's words, which
+ * then apply whatever the sysctls say.
+ */
+export interface AcquireCaller {
+  readonly acquireFn?: string;
+  readonly dropFn?: string;
+  readonly dropText?: { readonly detail: string; readonly text: string };
+}
+
 /** Latency of one message crossing the user/kernel boundary, µs of virtual time. */
 export const KM_MSG_LATENCY = 5;
 
@@ -241,12 +253,12 @@ export class KeyKernel {
    * template. KAME: key_checkrequest → key_acquire(): an acq entry per saidx, repeats blocked
    * for key_blockacq_count tries or key_blockacq_lifetime seconds.
    */
-  acquire(m: Mbuf, sp: SecPolicy, isr: IpsecRequest, sel: Selectors): boolean {
+  acquire(m: Mbuf, sp: SecPolicy, isr: IpsecRequest, sel: Selectors, caller: AcquireCaller = {}): boolean {
     const src = isr.tunnelSrc ?? sel.src;
     const dst = isr.tunnelDst ?? sel.dst;
     const pol = this.policies.find((p) => p.sp === sp);
     const reqid = pol?.reqid ?? 0;
-    const site = this.site(this.config.api === "xfrm" ? "xfrm_state_find" : "key_acquire");
+    const site = this.site(caller.acquireFn ?? (this.config.api === "xfrm" ? "xfrm_state_find" : "key_acquire"));
     let e = this.findAcq(src, dst, reqid);
     let sent = false;
     if (!e) {
@@ -301,7 +313,11 @@ export class KeyKernel {
           ? "An ACQ state for this template already exists: no second ACQUIRE (-EAGAIN)."
           : `The acq entry blocks a repeat (try ${e.blocked} of ${KEY_BLOCKACQ_COUNT}): no ACQUIRE.`,
     );
-    const dsite = this.site(this.config.api === "xfrm" ? "xfrm_lookup" : "ipsec4_process_packet");
+    const dsite = this.site(caller.dropFn ?? (this.config.api === "xfrm" ? "xfrm_lookup" : "ipsec4_process_packet"));
+    if (caller.dropText) {
+      drop(dsite, m, "ipsec-larval", caller.dropText.detail, caller.dropText.text);
+      return true;
+    }
     if (this.config.api === "xfrm" && !this.config.larvalDrop) {
       if (e.held.length >= XFRM_MAX_QUEUE_LEN) {
         drop(
