@@ -25,7 +25,9 @@
  * re-read line by line for this model; where a detail is inferred the comment says so.
  *
  * Model boundaries, said plainly: the packet path is the engine's FAST_IPSEC model for both
- * interfaces; FWD policies are stored and acknowledged but the engine does not forward; lifetime
+ * interfaces; FWD policies are stored and acknowledged, but FAST_IPSEC and KAME have no forward
+ * direction — a forwarded packet meets the OUT policy in ip_output (via ip_forward) and the inbound
+ * check in ipsec4_in_reject, as the `libreswan-subnets` built-in shows; lifetime
  * counting is on output only (the data plane's input path does not call back here).
  */
 import { m_gethdr, type Mbuf } from "../mbuf/mbuf";
@@ -637,7 +639,7 @@ export class KeyKernel {
         value: `priority ${p.priority}, tmpl esp/tunnel ${p.tunnelSrc}→${p.tunnelDst} reqid ${p.reqid}`,
       },
       p.dir === "fwd"
-        ? `${fn} installs the FWD policy ${p.src}/${p.srcLen}→${p.dst}/${p.dstLen} (kept: the engine does not forward).`
+        ? `${fn} installs the FWD policy ${p.src}/${p.srcLen}→${p.dst}/${p.dstLen} (kept for the daemon: this BSD data plane has no forward direction — ip_forward hands a forwarded packet to ip_output's OUT policy).`
         : `${fn} ${old >= 0 ? "replaces" : "installs"} the ${p.dir.toUpperCase()} policy ${p.src}/${p.srcLen}→${p.dst}/${p.dstLen}, priority ${p.priority}.`,
     );
   }

@@ -11,6 +11,7 @@
  * | ondemand-pfkeyv2   | secure 13/14| secure    | secure 13/14 | dropped              |
  * | ondemand-bsdkame   | dropped 0/14| dropped   | dropped 0/14 | dropped              |
  * | ondemand-nokernel  | insecure    | insecure  | insecure     | dropped              |
+ * | libreswan-subnets  | secure 5/6  | secure 5/6| secure 5/6   | dropped              |
  *
  * Every single fix leaves the verdict as it is (none of them touches the key manager).
  */
@@ -27,6 +28,7 @@ const BSD: Row = {
   "ondemand-pfkeyv2": ["secure", 13],
   "ondemand-bsdkame": ["dropped", 0],
   "ondemand-nokernel": ["insecure", 14],
+  "libreswan-subnets": ["secure", 5],
 };
 const LINUX: Row = Object.fromEntries(KEYING_SCENARIOS.map((s) => [s.name, ["dropped", 0]]));
 
