@@ -12,6 +12,7 @@
  * | ondemand-bsdkame   | dropped 0/14| dropped   | dropped 0/14 | dropped              |
  * | ondemand-nokernel  | insecure    | insecure  | insecure     | dropped              |
  * | libreswan-subnets  | secure 5/6  | secure 5/6| secure 5/6   | dropped              |
+ * | ondemand-rekey-time| secure 13/14| secure    | secure 13/14 | dropped              |
  *
  * Every single fix leaves the verdict as it is (none of them touches the key manager).
  */
@@ -29,6 +30,7 @@ const BSD: Row = {
   "ondemand-bsdkame": ["dropped", 0],
   "ondemand-nokernel": ["insecure", 14],
   "libreswan-subnets": ["secure", 5],
+  "ondemand-rekey-time": ["secure", 13],
 };
 const LINUX: Row = Object.fromEntries(KEYING_SCENARIOS.map((s) => [s.name, ["dropped", 0]]));
 

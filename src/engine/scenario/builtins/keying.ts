@@ -6,13 +6,21 @@
 import type { ScenarioInput } from "../schema";
 
 type Backend = "xfrm" | "pfkeyv2" | "bsdkame-2020" | "nokernel";
+type KeyingConn = NonNullable<ScenarioInput["keying"]>["conn"];
 
 /**
  * west 192.0.2.1 ↔ east 192.0.2.2, conn auto=route, ESP tunnel AES-GCM-16. The pings run
  * gateway to gateway (tunnel mode between the gateway addresses, selectors /32); the subnets
  * behind the gateways are in `libreswan-subnets`.
  */
-function onDemand(name: string, title: string, description: string, backend: Backend, larvalDrop = true): ScenarioInput {
+function onDemand(
+  name: string,
+  title: string,
+  description: string,
+  backend: Backend,
+  larvalDrop = true,
+  lifetimes: Partial<Pick<KeyingConn, "softPackets" | "softBytes" | "hardBytes" | "softAddSec" | "hardAddSec">> = { softPackets: 10 },
+): ScenarioInput {
   return {
     version: 1,
     name,
@@ -36,7 +44,7 @@ function onDemand(name: string, title: string, description: string, backend: Bac
         leftSubnet: "192.0.2.1/32",
         rightSubnet: "192.0.2.2/32",
         reqid: 16389,
-        softPackets: 10,
+        ...lifetimes,
       },
     },
   };
@@ -135,4 +143,12 @@ export const KEYING_SCENARIOS: readonly ScenarioInput[] = [
     "nokernel",
   ),
   LIBRESWAN_SUBNETS,
+  onDemand(
+    "ondemand-rekey-time",
+    "libreswan on demand: the SA's add-time lifetime runs out mid-traffic — soft EXPIRE, rekey, hard delete (XFRM)",
+    `${GATEWAYS} Each SA gets soft_add_expires_seconds 4 and hard_add_expires_seconds 6 (lifetimes by time, not packets). Four seconds after the first pair is installed, xfrm_timer_handler marks it dying and sends XFRM_MSG_EXPIRE (hard 0); pluto rekeys (CREATE_CHILD_SA, abstracted) and installs a new pair while the pings go on, so the SPI on the wire changes mid-traffic. Once the pings stop, the last pair carries no bytes: pluto lets it expire (a labelled model rule) and its hard limit deletes it.`,
+    "xfrm",
+    true,
+    { softAddSec: 4, hardAddSec: 6 },
+  ),
 ];
