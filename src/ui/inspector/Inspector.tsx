@@ -16,6 +16,7 @@ import { packetModelAt } from "../stepModel";
 import { Icon } from "../icons";
 import { hex } from "../text";
 import { SkbPanel } from "./SkbPanel";
+import { KeyMessagePanel } from "./KeyMessagePanel";
 
 const REGION_LABEL: Readonly<Record<string, string>> = {
   ipv4: "IPv4 header",
@@ -419,6 +420,8 @@ export function Inspector(): ReactElement {
       <div className={`inspector-body inspector-body--${tab}`} ref={scroller}>
         {/* Seed 002: skb->dev against skb->dst->dev, at the top of the scrolling body (the inspector's grid has two rows). */}
         {trace && model && <SkbPanel trace={trace} cursor={cursor} chain={model.version.chain} />}
+        {/* Seed 004: a key-management message's C members (KeyMessagePanel), above its hex. */}
+        {trace && model && tab === "packet" && <KeyMessagePanel trace={trace} cursor={cursor} chain={model.version.chain} bytes={model.bytes} />}
         {model && event && trace ? (
           tab === "packet" ? (
             <PacketPanel model={model} />
