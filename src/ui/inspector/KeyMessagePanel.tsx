@@ -29,20 +29,19 @@ export function KeyMessagePanel({ trace, cursor, chain, bytes }: KeyMessagePanel
         <table className="keymsg-table">
           <thead>
             <tr>
-              <th scope="col">struct</th>
               <th scope="col">member</th>
               <th scope="col" className="keymsg-num">
-                offset
+                offset:size
               </th>
               <th scope="col">value</th>
             </tr>
           </thead>
           <tbody>
-            {view.rows.map((r, i) => {
+            {view.rows.flatMap((r, i) => {
+              // A struct's name heads its members (a row of its own keeps the table narrow enough for a 1280-px inspector).
               const first = i === 0 || view.rows[i - 1]!.struct !== r.struct;
-              return (
-                <tr key={`${r.offset}:${r.struct}.${r.field}`} className={first ? "keymsg-first" : undefined} title={r.label}>
-                  <td className="keymsg-struct">{first ? r.struct : ""}</td>
+              const row = (
+                <tr key={`${r.offset}:${r.struct}.${r.field}`} title={r.label}>
                   <td>
                     <code>{r.field}</code>
                   </td>
@@ -55,6 +54,16 @@ export function KeyMessagePanel({ trace, cursor, chain, bytes }: KeyMessagePanel
                   </td>
                 </tr>
               );
+              return first
+                ? [
+                    <tr key={`${r.offset}:${r.struct}`} className="keymsg-struct">
+                      <th scope="rowgroup" colSpan={3}>
+                        struct {r.struct}
+                      </th>
+                    </tr>,
+                    row,
+                  ]
+                : [row];
             })}
           </tbody>
         </table>
