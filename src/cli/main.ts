@@ -31,7 +31,8 @@ import {
   type Scenario,
   type ScenarioInput,
 } from "../engine";
-import { TAGFLOW_VERSION, espSaTable, traceEspSas, traceToJsonChunks, traceToPcapngChunks, type ScenarioTraceLike } from "../export";
+import { TAGFLOW_VERSION, espSaTable, keyMessageFrames, traceCapture, traceEspSas, traceToJsonChunks, type ScenarioTraceLike } from "../export";
+import { writePcapngChunks } from "../export/pcapng";
 import { BufferedSink, InputError, escapeTerminal, openOutput, readBounded, writeAll, type Chunk, type PendingOutput } from "./io";
 import { headerLines, makePaint, stepLines, summaryLines } from "./narrate";
 import { convert } from "./convert";
@@ -401,12 +402,17 @@ function run(positionals: readonly string[], values: Values, io: CliIo): number 
   if (values.json !== undefined)
     outputs.push({ flag: "json", target: values.json, chunks: () => traceToJsonChunks(trace), note: `${trace.events.length} steps` });
   if (values.pcap !== undefined) {
-    const packets = trace.events.filter((e) => e.kind === "link.tx").length;
+    // Count what the capture holds, not the link.tx events: links between hosts are captured at
+    // link.rx, and seed 004's key messages are frames of their own (nlmon0 / PF_KEY interfaces).
+    const capture = traceCapture(trace);
+    const frames = capture.packets.length;
+    const keyFrames = keyMessageFrames(capture);
+    const ifaces = capture.interfaces.length;
     outputs.push({
       flag: "pcap",
       target: values.pcap,
-      chunks: () => traceToPcapngChunks(trace),
-      note: `${packets} packets on ${trace.links.length} interface${trace.links.length === 1 ? "" : "s"}`,
+      chunks: () => writePcapngChunks(capture),
+      note: `${frames} packets on ${ifaces} interface${ifaces === 1 ? "" : "s"}${keyFrames > 0 ? `, ${keyFrames} of them key messages (netlink as nlmon records it, or PF_KEY)` : ""}`,
     });
   }
   if (values.keys !== undefined) {

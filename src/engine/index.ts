@@ -67,3 +67,6 @@ export { ENC_ALGS, AUTH_ALGS, encAlg, authAlg, type EncAlgId, type AuthAlgId } f
 // Seed 004: the key-management messages (XFRM netlink, PF_KEY v2) and their `ip xfrm monitor` / setkey text.
 export { parseXfrm, xfrmMonitorText, xfrmSummary, NETLINK_XFRM } from "./wire/xfrm_nl";
 export { parsePfkey, pfkeySummary, setkeyText } from "./wire/pfkey";
+// Issue 15: key messages as field rows (struct, member, offset, value) for the inspector.
+export { xfrmFieldRows, type KeyFieldRow } from "./wire/xfrm_nl";
+export { pfkeyFieldRows } from "./wire/pfkey";

@@ -98,6 +98,22 @@ export function traceToPcapngChunks(trace: ScenarioTraceLike): Generator<Uint8Ar
   return writePcapngChunks(captureOf(trace));
 }
 
+/**
+ * The capture as data, before it is written (tagflow run --pcap writes it with
+ * writePcapngChunks and reports its frames, the key messages among them, and its interfaces).
+ */
+export function traceCapture(trace: ScenarioTraceLike): PcapngCapture {
+  return captureOf(trace);
+}
+
+/** The frames of a capture that are key-management messages (nlmon0's netlink, PF_KEY on USER0). */
+export function keyMessageFrames(capture: PcapngCapture): number {
+  return capture.packets.filter((p) => {
+    const t = capture.interfaces[p.interfaceId]?.linkType;
+    return t === LINKTYPE.NETLINK || t === LINKTYPE.USER0;
+  }).length;
+}
+
 function captureOf(trace: ScenarioTraceLike): PcapngCapture {
   const hostCount = trace.scenario.hosts.length;
   const interfaces: PcapngInterface[] = [];

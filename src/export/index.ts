@@ -4,4 +4,5 @@ export type { PcapngCapture, PcapngInterface, PcapngPacket, PcapngReadCapture, P
 export { WIRESHARK_AUTH_NAME, WIRESHARK_ENC_NAME, espSaTable, espSaTableLines } from "./espSaTable";
 export type { EspAuthAlg, EspEncAlg, EspSaForExport } from "./espSaTable";
 export { TAGFLOW_VERSION, captureTitle, traceEspSas, traceToJson, traceToJsonChunks, traceToPcapng, traceToPcapngChunks } from "./capture";
+export { keyMessageFrames, traceCapture } from "./capture";
 export type { ScenarioTraceLike } from "./capture";

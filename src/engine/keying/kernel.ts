@@ -25,7 +25,9 @@
  * re-read line by line for this model; where a detail is inferred the comment says so.
  *
  * Model boundaries, said plainly: the packet path is the engine's FAST_IPSEC model for both
- * interfaces; FWD policies are stored and acknowledged but the engine does not forward; lifetime
+ * interfaces; FWD policies are stored and acknowledged, but FAST_IPSEC and KAME have no forward
+ * direction — a forwarded packet meets the OUT policy in ip_output (via ip_forward) and the inbound
+ * check in ipsec4_in_reject, as the `libreswan-subnets` built-in shows; lifetime
  * counting is on output only (the data plane's input path does not call back here).
  */
 import { m_gethdr, type Mbuf } from "../mbuf/mbuf";
@@ -97,6 +99,20 @@ export const KEY_LARVAL_LIFETIME = 30;
 /** SAD states, named as setkey prints them (RFC 2367 §2.3.1) with XFRM's ACQ for an acquire placeholder. */
 export type KmState = "acq" | "larval" | "mature" | "dying" | "dead";
 
+/**
+ * An SA's lifetime limits as the kernel keeps them: xfrm_lifetime_cfg's soft/hard byte, packet
+ * and add_expires_seconds (XFRM_INF / 0 = none), or sadb_lifetime's bytes and addtime (0 =
+ * none; allocations carries the packet limit, see pfkeyExpire). use_expires is not modelled.
+ */
+export interface KmLimits {
+  readonly softPackets?: number;
+  readonly hardPackets?: number;
+  readonly softBytes?: number;
+  readonly hardBytes?: number;
+  readonly softAddSec?: number;
+  readonly hardAddSec?: number;
+}
+
 /** One SAD entry as the key manager sees it. `sa` is set once keys are installed. */
 export interface KmEntry {
   readonly id: string;
@@ -108,8 +124,8 @@ export interface KmEntry {
   state: KmState;
   /** km.seq (XFRM) / sadb_msg_seq of the ACQUIRE (KAME acq->seq): how the reply is matched. */
   seq: number;
-  softPackets: number | undefined;
-  hardPackets: number | undefined;
+  /** Soft and hard limits (xfrm_lifetime_cfg / sadb_lifetime); undefined = none. */
+  limits: KmLimits;
   sa: SecAssoc | undefined;
   /** Packets held for this ACQ (larval_drop = 0), oldest first. */
   readonly held: Mbuf[];
@@ -139,6 +155,18 @@ interface KmPolicy {
   readonly tunnelSrc: string;
   readonly tunnelDst: string;
   readonly sp: SecPolicy | undefined;
+}
+
+/**
+ * Who asks for the SA, when it is not the FAST_IPSEC output path (keying/adapters.ts): the
+ * kernel function names narration gives the acquire and the drop, and — for a kernel that never
+ * holds the trigger packet (OpenBSD ip_spd.c: "Silently drop packet") — the drop's words, which
+ * then apply whatever the sysctls say.
+ */
+export interface AcquireCaller {
+  readonly acquireFn?: string;
+  readonly dropFn?: string;
+  readonly dropText?: { readonly detail: string; readonly text: string };
 }
 
 /** Latency of one message crossing the user/kernel boundary, µs of virtual time. */
@@ -241,12 +269,12 @@ export class KeyKernel {
    * template. KAME: key_checkrequest → key_acquire(): an acq entry per saidx, repeats blocked
    * for key_blockacq_count tries or key_blockacq_lifetime seconds.
    */
-  acquire(m: Mbuf, sp: SecPolicy, isr: IpsecRequest, sel: Selectors): boolean {
+  acquire(m: Mbuf, sp: SecPolicy, isr: IpsecRequest, sel: Selectors, caller: AcquireCaller = {}): boolean {
     const src = isr.tunnelSrc ?? sel.src;
     const dst = isr.tunnelDst ?? sel.dst;
     const pol = this.policies.find((p) => p.sp === sp);
     const reqid = pol?.reqid ?? 0;
-    const site = this.site(this.config.api === "xfrm" ? "xfrm_state_find" : "key_acquire");
+    const site = this.site(caller.acquireFn ?? (this.config.api === "xfrm" ? "xfrm_state_find" : "key_acquire"));
     let e = this.findAcq(src, dst, reqid);
     let sent = false;
     if (!e) {
@@ -260,8 +288,7 @@ export class KeyKernel {
         reqid,
         state: "acq",
         seq,
-        softPackets: undefined,
-        hardPackets: undefined,
+        limits: {},
         sa: undefined,
         held: [],
         blocked: 0,
@@ -301,7 +328,11 @@ export class KeyKernel {
           ? "An ACQ state for this template already exists: no second ACQUIRE (-EAGAIN)."
           : `The acq entry blocks a repeat (try ${e.blocked} of ${KEY_BLOCKACQ_COUNT}): no ACQUIRE.`,
     );
-    const dsite = this.site(this.config.api === "xfrm" ? "xfrm_lookup" : "ipsec4_process_packet");
+    const dsite = this.site(caller.dropFn ?? (this.config.api === "xfrm" ? "xfrm_lookup" : "ipsec4_process_packet"));
+    if (caller.dropText) {
+      drop(dsite, m, "ipsec-larval", caller.dropText.detail, caller.dropText.text);
+      return true;
+    }
     if (this.config.api === "xfrm" && !this.config.larvalDrop) {
       if (e.held.length >= XFRM_MAX_QUEUE_LEN) {
         drop(
@@ -428,6 +459,7 @@ export class KeyKernel {
       // __find_acq_core: same {mode, reqid, proto, daddr, saddr}.
       this.entries.find((x) => x.state === "acq" && x.src === e.src && x.dst === e.dst && (x.reqid === e.reqid || x.reqid === 0));
     this.setState(e, "mature", fn, "keys installed");
+    this.armTimers(e);
     if (!acq) return;
     const how = acq.seq === replacedBySeq ? `its km.seq ${replacedBySeq} matches the ACQ state` : "its addresses and reqid match the ACQ state";
     this.site(fn).emit(
@@ -464,23 +496,55 @@ export class KeyKernel {
   checkExpire(sa: SecAssoc, m: Mbuf): boolean {
     const e = this.entries.find((x) => x.sa === sa);
     if (!e) return true;
-    if (e.hardPackets !== undefined && sa.packets >= e.hardPackets) {
-      this.expire(e, true);
+    const l = e.limits;
+    const hard =
+      l.hardPackets !== undefined && sa.packets >= l.hardPackets
+        ? `packet limit ${l.hardPackets}`
+        : l.hardBytes !== undefined && sa.bytes >= l.hardBytes
+          ? `byte limit ${l.hardBytes}`
+          : undefined;
+    if (hard) {
+      this.expire(e, true, hard);
       drop(
         this.site("xfrm_state_check_expire"),
         m,
         "ipsec-no-sa",
-        `${e.id} reached its hard packet limit ${e.hardPackets}`,
+        `${e.id} reached its hard ${hard}`,
         "The SA has hit its hard limit: the packet is dropped (-EINVAL).",
       );
       return false;
     }
-    if (e.state === "mature" && e.softPackets !== undefined && sa.packets >= e.softPackets) this.expire(e, false);
+    const soft =
+      l.softPackets !== undefined && sa.packets >= l.softPackets
+        ? `packet limit ${l.softPackets}`
+        : l.softBytes !== undefined && sa.bytes >= l.softBytes
+          ? `byte limit ${l.softBytes}`
+          : undefined;
+    if (e.state === "mature" && soft) this.expire(e, false, soft);
     return true;
   }
 
+  /**
+   * The add-time limits: xfrm_timer_handler (net/xfrm/xfrm_state.c, text fragments read for
+   * kernel-notes §10.2) fires at `soft_add_expires_seconds` after the add — the state becomes
+   * dying and km_state_expired(x, 0) — and at `hard_add_expires_seconds` — expired, EXPIRE(hard
+   * 1), deleted. KAME key_timehandler does the same with sadb_lifetime_addtime.
+   */
+  private armTimers(e: KmEntry): void {
+    const { softAddSec, hardAddSec } = e.limits;
+    const alive = (): boolean => this.entries.includes(e) && (e.state === "mature" || e.state === "dying");
+    if (softAddSec !== undefined)
+      this.host.world.after(softAddSec * 1_000_000, () => {
+        if (alive() && e.state === "mature") this.expire(e, false, `add-time limit ${softAddSec} s`);
+      });
+    if (hardAddSec !== undefined)
+      this.host.world.after(hardAddSec * 1_000_000, () => {
+        if (alive()) this.expire(e, true, `add-time limit ${hardAddSec} s`);
+      });
+  }
+
   /** Soft: mark dying, tell the daemon (EXPIRE hard 0). Hard: dead, removed, EXPIRE hard 1. */
-  private expire(e: KmEntry, hard: boolean): void {
+  private expire(e: KmEntry, hard: boolean, what: string): void {
     const fn = this.config.api === "xfrm" ? "km_state_expired" : "key_expire";
     this.site(fn).emit(
       null,
@@ -488,16 +552,14 @@ export class KeyKernel {
         kind: "decision",
         check: "km-expire",
         question: `Has ${e.id} reached a ${hard ? "hard" : "soft"} lifetime limit?`,
-        consulted: [
-          { kind: "sa", id: e.id, summary: `${e.sa?.packets ?? 0} packets, soft limit ${e.softPackets ?? "∞"}, hard ${e.hardPackets ?? "∞"}` },
-        ],
+        consulted: [{ kind: "sa", id: e.id, summary: `${e.sa?.packets ?? 0} packets, ${e.sa?.bytes ?? 0} bytes, ${limitsText(e.limits)}` }],
         branch: hard ? "hard expire" : "soft expire",
       },
       hard
-        ? `${e.id} reached its hard limit: it is removed and the daemon is told.`
-        : `${e.id} reached its soft limit: it becomes dying and the daemon is asked to rekey.`,
+        ? `${e.id} reached its hard ${what}: it is removed and the daemon is told.`
+        : `${e.id} reached its soft ${what}: it becomes dying and the daemon is asked to rekey.`,
     );
-    this.setState(e, hard ? "dead" : "dying", fn, hard ? "hard lifetime" : "soft lifetime");
+    this.setState(e, hard ? "dead" : "dying", fn, hard ? `hard ${what}` : `soft ${what}`);
     if (hard) this.entries.splice(this.entries.indexOf(e), 1);
     for (const sock of this.sockets.filter((s) => s.registered)) {
       const bytes =
@@ -529,9 +591,9 @@ export class KeyKernel {
         },
         {
           ext: hard ? "LIFETIME_HARD" : "LIFETIME_SOFT",
-          allocations: (hard ? e.hardPackets : e.softPackets) ?? 0,
-          bytes: 0n,
-          addtime: 0n,
+          allocations: (hard ? e.limits.hardPackets : e.limits.softPackets) ?? 0,
+          bytes: BigInt((hard ? e.limits.hardBytes : e.limits.softBytes) ?? 0),
+          addtime: BigInt((hard ? e.limits.hardAddSec : e.limits.softAddSec) ?? 0),
           usetime: 0n,
         },
         { ext: "ADDRESS_SRC", proto: 255, prefixlen: 32, sa: { addr: e.src, port: 0 } },
@@ -544,7 +606,7 @@ export class KeyKernel {
     return {
       id: { daddr: e.dst, spi: e.spi, proto: 50 },
       saddr: e.src,
-      lft: xfrmLifetime(e.softPackets !== undefined ? { soft_packet_limit: BigInt(e.softPackets) } : {}),
+      lft: xfrmLifetime(xfrmLimitsCfg(e.limits)),
       curlft: { packets: BigInt(e.sa?.packets ?? 0), bytes: BigInt(e.sa?.bytes ?? 0) },
       seq: e.seq,
       reqid: e.reqid,
@@ -565,8 +627,7 @@ export class KeyKernel {
       reqid,
       state,
       seq,
-      softPackets: undefined,
-      hardPackets: undefined,
+      limits: {},
       sa: undefined,
       held: [],
       blocked: 0,
@@ -621,7 +682,7 @@ export class KeyKernel {
         value: `priority ${p.priority}, tmpl esp/tunnel ${p.tunnelSrc}→${p.tunnelDst} reqid ${p.reqid}`,
       },
       p.dir === "fwd"
-        ? `${fn} installs the FWD policy ${p.src}/${p.srcLen}→${p.dst}/${p.dstLen} (kept: the engine does not forward).`
+        ? `${fn} installs the FWD policy ${p.src}/${p.srcLen}→${p.dst}/${p.dstLen} (kept for the daemon: this BSD data plane has no forward direction — ip_forward hands a forwarded packet to ip_output's OUT policy).`
         : `${fn} ${old >= 0 ? "replaces" : "installs"} the ${p.dir.toUpperCase()} policy ${p.src}/${p.srcLen}→${p.dst}/${p.dstLen}, priority ${p.priority}.`,
     );
   }
@@ -719,10 +780,7 @@ export class KeyKernel {
           this.xfrmReply(sock, m, -22); // -EINVAL: only AES-GCM-16 is modelled for keyed SAs
           return;
         }
-        const soft = lft["soft_packet_limit"] as bigint;
-        const hard = lft["hard_packet_limit"] as bigint;
-        e.softPackets = soft === XFRM_INF ? undefined : Number(soft);
-        e.hardPackets = hard === XFRM_INF ? undefined : Number(hard);
+        e.limits = xfrmLimits(lft);
         e.sa = secAssoc(spi, src, dst, aead.alg.key, b["replay_window"] as number);
         this.install(e, m.type === "NEWSA" ? "xfrm_add_sa" : "xfrm_state_update", b["seq"] as number);
         this.xfrmReply(sock, m, 0);
@@ -819,8 +877,16 @@ export class KeyKernel {
         );
         const softL = ext("LIFETIME_SOFT");
         const hardL = ext("LIFETIME_HARD");
-        e.softPackets = softL && softL.allocations > 0 ? softL.allocations : undefined;
-        e.hardPackets = hardL && hardL.allocations > 0 ? hardL.allocations : undefined;
+        // RFC 2367 §2.3.4: a zero in sadb_lifetime means "no limit".
+        const pos = (n: number | bigint | undefined): number | undefined => (n !== undefined && n > 0 ? Number(n) : undefined);
+        e.limits = {
+          softPackets: pos(softL?.allocations),
+          hardPackets: pos(hardL?.allocations),
+          softBytes: pos(softL?.bytes),
+          hardBytes: pos(hardL?.bytes),
+          softAddSec: pos(softL?.addtime),
+          hardAddSec: pos(hardL?.addtime),
+        };
         e.sa = secAssoc(sa.spi, src.sa.addr, dst.sa.addr, key.key, sa.replay);
         // KAME key_update/key_add: key_getacqbyseq(mhp->msg->sadb_msg_seq) removes the acq entry this answers.
         this.install(e, m.type === "UPDATE" ? "key_update" : "key_add", m.seq);
@@ -912,4 +978,46 @@ function secAssoc(spi: number, src: string, dst: string, key: Uint8Array, replay
     bytes: 0,
     packets: 0,
   };
+}
+
+/** The limits of an xfrm_lifetime_cfg (XFRM_INF and 0 seconds mean none). */
+function xfrmLimits(lft: CRecord): KmLimits {
+  const count = (k: string): number | undefined => ((lft[k] as bigint) === XFRM_INF ? undefined : Number(lft[k] as bigint));
+  const secs = (k: string): number | undefined => ((lft[k] as bigint) === 0n ? undefined : Number(lft[k] as bigint));
+  return {
+    softPackets: count("soft_packet_limit"),
+    hardPackets: count("hard_packet_limit"),
+    softBytes: count("soft_byte_limit"),
+    hardBytes: count("hard_byte_limit"),
+    softAddSec: secs("soft_add_expires_seconds"),
+    hardAddSec: secs("hard_add_expires_seconds"),
+  };
+}
+
+/** KmLimits back as xfrmLifetime's arguments. */
+export function xfrmLimitsCfg(l: KmLimits): Parameters<typeof xfrmLifetime>[0] {
+  const big = (n: number | undefined): bigint | undefined => (n === undefined ? undefined : BigInt(n));
+  return {
+    soft_packet_limit: big(l.softPackets),
+    hard_packet_limit: big(l.hardPackets),
+    soft_byte_limit: big(l.softBytes),
+    hard_byte_limit: big(l.hardBytes),
+    soft_add_expires_seconds: big(l.softAddSec),
+    hard_add_expires_seconds: big(l.hardAddSec),
+  };
+}
+
+/** "soft 10 packets, hard 30 s" — the limits that are set, for narration. */
+function limitsText(l: KmLimits): string {
+  const parts: string[] = [];
+  const add = (label: string, n: number | undefined, unit: string): void => {
+    if (n !== undefined) parts.push(`${label} ${n} ${unit}`);
+  };
+  add("soft", l.softPackets, "packets");
+  add("soft", l.softBytes, "bytes");
+  add("soft", l.softAddSec, "s");
+  add("hard", l.hardPackets, "packets");
+  add("hard", l.hardBytes, "bytes");
+  add("hard", l.hardAddSec, "s");
+  return parts.length ? parts.join(", ") : "no limits";
 }

@@ -36,7 +36,7 @@ import {
   type PfkeyMessage,
 } from "../wire/pfkey";
 import { AF, emitXfrm, NLM_F, parseXfrm, XFRM_POLICY_DIR, xfrmLifetime, xfrmSelector, type CRecord, type XfrmMessage } from "../wire/xfrm_nl";
-import { KeyKernel, KM_MSG_LATENCY, tmplRecord, type KmSocket } from "./kernel";
+import { KeyKernel, KM_MSG_LATENCY, tmplRecord, xfrmLimitsCfg, type KmLimits, type KmSocket } from "./kernel";
 
 /** A kernel_ops backend. */
 export type KernelOpsId = KeyingSpec["backend"];
@@ -127,7 +127,11 @@ export class Pluto {
       if (!p.ok) return;
       const msg = p.value;
       if (msg.type === "ACQUIRE") return this.onAcquire(msg.body["seq"] as number, "netlink_acquire");
-      if (msg.type === "EXPIRE") return this.onExpire((msg.body["hard"] as number) !== 0, "netlink_expire");
+      if (msg.type === "EXPIRE") {
+        const state = msg.body["state"] as CRecord;
+        const cur = state["curlft"] as CRecord;
+        return this.onExpire((msg.body["hard"] as number) !== 0, "netlink_expire", Number(cur["bytes"] as bigint));
+      }
       const wait = this.pending.get(msg.seq);
       if (wait) {
         this.pending.delete(msg.seq);
@@ -143,6 +147,7 @@ export class Pluto {
       return this.onExpire(
         msg.exts.some((e) => e.ext === "LIFETIME_HARD"),
         "pfkeyv2_process_expire",
+        Number(msg.exts.find((e): e is PfkeyExt & { ext: "LIFETIME_CURRENT" } => e.ext === "LIFETIME_CURRENT")?.bytes ?? 0n),
       );
     const wait = this.pending.get(msg.seq);
     if (wait && msg.pid === this.pid) {
@@ -300,21 +305,33 @@ export class Pluto {
     this.negotiation.begin(this, false);
   }
 
-  private onExpire(hard: boolean, fn: string): void {
+  /**
+   * An EXPIRE from the kernel: hard → the SA is gone; soft → rekey. Hypothetical (a model rule):
+   * an SA that carried no bytes is left to expire instead of being rekeyed — libreswan's own idle
+   * handling was not read, and without the rule SAs with add-time limits would rekey forever
+   * after the traffic ends (the trap policy stays, so a later packet acquires again).
+   */
+  private onExpire(hard: boolean, fn: string, bytes: number): void {
+    const idle = !hard && bytes === 0;
     this.site(fn).emit(
       null,
       {
         kind: "decision",
         check: "km-expire",
         question: "What does pluto do with the kernel's EXPIRE?",
-        consulted: [{ kind: "switch", name: "hard", value: hard ? "1" : "0" }],
-        branch: hard ? "forget the SA" : "rekey",
+        consulted: [
+          { kind: "switch", name: "hard", value: hard ? "1" : "0" },
+          { kind: "field", header: "lifetime_current", field: "bytes", value: String(bytes) },
+        ],
+        branch: hard ? "forget the SA" : idle ? "let an idle SA expire" : "rekey",
       },
       hard
         ? `${fn}: a hard expiry — the kernel has removed the SA.`
-        : `${fn}: a soft expiry — pluto rekeys the IPsec SA (CREATE_CHILD_SA) before the hard limit.`,
+        : idle
+          ? `${fn}: a soft expiry of an SA that carried no bytes — pluto lets it expire rather than rekey (hypothetical model rule: libreswan's idle handling was not read).`
+          : `${fn}: a soft expiry after ${bytes} bytes — pluto rekeys the IPsec SA (CREATE_CHILD_SA) before the hard limit.`,
     );
-    if (!hard) this.negotiation.begin(this, true);
+    if (!hard && !idle) this.negotiation.begin(this, true);
   }
 
   /** get_ipsec_spi: ALLOCSPI / GETSPI for our inbound SA, or pluto's own SPI when the backend has no get_spi. */
@@ -434,7 +451,15 @@ export class Pluto {
   private addSa(spi: number, src: string, dst: string, key: Uint8Array, inbound: boolean, then: () => void): void {
     const kernel = this.kernel!;
     const seq = ++this.seq;
-    const soft = this.spec.conn.softPackets;
+    const c = this.spec.conn;
+    const soft = c.softPackets;
+    const limits: KmLimits = {
+      softPackets: soft,
+      softBytes: c.softBytes,
+      hardBytes: c.hardBytes,
+      softAddSec: c.softAddSec,
+      hardAddSec: c.hardAddSec,
+    };
     // setup_half_ipsec_sa: replace = inbound && kernel_ops->get_spi != NULL (bsdkame-2020: get_spi NULL → ADD).
     const replace = inbound && this.backend !== "bsdkame-2020";
     const why = inbound ? (replace ? "filling in the larval inbound SA" : "the inbound SA") : "the outbound SA, first";
@@ -447,7 +472,7 @@ export class Pluto {
         body: {
           id: { daddr: dst, spi, proto: 50 },
           saddr: src,
-          lft: xfrmLifetime(soft !== undefined ? { soft_packet_limit: BigInt(soft) } : {}),
+          lft: xfrmLifetime(xfrmLimitsCfg(limits)),
           // Hypothetical: the ACQUIRE's seq carried in xfrm_usersa_info.seq, so xfrm_state_add finds the ACQ by km.seq.
           seq: inbound ? 0 : this.acquireSeq,
           reqid: this.spec.conn.reqid,
@@ -468,8 +493,10 @@ export class Pluto {
       { ext: "ADDRESS_DST", proto: 255, prefixlen: 32, sa: { addr: dst, port: 0 } },
       { ext: "KEY_ENCRYPT", key },
       // Hypothetical: RFC 2367 has no packet limit; the model carries the soft packet limit in sadb_lifetime_allocations.
-      { ext: "LIFETIME_HARD", allocations: 0, bytes: 0n, addtime: 28800n, usetime: 0n },
-      { ext: "LIFETIME_SOFT", allocations: soft ?? 0, bytes: 0n, addtime: 27000n, usetime: 0n },
+      // libreswan's default salifetime (8 h) is not sent: the kernel now honours addtime, and a run
+      // would go on for 8 virtual hours. A scenario sets softAddSec/hardAddSec to see time expiry.
+      { ext: "LIFETIME_HARD", allocations: 0, bytes: BigInt(c.hardBytes ?? 0), addtime: BigInt(c.hardAddSec ?? 0), usetime: 0n },
+      { ext: "LIFETIME_SOFT", allocations: soft ?? 0, bytes: BigInt(c.softBytes ?? 0), addtime: BigInt(c.softAddSec ?? 0), usetime: 0n },
     ];
     // KAME key_add/key_update find the acq entry by the message's seq (key_getacqbyseq).
     const m: PfkeyMessage = {

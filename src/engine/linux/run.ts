@@ -12,6 +12,7 @@ import { TRACE_VERSION, type LinkInfo } from "../trace/events";
 import { StepLimitExceeded } from "../trace/recorder";
 import { startLinuxPing, startUdp, type AppState } from "./apps";
 import { KernelOops, LinuxWorld } from "./world";
+import { linuxKeyingUnmodelled } from "../keying/adapters";
 
 /** Run a validated scenario whose personality is a Linux one. */
 export function runLinux(scenario: Scenario, personality: Personality, behaviour: Behaviour, options: RunOptions = {}): ScenarioTrace {
@@ -67,6 +68,9 @@ export function runLinux(scenario: Scenario, personality: Personality, behaviour
 
 /** What a scenario asks of the Linux stack that it does not model (AH, tunnel mode), or undefined. */
 function unmodelled(s: Scenario): string | undefined {
+  // Seed 004: keying runs on the BSD stacks only (keying/adapters.ts says why).
+  const keying = linuxKeyingUnmodelled(s);
+  if (keying) return keying;
   for (const h of s.hosts) {
     if (h.sad.some((sa) => sa.proto === "ah") || h.spd.some((sp) => sp.requests.some((r) => r.proto === "ah"))) return "AH";
     if (h.sad.some((sa) => sa.mode === "tunnel") || h.spd.some((sp) => sp.requests.some((r) => r.mode === "tunnel"))) return "ESP tunnel mode";

@@ -29,6 +29,7 @@ import { esp_output } from "./xform_esp";
 import { ah_output } from "./xform_ah";
 import { ipHeaderLen } from "../netinet/headers";
 import { ifCapabilities } from "../net/ifq";
+import { ipspAcquireSa, ipspCheckExpire } from "../keying/adapters";
 
 /** The TDB as OpenBSD decisions name it. */
 function tdbItem(sa: SecAssoc): Consulted {
@@ -107,6 +108,8 @@ function ipsp_spd_lookup_out(host: Host, m: Mbuf, sel: Selectors): { sp: SecPoli
       : site.text`ipsp_spd_lookup finds no TDB for ${want}: it asks the key manager for one (pfkeyv2_acquire) and the packet is dropped.`,
   );
   if (!tdb) {
+    // Seed 004: with a key daemon running, ipsp_acquire_sa raises the ACQUIRE (keying/adapters.ts).
+    if (ipspAcquireSa(host, m, sp, isr, sel)) return "drop";
     drop(
       site,
       m,
@@ -184,6 +187,8 @@ export function ipsp_process_packet(host: Host, m: Mbuf, sp: SecPolicy, index: n
     drop(site, m, "ipsec-no-sa", site.text`no TDB for ${itemText(isr, requestText)}`, "ipsp_process_packet has no TDB to apply (EHOSTUNREACH).");
     return;
   }
+  // Seed 004: the TDB's lifetimes (keying/adapters.ts).
+  if (!ipspCheckExpire(host, tdb, m)) return;
   if (tdb.mode === "tunnel" || tdb.dst !== sel.dst) {
     // "Fix IPv4 header checksum and length" before ipip_output wraps the packet.
     setField(site, m, "ipv4", 0, IP.totalLength, m.len, site.text`ipsp_process_packet fixes the inner ip_len (${m.len}) before tunnelling.`);

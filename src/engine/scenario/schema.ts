@@ -248,6 +248,12 @@ const ConnSchema = strictObject({
   reqid: v.optional(int(1, 0x3fff_ffff), 16389),
   /** Soft packet limit of each SA: reaching it sends EXPIRE(hard=0) and pluto rekeys. */
   softPackets: v.optional(int(1, 1_000_000)),
+  /** Soft/hard byte limits of each SA (xfrm_lifetime_cfg soft/hard_byte_limit, sadb_lifetime_bytes). */
+  softBytes: v.optional(int(1, 1_000_000_000)),
+  hardBytes: v.optional(int(1, 1_000_000_000)),
+  /** Soft/hard add-time limits of each SA, seconds (soft/hard_add_expires_seconds, sadb_lifetime_addtime). */
+  softAddSec: v.optional(int(1, 86_400)),
+  hardAddSec: v.optional(int(1, 86_400)),
 });
 
 const KeyingSchema = strictObject({

@@ -8,6 +8,7 @@ import { ENC_ALGS, keyProblems } from "../crypto/registry";
 import { formatIpv4Addr, fromHex } from "../wire/fields";
 import { addrOf, ip, parsePrefix, prefixContains, type Prefix } from "../sim/addr";
 import { migrate } from "./migrate";
+import { keyingProblems } from "../keying/validate";
 import { INPUT_LIMITS, nestingDepth } from "./limits";
 import { jsonPath, LIMITS, parseStructure, type Problem, type Scenario } from "./schema";
 
@@ -218,6 +219,8 @@ export function checkSemantics(s: Scenario): Problem[] {
       path: "$.traffic",
       message: `the UDP datagrams would carry ${udpBytes} bytes (count × size, summed); the limit is ${LIMITS.pingBytes}`,
     });
+  // Seed 004: the keying connection's hosts, addresses and lifetimes (keying/validate.ts).
+  out.push(...keyingProblems(s));
   if (out.length === 0) out.push(...routeLoops(s));
   return out;
 }

@@ -21,10 +21,19 @@
  * wire formats differ, selected by `SockaddrFlavour`.
  */
 
-import { decodeStruct, defineStruct, encodeStruct, type CField, type CFieldKind, type CRecord, type CStruct } from "./xfrm_nl";
+import {
+  bytesRow,
+  decodeStruct,
+  defineStruct,
+  encodeStruct,
+  fld,
+  structRows,
+  type CField,
+  type CRecord,
+  type CStruct,
+  type KeyFieldRow,
+} from "./xfrm_nl";
 import { formatIpv4Addr, ipv4AddrOrThrow, wireError, wireOk, type WireResult } from "./fields";
-
-const fld = (name: string, offset: number, size: number, kind: CFieldKind, label = name): CField => ({ name, label, offset, size, kind });
 
 /** `PF_KEY_V2`, the only version (RFC 2367 §2.1). */
 export const PF_KEY_V2 = 2;
@@ -116,7 +125,7 @@ const EXT_HDR: readonly CField[] = [fld("len", 0, 2, "u16", "Length (64-bit word
 /** `struct sadb_sa` (16). */
 export const SADB_SA = defineStruct("sadb_sa", 16, [
   ...EXT_HDR,
-  fld("spi", 4, 4, "n32", "SPI"),
+  fld("spi", 4, 4, "n32", "SPI", true),
   fld("replay", 8, 1, "u8", "Replay window"),
   fld("state", 9, 1, "u8", "State"),
   fld("auth", 10, 1, "u8", "Auth algorithm"),
@@ -682,4 +691,90 @@ export function pfkeySummary(m: PfkeyMessage): string {
   const spi = sa ? ` spi 0x${sa.spi.toString(16).padStart(8, "0")}` : "";
   const err = m.errno ? ` errno ${m.errno}` : "";
   return `${name} seq ${m.seq} ${STR_SATYPE[m.satype] ?? m.satype}${spi}${ends}${err}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Field rows for the inspector (the KeyFieldRow of xfrm_nl.ts, from the same struct tables)
+// ---------------------------------------------------------------------------------------------
+
+/** struct sockaddr_in as each flavour lays it out (§10.4): BSD sin_len + u8 family, Linux a u16 family. */
+const SOCKADDR_IN: Readonly<Record<SockaddrFlavour, CStruct>> = {
+  bsd: defineStruct("sockaddr_in", SOCKADDR_IN_LEN, [
+    fld("sin_len", 0, 1, "u8", "Length"),
+    fld("sin_family", 1, 1, "u8", "Family"),
+    fld("sin_port", 2, 2, "n16", "Port"),
+    fld("sin_addr", 4, 4, "addr4", "Address"),
+  ]),
+  linux: defineStruct("sockaddr_in", SOCKADDR_IN_LEN, [
+    fld("sin_family", 0, 2, "u16", "Family"),
+    fld("sin_port", 2, 2, "n16", "Port"),
+    fld("sin_addr", 4, 4, "addr4", "Address"),
+  ]),
+};
+const SADB_EXT_HDR = defineStruct("sadb_ext", 4, EXT_HDR);
+
+/** One extension's rows: its struct, then what follows it (sockaddr, key bytes, requests, combs). */
+function extRows(buf: Uint8Array, at: number, bytes: number, type: number, flavour: SockaddrFlavour): KeyFieldRow[] {
+  const name = EXT_NAME[type];
+  const tagged = (def: CStruct, base = at): KeyFieldRow[] =>
+    structRows(def, buf, base).map((r) => (r.field === "exttype" ? { ...r, value: `${r.value} (SADB_EXT_${name ?? "unknown"})` } : r));
+  const sockaddr = (base: number, label: string): KeyFieldRow[] =>
+    base + SOCKADDR_IN_LEN <= at + bytes ? structRows(SOCKADDR_IN[flavour], buf, base, `${SOCKADDR_IN[flavour].struct} (${label})`) : [];
+  switch (name) {
+    case "SA":
+      return tagged(SADB_SA);
+    case "LIFETIME_CURRENT":
+    case "LIFETIME_HARD":
+    case "LIFETIME_SOFT":
+      return tagged(SADB_LIFETIME);
+    case "ADDRESS_SRC":
+    case "ADDRESS_DST":
+    case "ADDRESS_PROXY":
+      return [...tagged(SADB_ADDRESS), ...sockaddr(at + SADB_ADDRESS.size, name)];
+    case "KEY_AUTH":
+    case "KEY_ENCRYPT":
+      return [...tagged(SADB_KEY), bytesRow("sadb_key", "key", "Key (padded to 64 bits)", buf, at + SADB_KEY.size, bytes - SADB_KEY.size)];
+    case "SPIRANGE":
+      return tagged(SADB_SPIRANGE);
+    case "X_SA2":
+      return tagged(SADB_X_SA2);
+    case "X_POLICY": {
+      const rows = tagged(SADB_X_POLICY);
+      const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+      for (let p = at + SADB_X_POLICY.size, i = 0; p + SADB_X_IPSECREQUEST.size <= at + bytes; i++) {
+        const qlen = v.getUint16(p, true);
+        if (qlen < SADB_X_IPSECREQUEST.size) break;
+        rows.push(...structRows(SADB_X_IPSECREQUEST, buf, p, `sadb_x_ipsecrequest[${i}]`));
+        if (qlen >= SADB_X_IPSECREQUEST.size + 2 * SOCKADDR_IN_LEN)
+          rows.push(
+            ...sockaddr(p + SADB_X_IPSECREQUEST.size, "tunnel src"),
+            ...sockaddr(p + SADB_X_IPSECREQUEST.size + SOCKADDR_IN_LEN, "tunnel dst"),
+          );
+        p += qlen;
+      }
+      return rows;
+    }
+    case "PROPOSAL": {
+      const rows = tagged(SADB_PROP);
+      for (let p = at + SADB_PROP.size, i = 0; p + SADB_COMB.size <= at + bytes; p += SADB_COMB.size, i++)
+        rows.push(...structRows(SADB_COMB, buf, p, `sadb_comb[${i}]`));
+      return rows;
+    }
+    default:
+      return [...tagged(SADB_EXT_HDR), bytesRow("sadb_ext", "data", "Payload", buf, at + 4, bytes - 4)];
+  }
+}
+
+/** Every member of a PF_KEY message, in byte order: sadb_msg, then each extension. Fails as parsePfkey does; never throws. */
+export function pfkeyFieldRows(bytes: Uint8Array, flavour: SockaddrFlavour): WireResult<KeyFieldRow[]> {
+  const p = parsePfkey(bytes, flavour);
+  if (!p.ok) return p;
+  const rows = structRows(SADB_MSG, bytes, 0);
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let at = SADB_MSG.size; at < p.value.len;) {
+    const words = v.getUint16(at, true);
+    rows.push(...extRows(bytes, at, words * 8, v.getUint16(at + 2, true), flavour));
+    at += words * 8;
+  }
+  return wireOk(rows);
 }

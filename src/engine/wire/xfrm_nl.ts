@@ -190,7 +190,8 @@ function num(def: CStruct, f: CField, v: CValue, limit: number): number {
   return v;
 }
 
-const fld = (name: string, offset: number, size: number, kind: CFieldKind, label = name, hex?: true): CField =>
+/** A CField from its C name, offset, size and kind (pfkey.ts builds its tables with it too). */
+export const fld = (name: string, offset: number, size: number, kind: CFieldKind, label = name, hex?: true): CField =>
   hex ? { name, label, offset, size, kind, hex } : { name, label, offset, size, kind };
 
 // ---------------------------------------------------------------------------------------------
@@ -853,4 +854,115 @@ export function xfrmSummary(m: XfrmMessage): string {
     default:
       return name;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Field rows for the inspector: every C member of a message with its struct, offset and value,
+// read through the same struct tables the codec encodes and decodes with (one table per struct).
+// ---------------------------------------------------------------------------------------------
+
+/** One member of a key-management message as the inspector lists it. */
+export interface KeyFieldRow {
+  /** The C struct the member belongs to ("xfrm_usersa_info", "rtattr", "sadb_sa"). */
+  readonly struct: string;
+  /** The member, dotted through nested structs ("sel.daddr", "lft.soft_packet_limit"). */
+  readonly field: string;
+  readonly label: string;
+  /** Byte offset in the message, and size. */
+  readonly offset: number;
+  readonly size: number;
+  readonly value: string;
+}
+
+/** A member's value as the inspector shows it (hex where the table says so, XFRM_INF by name). */
+function fieldText(f: CField, v: CValue | undefined): string {
+  if (v === undefined) return "";
+  if (typeof v === "bigint") return v === XFRM_INF ? "XFRM_INF (2^64 − 1)" : v.toString();
+  if (typeof v === "number") return f.hex ? `0x${v.toString(16).padStart(f.size * 2, "0")}` : String(v);
+  if (typeof v === "string") return f.kind === "str" ? JSON.stringify(v) : v;
+  return "";
+}
+
+/** Rows for every leaf member of `def` at `buf[base]` (nested structs flattened, named by their outer struct). */
+export function structRows(def: CStruct, buf: Uint8Array, base: number, struct = def.struct, prefix = "", rec?: CRecord): KeyFieldRow[] {
+  const r = rec ?? decodeStruct(def, buf, base);
+  const out: KeyFieldRow[] = [];
+  for (const f of def.fields) {
+    const v = r[f.name];
+    if (typeof f.kind !== "string") out.push(...structRows(f.kind, buf, base + f.offset, struct, `${prefix}${f.name}.`, v as CRecord));
+    else out.push({ struct, field: prefix + f.name, label: f.label, offset: base + f.offset, size: f.size, value: fieldText(f, v) });
+  }
+  return out;
+}
+
+/** A run of bytes no struct describes (a key, an unmodelled attribute), shown in hex. */
+export function bytesRow(struct: string, field: string, label: string, buf: Uint8Array, offset: number, size: number): KeyFieldRow {
+  return { struct, field, label, offset, size, value: size === 0 ? "(none)" : `0x${toHex(buf.subarray(offset, offset + size))}` };
+}
+
+const RTATTR = defineStruct("rtattr", 4, [fld("rta_len", 0, 2, "u16", "Length (bytes, with header)"), fld("rta_type", 2, 2, "u16", "Type")]);
+/** struct xfrm_algo / xfrm_algo_auth / xfrm_algo_aead: the name, the key length in bits, then (auth/aead) the ICV length in bits. */
+const XFRM_ALGO = defineStruct("xfrm_algo", 68, [fld("alg_name", 0, 64, "str", "Algorithm"), fld("alg_key_len", 64, 4, "u32", "Key length (bits)")]);
+const XFRM_ALGO_AUTH = defineStruct("xfrm_algo_auth", 72, [...XFRM_ALGO.fields, fld("alg_trunc_len", 68, 4, "u32", "Truncated ICV (bits)")]);
+const XFRM_ALGO_AEAD = defineStruct("xfrm_algo_aead", 72, [...XFRM_ALGO.fields, fld("alg_icv_len", 68, 4, "u32", "ICV length (bits)")]);
+const XFRMA_NAME: Readonly<Record<number, string>> = Object.fromEntries(Object.entries(XFRMA).map(([k, v]) => [v, `XFRMA_${k}`]));
+
+/** The payload of one rtattr as rows: the attribute's own struct where the model knows it, else hex. */
+function attrRows(type: number, buf: Uint8Array, at: number, len: number): KeyFieldRow[] {
+  const algo = (def: CStruct): KeyFieldRow[] => {
+    if (len < def.size) return [bytesRow("rtattr", "data", "Payload", buf, at, len)];
+    const rows = structRows(def, buf, at);
+    rows.push(bytesRow(def.struct, "alg_key", "Key", buf, at + def.size, len - def.size));
+    return rows;
+  };
+  const array = (def: CStruct): KeyFieldRow[] =>
+    len % def.size === 0
+      ? Array.from({ length: len / def.size }, (_, i) => structRows(def, buf, at + i * def.size, `${def.struct}[${i}]`)).flat()
+      : [];
+  switch (type) {
+    case XFRMA.ALG_CRYPT:
+    case XFRMA.ALG_AUTH:
+      return algo(XFRM_ALGO);
+    case XFRMA.ALG_AUTH_TRUNC:
+      return algo(XFRM_ALGO_AUTH);
+    case XFRMA.ALG_AEAD:
+      return algo(XFRM_ALGO_AEAD);
+    case XFRMA.TMPL: {
+      const rows = array(XFRM_USER_TMPL);
+      if (rows.length) return rows;
+      break;
+    }
+    case XFRMA.SA:
+      if (len >= XFRM_USERSA_INFO.size) return structRows(XFRM_USERSA_INFO, buf, at);
+      break;
+    case XFRMA.POLICY:
+      if (len >= XFRM_USERPOLICY_INFO.size) return structRows(XFRM_USERPOLICY_INFO, buf, at);
+      break;
+    case XFRMA.POLICY_TYPE:
+      if (len >= XFRM_USERPOLICY_TYPE.size) return structRows(XFRM_USERPOLICY_TYPE, buf, at);
+      break;
+  }
+  return [bytesRow("rtattr", "data", "Payload", buf, at, len)];
+}
+
+/**
+ * Every member of a netlink XFRM message, in byte order: nlmsghdr, the body struct of its type
+ * (XFRM_BODY), then each rtattr's header and payload. Fails as parseXfrm does; never throws.
+ */
+export function xfrmFieldRows(bytes: Uint8Array): WireResult<KeyFieldRow[]> {
+  const p = parseXfrm(bytes);
+  if (!p.ok) return p;
+  const rows = structRows(NLMSGHDR, bytes, 0);
+  const def = XFRM_BODY[p.value.type];
+  if (def) rows.push(...structRows(def, bytes, NLMSG_HDRLEN));
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let at = NLMSG_HDRLEN + (def?.size ?? 0); at + 4 <= p.value.len;) {
+    const rtaLen = view.getUint16(at, true);
+    const type = view.getUint16(at + 2, true);
+    const head = structRows(RTATTR, bytes, at);
+    rows.push(head[0]!, { ...head[1]!, value: `${type} (${XFRMA_NAME[type] ?? "unknown"})` });
+    rows.push(...attrRows(type, bytes, at + 4, rtaLen - 4));
+    at += nlmsgAlign(rtaLen);
+  }
+  return wireOk(rows);
 }

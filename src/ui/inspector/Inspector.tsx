@@ -17,6 +17,7 @@ import { Icon } from "../icons";
 import { hex } from "../text";
 import { SkbPanel } from "./SkbPanel";
 import { EspSaPanel } from "./EspSaPanel";
+import { KeyMessagePanel } from "./KeyMessagePanel";
 
 const REGION_LABEL: Readonly<Record<string, string>> = {
   ipv4: "IPv4 header",
@@ -422,6 +423,8 @@ export function Inspector(): ReactElement {
         {trace && model && <SkbPanel trace={trace} cursor={cursor} chain={model.version.chain} />}
         {/* Issue 10: the ESP packet's SA — 32-bit or ESN (seq-hi kept in the SA), and its replay window. */}
         {trace && model && event && <EspSaPanel trace={trace} cursor={cursor} model={model} host={event.host} />}
+        {/* Seed 004: a key-management message's C members (KeyMessagePanel), above its hex. */}
+        {trace && model && tab === "packet" && <KeyMessagePanel trace={trace} cursor={cursor} chain={model.version.chain} bytes={model.bytes} />}
         {model && event && trace ? (
           tab === "packet" ? (
             <PacketPanel model={model} />
