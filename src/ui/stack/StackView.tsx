@@ -5,7 +5,7 @@
  * d3-interpolate tween applied to its transform (skipped when jumping or with reduced motion).
  */
 import { easeCubicInOut } from "d3-ease";
-import { interpolateObject } from "d3-interpolate";
+import { interpolateNumber } from "d3-interpolate";
 import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, type CSSProperties, type ReactElement } from "react";
 import type { ScenarioTrace, TraceEvent } from "../../engine/index";
 import { tagflowStore, useTagflow } from "../../store/index";
@@ -394,7 +394,16 @@ function useCardMotion(target: Motion | null, host: HostPlan | null, cardWidth: 
       return;
     }
     // Interrupted tweens continue from wherever the card is now.
-    const tween = interpolateObject(from, target);
+    // Field by field with interpolateNumber: interpolateObject would bring d3-color's parsers
+    // into the first load for five numbers.
+    const [x, y, tx, ty, h] = [
+      interpolateNumber(from.x, target.x),
+      interpolateNumber(from.y, target.y),
+      interpolateNumber(from.tx, target.tx),
+      interpolateNumber(from.ty, target.ty),
+      interpolateNumber(from.h, target.h),
+    ];
+    const tween = (t: number): Motion => ({ x: x(t), y: y(t), tx: tx(t), ty: ty(t), h: h(t) });
     const start = performance.now();
     let frame = 0;
     const step = (now: number) => {

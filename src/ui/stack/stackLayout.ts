@@ -20,7 +20,7 @@
  * labels) and lanes wide enough for the card, grows wider than the box (`scroll`), and StackView
  * scrolls it horizontally to keep the host of the current step in view.
  */
-import { scaleLinear } from "d3-scale";
+import { linearScale } from "../linearScale";
 import { curveBasis, line, linkHorizontal } from "d3-shape";
 import { fromHex, type LayerId, type LinkInfo, type ScenarioTrace, type TraceEvent } from "../../engine/index";
 
@@ -181,9 +181,7 @@ export function layoutStack(hosts: readonly HostInfo[], links: readonly LinkInfo
   const thinFloor = (w: number) => Math.max(MIN_THIN, unit * w);
   unit = (free - WEIGHTS.filter(([, w]) => w < 1).reduce((s, [, w]) => s + thinFloor(w), 0)) / fullCount;
   const rowBox = new Map<SlotId, { y: number; height: number }>();
-  const y = scaleLinear()
-    .domain([0, free + (WEIGHTS.length - 1) * GAP_Y])
-    .range([top, bottom]);
+  const y = linearScale([0, free + (WEIGHTS.length - 1) * GAP_Y], [top, bottom]);
   let acc = 0;
   for (const [id, w] of WEIGHTS) {
     const h = w < 1 ? thinFloor(w) : unit;
