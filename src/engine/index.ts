@@ -29,7 +29,19 @@ export {
   type Behaviour,
 } from "./kernels/personality";
 export { STONE_CAVEATS, STONE_STEPS, STORIES, storyOf, type StoryDef, type StoryId } from "./audit/story";
-export { compareTraces, type TraceComparison, type EventSummary } from "./audit/compare";
+export {
+  compareTraces,
+  alignTraces,
+  alignedStepOf,
+  ALIGN_MAX_EVENTS,
+  type TraceComparison,
+  type EventSummary,
+  type Alignment,
+  type AlignKind,
+  type AlignedStep,
+  type DecisionDelta,
+  type Divergence,
+} from "./audit/compare";
 export { baselineOf, type Baseline } from "./audit/baseline";
 export * from "./trace/events";
 export {

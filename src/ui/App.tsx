@@ -8,7 +8,7 @@ import { lazy, Suspense, type ReactElement } from "react";
 import { DEFAULT_SCENARIO } from "../store/builtinCatalog";
 import { tagflowStore, useTagflow } from "../store/index";
 import { BottomPanel } from "./timeline/BottomPanel";
-import { CompareStrip } from "./panels/CompareView";
+import { AlignedCompare, CompareStrip } from "./panels/CompareView";
 import { ErrorBoundary } from "./ErrorBoundary";
 import { FixesPanel, FixStrip } from "./panels/FixesPanel";
 import { HeaderBar } from "./panels/HeaderBar";
@@ -134,6 +134,7 @@ export function App(): ReactElement {
             <ProblemsAlert />
             <StoryCard />
             <RecapCard />
+            <AlignedCompare />
           </div>
         </ErrorBoundary>
         <ErrorBoundary onReset={reset}>

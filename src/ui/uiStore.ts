@@ -50,3 +50,19 @@ export const uiStore = createStore<UiState>()((set) => ({
 export function useUi<T>(selector: (s: UiState) => T): T {
   return useStore(uiStore, selector);
 }
+
+/**
+ * The side-by-side compare (CompareView.tsx AlignedCompare), screen-only: open or not, and the
+ * baseline step the viewer stepped to, kept while the run's cursor stays at `forRun` (else the
+ * baseline side follows the run's cursor to the aligned step).
+ */
+export interface CompareUi {
+  open: boolean;
+  base: { seq: number; forRun: number } | null;
+}
+
+export const compareUi = createStore<CompareUi>()(() => ({ open: false, base: null }));
+
+export function useCompareUi<T>(selector: (s: CompareUi) => T): T {
+  return useStore(compareUi, selector);
+}
