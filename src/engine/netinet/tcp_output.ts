@@ -98,7 +98,9 @@ export function tcp_segsize(tp: Tcpcb): SegSize {
   const ipsec = ipsec4_hdrsiz_tcp(tp);
   const optlen = ipsec;
   size -= optlen;
-  const tx = Math.min(tp.t_peermss - optlen, size);
+  // An MTU barely above the headers (68 is legal) leaves no room once IPsec is counted: NetBSD 1.6
+  // has no guard here; the engine keeps one data byte a segment rather than a negative length.
+  const tx = Math.max(1, Math.min(tp.t_peermss - optlen, size));
   if (tx !== tp.t_segsz) {
     const before = tp.t_segsz;
     if (tx < tp.t_segsz) {

@@ -51,7 +51,8 @@ const scenario = fc
       links?: { faults?: unknown[]; delayMicros?: number }[];
       traffic: Record<string, unknown>[];
     };
-    for (const t of anyS.traffic) Object.assign(t, p.ping);
+    // A tcp entry has bytes and ports, not a ping's fields (its schema is strict): left as written.
+    for (const t of anyS.traffic) if (t.kind !== "tcp") Object.assign(t, p.ping);
     for (const h of anyS.hosts) {
       if (p.mtu !== undefined) for (const i of h.interfaces ?? []) i.mtu = p.mtu;
       if (p.replayWindow !== undefined) for (const sa of h.sad ?? []) sa.replayWindow = p.replayWindow;
