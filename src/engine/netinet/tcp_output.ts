@@ -98,10 +98,8 @@ export function tcp_segsize(tp: Tcpcb): SegSize {
   const ipsec = ipsec4_hdrsiz_tcp(tp);
   const optlen = ipsec;
   size -= optlen;
-  // NetBSD 1.6 puts no floor under this: on a link near the 68-byte IPv4 minimum, IPsec's overhead
-  // takes the size to zero or below, and tcp_output would build segments of negative length.
-  // tagflow's model rule (not the kernel's): at least one data byte per segment, so such a run
-  // still ends in a verdict (found by tests/engine/scenario/runs.property.test.ts).
+  // An MTU barely above the headers (68 is legal) leaves no room once IPsec is counted: NetBSD 1.6
+  // has no guard here; the engine keeps one data byte a segment rather than a negative length.
   const tx = Math.max(1, Math.min(tp.t_peermss - optlen, size));
   if (tx !== tp.t_segsz) {
     const before = tp.t_segsz;
