@@ -8,7 +8,7 @@ import { lazy, Suspense, type ReactElement } from "react";
 import { DEFAULT_SCENARIO } from "../store/builtinCatalog";
 import { tagflowStore, useTagflow } from "../store/index";
 import { BottomPanel } from "./timeline/BottomPanel";
-import { AlignedCompare, CompareStrip } from "./panels/CompareView";
+import { CompareStrip } from "./panels/CompareView";
 import { ErrorBoundary } from "./ErrorBoundary";
 import { FixesPanel, FixStrip } from "./panels/FixesPanel";
 import { HeaderBar } from "./panels/HeaderBar";
@@ -31,6 +31,8 @@ import { LessonCard } from "./lessons/LessonCard";
 import { LessonLayer } from "./lessons/LessonLayer";
 
 // Loaded when first asked for (? or the Help button): not part of the first load.
+// The side-by-side compare loads when first opened.
+const AlignedCompare = lazy(() => import("./panels/AlignedCompare").then((m) => ({ default: m.AlignedCompare })));
 const HelpOverlay = lazy(() => import("./panels/HelpOverlay").then((m) => ({ default: m.HelpOverlay })));
 
 type SideTab = "packet" | "mbufs" | "tags" | "fixes";

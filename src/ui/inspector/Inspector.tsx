@@ -4,7 +4,7 @@
  * and trailing space, and the tags (with tdb_ident) and m_flags. An ESP payload shows as
  * ciphertext, with a switch to its decrypted view.
  */
-import { memo, useLayoutEffect, useMemo, useRef, useState, type ReactElement } from "react";
+import { lazy, memo, Suspense, useLayoutEffect, useMemo, useRef, useState, type ReactElement } from "react";
 import { M_FLAGS, type ScenarioTrace, type TraceEvent } from "../../engine/index";
 import { tagflowStore, useTagflow } from "../../store/index";
 import { flagIsStale, tagIsStale, tagLanes } from "../../store/tagLanes";
@@ -17,7 +17,9 @@ import { Icon } from "../icons";
 import { hex } from "../text";
 import { SkbPanel } from "./SkbPanel";
 import { EspSaPanel } from "./EspSaPanel";
-import { KeyMessagePanel } from "./KeyMessagePanel";
+
+// The netlink / PF_KEY decoders (wire/xfrm_nl, wire/pfkey) load when a key message is first shown.
+const KeyMessagePanel = lazy(() => import("./KeyMessagePanel").then((m) => ({ default: m.KeyMessagePanel })));
 
 const REGION_LABEL: Readonly<Record<string, string>> = {
   ipv4: "IPv4 header",
@@ -424,7 +426,11 @@ export function Inspector(): ReactElement {
         {/* Issue 10: the ESP packet's SA — 32-bit or ESN (seq-hi kept in the SA), and its replay window. */}
         {trace && model && event && <EspSaPanel trace={trace} cursor={cursor} model={model} host={event.host} />}
         {/* Seed 004: a key-management message's C members (KeyMessagePanel), above its hex. */}
-        {trace && model && tab === "packet" && <KeyMessagePanel trace={trace} cursor={cursor} chain={model.version.chain} bytes={model.bytes} />}
+        {trace && model && tab === "packet" && trace.scenario.keying && (
+          <Suspense fallback={null}>
+            <KeyMessagePanel trace={trace} cursor={cursor} chain={model.version.chain} bytes={model.bytes} />
+          </Suspense>
+        )}
         {model && event && trace ? (
           tab === "packet" ? (
             <PacketPanel model={model} />

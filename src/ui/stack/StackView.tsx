@@ -5,7 +5,6 @@
  * d3-interpolate tween applied to its transform (skipped when jumping or with reduced motion).
  */
 import { easeCubicInOut } from "d3-ease";
-import { interpolateNumber } from "d3-interpolate";
 import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, type CSSProperties, type ReactElement } from "react";
 import type { ScenarioTrace, TraceEvent } from "../../engine/index";
 import { tagflowStore, useTagflow } from "../../store/index";
@@ -394,16 +393,16 @@ function useCardMotion(target: Motion | null, host: HostPlan | null, cardWidth: 
       return;
     }
     // Interrupted tweens continue from wherever the card is now.
-    // Field by field with interpolateNumber: interpolateObject would bring d3-color's parsers
-    // into the first load for five numbers.
-    const [x, y, tx, ty, h] = [
-      interpolateNumber(from.x, target.x),
-      interpolateNumber(from.y, target.y),
-      interpolateNumber(from.tx, target.tx),
-      interpolateNumber(from.ty, target.ty),
-      interpolateNumber(from.h, target.h),
-    ];
-    const tween = (t: number): Motion => ({ x: x(t), y: y(t), tx: tx(t), ty: ty(t), h: h(t) });
+    // A straight lerp per field: any import from d3-interpolate brings d3-color's parsers into the
+    // first load (its module builds the colour interpolators at load time), for five numbers.
+    const lerp = (a: number, b: number, t: number) => a + (b - a) * t;
+    const tween = (t: number): Motion => ({
+      x: lerp(from.x, target.x, t),
+      y: lerp(from.y, target.y, t),
+      tx: lerp(from.tx, target.tx, t),
+      ty: lerp(from.ty, target.ty, t),
+      h: lerp(from.h, target.h, t),
+    });
     const start = performance.now();
     let frame = 0;
     const step = (now: number) => {

@@ -4,7 +4,7 @@
  * it was first consulted stale drawn as stale. Rows are laid out on demand for the visible
  * window only, so a trace with thousands of tags costs what is on screen.
  */
-import type { ScaleLinear } from "d3-scale";
+import type { LinearScale } from "../linearScale";
 import type { TagLane } from "../../store/tagLanes";
 import { tagShortName, tagSwatch } from "../palette";
 
@@ -42,7 +42,7 @@ const END_REASON: Readonly<Record<string, string>> = {
 };
 
 /** Geometry of lane `index` on the shared step scale. */
-export function layoutLaneRow(lane: TagLane, index: number, x: ScaleLinear<number, number>, count: number, rowHeight: number): LaneRow {
+export function layoutLaneRow(lane: TagLane, index: number, x: LinearScale, count: number, rowHeight: number): LaneRow {
   const sw = tagSwatch(lane.tag.name);
   const aliveAtEnd = lane.end === null;
   const x0 = x(lane.start);

@@ -2,7 +2,7 @@
  * The timeline's marks and the x scale the scrubber, the marks and the tag lanes share: decision
  * ticks as one path, finding flags, the cursor. Pure; computed once per trace and width.
  */
-import { scaleLinear, type ScaleLinear } from "d3-scale";
+import { linearScale, type LinearScale } from "../linearScale";
 import type { Severity } from "../../engine/index";
 import type { TraceIndex } from "../../store/selectors";
 
@@ -10,11 +10,8 @@ import type { TraceIndex } from "../../store/selectors";
 export const TRACK_INSET = 10;
 
 /** Step index → x, aligned with a range input of `width` pixels. */
-export function stepScale(count: number, width: number): ScaleLinear<number, number> {
-  return scaleLinear()
-    .domain([0, Math.max(1, count - 1)])
-    .range([TRACK_INSET, Math.max(TRACK_INSET + 1, width - TRACK_INSET)])
-    .clamp(true);
+export function stepScale(count: number, width: number): LinearScale {
+  return linearScale([0, Math.max(1, count - 1)], [TRACK_INSET, Math.max(TRACK_INSET + 1, width - TRACK_INSET)], true);
 }
 
 export interface FindingMark {
