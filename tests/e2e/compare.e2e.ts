@@ -7,7 +7,7 @@
  */
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import { compareTraces } from "../../src/engine/index";
+import { alignTraces, compareTraces } from "../../src/engine/index";
 import { expectNoConsoleErrors } from "../support/browser";
 import { FIX, openReady, settledScreenshot, stepText, traceOf, useChromium } from "./support";
 
@@ -37,6 +37,36 @@ async function showBlock(page: Page): Promise<void> {
 
 describe("the compare view", () => {
   const chromium = useChromium();
+
+  it("opens the two runs side by side, aligned, with the first difference and where they part", async () => {
+    const al = alignTraces(bug, fixed)!;
+    const app = await openReady(chromium.browser, chromium.env);
+    try {
+      const { page } = app;
+      await page.getByRole("tab", { name: /Fixes/ }).click();
+      await page.locator(`[data-fix="${FIX}"]`).check();
+      await expect.poll(() => outcomeText(page)).toMatch(/^secure/);
+      await page.getByTestId("aligned-open-strip").click();
+      const panel = page.getByTestId("aligned");
+      await panel.waitFor();
+      // The engine's first difference, by row; the button goes to it and the rows follow.
+      await panel.getByTestId("aligned-first").click();
+      const current = panel.locator(".al-row.is-current");
+      await expect.poll(() => current.getAttribute("data-row")).toBe(String(al.first));
+      expect(await current.isVisible()).toBe(true);
+      expect(await current.getAttribute("data-kind")).toBe(al.kinds[al.first!]);
+      // ← and → step the run; the current row stays on screen at 1280×720.
+      for (let i = 0; i < 5; i++) await page.keyboard.press("ArrowRight");
+      await expect.poll(() => current.boundingBox().then((b) => b !== null && b.y + b.height <= 720)).toBe(true);
+      expect(await panel.getByTestId("aligned-why").textContent()).toMatch(/where they part/i);
+      await settledScreenshot(page, "compare-side-by-side");
+      await page.keyboard.press("Escape");
+      await expect.poll(() => panel.count()).toBe(0);
+      expectNoConsoleErrors(app);
+    } finally {
+      await app.close();
+    }
+  });
 
   it("sanity: the fix parts the runs at icmp_reflect, insecure → secure", () => {
     expect(fixed.events.at(DIVERGE)).toMatchObject({ fn: "icmp_reflect", kind: "tag.deleteNonpersistent" });

@@ -2,7 +2,7 @@
  * The side-by-side compare (issue 17): the run and its baseline step against step, aligned by
  * audit/compare.ts's alignTraces, with where they part. Loaded when first opened (App.tsx).
  */
-import type { ReactElement } from "react";
+import { useEffect, useRef, type ReactElement } from "react";
 import {
   ALIGN_MAX_EVENTS,
   PERSONALITIES,
@@ -126,6 +126,9 @@ export function AlignedCompare(): ReactElement | null {
   const personality = useTagflow((s) => s.personality);
   const fixes = useTagflow((s) => s.fixes);
   const al = c?.alignment ?? null;
+  const list = useRef<HTMLOListElement>(null);
+  // At 1280×720 the panel holds about five rows: keep the current one on screen as the cursor moves.
+  useEffect(() => list.current?.querySelector(".al-row.is-current")?.scrollIntoView({ block: "nearest" }));
   if (!open || !c) return null;
   const close = () => compareUi.setState({ open: false, base: null });
   if (!al)
@@ -213,7 +216,7 @@ export function AlignedCompare(): ReactElement | null {
           </span>
         </div>
       </div>
-      <ol className="al-rows" data-testid="aligned-rows" aria-label="Aligned steps">
+      <ol ref={list} className="al-rows" data-testid="aligned-rows" aria-label="Aligned steps">
         {rows.map((r) => {
           const k = al.kinds[r]!;
           const a = al.base[r]!;
