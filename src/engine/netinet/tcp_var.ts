@@ -28,8 +28,8 @@
  * carries the MSS option alone and data segments carry none — said where a SYN is built.
  */
 import type { Host } from "../sim/world";
-import { onesComplementSum } from "../wire/checksum";
-import { ipv4AddrOrThrow, IP_PROTO } from "../wire/fields";
+import { onesComplementSum, pseudoHeaderSum } from "../wire/checksum";
+import { IP_PROTO } from "../wire/fields";
 
 /** Bytes of a TCP header without options (sizeof(struct tcphdr)). */
 export const TCP_HDRLEN = 20;
@@ -247,20 +247,9 @@ export interface TcpRepr {
   readonly mss: number | undefined;
 }
 
-/** The one's complement sum of the TCP pseudo header (RFC 793 §3.1). */
-function pseudoHeaderSum(src: string, dst: string, tcpLength: number): number {
-  const p = new Uint8Array(12);
-  const v = new DataView(p.buffer);
-  v.setUint32(0, ipv4AddrOrThrow(src, "tcp pseudo header src"));
-  v.setUint32(4, ipv4AddrOrThrow(dst, "tcp pseudo header dst"));
-  v.setUint8(9, IP_PROTO.TCP);
-  v.setUint16(10, tcpLength);
-  return onesComplementSum(p);
-}
-
 /** The th_sum to store for the segment `seg` (header + data) from `src` to `dst`; the checksum field is skipped. */
 export function tcpChecksum(src: string, dst: string, seg: Uint8Array): number {
-  let sum = pseudoHeaderSum(src, dst, seg.length);
+  let sum = pseudoHeaderSum(src, dst, IP_PROTO.TCP, seg.length);
   sum = onesComplementSum(seg, 0, 16, sum);
   sum = onesComplementSum(seg, 18, seg.length, sum);
   return ~sum & 0xffff;
@@ -268,7 +257,7 @@ export function tcpChecksum(src: string, dst: string, seg: Uint8Array): number {
 
 /** Does the segment's checksum verify (the sum over pseudo header + segment is all ones)? */
 export function tcpChecksumOk(src: string, dst: string, seg: Uint8Array): boolean {
-  return seg.length >= TCP_HDRLEN && onesComplementSum(seg, 0, seg.length, pseudoHeaderSum(src, dst, seg.length)) === 0xffff;
+  return seg.length >= TCP_HDRLEN && onesComplementSum(seg, 0, seg.length, pseudoHeaderSum(src, dst, IP_PROTO.TCP, seg.length)) === 0xffff;
 }
 
 /**

@@ -11,6 +11,8 @@
  * (RFC 1071 §2(B), §2(C)), which is what `initial` is for.
  */
 
+import { ipv4AddrOrThrow } from "./fields";
+
 /** The folded 16-bit one's complement sum of `bytes[start, end)`, added to the partial sum `initial`. */
 export function onesComplementSum(bytes: Uint8Array, start = 0, end = bytes.length, initial = 0): number {
   if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < start || end > bytes.length) {
@@ -34,4 +36,19 @@ export function internetChecksum(bytes: Uint8Array, start = 0, end = bytes.lengt
 /** True if `bytes[start, end)`, checksum field included, sums to all ones (RFC 1071 §1(3)). */
 export function checksumOk(bytes: Uint8Array, start = 0, end = bytes.length): boolean {
   return onesComplementSum(bytes, start, end) === 0xffff;
+}
+
+/**
+ * The one's complement sum of the IPv4 pseudo header a transport checksum covers — source,
+ * destination, zero, protocol, transport length (RFC 768 for UDP, RFC 793 §3.1 for TCP).
+ * Throws RangeError if an address is not a dotted quad.
+ */
+export function pseudoHeaderSum(src: string, dst: string, proto: number, length: number): number {
+  const p = new Uint8Array(12);
+  const v = new DataView(p.buffer);
+  v.setUint32(0, ipv4AddrOrThrow(src, "pseudo header src"));
+  v.setUint32(4, ipv4AddrOrThrow(dst, "pseudo header dst"));
+  v.setUint8(9, proto);
+  v.setUint16(10, length);
+  return onesComplementSum(p);
 }

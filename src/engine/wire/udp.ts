@@ -25,19 +25,8 @@
  *    +--------+--------+--------+--------+
  */
 
-import { onesComplementSum } from "./checksum";
-import {
-  FIELD_FORMAT,
-  IP_PROTO,
-  defineFields,
-  fieldsByName,
-  ipv4AddrOrThrow,
-  readField,
-  wireError,
-  wireOk,
-  writeField,
-  type WireResult,
-} from "./fields";
+import { onesComplementSum, pseudoHeaderSum } from "./checksum";
+import { FIELD_FORMAT, IP_PROTO, defineFields, fieldsByName, readField, wireError, wireOk, writeField, type WireResult } from "./fields";
 
 /** Bytes of the UDP header. */
 export const UDP_HEADER_LEN = 8;
@@ -103,16 +92,6 @@ export function emitUdp(repr: UdpRepr, buf: Uint8Array, offset = 0): number {
   return UDP_HEADER_LEN;
 }
 
-function pseudoHeaderSum(srcAddr: string, dstAddr: string, udpLength: number): number {
-  const pseudo = new Uint8Array(12);
-  const view = new DataView(pseudo.buffer);
-  view.setUint32(0, ipv4AddrOrThrow(srcAddr, "udp pseudo header src"));
-  view.setUint32(4, ipv4AddrOrThrow(dstAddr, "udp pseudo header dst"));
-  view.setUint8(9, IP_PROTO.UDP);
-  view.setUint16(10, udpLength);
-  return onesComplementSum(pseudo);
-}
-
 /**
  * The checksum to store for the datagram `bytes` (header and data, exactly `length` bytes) sent
  * from `srcAddr` to `dstAddr`. The checksum field in `bytes` is skipped, so it may hold anything.
@@ -121,7 +100,7 @@ function pseudoHeaderSum(srcAddr: string, dstAddr: string, udpLength: number): n
  */
 export function udpChecksum(srcAddr: string, dstAddr: string, bytes: Uint8Array): number {
   if (bytes.length < UDP_HEADER_LEN || bytes.length > 0xffff) throw new RangeError(`udp datagram of ${bytes.length} bytes`);
-  let sum = pseudoHeaderSum(srcAddr, dstAddr, bytes.length);
+  let sum = pseudoHeaderSum(srcAddr, dstAddr, IP_PROTO.UDP, bytes.length);
   sum = onesComplementSum(bytes, 0, 6, sum);
   sum = onesComplementSum(bytes, 8, bytes.length, sum);
   const field = ~sum & 0xffff;
@@ -132,5 +111,5 @@ export function udpChecksum(srcAddr: string, dstAddr: string, bytes: Uint8Array)
 export function udpChecksumOk(srcAddr: string, dstAddr: string, bytes: Uint8Array): boolean {
   if (bytes.length < UDP_HEADER_LEN || bytes.length > 0xffff) return false;
   if (readField(bytes, 0, F.checksum) === 0) return true;
-  return onesComplementSum(bytes, 0, bytes.length, pseudoHeaderSum(srcAddr, dstAddr, bytes.length)) === 0xffff;
+  return onesComplementSum(bytes, 0, bytes.length, pseudoHeaderSum(srcAddr, dstAddr, IP_PROTO.UDP, bytes.length)) === 0xffff;
 }
