@@ -128,7 +128,10 @@ export function AlignedCompare(): ReactElement | null {
   const al = c?.alignment ?? null;
   const list = useRef<HTMLOListElement>(null);
   // At 1280×720 the panel holds about five rows: keep the current one on screen as the cursor moves.
-  useEffect(() => list.current?.querySelector(".al-row.is-current")?.scrollIntoView({ block: "nearest" }));
+  // (A block body: Chromium 156's scrollIntoView returns a promise, which React would take for a cleanup.)
+  useEffect(() => {
+    list.current?.querySelector(".al-row.is-current")?.scrollIntoView({ block: "nearest" });
+  });
   if (!open || !c) return null;
   const close = () => compareUi.setState({ open: false, base: null });
   if (!al)
