@@ -170,7 +170,8 @@ describe("lessons", () => {
     const app = await openReady(chromium.browser, chromium.env);
     try {
       const { page } = app;
-      await openLessons(page);
+      // The start screen: the intro card's "Take a guided lesson" opens the Lessons list.
+      await page.getByTestId("story-lessons").click();
       await page.getByTestId("lesson-lo0-2003").click();
       await page.getByTestId("lesson-card").waitFor();
       await page.getByTestId("lesson-speed").selectOption("0");

@@ -5,6 +5,7 @@
  */
 import type { ReactElement } from "react";
 import { FIXES, isFixId } from "../../engine/index";
+import { lessonStore } from "../../lessons/store";
 import { builtinInfo } from "../../store/builtinCatalog";
 import { tagflowStore, useTagflow } from "../../store/index";
 import { traceIndex } from "../../store/selectors";
@@ -72,6 +73,18 @@ export function StoryCard(): ReactElement | null {
           }}
         >
           Play from the start
+        </button>
+        <button
+          type="button"
+          className="btn"
+          data-testid="story-lessons"
+          onClick={() => {
+            // The start screen's way into the guided lessons (issue 19): the header's Lessons list.
+            close();
+            lessonStore.getState().setListOpen(true);
+          }}
+        >
+          Take a guided lesson
         </button>
         <button type="button" className="btn btn--ghost" onClick={close}>
           Close
