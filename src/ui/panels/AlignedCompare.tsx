@@ -167,56 +167,58 @@ export function AlignedCompare(): ReactElement | null {
   };
   return (
     <section className="aligned" aria-labelledby="aligned-h" data-testid="aligned" onKeyDown={(e) => e.key === "Escape" && close()}>
-      <header className="al-head">
-        <h2 className="al-h" id="aligned-h">
-          <ForkGlyph size={18} /> Side by side
-        </h2>
-        <VerdictDelta c={c} />
-        {al.first !== null && (
-          <button type="button" className="btn btn--small" data-testid="aligned-first" onClick={goFirst}>
-            First difference (row {al.first + 1})
-          </button>
-        )}
-        <button
-          type="button"
-          className="btn btn--small al-close"
-          data-testid="aligned-close"
-          onClick={close}
-          aria-label="Close the side-by-side view"
-        >
-          Close ✕
-        </button>
-      </header>
-      <div className="al-cols" role="group" aria-label="Step columns">
-        <div className="al-colhead al-colhead--base">
-          <span className="al-colname">{baseWho}</span>
-          <span className="al-colstep">step {base + 1}</span>
+      <div className="al-top">
+        <header className="al-head">
+          <h2 className="al-h" id="aligned-h">
+            <ForkGlyph size={18} /> Side by side
+          </h2>
+          <VerdictDelta c={c} />
+          {al.first !== null && (
+            <button type="button" className="btn btn--small" data-testid="aligned-first" onClick={goFirst}>
+              First difference (row {al.first + 1})
+            </button>
+          )}
           <button
             type="button"
-            className="btn btn--small"
-            data-testid="aligned-base-back"
-            aria-label="Baseline: step back"
-            onClick={() => stepBase(base - 1)}
+            className="btn btn--small al-close"
+            data-testid="aligned-close"
+            onClick={close}
+            aria-label="Close the side-by-side view"
           >
-            ◀
+            Close ✕
           </button>
-          <button
-            type="button"
-            className="btn btn--small"
-            data-testid="aligned-base-fwd"
-            aria-label="Baseline: step forward"
-            onClick={() => stepBase(base + 1)}
-          >
-            ▶
-          </button>
-        </div>
-        <div className="al-colhead al-colhead--mid" aria-hidden="true" />
-        <div className="al-colhead al-colhead--run">
-          <span className="al-colname">This run: {runWho}</span>
-          <span className="al-colstep">step {cursor + 1}</span>
-          <span className="al-colkeys">
-            <kbd>←</kbd> <kbd>→</kbd>
-          </span>
+        </header>
+        <div className="al-cols" role="group" aria-label="Step columns">
+          <div className="al-colhead al-colhead--base">
+            <span className="al-colname">{baseWho}</span>
+            <span className="al-colstep">step {base + 1}</span>
+            <button
+              type="button"
+              className="btn btn--small"
+              data-testid="aligned-base-back"
+              aria-label="Baseline: step back"
+              onClick={() => stepBase(base - 1)}
+            >
+              ◀
+            </button>
+            <button
+              type="button"
+              className="btn btn--small"
+              data-testid="aligned-base-fwd"
+              aria-label="Baseline: step forward"
+              onClick={() => stepBase(base + 1)}
+            >
+              ▶
+            </button>
+          </div>
+          <div className="al-colhead al-colhead--mid" aria-hidden="true" />
+          <div className="al-colhead al-colhead--run">
+            <span className="al-colname">This run: {runWho}</span>
+            <span className="al-colstep">step {cursor + 1}</span>
+            <span className="al-colkeys">
+              <kbd>←</kbd> <kbd>→</kbd>
+            </span>
+          </div>
         </div>
       </div>
       <ol ref={list} className="al-rows" data-testid="aligned-rows" aria-label="Aligned steps">
