@@ -38,6 +38,17 @@ export interface RunOptions {
  */
 export const BROWSER_MAX_EVENTS = 1_000_000;
 
+/**
+ * The most packet data a run in the browser records (Recorder.maxBytes). Steps alone do not bound
+ * a trace: 100 echoes of 65,499 bytes are only 10,700 steps but 32 MB of packet data and about 8 s
+ * of engine time in Node. Past this the run stops with a trace-limit finding that says how much
+ * the whole run would record and that the command line (no byte budget) can run it.
+ */
+export const BROWSER_MAX_BYTES = 16 * 1024 * 1024;
+
+/** The browser's budget, as runScenario takes it. */
+const BROWSER_BUDGET = { maxEvents: BROWSER_MAX_EVENTS, maxBytes: BROWSER_MAX_BYTES } as const;
+
 /** What a run gives back: a trace (and, when asked for, how it differs from the baseline), or why there is none. */
 export type RunResult =
   | { readonly ok: true; readonly trace: ScenarioTrace; readonly comparison?: TraceComparison }
@@ -60,12 +71,12 @@ export function runTraceSync(input: unknown, options: RunOptions = {}): RunResul
   const loaded = loadScenario(merged);
   if (!loaded.ok) return { ok: false, problems: loaded.problems };
   try {
-    const trace = runScenario(loaded.scenario, { maxEvents: BROWSER_MAX_EVENTS });
+    const trace = runScenario(loaded.scenario, BROWSER_BUDGET);
     // The baseline (audit/baseline.ts) is `value` as given, before the overrides, with no fixes.
     const baseline = options.compare ? baselineOf(value, loaded.scenario) : null;
     if (baseline?.kind !== "run") return { ok: true, trace };
     // The baseline's trace stays here: only the comparison crosses to the main thread.
-    const comparison = compareTraces(runScenario(baseline.scenario, { maxEvents: BROWSER_MAX_EVENTS }), trace);
+    const comparison = compareTraces(runScenario(baseline.scenario, BROWSER_BUDGET), trace);
     return { ok: true, trace, comparison };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

@@ -41,6 +41,26 @@ export function loopingChain(events: EventList): number | undefined {
 export interface RunOptions {
   /** Stop after this many events at most (the browser keeps traces it can hold). */
   readonly maxEvents?: number;
+  /** Stop once the trace holds this many bytes of packet data (Recorder.maxBytes). */
+  readonly maxBytes?: number;
+}
+
+/** Megabytes with one decimal, for budget findings. */
+export function megabytes(bytes: number): string {
+  return `${(bytes / 1_000_000).toFixed(1)} MB`;
+}
+
+/**
+ * The detail and note of a run stopped by its byte budget: what was recorded, and what the whole
+ * run would record, extrapolated from the echoes sent so far (the finding issue 16 asks for).
+ */
+export function byteLimitText(limit: number, recorded: number, started: number, planned: number): { detail: string; note: string } {
+  const whole = started > 0 ? Math.round((recorded * planned) / started) : recorded;
+  const would = `this scenario would record about ${megabytes(whole)} of packet data; the app holds ${megabytes(limit)}`;
+  return {
+    detail: `${megabytes(recorded)} of packet data, ${started} of ${planned} echoes sent; ${would}`,
+    note: `The run reached its budget of ${megabytes(limit)} of packet data before the traffic finished (${started} of ${planned} echoes sent): ${would}. Run it with the command line, or lower count or size.`,
+  };
 }
 
 /** Run a validated scenario (see loadScenario) and return its trace. */
@@ -50,6 +70,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
   // A Linux personality runs on the Linux stack (src/engine/linux: skb, dst, KLIPS, XFRM), not on this BSD World.
   if (isLinux(personality)) return runLinux(scenario, personality, behaviour, options);
   const world = new World(scenario, personality, behaviour, Math.min(scenario.maxEvents, options.maxEvents ?? Infinity));
+  world.recorder.maxBytes = options.maxBytes ?? Infinity;
   world.hosts.forEach((h) => installKeys(h, h.spec));
   // Seed 004: keying daemons install SAs and policies during the run (keying/pluto.ts).
   if (scenario.keying) startKeying(world, scenario.keying);
@@ -77,6 +98,9 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
         { kind: "drop", reason: "step-limit", detail: `${e.limit} events` },
         `The run reached its limit of ${e.limit} events and was stopped: packet #${looping} was going round in a loop.`,
       );
+    } else if (e.budget === "bytes") {
+      const { detail, note } = byteLimitText(e.limit, world.recorder.packets.arenaBytes, started, planned);
+      world.recorder.recordFinal(host, "ip", "runScenario", { kind: "drop", reason: "trace-limit", detail }, note);
     } else {
       world.recorder.recordFinal(
         host,

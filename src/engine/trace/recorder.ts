@@ -10,10 +10,16 @@ import type { EventPayload, LayerId, TagClass, TagView } from "./events";
 import { M_FLAGS } from "./events";
 import { newTables, type EventTable, type PacketTable } from "./store";
 
-/** Thrown when a run exceeds its step budget; the simulator turns it into a finding. */
+/** Which budget a run ran out of: steps (events recorded) or packet bytes recorded. */
+export type BudgetKind = "events" | "bytes";
+
+/** Thrown when a run exceeds its step or byte budget; the simulator turns it into a finding. */
 export class StepLimitExceeded extends Error {
-  constructor(readonly limit: number) {
-    super(`step limit of ${limit} events reached`);
+  constructor(
+    readonly limit: number,
+    readonly budget: BudgetKind = "events",
+  ) {
+    super(budget === "events" ? `step limit of ${limit} events reached` : `byte limit of ${limit} bytes of packet data reached`);
   }
 }
 
@@ -25,6 +31,13 @@ export class Recorder {
   now = 0;
   private tagUid = 1;
   private chainId = 1;
+
+  /**
+   * The most packet bytes (the delta arena of trace/store.ts) the trace may hold; checked before
+   * each event, so a run stops at the same step in Node and in the browser (issue 16: the event
+   * cap alone let 100 echoes of 65,499 bytes record 32 MB). Infinity: no byte budget.
+   */
+  maxBytes = Infinity;
 
   constructor(readonly maxEvents: number) {
     ({ events: this.events, packets: this.packets } = newTables());
@@ -77,6 +90,7 @@ export class Recorder {
   /** Record one event at a site (EventTable.siteId); returns its seq. */
   record(site: number, m: Mbuf | null, payload: EventPayload, note: string): number {
     if (this.events.length >= this.maxEvents) throw new StepLimitExceeded(this.maxEvents);
+    if (this.packets.arenaBytes >= this.maxBytes) throw new StepLimitExceeded(this.maxBytes, "bytes");
     const packet = m ? this.version(m) : -1;
     return this.events.push(site, this.now, packet, m ? m.id : -1, payload, note);
   }
