@@ -53,7 +53,7 @@ export function runLinux(scenario: Scenario, personality: Personality, behaviour
     const host = scenario.hosts[0]!.name;
     const looping = loopingChain(world.recorder.events);
     if (looping === undefined && e.budget === "bytes") {
-      const planned = scenario.traffic.reduce((n, t) => n + t.count, 0);
+      const planned = scenario.traffic.reduce((n, t) => n + (t.kind === "tcp" ? 0 : t.count), 0);
       const { detail, note } = byteLimitText(
         e.limit,
         world.recorder.packets.arenaBytes,
