@@ -26,7 +26,6 @@ import {
   SLOW_TICK,
   TCP_BACKOFF,
   TCP_HDRLEN,
-  TCP_INIT_WIN,
   TCP_MAXRXTSHIFT,
   TCP_MSSDFLT,
   TCP_OUTFLAGS,
@@ -397,6 +396,3 @@ function send(tp: Tcpcb, flags: number, len: number, dataOff: number, win: numbe
   tp.acknow = false;
   return ip_output(host, m, 0);
 }
-
-/** TCP_INIT_WIN re-exported for the callers that size the first window. */
-export { TCP_INIT_WIN };
