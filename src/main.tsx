@@ -1,9 +1,8 @@
-import { StrictMode } from "react";
+import { lazy, StrictMode, Suspense } from "react";
 import { createRoot } from "react-dom/client";
 import { startUrlSync } from "./share/urlSync";
 import { tagflowStore } from "./store/index";
 import { App } from "./ui/App";
-import { EmbedApp } from "./ui/EmbedApp";
 import { uiStore } from "./ui/uiStore";
 import "./ui/styles.css";
 
@@ -27,4 +26,17 @@ if (!sync.embed.embed) {
   });
 }
 
-createRoot(container).render(<StrictMode>{sync.embed.embed ? <EmbedApp /> : <App />}</StrictMode>);
+// The embed (`?embed`) is its own chunk: the full app's first load does not carry it.
+const EmbedApp = lazy(() => import("./ui/EmbedApp").then((m) => ({ default: m.EmbedApp })));
+
+createRoot(container).render(
+  <StrictMode>
+    {sync.embed.embed ? (
+      <Suspense fallback={null}>
+        <EmbedApp />
+      </Suspense>
+    ) : (
+      <App />
+    )}
+  </StrictMode>,
+);

@@ -9,6 +9,7 @@ import { scenarioKey } from "../share/codec";
 import { applyShareState, shareStateOf } from "../share/state";
 import type { RunOutcome, TagflowState } from "../store/types";
 import type { Lesson } from "./schema";
+import { loadLinkModule } from "./linkModule";
 import { lessonStore, type LessonMode } from "./store";
 import { stopSeq, stopShareState } from "./stops";
 
@@ -35,6 +36,8 @@ export function playingThrough(): boolean {
 
 /** Open `lesson` at `stop` (0-based) in `mode` and put the app there. */
 export async function openLesson(app: StoreApi<TagflowState>, lesson: Lesson, stop = 0, mode: LessonMode = "class"): Promise<RunOutcome> {
+  // The address bar carries an open lesson (lessons/linkSync.ts): have its codec ready first.
+  await loadLinkModule();
   lessonStore.getState().open(lesson, stop, mode);
   return goToStop(app, lessonStore.getState().stop, { playThrough: false });
 }

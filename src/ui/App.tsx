@@ -27,7 +27,7 @@ import { RecapCard, SharedNotice, StoryCard } from "./panels/StoryCard";
 import { SvgDefs } from "./stack/SvgDefs";
 import { panelId, tabId, Tabs } from "./panels/Tabs";
 import { uiStore, useUi } from "./uiStore";
-import { LessonCard } from "./lessons/LessonCard";
+import { LessonCardSlot } from "./lessons/LessonCardSlot";
 import { LessonLayer } from "./lessons/LessonLayer";
 
 // Loaded when first asked for (? or the Help button): not part of the first load.
@@ -68,7 +68,7 @@ function RightColumn(): ReactElement {
   return (
     <aside className="side">
       <Narration />
-      <LessonCard />
+      <LessonCardSlot />
       <div className="side-tabs">
         <Tabs label="Inspector and fixes" idPrefix="side" tabs={tabs} value={value} onChange={onChange} />
         <div className="side-panel" role="tabpanel" id={panelId("side", value)} aria-labelledby={tabId("side", value)}>

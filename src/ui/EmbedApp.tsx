@@ -19,7 +19,7 @@ import { ProblemsAlert } from "./panels/ProblemsAlert";
 import { linkToNow } from "./shareUi";
 import { StackView } from "./stack/StackView";
 import { SvgDefs } from "./stack/SvgDefs";
-import { LessonCard } from "./lessons/LessonCard";
+import { LessonCardSlot } from "./lessons/LessonCardSlot";
 import { LessonLayer } from "./lessons/LessonLayer";
 
 function EmbedControls(): ReactElement {
@@ -117,7 +117,7 @@ export function EmbedApp(): ReactElement {
         </ErrorBoundary>
         <ErrorBoundary>
           <Narration />
-          <LessonCard embed />
+          <LessonCardSlot embed />
         </ErrorBoundary>
       </main>
       <EmbedControls />

@@ -18,6 +18,7 @@ import { Icon } from "../icons";
 import { printHandout } from "./Handout";
 import { saveLessonFile } from "./lessonFile";
 import { useLesson } from "./useLessonStore";
+import "./lessons.css";
 
 const edit = (f: (l: Lesson) => Lesson) => lessonStore.getState().edit(f);
 const setStops = (f: (stops: Stop[]) => Stop[]) => edit((l) => ({ ...l, stops: f([...l.stops]) }));

@@ -13,6 +13,7 @@ import { tagflowStore } from "../../store/index";
 import { snapshotStep } from "../exports/stepSvg";
 import { handoutStore, useHandout, type Page } from "./handoutStore";
 import { RichText } from "./RichText";
+import "./lessons.css";
 
 const frame = () => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r())));
 

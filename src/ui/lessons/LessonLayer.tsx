@@ -6,7 +6,7 @@ import { uiStore } from "../uiStore";
 import { useHandout } from "./handoutStore";
 import { useLesson } from "./useLessonStore";
 import { useLessonKeys } from "./useLessonKeys";
-import "./lessons.css";
+import "./lessonsShell.css";
 
 // Authoring and the handout load when first used: they are not part of the first load.
 const AuthorPanel = lazy(() => import("./AuthorPanel").then((m) => ({ default: m.AuthorPanel })));

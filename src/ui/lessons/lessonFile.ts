@@ -1,7 +1,6 @@
 /** A lesson as a `.lesson.json` file: saved from the browser, opened (checked first) from a file. */
 import type { Problem } from "../../engine/index";
 import type { Lesson } from "../../lessons/schema";
-import { loadLessonJson } from "../../lessons/validate";
 
 /** The most bytes read from a lesson file (the scenario file cap). */
 export const MAX_LESSON_FILE = 1024 * 1024;
@@ -26,6 +25,8 @@ export async function saveLessonFile(lesson: Lesson): Promise<void> {
 export async function readLessonFile(file: File): Promise<{ ok: true; lesson: Lesson } | { ok: false; problems: Problem[] }> {
   if (file.size > MAX_LESSON_FILE)
     return { ok: false, problems: [{ path: "$", message: `the file is ${file.size} bytes; a lesson file is at most ${MAX_LESSON_FILE}` }] };
+  // The validator loads with the first file (it is not part of the first load).
+  const { loadLessonJson } = await import("../../lessons/validate");
   const loaded = loadLessonJson(await file.text());
   return loaded.ok ? { ok: true, lesson: loaded.lesson } : loaded;
 }
