@@ -2,7 +2,7 @@
  * The stack view: hosts as columns of layer boxes, the queues, lo0's loop and the wires, and the
  * packet card that moves to where the current step happens. React renders every node; the
  * layout kernels (stackLayout, cardLayout) compute where. The card's move between boxes is a
- * d3-interpolate tween applied to its transform (skipped when jumping or with reduced motion).
+ * straight-lerp tween applied to its transform (skipped when jumping or with reduced motion).
  */
 import { easeCubicInOut } from "d3-ease";
 import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, type CSSProperties, type ReactElement } from "react";
