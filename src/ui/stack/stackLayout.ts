@@ -21,8 +21,8 @@
  * scrolls it horizontally to keep the host of the current step in view.
  */
 import { linearScale } from "../linearScale";
-import { curveBasis, line, linkHorizontal } from "d3-shape";
 import { fromHex, type LayerId, type LinkInfo, type ScenarioTrace, type TraceEvent } from "../../engine/index";
+import { basisPath, horizontalLinkPath, polylinePath } from "./wirePaths";
 
 /** The stack rows, top to bottom. */
 export const STACK_ROWS = [
@@ -229,15 +229,15 @@ export function layoutStack(hosts: readonly HostInfo[], links: readonly LinkInfo
     const x1 = r.rows.link.x;
     const adjacent = Math.abs(a - b) === 1;
     const d = adjacent
-      ? (line()([
+      ? polylinePath([
           [x0, yl],
           [x1, yl],
-        ]) ?? "")
-      : (line().curve(curveBasis)([
+        ])
+      : basisPath([
           [x0, yl],
           [(x0 + x1) / 2, Math.min(height - 2, yl + 40)],
           [x1, yl],
-        ]) ?? "");
+        ]);
     // The link's MTU under its name (issue 12: where a datagram stops fitting is the story); on
     // two lines, name above the wire and MTU below, when one line would spill over the columns.
     const label = link.mtu ? `${link.id} · MTU ${link.mtu}` : link.id;
@@ -255,14 +255,13 @@ function loopbackPath(link: Rect, ipintrq: Rect, side: "left" | "right"): { d: s
   const y0 = link.y + link.height / 2;
   const y1 = ipintrq.y + ipintrq.height / 2;
   const bend = sx + out * (LOOP_ROOM - 8);
-  const d =
-    line().curve(curveBasis)([
-      [sx, y0],
-      [bend, y0],
-      [bend, (y0 + y1) / 2],
-      [bend, y1],
-      [sx, y1],
-    ]) ?? "";
+  const d = basisPath([
+    [sx, y0],
+    [bend, y0],
+    [bend, (y0 + y1) / 2],
+    [bend, y1],
+    [sx, y1],
+  ]);
   return { d, labelX: bend + out * 2, labelY: (y0 + y1) / 2 };
 }
 
@@ -296,10 +295,6 @@ export interface CardPlacement {
   readonly target: { readonly x: number; readonly y: number };
 }
 
-const link = linkHorizontal<{ source: [number, number]; target: [number, number] }, [number, number]>()
-  .source((d) => d.source)
-  .target((d) => d.target);
-
 /** The connector from the point a slot shows (`target`) to the card's facing edge. */
 export function connectorPath(
   host: HostPlan,
@@ -311,7 +306,7 @@ export function connectorPath(
 ): string {
   const cardEdgeX = host.cardSide === "right" ? cardX : cardX + cardWidth;
   const y = Math.min(Math.max(target.y, cardY + 14), cardY + cardHeight - 14);
-  return link({ source: [target.x, target.y], target: [cardEdgeX, y] }) ?? "";
+  return horizontalLinkPath([target.x, target.y], [cardEdgeX, y]);
 }
 
 /** Place a card of `cardHeight` next to `slot` of `host`, inside the stack's bounds. */
