@@ -106,6 +106,10 @@ interface BaselineWords {
 function describeBaseline(base: TraceLike, run: TraceLike): BaselineWords {
   const fixes = run.fixes.filter((id) => !base.fixes.includes(id));
   const title = (id: string) => (isPersonalityId(id) ? PERSONALITIES[id].title : id);
+  // A baseline with fixes of its own (tagflow run --compare-with FIX): name them, not "without the fix".
+  const baseFixes = base.fixes.some((id) => !run.fixes.includes(id)) ? `with ${base.fixes.join(", ")}` : "";
+  if (base.personality === run.personality && baseFixes) return { label: baseFixes, change: "This run's fixes", plural: true };
+  if (baseFixes) return { label: `on ${title(base.personality)} ${baseFixes}`, change: `Running as ${title(run.personality)}`, plural: false };
   if (base.personality === run.personality) {
     if (fixes.length === 1 && isFixId(fixes[0]!)) return { label: "without the fix", change: "The fix", plural: false };
     if (fixes.length > 1) return { label: "without the fixes", change: "The fixes", plural: true };

@@ -18,10 +18,14 @@ export interface AppState {
   received: number;
 }
 
-/** ping: `count` echo requests every `intervalMs`; replies with our id are counted. */
-export function startLinuxPing(host: LinuxHost, spec: PingSpec): AppState {
+/**
+ * ping: `count` echo requests every `intervalMs`; replies with our id are counted. The socket is
+ * named as on the BSD stack (netinet/ping.ts, `ping#<traffic index>`), so a comparison of the two
+ * kernels pairs the same program's sends.
+ */
+export function startLinuxPing(host: LinuxHost, spec: PingSpec, index: number): AppState {
   const state: AppState = { sent: 0, received: 0 };
-  const sock = `ping:${spec.id}`;
+  const sock = `ping#${index}`;
   host.sockets.push({
     name: sock,
     proto: IP_PROTO.ICMP,

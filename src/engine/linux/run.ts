@@ -31,8 +31,8 @@ export function runLinux(scenario: Scenario, personality: Personality, behaviour
     );
     return finish(world, scenario, personality, pings);
   }
-  for (const t of scenario.traffic) {
-    if (t.kind === "ping") pings.push(startLinuxPing(world.host(t.from), t));
+  for (const [i, t] of scenario.traffic.entries()) {
+    if (t.kind === "ping") pings.push(startLinuxPing(world.host(t.from), t, i));
     else if (t.kind === "udp") startUdp(world.host(t.from), t);
     // TCP is modelled on the BSD stack only (netinet/tcp_*.ts): said, not silently skipped.
     else
