@@ -78,6 +78,14 @@ export function runLinux(scenario: Scenario, personality: Personality, behaviour
   return finish(world, scenario, personality, pings);
 }
 
+/**
+ * What of a scenario the Linux stack would not run (AH, ESP tunnel mode, keying, TCP), or
+ * undefined when it runs all of it: the app offers "compare with Linux" only then.
+ */
+export function linuxUnmodelled(s: Scenario): string | undefined {
+  return unmodelled(s) ?? (s.traffic.some((t) => t.kind === "tcp") ? "TCP" : undefined);
+}
+
 /** What a scenario asks of the Linux stack that it does not model (AH, tunnel mode), or undefined. */
 function unmodelled(s: Scenario): string | undefined {
   // Seed 004: keying runs on the BSD stacks only (keying/adapters.ts says why).
