@@ -131,8 +131,9 @@ describe("tagflow run --compare: the runs side by side", () => {
       /^side by side — this run: Linux 2\.2 \+ KLIPS as shipped, no fixes \(\d+ steps\); baseline: Linux 2\.2 \+ FreeS\/WAN KLIPS, Aug 1999, no fixes \(28 steps\)/,
     );
     expect(text).toContain("findings: this run none; baseline kernel-oops");
-    expect(text).toContain("ipsec_tunnel_send (linux/net/ipsec/ipsec_tunnel.c): “via eth0”");
-    expect(text).toContain("“re-entry: oops”");
+    // The 1999 re-entry check has no 2003 partner in the first datagram's round: counted on its side.
+    expect(text).toMatch(/other decisions: .*1 only in baseline \(KLIPS recursion check\)/);
+    expect(text).toMatch(/1\. rows 18–\d+: this run steps 18–\d+, baseline steps 18–20/);
     expect(out.klips.stdout.trimEnd().split("\n").at(-1)).toBe("outcome: secure");
   });
 
