@@ -11,6 +11,7 @@ import { accessSync, constants, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import {
+  ALIGN_MAX_EVENTS,
   baselineOf,
   BUILTIN_SCENARIOS,
   DEFAULT_SCENARIO,
@@ -36,6 +37,7 @@ import { writePcapngChunks } from "../export/pcapng";
 import { BufferedSink, InputError, escapeTerminal, openOutput, readBounded, writeAll, type Chunk, type PendingOutput } from "./io";
 import { headerLines, makePaint, stepLines, summaryLines } from "./narrate";
 import { convert } from "./convert";
+import { alignedLines } from "./aligned";
 
 /** Where the CLI writes, and what it knows about its terminal; process streams by default. */
 export interface CliIo {
@@ -96,6 +98,7 @@ const OPTIONS = {
   keys: { type: "string" },
   quiet: { type: "boolean", short: "q" },
   compare: { type: "boolean" },
+  "compare-with": { type: "string", multiple: true },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
 } as const;
@@ -129,7 +132,9 @@ export function helpText(): string {
     "  --keys FILE|-       write Wireshark's ESP SA table (esp_sa) that decrypts the capture",
     "  -q, --quiet         leave out the steps; print only the findings and the outcome",
     "  --compare           also run it on the scenario's own kernel with no fixes, and say where",
-    "                      the two runs diverge (a line before the outcome)",
+    "                      the two runs diverge: the runs side by side, then a line before the outcome",
+    "  --compare-with ID   compare with the scenario on kernel ID and/or with fix ID instead",
+    "                      (repeatable; implies --compare)",
     "",
     "Fixes:",
     ...fixes,
@@ -235,6 +240,13 @@ function checkRunOptions(values: Values, cwd: string): string[] {
   for (const id of values.fix ?? []) {
     if ((values["no-fix"] ?? []).includes(id)) problems.push(`--fix and --no-fix both name '${id}'`);
   }
+  const against = values["compare-with"] ?? [];
+  for (const id of against) {
+    if (!isFixId(id) && !isPersonalityId(id))
+      problems.push(`unknown fix or personality '${id}' (--compare-with). Fixes: ${fixList}. Personalities: ${PERSONALITY_IDS.join(", ")}`);
+  }
+  if (against.filter(isPersonalityId).length > 1)
+    problems.push("--compare-with names more than one personality; a comparison has one baseline kernel");
   if (values.personality !== undefined && !isPersonalityId(values.personality)) {
     problems.push(`unknown personality '${values.personality}'. Personalities: ${PERSONALITY_IDS.join(", ")}`);
   }
@@ -303,16 +315,50 @@ function loadAndOverride(arg: string, values: Values, cwd: string): { scenario: 
  * `--compare`: the line before the outcome. The baseline is audit/baseline.ts's: the scenario as
  * written, on its own personality, with no fixes (`--fix`/`--no-fix` shape only the run).
  */
-function compareLine(own: Scenario, scenario: Scenario, trace: ScenarioTraceLike): string {
+function compareLines(own: Scenario, scenario: Scenario, trace: ScenarioTraceLike, against: readonly string[]): string[] {
+  if (against.length > 0) return compareWith(own, scenario, trace, against);
   const baseline = baselineOf(own, scenario);
   switch (baseline.kind) {
     case "same":
-      return `compared with no fixes: nothing to compare — this run is ${scenario.name} on its own kernel (${own.personality}) with no fixes; add --fix ID or --personality ID to see what changes.`;
+      return [
+        `compared with no fixes: nothing to compare — this run is ${scenario.name} on its own kernel (${own.personality}) with no fixes; add --fix ID or --personality ID to see what changes.`,
+      ];
     case "invalid":
-      return `compared with no fixes: the scenario without its fixes does not validate (${baseline.problems[0]?.message ?? "unknown problem"}), so there is nothing to compare.`;
+      return [
+        `compared with no fixes: the scenario without its fixes does not validate (${baseline.problems[0]?.message ?? "unknown problem"}), so there is nothing to compare.`,
+      ];
     case "run":
-      return `compared with no fixes: ${compareTraces(runScenario(baseline.scenario), trace).sentence}`;
+      return comparedLines("compared with no fixes", baseline.scenario, trace);
   }
+}
+
+/** The aligned view, then the comparison's sentence (the line before `outcome:`). */
+function comparedLines(prefix: string, base: Scenario, trace: ScenarioTraceLike): string[] {
+  const c = compareTraces(runScenario(base), trace);
+  return [...alignedLines(c.alignment, base, trace, ALIGN_MAX_EVENTS), `${prefix}: ${c.sentence}`];
+}
+
+/**
+ * `--compare-with ID…`: the baseline is the scenario as written with these fixes (and this
+ * personality, when one is named) in place of its own; `--fix`/`--personality` still shape the run.
+ */
+function compareWith(own: Scenario, scenario: Scenario, trace: ScenarioTraceLike, against: readonly string[]): string[] {
+  const personality = against.find(isPersonalityId) ?? own.personality;
+  const fixes = against.filter(isFixId);
+  const what = `${personality}${fixes.length > 0 ? ` with ${fixes.join(", ")}` : ", no fixes"}`;
+  const loaded = loadScenario({ ...own, personality, fixes } satisfies ScenarioInput);
+  if (!loaded.ok)
+    return [
+      `compared with ${what}: that scenario does not validate (${loaded.problems[0]?.message ?? "unknown problem"}), so there is nothing to compare.`,
+    ];
+  if (loaded.scenario.personality === scenario.personality && sameFixes(loaded.scenario.fixes, scenario.fixes)) {
+    return [`compared with ${what}: nothing to compare — this run is that run; name another fix or personality.`];
+  }
+  return comparedLines(`compared with ${what}`, loaded.scenario, trace);
+}
+
+function sameFixes(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((id) => b.includes(id));
 }
 
 /** Lines to a sink, each ending in a newline; the sink batches them into big writes. */
@@ -433,7 +479,8 @@ function run(positionals: readonly string[], values: Values, io: CliIo): number 
   const sink = stdoutSink(io);
   const toStdout = outputs.find((o) => o.target === "-");
   if (toStdout) {
-    if (values.compare) io.stderr.write(`tagflow: note: --compare is left out: stdout carries --${toStdout.flag} instead of the narration\n`);
+    if (values.compare || values["compare-with"])
+      io.stderr.write(`tagflow: note: --compare is left out: stdout carries --${toStdout.flag} instead of the narration\n`);
     for (const chunk of toStdout.chunks()) sink.write(chunk);
     sink.flush();
     return 0;
@@ -441,7 +488,8 @@ function run(positionals: readonly string[], values: Values, io: CliIo): number 
   const paint = makePaint(io.colour);
   const summary = summaryLines(trace, paint);
   // The comparison goes just before the last line, which is always `outcome: <verdict>`.
-  if (values.compare) summary.splice(summary.length - 1, 0, escapeTerminal(compareLine(own, scenario, trace)));
+  if (values.compare || values["compare-with"])
+    summary.splice(summary.length - 1, 0, ...compareLines(own, scenario, trace, values["compare-with"] ?? []).map((l) => escapeTerminal(l)));
   const write = (chunk: Chunk) => sink.write(chunk);
   if (!values.quiet) {
     writeLines(write, headerLines(trace, paint));
@@ -475,7 +523,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       print(io, helpText());
       return 0;
     }
-    const runOnly = (["fix", "no-fix", "personality", "json", "pcap", "keys", "quiet", "compare"] as const).filter((k) => values[k] !== undefined);
+    const runOnly = (["fix", "no-fix", "personality", "json", "pcap", "keys", "quiet", "compare", "compare-with"] as const).filter(
+      (k) => values[k] !== undefined,
+    );
     switch (command) {
       case "list":
         if (rest.length > 0 || runOnly.length > 0) {

@@ -97,7 +97,7 @@ const KLIPS: Lesson = {
   stops: [
     {
       key: "1/west app udp_sendmsg app.send /0",
-      text: "west sends a 1472-byte UDP datagram with DF set (`IP_PMTUDISC_DO`): 1500 bytes of IP, exactly eth0's MTU. The route to 192.0.2.2 goes *via ipsec0*, KLIPS's virtual device.",
+      text: "west sends a 1472-byte UDP datagram with DF set (`IP_PMTUDISC_DO`): 1500 bytes of IP, exactly eth0's MTU. The route to east (198.51.100.2, behind router r1) goes *via ipsec0*, KLIPS's virtual device.",
     },
     {
       key: "1/west ipsec ipsec_xmit_encap_bundle decision klips-mtu/0",
@@ -136,8 +136,8 @@ const KLIPS: Lesson = {
       text: "Now `ip_send` compares 1536 with the eth0 route's MTU, 1500, and fragments **after encryption**, towards eth0. DF is not copied into the fragments, and with `sysctl_ipsec_icmp` = 0 KLIPS sends no ICMP: the sender is never told its packet was too big.",
     },
     {
-      key: "1/east ip ip_defrag decision ip-defrag/1",
-      text: "east reassembles the two fragments into the 1536-byte ESP packet, then decrypts it and delivers the datagram. It works — at the price of fragments on the wire for every full-size packet.",
+      key: "1/east ip ip_defrag decision ip-defrag/2",
+      text: "r1 cut the 1500-byte fragment again for its 1400-byte link (DF is clear, so it may), and east reassembles the three pieces into the 1536-byte ESP packet, then decrypts it and delivers the datagram. It works — at the price of fragments on the wire for every full-size packet.",
     },
   ],
 };

@@ -88,7 +88,8 @@ describe("tagflow run --compare", () => {
 
   it("leaves the output alone without --compare", () => {
     expect(results.withoutCompare!.stdout).not.toContain("compared with");
-    expect(results.quiet!.stdout.replace(/^compared with no fixes: .*\n/m, "")).toBe(results.withoutCompare!.stdout);
+    // --compare adds the side-by-side block and the sentence before the outcome, and nothing else.
+    expect(results.quiet!.stdout.replace(/^side by side — [^]*?^compared with no fixes: .*\n/m, "")).toBe(results.withoutCompare!.stdout);
   });
 });
 

@@ -46,6 +46,12 @@ const firstLines =
   (n: number): Pick =>
   (lines) => [...lines.slice(0, n), "…"];
 
+/** The side-by-side block of --compare: its heading, the first stretch's first pair, and the last two lines. */
+const sideBySide: Pick = (lines) => {
+  const head = at(lines, (l) => l.startsWith("side by side — "), "side by side");
+  return [...lines.slice(head, head + 7), "  …", ...lines.slice(-2)];
+};
+
 /** Each block, by its commands in order; the doc's block is found by its first line. */
 const BLOCKS: Sample[][] = [
   [{ cmd: "tagflow list", pick: firstLines(3) }],
@@ -59,6 +65,7 @@ const BLOCKS: Sample[][] = [
     { cmd: "tagflow run lo0-esp-ping --fix icmp-reflect-strips-tags --compare --quiet | tail -2" },
     { cmd: "tagflow run lo0-esp-ping --personality freebsd-7 --compare --quiet | tail -2" },
   ],
+  [{ cmd: "tagflow run lo0-esp-ping --personality linux-xfrm --compare --quiet", pick: sideBySide }],
 ];
 
 async function render(block: readonly Sample[]): Promise<string[]> {

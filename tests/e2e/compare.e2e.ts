@@ -82,7 +82,8 @@ describe("the compare view", () => {
       expect(await page.getByTestId("compare-strip").count()).toBe(0);
       const block = page.getByTestId("compare");
       expect(await block.textContent()).toContain("Turn on a fix");
-      expect(await block.getByRole("button").count()).toBe(0);
+      // Its only button compares with another kernel (issue 13); no jump without a comparison.
+      expect(await block.getByRole("button").allTextContents()).toEqual(["Compare with Linux XFRM"]);
       await showBlock(page);
       await settledScreenshot(page, "compare-01-empty");
 
@@ -203,6 +204,56 @@ describe("the compare view", () => {
       await expect.poll(() => stepText(page)).toBe(`Step ${FREEBSD_DIVERGE + 1} of ${freebsd.events.length}`);
       expect(await page.getByTestId("narration").locator(".narration-fn").textContent()).toBe("if_simloop()");
       await settledScreenshot(page, "compare-07-freebsd");
+      expectNoConsoleErrors(app);
+    } finally {
+      await app.close();
+    }
+  });
+  it("one click compares the seed story with Linux XFRM, and KLIPS 1999 with 2003, side by side (issue 13)", async () => {
+    const linux = traceOf("lo0-esp-ping", [], (s) => ({ ...s, personality: "linux-xfrm" }));
+    const al = alignTraces(bug, linux)!;
+    // Where the panel opens: the kernels' first pair of decisions (xfrm_lookup ≈ ipsec4_checkpolicy).
+    const pair = al.divergences[0]!.decisions.find((x) => x.base && x.run)!;
+    expect([pair.run!.fn, pair.base!.fn]).toEqual(["xfrm_lookup", "ipsec4_checkpolicy"]);
+    const app = await openReady(chromium.browser, chromium.env);
+    try {
+      const { page } = app;
+      await page.getByRole("tab", { name: /Fixes/ }).click();
+      const button = page.getByTestId("compare-kernel-linux-xfrm");
+      await button.scrollIntoViewIfNeeded();
+      expect(await button.textContent()).toBe("Compare with Linux XFRM");
+      await button.click();
+      const panel = page.getByTestId("aligned");
+      await panel.waitFor();
+      await expect.poll(() => page.getByTestId("personality").inputValue()).toBe("linux-xfrm");
+      await expect.poll(() => stepText(page)).toBe(`Step ${pair.run!.seq + 1} of ${linux.events.length}`);
+      const current = panel.locator(".al-row.is-current");
+      expect(await current.getAttribute("data-row")).toBe(String(pair.row));
+      expect(await current.getAttribute("data-kind")).toBe("counterpart");
+      expect(await current.locator(".al-cell--run").getAttribute("data-seq")).toBe(String(pair.run!.seq));
+      expect(await current.locator(".al-cell--base").getAttribute("data-seq")).toBe(String(pair.base!.seq));
+      // The explanation is the two events' own facts: what each kernel consulted and decided.
+      const why = (await panel.getByTestId("aligned-why").textContent()) ?? "";
+      expect(why).toContain("“bypass: DST_NOXFRM”");
+      expect(why).toContain("net.ipv4.conf.lo.disable_xfrm = 1");
+      expect(why).toContain("“IPsec”");
+      expect(await button.getAttribute("aria-pressed")).toBe("true");
+      await settledScreenshot(page, "compare-09-linux-xfrm");
+
+      // Seed 002: the 1999 KLIPS against the 2003 one, opened at their first difference.
+      const k99 = traceOf("klips-bigpackets");
+      const k03 = traceOf("klips-bigpackets", [], (s) => ({ ...s, personality: "linux-2.2-klips-2003" }));
+      const kal = alignTraces(k99, k03)!;
+      await page.evaluate(() => (location.hash = "#v=1&s=klips-bigpackets"));
+      await expect.poll(() => page.getByTestId("personality").inputValue()).toBe("linux-2.2-klips-1999");
+      await page.getByRole("tab", { name: /Fixes/ }).click();
+      const k = page.getByTestId("compare-kernel-linux-2.2-klips-2003");
+      await k.scrollIntoViewIfNeeded();
+      await k.click();
+      await expect.poll(() => page.getByTestId("personality").inputValue()).toBe("linux-2.2-klips-2003");
+      await expect.poll(() => panel.locator(".al-row.is-current").getAttribute("data-row")).toBe(String(kal.first));
+      expect(await verdictChips(page, "[data-testid=aligned]")).toEqual(["crash", "secure"]);
+      await settledScreenshot(page, "compare-10-klips");
       expectNoConsoleErrors(app);
     } finally {
       await app.close();

@@ -106,6 +106,10 @@ interface BaselineWords {
 function describeBaseline(base: TraceLike, run: TraceLike): BaselineWords {
   const fixes = run.fixes.filter((id) => !base.fixes.includes(id));
   const title = (id: string) => (isPersonalityId(id) ? PERSONALITIES[id].title : id);
+  // A baseline with fixes of its own (tagflow run --compare-with FIX): name them, not "without the fix".
+  const baseFixes = base.fixes.some((id) => !run.fixes.includes(id)) ? `with ${base.fixes.join(", ")}` : "";
+  if (base.personality === run.personality && baseFixes) return { label: baseFixes, change: "This run's fixes", plural: true };
+  if (baseFixes) return { label: `on ${title(base.personality)} ${baseFixes}`, change: `Running as ${title(run.personality)}`, plural: false };
   if (base.personality === run.personality) {
     if (fixes.length === 1 && isFixId(fixes[0]!)) return { label: "without the fix", change: "The fix", plural: false };
     if (fixes.length > 1) return { label: "without the fixes", change: "The fixes", plural: true };
@@ -391,6 +395,8 @@ interface Keys {
   readonly where: readonly string[];
   readonly counterpart: readonly string[];
   readonly round: readonly boolean[];
+  /** How many rounds (`app.send`s) have started up to each event. */
+  readonly roundIx: readonly number[];
   readonly decision: readonly boolean[];
 }
 
@@ -399,22 +405,29 @@ function keysOf(events: EventList): Keys {
   const counterpart: string[] = new Array<string>(events.length);
   const round: boolean[] = new Array<boolean>(events.length);
   const decision: boolean[] = new Array<boolean>(events.length);
+  const roundIx: number[] = new Array<number>(events.length);
+  let rounds = 0;
   for (let i = 0; i < events.length; i++) {
     const e = scanAt(events, i);
     where[i] = eventSignature(e);
     // A decision's counterpart is the same job (CHECK_COUNTERPARTS), in any layer.
     counterpart[i] = e.kind === "decision" ? `${e.host} decision ${CHECK_COUNTERPARTS[e.check] ?? e.check}` : `${e.host} ${e.layer} ${e.kind}`;
     round[i] = e.kind === "app.send";
+    if (round[i]) rounds++;
+    roundIx[i] = rounds;
     decision[i] = e.kind === "decision";
   }
-  return { meaning: signer(events), where, counterpart, round, decision };
+  return { meaning: signer(events), where, counterpart, round, roundIx, decision };
 }
 
 function weight(a: Keys, i: number, b: Keys, j: number, crossKernel: boolean): number {
   if (a.round[i] && b.round[j]) return W_ROUND + (a.meaning(i) === b.meaning(j) ? W_SAME : 0);
   if (a.meaning(i) === b.meaning(j)) return W_SAME;
-  if (a.where[i] === b.where[j]) return a.decision[i] ? W_DECISION_DIFFERS : W_DIFFERS;
-  if (crossKernel && a.counterpart[i] === b.counterpart[j]) return W_COUNTERPART;
+  // The same step doing something else pairs within the same round only: KLIPS 1999's output
+  // decision for the first datagram is not the 2003 decision for the second (one table when the
+  // runs have different numbers of rounds, as when one crashed).
+  if (a.where[i] === b.where[j]) return a.roundIx[i] !== b.roundIx[j] ? 0 : a.decision[i] ? W_DECISION_DIFFERS : W_DIFFERS;
+  if (crossKernel && a.counterpart[i] === b.counterpart[j] && a.roundIx[i] === b.roundIx[j]) return W_COUNTERPART;
   return 0;
 }
 

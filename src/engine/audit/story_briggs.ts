@@ -65,6 +65,8 @@ export function annotateBriggs(events: EventTable): void {
   /** Chains ip_fragment allocated (the pieces of a large packet), and those of them neigh_compat_output sends. */
   const fragChains = new Set<number>();
   const neighFrags = new Set<number>();
+  /** Chains KLIPS re-routed (ipsec_tunnel_send): the encrypted packets, not a router's forwarded ones. */
+  const rerouted = new Set<number>();
   for (const e of events) {
     if (e.kind === "field.set" && e.header === "skb") {
       const d = devs.get(e.chain) ?? { dev: null, dstDev: null };
@@ -87,12 +89,17 @@ export function annotateBriggs(events: EventTable): void {
       if (e.check === "skb-dev-dst" && e.branch.includes("skb->dst->output")) dstOutput = true;
       if (e.fn === "neigh_compat_output" && fragChains.has(e.chain)) neighFrags.add(e.chain);
       if (e.fn === "ip_fragment" && e.check === "mtu" && d) {
-        // Claim 6: ip_fragment sizes from skb->dst while skb->dev names another device.
-        if (d.dev !== null && d.dstDev !== null && d.dev !== d.dstDev) mark(6, e);
-        // Claim 4: fragmenting after encryption to the MTU of the physical device (dst is eth0, not ipsec0).
-        if (d.dstDev !== null && !isVirtual(d.dstDev)) mark(4, e);
+        // Claim 6: ip_fragment sizes from skb->dst while skb->dev names another device — one of
+        // them ipsec0 (a router's forwarded packet, in on eth0 and out via eth1, is not the mail's case).
+        if (d.dev !== null && d.dstDev !== null && d.dev !== d.dstDev && (isVirtual(d.dev) || isVirtual(d.dstDev))) mark(6, e);
+        // Claim 4: fragmenting after encryption to the MTU of the physical device: the packet KLIPS
+        // re-routed, now on a route via eth0 rather than ipsec0.
+        if (rerouted.has(e.chain) && d.dstDev !== null && !isVirtual(d.dstDev)) mark(4, e);
       }
-      if (e.check === "klips-recursion" && e.fn === "ipsec_tunnel_send") mark(8, e);
+      if (e.check === "klips-recursion" && e.fn === "ipsec_tunnel_send") {
+        rerouted.add(e.chain);
+        mark(8, e);
+      }
       if (e.check === "klips-recursion" && e.fn !== "ipsec_tunnel_send" && /re-entry|oops/.test(e.branch)) mark(7, e);
       if (e.check === "xfrm-bundle-mtu" || (e.check === "xfrm-lookup" && /bundle/i.test(e.branch))) mark(9, e);
       continue;

@@ -18,10 +18,14 @@ export interface AppState {
   received: number;
 }
 
-/** ping: `count` echo requests every `intervalMs`; replies with our id are counted. */
-export function startLinuxPing(host: LinuxHost, spec: PingSpec): AppState {
+/**
+ * ping: `count` echo requests every `intervalMs`; replies with our id are counted. The socket is
+ * named as on the BSD stack (netinet/ping.ts, `ping#<traffic index>`), so a comparison of the two
+ * kernels pairs the same program's sends.
+ */
+export function startLinuxPing(host: LinuxHost, spec: PingSpec, index: number): AppState {
   const state: AppState = { sent: 0, received: 0 };
-  const sock = `ping:${spec.id}`;
+  const sock = `ping#${index}`;
   host.sockets.push({
     name: sock,
     proto: IP_PROTO.ICMP,
@@ -72,7 +76,16 @@ export function startLinuxPing(host: LinuxHost, spec: PingSpec): AppState {
   return state;
 }
 
-/** A UDP sender: `count` datagrams of `size` bytes to dst:dstPort. */
+/** Tries a DF sender makes for one datagram: the first send and at most this many shorter ones. */
+const MSGSIZE_RETRIES = 3;
+
+/**
+ * A UDP sender: `count` datagrams of `size` bytes to dst:dstPort. With `df` (IP_PMTUDISC_DO) it
+ * does what ip(7) asks of such an application and RFC 8085 §3.2 of any UDP sender that sets DF:
+ * when sendto() fails with EMSGSIZE it reads the path MTU the kernel reports (IP_MTU) and sends
+ * the datagram again, cut to fit — at once, at most MSGSIZE_RETRIES times. Only that synchronous
+ * error reaches it: a datagram lost further on is never resent, since UDP does not know of it.
+ */
 export function startUdp(host: LinuxHost, spec: UdpSpec): AppState {
   const state: AppState = { sent: 0, received: 0 };
   const sock = `udp:${spec.srcPort}`;
@@ -88,23 +101,24 @@ export function startUdp(host: LinuxHost, spec: UdpSpec): AppState {
         site.text`The UDP socket's error queue now says: message too long, MTU ${mtu} (IP_RECVERR).`,
       ),
   });
-  const send = (): void => {
-    if (state.sent >= spec.count) return;
-    state.sent++;
+  /** One sendto() of `size` bytes; `tries` shorter sends of it have already been made. */
+  const sendto = (size: number, tries: number, mtu?: number): void => {
     const site = host.site("app", "udp_sendmsg");
     site.emit(
       null,
-      { kind: "app.send", socket: sock, summary: `${spec.size}-byte datagram` },
-      site.text`sendto(): a ${spec.size}-byte UDP datagram to ${spec.dst}:${spec.dstPort}${spec.df ? " with IP_PMTUDISC_DO (DF)" : ""}.`,
+      { kind: "app.send", socket: sock, summary: `${size}-byte datagram` },
+      mtu === undefined
+        ? site.text`sendto(): a ${size}-byte UDP datagram to ${spec.dst}:${spec.dstPort}${spec.df ? " with IP_PMTUDISC_DO (DF)" : ""}.`
+        : site.text`sendto() failed with EMSGSIZE; getsockopt(IP_MTU) says ${mtu}, so the sender tries again at once with ${size} bytes (${size} + 8 UDP + 20 IP = ${mtu}), as ip(7) asks of an IP_PMTUDISC_DO sender.`,
     );
-    const payload = new Uint8Array(spec.size);
+    const payload = new Uint8Array(size);
     for (let i = 0; i < payload.length; i++) payload[i] = (i * 7 + 1) & 0xff;
     ip_send_datagram(host, {
       proto: IP_PROTO.UDP,
       dst: spec.dst,
-      payloadLen: 8 + spec.size,
+      payloadLen: 8 + size,
       payload: (src) => {
-        const seg = new Uint8Array(8 + spec.size);
+        const seg = new Uint8Array(8 + size);
         emitUdp({ srcPort: spec.srcPort, dstPort: spec.dstPort, length: seg.length, checksum: 0 }, seg);
         seg.set(payload, 8);
         const sum = udpChecksum(src, spec.dst, seg);
@@ -114,7 +128,16 @@ export function startUdp(host: LinuxHost, spec: UdpSpec): AppState {
       },
       df: spec.df,
       what: "udp_sendmsg",
+      onMsgSize: (pmtu) => {
+        const fits = pmtu - 28;
+        if (spec.df && tries < MSGSIZE_RETRIES && fits >= 0 && fits < size) sendto(fits, tries + 1, pmtu);
+      },
     });
+  };
+  const send = (): void => {
+    if (state.sent >= spec.count) return;
+    state.sent++;
+    sendto(spec.size, 0);
     if (state.sent < spec.count) host.world.after(spec.intervalMs * 1000, send);
   };
   host.world.after(spec.startMs * 1000, send);

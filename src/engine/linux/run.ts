@@ -31,8 +31,8 @@ export function runLinux(scenario: Scenario, personality: Personality, behaviour
     );
     return finish(world, scenario, personality, pings);
   }
-  for (const t of scenario.traffic) {
-    if (t.kind === "ping") pings.push(startLinuxPing(world.host(t.from), t));
+  for (const [i, t] of scenario.traffic.entries()) {
+    if (t.kind === "ping") pings.push(startLinuxPing(world.host(t.from), t, i));
     else if (t.kind === "udp") startUdp(world.host(t.from), t);
     // TCP is modelled on the BSD stack only (netinet/tcp_*.ts): said, not silently skipped.
     else
@@ -76,6 +76,14 @@ export function runLinux(scenario: Scenario, personality: Personality, behaviour
     );
   }
   return finish(world, scenario, personality, pings);
+}
+
+/**
+ * What of a scenario the Linux stack would not run (AH, ESP tunnel mode, keying, TCP), or
+ * undefined when it runs all of it: the app offers "compare with Linux" only then.
+ */
+export function linuxUnmodelled(s: Scenario): string | undefined {
+  return unmodelled(s) ?? (s.traffic.some((t) => t.kind === "tcp") ? "TCP" : undefined);
 }
 
 /** What a scenario asks of the Linux stack that it does not model (AH, tunnel mode), or undefined. */

@@ -6,7 +6,23 @@
  * The engine worker computes the comparison; nothing here runs the engine.
  */
 import type { ReactElement } from "react";
-import { PERSONALITIES, isPersonalityId, type Severity, type TraceComparison, type Verdict } from "../../engine/index";
+import {
+  PERSONALITIES,
+  isLinux,
+  isPersonalityId,
+  linuxUnmodelled,
+  alignedStepOf,
+  type AlignedStep,
+  type Alignment,
+  type PersonalityId,
+  type Scenario,
+  type Severity,
+  type TraceComparison,
+  type Verdict,
+} from "../../engine/index";
+import { builtinInfo } from "../../store/builtinCatalog";
+import { DEFAULT_PERSONALITY } from "../../store/scenarioSlice";
+import type { RunOutcome } from "../../store/types";
 import { tagflowStore, useTagflow } from "../../store/index";
 import { findingTitle } from "../text";
 import { compareUi, useCompareUi } from "../uiStore";
@@ -148,6 +164,7 @@ export function CompareBlock(): ReactElement {
           <FindingList c={c} />
           {step !== null && <JumpButton c={c} step={step} />}
           {c.alignment && <AlignedButton />}
+          {c.basePersonality !== personality && <KernelCompare />}
         </>
       ) : (
         <p className="panel-empty compare-empty">
@@ -156,6 +173,7 @@ export function CompareBlock(): ReactElement {
             : "Waiting for the trace…"}
         </p>
       )}
+      {!c && hasTrace && <KernelCompare />}
     </section>
   );
 }
@@ -199,5 +217,105 @@ export function AlignedButton({ compact }: { compact?: boolean }): ReactElement 
     >
       Side by side
     </button>
+  );
+}
+
+/* ---------- compare with another kernel (issue 13: Linux against NetBSD, KLIPS 1999 against 2003) ---------- */
+
+/**
+ * The kernels a scenario's own kernel is compared with in one click: the seed story's NetBSD
+ * against modern Linux (kernel-notes §11), and seed 002's KLIPS eras against each other and XFRM.
+ */
+const COMPARE_WITH: Readonly<Partial<Record<PersonalityId, readonly PersonalityId[]>>> = {
+  "netbsd-2003": ["linux-xfrm"],
+  "freebsd-7": ["linux-xfrm"],
+  "linux-2.2-klips-1999": ["linux-2.2-klips-2003", "linux-xfrm"],
+  "linux-2.2-klips-2003": ["linux-2.2-klips-1999", "linux-xfrm"],
+  "linux-xfrm": ["netbsd-2003"],
+};
+
+/** "Linux XFRM" from "Linux XFRM (mainline …)": a button's kernel name. */
+function shortTitle(id: PersonalityId): string {
+  return PERSONALITIES[id].title.replace(/\s*\(.*\)$/, "");
+}
+
+/**
+ * The kernels to offer beside `own` for `scenario`: the table's, less any Linux kernel the
+ * scenario asks too much of (engine linuxUnmodelled: AH, tunnel mode, keying, TCP).
+ */
+export function kernelsToCompare(own: PersonalityId, scenario: Scenario): PersonalityId[] {
+  const linuxGap = linuxUnmodelled(scenario);
+  return (COMPARE_WITH[own] ?? []).filter((id) => !(linuxGap && isLinux(PERSONALITIES[id])));
+}
+
+/**
+ * Where the side-by-side view opens: the first pair of decisions (one per kernel) in the same
+ * round as the first difference — no new send between — else the first difference itself.
+ */
+export function openingPair(al: Alignment): { base: number; run: number } | null {
+  const r = al.first;
+  if (r === null) return null;
+  const run0 = al.run[r]! >= 0 ? al.run[r]! : alignedStepOf(al, "base", al.base[r]!);
+  const base0 = al.base[r]! >= 0 ? al.base[r]! : alignedStepOf(al, "run", al.run[r]!);
+  const sendBetween = (steps: readonly AlignedStep[], from: number, to: number) => steps.slice(from + 1, to + 1).some((x) => x.kind === "app.send");
+  const pair = al.divergences
+    .flatMap((d) => d.decisions)
+    .find((x) => x.base && x.run && !sendBetween(al.steps.run, run0, x.run.seq) && !sendBetween(al.steps.base, base0, x.base.seq));
+  return pair ? { base: pair.base!.seq, run: pair.run!.seq } : { base: base0, run: run0 };
+}
+
+/**
+ * Props: none; reads the store. Where the compare block chooses its baseline: "Compare with
+ * <kernel>" runs this scenario on that kernel, with no fixes, against the scenario's own kernel
+ * (the baseline) and opens the side-by-side view, whose explanation comes from the two traces.
+ */
+export function KernelCompare(): ReactElement | null {
+  const trace = useTagflow((s) => s.trace);
+  const source = useTagflow((s) => s.source);
+  const personality = useTagflow((s) => s.personality);
+  const fixes = useTagflow((s) => s.fixes);
+  const c = useTagflow((s) => s.comparison);
+  if (!trace) return null;
+  // The baseline's kernel: the comparison's, else the scenario's own (the run is then the baseline).
+  const ownId = c?.basePersonality ?? (source.kind === "builtin" ? (builtinInfo(source.name)?.personality ?? DEFAULT_PERSONALITY) : personality);
+  if (!isPersonalityId(ownId)) return null;
+  const kernels = kernelsToCompare(ownId, trace.scenario);
+  if (kernels.length === 0) return null;
+  const open = (id: PersonalityId) => {
+    const showing = personality === id && fixes.length === 0;
+    const shown: Promise<RunOutcome> = showing
+      ? Promise.resolve("unchanged")
+      : tagflowStore.getState().runEngine({ source, personality: id, fixes: [] }, "start");
+    void shown.then((r) => {
+      if (r !== "applied" && r !== "unchanged") return;
+      // Open at the first place the kernels decide differently (the engine's alignment): both
+      // decisions on screen, and the panel's "where they part" says what each consulted.
+      const al = tagflowStore.getState().comparison?.alignment;
+      const at = al ? openingPair(al) : null;
+      if (!at) {
+        compareUi.setState({ open: true, base: null });
+        return;
+      }
+      tagflowStore.getState().seek(at.run);
+      compareUi.setState({ open: true, base: { seq: at.base, forRun: at.run } });
+    });
+  };
+  return (
+    <div className="compare-kernels" role="group" aria-label="Compare with another kernel" data-testid="compare-kernels">
+      <span className="compare-kernels-label">{shortTitle(ownId)}, no fixes, side by side with:</span>
+      {kernels.map((id) => (
+        <button
+          key={id}
+          type="button"
+          className="btn btn--small compare-kernel"
+          data-testid={`compare-kernel-${id}`}
+          aria-pressed={personality === id && fixes.length === 0}
+          title={`Run ${trace.scenario.name} on ${PERSONALITIES[id].title} with no fixes, and show it step by step beside ${PERSONALITIES[ownId].title}`}
+          onClick={() => open(id)}
+        >
+          Compare with {shortTitle(id)}
+        </button>
+      ))}
+    </div>
   );
 }

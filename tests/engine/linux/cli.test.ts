@@ -38,7 +38,12 @@ describe("tagflow run on the Linux personalities", () => {
   });
 
   it("XFRM: EMSGSIZE with the bundle MTU 1466; through r1's 1400 link, 1370", () => {
-    expect(out["linux-xfrm"].stdout).toContain("ip_local_error(EMSGSIZE, mtu 1466)");
+    const x = out["linux-xfrm"].stdout;
+    expect(x).toContain("ip_local_error(EMSGSIZE, mtu 1466)");
+    expect(x).toContain("FRAG_NEEDED with next-hop MTU 1400 about our ESP packet");
+    expect(x).toMatch(/the bundle.s MTU becomes xfrm_state_mtu = \(\(1400 − 16 − 12 − 20\) & ~7\) \+ 20 − 2 = 1370/);
+    expect(x).toContain("ip_local_error(EMSGSIZE, mtu 1370)");
+    expect(lastLine(x)).toBe("outcome: dropped");
     expect(out.pmtu.stdout).toMatch(/the bundle.s MTU becomes xfrm_state_mtu = \(\(1400 − 16 − 12 − 20\) & ~7\) \+ 20 − 2 = 1370/);
     expect(out.pmtu.stdout).toContain("EMSGSIZE: 1466 bytes > MTU 1370");
   });

@@ -82,6 +82,12 @@ describe("klips-bigpackets, 1999 KLIPS (ip_fragment(skb, skb->dst->output))", ()
 describe("klips-bigpackets, KLIPS as shipped (2003: re-route via eth0, ipsec0 MTU 16260)", () => {
   const t = runBuiltin("klips-bigpackets", { personality: "linux-2.2-klips-2003" });
 
+  it("r1 fragments the 1500-byte fragment again for its 1400 link (DF is clear); no ICMP comes back", () => {
+    expect(onWire(t, "r1-east").slice(0, 3)).toEqual([1396, 124, 56]);
+    expect(eventsOf(t, "drop")).toEqual([]);
+    expect(eventsOf(t, "decision").filter((d) => d.fn === "icmp_send")).toEqual([]);
+  });
+
   it("re-routes via eth0 and fragments after encryption: 1500 + 56, DF cleared", () => {
     expect(decisions(t, "klips-recursion").find((d) => d.fn === "ipsec_tunnel_send")?.branch).toBe("via eth0");
     expect(onWire(t, "wire").slice(0, 2)).toEqual([1500, 56]);
@@ -112,12 +118,48 @@ describe("klips-bigpackets, KLIPS as shipped (2003: re-route via eth0, ipsec0 MT
 });
 
 describe("klips-bigpackets and xfrm-pmtu-per-sa on modern XFRM", () => {
-  it("refuses the 1500-byte DF datagram with EMSGSIZE, bundle MTU 1466; the ping fits", () => {
-    const t = runBuiltin("klips-bigpackets", { personality: "linux-xfrm" });
-    expect(eventsOf(t, "drop")[0]).toMatchObject({ reason: "ip-msgsize", detail: "EMSGSIZE: 1500 bytes > MTU 1466" });
+  const t = runBuiltin("klips-bigpackets", { personality: "linux-xfrm" });
+
+  it("refuses the 1500-byte DF datagram with EMSGSIZE, bundle MTU 1466, and the sender tries 1466 bytes", () => {
+    expect(eventsOf(t, "drop")[0]).toMatchObject({ host: "west", reason: "ip-msgsize", detail: "EMSGSIZE: 1500 bytes > MTU 1466" });
     expect(decisions(t, "xfrm-bundle-mtu")[0]?.branch).toBe("MTU 1466");
-    expect(onWire(t, "wire")).toEqual([1032, 1032]);
-    expect(t.outcome).toMatchObject({ sent: 1, delivered: 1 });
+    const sends = eventsOf(t, "app.send").filter((e) => e.socket === "udp:1024");
+    expect(sends.map((e) => e.summary)).toEqual(["1472-byte datagram", "1438-byte datagram", "1472-byte datagram", "1342-byte datagram"]);
+    // 1466 bytes of IP are 1496 of ESP (16 + 1448 + 12 + 20): they fit west's 1500, not r1's 1400.
+    expect(onWire(t, "wire")[0]).toBe(1496);
+    expect(notes(t)).toContain("getsockopt(IP_MTU) says 1466");
+  });
+
+  it("r1's FRAG_NEEDED (1400) about the 1496-byte ESP packet lowers the bundle MTU to 1370; the second datagram goes at 1370", () => {
+    expect(eventsOf(t, "drop").find((e) => e.host === "r1")).toMatchObject({
+      reason: "frag-needed",
+      detail: "1496 bytes with DF > next-hop MTU 1400",
+    });
+    expect(eventsOf(t, "field.set").find((e) => e.fn === "esp4_err")).toMatchObject({ host: "west", header: "route", field: "mtu", to: "1400" });
+    expect(decisions(t, "xfrm-bundle-mtu").some((d) => d.host === "west" && d.branch === "MTU 1466 → 1370")).toBe(true);
+    expect(
+      eventsOf(t, "drop")
+        .filter((e) => e.reason === "ip-msgsize")
+        .map((e) => e.detail),
+    ).toEqual(["EMSGSIZE: 1500 bytes > MTU 1466", "EMSGSIZE: 1500 bytes > MTU 1370"]);
+    // The 1370-byte datagram is 1400 bytes of ESP: it crosses r1's 1400 link and east delivers it; the ping fits too.
+    expect(
+      eventsOf(t, "link.tx")
+        .filter((e) => e.host === "r1" && e.link === "r1-east")
+        .map((e) => e.bytes),
+    ).toEqual([1400, 1032]);
+    expect(eventsOf(t, "deliver").some((e) => e.host === "east" && e.summary === "1342-byte UDP datagram")).toBe(true);
+    expect(t.outcome).toMatchObject({ verdict: "dropped", sent: 1, delivered: 1 });
+  });
+
+  it("prints 1466 and 1370 in the narration, KLIPS 1536 and 1463", () => {
+    expect(notes(t)).toMatch(/xfrm_state_mtu\(route mtu 1500\) = .* = 1466/);
+    expect(notes(t)).toMatch(/the bundle's MTU becomes xfrm_state_mtu = .* = 1370/);
+    for (const p of ["linux-2.2-klips-1999", "linux-2.2-klips-2003"] as const) {
+      const k = notes(runBuiltin("klips-bigpackets", { personality: p }));
+      expect(k).toContain("The ESP packet is 1536 bytes");
+      expect(k).toContain("prv->mtu = 1500 − (16 + ((20 + 2) & ~7) + 5) = 1463");
+    }
   });
 
   it("r1's FRAG_NEEDED (1400) about the ESP packet lowers the bundle MTU to 1370: PMTU per SA", () => {
@@ -165,12 +207,18 @@ describe("captures of the Linux runs validate in tshark", () => {
     const rows = tsharkFields(path, ["ip.len", "esp.spi", "udp.length", "esp.icv_good", "icmp.type"], {
       espSaLines: espSaTableLines(traceEspSas(t)),
     });
-    // frame 1: first fragment; frame 2: reassembled ESP → UDP 1480 (8 + 1472), ICV good.
+    // On west–r1, frame 1 is the first fragment and frame 2 completes the ESP packet → UDP 1480
+    // (8 + 1472), ICV good; on r1–east the same ESP packet in three pieces (r1 re-fragmented the 1500).
     expect(rows[0]?.[0]).toBe("1500");
     expect(rows[1]).toEqual(["56", "0x00001001", "1480", "1", ""]);
-    // The ping and its reply: ICMP inside ESP, ICV good.
-    expect(rows.slice(2).map((r) => [r[1], r[3], r[4]])).toEqual([
+    expect(rows.slice(2, 4).map((r) => r[0])).toEqual(["1396", "124"]);
+    expect(rows[4]).toEqual(["56", "0x00001001", "1480", "1", ""]);
+    // The second datagram the same way (frames 6–10), then the ping and its reply on both links: ICMP inside ESP, ICV good.
+    expect(rows.slice(5, 10).map((r) => r[0])).toEqual(["1500", "56", "1396", "124", "56"]);
+    expect(rows.slice(10).map((r) => [r[1], r[3], r[4]])).toEqual([
       ["0x00001001", "1", "8"],
+      ["0x00001001", "1", "8"],
+      ["0x00001002", "1", "0"],
       ["0x00001002", "1", "0"],
     ]);
   });

@@ -26,7 +26,7 @@ function espBetween(a: string, b: string) {
 }
 
 const WEST = "192.0.2.1";
-const EAST = "192.0.2.2";
+const EAST = "198.51.100.2";
 const ke = espBetween(WEST, EAST);
 
 const klipsBigpackets: ScenarioInput = {
@@ -34,16 +34,38 @@ const klipsBigpackets: ScenarioInput = {
   name: "klips-bigpackets",
   title: "Seed 002: KLIPS, ipsec0 and a 1500-byte DF packet (Linux 2.2, 1999)",
   description:
-    "west sends a 1472-byte UDP datagram with DF (a 1500-byte IP packet) to east over ESP transport (3DES-CBC + HMAC-MD5-96), then a 1000-byte ping that fits. Encrypted it is 1536 bytes, more than eth0's 1500. On the 1999 KLIPS ip_fragment(skb, skb->dst->output) sends the fragments back into ipsec0 and the kernel oopses; as shipped in 2003 the packet is re-routed via eth0 and fragmented after encryption (1500 + 56, DF cleared); modern XFRM refuses it with EMSGSIZE, MTU 1466. Try --personality linux-2.2-klips-2003 or linux-xfrm, and the KLIPS switches.",
+    "west sends two 1472-byte UDP datagrams with DF (1500-byte IP packets) to east over ESP transport (3DES-CBC + HMAC-MD5-96), through router r1 whose link to east has MTU 1400, then a 1000-byte ping that fits. Encrypted, each is 1536 bytes, more than eth0's 1500. On the 1999 KLIPS ip_fragment(skb, skb->dst->output) sends the fragments back into ipsec0 and the kernel oopses; as shipped in 2003 the packet is re-routed via eth0 and fragmented after encryption (1500 + 56, DF cleared; r1 cuts the 1500 again for its 1400 link), and KLIPS's private MTU ratchets to 1463 without telling anyone (net.ipsec.icmp = 1 sends need-frag 1463). Modern XFRM refuses it with EMSGSIZE, bundle MTU 1466; the sender tries 1466 bytes, whose 1496-byte ESP packet r1 cannot forward: its FRAG_NEEDED (1400) lowers the bundle MTU to 1370, the path MTU per SA. Try --personality linux-2.2-klips-2003 or linux-xfrm, and the KLIPS switches.",
   personality: "linux-2.2-klips-1999",
   story: "briggs-1999",
   hosts: [
-    { name: "west", interfaces: [{ name: "eth0", addr: `${WEST}/24`, mtu: 1500 }], sad: ke.sad, spd: ke.spdA },
-    { name: "east", interfaces: [{ name: "eth0", addr: `${EAST}/24`, mtu: 1500 }], sad: ke.sad, spd: ke.spdB },
+    {
+      name: "west",
+      interfaces: [{ name: "eth0", addr: `${WEST}/24`, mtu: 1500 }],
+      routes: [{ dst: "default", gateway: "192.0.2.254", ifname: "eth0" }],
+      sad: ke.sad,
+      spd: ke.spdA,
+    },
+    {
+      name: "r1",
+      interfaces: [
+        { name: "eth0", addr: "192.0.2.254/24", mtu: 1500 },
+        { name: "eth1", addr: "198.51.100.254/24", mtu: 1400 },
+      ],
+    },
+    {
+      name: "east",
+      interfaces: [{ name: "eth0", addr: `${EAST}/24`, mtu: 1400 }],
+      routes: [{ dst: "default", gateway: "198.51.100.254", ifname: "eth0" }],
+      sad: ke.sad,
+      spd: ke.spdB,
+    },
   ],
-  links: [{ name: "wire", ends: ["west:eth0", "east:eth0"], delayMicros: 50 }],
+  links: [
+    { name: "wire", ends: ["west:eth0", "r1:eth0"], delayMicros: 50 },
+    { name: "r1-east", ends: ["r1:eth1", "east:eth0"], delayMicros: 50 },
+  ],
   traffic: [
-    { kind: "udp", from: "west", dst: EAST, size: 1472, df: true, count: 1 },
+    { kind: "udp", from: "west", dst: EAST, size: 1472, df: true, count: 2, intervalMs: 10 },
     { kind: "ping", from: "west", dst: EAST, size: 972, count: 1, startMs: 100 },
   ],
 };
@@ -57,7 +79,7 @@ const xfrmPmtuPerSa: ScenarioInput = {
   name: "xfrm-pmtu-per-sa",
   title: "Seed 002, the modern answer: path MTU per SA (Linux XFRM)",
   description:
-    "The same ESP transport SA, now through router r1 whose link to east has MTU 1400. A 1438-byte DF datagram fits the bundle MTU 1466, but its 1496-byte ESP packet does not fit r1's next hop: r1 sends FRAG_NEEDED (1400) about the ESP packet, esp4_err lowers the route MTU, and xfrm_bundle_ok recomputes the bundle MTU: 1370. The next 1438-byte datagram is refused with EMSGSIZE 1370; a 1342-byte one (1370 bytes of IP) goes through. Alexey Kuznetsov's \"per-eroute pmtu\" of 1999, realised.",
+    "The same ESP transport SA, through router r1 whose link to east has MTU 1400. A 1438-byte DF datagram fits the bundle MTU 1466, but its 1496-byte ESP packet does not fit r1's next hop: r1 sends FRAG_NEEDED (1400) about the ESP packet, esp4_err lowers the route MTU, and xfrm_bundle_ok recomputes the bundle MTU: 1370. The next 1438-byte datagram is refused with EMSGSIZE 1370, and the sender sends it again at 1342 bytes (1370 of IP), which goes through. Alexey Kuznetsov's \"per-eroute pmtu\" of 1999, realised.",
   personality: "linux-xfrm",
   story: "briggs-1999",
   hosts: [
@@ -89,7 +111,6 @@ const xfrmPmtuPerSa: ScenarioInput = {
   ],
   traffic: [
     { kind: "udp", from: "west", dst: PMTU_EAST, size: 1438, df: true, count: 2, intervalMs: 10 },
-    { kind: "udp", from: "west", dst: PMTU_EAST, size: 1342, df: true, count: 1, startMs: 30, srcPort: 1025 },
     { kind: "ping", from: "west", dst: PMTU_EAST, size: 972, count: 1, startMs: 50 },
   ],
 };
