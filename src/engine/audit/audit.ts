@@ -331,7 +331,8 @@ export function audit(input: AuditInput): Outcome {
           tcp.connectionDropped(e);
         } else if (e.reason === "no-socket" && advised.has(e.chain) && ipProto(packets, e.packet) === 1) {
           // An ICMP error that did its work through pr_ctlinput (tcp_ctlinput, esp4_ctlinput) and that no
-          // raw socket wants: rip_input just m_freem()s it — no counter, no loss (raw_ip.c rip_input).
+          // raw socket wants: rip_input just m_freem()s it — no counter, no loss (rip_input, NetBSD raw_ip.c 1.66:
+          // ips_noproto only when the protocol's pr_input is rip_input itself; ICMP's is icmp_input).
         } else if (ipProto(packets, e.packet) === 6) {
           tcp.segmentDropped(e);
         } else if (e.reason === "ipsec-larval") {
