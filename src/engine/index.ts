@@ -76,6 +76,8 @@ export * from "./trace/lanes";
 export { eventMeaning, eventSignature, logicalIndex, logicalKeys, mapCursor, type LogicalIndex } from "./trace/logical";
 export { dissect, dissectAt, dissectHeader, summarize, type HeaderSpan, type FieldSpan } from "./wire/dissect";
 export { fromHex, toHex, formatIpv4Addr, parseIpv4Addr } from "./wire/fields";
+// The packet card's TCP band (issue 12) reads a segment's header with the engine's own decoder.
+export { flagNames as tcpFlagNames, parseTcp, TH, type TcpRepr } from "./netinet/tcp";
 export { ENC_ALGS, AUTH_ALGS, encAlg, authAlg, type EncAlgId, type AuthAlgId } from "./crypto/registry";
 // Seed 004: the key-management messages (XFRM netlink, PF_KEY v2) and their `ip xfrm monitor` / setkey text.
 export { parseXfrm, xfrmMonitorText, xfrmSummary, NETLINK_XFRM } from "./wire/xfrm_nl";

@@ -12,8 +12,21 @@
  *
  * The algorithm fields are value-string enums stored by name, so the names must match
  * Wireshark's `esp_encryption_type_vals` / `esp_authentication_type_vals` exactly. Checked
- * against Wireshark 4.0.17 (Debian 12). Wireshark 4.2 and later add two trailing fields (SN
- * length, ESN high bits) with defaults, so 8-field lines load there too.
+ * against Wireshark 4.0.17 (Debian 12).
+ *
+ * Wireshark 4.2 and later (packet-ipsec.c, `esp_uat_flds`, read in a build of 4.2+: it also lists
+ * "Any" for the protocol and RFC 8750's IIV ciphers) add two trailing fields, with defaults
+ * (`esp_uat_defaults_`: "32-bit", "0"), so 8-field lines load there too:
+ *
+ *   …,"64-bit","0"
+ *     sn_length ("SN": `esp_sn_length_vals` "32-bit" | "64-bit")   sn_upper ("ESN High Bits", hex)
+ *
+ * Format "4.2" writes them (10 fields); Wireshark 4.0 loads such a line with the warning "More
+ * fields than required. Discarding …" and keeps the first eight. What the table can express:
+ * whether an SA uses 64-bit ESN, and ONE value for its high 32 bits for the whole capture. What it
+ * cannot: seq-hi changing within a capture (the kernel infers it per packet, RFC 4303 App. A2),
+ * and AH (the table is ESP only). tagflow's counters start at 0 and a run sends far fewer than
+ * 2^32 packets, so seq-hi is 0 for every packet of every run and the 4.2 line is exact.
  */
 
 /** Encryption transforms tagflow's SAs use. */
@@ -40,7 +53,15 @@ export interface EspSaForExport {
    * infers seq-hi packet by packet. espSaTable writes a '#' note for such an SA instead.
    */
   esn?: boolean;
+  /** The high 32 bits of the SA's sequence numbers for the whole capture (format "4.2"); 0 when absent. */
+  esnHigh?: number;
 }
+
+/**
+ * Which Wireshark's esp_sa layout to write: "4.0", the 8 fields every 4.x reads; "4.2", with the
+ * SN length and ESN high bits columns of 4.2 and later.
+ */
+export type EspSaFormat = "4.0" | "4.2";
 
 /**
  * Encryption algorithm names as Wireshark spells them in the UAT.
@@ -84,7 +105,7 @@ function keyField(key: Uint8Array): string {
   return hex;
 }
 
-function saLine(sa: EspSaForExport, index: number): string {
+function saLine(sa: EspSaForExport, index: number, format: EspSaFormat): string {
   const where = `SA ${index} (SPI ${sa.spi})`;
   if (!Number.isInteger(sa.spi) || sa.spi < 0 || sa.spi > 0xffffffff) {
     throw new Error(`esp_sa: ${where}: SPI must be a 32-bit unsigned integer`);
@@ -117,6 +138,13 @@ function saLine(sa: EspSaForExport, index: number): string {
     WIRESHARK_AUTH_NAME[sa.auth],
     keyField(sa.authKey),
   ];
+  if (format === "4.2") {
+    const high = sa.esnHigh ?? 0;
+    if (!Number.isInteger(high) || high < 0 || high > 0xffffffff)
+      throw new Error(`esp_sa: ${where}: ESN high bits must be a 32-bit unsigned integer`);
+    // uat_fld_chk_num_hex: plain hex digits.
+    fields.push(sa.esn === true ? "64-bit" : "32-bit", high.toString(16));
+  }
   // No field can hold a '"' or '\' (checked above or fixed strings), so no UAT escaping is needed.
   return fields.map((f) => `"${f}"`).join(",");
 }
@@ -125,26 +153,28 @@ function saLine(sa: EspSaForExport, index: number): string {
  * One esp_sa UAT line per SA, in order. Throws on an SA Wireshark could not use: a bad SPI or
  * address, a key of the wrong length, or an AEAD cipher paired with a separate integrity algorithm.
  */
-export function espSaTableLines(sas: readonly EspSaForExport[]): string[] {
-  return sas.map(saLine);
+export function espSaTableLines(sas: readonly EspSaForExport[], format: EspSaFormat = "4.0"): string[] {
+  return sas.map((sa, i) => saLine(sa, i, format));
 }
 
 /**
  * The whole esp_sa file: a '#' comment line (Wireshark's UAT loader skips lines starting with
  * '#'), then one line per SA, each ending in "\n".
  */
-export function espSaTable(sas: readonly EspSaForExport[], comment = "ESP SAs exported by tagflow"): string {
+export function espSaTable(sas: readonly EspSaForExport[], comment = "ESP SAs exported by tagflow", format: EspSaFormat = "4.0"): string {
   const header = comment
     .split("\n")
     .map((line) => `# ${line}`.trimEnd())
     .join("\n");
   // An ESN SA's ICVs (and, for AEAD, its decryption) cover seq-hi, which is not on the wire:
   // the reader must set it by hand where Wireshark can hold it (4.2+), so say so next to the lines.
+  const spiText = (sa: EspSaForExport) => `0x${sa.spi.toString(16).padStart(8, "0")}`;
   const esnNotes = sas
     .filter((sa) => sa.esn === true)
-    .map(
-      (sa) =>
-        `# SPI 0x${sa.spi.toString(16).padStart(8, "0")} uses 64-bit extended sequence numbers (RFC 4303 §2.2.1): Wireshark 4.0 cannot express them, so its ICV check and AEAD decryption fail; in 4.2+ set the SA's SN to 64-bit ESN and its ESN high bits to the run's seq-hi (0 until the counter passes 2^32)`,
+    .map((sa) =>
+      format === "4.2"
+        ? `# SPI ${spiText(sa)} uses 64-bit extended sequence numbers (RFC 4303 §2.2.1): its line says 64-bit with ESN high bits ${(sa.esnHigh ?? 0).toString(16)}, one value for the whole capture — Wireshark cannot follow seq-hi changing mid-capture (Wireshark 4.0 ignores both columns)`
+        : `# SPI ${spiText(sa)} uses 64-bit extended sequence numbers (RFC 4303 §2.2.1): Wireshark 4.0 cannot express them, so its ICV check and AEAD decryption fail; in 4.2+ set the SA's SN to 64-bit ESN and its ESN high bits to the run's seq-hi (0 until the counter passes 2^32), or export with format "4.2"`,
     );
-  return [header, ...esnNotes, ...espSaTableLines(sas)].map((line) => `${line}\n`).join("");
+  return [header, ...esnNotes, ...espSaTableLines(sas, format)].map((line) => `${line}\n`).join("");
 }

@@ -91,6 +91,19 @@ describe("espSaTable", () => {
     expect(lines.filter((l) => l.startsWith("# SPI"))).toHaveLength(1);
     expect(espSaTable([CBC_SHA1, GCM], "x")).not.toMatch(/extended sequence/);
   });
+
+  // Wireshark 4.2+ packet-ipsec.c esp_uat_flds: …, sn_length ("32-bit" | "64-bit"), sn_upper (hex), defaults "32-bit", "0".
+  it('format "4.2" adds the SN length and ESN high bits columns after the same 8 fields', () => {
+    const esn = { ...GCM, esn: true };
+    const [cbc, gcm] = espSaTableLines([CBC_SHA1, esn], "4.2");
+    expect(cbc).toBe(`${espSaTableLines([CBC_SHA1])[0]},"32-bit","0"`);
+    expect(gcm).toBe(`${espSaTableLines([GCM])[0]},"64-bit","0"`);
+    expect(espSaTableLines([{ ...esn, esnHigh: 0x1f }], "4.2")[0]).toMatch(/,"64-bit","1f"$/);
+    expect(() => espSaTableLines([{ ...esn, esnHigh: 2 ** 32 }], "4.2")).toThrow(/ESN high bits/);
+    const text = espSaTable([CBC_SHA1, esn], "x", "4.2");
+    expect(text).toMatch(/^# SPI 0x[0-9a-f]{8} uses 64-bit extended sequence numbers .* one value for the whole capture/m);
+    expect(text.split("\n").filter((l) => l.startsWith('"'))).toEqual([cbc, gcm]);
+  });
 });
 
 /** tshark -T json frame → its protocol layers. */
@@ -160,6 +173,23 @@ describe("Wireshark decrypts ESP with the exported SA table", () => {
     const sas = Object.values(SAS);
     const rows = tsharkFields(capture("file", sas), ["esp.spi", "icmp.type", "esp.icv_good"], { espSaFile: espSaTable(sas) });
     expect(rows).toEqual(sas.map((s) => [`0x${s.spi.toString(16).padStart(8, "0")}`, "8", "1"]));
+  });
+
+  it('format "4.2" lines (10 fields) decrypt the same SAs; Wireshark 4.0 warns and keeps the first eight', { timeout: 300_000 }, () => {
+    const sas = Object.values(SAS);
+    const path = capture("lines42", sas);
+    const [major = 0, minor = 0] = (/(\d+)\.(\d+)/.exec(tsharkVersion()) ?? []).slice(1).map(Number);
+    const fields = ["esp.spi", "icmp.type", "esp.icv_good"];
+    const lines = espSaTableLines(sas, "4.2");
+    if (major * 100 + minor < 402) {
+      // The UAT loader's own words: the SN length and ESN high bits columns are not 4.0's.
+      expect(() => tsharkFields(path, fields, { espSaLines: lines })).toThrow(/More fields than required\. Discarding ',"32-bit","0"'/);
+      // …and the SAs still decrypt, from the first eight fields (the same lines, cut to 8).
+      const eight = lines.map((l) => l.split(",").slice(0, 8).join(","));
+      expect(eight).toEqual(espSaTableLines(sas));
+      return;
+    }
+    expect(tsharkFields(path, fields, { espSaLines: lines })).toEqual(sas.map((x) => [`0x${x.spi.toString(16).padStart(8, "0")}`, "8", "1"]));
   });
 
   it("decrypts chacha20-poly1305 on newer Wireshark; 4.0 rejects the algorithm by name", { timeout: 300_000 }, () => {

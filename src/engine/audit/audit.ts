@@ -14,6 +14,7 @@ import type { Consulted, EventKind, EventOf, Finding, Outcome, Severity, TagView
 import { summarize } from "../wire/dissect";
 import { fromHex } from "../wire/fields";
 import { blackholeFinding, pmtuFinding } from "./networks";
+import { TcpLedger } from "./tcp";
 
 interface AuditInput {
   readonly events: EventList;
@@ -30,6 +31,10 @@ class Findings {
     const f = this.byId.get(id);
     if (f) f.count++;
     else this.byId.set(id, { severity, step, sentence: sentence(), count: 1 });
+  }
+
+  has(id: string): boolean {
+    return this.byId.has(id);
   }
 
   list(): Finding[] {
@@ -65,7 +70,17 @@ function ipProto(packets: PacketList, id: number): number {
 }
 
 /** The event kinds the audit reads (the switch below). */
-const AUDITED: ReadonlySet<EventKind> = new Set(["tag.prepend", "decision", "link.tx", "fault", "flag.clear", "drop"]);
+const AUDITED: ReadonlySet<EventKind> = new Set([
+  "tag.prepend",
+  "decision",
+  "link.tx",
+  "fault",
+  "flag.clear",
+  "drop",
+  "app.send",
+  "deliver",
+  "field.set",
+]);
 
 function tagText(t: TagView): string {
   return t.tdbi ? `${t.name}{${t.tdbi.dst}, ${t.tdbi.proto}, 0x${t.tdbi.spi.toString(16).padStart(8, "0")}}` : t.name;
@@ -91,6 +106,10 @@ export function audit(input: AuditInput): Outcome {
   let larvalDrops = 0;
   let tunnelUp = false;
   let firstLarval: EventOf<"drop"> | undefined;
+  /** Issue 12: TCP transfers are judged by bytes delivered (audit/tcp.ts). */
+  const tcp = new TcpLedger();
+  /** Chains of ICMP errors icmp_input handed to the quoted protocol's pr_ctlinput. */
+  const advised = new Set<number>();
 
   for (let i = 0; i < events.length; i++) {
     // A packet changes direction when it crosses a link (lo0 brings it back up) or is reflected.
@@ -98,14 +117,26 @@ export function audit(input: AuditInput): Outcome {
     if (kind === "link.tx" || fnAt(events, i) === "icmp_reflect") lastTurn.set(chainAt(events, i), i);
     // Only the kinds below are looked at: read their columns, build no object for the rest.
     if (!AUDITED.has(kind)) continue;
+    // field.set is frequent (every checksum); only tcp_input's snd_una facts are read.
+    if (kind === "field.set" && fnAt(events, i) !== "tcp_input") continue;
     const e = scanAt(events, i);
     switch (e.kind) {
       case "tag.prepend":
         tagPrependedAt.set(e.tag.uid, e.seq);
         if (e.tag.name === "IPSEC_IN_DONE") lastInDone.set(e.chain, e.seq);
         break;
+      case "app.send":
+        tcp.appSend(e);
+        break;
+      case "deliver":
+        tcp.deliver(e);
+        break;
+      case "field.set":
+        tcp.fieldSet(e);
+        break;
       case "decision": {
         if (e.check === "ipsec-out-policy") lastOutPolicy.set(e.chain, e);
+        if (e.check === "icmp-type" && e.branch.startsWith("pr_ctlinput")) advised.add(e.chain);
         if (e.check === "pmtu") pmtuFinding(e, f);
         // Loops rather than find() with closures: this runs for every decision of a flood.
         let staleTagView: TagView | null = null;
@@ -295,6 +326,15 @@ export function audit(input: AuditInput): Outcome {
         } else if (forged.has(e.chain)) {
           // The defence working, not a lost echo: the forgery is not one of the run's echoes.
           f.add("forged-packet-rejected", "info", e.seq, () => `${e.host} rejected a packet forged on the wire: ${e.detail}.`);
+        } else if (e.socket !== undefined && (e.reason === "tcp-timeout" || e.reason === "tcp-reset")) {
+          // A connection closed by tcp_drop, not a packet: judged with its bytes (audit/tcp.ts).
+          tcp.connectionDropped(e);
+        } else if (e.reason === "no-socket" && advised.has(e.chain) && ipProto(packets, e.packet) === 1) {
+          // An ICMP error that did its work through pr_ctlinput (tcp_ctlinput, esp4_ctlinput) and that no
+          // raw socket wants: rip_input just m_freem()s it — no counter, no loss (rip_input, NetBSD raw_ip.c 1.66:
+          // ips_noproto only when the protocol's pr_input is rip_input itself; ICMP's is icmp_input).
+        } else if (ipProto(packets, e.packet) === 6) {
+          tcp.segmentDropped(e);
         } else if (e.reason === "ipsec-larval") {
           // Seed 004: expected while an on-demand tunnel comes up; counted below once we know it did.
           larvalDrops++;
@@ -335,6 +375,8 @@ export function audit(input: AuditInput): Outcome {
       );
   }
   if (!tunnelUp) drops += larvalDrops;
+  const transfers = tcp.finish(f);
+  drops += transfers.losses;
   const expectedLoss = tunnelUp ? larvalDrops : 0;
   if (input.delivered < input.sent - expectedLoss && !truncated) {
     const missing = input.sent - input.delivered;
@@ -350,5 +392,5 @@ export function audit(input: AuditInput): Outcome {
         : drops > 0 || (input.delivered < input.sent - expectedLoss && !truncated)
           ? "dropped"
           : "secure";
-  return { verdict, findings, sent: input.sent, delivered: input.delivered };
+  return { verdict, findings, sent: input.sent, delivered: input.delivered, ...(transfers.tcp.length > 0 ? { tcp: transfers.tcp } : {}) };
 }

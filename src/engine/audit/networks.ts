@@ -9,6 +9,8 @@ import { fromHex } from "../wire/fields";
 /** What the audit's finding list offers (audit.ts Findings). */
 export interface FindingSink {
   add(id: string, severity: Severity, step: number, sentence: () => string): void;
+  /** Has a finding with this id been added? */
+  has(id: string): boolean;
 }
 
 /** icmp_mtudisc lowered a route's MTU. */

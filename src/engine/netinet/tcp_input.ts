@@ -161,6 +161,12 @@ export function tcp_input(host: Host, m: Mbuf, hlen: number): void {
       const cc = sbcc(tp);
       const ourfinisacked = acked > cc;
       tp.sbDropped += Math.min(acked, cc);
+      // A fact for the audit's byte count (audit/tcp.ts): how far the peer has acknowledged.
+      site.emit(
+        m,
+        { kind: "field.set", header: "tcpcb", field: "snd_una", from: String(tp.snd_una), to: String(ack), socket: tp.name },
+        site.text`tcp_input: the ACK covers ${acked} new byte${acked === 1 ? "" : "s"} of sequence space: ${tp.name}'s snd_una ${tp.snd_una} → ${ack}${ourfinisacked ? " (our FIN included)" : ""}, and sbdrop frees ${Math.min(acked, cc)} bytes from so_snd.`,
+      );
       tp.snd_una = ack;
       if (tp.snd_nxt < tp.snd_una) tp.snd_nxt = tp.snd_una;
       tp.t_rxtshift = 0;
@@ -189,7 +195,7 @@ export function tcp_input(host: Host, m: Mbuf, hlen: number): void {
         .at("app", "tcp_input")
         .emit(
           m,
-          { kind: "deliver", socket: tp.name, summary: `${len} bytes, ${tp.received} in all` },
+          { kind: "deliver", socket: tp.name, summary: `${len} bytes, ${tp.received} in all`, bytes: len },
           site.text`tcp_input appends ${len} in-order bytes to ${tp.name}'s receive buffer (sbappend): ${tp.received} bytes received so far.`,
         );
     } else {
@@ -258,7 +264,7 @@ function sosend(tp: Tcpcb): void {
   const site = tp.host.site("app", "sosend");
   site.emit(
     null,
-    { kind: "app.send", socket: tp.name, summary: `write ${tp.sndData.length} bytes, then close` },
+    { kind: "app.send", socket: tp.name, summary: `write ${tp.sndData.length} bytes, then close`, bytes: tp.sndData.length },
     `${tp.name} writes ${tp.sndData.length} bytes to ${tp.faddr}:${tp.fport} (sosend copies them into so_snd) and closes the socket.`,
   );
   tp.sbWritten = tp.sndData.length;

@@ -238,7 +238,12 @@ export function tcp_drop(tp: Tcpcb, errno: string): void {
   disarm_rexmt(tp);
   site.emit(
     null,
-    { kind: "drop", reason: errno === "ETIMEDOUT" ? "tcp-timeout" : "tcp-reset", detail: site.text`${tp.name} to ${tp.faddr}:${tp.fport}: ${errno}` },
+    {
+      kind: "drop",
+      reason: errno === "ETIMEDOUT" ? "tcp-timeout" : "tcp-reset",
+      detail: site.text`${tp.name} to ${tp.faddr}:${tp.fport}: ${errno}`,
+      socket: tp.name,
+    },
     errno === "ETIMEDOUT"
       ? site.text`tcp_drop: ${tp.name} is closed with ETIMEDOUT after ${sbcc(tp)} of ${tp.sndData.length} bytes went unacknowledged${synced ? "; a RST tells the peer" : ""}.`
       : site.text`tcp_drop: ${tp.name} is closed with ${errno}.`,

@@ -30,29 +30,17 @@
 import type { Host } from "../sim/world";
 import { onesComplementSum, pseudoHeaderSum } from "../wire/checksum";
 import { IP_PROTO } from "../wire/fields";
+import { TCP_HDRLEN, TCPOLEN_MAXSEG, TCPOPT_MAXSEG, TH, type TcpRepr } from "./tcp";
+export { flagNames, parseTcp, TCP_HDRLEN, TCPOLEN_MAXSEG, TCPOPT_MAXSEG, TH, type TcpRepr } from "./tcp";
 
-/** Bytes of a TCP header without options (sizeof(struct tcphdr)). */
-export const TCP_HDRLEN = 20;
 /** sizeof(struct ip) + sizeof(struct tcphdr): what tcp_segsize subtracts from an MTU. */
 export const TCPIP_HDRLEN = 40;
-/** TCPOPT_MAXSEG and TCPOLEN_MAXSEG (netinet/tcp.h). */
-export const TCPOPT_MAXSEG = 2;
-export const TCPOLEN_MAXSEG = 4;
 /** tcp_mssdflt = TCP_MSS (netinet/tcp.h): 512, the MSS assumed until the peer offers one. */
 export const TCP_MSSDFLT = 512;
 /** tcp_recvspace / tcp_sendspace (tcp_usrreq.c): 32 KiB socket buffers; the window a receiver offers. */
 export const TCP_RECVSPACE = 32 * 1024;
 /** tcp_init_win (tcp_subr.c): NetBSD 1.6's initial window, in segments. */
 export const TCP_INIT_WIN = 1;
-
-/** th_flags (netinet/tcp.h). */
-export const TH = { FIN: 0x01, SYN: 0x02, RST: 0x04, PUSH: 0x08, ACK: 0x10, URG: 0x20 } as const;
-
-/** "SYN|ACK" for narration. */
-export function flagNames(flags: number): string {
-  const names = (["SYN", "FIN", "RST", "PUSH", "ACK", "URG"] as const).filter((n) => flags & TH[n]);
-  return names.length > 0 ? names.join("|") : "none";
-}
 
 /**
  * The slow timeout's tick (PR_SLOWHZ = 2 a second, sys/protosw.h): TCP's timers count in these
@@ -233,20 +221,6 @@ export function tcp_newtcpcb(host: Host, name: string, laddr: string, lport: num
 }
 
 /** A decoded TCP header (only the MSS option is decoded). */
-export interface TcpRepr {
-  readonly srcPort: number;
-  readonly dstPort: number;
-  readonly seq: number;
-  readonly ack: number;
-  /** Header length in bytes (th_off × 4). */
-  readonly hlen: number;
-  readonly flags: number;
-  readonly window: number;
-  readonly checksum: number;
-  /** The MSS option's value, if present. */
-  readonly mss: number | undefined;
-}
-
 /** The th_sum to store for the segment `seg` (header + data) from `src` to `dst`; the checksum field is skipped. */
 export function tcpChecksum(src: string, dst: string, seg: Uint8Array): number {
   let sum = pseudoHeaderSum(src, dst, IP_PROTO.TCP, seg.length);
@@ -282,39 +256,6 @@ export function emitTcp(r: Omit<TcpRepr, "hlen" | "checksum">, out: Uint8Array, 
     v.setUint16(22, r.mss);
   }
   return hlen;
-}
-
-/** Decode the TCP header at `seg[0…]`; undefined when too short or th_off is impossible (tcps_rcvbadoff). */
-export function parseTcp(seg: Uint8Array): TcpRepr | undefined {
-  if (seg.length < TCP_HDRLEN) return undefined;
-  const v = new DataView(seg.buffer, seg.byteOffset, seg.length);
-  const hlen = (v.getUint8(12) >> 4) * 4;
-  if (hlen < TCP_HDRLEN || hlen > seg.length) return undefined;
-  let mss: number | undefined;
-  // tcp_dooptions: walk kind/length pairs; EOL ends, NOP is one byte.
-  for (let i = TCP_HDRLEN; i < hlen;) {
-    const kind = seg[i]!;
-    if (kind === 0) break;
-    if (kind === 1) {
-      i++;
-      continue;
-    }
-    const len = seg[i + 1] ?? 0;
-    if (len < 2 || i + len > hlen) break;
-    if (kind === TCPOPT_MAXSEG && len === TCPOLEN_MAXSEG) mss = v.getUint16(i + 2);
-    i += len;
-  }
-  return {
-    srcPort: v.getUint16(0),
-    dstPort: v.getUint16(2),
-    seq: v.getUint32(4),
-    ack: v.getUint32(8),
-    hlen,
-    flags: v.getUint8(13) & 0x3f,
-    window: v.getUint16(14),
-    checksum: v.getUint16(16),
-    mss,
-  };
 }
 
 /** Sequence-space distance a − b, modulo 2^32, as a signed number (SEQ_LT and friends). */

@@ -14,6 +14,22 @@ import type { SecAssoc } from "./types";
 
 export type ReplayCheck = { ok: true } | { ok: false; why: string };
 
+/**
+ * Is an SA's traffic replay-checked at all, as FAST_IPSEC decides it: esp_input checks only
+ * `if (esph && sav->replay && …)` (xform_esp.c) — ESP without authentication (no ICV: neither a
+ * combined-mode cipher nor an HMAC) never is; ah_input and esp_input check only with a window
+ * (`sav->replay`, a static setkey SA has one only when given, `setkey -r`). "window": checked over
+ * `replayWindow` packets; "no-window"; "no-auth" (ESP without authentication).
+ */
+export function replayCheckOf(sa: {
+  readonly proto: "esp" | "ah";
+  readonly icvLen: number;
+  readonly replayWindow: number;
+}): "window" | "no-window" | "no-auth" {
+  if (sa.proto === "esp" && sa.icvLen === 0) return "no-auth";
+  return sa.replayWindow > 0 ? "window" : "no-window";
+}
+
 const TWO32 = 2 ** 32;
 
 /** The high 32 bits of a 64-bit sequence number (seq-hi, RFC 4303 §2.2.1). */

@@ -39,7 +39,7 @@ import { drop } from "../mbuf/drop";
 import { ipsec4_common_input_cb } from "./ipsec_input";
 import { spiText } from "./key";
 import { tooBig } from "./maxpacket";
-import { chkreplay, inferSeq, seqHiOf, seqLoOf, takeOutboundSeq, updatereplay, windowText } from "./replay";
+import { chkreplay, inferSeq, replayCheckOf, seqHiOf, seqLoOf, takeOutboundSeq, updatereplay, windowText } from "./replay";
 import type { SecAssoc } from "./types";
 import type { Consulted } from "../trace/events";
 import { itemFor, one } from "../trace/shared";
@@ -213,7 +213,8 @@ export function esp_input(host: Host, m: Mbuf, sa: SecAssoc, skip: number): void
   const seq = inferSeq(sa, new DataView(m_copydata(m, skip + 4, 4).buffer).getUint32(0));
   // esp_input (FAST_IPSEC xform_esp.c): `if (esph && sav->replay && !ipsec_chkreplay(...))` —
   // ESP without authentication (esph == NULL) and an SA without a window are never checked here.
-  if (!(icvLen > 0 && sa.replayWindow > 0)) {
+  const checked = replayCheckOf({ proto: "esp", icvLen, replayWindow: sa.replayWindow }) === "window";
+  if (!checked) {
     site.emit(
       m,
       {
@@ -228,8 +229,8 @@ export function esp_input(host: Host, m: Mbuf, sa: SecAssoc, skip: number): void
         : `esp_input does not call ipsec_chkreplay: ${sa.id} has no authentication, and ESP without authentication is never replay-checked (esph == NULL).`,
     );
   }
-  const rc = icvLen > 0 && sa.replayWindow > 0 ? chkreplay(sa, seq) : ({ ok: true } as const);
-  if (icvLen > 0 && sa.replayWindow > 0)
+  const rc = checked ? chkreplay(sa, seq) : ({ ok: true } as const);
+  if (checked)
     site.emit(
       m,
       {

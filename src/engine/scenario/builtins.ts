@@ -4,6 +4,8 @@
  * Keys are fixed, published-in-the-open teaching keys: never use them for real traffic.
  */
 import type { ScenarioInput } from "./schema";
+import { authAlg, encAlg, type AuthAlgId, type EncAlgId } from "../crypto/registry";
+import { replayCheckOf } from "../netipsec/replay";
 import { KLIPS_BUILTINS } from "./builtins/klips";
 import { NETWORK_SCENARIOS } from "./builtins/networks";
 import { OPENBSD_SCENARIOS } from "./builtins/openbsd";
@@ -183,6 +185,51 @@ const tamper = gatewayTunnel(
   { faults: [{ kind: "flip-bit", nth: 2, byte: 60, bit: 3 }] },
 );
 
+/** The schema's default window (schema.ts SaSchema replayWindow). */
+const DEFAULT_REPLAY_WINDOW = 64;
+
+/**
+ * "Anti-replay: …" — which of a built-in's static SAs have a replay window, derived from the SA
+ * fields by the engine's own rule (netipsec/replay.ts replayCheckOf, FAST_IPSEC's
+ * `if (esph && sav->replay)`), so the text cannot drift from what the run does (issue 10, item 5).
+ * Only BSD personalities: the Linux stacks (KLIPS, XFRM) keep their own replay state. Empty for a
+ * scenario without static SAs (keying: SAs negotiated during the run).
+ */
+export function replayWindowText(s: ScenarioInput): string {
+  if (s.personality?.startsWith("linux")) return "";
+  const groups = new Map<string, string[]>();
+  const seen = new Set<string>();
+  for (const h of s.hosts) {
+    for (const sa of h.sad ?? []) {
+      const spi = typeof sa.spi === "number" ? `0x${sa.spi.toString(16)}` : sa.spi;
+      if (seen.has(`${spi}|${sa.dst}|${sa.proto}`)) continue;
+      seen.add(`${spi}|${sa.dst}|${sa.proto}`);
+      const enc = encAlg((sa.enc ?? "null") as EncAlgId);
+      const icvLen = enc.aead ? enc.icvBytes : authAlg((sa.auth ?? "none") as AuthAlgId).icvBytes;
+      const window = sa.replayWindow ?? DEFAULT_REPLAY_WINDOW;
+      const check = replayCheckOf({ proto: sa.proto, icvLen, replayWindow: window });
+      const key =
+        check === "window"
+          ? `a ${window}-packet window (RFC 4303 §3.4.3)`
+          : check === "no-window"
+            ? "no window (replayWindow 0: sequence numbers are neither counted nor checked)"
+            : "no replay check (ESP without authentication is never replay-checked)";
+      groups.set(key, [...(groups.get(key) ?? []), `${sa.proto.toUpperCase()} SA ${spi}`]);
+    }
+  }
+  if (groups.size === 0) return "";
+  const parts = [...groups].map(
+    ([what, sas]) => `${sas.length === 1 ? sas[0] : `${sas.slice(0, -1).join(", ")} and ${sas.at(-1)}`} ${sas.length === 1 ? "has" : "have"} ${what}`,
+  );
+  return `Anti-replay: ${parts.join("; ")}.`;
+}
+
+/** A built-in with its derived anti-replay sentence appended to the description. */
+function withReplayText(s: ScenarioInput): ScenarioInput {
+  const text = replayWindowText(s);
+  return text ? { ...s, description: s.description ? `${s.description} ${text}` : text } : s;
+}
+
 /** All built-ins, in the order the picker lists them. */
 export const BUILTIN_SCENARIOS: readonly ScenarioInput[] = [
   lo0EspPing,
@@ -197,7 +244,7 @@ export const BUILTIN_SCENARIOS: readonly ScenarioInput[] = [
   ...OPENBSD_SCENARIOS,
   ...KLIPS_BUILTINS,
   ...KEYING_SCENARIOS,
-];
+].map(withReplayText);
 
 /** The scenario the app opens with. */
 export const DEFAULT_SCENARIO = "lo0-esp-ping";

@@ -220,7 +220,8 @@ export type CheckId =
 
 /** The discriminated part of an event. */
 export type EventPayload =
-  | { readonly kind: "app.send"; readonly socket: string; readonly summary: string }
+  /** `bytes`: data a stream socket's writer put into so_snd (TCP sosend, issue 12), for the audit's byte count. */
+  | { readonly kind: "app.send"; readonly socket: string; readonly summary: string; readonly bytes?: number }
   /** `fragOf`: the chain of the datagram this new chain is a fragment of (ip_fragment). */
   | { readonly kind: "mbuf.alloc"; readonly len: number; readonly leading: number; readonly fragOf?: number }
   | { readonly kind: "mbuf.prepend"; readonly header: string; readonly len: number; readonly leading: "space" | "new-mbuf" }
@@ -232,7 +233,15 @@ export type EventPayload =
   | { readonly kind: "mbuf.rewrite"; readonly what: string; readonly offset: number; readonly len: number }
   | { readonly kind: "mbuf.pkthdr"; readonly mode: "move" | "dup"; readonly from: number }
   | { readonly kind: "mbuf.free"; readonly reason: string }
-  | { readonly kind: "field.set"; readonly header: string; readonly field: string; readonly from: string; readonly to: string }
+  /** `socket`: whose control block, when `header` is one (TCP's "tcpcb": snd_una moved by an ACK, issue 12). */
+  | {
+      readonly kind: "field.set";
+      readonly header: string;
+      readonly field: string;
+      readonly from: string;
+      readonly to: string;
+      readonly socket?: string;
+    }
   | { readonly kind: "tag.get"; readonly tag: TagView }
   | { readonly kind: "tag.prepend"; readonly tag: TagView }
   | { readonly kind: "tag.find"; readonly name: string; readonly found: TagView | null }
@@ -278,8 +287,10 @@ export type EventPayload =
       readonly fault?: { readonly kind: FaultKind; readonly detail: string };
     }
   | { readonly kind: "sa.update"; readonly sa: string; readonly field: string; readonly value: string }
-  | { readonly kind: "deliver"; readonly socket: string; readonly summary: string; readonly rttMicros?: number }
-  | { readonly kind: "drop"; readonly reason: DropReason; readonly detail: string }
+  /** `bytes`: in-order data appended to a stream socket's so_rcv (TCP, issue 12). */
+  | { readonly kind: "deliver"; readonly socket: string; readonly summary: string; readonly rttMicros?: number; readonly bytes?: number }
+  /** `socket`: the connection tcp_drop closed (tcp-timeout, tcp-reset), when the drop is of a connection rather than a packet. */
+  | { readonly kind: "drop"; readonly reason: DropReason; readonly detail: string; readonly socket?: string }
   /**
    * A scenario fault, as its own step (issue 10): an attacker on `link` replays a recorded frame,
    * flips a bit in transit or forges a packet. Not kernel code: the step is the attacker's, on the
@@ -337,6 +348,22 @@ export interface Outcome {
   /** Echo requests sent and replies delivered, for the banner. */
   readonly sent: number;
   readonly delivered: number;
+  /** TCP transfers (issue 12), when the run has any: bytes written, acknowledged and delivered (audit/tcp.ts). */
+  readonly tcp?: readonly TcpOutcome[];
+}
+
+/** One TCP connection's byte count at the end of a run (audit/tcp.ts). */
+export interface TcpOutcome {
+  /** The connecting socket, e.g. "tcp#0". */
+  readonly socket: string;
+  /** Bytes the application wrote into so_snd. */
+  readonly written: number;
+  /** Of those, how many the peer acknowledged (snd_una − 1, the SYN and FIN left out). */
+  readonly acked: number;
+  /** Bytes tcp_input appended in order to the receiver's so_rcv. */
+  readonly delivered: number;
+  /** The errno tcp_drop closed it with, if it did. */
+  readonly error?: "ETIMEDOUT" | "ECONNRESET";
 }
 
 /** A link the trace saw traffic on, for captures. */

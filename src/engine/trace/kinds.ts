@@ -144,7 +144,11 @@ const FAULT_ACT: Readonly<Record<FaultKind, readonly [string, string]>> = {
 
 /** The table. Field order is the contract's key order (events.ts). */
 export const KINDS: { readonly [K in EventKind]: KindSpec<K> } = {
-  "app.send": { fields: { socket: "str", summary: "str" }, sig: ["socket"], clause: (e) => said(e, "send", `another packet on ${e.socket}`) },
+  "app.send": {
+    fields: { socket: "str", summary: "str", bytes: "int?" },
+    sig: ["socket"],
+    clause: (e) => said(e, "send", `another packet on ${e.socket}`),
+  },
   "mbuf.alloc": {
     fields: { len: "int", leading: "int", fragOf: "int?" },
     sig: ["len"],
@@ -183,7 +187,7 @@ export const KINDS: { readonly [K in EventKind]: KindSpec<K> } = {
   },
   "mbuf.free": { fields: { reason: "str" }, sig: ["reason"], clause: (e) => said(e, "free", `the packet (${e.reason})`) },
   "field.set": {
-    fields: { header: "str", field: "str", from: "str", to: "str" },
+    fields: { header: "str", field: "str", from: "str", to: "str", socket: "str?" },
     sig: ["header", "field", "to"],
     clause: (e) => said(e, "set", `${e.header} ${e.field} to ${e.to}`),
   },
@@ -289,11 +293,11 @@ export const KINDS: { readonly [K in EventKind]: KindSpec<K> } = {
     clause: (e) => said(e, "set", `${e.field} of ${e.sa} to ${e.value}`),
   },
   deliver: {
-    fields: { socket: "str", summary: "str", rttMicros: "int?" },
+    fields: { socket: "str", summary: "str", rttMicros: "int?", bytes: "int?" },
     sig: ["socket", "summary"],
     clause: (e) => said(e, "deliver", `the ${e.summary.split(/[,(]/)[0]!.trim() || "packet"} to ${e.socket}`),
   },
-  drop: { fields: { reason: "str", detail: "str" }, sig: ["reason"], clause: (e) => said(e, "drop", `the packet (${e.reason})`) },
+  drop: { fields: { reason: "str", detail: "str", socket: "str?" }, sig: ["reason"], clause: (e) => said(e, "drop", `the packet (${e.reason})`) },
   // Issue 10: an injected fault is the attacker's step, not the driver's (the subject says so).
   fault: {
     fields: { fault: "str", link: "str", detail: "str" },

@@ -24,6 +24,8 @@ function Band({ band, width }: { band: BandPlan; width: number }): ReactElement 
   const encrypted = band.kind === "encrypted";
   const labelX = x + (encrypted ? 26 : 8);
   const bytes = `${band.bytes} B`;
+  // The label row: centred in a one-row band, the first of several when detail rows follow (TCP).
+  const rowY = band.lines ? CARD.bandHeight / 2 : band.height / 2;
   const labelChars = band.label.length;
   const detailRoom = w - (labelX - x) - labelChars * LABEL_CHAR - bytes.length * CARD.charWidth - 26;
   const showDetail = band.detail !== "" && (band.detail.length * DETAIL_CHAR <= detailRoom || (band.kind === "ipv4" && detailRoom > 60));
@@ -47,7 +49,7 @@ function Band({ band, width }: { band: BandPlan; width: number }): ReactElement 
           d="M6 9V7a4 4 0 0 1 8 0v2h1.5v8h-11V9zm2 0h4V7a2 2 0 0 0-4 0z"
         />
       )}
-      <text className="band-label" x={labelX} y={band.height / 2} dominantBaseline="central">
+      <text className="band-label" x={labelX} y={rowY} dominantBaseline="central">
         {band.label}
         {detail && (
           <tspan className="band-detail" dx={8}>
@@ -55,9 +57,14 @@ function Band({ band, width }: { band: BandPlan; width: number }): ReactElement 
           </tspan>
         )}
       </text>
-      <text className="band-bytes" x={x + w - 8} y={band.height / 2} dominantBaseline="central" textAnchor="end">
+      <text className="band-bytes" x={x + w - 8} y={rowY} dominantBaseline="central" textAnchor="end">
         {bytes}
       </text>
+      {band.lines?.map((line, k) => (
+        <text key={k} className="band-detail band-line" x={labelX} y={rowY + (k + 1) * CARD.lineHeight} dominantBaseline="central">
+          {line}
+        </text>
+      ))}
     </g>
   );
 }

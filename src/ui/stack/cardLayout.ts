@@ -4,13 +4,14 @@
  * badges that appear, persist, go stale and leave. Pure: model + event + lanes + width in, a
  * plan of boxes and labels out.
  */
-import { marksOf, type MFlag, type TagClass, type TagView, type TraceEvent } from "../../engine/index";
+import { marksOf, parseTcp, TH, tcpFlagNames, type MFlag, type TagClass, type TagView, type TraceEvent } from "../../engine/index";
 import { flagIsStale, tagIsStale, type TagLanes } from "../../store/tagLanes";
 import { flagLabel, flagSwatch, tagShortName, tagSwatch } from "../palette";
 import { fitText } from "../text";
 import type { PacketModel, Region } from "../inspector/packetModel";
 
-export type BandKind = "ipv4" | "icmp" | "esp" | "encrypted" | "icv" | "ah" | "udp" | "payload" | "pending" | "trailer" | "undecoded" | "removed";
+export type BandKind =
+  "ipv4" | "icmp" | "esp" | "encrypted" | "icv" | "ah" | "udp" | "tcp" | "payload" | "pending" | "trailer" | "undecoded" | "removed";
 
 export interface BandPlan {
   readonly key: string;
@@ -24,6 +25,10 @@ export interface BandPlan {
   readonly inner: boolean;
   /** Pushed at this step. */
   readonly entering: boolean;
+  /** Detail items (TCP's seq, ack, MSS, ports) wrapped onto rows under the label: `lines` after layout. */
+  readonly items?: readonly string[];
+  /** The rows `items` were packed into for this card's width, each drawn under the label. */
+  readonly lines?: readonly string[];
 }
 
 /** A badge before layout: what it shows and how it is marked. */
@@ -87,6 +92,9 @@ export const CARD = {
   /** The hatched tail of a stale badge: beside its label, never under it. */
   staleTail: 20,
   maxBands: 8,
+  /** A band's detail text (16px regular), and the height of each extra detail row (TCP). */
+  detailCharWidth: 8.8,
+  lineHeight: 20,
 } as const;
 
 const fieldValue = (r: Region, name: string) => r.fields.find((f) => f.name === name)?.value;
@@ -181,15 +189,50 @@ export function bandsOf(model: PacketModel): Omit<BandPlan, "y" | "height" | "en
           inner,
         });
         break;
-      case "payload":
-        out.push({ kind: "payload", label: "data", detail: r.note ?? "", bytes, inner });
+      case "payload": {
+        // The dissector leaves TCP as one payload span named "tcp" (a first fragment or a whole
+        // segment; later fragments say "non-first fragment of tcp"): the card reads its header.
+        const tcp = r.note === "tcp" ? tcpBands(model.bytes.subarray(r.start, r.end), inner) : null;
+        if (tcp) out.push(...tcp);
+        else out.push({ kind: "payload", label: "data", detail: r.note ?? "", bytes, inner });
         break;
+      }
       default:
         out.push({ kind: "undecoded", label: "bytes", detail: r.note ?? "", bytes, inner });
         break;
     }
   }
   return out;
+}
+
+/**
+ * A TCP segment as bands (issue 12): the header, its flags in the label so they show at any width,
+ * then seq, ack and MSS (SYNs) as tcp_output wrote them (absolute, as on the wire; the narration
+ * gives them relative to the ISS) on rows under the label — and the data after it. The ports are
+ * left to the inspector and the narration: a third row would push a 200-px card over the wire
+ * labels at 1280×720. Null when the bytes are not a TCP header.
+ */
+export function tcpBands(seg: Uint8Array, inner: boolean): Omit<BandPlan, "y" | "height" | "entering" | "key">[] | null {
+  const th = parseTcp(seg);
+  if (!th) return null;
+  const items = [`seq ${th.seq >>> 0}`, th.flags & TH.ACK ? `ack ${th.ack >>> 0}` : "", th.mss !== undefined ? `MSS ${th.mss}` : ""].filter(
+    (x) => x !== "",
+  );
+  const header = { kind: "tcp" as const, label: `TCP ${tcpFlagNames(th.flags)}`, detail: "", items, bytes: th.hlen, inner };
+  const data = seg.length - th.hlen;
+  return data > 0 ? [header, { kind: "payload", label: "data", detail: "TCP payload", bytes: data, inner }] : [header];
+}
+
+/** Pack detail items into rows of at most `room` px (" · " between items on a row); an item wider than a row is shortened. */
+export function packItems(items: readonly string[], room: number): string[] {
+  const rows: string[] = [];
+  for (const it of items) {
+    const last = rows[rows.length - 1];
+    const joined = last === undefined ? it : `${last} · ${it}`;
+    if (last !== undefined && joined.length * CARD.detailCharWidth <= room) rows[rows.length - 1] = joined;
+    else rows.push(it.length * CARD.detailCharWidth <= room ? it : fitText(it, room, CARD.detailCharWidth));
+  }
+  return rows;
 }
 
 /** The header an event removed, as a ghost band, and where it goes (band index). */
@@ -323,8 +366,11 @@ export function layoutCard(model: PacketModel | null, e: TraceEvent | null, lane
   const pushedAt = e?.kind === "mbuf.prepend" ? 0 : e?.kind === "mbuf.makespace" ? raw.findIndex((b) => b.kind === "pending") : -1;
   let y = CARD.titleHeight;
   const bands: BandPlan[] = raw.map((b, i) => {
-    const band: BandPlan = { ...b, key: `${i}-${b.kind}-${b.label}`, y, height: CARD.bandHeight, entering: i === pushedAt };
-    y += CARD.bandHeight + CARD.bandGap;
+    // Items wrap under the label, as many rows as this card's width needs (16px text at any width).
+    const lines = b.items ? packItems(b.items, width - 2 * CARD.pad - (b.inner ? 14 : 0) - 16) : [];
+    const height = CARD.bandHeight + lines.length * CARD.lineHeight;
+    const band: BandPlan = { ...b, key: `${i}-${b.kind}-${b.label}`, y, height, entering: i === pushedAt, ...(lines.length ? { lines } : {}) };
+    y += height + CARD.bandGap;
     return band;
   });
 

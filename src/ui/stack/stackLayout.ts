@@ -125,6 +125,12 @@ const MIN_LANE = 150;
 /** Four hosts or more that do not fit: compact columns, and lanes that keep the card readable. */
 const SCROLL_COL = 128;
 const SCROLL_LANE = 220;
+/**
+ * Once the plan scrolls anyway, a column need not stay at its narrowest: at 128 px a thin row's
+ * decision pill beside the label had 77 px ("◆ out…"); at 176 it has 125 px, enough for
+ * 12 characters at 16px: "◆ out em0", "◆ forward", "tcp_output()" (issue 12, 4–6 hosts at 1280×720).
+ */
+const SCROLL_COL_WIDE = 176;
 /** Below this a column takes the short row labels. */
 const COMPACT_BELOW = 150;
 /** A wire label's characters (16px mono, bold). */
@@ -154,7 +160,7 @@ export function layoutStack(hosts: readonly HostInfo[], links: readonly LinkInfo
   const loopRoom = hosts.some((h) => h.loopback) ? LOOP_ROOM : 0;
   // Four or more hosts that would not fit at MIN_COL/MIN_LANE: lay out wider than the box, to scroll.
   const scroll = n >= 4 && box < stackMinWidth(hosts);
-  const width = scroll ? stackMinWidth(hosts) : box;
+  const width = scroll ? stackMinWidth(hosts) + n * (SCROLL_COL_WIDE - SCROLL_COL) : box;
   const minCol = n >= 4 ? SCROLL_COL : MIN_COL;
   const minLane = n >= 4 ? SCROLL_LANE : MIN_LANE;
   // One or two hosts: a roomy card lane. Three or more (routers, issue 12): the lanes between
@@ -167,7 +173,7 @@ export function layoutStack(hosts: readonly HostInfo[], links: readonly LinkInfo
       : Math.max(minLane, Math.min(Math.max(roomy, minLane), Math.floor((width - 2 * PAD - 2 * loopRoom - n * minCol) / gaps)));
   const cardWidth = laneWidth - 20;
   const available = width - 2 * PAD - gaps * laneWidth - (n === 1 ? loopRoom : 2 * loopRoom);
-  const colWidth = scroll ? SCROLL_COL : Math.max(minCol, Math.min(n === 1 ? 420 : 360, Math.floor(available / n)));
+  const colWidth = scroll ? SCROLL_COL_WIDE : Math.max(minCol, Math.min(n === 1 ? 420 : 360, Math.floor(available / n)));
   const used = n * colWidth + gaps * laneWidth + (n === 1 ? loopRoom : 2 * loopRoom);
   const left = Math.max(PAD, Math.floor((width - used) / 2)) + loopRoom;
 
@@ -245,7 +251,7 @@ export function layoutStack(hosts: readonly HostInfo[], links: readonly LinkInfo
     wires.push({ id: link.id, label, lines, d, labelX: (x0 + x1) / 2, labelY: yl - 10 });
   }
 
-  return { width, height, hosts: plans, hostIndex, wires, cardWidth, compact: colWidth < COMPACT_BELOW, scroll };
+  return { width, height, hosts: plans, hostIndex, wires, cardWidth, compact: scroll || colWidth < COMPACT_BELOW, scroll };
 }
 
 /** The U-turn of lo0: out of the link row's outer edge and back up into ipintrq. */

@@ -36,6 +36,10 @@ const VERDICTS: Record<string, Record<string, string>> = {
     "frag-esp": "secure",
     "pmtu-discovery": "dropped",
     "pmtu-blackhole": "dropped",
+    // Issue 12: TCP is judged by bytes delivered (audit/tcp.ts), not by the DF segment path MTU discovery drops.
+    "tcp-pmtu": "secure",
+    "tcp-pmtu-blackhole": "dropped",
+    "tcp-esp": "secure",
   },
   "freebsd-7": {
     "lo0-esp-ping": "secure",
@@ -50,6 +54,10 @@ const VERDICTS: Record<string, Record<string, string>> = {
     "frag-esp": "secure",
     "pmtu-discovery": "dropped",
     "pmtu-blackhole": "dropped",
+    // Issue 12: TCP is judged by bytes delivered (audit/tcp.ts), not by the DF segment path MTU discovery drops.
+    "tcp-pmtu": "secure",
+    "tcp-pmtu-blackhole": "dropped",
+    "tcp-esp": "secure",
   },
   // Seed 003. The lo0 story is as insecure on OpenBSD 2003 as on NetBSD: its icmp_reflect (not read,
   // [U]) is modelled keeping the request's tags, and both checks trust them.
@@ -135,6 +143,10 @@ describe("findings are anchored at the event that made them true", () => {
     "acquire-never-answered": (e) => e.kind === "drop" && e.reason === "ipsec-larval",
     "acquire-discarded": (e) => e.kind === "decision" && e.check === "km-acquire" && e.branch === "discarded",
     "sa-never-installed": (e) => e.kind === "decision" && e.check === "km-install" && e.branch === "no-op (nokernel)",
+    // Issue 12 (audit/tcp.ts): the last byte's arrival, the dropped segment TCP recovered from, tcp_drop.
+    "tcp-complete": (e) => e.kind === "deliver" && e.bytes !== undefined,
+    "tcp-segment-recovered-ip-msgsize": (e) => e.kind === "drop" && e.reason === "ip-msgsize",
+    "tcp-stalled": (e) => e.kind === "drop" && (e.reason === "tcp-timeout" || e.reason === "tcp-reset"),
   };
 
   it.each(allConfigurations())("$label", ({ name, personality, fixes }) => {

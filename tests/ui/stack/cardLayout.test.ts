@@ -120,3 +120,37 @@ describe("layoutCard", () => {
     expect(record).toMatchObject({ tagClass: "record", label: "✓ OUT_DONE" });
   });
 });
+
+describe("the TCP band (issue 12)", () => {
+  const t = traceOf("tcp-pmtu");
+
+  it("a SYN shows its flags in the label and seq and MSS on rows under it, every row at 16px", () => {
+    const seq = firstIndex(t, (e) => e.kind === "mbuf.rewrite" && e.fn === "tcp_output");
+    const card = layoutCard(packetModelAt(t, seq), t.events.at(seq)!, tagLanes(t), 200);
+    const tcp = card.bands.find((b) => b.kind === "tcp")!;
+    expect(tcp.label).toBe("TCP SYN");
+    expect(tcp.bytes).toBe(24);
+    expect(tcp.lines).toHaveLength(2);
+    expect(tcp.lines![0]).toMatch(/^seq \d+$/);
+    expect(tcp.lines![1]).toBe("MSS 1460");
+    expect(tcp.height).toBe(CARD.bandHeight + 2 * CARD.lineHeight);
+    // Each row fits the 200-px card at the detail font (16px, 8.8 px a glyph): nothing cut.
+    for (const line of tcp.lines!) expect(line.length * CARD.detailCharWidth).toBeLessThanOrEqual(200 - 2 * CARD.pad - 16);
+    expect(card.bands.map((b) => b.kind)).toEqual(["ipv4", "tcp"]);
+  });
+
+  it("a data segment after tcp_mtudisc: ACK with seq and ack, then its 1360 data bytes", () => {
+    const seq = firstIndex(t, (e) => e.kind === "mbuf.rewrite" && e.fn === "tcp_output" && /1360 data bytes — a retransmission/.test(e.note));
+    const card = layoutCard(packetModelAt(t, seq), t.events.at(seq)!, tagLanes(t), 200);
+    const tcp = card.bands.find((b) => b.kind === "tcp")!;
+    expect(tcp.label).toBe("TCP ACK");
+    expect(tcp.lines).toEqual([expect.stringMatching(/^seq \d+$/), expect.stringMatching(/^ack \d+$/)]);
+    expect(card.bands.at(-1)).toMatchObject({ kind: "payload", label: "data", bytes: 1360 });
+  });
+
+  it("on a wide card the rows join: seq · ack on one row", () => {
+    const seq = firstIndex(t, (e) => e.kind === "mbuf.rewrite" && e.fn === "tcp_output" && /1360 data bytes/.test(e.note));
+    const tcp = layoutCard(packetModelAt(t, seq), t.events.at(seq)!, tagLanes(t), 400).bands.find((b) => b.kind === "tcp")!;
+    expect(tcp.lines).toEqual([expect.stringMatching(/^seq \d+ · ack \d+$/)]);
+  });
+});

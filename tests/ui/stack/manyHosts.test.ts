@@ -28,8 +28,13 @@ describe("four to six hosts", () => {
     const hosts = hostsOf(t);
     const plan = layoutStack(hosts, t.links, box(hosts, 790, 320));
     expect(plan).toMatchObject({ scroll: true, compact: true, cardWidth: 200 });
-    expect(plan.width).toBe(stackMinWidth(hosts));
-    expect(plan.width).toBe(2 * 12 + 4 * 128 + 3 * 220);
+    // Scrolling anyway, the columns take 176 px (stackMinWidth's 128 decides only whether to scroll),
+    // so a thin row's decision pill has room for "◆ out em0" and "ip_output()" beside its label.
+    expect(stackMinWidth(hosts)).toBe(2 * 12 + 4 * 128 + 3 * 220);
+    expect(plan.width).toBe(2 * 12 + 4 * 176 + 3 * 220);
+    const ip = plan.hosts[0]!.rows.ip;
+    const pillRoom = ip.width - (12 + 2 * 10.4 + 10) - 8;
+    expect(Math.floor(pillRoom / 9.7)).toBeGreaterThanOrEqual("tcp_output()".length);
     expect(plan.wires.map((w) => w.label)).toEqual(["net-a · MTU 1500", "net-m · MTU 1400", "net-b · MTU 1500"]);
   });
 
