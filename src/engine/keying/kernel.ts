@@ -36,9 +36,11 @@ import { ip_output, IP_RAWOUTPUT } from "../netinet/ip_output";
 import { saName } from "../netipsec/key";
 import type { IpsecRequest, SecAssoc, SecPolicy } from "../netipsec/types";
 import { parsePrefix } from "../sim/addr";
+import type { Rng } from "../sim/rng";
 import type { Host } from "../sim/world";
 import type { Selectors } from "../netipsec/key";
-import type { Site } from "../trace/recorder";
+import type { LayerId } from "../trace/events";
+import type { Recorder, Site } from "../trace/recorder";
 import {
   emitPfkey,
   IPSEC_DIR,
@@ -70,6 +72,41 @@ import {
 
 /** Which user interface the kernel offers the daemon. */
 export type KmApi = "xfrm" | "pfkey";
+
+/**
+ * What the key manager needs of a host: the BSD `Host` (sim/world.ts) and the Linux `LinuxHost`
+ * (linux/world.ts) both have it — sites, the scheduler, the seeded RNG, and the SAD/SPD the
+ * data plane reads.
+ */
+export interface KmHost {
+  readonly name: string;
+  site(layer: LayerId, fn: string): Site;
+  readonly sad: SecAssoc[];
+  readonly spd: SecPolicy[];
+  readonly world: {
+    after(delay: number, run: () => void): void;
+    readonly recorder: Pick<Recorder, "now">;
+    readonly rng: Rng;
+    readonly hosts: readonly unknown[];
+  };
+}
+
+/**
+ * Where the key manager meets a data plane other than FAST_IPSEC's (keying/adapters.ts,
+ * linux/xfrm_km.ts): how a held packet is sent again, and whether FWD policies are used for
+ * traffic (Linux __xfrm_policy_check(XFRM_POLICY_FWD) in ip_forward) or only kept (the BSDs).
+ */
+export interface KmDataPlane {
+  readonly resend: (m: Mbuf) => void;
+  readonly fwdUsed: boolean;
+  /** The stack's name for narration: "FAST_IPSEC", "Linux XFRM". */
+  readonly name: string;
+}
+
+/** FAST_IPSEC (netipsec/ipsec_output.ts) on a BSD host: held packets go back to ip_output; no FWD direction. */
+export function fastIpsecPlane(host: Host): KmDataPlane {
+  return { resend: (m) => ip_output(host, m, IP_RAWOUTPUT), fwdUsed: false, name: "FAST_IPSEC" };
+}
 
 /** The kernel's key-management switches (sysctls). */
 export interface KeyKernelConfig {
@@ -143,8 +180,8 @@ export interface KmSocket {
   readonly receive: (bytes: Uint8Array) => void;
 }
 
-/** The policy templates the daemon installed, kept for ACQUIREs and FWD (which the engine does not use for traffic). */
-interface KmPolicy {
+/** The policy templates the daemon installed, kept for ACQUIREs and FWD (used for traffic only where `KmDataPlane.fwdUsed`). */
+export interface KmPolicy {
   readonly dir: "in" | "out" | "fwd";
   readonly src: string;
   readonly srcLen: number;
@@ -179,10 +216,16 @@ export class KeyKernel {
   readonly sockets: KmSocket[] = [];
   private acqSeq = 0;
 
+  readonly plane: KmDataPlane;
+
+  /** A BSD `Host` gets the FAST_IPSEC plane by default; any other host must say which plane it has. */
   constructor(
-    readonly host: Host,
+    readonly host: KmHost,
     readonly config: KeyKernelConfig,
-  ) {}
+    plane?: KmDataPlane,
+  ) {
+    this.plane = plane ?? fastIpsecPlane(host as Host);
+  }
 
   private site(fn: string): Site {
     return this.host.site("ipsec", fn);
@@ -270,6 +313,17 @@ export class KeyKernel {
    * for key_blockacq_count tries or key_blockacq_lifetime seconds.
    */
   acquire(m: Mbuf, sp: SecPolicy, isr: IpsecRequest, sel: Selectors, caller: AcquireCaller = {}): boolean {
+    const e = this.raise(m, sp, isr, sel, caller);
+    return this.takeTrigger(m, e, caller);
+  }
+
+  /**
+   * The km_query half of `acquire`: find or create the ACQ state for the request and send the
+   * ACQUIRE if one is due (rate limits as in `acquire`). `m` is the triggering packet where it
+   * already exists (FAST_IPSEC, OpenBSD), null where the lookup runs before the packet is built
+   * (Linux: xfrm_lookup from ip_route_output_flow, before ip_append_data allocates the skb).
+   */
+  raise(m: Mbuf | null, sp: SecPolicy, isr: IpsecRequest, sel: Selectors, caller: AcquireCaller = {}): KmEntry {
     const src = isr.tunnelSrc ?? sel.src;
     const dst = isr.tunnelDst ?? sel.dst;
     const pol = this.policies.find((p) => p.sp === sp);
@@ -328,6 +382,11 @@ export class KeyKernel {
           ? "An ACQ state for this template already exists: no second ACQUIRE (-EAGAIN)."
           : `The acq entry blocks a repeat (try ${e.blocked} of ${KEY_BLOCKACQ_COUNT}): no ACQUIRE.`,
     );
+    return e;
+  }
+
+  /** The trigger packet while its SA is acquired: dropped, or held on the ACQ (FAST_IPSEC's model of the XFRM queue). */
+  private takeTrigger(m: Mbuf, e: KmEntry, caller: AcquireCaller): boolean {
     const dsite = this.site(caller.dropFn ?? (this.config.api === "xfrm" ? "xfrm_lookup" : "ipsec4_process_packet"));
     if (caller.dropText) {
       drop(dsite, m, "ipsec-larval", caller.dropText.detail, caller.dropText.text);
@@ -483,7 +542,7 @@ export class KeyKernel {
           { kind: "queue.dequeue", queue: "xfrm policy hold queue", depth: held.length - i - 1 },
           "xfrm_policy_queue_process: the SA is there now, so the held packet is sent again.",
         );
-        ip_output(this.host, m, IP_RAWOUTPUT);
+        this.plane.resend(m);
       });
     });
   }
@@ -682,7 +741,9 @@ export class KeyKernel {
         value: `priority ${p.priority}, tmpl esp/tunnel ${p.tunnelSrc}→${p.tunnelDst} reqid ${p.reqid}`,
       },
       p.dir === "fwd"
-        ? `${fn} installs the FWD policy ${p.src}/${p.srcLen}→${p.dst}/${p.dstLen} (kept for the daemon: this BSD data plane has no forward direction — ip_forward hands a forwarded packet to ip_output's OUT policy).`
+        ? this.plane.fwdUsed
+          ? `${fn} installs the FWD policy ${p.src}/${p.srcLen}→${p.dst}/${p.dstLen}, priority ${p.priority}: ip_forward checks forwarded packets against it (__xfrm_policy_check, XFRM_POLICY_FWD).`
+          : `${fn} installs the FWD policy ${p.src}/${p.srcLen}→${p.dst}/${p.dstLen} (kept for the daemon: this BSD data plane has no forward direction — ip_forward hands a forwarded packet to ip_output's OUT policy).`
         : `${fn} ${old >= 0 ? "replaces" : "installs"} the ${p.dir.toUpperCase()} policy ${p.src}/${p.srcLen}→${p.dst}/${p.dstLen}, priority ${p.priority}.`,
     );
   }
