@@ -122,6 +122,12 @@ export interface KeyKernelConfig {
   readonly acqExpiresSec: number;
   /** PF_KEY sockaddr layout: "bsd" (sin_len first) on the BSDs, "linux" on Linux af_key. */
   readonly flavour: SockaddrFlavour;
+  /**
+   * Whose SAD sits under the interface: "linux" — XFRM's, also under af_key's PF_KEY (an ACQ
+   * state per template for acq_expires, km_query notifying every key manager) — or "bsd", KAME's
+   * key.c (acq entries with blockacq). Unset: "linux" for the XFRM api, "bsd" for PF_KEY.
+   */
+  readonly os?: "bsd" | "linux";
 }
 
 /** XFRM_MAX_QUEUE_LEN (net/xfrm/xfrm_policy.c @0045e3d8). */
@@ -231,6 +237,11 @@ export class KeyKernel {
     return this.host.site("ipsec", fn);
   }
 
+  /** Is the SAD under this interface Linux XFRM's (af_key included), rather than KAME's? */
+  private get xfrmSad(): boolean {
+    return (this.config.os ?? (this.config.api === "xfrm" ? "linux" : "bsd")) === "linux";
+  }
+
   /** Open a key socket (socket(AF_NETLINK, …, NETLINK_XFRM) or socket(PF_KEY, SOCK_RAW, PF_KEY_V2)). */
   open(name: string, receive: (bytes: Uint8Array) => void): KmSocket {
     const s: KmSocket = { name, registered: false, receive };
@@ -328,7 +339,7 @@ export class KeyKernel {
     const dst = isr.tunnelDst ?? sel.dst;
     const pol = this.policies.find((p) => p.sp === sp);
     const reqid = pol?.reqid ?? 0;
-    const site = this.site(caller.acquireFn ?? (this.config.api === "xfrm" ? "xfrm_state_find" : "key_acquire"));
+    const site = this.site(caller.acquireFn ?? (this.xfrmSad ? "xfrm_state_find" : "key_acquire"));
     let e = this.findAcq(src, dst, reqid);
     let sent = false;
     if (!e) {
@@ -353,14 +364,14 @@ export class KeyKernel {
       site.emit(
         m,
         { kind: "sa.update", sa: e.id, field: "state", value: "acq" },
-        this.config.api === "xfrm"
+        this.xfrmSad
           ? `km_query: no state for the template, so xfrm_state_find creates an XFRM_STATE_ACQ placeholder (km.seq ${seq}, expires in ${this.config.acqExpiresSec} s).`
           : `key_acquire: no SA and no acq entry for ${src}→${dst}, so it creates one (seq ${seq}, blocks repeats for ${KEY_BLOCKACQ_LIFETIME} s).`,
       );
-      const life = this.config.api === "xfrm" ? this.config.acqExpiresSec : KEY_BLOCKACQ_LIFETIME;
+      const life = this.xfrmSad ? this.config.acqExpiresSec : KEY_BLOCKACQ_LIFETIME;
       this.host.world.after(life * 1_000_000, () => this.acqExpire(entry));
       sent = this.sendAcquire(e, sel, pol);
-    } else if (this.config.api === "pfkey") {
+    } else if (!this.xfrmSad) {
       // KAME key_acquire: "if (key_blockacq_count < newacq->count) { newacq->count = 0; } else { newacq->count++; return 0; }"
       if (KEY_BLOCKACQ_COUNT < e.blocked) {
         e.blocked = 0;
@@ -378,7 +389,7 @@ export class KeyKernel {
       },
       sent
         ? `The kernel sends an ACQUIRE (seq ${e.seq}) to the key daemon.`
-        : this.config.api === "xfrm"
+        : this.xfrmSad
           ? "An ACQ state for this template already exists: no second ACQUIRE (-EAGAIN)."
           : `The acq entry blocks a repeat (try ${e.blocked} of ${KEY_BLOCKACQ_COUNT}): no ACQUIRE.`,
     );
@@ -431,7 +442,7 @@ export class KeyKernel {
       this.send(
         sock,
         bytes,
-        this.config.api === "xfrm" ? "xfrm_send_acquire" : "key_acquire",
+        this.config.api === "xfrm" ? "xfrm_send_acquire" : this.xfrmSad ? "pfkey_send_acquire" : "key_acquire",
         this.config.api === "xfrm" ? "multicast to group XFRMNLGRP_ACQUIRE" : "to every socket that did SADB_REGISTER",
       );
     }
@@ -498,7 +509,7 @@ export class KeyKernel {
   /** ACQ timeout: xfrm_timer_handler deletes an ACQ state after acq_expires; KAME's acq entry expires after blockacq_lifetime. */
   private acqExpire(e: KmEntry): void {
     if (e.state !== "acq") return;
-    const fn = this.config.api === "xfrm" ? "xfrm_timer_handler" : "key_timehandler";
+    const fn = this.xfrmSad ? "xfrm_timer_handler" : "key_timehandler";
     this.setState(e, "dead", fn, "no SA replaced it before it expired: the next packet will acquire again");
     this.entries.splice(this.entries.indexOf(e), 1);
     for (const m of e.held.splice(0))
@@ -604,7 +615,7 @@ export class KeyKernel {
 
   /** Soft: mark dying, tell the daemon (EXPIRE hard 0). Hard: dead, removed, EXPIRE hard 1. */
   private expire(e: KmEntry, hard: boolean, what: string): void {
-    const fn = this.config.api === "xfrm" ? "km_state_expired" : "key_expire";
+    const fn = this.xfrmSad ? "km_state_expired" : "key_expire";
     this.site(fn).emit(
       null,
       {
@@ -625,7 +636,12 @@ export class KeyKernel {
         this.config.api === "xfrm"
           ? emitXfrm({ type: "EXPIRE", flags: 0, seq: 0, pid: 0, body: { state: this.usersa(e), hard: hard ? 1 : 0 }, attrs: [] })
           : emitPfkey(this.pfkeyExpire(e, hard), this.config.flavour);
-      this.send(sock, bytes, this.config.api === "xfrm" ? "xfrm_exp_state_notify" : "key_expire", hard ? "hard expiry" : "soft expiry: rekey");
+      this.send(
+        sock,
+        bytes,
+        this.config.api === "xfrm" ? "xfrm_exp_state_notify" : this.xfrmSad ? "key_notify_sa_expire" : "key_expire",
+        hard ? "hard expiry" : "soft expiry: rekey",
+      );
     }
   }
 

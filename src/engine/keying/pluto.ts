@@ -632,6 +632,7 @@ export function keyKernelConfig(spec: KeyingSpec, os: "bsd" | "linux"): KeyKerne
     larvalDrop: (os === "bsd" && spec.backend !== "xfrm") || spec.larvalDrop,
     acqExpiresSec: spec.acqExpiresSec,
     flavour: os === "linux" ? "linux" : spec.backend === "pfkeyv2" || spec.backend === "bsdkame-2020" ? "bsd" : "linux",
+    ...(os === "linux" ? { os } : {}),
   };
 }
 
