@@ -20,6 +20,7 @@
  * is real message bytes, traced where they are built and where they arrive.
  */
 import { m_gethdr } from "../mbuf/mbuf";
+import { isLinux, PERSONALITIES, type PersonalityId } from "../kernels/personality";
 import type { KeyingSpec } from "../scenario/schema";
 import type { Host, World } from "../sim/world";
 import type { Site } from "../trace/recorder";
@@ -34,6 +35,7 @@ import {
   SADB_SATYPE,
   type PfkeyExt,
   type PfkeyMessage,
+  type SockaddrFlavour,
 } from "../wire/pfkey";
 import { AF, emitXfrm, NLM_F, parseXfrm, XFRM_POLICY_DIR, xfrmLifetime, xfrmSelector, type CRecord, type XfrmMessage } from "../wire/xfrm_nl";
 import { KeyKernel, KM_MSG_LATENCY, tmplRecord, xfrmLimitsCfg, type KeyKernelConfig, type KmHost, type KmLimits, type KmSocket } from "./kernel";
@@ -622,6 +624,15 @@ export interface KmWorld<H extends KmHost> {
   readonly rng: KmHost["world"]["rng"];
   readonly hosts: readonly unknown[];
   readonly recorder: KmHost["world"]["recorder"];
+}
+
+/**
+ * The sockaddr layout of the PF_KEY messages a run of `personality` carries: Linux af_key's
+ * (u16 family first) on a Linux personality, BSD's (sin_len, sin_family) on the others — for the
+ * inspector and the capture, which decode the bytes after the run.
+ */
+export function pfkeyFlavourOf(personality: PersonalityId): SockaddrFlavour {
+  return isLinux(PERSONALITIES[personality]) ? "linux" : "bsd";
 }
 
 /** The kernel switches a scenario's keying asks for (the sysctls, and the PF_KEY sockaddr flavour of the OS). */

@@ -9,6 +9,8 @@ import { describe, expect, it } from "vitest";
 import { espOpen } from "../../../src/engine/crypto/esp";
 import { parseIpv4 } from "../../../src/engine/wire/ipv4";
 import { parseXfrm, type CRecord } from "../../../src/engine/wire/xfrm_nl";
+import { parsePfkey, pfkeySummary } from "../../../src/engine/wire/pfkey";
+import { pfkeyFlavourOf } from "../../../src/engine/keying/pluto";
 import type { ScenarioTrace } from "../../../src/engine";
 import { bytesOf, decisions, eventsOf, findingIds, runBuiltin, severityOf, transmitted } from "../../helpers/trace";
 
@@ -144,6 +146,22 @@ describe("the switches @linux-xfrm", () => {
     expect(decisions(t, "km-acquire").some((d) => d.branch === "discarded")).toBe(true);
     expect(t.outcome).toMatchObject({ verdict: "dropped", delivered: 0 });
     expect(findingIds(t)).toEqual(expect.arrayContaining(["acquire-discarded", "acquire-never-answered"]));
+  });
+
+  it("pfkeyv2 over Linux af_key: the messages carry Linux sockaddrs (u16 family first), which the inspector and capture decode", () => {
+    const t = runBuiltin("ondemand-pfkeyv2", LINUX);
+    expect(pfkeyFlavourOf("linux-xfrm")).toBe("linux");
+    expect(pfkeyFlavourOf("netbsd-2003")).toBe("bsd");
+    const delivered = eventsOf(t, "deliver").filter((e) => /PF_KEY/.test(e.socket));
+    expect(delivered.length).toBeGreaterThan(20);
+    for (const e of delivered) {
+      const p = parsePfkey(bytesOf(t, e), "linux");
+      if (!p.ok) throw new Error(p.error.message);
+      expect(pfkeySummary(p.value)).toBe(e.summary);
+    }
+    const acquire = delivered.find((e) => e.summary.startsWith("SADB_ACQUIRE"))!;
+    expect(eventsOf(t, "mbuf.alloc").find((e) => e.seq < acquire.seq && e.fn === "pfkey_send_acquire")).toBeDefined();
+    expect(t.outcome).toMatchObject({ verdict: "secure", delivered: 13 });
   });
 
   it("nokernel: no policy reaches the kernel, the pings leave in cleartext, the verdict is insecure", () => {
