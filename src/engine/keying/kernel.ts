@@ -24,9 +24,11 @@
  * key_blockacq_lifetime 20, the key_acquire block test). xfrm_state.c and xfrm_user.c were not
  * re-read line by line for this model; where a detail is inferred the comment says so.
  *
- * Model boundaries, said plainly: the packet path is the engine's FAST_IPSEC model for both
- * interfaces; FWD policies are stored and acknowledged, but FAST_IPSEC and KAME have no forward
- * direction — a forwarded packet meets the OUT policy in ip_output (via ip_forward) and the inbound
+ * Model boundaries, said plainly: on the BSD personalities the packet path is the engine's
+ * FAST_IPSEC model for both interfaces; on linux-xfrm it is the skb path (linux/xfrm_km.ts calls
+ * `raise` from xfrm_lookup and keeps the hold queue on the policy, linux/xfrm_tunnel.ts does ESP
+ * tunnel mode and the FWD check against `policies`). FWD policies are stored and acknowledged
+ * everywhere, but FAST_IPSEC and KAME have no forward direction — a forwarded packet meets the OUT policy in ip_output (via ip_forward) and the inbound
  * check in ipsec4_in_reject, as the `libreswan-subnets` built-in shows; lifetime
  * counting is on output only (the data plane's input path does not call back here).
  */
