@@ -84,4 +84,5 @@ export { parseXfrm, xfrmMonitorText, xfrmSummary, NETLINK_XFRM } from "./wire/xf
 export { parsePfkey, pfkeySummary, setkeyText } from "./wire/pfkey";
 // Issue 15: key messages as field rows (struct, member, offset, value) for the inspector.
 export { xfrmFieldRows, type KeyFieldRow } from "./wire/xfrm_nl";
-export { pfkeyFieldRows } from "./wire/pfkey";
+export { pfkeyFieldRows, type SockaddrFlavour } from "./wire/pfkey";
+export { pfkeyFlavourOf } from "./keying/pluto";

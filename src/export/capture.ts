@@ -17,12 +17,14 @@ import {
   parsePfkey,
   parseXfrm,
   PERSONALITIES,
+  pfkeyFlavourOf,
   setkeyText,
   xfrmMonitorText,
   type Finding,
   type LinkInfo,
   type RowList,
   type Scenario,
+  type SockaddrFlavour,
   type Trace,
   type TraceEvent,
   storyOf,
@@ -133,12 +135,14 @@ function captureOf(trace: ScenarioTraceLike): PcapngCapture {
   }
 
   const versions = new Map(trace.packets.map((p) => [p.id, p]));
+  // PF_KEY sockaddrs: Linux af_key's layout on a Linux personality, BSD's elsewhere (seed 004).
+  const flavour = isPersonalityId(trace.personality) ? pfkeyFlavourOf(trace.personality) : "bsd";
   /** chain → the last kernel function above the interface that touched it. */
   const lastSender = new Map<number, string>();
   const packets: PcapngPacket[] = [];
   const kindOf = new Map(trace.links.map((l) => [l.id, l.kind]));
   for (const e of trace.events) {
-    if (e.kind === "deliver" && keyMessage(e, versions.get(e.packet), interfaces, index, packets)) continue;
+    if (e.kind === "deliver" && keyMessage(e, versions.get(e.packet), interfaces, index, packets, flavour)) continue;
     const captured = (e.kind === "link.tx" && kindOf.get(e.link) !== "p2p") || (e.kind === "link.rx" && kindOf.get(e.link) === "p2p");
     if (!captured) {
       if (e.chain >= 0 && SENDER_LAYERS.has(e.layer)) lastSender.set(e.chain, e.fn);
@@ -186,6 +190,7 @@ function keyMessage(
   interfaces: PcapngInterface[],
   index: Map<string, number>,
   packets: PcapngPacket[],
+  flavour: SockaddrFlavour,
 ): boolean {
   const netlink = e.socket.startsWith("NETLINK_XFRM");
   if ((!netlink && !e.socket.startsWith("PF_KEY")) || !version) return false;
@@ -218,7 +223,7 @@ function keyMessage(
     const p = parseXfrm(msg);
     decode = p.ok ? xfrmMonitorText(p.value) : p.error.message;
   } else {
-    const p = parsePfkey(msg, "bsd");
+    const p = parsePfkey(msg, flavour);
     decode = p.ok ? setkeyText(p.value) : p.error.message;
   }
   packets.push({

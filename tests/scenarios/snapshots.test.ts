@@ -23,6 +23,10 @@ describe("trace snapshots", () => {
     ["klips-bigpackets", "linux-xfrm", []],
     ["lo0-esp-ping", "linux-xfrm", []],
     ["lo0-esp-ping", "linux-xfrm", ["xfrm-lo-policy"]],
+    // Seed 004 on XFRM: km_query + make_blackhole, the policy hold queue, the FWD policy of a gateway.
+    ["libreswan-ondemand", "linux-xfrm", []],
+    ["ondemand-queue", "linux-xfrm", []],
+    ["libreswan-subnets", "linux-xfrm", []],
   ] as const)("%s on %s %j", async (name, personality, fixes) => {
     const suffix = fixes.length ? `+${fixes.join("+")}` : "";
     await expect(normalizeTrace(runBuiltin(name, { personality, fixes: [...fixes] }))).toMatchFileSnapshot(

@@ -8,6 +8,7 @@
 import type { Mbuf } from "../mbuf/mbuf";
 import type { Selectors } from "../netipsec/key";
 import type { IpsecRequest, SecAssoc, SecPolicy } from "../netipsec/types";
+import type { LinuxBehaviour } from "../linux/behaviour";
 import type { Scenario } from "../scenario/schema";
 import type { Host } from "../sim/world";
 
@@ -46,14 +47,13 @@ export function ipspCheckExpire(host: Host, tdb: SecAssoc, m: Mbuf): boolean {
 /**
  * What the Linux stack (src/engine/linux) cannot do with a scenario's `keying`, or undefined.
  *
- * The key manager and pluto run on the BSD World (mbufs, FAST_IPSEC's ipsec4_process_packet,
- * OpenBSD's ipsp_spd_lookup); the Linux stack's xfrm_lookup reads only the scenario's static
- * SAD/SPD and builds ESP in transport mode only, while every keying connection is an ESP tunnel.
- * Run there, the pings went out in cleartext and the verdict said "secure" because no policy
- * was ever consulted — so a Linux run refuses, and says why, until xfrm_lookup → km_query and
- * ESP tunnel mode exist on the skb path (linux/xfrm.ts).
+ * On `linux-xfrm` pluto and the XFRM key manager run on the skb path (linux/xfrm_km.ts,
+ * linux/xfrm_tunnel.ts): xfrm_lookup → xfrm_state_find → km_query, ESP tunnel mode. KLIPS
+ * (the 2.2 personalities) has no XFRM and no PF_KEY key manager in this model — its eroutes
+ * are static — so a keying scenario there is refused, with the reason, rather than run with
+ * nothing consulting the SAs pluto negotiates.
  */
-export function linuxKeyingUnmodelled(s: Scenario): string | undefined {
-  if (!s.keying) return undefined;
-  return `a keying daemon (pluto, backend ${s.keying.backend}) with an ESP tunnel — on Linux personalities tagflow does not yet run pluto or the XFRM key manager (xfrm_state_find → km_query), so nothing would consult the SAs it negotiates`;
+export function linuxKeyingUnmodelled(s: Scenario, stack: LinuxBehaviour["stack"]): string | undefined {
+  if (!s.keying || stack === "xfrm") return undefined;
+  return `a keying daemon (pluto, backend ${s.keying.backend}) with an ESP tunnel — on the KLIPS personalities tagflow runs no key manager (KLIPS's PF_KEY and eroutes are static here), so nothing would consult the SAs it negotiates`;
 }

@@ -24,9 +24,11 @@
  * key_blockacq_lifetime 20, the key_acquire block test). xfrm_state.c and xfrm_user.c were not
  * re-read line by line for this model; where a detail is inferred the comment says so.
  *
- * Model boundaries, said plainly: the packet path is the engine's FAST_IPSEC model for both
- * interfaces; FWD policies are stored and acknowledged, but FAST_IPSEC and KAME have no forward
- * direction — a forwarded packet meets the OUT policy in ip_output (via ip_forward) and the inbound
+ * Model boundaries, said plainly: on the BSD personalities the packet path is the engine's
+ * FAST_IPSEC model for both interfaces; on linux-xfrm it is the skb path (linux/xfrm_km.ts calls
+ * `raise` from xfrm_lookup and keeps the hold queue on the policy, linux/xfrm_tunnel.ts does ESP
+ * tunnel mode and the FWD check against `policies`). FWD policies are stored and acknowledged
+ * everywhere, but FAST_IPSEC and KAME have no forward direction — a forwarded packet meets the OUT policy in ip_output (via ip_forward) and the inbound
  * check in ipsec4_in_reject, as the `libreswan-subnets` built-in shows; lifetime
  * counting is on output only (the data plane's input path does not call back here).
  */
@@ -36,9 +38,11 @@ import { ip_output, IP_RAWOUTPUT } from "../netinet/ip_output";
 import { saName } from "../netipsec/key";
 import type { IpsecRequest, SecAssoc, SecPolicy } from "../netipsec/types";
 import { parsePrefix } from "../sim/addr";
+import type { Rng } from "../sim/rng";
 import type { Host } from "../sim/world";
 import type { Selectors } from "../netipsec/key";
-import type { Site } from "../trace/recorder";
+import type { LayerId } from "../trace/events";
+import type { Recorder, Site } from "../trace/recorder";
 import {
   emitPfkey,
   IPSEC_DIR,
@@ -71,6 +75,41 @@ import {
 /** Which user interface the kernel offers the daemon. */
 export type KmApi = "xfrm" | "pfkey";
 
+/**
+ * What the key manager needs of a host: the BSD `Host` (sim/world.ts) and the Linux `LinuxHost`
+ * (linux/world.ts) both have it — sites, the scheduler, the seeded RNG, and the SAD/SPD the
+ * data plane reads.
+ */
+export interface KmHost {
+  readonly name: string;
+  site(layer: LayerId, fn: string): Site;
+  readonly sad: SecAssoc[];
+  readonly spd: SecPolicy[];
+  readonly world: {
+    after(delay: number, run: () => void): void;
+    readonly recorder: Pick<Recorder, "now">;
+    readonly rng: Rng;
+    readonly hosts: readonly unknown[];
+  };
+}
+
+/**
+ * Where the key manager meets a data plane other than FAST_IPSEC's (keying/adapters.ts,
+ * linux/xfrm_km.ts): how a held packet is sent again, and whether FWD policies are used for
+ * traffic (Linux __xfrm_policy_check(XFRM_POLICY_FWD) in ip_forward) or only kept (the BSDs).
+ */
+export interface KmDataPlane {
+  readonly resend: (m: Mbuf) => void;
+  readonly fwdUsed: boolean;
+  /** The stack's name for narration: "FAST_IPSEC", "Linux XFRM". */
+  readonly name: string;
+}
+
+/** FAST_IPSEC (netipsec/ipsec_output.ts) on a BSD host: held packets go back to ip_output; no FWD direction. */
+export function fastIpsecPlane(host: Host): KmDataPlane {
+  return { resend: (m) => ip_output(host, m, IP_RAWOUTPUT), fwdUsed: false, name: "FAST_IPSEC" };
+}
+
 /** The kernel's key-management switches (sysctls). */
 export interface KeyKernelConfig {
   readonly api: KmApi;
@@ -85,6 +124,12 @@ export interface KeyKernelConfig {
   readonly acqExpiresSec: number;
   /** PF_KEY sockaddr layout: "bsd" (sin_len first) on the BSDs, "linux" on Linux af_key. */
   readonly flavour: SockaddrFlavour;
+  /**
+   * Whose SAD sits under the interface: "linux" — XFRM's, also under af_key's PF_KEY (an ACQ
+   * state per template for acq_expires, km_query notifying every key manager) — or "bsd", KAME's
+   * key.c (acq entries with blockacq). Unset: "linux" for the XFRM api, "bsd" for PF_KEY.
+   */
+  readonly os?: "bsd" | "linux";
 }
 
 /** XFRM_MAX_QUEUE_LEN (net/xfrm/xfrm_policy.c @0045e3d8). */
@@ -143,8 +188,8 @@ export interface KmSocket {
   readonly receive: (bytes: Uint8Array) => void;
 }
 
-/** The policy templates the daemon installed, kept for ACQUIREs and FWD (which the engine does not use for traffic). */
-interface KmPolicy {
+/** The policy templates the daemon installed, kept for ACQUIREs and FWD (used for traffic only where `KmDataPlane.fwdUsed`). */
+export interface KmPolicy {
   readonly dir: "in" | "out" | "fwd";
   readonly src: string;
   readonly srcLen: number;
@@ -179,13 +224,24 @@ export class KeyKernel {
   readonly sockets: KmSocket[] = [];
   private acqSeq = 0;
 
+  readonly plane: KmDataPlane;
+
+  /** A BSD `Host` gets the FAST_IPSEC plane by default; any other host must say which plane it has. */
   constructor(
-    readonly host: Host,
+    readonly host: KmHost,
     readonly config: KeyKernelConfig,
-  ) {}
+    plane?: KmDataPlane,
+  ) {
+    this.plane = plane ?? fastIpsecPlane(host as Host);
+  }
 
   private site(fn: string): Site {
     return this.host.site("ipsec", fn);
+  }
+
+  /** Is the SAD under this interface Linux XFRM's (af_key included), rather than KAME's? */
+  private get xfrmSad(): boolean {
+    return (this.config.os ?? (this.config.api === "xfrm" ? "linux" : "bsd")) === "linux";
   }
 
   /** Open a key socket (socket(AF_NETLINK, …, NETLINK_XFRM) or socket(PF_KEY, SOCK_RAW, PF_KEY_V2)). */
@@ -270,11 +326,22 @@ export class KeyKernel {
    * for key_blockacq_count tries or key_blockacq_lifetime seconds.
    */
   acquire(m: Mbuf, sp: SecPolicy, isr: IpsecRequest, sel: Selectors, caller: AcquireCaller = {}): boolean {
+    const e = this.raise(m, sp, isr, sel, caller);
+    return this.takeTrigger(m, e, caller);
+  }
+
+  /**
+   * The km_query half of `acquire`: find or create the ACQ state for the request and send the
+   * ACQUIRE if one is due (rate limits as in `acquire`). `m` is the triggering packet where it
+   * already exists (FAST_IPSEC, OpenBSD), null where the lookup runs before the packet is built
+   * (Linux: xfrm_lookup from ip_route_output_flow, before ip_append_data allocates the skb).
+   */
+  raise(m: Mbuf | null, sp: SecPolicy, isr: IpsecRequest, sel: Selectors, caller: AcquireCaller = {}): KmEntry {
     const src = isr.tunnelSrc ?? sel.src;
     const dst = isr.tunnelDst ?? sel.dst;
     const pol = this.policies.find((p) => p.sp === sp);
     const reqid = pol?.reqid ?? 0;
-    const site = this.site(caller.acquireFn ?? (this.config.api === "xfrm" ? "xfrm_state_find" : "key_acquire"));
+    const site = this.site(caller.acquireFn ?? (this.xfrmSad ? "xfrm_state_find" : "key_acquire"));
     let e = this.findAcq(src, dst, reqid);
     let sent = false;
     if (!e) {
@@ -299,14 +366,14 @@ export class KeyKernel {
       site.emit(
         m,
         { kind: "sa.update", sa: e.id, field: "state", value: "acq" },
-        this.config.api === "xfrm"
+        this.xfrmSad
           ? `km_query: no state for the template, so xfrm_state_find creates an XFRM_STATE_ACQ placeholder (km.seq ${seq}, expires in ${this.config.acqExpiresSec} s).`
           : `key_acquire: no SA and no acq entry for ${src}→${dst}, so it creates one (seq ${seq}, blocks repeats for ${KEY_BLOCKACQ_LIFETIME} s).`,
       );
-      const life = this.config.api === "xfrm" ? this.config.acqExpiresSec : KEY_BLOCKACQ_LIFETIME;
+      const life = this.xfrmSad ? this.config.acqExpiresSec : KEY_BLOCKACQ_LIFETIME;
       this.host.world.after(life * 1_000_000, () => this.acqExpire(entry));
       sent = this.sendAcquire(e, sel, pol);
-    } else if (this.config.api === "pfkey") {
+    } else if (!this.xfrmSad) {
       // KAME key_acquire: "if (key_blockacq_count < newacq->count) { newacq->count = 0; } else { newacq->count++; return 0; }"
       if (KEY_BLOCKACQ_COUNT < e.blocked) {
         e.blocked = 0;
@@ -324,10 +391,15 @@ export class KeyKernel {
       },
       sent
         ? `The kernel sends an ACQUIRE (seq ${e.seq}) to the key daemon.`
-        : this.config.api === "xfrm"
+        : this.xfrmSad
           ? "An ACQ state for this template already exists: no second ACQUIRE (-EAGAIN)."
           : `The acq entry blocks a repeat (try ${e.blocked} of ${KEY_BLOCKACQ_COUNT}): no ACQUIRE.`,
     );
+    return e;
+  }
+
+  /** The trigger packet while its SA is acquired: dropped, or held on the ACQ (FAST_IPSEC's model of the XFRM queue). */
+  private takeTrigger(m: Mbuf, e: KmEntry, caller: AcquireCaller): boolean {
     const dsite = this.site(caller.dropFn ?? (this.config.api === "xfrm" ? "xfrm_lookup" : "ipsec4_process_packet"));
     if (caller.dropText) {
       drop(dsite, m, "ipsec-larval", caller.dropText.detail, caller.dropText.text);
@@ -372,7 +444,7 @@ export class KeyKernel {
       this.send(
         sock,
         bytes,
-        this.config.api === "xfrm" ? "xfrm_send_acquire" : "key_acquire",
+        this.config.api === "xfrm" ? "xfrm_send_acquire" : this.xfrmSad ? "pfkey_send_acquire" : "key_acquire",
         this.config.api === "xfrm" ? "multicast to group XFRMNLGRP_ACQUIRE" : "to every socket that did SADB_REGISTER",
       );
     }
@@ -439,7 +511,7 @@ export class KeyKernel {
   /** ACQ timeout: xfrm_timer_handler deletes an ACQ state after acq_expires; KAME's acq entry expires after blockacq_lifetime. */
   private acqExpire(e: KmEntry): void {
     if (e.state !== "acq") return;
-    const fn = this.config.api === "xfrm" ? "xfrm_timer_handler" : "key_timehandler";
+    const fn = this.xfrmSad ? "xfrm_timer_handler" : "key_timehandler";
     this.setState(e, "dead", fn, "no SA replaced it before it expired: the next packet will acquire again");
     this.entries.splice(this.entries.indexOf(e), 1);
     for (const m of e.held.splice(0))
@@ -483,7 +555,7 @@ export class KeyKernel {
           { kind: "queue.dequeue", queue: "xfrm policy hold queue", depth: held.length - i - 1 },
           "xfrm_policy_queue_process: the SA is there now, so the held packet is sent again.",
         );
-        ip_output(this.host, m, IP_RAWOUTPUT);
+        this.plane.resend(m);
       });
     });
   }
@@ -545,7 +617,7 @@ export class KeyKernel {
 
   /** Soft: mark dying, tell the daemon (EXPIRE hard 0). Hard: dead, removed, EXPIRE hard 1. */
   private expire(e: KmEntry, hard: boolean, what: string): void {
-    const fn = this.config.api === "xfrm" ? "km_state_expired" : "key_expire";
+    const fn = this.xfrmSad ? "km_state_expired" : "key_expire";
     this.site(fn).emit(
       null,
       {
@@ -566,7 +638,12 @@ export class KeyKernel {
         this.config.api === "xfrm"
           ? emitXfrm({ type: "EXPIRE", flags: 0, seq: 0, pid: 0, body: { state: this.usersa(e), hard: hard ? 1 : 0 }, attrs: [] })
           : emitPfkey(this.pfkeyExpire(e, hard), this.config.flavour);
-      this.send(sock, bytes, this.config.api === "xfrm" ? "xfrm_exp_state_notify" : "key_expire", hard ? "hard expiry" : "soft expiry: rekey");
+      this.send(
+        sock,
+        bytes,
+        this.config.api === "xfrm" ? "xfrm_exp_state_notify" : this.xfrmSad ? "key_notify_sa_expire" : "key_expire",
+        hard ? "hard expiry" : "soft expiry: rekey",
+      );
     }
   }
 
@@ -682,7 +759,9 @@ export class KeyKernel {
         value: `priority ${p.priority}, tmpl esp/tunnel ${p.tunnelSrc}→${p.tunnelDst} reqid ${p.reqid}`,
       },
       p.dir === "fwd"
-        ? `${fn} installs the FWD policy ${p.src}/${p.srcLen}→${p.dst}/${p.dstLen} (kept for the daemon: this BSD data plane has no forward direction — ip_forward hands a forwarded packet to ip_output's OUT policy).`
+        ? this.plane.fwdUsed
+          ? `${fn} installs the FWD policy ${p.src}/${p.srcLen}→${p.dst}/${p.dstLen}, priority ${p.priority}: ip_forward checks forwarded packets against it (__xfrm_policy_check, XFRM_POLICY_FWD).`
+          : `${fn} installs the FWD policy ${p.src}/${p.srcLen}→${p.dst}/${p.dstLen} (kept for the daemon: this BSD data plane has no forward direction — ip_forward hands a forwarded packet to ip_output's OUT policy).`
         : `${fn} ${old >= 0 ? "replaces" : "installs"} the ${p.dir.toUpperCase()} policy ${p.src}/${p.srcLen}→${p.dst}/${p.dstLen}, priority ${p.priority}.`,
     );
   }

@@ -20,6 +20,7 @@
  * is real message bytes, traced where they are built and where they arrive.
  */
 import { m_gethdr } from "../mbuf/mbuf";
+import { isLinux, PERSONALITIES, type PersonalityId } from "../kernels/personality";
 import type { KeyingSpec } from "../scenario/schema";
 import type { Host, World } from "../sim/world";
 import type { Site } from "../trace/recorder";
@@ -34,9 +35,10 @@ import {
   SADB_SATYPE,
   type PfkeyExt,
   type PfkeyMessage,
+  type SockaddrFlavour,
 } from "../wire/pfkey";
 import { AF, emitXfrm, NLM_F, parseXfrm, XFRM_POLICY_DIR, xfrmLifetime, xfrmSelector, type CRecord, type XfrmMessage } from "../wire/xfrm_nl";
-import { KeyKernel, KM_MSG_LATENCY, tmplRecord, xfrmLimitsCfg, type KmLimits, type KmSocket } from "./kernel";
+import { KeyKernel, KM_MSG_LATENCY, tmplRecord, xfrmLimitsCfg, type KeyKernelConfig, type KmHost, type KmLimits, type KmSocket } from "./kernel";
 
 /** A kernel_ops backend. */
 export type KernelOpsId = KeyingSpec["backend"];
@@ -78,7 +80,7 @@ export class Pluto {
   readonly children: { readonly child: Child; readonly outSpi: number; readonly inSpi: number }[] = [];
 
   constructor(
-    readonly host: Host,
+    readonly host: KmHost,
     readonly backend: KernelOpsId,
     readonly side: Side,
     readonly spec: KeyingSpec,
@@ -557,7 +559,7 @@ export class Negotiation {
   private inFlight: Child | undefined;
 
   constructor(
-    readonly world: World,
+    readonly world: KmHost["world"],
     readonly rttMicros: number,
   ) {}
 
@@ -614,29 +616,52 @@ export class Negotiation {
   }
 }
 
+/** The world keying starts in: the BSD `World` or the Linux `LinuxWorld`. */
+export interface KmWorld<H extends KmHost> {
+  host(name: string): H;
+  readonly links: readonly { readonly ends: readonly { readonly host: H }[]; readonly delay: number }[];
+  after(delay: number, run: () => void): void;
+  readonly rng: KmHost["world"]["rng"];
+  readonly hosts: readonly unknown[];
+  readonly recorder: KmHost["world"]["recorder"];
+}
+
+/**
+ * The sockaddr layout of the PF_KEY messages a run of `personality` carries: Linux af_key's
+ * (u16 family first) on a Linux personality, BSD's (sin_len, sin_family) on the others — for the
+ * inspector and the capture, which decode the bytes after the run.
+ */
+export function pfkeyFlavourOf(personality: PersonalityId): SockaddrFlavour {
+  return isLinux(PERSONALITIES[personality]) ? "linux" : "bsd";
+}
+
+/** The kernel switches a scenario's keying asks for (the sysctls, and the PF_KEY sockaddr flavour of the OS). */
+export function keyKernelConfig(spec: KeyingSpec, os: "bsd" | "linux"): KeyKernelConfig {
+  return {
+    api: spec.backend === "xfrm" ? "xfrm" : "pfkey",
+    // KAME has no hold queue; Linux's larval_drop applies to every key manager (af_key and netlink alike).
+    larvalDrop: (os === "bsd" && spec.backend !== "xfrm") || spec.larvalDrop,
+    acqExpiresSec: spec.acqExpiresSec,
+    flavour: os === "linux" ? "linux" : spec.backend === "pfkeyv2" || spec.backend === "bsdkame-2020" ? "bsd" : "linux",
+    ...(os === "linux" ? { os } : {}),
+  };
+}
+
 /**
  * Start keying for a scenario: a KeyKernel on both hosts (unless nokernel), a pluto on each,
  * their trap policies at time 0; nokernel has nothing to trap with, so its pluto initiates at
- * once (as `ipsec auto --up` would; said so in the trace).
+ * once (as `ipsec auto --up` would; said so in the trace). `attach` builds a host's key manager
+ * and hangs it where that stack's output path finds it.
  */
-export function startKeying(world: World, spec: KeyingSpec): void {
+export function startKeyingOn<H extends KmHost>(world: KmWorld<H>, spec: KeyingSpec, attach: (host: H) => KeyKernel): void {
   const c = spec.conn;
   const left = world.host(c.left);
   const right = world.host(c.right);
   const link = world.links.find((l) => l.ends.some((e) => e.host === left) && l.ends.some((e) => e.host === right));
   const rtt = 2 * (link?.delay ?? 50);
   const negotiation = new Negotiation(world, rtt);
-  const make = (host: Host, side: Side): Pluto => {
-    let kernel: KeyKernel | undefined;
-    if (spec.backend !== "nokernel") {
-      kernel = new KeyKernel(host, {
-        api: spec.backend === "xfrm" ? "xfrm" : "pfkey",
-        larvalDrop: spec.backend !== "xfrm" || spec.larvalDrop,
-        acqExpiresSec: spec.acqExpiresSec,
-        flavour: spec.backend === "pfkeyv2" || spec.backend === "bsdkame-2020" ? "bsd" : "linux",
-      });
-      host.keyKernel = kernel;
-    }
+  const make = (host: H, side: Side): Pluto => {
+    const kernel = spec.backend !== "nokernel" ? attach(host) : undefined;
     return new Pluto(host, spec.backend, side, spec, kernel, negotiation);
   };
   const l = make(left, { me: c.leftAddr, peer: c.rightAddr, mySubnet: c.leftSubnet, peerSubnet: c.rightSubnet });
@@ -646,4 +671,9 @@ export function startKeying(world: World, spec: KeyingSpec): void {
   l.start();
   r.start();
   if (spec.backend === "nokernel") negotiation.begin(l, false);
+}
+
+/** Keying on the BSD world: the key manager hangs on `host.keyKernel`, where ipsec_output.ts and ip_spd.ts ask it. */
+export function startKeying(world: World, spec: KeyingSpec): void {
+  startKeyingOn<Host>(world, spec, (host) => (host.keyKernel = new KeyKernel(host, keyKernelConfig(spec, "bsd"))));
 }

@@ -99,34 +99,26 @@ export function espTransportOutput(host: LinuxHost, site: Site, skb: Skb, sa: Se
     );
 }
 
-/** Why espTransportInput refused a packet, as a drop. */
-export interface EspInputFailure {
-  readonly reason: DropReason;
-  readonly detail: string;
+/** What esp_input found in a verified ESP packet. */
+export interface EspOpened {
+  readonly seq: number;
+  readonly payload: Uint8Array;
+  readonly nextHeader: number;
 }
 
-const OPEN_DROP: Readonly<Record<EspOpenFailure, DropReason>> = {
-  truncated: "ipsec-bad-length",
-  "bad-length": "ipsec-bad-length",
-  "icv-mismatch": "ipsec-icv",
-  "bad-padding": "ipsec-bad-padding",
-};
-
 /**
- * Verify and decrypt transport-mode ESP in place: the ESP header is cut out (the IP header moves
- * back over it), the trailer and ICV trimmed, and the IP header gets the inner protocol and
- * length. Returns a failure for the caller to drop, or undefined.
+ * esp_input's crypto half (net/ipv4/esp4.c), shared by transport and tunnel mode: the replay
+ * check, the ICV and the decryption of the ESP packet that starts `hlen` bytes into `skb`,
+ * recorded as crypto events; the skb's bytes are not changed. A failure is for the caller to drop.
  */
-export function espTransportInput(site: Site, skb: Skb, sa: SecAssoc): EspInputFailure | undefined {
-  const data = skb.bytes();
-  const hlen = (data[0]! & 0x0f) * 4;
-  const esp = data.slice(hlen);
+export function espVerifyOpen(site: Site, skb: Skb, sa: SecAssoc, hlen: number): EspOpened | EspInputFailure {
+  const esp = skb.bytes().slice(hlen);
   site
     .at("crypto", site.fn)
     .emit(
       skb,
       { kind: "crypto.submit", sa: sa.id, op: "decrypt", bytes: esp.length },
-      site.text`${sa.auth} checks the ICV, then ${sa.enc} decrypts.`,
+      sa.auth === "none" ? site.text`${sa.enc} checks the ICV and decrypts (AEAD).` : site.text`${sa.auth} checks the ICV, then ${sa.enc} decrypts.`,
     );
   const seqLo = esp.length >= 8 ? new DataView(esp.buffer, esp.byteOffset + 4, 4).getUint32(0) : 0;
   const seq = inferSeq(sa, seqLo);
@@ -153,6 +145,32 @@ export function espTransportInput(site: Site, skb: Skb, sa: SecAssoc): EspInputF
       { kind: "crypto.done", sa: sa.id, op: "decrypt", ok: true, detail: `seq ${opened.seq}` },
       `ICV good; sequence number ${opened.seq}; the payload is ${opened.payload.length} bytes of protocol ${opened.nextHeader}.`,
     );
+  return opened;
+}
+
+/** Why espTransportInput refused a packet, as a drop. */
+export interface EspInputFailure {
+  readonly reason: DropReason;
+  readonly detail: string;
+}
+
+const OPEN_DROP: Readonly<Record<EspOpenFailure, DropReason>> = {
+  truncated: "ipsec-bad-length",
+  "bad-length": "ipsec-bad-length",
+  "icv-mismatch": "ipsec-icv",
+  "bad-padding": "ipsec-bad-padding",
+};
+
+/**
+ * Verify and decrypt transport-mode ESP in place: the ESP header is cut out (the IP header moves
+ * back over it), the trailer and ICV trimmed, and the IP header gets the inner protocol and
+ * length. Returns a failure for the caller to drop, or undefined.
+ */
+export function espTransportInput(site: Site, skb: Skb, sa: SecAssoc): EspInputFailure | undefined {
+  const data = skb.bytes();
+  const hlen = (data[0]! & 0x0f) * 4;
+  const opened = espVerifyOpen(site, skb, sa, hlen);
+  if ("reason" in opened) return opened;
   const head = espHeadroom(sa);
   const header = rewriteHeader(data.slice(0, hlen), opened.nextHeader, hlen + opened.payload.length);
   skb_store(skb, head, header);

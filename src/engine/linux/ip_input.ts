@@ -11,9 +11,10 @@ import { IP_PROTO, formatIpv4Addr } from "../wire/fields";
 import { emitIcmp, ICMP_TYPE, parseIcmp } from "../wire/icmp";
 import { emitIpv4, ipv4ChecksumOk, parseIpv4 } from "../wire/ipv4";
 import { ipsec_rcv } from "./klips";
-import { icmp_send, ip_fragment, ip_output, ip_route_output, ip_send_datagram } from "./ip_output";
+import { dst_output, icmp_send, ip_fragment, ip_route_output, ip_send_datagram } from "./ip_output";
 import { alloc_skb, kfree_skb, skb_set_dst, skb_store, type Skb } from "./skb";
-import { esp4_err, xfrm4_policy_check, xfrm4_rcv } from "./xfrm";
+import { esp4_err, xfrm4_policy_check, xfrm4_rcv, xfrm_lookup } from "./xfrm";
+import { xfrm4_policy_check_fwd } from "./xfrm_tunnel";
 import type { LinuxHost } from "./world";
 
 /** IP_FRAG_TIME (2.2 include/net/ip.h): 30 s for a datagram to complete. */
@@ -180,14 +181,22 @@ export function ip_forward(host: LinuxHost, skb: Skb): void {
   const h = parseIpv4(data);
   if (!h.ok) return;
   const r = h.value;
+  // Mainline ip_forward: xfrm4_policy_check(NULL, XFRM_POLICY_FWD, skb) first (seed 004: pluto's FWD policies, xfrm_tunnel.ts).
+  if (host.linux.stack === "xfrm" && !xfrm4_policy_check_fwd(host, skb)) return;
   if (r.ttl <= 1) {
     drop(site, skb, "ip-ttl-exceeded", "TTL 1", "ip_forward: TTL exceeded.");
     return;
   }
-  const dst = ip_route_output(host, ip(r.dst));
+  let dst = ip_route_output(host, ip(r.dst));
   if (!dst || dst.dev === skb.dev) {
     drop(site, skb, "ip-no-route", `no route onward to ${r.dst}`, "ip_forward has nowhere to send it.");
     return;
+  }
+  // xfrm4_route_forward → __xfrm_route_forward: xfrm_lookup(…, XFRM_LOOKUP_QUEUE) for the forwarded flow.
+  // "To accelerate a bit": with no OUT policy at all (policy_count[XFRM_POLICY_OUT] == 0) it is nopol without a lookup.
+  if (host.linux.stack === "xfrm" && host.spd.some((p) => p.dir === "out")) {
+    dst = xfrm_lookup(host, dst, { src: r.src, dst: r.dst, proto: r.protocol });
+    if (!dst) return;
   }
   const big = r.totalLength > dst.pmtu;
   site.emit(
@@ -228,8 +237,8 @@ export function ip_forward(host: LinuxHost, skb: Skb): void {
     site.text`ip_forward decrements the TTL to ${r.ttl - 1}.`,
   );
   skb_set_dst(site, skb, dst, "ip_route_input: the forwarding route");
-  if (big) ip_fragment(host, skb, (f) => ip_output(host, f));
-  else ip_output(host, skb);
+  if (big) ip_fragment(host, skb, (f) => dst_output(host, f));
+  else dst_output(host, skb);
 }
 
 /** icmp_rcv(skb): policy check (mainline xfrm4_policy_check), then by type. */

@@ -31,6 +31,7 @@ import { ipsec_tunnel_start_xmit } from "./klips";
 import { ip_rcv } from "./ip_input";
 import { alloc_skb, kfree_skb, skb_set_dev, skb_set_dst, type Skb } from "./skb";
 import { xfrm_bundle_ok, xfrm_lookup, xfrm_output } from "./xfrm";
+import { xfrm_larval_output } from "./xfrm_km";
 import { NET_RX_LATENCY, type DstEntry, type LinuxHost, type NetDevice } from "./world";
 
 /** hh_len = (dev->hard_header_len + 15) & ~15 (ip_build_xmit). */
@@ -234,6 +235,8 @@ function maskOfLen(len: number): number {
 
 /** dst_output(skb): skb->dst->output — xfrm_output on a bundle, else ip_output. */
 export function dst_output(host: LinuxHost, skb: Skb): void {
+  // Seed 004: make_blackhole's dst_discard_out, or the dummy bundle's xdst_queue_output (xfrm_km.ts).
+  if (xfrm_larval_output(host, skb)) return;
   if (skb.dst?.xfrm) xfrm_output(host, skb);
   else ip_output(host, skb);
 }

@@ -13,13 +13,15 @@ import { StepLimitExceeded } from "../trace/recorder";
 import { startLinuxPing, startUdp, type AppState } from "./apps";
 import { KernelOops, LinuxWorld } from "./world";
 import { linuxKeyingUnmodelled } from "../keying/adapters";
+import type { LinuxBehaviour } from "./behaviour";
+import { startLinuxKeying } from "./xfrm_km";
 
 /** Run a validated scenario whose personality is a Linux one. */
 export function runLinux(scenario: Scenario, personality: Personality, behaviour: Behaviour, options: RunOptions = {}): ScenarioTrace {
   const world = new LinuxWorld(scenario, personality, behaviour, Math.min(scenario.maxEvents, options.maxEvents ?? Infinity));
   world.recorder.maxBytes = options.maxBytes ?? Infinity;
   const pings: AppState[] = [];
-  const missing = unmodelled(scenario);
+  const missing = unmodelled(scenario, behaviour.linux!.stack);
   if (missing) {
     // Say so and run nothing, rather than send in cleartext what the scenario means to protect.
     world.recorder.recordFinal(
@@ -31,6 +33,7 @@ export function runLinux(scenario: Scenario, personality: Personality, behaviour
     );
     return finish(world, scenario, personality, pings);
   }
+  if (scenario.keying) startLinuxKeying(world, scenario.keying);
   for (const [i, t] of scenario.traffic.entries()) {
     if (t.kind === "ping") pings.push(startLinuxPing(world.host(t.from), t, i));
     else if (t.kind === "udp") startUdp(world.host(t.from), t);
@@ -79,17 +82,17 @@ export function runLinux(scenario: Scenario, personality: Personality, behaviour
 }
 
 /**
- * What of a scenario the Linux stack would not run (AH, ESP tunnel mode, keying, TCP), or
+ * What of a scenario the Linux stack `stack` would not run (AH, keying on KLIPS, TCP…), or
  * undefined when it runs all of it: the app offers "compare with Linux" only then.
  */
-export function linuxUnmodelled(s: Scenario): string | undefined {
-  return unmodelled(s) ?? (s.traffic.some((t) => t.kind === "tcp") ? "TCP" : undefined);
+export function linuxUnmodelled(s: Scenario, stack: LinuxBehaviour["stack"]): string | undefined {
+  return unmodelled(s, stack) ?? (s.traffic.some((t) => t.kind === "tcp") ? "TCP" : undefined);
 }
 
 /** What a scenario asks of the Linux stack that it does not model (AH, tunnel mode), or undefined. */
-function unmodelled(s: Scenario): string | undefined {
-  // Seed 004: keying runs on the BSD stacks only (keying/adapters.ts says why).
-  const keying = linuxKeyingUnmodelled(s);
+function unmodelled(s: Scenario, stack: LinuxBehaviour["stack"]): string | undefined {
+  // Seed 004: keying runs on linux-xfrm, not on KLIPS (keying/adapters.ts says why).
+  const keying = linuxKeyingUnmodelled(s, stack);
   if (keying) return keying;
   for (const h of s.hosts) {
     if (h.sad.some((sa) => sa.proto === "ah") || h.spd.some((sp) => sp.requests.some((r) => r.proto === "ah"))) return "AH";

@@ -26,6 +26,7 @@ import { ip_local_deliver } from "./ip_input";
 import { ip_output, ip_route_output } from "./ip_output";
 import { kfree_skb, pskb_expand_head, skb_set_dst, type Skb } from "./skb";
 import type { DstEntry, LinuxHost } from "./world";
+import { xfrm_input_tunnel, xfrm_lookup_tunnel, xfrm_output_tunnel } from "./xfrm_tunnel";
 
 /** x->props.header_len for ESP (esp_init_state): ESP header + IV, plus the outer IP header in tunnel mode. */
 function headerLen(sa: SecAssoc): number {
@@ -94,8 +95,10 @@ export function xfrm_lookup(host: LinuxHost, dst: DstEntry, flow: { src: string;
     }
     return dst;
   }
-  const sa = host.sad.find((s) => s.src === flow.src && s.dst === flow.dst && s.proto === "esp");
   const req = sp.requests[0];
+  // Seed 004: a tunnel template (pluto's connections) resolves by its endpoints, with km_query when no state (xfrm_tunnel.ts).
+  if (req?.mode === "tunnel") return xfrm_lookup_tunnel(host, dst, flow, sp, req);
+  const sa = host.sad.find((s) => s.src === flow.src && s.dst === flow.dst && s.proto === "esp");
   if (!sa || !req || req.proto !== "esp" || sa.mode !== "transport") {
     site.emit(
       null,
@@ -181,6 +184,10 @@ export function xfrm_bundle_ok(host: LinuxHost, b: DstEntry): void {
 export function xfrm_output(host: LinuxHost, skb: Skb): void {
   const site = host.site("ipsec", "xfrm_output");
   const x = skb.dst!.xfrm!;
+  if (x.sa.mode === "tunnel") {
+    xfrm_output_tunnel(host, skb);
+    return;
+  }
   // xfrm_output first resets any sec_path (secpath_reset, kernel-notes §4).
   skb.secPath = [];
   const esp = host.site("ipsec", "esp_output");
@@ -219,6 +226,10 @@ export function xfrm4_rcv(host: LinuxHost, skb: Skb): void {
     },
     sa ? site.text`xfrm_input: state ${sa.id}.` : site.text`xfrm_input: no state for SPI 0x${spi.toString(16).padStart(8, "0")}.`,
   );
+  if (sa?.mode === "tunnel") {
+    xfrm_input_tunnel(host, skb, sa);
+    return;
+  }
   if (!sa || sa.mode !== "transport") {
     drop(site, skb, sa ? "not-modelled" : "ipsec-no-sa", sa ? "tunnel mode on XFRM" : `SPI 0x${spi.toString(16)}`, "xfrm_input drops it.");
     return;
@@ -266,7 +277,11 @@ export function xfrm4_policy_check(host: LinuxHost, skb: Skb): boolean {
     return true;
   }
   const need = sp && sp.action === "ipsec";
-  const ok = !need || skb.secPath.some((x) => sp.requests.every((r) => r.proto === x.proto && r.mode === x.mode));
+  // xfrm_state_ok: proto and mode, and a tunnel's endpoints; with no policy, a tunnel state in the sec_path rejects (secpath_has_nontransport).
+  const tmplOk = (x: SecAssoc): boolean =>
+    sp!.requests.every((r) => r.proto === x.proto && r.mode === x.mode && (r.mode !== "tunnel" || (r.tunnelSrc === x.src && r.tunnelDst === x.dst)));
+  const nontransport = !sp && skb.secPath.some((x) => x.mode !== "transport");
+  const ok = need ? skb.secPath.some(tmplOk) : !nontransport;
   site.emit(
     skb,
     {
@@ -279,13 +294,22 @@ export function xfrm4_policy_check(host: LinuxHost, skb: Skb): boolean {
       ],
       branch: ok ? "accept" : "reject",
     },
-    !need
-      ? site.text`__xfrm_policy_check: no IPsec policy for ${h.value.src} → ${h.value.dst}: accept.`
-      : ok
-        ? site.text`__xfrm_policy_check: the template of ${sp.summary} is matched by the sec_path: accept.`
-        : site.text`__xfrm_policy_check: ${sp.summary} needs ESP but the sec_path is empty: reject (LINUX_MIB_XFRMINNOSTATES).`,
+    nontransport
+      ? site.text`__xfrm_policy_check: no inbound policy for ${h.value.src} → ${h.value.dst}, but a tunnel state decapsulated it (secpath_has_nontransport): reject (LINUX_MIB_XFRMINNOPOLS).`
+      : !need
+        ? site.text`__xfrm_policy_check: no IPsec policy for ${h.value.src} → ${h.value.dst}: accept.`
+        : ok
+          ? site.text`__xfrm_policy_check: the template of ${sp.summary} is matched by the sec_path: accept.`
+          : site.text`__xfrm_policy_check: ${sp.summary} needs ESP but the sec_path is empty: reject (LINUX_MIB_XFRMINNOSTATES).`,
   );
-  if (!ok) drop(site, skb, "ipsec-policy-reject", `${sp!.summary} not satisfied by the sec_path`, "The packet is dropped.");
+  if (!ok)
+    drop(
+      site,
+      skb,
+      "ipsec-policy-reject",
+      sp ? `${sp.summary} not satisfied by the sec_path` : "tunnel-mode sec_path with no inbound policy",
+      "The packet is dropped.",
+    );
   return ok;
 }
 

@@ -4,7 +4,16 @@
  * later on a NETLINK_XFRM or PF_KEY socket (`deliver`); the socket says which codec decodes the
  * bytes, and the scenario's backend which PF_KEY sockaddr layout they use.
  */
-import { chainAt, kindAt, pfkeyFieldRows, xfrmFieldRows, type KeyFieldRow, type ScenarioTrace } from "../../engine/index";
+import {
+  chainAt,
+  isPersonalityId,
+  kindAt,
+  pfkeyFieldRows,
+  pfkeyFlavourOf,
+  xfrmFieldRows,
+  type KeyFieldRow,
+  type ScenarioTrace,
+} from "../../engine/index";
 
 /** How far from the step on screen to look for the message's delivery (it follows its allocation within a few steps). */
 const WINDOW = 64;
@@ -28,8 +37,7 @@ export function keyMessageAt(trace: ScenarioTrace, cursor: number, chain: number
     if (!e || e.kind !== "deliver") continue;
     const netlink = e.socket.startsWith("NETLINK_XFRM");
     if (!netlink && !e.socket.startsWith("PF_KEY")) continue;
-    const backend = trace.scenario.keying?.backend;
-    const r = netlink ? xfrmFieldRows(bytes) : pfkeyFieldRows(bytes, backend === "pfkeyv2" || backend === "bsdkame-2020" ? "bsd" : "linux");
+    const r = netlink ? xfrmFieldRows(bytes) : pfkeyFieldRows(bytes, isPersonalityId(trace.personality) ? pfkeyFlavourOf(trace.personality) : "bsd");
     return {
       api: netlink ? "netlink" : "pfkey",
       socket: e.socket,

@@ -241,11 +241,13 @@ function shortTitle(id: PersonalityId): string {
 
 /**
  * The kernels to offer beside `own` for `scenario`: the table's, less any Linux kernel the
- * scenario asks too much of (engine linuxUnmodelled: AH, tunnel mode, keying, TCP).
+ * scenario asks too much of (engine linuxUnmodelled: AH, keying on KLIPS, TCP).
  */
 export function kernelsToCompare(own: PersonalityId, scenario: Scenario): PersonalityId[] {
-  const linuxGap = linuxUnmodelled(scenario);
-  return (COMPARE_WITH[own] ?? []).filter((id) => !(linuxGap && isLinux(PERSONALITIES[id])));
+  return (COMPARE_WITH[own] ?? []).filter((id) => {
+    const linux = PERSONALITIES[id].behaviour.linux;
+    return !(linux && isLinux(PERSONALITIES[id]) && linuxUnmodelled(scenario, linux.stack));
+  });
 }
 
 /**

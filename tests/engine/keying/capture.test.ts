@@ -84,3 +84,32 @@ describe("the negotiated SAs in the ESP key table", () => {
     expect(new Set(rows.map((r) => r[1])).size).toBe(4);
   });
 });
+
+describe("the capture of a linux-xfrm run (pluto on the Linux stack)", () => {
+  const linux = runBuiltin("libreswan-ondemand", { personality: "linux-xfrm" });
+  const file = join(dir, "ondemand-linux.pcapng");
+  writeFileSync(file, traceToPcapng(linux));
+
+  it("tshark decodes every netlink frame, and decrypts every ESP tunnel frame with the negotiated SAs", TSHARK, () => {
+    const delivered = eventsOf(linux, "deliver").filter((e) => e.socket.startsWith("NETLINK_XFRM"));
+    const sas = traceEspSas(linux);
+    expect(sas).toHaveLength(4);
+    const rows = tsharkFields(
+      file,
+      ["frame.interface_name", "netlink.family", "netlink.hdr_type", "esp.spi", "esp.icv_good", "icmp.type", "ip.src"],
+      {
+        espSaLines: espSaTableLines(sas),
+      },
+    );
+    const nl = rows.filter((r) => r[0]!.endsWith(":nlmon0"));
+    expect(nl).toHaveLength(delivered.length);
+    expect(new Set(nl.map((r) => r[1]))).toEqual(new Set(["0x0006"]));
+    expect(nl.some((r) => Number(r[2]!.split(",")[0]) === 0x17)).toBe(true); // XFRM_MSG_ACQUIRE
+    const esp = rows.filter((r) => r[0] === "net0");
+    expect(esp).toHaveLength(26);
+    expect(esp.every((r) => r[4] === "1" || r[4] === "True")).toBe(true);
+    // Tunnel mode: Wireshark shows the outer and the decrypted inner IPv4 header, then the echo.
+    expect(new Set(esp.map((r) => r[5]))).toEqual(new Set(["8", "0"]));
+    expect(esp.every((r) => r[6]!.split(",").length === 2)).toBe(true);
+  });
+});

@@ -2,17 +2,21 @@
  * Every keying built-in under every offered personality and fix (issue 15, "truth first"): the
  * verdict must come from SAs the data plane really consulted. Before the key manager was wired
  * into OpenBSD's ipsp_spd_lookup, `openbsd-2003` said "dropped (no SA)" for every backend; the
- * Linux stack ignored `keying` and said "secure" with the pings in cleartext.
+ * Linux stack ignored `keying` and said "secure" with the pings in cleartext, then refused it
+ * until xfrm_lookup → km_query and ESP tunnel mode on the skb existed.
  *
- * | built-in           | netbsd-2003 | freebsd-7 | openbsd-2003 | linux-* (3)          |
- * |--------------------|-------------|-----------|--------------|----------------------|
- * | libreswan-ondemand | secure 13/14| secure    | secure 13/14 | dropped (not-modelled)|
- * | ondemand-queue     | secure 14/14| secure    | secure 13/14 (no hold queue) | dropped |
- * | ondemand-pfkeyv2   | secure 13/14| secure    | secure 13/14 | dropped              |
- * | ondemand-bsdkame   | dropped 0/14| dropped   | dropped 0/14 | dropped              |
- * | ondemand-nokernel  | insecure    | insecure  | insecure     | dropped              |
- * | libreswan-subnets  | secure 5/6  | secure 5/6| secure 5/6   | dropped              |
- * | ondemand-rekey-time| secure 13/14| secure    | secure 13/14 | dropped              |
+ * | built-in           | netbsd-2003 | freebsd-7 | openbsd-2003 | linux-xfrm   | linux-2.2-klips-* (2) |
+ * |--------------------|-------------|-----------|--------------|--------------|-----------------------|
+ * | libreswan-ondemand | secure 13/14| secure    | secure 13/14 | secure 13/14 | dropped (not-modelled)|
+ * | ondemand-queue     | secure 14/14| secure    | secure 13/14 (no hold queue) | secure 14/14 | dropped |
+ * | ondemand-pfkeyv2   | secure 13/14| secure    | secure 13/14 | secure 13/14 (af_key) | dropped      |
+ * | ondemand-bsdkame   | dropped 0/14| dropped   | dropped 0/14 | dropped 0/14 | dropped               |
+ * | ondemand-nokernel  | insecure    | insecure  | insecure     | insecure     | dropped               |
+ * | libreswan-subnets  | secure 5/6  | secure 5/6| secure 5/6   | secure 5/6 (FWD policy) | dropped    |
+ * | ondemand-rekey-time| secure 13/14| secure    | secure 13/14 | secure 13/14 | dropped               |
+ *
+ * linux-xfrm runs pluto on the skb path (linux/xfrm_km.ts, linux/xfrm_tunnel.ts): xfrm_lookup →
+ * km_query, make_blackhole or the policy hold queue, ESP tunnel mode, the FWD check in ip_forward.
  *
  * Every single fix leaves the verdict as it is (none of them touches the key manager).
  */
@@ -32,16 +36,17 @@ const BSD: Row = {
   "libreswan-subnets": ["secure", 5],
   "ondemand-rekey-time": ["secure", 13],
 };
-const LINUX: Row = Object.fromEntries(KEYING_SCENARIOS.map((s) => [s.name, ["dropped", 0]]));
+const KLIPS: Row = Object.fromEntries(KEYING_SCENARIOS.map((s) => [s.name, ["dropped", 0]]));
 
 const TABLE: Record<PersonalityId, Row> = {
   "netbsd-2003": BSD,
   "freebsd-7": BSD,
   // OpenBSD drops the trigger packet whatever xfrm_larval_drop says: ip_spd.c "Silently drop packet".
   "openbsd-2003": { ...BSD, "ondemand-queue": ["secure", 13] },
-  "linux-2.2-klips-1999": LINUX,
-  "linux-2.2-klips-2003": LINUX,
-  "linux-xfrm": LINUX,
+  "linux-2.2-klips-1999": KLIPS,
+  "linux-2.2-klips-2003": KLIPS,
+  // XFRM keeps larval_drop=0's hold queue (xdst_queue_output), as the BSD model of it does.
+  "linux-xfrm": BSD,
 };
 
 describe("keying built-ins: the verdict per personality and fix", () => {
@@ -85,8 +90,8 @@ describe("openbsd-2003: ipsp_spd_lookup asks the key manager (ipsp_acquire_sa)",
   });
 });
 
-describe("Linux personalities refuse keying instead of a cleartext 'secure'", () => {
-  for (const personality of ["linux-xfrm", "linux-2.2-klips-2003"] as const)
+describe("KLIPS personalities refuse keying instead of a cleartext 'secure'", () => {
+  for (const personality of ["linux-2.2-klips-1999", "linux-2.2-klips-2003"] as const)
     it(`${personality}: nothing is sent, and the drop says why`, () => {
       const t = runBuiltin("libreswan-ondemand", { personality });
       expect(transmitted(t)).toHaveLength(0);
