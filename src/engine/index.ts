@@ -34,6 +34,7 @@ export {
   alignTraces,
   alignedStepOf,
   ALIGN_MAX_EVENTS,
+  stepSentence,
   type TraceComparison,
   type EventSummary,
   type Alignment,

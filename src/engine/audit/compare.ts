@@ -78,6 +78,9 @@ function thirdPerson(verb: string): string {
 
 const said = (c: Clause, subject = c.subject): string => `${subject} ${thirdPerson(c.verb)} ${c.rest}`;
 
+/** A step as a sentence from its kinds-table clause: "ip_output prepends the ESP header" (the timeline's tooltips). */
+export const stepSentence = (e: TraceEvent): string => said(clause(e));
+
 function summary(e: TraceEvent | undefined): EventSummary | null {
   return e ? { seq: e.seq, host: e.host, layer: e.layer, fn: e.fn, kind: e.kind, note: e.note } : null;
 }
