@@ -203,6 +203,48 @@ describe("the first minute", () => {
   });
 
   for (const viewport of [
+    { width: 1280, height: 720 },
+    { width: 1024, height: 768 },
+    { width: 1920, height: 1080 },
+  ]) {
+    it(`places the story card clear of the active row, the packet card and the callout at ${viewport.width}×${viewport.height}`, async () => {
+      const app = await openReady(chromium.browser, chromium.env, { viewport });
+      try {
+        const { page } = app;
+        const story = page.getByTestId("story");
+        await story.waitFor();
+        // After the packet card's tween and the card's second measure.
+        await page.waitForTimeout(500);
+        const facts = await page.evaluate(() => {
+          const box = (el: Element) => {
+            const r = el.getBoundingClientRect();
+            return { left: r.left, top: r.top, right: r.right, bottom: r.bottom, what: el.getAttribute("class") ?? el.tagName };
+          };
+          const card = box(document.querySelector("[data-testid=story]")!);
+          const kept = [...document.querySelectorAll("[data-testid=stack] .slot.is-active, [data-testid=stack] .card-layer, [data-testid=callout]")]
+            .map(box)
+            .filter((b) => b.right > b.left && b.bottom > b.top);
+          const hits = kept.filter((b) => card.left < b.right && b.left < card.right && card.top < b.bottom && b.top < card.bottom);
+          const actions = [...document.querySelectorAll("[data-testid=story] .story-actions .btn")].map(box);
+          return { card, kept, hits, actions, vw: innerWidth, vh: innerHeight };
+        });
+        expect(facts.kept.length, "the active row and callout were found").toBeGreaterThanOrEqual(2);
+        expect(facts.hits, JSON.stringify(facts)).toEqual([]);
+        // Every button of the card is inside the card and on screen.
+        for (const b of facts.actions) {
+          expect(b.bottom).toBeLessThanOrEqual(Math.min(facts.card.bottom, facts.vh) + 0.5);
+          expect(b.right).toBeLessThanOrEqual(Math.min(facts.card.right, facts.vw) + 0.5);
+        }
+        expect((await minStackFont(page)).px).toBeGreaterThanOrEqual(16);
+        await settledScreenshot(page, `classroom-story-${viewport.width}`);
+        expectNoConsoleErrors(app);
+      } finally {
+        await app.close();
+      }
+    });
+  }
+
+  for (const viewport of [
     { width: 1920, height: 1080 },
     { width: 1280, height: 720 },
   ]) {
