@@ -14,7 +14,7 @@
  */
 import { PERSONALITIES, isFixId, isPersonalityId } from "../kernels/personality";
 import type { Consulted, EventKind, LayerId, Severity, Trace, TraceEvent, Verdict } from "../trace/events";
-import { CHECK_NAMES, clauseOf, flagList, type Clause } from "../trace/kinds";
+import { CHECK_NAMES, clauseOf, flagList, thirdPerson, type Clause } from "../trace/kinds";
 import { eventMeaning, eventSignature } from "../trace/logical";
 import { scanAt, signer, type EventList } from "../trace/store";
 
@@ -69,17 +69,7 @@ export { eventMeaning };
 
 const clause = clauseOf;
 
-/** "clear" → "clears", "finish" → "finishes", "copy" → "copies". */
-function thirdPerson(verb: string): string {
-  if (/(s|sh|ch|x|z)$/.test(verb)) return `${verb}es`;
-  if (/[^aeiou]y$/.test(verb)) return `${verb.slice(0, -1)}ies`;
-  return `${verb}s`;
-}
-
 const said = (c: Clause, subject = c.subject): string => `${subject} ${thirdPerson(c.verb)} ${c.rest}`;
-
-/** A step as a sentence from its kinds-table clause: "ip_output prepends the ESP header" (the timeline's tooltips). */
-export const stepSentence = (e: TraceEvent): string => said(clause(e));
 
 function summary(e: TraceEvent | undefined): EventSummary | null {
   return e ? { seq: e.seq, host: e.host, layer: e.layer, fn: e.fn, kind: e.kind, note: e.note } : null;
