@@ -12,10 +12,13 @@ import { PERSONALITIES, fixesFor, stepSentence } from "../../src/engine/index";
 import { tagLanes } from "../../src/store/tagLanes";
 import { findingChipWords, findingTitle } from "../../src/ui/text";
 import { stepScale } from "../../src/ui/timeline/timelineLayout";
+import { crossingPair } from "../../src/ui/panels/LinkCrossings";
 import { FIX, openReady, settledScreenshot, stepText, traceOf, useChromium } from "./support";
 
 const bug = traceOf("lo0-esp-ping");
 const n = bug.events.length;
+/** The first link crossing the audit calls cleartext against an earlier encrypted one (the reply on lo0). */
+const replyCrossing = Array.from({ length: n }, (_, i) => i).find((i) => crossingPair(bug, i)?.before)!;
 
 const isPlaying = (page: Page) => page.getByRole("button", { name: "Pause", exact: true }).count();
 
@@ -602,6 +605,40 @@ describe("timeline tooltips", () => {
       const text = (await tip.textContent()) ?? "";
       expect(text).toContain("decision tick");
       expect(text).toContain(stepSentence(bug.events.at(seq)!));
+      expectNoConsoleErrors(app);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe("a comparative aha", () => {
+  const chromium = useChromium();
+
+  it("shows the reply's cleartext crossing of lo0 beside the request's encrypted one, with ESP expected by policy", async () => {
+    const pair = crossingPair(bug, replyCrossing)!;
+    const app = await openReady(chromium.browser, chromium.env, {
+      viewport: { width: 1920, height: 1080 },
+      path: `#v=1&s=lo0-esp-ping&c=${replyCrossing + 1}`,
+    });
+    try {
+      const { page } = app;
+      await expect.poll(() => stepText(page)).toBe(`Step ${replyCrossing + 1} of ${n}`);
+      const box = page.getByTestId("link-crossings");
+      await box.waitFor();
+      expect(await page.getByTestId("esp-expected").textContent()).toContain("ESP expected by policy");
+      expect(await box.getByTestId("xing-cleartext").textContent()).toContain(`step ${replyCrossing + 1}`);
+      expect(await box.getByTestId("xing-encrypted").textContent()).toContain(`step ${pair.before!.seq + 1}`);
+      // Shape as well as colour: the encrypted state is square-cornered, the cleartext one round.
+      const radius = (sel: string) => box.locator(sel).evaluate((el) => parseFloat(getComputedStyle(el).borderTopLeftRadius));
+      expect(await radius(".xing-state--encrypted")).toBeLessThan(6);
+      expect(await radius(".xing-state--cleartext")).toBeGreaterThan(10);
+      expect(
+        await box.evaluate((el) => Math.min(...[...el.querySelectorAll<HTMLElement>("*")].map((c) => parseFloat(getComputedStyle(c).fontSize)))),
+      ).toBeGreaterThanOrEqual(16);
+      // Its step button goes to the request's crossing.
+      await box.getByTestId("xing-encrypted").getByRole("button").click();
+      await expect.poll(() => stepText(page)).toBe(`Step ${pair.before!.seq + 1} of ${n}`);
       expectNoConsoleErrors(app);
     } finally {
       await app.close();

@@ -82,7 +82,12 @@ export function crossingPair(trace: ScenarioTrace, seq: number): CrossingPair | 
 function Row({ c, label, expected }: { c: Crossing; label: string; expected: string | null }): ReactElement {
   const parts = c.headers.map((h, i) => (
     <span key={i} className={`xing-hdr${h.encrypted ? " is-encrypted" : ""}`}>
-      {h.encrypted && <span aria-hidden="true">🔒 </span>}
+      {h.encrypted && (
+        // The packet card's lock (PacketCard.tsx): an emoji is a box where the projector PC has no emoji font.
+        <svg className="xing-lock" width={13} height={14} viewBox="4 3 12 15" aria-hidden="true">
+          <path d="M6 9V7a4 4 0 0 1 8 0v2h1.5v8h-11V9zm2 0h4V7a2 2 0 0 0-4 0z" />
+        </svg>
+      )}
       {h.label} <span className="xing-bytes">{h.bytes} B</span>
     </span>
   ));
@@ -91,8 +96,8 @@ function Row({ c, label, expected }: { c: Crossing; label: string; expected: str
     parts.splice(
       1,
       0,
-      <span key="expected" className="xing-hdr xing-hdr--expected" data-testid="esp-expected">
-        ESP expected by policy
+      <span key="expected" className="xing-hdr xing-hdr--expected" data-testid="esp-expected" title={expected}>
+        ESP expected by policy {expected.split(":")[0]}
       </span>,
     );
   return (
@@ -103,10 +108,10 @@ function Row({ c, label, expected }: { c: Crossing; label: string; expected: str
         onClick={() => tagflowStore.getState().seek(c.seq, "jump")}
         title={`Go to step ${c.seq + 1}`}
       >
-        {label}, step {c.seq + 1}
+        {label} {c.seq + 1}
       </button>
-      <span className="xing-hdrs">{parts}</span>
       <span className={`xing-state xing-state--${c.encrypted ? "encrypted" : "cleartext"}`}>{c.encrypted ? "ENCRYPTED" : "CLEARTEXT"}</span>
+      {parts}
     </div>
   );
 }
@@ -117,12 +122,9 @@ export function LinkCrossings({ trace, seq }: { trace: ScenarioTrace; seq: numbe
   if (!pair) return null;
   return (
     <figure className="xings" data-testid="link-crossings" aria-label={`Crossings of ${pair.link} compared`}>
-      <figcaption>
-        On {pair.link}: this crossing{pair.before ? " beside the earlier encrypted one" : ""}
-        {pair.expected ? ` — ${pair.expected} asked for ESP` : ""}
-      </figcaption>
-      <Row c={pair.now} label="this packet" expected={pair.expected} />
-      {pair.before && <Row c={pair.before} label="earlier" expected={null} />}
+      <figcaption>{pair.before ? `This crossing of ${pair.link} beside the earlier encrypted one` : `This crossing of ${pair.link}`}</figcaption>
+      <Row c={pair.now} label="step" expected={pair.expected} />
+      {pair.before && <Row c={pair.before} label="step" expected={null} />}
     </figure>
   );
 }
