@@ -8,6 +8,7 @@
  *   npm run bench -- --json FILE       also write every figure and the machine as JSON
  *   npm run bench -- --markdown FILE   also write the table as Markdown
  *   npm run bench -- --no-ui           skip the browser and bundle sections
+ *   npm run bench -- --ui-only         only the browser and bundle sections (the README's UI figures)
  *   npm run bench -- --strict          exit 1 when a budget fails
  */
 import { writeFileSync } from "node:fs";
@@ -21,21 +22,25 @@ export interface BenchArgs {
   readonly json: string | null;
   readonly markdown: string | null;
   readonly ui: boolean;
+  /** false with --ui-only: the engine floods, memory and latency sections are skipped. */
+  readonly engine: boolean;
   readonly strict: boolean;
 }
 
-const USAGE = "usage: npm run bench -- [--quick] [--json FILE] [--markdown FILE] [--no-ui] [--strict]";
+const USAGE = "usage: npm run bench -- [--quick] [--json FILE] [--markdown FILE] [--no-ui | --ui-only] [--strict]";
 
 export function parseArgs(argv: readonly string[]): BenchArgs {
   let quick = false;
   let json: string | null = null;
   let markdown: string | null = null;
   let ui = true;
+  let engine = true;
   let strict = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === "--quick") quick = true;
     else if (a === "--no-ui") ui = false;
+    else if (a === "--ui-only") engine = false;
     else if (a === "--strict") strict = true;
     else if (a === "--json" || a === "--markdown") {
       const file = argv[++i];
@@ -45,7 +50,8 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     } else if (a === "--help" || a === "-h") throw new Error(USAGE);
     else throw new Error(`unknown option ${a}\n${USAGE}`);
   }
-  return { quick, json, markdown, ui, strict };
+  if (!ui && !engine) throw new Error(`--no-ui and --ui-only leave nothing to measure\n${USAGE}`);
+  return { quick, json, markdown, ui, strict, engine };
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -57,21 +63,22 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   const echoes = args.quick ? 1_000 : 10_000;
   const runs = args.quick ? 1 : 5;
-  log(`engine: ${num(echoes)}-echo AES-GCM flood (fresh process, ${runs} run(s), heap and JSON size)…`);
-  const gcmFlood = runChild({ echoes, cipher: "aes-gcm-16", runs, jsonBytes: true });
-  log(`engine: ${num(echoes)}-echo ChaCha20-Poly1305 flood…`);
-  const chachaFlood = runChild({ echoes, cipher: "chacha20-poly1305", runs, jsonBytes: false });
-  const sizes = args.quick ? [100] : [100, 1_000];
-  const smaller = sizes.map((n) => {
-    log(`memory: ${num(n)}-echo flood in a fresh process…`);
-    return runChild({ echoes: n, cipher: "aes-gcm-16", runs: 1, jsonBytes: true });
-  });
-  log("latency: the seed story…");
-  const figures: Figure[] = [
-    ...engineFigures([gcmFlood, chachaFlood]),
-    ...memoryFigures([...smaller, gcmFlood]),
-    ...latencyFigures(args.quick ? 50 : 200),
-  ];
+  const figures: Figure[] = [];
+  const floods: ReturnType<typeof runChild>[] = [];
+  if (args.engine) {
+    log(`engine: ${num(echoes)}-echo AES-GCM flood (fresh process, ${runs} run(s), heap and JSON size)…`);
+    const gcmFlood = runChild({ echoes, cipher: "aes-gcm-16", runs, jsonBytes: true });
+    log(`engine: ${num(echoes)}-echo ChaCha20-Poly1305 flood…`);
+    const chachaFlood = runChild({ echoes, cipher: "chacha20-poly1305", runs, jsonBytes: false });
+    const sizes = args.quick ? [100] : [100, 1_000];
+    const smaller = sizes.map((n) => {
+      log(`memory: ${num(n)}-echo flood in a fresh process…`);
+      return runChild({ echoes: n, cipher: "aes-gcm-16", runs: 1, jsonBytes: true });
+    });
+    log("latency: the seed story…");
+    figures.push(...engineFigures([gcmFlood, chachaFlood]), ...memoryFigures([...smaller, gcmFlood]), ...latencyFigures(args.quick ? 50 : 200));
+    floods.push(gcmFlood, chachaFlood, ...smaller);
+  }
 
   let ui: UiReport | null = null;
   if (args.ui) {
@@ -103,7 +110,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       machine,
       seconds,
       figures,
-      raw: { floods: [gcmFlood, chachaFlood, ...smaller], ui: ui ? { bundle: ui.bundle, samples: ui.samples } : null },
+      raw: { floods, ui: ui ? { bundle: ui.bundle, samples: ui.samples } : null },
     };
     writeFileSync(args.json, `${JSON.stringify(report, null, 2)}\n`);
     log(`wrote ${args.json}`);

@@ -51,6 +51,7 @@ export {
   CHECK_NAMES,
   signatureOf,
   clauseOf,
+  stepSentence,
   marksOf,
   type Clause,
   type Column,

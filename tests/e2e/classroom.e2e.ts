@@ -8,12 +8,17 @@ import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { expectNoConsoleErrors, openApp } from "../support/browser";
 import { minStackFont } from "../support/shots";
-import { PERSONALITIES, fixesFor } from "../../src/engine/index";
-import { findingChipWords } from "../../src/ui/text";
-import { FIX, openReady, stepText, traceOf, useChromium } from "./support";
+import { PERSONALITIES, fixesFor, stepSentence } from "../../src/engine/index";
+import { tagLanes } from "../../src/store/tagLanes";
+import { findingChipWords, findingTitle } from "../../src/ui/text";
+import { stepScale } from "../../src/ui/timeline/timelineLayout";
+import { crossingPair } from "../../src/ui/panels/LinkCrossings";
+import { FIX, openReady, settledScreenshot, stepText, traceOf, useChromium } from "./support";
 
 const bug = traceOf("lo0-esp-ping");
 const n = bug.events.length;
+/** The first link crossing the audit calls cleartext against an earlier encrypted one (the reply on lo0). */
+const replyCrossing = Array.from({ length: n }, (_, i) => i).find((i) => crossingPair(bug, i)?.before)!;
 
 const isPlaying = (page: Page) => page.getByRole("button", { name: "Pause", exact: true }).count();
 
@@ -199,6 +204,48 @@ describe("the first minute", () => {
       await app.close();
     }
   });
+
+  for (const viewport of [
+    { width: 1280, height: 720 },
+    { width: 1024, height: 768 },
+    { width: 1920, height: 1080 },
+  ]) {
+    it(`places the story card clear of the active row, the packet card and the callout at ${viewport.width}×${viewport.height}`, async () => {
+      const app = await openReady(chromium.browser, chromium.env, { viewport });
+      try {
+        const { page } = app;
+        const story = page.getByTestId("story");
+        await story.waitFor();
+        // After the packet card's tween and the card's second measure.
+        await page.waitForTimeout(500);
+        const facts = await page.evaluate(() => {
+          const box = (el: Element) => {
+            const r = el.getBoundingClientRect();
+            return { left: r.left, top: r.top, right: r.right, bottom: r.bottom, what: el.getAttribute("class") ?? el.tagName };
+          };
+          const card = box(document.querySelector("[data-testid=story]")!);
+          const kept = [...document.querySelectorAll("[data-testid=stack] .slot.is-active, [data-testid=stack] .card-layer, [data-testid=callout]")]
+            .map(box)
+            .filter((b) => b.right > b.left && b.bottom > b.top);
+          const hits = kept.filter((b) => card.left < b.right && b.left < card.right && card.top < b.bottom && b.top < card.bottom);
+          const actions = [...document.querySelectorAll("[data-testid=story] .story-actions .btn")].map(box);
+          return { card, kept, hits, actions, vw: innerWidth, vh: innerHeight };
+        });
+        expect(facts.kept.length, "the active row and callout were found").toBeGreaterThanOrEqual(2);
+        expect(facts.hits, JSON.stringify(facts)).toEqual([]);
+        // Every button of the card is inside the card and on screen.
+        for (const b of facts.actions) {
+          expect(b.bottom).toBeLessThanOrEqual(Math.min(facts.card.bottom, facts.vh) + 0.5);
+          expect(b.right).toBeLessThanOrEqual(Math.min(facts.card.right, facts.vw) + 0.5);
+        }
+        expect((await minStackFont(page)).px).toBeGreaterThanOrEqual(16);
+        await settledScreenshot(page, `classroom-story-${viewport.width}`);
+        expectNoConsoleErrors(app);
+      } finally {
+        await app.close();
+      }
+    });
+  }
 
   for (const viewport of [
     { width: 1920, height: 1080 },
@@ -458,6 +505,140 @@ describe("the end of the run", () => {
       expect(await recap.textContent()).toContain("icmp_reflect strips all tags");
       await page.getByTestId("recap-restart").click();
       await expect.poll(() => stepText(page)).toMatch(/^Step 1 of /);
+      expectNoConsoleErrors(app);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+/** The tip's smallest text (CSS px), whether it lies inside the viewport, and its text. */
+async function tipFacts(page: Page): Promise<{ px: number; inside: boolean; text: string }> {
+  return page.evaluate(() => {
+    const tip = document.querySelector<HTMLElement>("[data-testid=mark-tip]")!;
+    const r = tip.getBoundingClientRect();
+    const px = Math.min(...[tip, ...tip.querySelectorAll<HTMLElement>("*")].map((el) => parseFloat(getComputedStyle(el).fontSize)));
+    return { px, inside: r.left >= 0 && r.top >= 0 && r.right <= innerWidth && r.bottom <= innerHeight, text: tip.textContent ?? "" };
+  });
+}
+
+describe("timeline tooltips", () => {
+  const chromium = useChromium();
+  const critical = bug.outcome.findings.find((f) => f.severity === "critical")!;
+  const decision = bug.events.at(critical.step)!;
+
+  for (const viewport of [
+    { width: 1280, height: 720 },
+    { width: 1024, height: 768 },
+  ]) {
+    it(`says a finding flag's step, layer and finding on hover, at ${viewport.width}×${viewport.height}`, async () => {
+      const app = await openReady(chromium.browser, chromium.env, { viewport });
+      try {
+        const { page } = app;
+        await page.locator(`[data-testid=finding-mark][data-step="${critical.step}"]`).hover();
+        const tip = page.getByTestId("mark-tip");
+        await tip.waitFor();
+        expect(await tip.getAttribute("data-step")).toBe(String(critical.step));
+        const facts = await tipFacts(page);
+        // The kinds table's clause for that step, in Node: "ip_output's IPsec loop check decides “…”".
+        expect(facts.text).toContain(stepSentence(decision));
+        expect(facts.text).toContain(`Step ${critical.step + 1}`);
+        expect(facts.text).toContain(`${decision.layer === "ipsec" ? "IPsec" : decision.layer === "ip" ? "IP" : decision.layer} layer`);
+        expect(facts.text).toContain(findingTitle(critical.id));
+        expect(facts.px).toBeGreaterThanOrEqual(16);
+        expect(facts.inside).toBe(true);
+        await settledScreenshot(page, `classroom-tip-finding-${viewport.width}`);
+        // Pointer away: gone.
+        await page.mouse.move(5, 5);
+        await expect.poll(() => tip.count()).toBe(0);
+        expectNoConsoleErrors(app);
+      } finally {
+        await app.close();
+      }
+    });
+  }
+
+  it("shows a tag mark's tip on keyboard focus, closes it on Escape, and a click goes to that step", async () => {
+    const app = await openReady(chromium.browser, chromium.env);
+    try {
+      const { page } = app;
+      const lanes = tagLanes(bug).lanes;
+      const stale = lanes.find((l) => l.staleFrom !== null)!;
+      const mark = page.locator(`[data-lane="${stale.uid}"] [data-testid=lane-mark][data-step="${stale.staleFrom}"]`);
+      // Tab reaches the marks: focus the one before it and tab onto it.
+      await mark.focus();
+      await page.keyboard.press("Shift+Tab");
+      await page.keyboard.press("Tab");
+      expect(await mark.evaluate((el) => el === document.activeElement)).toBe(true);
+      const tip = page.getByTestId("mark-tip");
+      await tip.waitFor();
+      expect(await mark.getAttribute("aria-describedby")).toBe("mark-tip");
+      const facts = await tipFacts(page);
+      expect(facts.text).toContain(`Step ${stale.staleFrom! + 1}`);
+      expect(facts.text).toContain("consulted while stale");
+      expect(facts.text).toContain(stepSentence(bug.events.at(stale.staleFrom!)!));
+      expect(facts.px).toBeGreaterThanOrEqual(16);
+      await page.keyboard.press("Escape");
+      await expect.poll(() => tip.count()).toBe(0);
+      // Escape closed the tip only: focus stays on the mark, and the step did not move.
+      expect(await mark.evaluate((el) => el === document.activeElement)).toBe(true);
+      expect(await stepText(page)).toBe(`Step 1 of ${n}`);
+      await page.keyboard.press("Enter");
+      await expect.poll(() => stepText(page)).toBe(`Step ${stale.staleFrom! + 1} of ${n}`);
+      expectNoConsoleErrors(app);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("names the decision under the pointer on the scrubber's ticks", async () => {
+    const app = await openReady(chromium.browser, chromium.env);
+    try {
+      const { page } = app;
+      const seq = bug.events.at(critical.step)!.kind === "decision" ? critical.step : 0;
+      const box = (await page.locator(".scrubber").boundingBox())!;
+      const x = box.x + stepScale(n, box.width)(seq);
+      await page.mouse.move(x, box.y + 28);
+      const tip = page.getByTestId("mark-tip");
+      await tip.waitFor();
+      expect(await tip.getAttribute("data-step")).toBe(String(seq));
+      const text = (await tip.textContent()) ?? "";
+      expect(text).toContain("decision tick");
+      expect(text).toContain(stepSentence(bug.events.at(seq)!));
+      expectNoConsoleErrors(app);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe("a comparative aha", () => {
+  const chromium = useChromium();
+
+  it("shows the reply's cleartext crossing of lo0 beside the request's encrypted one, with ESP expected by policy", async () => {
+    const pair = crossingPair(bug, replyCrossing)!;
+    const app = await openReady(chromium.browser, chromium.env, {
+      viewport: { width: 1920, height: 1080 },
+      path: `#v=1&s=lo0-esp-ping&c=${replyCrossing + 1}`,
+    });
+    try {
+      const { page } = app;
+      await expect.poll(() => stepText(page)).toBe(`Step ${replyCrossing + 1} of ${n}`);
+      const box = page.getByTestId("link-crossings");
+      await box.waitFor();
+      expect(await page.getByTestId("esp-expected").textContent()).toContain("ESP expected by policy");
+      expect(await box.getByTestId("xing-cleartext").textContent()).toContain(`step ${replyCrossing + 1}`);
+      expect(await box.getByTestId("xing-encrypted").textContent()).toContain(`step ${pair.before!.seq + 1}`);
+      // Shape as well as colour: the encrypted state is square-cornered, the cleartext one round.
+      const radius = (sel: string) => box.locator(sel).evaluate((el) => parseFloat(getComputedStyle(el).borderTopLeftRadius));
+      expect(await radius(".xing-state--encrypted")).toBeLessThan(6);
+      expect(await radius(".xing-state--cleartext")).toBeGreaterThan(10);
+      expect(
+        await box.evaluate((el) => Math.min(...[...el.querySelectorAll<HTMLElement>("*")].map((c) => parseFloat(getComputedStyle(c).fontSize)))),
+      ).toBeGreaterThanOrEqual(16);
+      // Its step button goes to the request's crossing.
+      await box.getByTestId("xing-encrypted").getByRole("button").click();
+      await expect.poll(() => stepText(page)).toBe(`Step ${pair.before!.seq + 1} of ${n}`);
       expectNoConsoleErrors(app);
     } finally {
       await app.close();

@@ -14,7 +14,7 @@
  */
 import { PERSONALITIES, isFixId, isPersonalityId } from "../kernels/personality";
 import type { Consulted, EventKind, LayerId, Severity, Trace, TraceEvent, Verdict } from "../trace/events";
-import { CHECK_NAMES, clauseOf, flagList, type Clause } from "../trace/kinds";
+import { CHECK_NAMES, clauseOf, flagList, thirdPerson, type Clause } from "../trace/kinds";
 import { eventMeaning, eventSignature } from "../trace/logical";
 import { scanAt, signer, type EventList } from "../trace/store";
 
@@ -68,13 +68,6 @@ type TraceLike = Pick<Trace, "events" | "outcome" | "personality" | "fixes">;
 export { eventMeaning };
 
 const clause = clauseOf;
-
-/** "clear" → "clears", "finish" → "finishes", "copy" → "copies". */
-function thirdPerson(verb: string): string {
-  if (/(s|sh|ch|x|z)$/.test(verb)) return `${verb}es`;
-  if (/[^aeiou]y$/.test(verb)) return `${verb.slice(0, -1)}ies`;
-  return `${verb}s`;
-}
 
 const said = (c: Clause, subject = c.subject): string => `${subject} ${thirdPerson(c.verb)} ${c.rest}`;
 

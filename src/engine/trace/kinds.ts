@@ -362,3 +362,16 @@ export function marksOf(e: EventOf<EventKind>): MarkEffect {
 export function clauseOf(e: EventOf<EventKind>): Clause {
   return (KINDS[e.kind].clause as (e: EventOf<EventKind>) => Clause)(e);
 }
+
+/** "clear" → "clears", "finish" → "finishes", "copy" → "copies" (a clause's verb, said of its subject). */
+export function thirdPerson(verb: string): string {
+  if (/(s|sh|ch|x|z)$/.test(verb)) return `${verb}es`;
+  if (/[^aeiou]y$/.test(verb)) return `${verb.slice(0, -1)}ies`;
+  return `${verb}s`;
+}
+
+/** The event as a sentence from its clause: "ip_output's IPsec loop check decides “skip IPsec”" (timeline tooltips, compare). */
+export function stepSentence(e: EventOf<EventKind>): string {
+  const c = clauseOf(e);
+  return `${c.subject} ${thirdPerson(c.verb)} ${c.rest}`;
+}

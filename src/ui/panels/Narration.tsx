@@ -9,6 +9,7 @@ import { useTagflow } from "../../store/index";
 import { sourceOf, traceIndex } from "../../store/selectors";
 import { flagLabel, flagSwatch, tagShortName, tagSwatch } from "../palette";
 import { formatMicros, hex } from "../text";
+import { LinkCrossings } from "./LinkCrossings";
 
 function ConsultedItem({ c }: { c: Consulted }): ReactElement {
   switch (c.kind) {
@@ -141,6 +142,7 @@ export function Narration(): ReactElement {
         {e.note}
       </p>
       {e.kind === "decision" && <DecisionBlock e={e} />}
+      {e.kind === "link.tx" && <LinkCrossings trace={trace} seq={e.seq} />}
       {findings.map((f) => (
         <p key={f.id} className={`narration-finding narration-finding--${f.severity}`}>
           <strong>{f.severity === "info" ? "Note" : "Finding"}:</strong> {f.sentence}

@@ -3,7 +3,7 @@
  * bug" (the first finding's step) and "Play"; someone who opened a link that names a step gets a
  * notice of where they are instead, with a way back to the beginning.
  */
-import type { ReactElement } from "react";
+import { useLayoutEffect, useRef, useState, type CSSProperties, type ReactElement } from "react";
 import { FIXES, isFixId } from "../../engine/index";
 import { lessonStore } from "../../lessons/store";
 import { builtinInfo } from "../../store/builtinCatalog";
@@ -20,7 +20,111 @@ export function fixesPhrase(fixes: readonly string[]): string {
   return `fixes ${names.map((n) => `“${n}”`).join(", ")} on`;
 }
 
-/** Props: none; reads the stores. Shown over the stack at step 1 until closed or used. */
+/** A box in the stack pane's coordinates (CSS px from its top-left). */
+export interface PaneBox {
+  readonly left: number;
+  readonly top: number;
+  readonly right: number;
+  readonly bottom: number;
+}
+
+/** Where the story card goes, and whether it must be the compact one (one line of title, short buttons). */
+export interface StoryPlacement {
+  readonly style: CSSProperties;
+  readonly compact: boolean;
+  /** The region given to the card, for tests. */
+  readonly region: PaneBox;
+}
+
+const GAP = 10;
+const CARD_MAX_WIDTH = 720;
+/** Below this height the full card's text would scroll away: the compact card instead. */
+const FULL_HEIGHT = 380;
+
+/**
+ * The story card's place in a pane of `width` × `height` that must leave `keep` (the active row,
+ * the packet card and the callout) uncovered (issue 17: at 720p the card hid the step it
+ * introduces). Of the free bands below, above, right and left of what is kept, the one with the
+ * most room for a card wins; the card is as wide as that band allows (≤ 720 px), centred in it,
+ * and no taller than it. Pure.
+ */
+export function storyPlacement(width: number, height: number, keep: readonly PaneBox[]): StoryPlacement {
+  const boxes = keep.filter((b) => b.right > b.left && b.bottom > b.top);
+  const u =
+    boxes.length === 0
+      ? null
+      : {
+          left: Math.max(0, Math.min(...boxes.map((b) => b.left))),
+          top: Math.max(0, Math.min(...boxes.map((b) => b.top))),
+          right: Math.min(width, Math.max(...boxes.map((b) => b.right))),
+          bottom: Math.min(height, Math.max(...boxes.map((b) => b.bottom))),
+        };
+  const full: PaneBox = { left: GAP, top: GAP, right: width - GAP, bottom: height - GAP };
+  const bands: PaneBox[] = u
+    ? [
+        { ...full, top: u.bottom + GAP },
+        { ...full, bottom: u.top - GAP },
+        { ...full, left: u.right + GAP },
+        { ...full, right: u.left - GAP },
+      ]
+    : [full];
+  // Room for a card: its usable width (≤ 720) times its height, and a band narrower than 300 px is no use.
+  const room = (b: PaneBox) => {
+    const w = Math.min(CARD_MAX_WIDTH, b.right - b.left);
+    const h = b.bottom - b.top;
+    return w < 300 || h < 120 ? 0 : w * Math.min(h, 520);
+  };
+  const region = bands.reduce((best, b) => (room(b) > room(best) ? b : best), bands[0]!);
+  const w = Math.max(0, Math.min(CARD_MAX_WIDTH, region.right - region.left));
+  const h = Math.max(0, region.bottom - region.top);
+  const left = region.left + (region.right - region.left - w) / 2;
+  // A band above what is kept grows upward from it (the card's bottom edge next to the step); else from its top.
+  const above = u !== null && region.bottom === u.top - GAP && region.top === GAP;
+  return {
+    style: { left, width: w, maxHeight: h, ...(above ? { bottom: height - region.bottom, top: "auto" } : { top: region.top }), transform: "none" },
+    compact: h < FULL_HEIGHT,
+    region,
+  };
+}
+
+/** The stack's active row, packet card and callout, in the pane's coordinates. */
+function keptBoxes(wrap: HTMLElement): PaneBox[] {
+  const origin = wrap.getBoundingClientRect();
+  return [...wrap.querySelectorAll("[data-testid=stack] .slot.is-active, [data-testid=stack] .card-layer, [data-testid=callout]")].map((el) => {
+    const r = el.getBoundingClientRect();
+    return { left: r.left - origin.left, top: r.top - origin.top, right: r.right - origin.left, bottom: r.bottom - origin.top };
+  });
+}
+
+/** The card's placement, measured after the stack has drawn step 1 and again when the pane resizes. */
+function useStoryPlacement(shown: boolean): { ref: (el: HTMLElement | null) => void; placement: StoryPlacement | null } {
+  const [el, setEl] = useState<HTMLElement | null>(null);
+  const [placement, setPlacement] = useState<StoryPlacement | null>(null);
+  const last = useRef("");
+  useLayoutEffect(() => {
+    const wrap = el?.parentElement;
+    if (!shown || !wrap) return;
+    const measure = () => {
+      const p = storyPlacement(wrap.clientWidth, wrap.clientHeight, keptBoxes(wrap));
+      const key = JSON.stringify(p);
+      if (key === last.current) return;
+      last.current = key;
+      setPlacement(p);
+    };
+    measure();
+    // The packet card tweens into place (≤ 260 ms) and the callout follows it: measure once more after.
+    const settle = setTimeout(measure, 320);
+    const ro = typeof ResizeObserver === "undefined" ? null : new ResizeObserver(measure);
+    ro?.observe(wrap);
+    return () => {
+      clearTimeout(settle);
+      ro?.disconnect();
+    };
+  }, [el, shown]);
+  return { ref: setEl, placement };
+}
+
+/** Props: none; reads the stores. Shown over the stack at step 1 until closed or used, beside the step it introduces. */
 export function StoryCard(): ReactElement | null {
   const trace = useTagflow((s) => s.trace);
   const cursor = useTagflow((s) => s.cursor);
@@ -28,7 +132,9 @@ export function StoryCard(): ReactElement | null {
   const dismissed = useUi((s) => s.storyDismissed);
   const notice = useUi((s) => s.sharedNotice);
   const present = useUi((s) => s.present);
-  if (!trace || trace.events.length === 0 || cursor !== 0 || dismissed || notice || present) return null;
+  const shown = !(!trace || trace.events.length === 0 || cursor !== 0 || dismissed || notice || present);
+  const { ref, placement } = useStoryPlacement(shown);
+  if (!shown || !trace) return null;
   const builtin = source.kind === "builtin" ? builtinInfo(source.name) : undefined;
   const title = builtin?.title ?? (source.kind === "custom" ? source.label : trace.scenario.name);
   // The description is the trace's (the validated scenario's): the catalog does not carry it.
@@ -39,7 +145,13 @@ export function StoryCard(): ReactElement | null {
   const firstFinding = bug === undefined ? undefined : index.findingsAt.get(bug)?.find((f) => f.severity !== "info");
   const close = () => uiStore.getState().dismissStory();
   return (
-    <section className="story" aria-labelledby="story-title" data-testid="story">
+    <section
+      ref={ref}
+      className={`story${placement?.compact ? " story--compact" : ""}`}
+      aria-labelledby="story-title"
+      data-testid="story"
+      style={placement?.style ?? { visibility: "hidden" }}
+    >
       <div className="story-scroll">
         <p className="story-kicker">What you are about to see</p>
         <h2 id="story-title">{title}</h2>
@@ -55,12 +167,13 @@ export function StoryCard(): ReactElement | null {
             type="button"
             className="btn btn--primary"
             data-testid="story-bug"
+            title={firstFinding ? `${findingTitle(firstFinding.id)}, at step ${bug + 1}` : undefined}
             onClick={() => {
               close();
               tagflowStore.getState().goToFinding(bug);
             }}
           >
-            Jump to the bug{firstFinding ? `: ${findingTitle(firstFinding.id)}` : ""} (step {bug + 1})
+            {placement?.compact ? "Jump to the bug" : `Jump to the bug${firstFinding ? `: ${findingTitle(firstFinding.id)}` : ""}`} (step {bug + 1})
           </button>
         )}
         <button
@@ -84,12 +197,19 @@ export function StoryCard(): ReactElement | null {
             lessonStore.getState().setListOpen(true);
           }}
         >
-          Take a guided lesson
+          {placement?.compact ? "Guided lesson" : "Take a guided lesson"}
         </button>
-        <button type="button" className="btn btn--ghost" onClick={close}>
-          Close
-        </button>
+        {!placement?.compact && (
+          <button type="button" className="btn btn--ghost" onClick={close}>
+            Close
+          </button>
+        )}
       </div>
+      {placement?.compact && (
+        <button type="button" className="btn btn--ghost story-close" aria-label="Close" title="Close" onClick={close}>
+          ×
+        </button>
+      )}
     </section>
   );
 }

@@ -4,7 +4,7 @@
  * same step scale.
  */
 import { ControlButton } from "../ControlButton";
-import { useMemo, useRef, type ReactElement } from "react";
+import { useMemo, useRef, type PointerEvent, type ReactElement } from "react";
 import { tagflowStore, useTagflow } from "../../store/index";
 import { SPEEDS } from "../../store/playbackSlice";
 import { selectStepLabel, traceIndex } from "../../store/selectors";
@@ -14,7 +14,9 @@ import { useElementSize } from "../hooks/useElementSize";
 import { layoutTimeline, stepScale } from "./timelineLayout";
 import { TagLanes } from "./TagLanes";
 import { ControlLane } from "./ControlLane";
-import { formatMicros } from "../text";
+import { findingChipWords, formatMicros } from "../text";
+import { MARK_TIP_ID, MarkTooltipLayer, markTip, markTipHandlers, useMarkTip } from "./MarkTooltip";
+import { nearestSeq } from "./markHits";
 
 function Controls(): ReactElement {
   const s = tagflowStore.getState();
@@ -107,8 +109,22 @@ function Scrubber({ width }: { width: number }): ReactElement {
   const event = trace?.events.at(cursor) ?? null;
   const plan = useMemo(() => (trace && width > 0 ? layoutTimeline(traceIndex(trace), trace.events.length, width, 23, 9) : null), [trace, width]);
   const x = stepScale(count, width);
+  const index = trace ? traceIndex(trace) : null;
+  const tip = useMarkTip();
+  // Hovering a decision tick (too many to be elements) shows its tip; the flags and the fork are buttons below.
+  const onPointerMove = (e: PointerEvent<HTMLDivElement>) => {
+    if (!index || e.target !== e.currentTarget.querySelector(".scrub-input")) return;
+    const box = e.currentTarget.getBoundingClientRect();
+    const seq = nearestSeq(index.decisions, count, width, e.clientX - box.left, 4);
+    if (seq === null) {
+      if (tip?.what === "decision tick") markTip.hideSoon();
+      return;
+    }
+    const px = box.left + x(seq);
+    markTip.show(seq, { left: px - 1, right: px + 1, top: box.top + 23, bottom: box.top + 32 }, "decision tick");
+  };
   return (
-    <div className="scrubber">
+    <div className="scrubber" onPointerMove={onPointerMove} onPointerLeave={() => tip?.what === "decision tick" && markTip.hideSoon()}>
       <svg className="scrub-marks" width={Math.max(0, width)} height={36} aria-hidden="true">
         {count > 0 && <line className="scrub-rail" x1={x(0)} x2={x(Math.max(0, count - 1))} y1={18} y2={18} />}
         {plan && <path className="scrub-decisions" d={plan.decisions} />}
@@ -131,6 +147,35 @@ function Scrubber({ width }: { width: number }): ReactElement {
         )}
         {count > 0 && <line className="scrub-cursor" x1={x(cursor)} x2={x(cursor)} y1={1} y2={35} />}
       </svg>
+      {plan?.findings.map((f, i, all) => {
+        const words = (index?.findingsAt.get(f.step) ?? []).map((g) => findingChipWords(g.id)).join(", ");
+        return (
+          <button
+            key={f.step}
+            type="button"
+            className="mark-hit mark-hit--finding"
+            data-testid="finding-mark"
+            data-step={f.step}
+            // As wide as the flag (9 px) plus a margin, but never over the next flag's box.
+            style={{ left: f.x - 3, width: Math.max(5, Math.min(14, (all[i + 1]?.x ?? Infinity) - f.x)) }}
+            aria-label={`Step ${f.step + 1}: ${words}`}
+            aria-describedby={tip?.step === f.step ? MARK_TIP_ID : undefined}
+            onClick={() => tagflowStore.getState().goToFinding(f.step)}
+            {...markTipHandlers(f.step, f.count > 1 ? `${f.count} findings at this step` : undefined)}
+          />
+        );
+      })}
+      {diverge !== null && count > 0 && (
+        <button
+          type="button"
+          className="mark-hit mark-hit--diverge"
+          style={{ left: Math.round(x(Math.min(diverge, count - 1))) - 7 }}
+          aria-label={`Step ${Math.min(diverge, count - 1) + 1}: where this run parts from the one with no fixes`}
+          aria-describedby={tip?.step === Math.min(diverge, count - 1) ? MARK_TIP_ID : undefined}
+          onClick={() => tagflowStore.getState().seek(Math.min(diverge, count - 1), "jump")}
+          {...markTipHandlers(Math.min(diverge, count - 1), "the runs diverge here: this run parts from the one with no fixes")}
+        />
+      )}
       <input
         className="scrub-input"
         type="range"
@@ -163,6 +208,7 @@ export function BottomPanel(): ReactElement {
       </div>
       <ControlLane trackWidth={width} />
       <TagLanes trackWidth={width} />
+      <MarkTooltipLayer />
     </footer>
   );
 }

@@ -9,6 +9,7 @@ import { useMemo, type ReactElement } from "react";
 import { scanAt, type EventList } from "../../engine";
 import { tagflowStore, useTagflow } from "../../store/index";
 import { stepScale } from "./timelineLayout";
+import { markTipHandlers } from "./MarkTooltip";
 
 const ROW = 18;
 
@@ -77,8 +78,8 @@ export function ControlLane({ trackWidth }: { trackWidth: number }): ReactElemen
             className={a.seq === cursor ? "msg is-current" : "msg"}
             onClick={() => tagflowStore.getState().seek(a.seq)}
             style={{ cursor: "pointer" }}
+            {...markTipHandlers(a.seq, a.summary)}
           >
-            <title>{`step ${a.seq + 1}: ${a.summary}`}</title>
             <line x1={a.x} x2={a.x} y1={a.y1} y2={a.y2} stroke="currentColor" strokeWidth={a.seq === cursor ? 3 : 1.5} />
             <circle cx={a.x} cy={a.y2} r={a.seq === cursor ? 4 : 2.5} fill={a.toDaemon ? "currentColor" : "none"} stroke="currentColor" />
           </g>

@@ -9,6 +9,7 @@ import { tagLanes, type TagLane } from "../../store/tagLanes";
 import { ForkGlyph } from "../panels/CompareView";
 import { firstLaneAt, layoutLaneRow, visibleRange } from "./lanesLayout";
 import { stepScale } from "./timelineLayout";
+import { MARK_TIP_ID, markTipHandlers, useMarkTip } from "./MarkTooltip";
 
 const ROW = 26;
 const NO_LANES: readonly TagLane[] = [];
@@ -61,6 +62,7 @@ export function TagLanes({ trackWidth }: { trackWidth: number }): ReactElement {
   }, [cursor, lanes, scroller]);
 
   const st = tagflowStore.getState();
+  const tip = useMarkTip();
   const rows: ReactElement[] = [];
   for (let i = first; i <= last; i++) {
     const r = layoutLaneRow(lanes[i]!, i, x, count, ROW);
@@ -100,22 +102,43 @@ export function TagLanes({ trackWidth }: { trackWidth: number }): ReactElement {
           {r.staleX !== null && <span className="lane-flag">stale</span>}
           {r.aliveAtEnd && <span className="lane-flag lane-flag--alive">alive at end</span>}
         </button>
-        <svg className="lane-svg" width={Math.max(0, trackWidth)} height={ROW} aria-hidden="true">
-          <rect className="lane-bar" x={r.x0} y={mid - 6} width={r.x1 - r.x0} height={12} rx={3} style={{ fill: r.fill }} />
-          {r.staleX !== null && <rect className="lane-stale" x={r.staleX} y={mid - 6} width={Math.max(2, r.x1 - r.staleX)} height={12} rx={3} />}
-          {r.aliveAtEnd && <path className="lane-arrow" d={`M${r.x1 + 1},${mid - 7}l8,7l-8,7z`} />}
-          {r.consults.map((c) => (
-            <path
-              key={c.seq}
-              className={`lane-consult${c.stale ? " is-stale" : ""}`}
-              d={`M${c.x},${mid - 8}l6,8l-6,8l-6,-8z`}
-              onClick={() => st.seek(c.seq, "jump")}
-            >
-              <title>{`consulted at step ${c.seq + 1}${c.stale ? " while stale" : ""}`}</title>
-            </path>
+        <div className="lane-track">
+          <svg className="lane-svg" width={Math.max(0, trackWidth)} height={ROW} aria-hidden="true">
+            <rect className="lane-bar" x={r.x0} y={mid - 6} width={r.x1 - r.x0} height={12} rx={3} style={{ fill: r.fill }} />
+            {r.staleX !== null && <rect className="lane-stale" x={r.staleX} y={mid - 6} width={Math.max(2, r.x1 - r.staleX)} height={12} rx={3} />}
+            {r.aliveAtEnd && <path className="lane-arrow" d={`M${r.x1 + 1},${mid - 7}l8,7l-8,7z`} />}
+            {r.consults.map((c) => (
+              <path
+                key={c.seq}
+                className={`lane-consult${c.stale ? " is-stale" : ""}`}
+                d={`M${c.x},${mid - 8}l6,8l-6,8l-6,-8z`}
+                onClick={() => st.seek(c.seq, "jump")}
+              >
+                <title>{`consulted at step ${c.seq + 1}${c.stale ? " while stale" : ""}`}</title>
+              </path>
+            ))}
+            <line className="lane-cursor" x1={x(cursor)} x2={x(cursor)} y1={0} y2={ROW} />
+          </svg>
+          {/* The tag's events as focusable marks with a tooltip (MarkTooltip): its start, each consult, its end. */}
+          {[
+            { seq: lanes[i]!.start, at: r.x0, what: `${r.label} starts: prepended to the packet` },
+            ...r.consults.map((c) => ({ seq: c.seq, at: c.x, what: `${r.label} consulted${c.stale ? " while stale" : ""}` })),
+            ...(lanes[i]!.end === null ? [] : [{ seq: lanes[i]!.end!, at: r.x1, what: `${r.label} ends: ${lanes[i]!.endReason ?? "removed"}` }]),
+          ].map((m) => (
+            <button
+              key={`${m.seq}:${m.what}`}
+              type="button"
+              className="mark-hit mark-hit--lane"
+              data-testid="lane-mark"
+              data-step={m.seq}
+              style={{ left: m.at - 7 }}
+              aria-label={`Step ${m.seq + 1}: ${m.what}`}
+              aria-describedby={tip?.step === m.seq ? MARK_TIP_ID : undefined}
+              onClick={() => st.seek(m.seq, "jump")}
+              {...markTipHandlers(m.seq, m.what)}
+            />
           ))}
-          <line className="lane-cursor" x1={x(cursor)} x2={x(cursor)} y1={0} y2={ROW} />
-        </svg>
+        </div>
       </div>,
     );
   }
