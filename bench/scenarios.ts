@@ -2,7 +2,7 @@
  * The workloads the bench runs: the seed story and its ping flood through ESP on lo0, with the
  * 2003 fix on (so both the request and the reply are protected: four AEAD operations per echo).
  */
-import { builtinByName, loadScenario, type Scenario, type ScenarioInput } from "../src/engine/index";
+import { builtinByName, LIMITS, loadScenario, type Scenario, type ScenarioInput } from "../src/engine/index";
 
 export type FloodCipher = "aes-gcm-16" | "chacha20-poly1305";
 
@@ -27,7 +27,7 @@ export function floodInput(echoes: number, cipher: FloodCipher): ScenarioInput {
   if (!host || !sa) throw new Error("lo0-esp-ping has no SA to re-key");
   return {
     ...seed,
-    maxEvents: 20_000_000,
+    maxEvents: LIMITS.maxEvents,
     hosts: [{ ...host, sad: [{ ...sa, enc: cipher, encKey: FLOOD_KEYS[cipher] }] }],
     traffic: [{ kind: "ping", from: "host", dst: "127.0.0.1", count: echoes, flood: true }],
   } as ScenarioInput;

@@ -7,7 +7,9 @@
  * - A change of scenario, fix or personality adds a history entry (pushState); moving the cursor
  *   or changing the view replaces the current one (replaceState), once the cursor has settled and
  *   never during playback. So Back and Forward go through the runs a person chose, not every step.
- * - Back/Forward, and a fragment edited by hand, apply the entry's link again.
+ * - Back/Forward, and a fragment edited by hand, apply the entry's link again. If that link
+ *   cannot be used (or its run fails or is cancelled) while a run is on screen, the report says
+ *   why and the address bar goes back to the link of what is shown.
  * - An embed never writes history: it lives inside someone else's page.
  */
 import type { StoreApi } from "zustand/vanilla";
@@ -131,6 +133,9 @@ export function startUrlSync(store: StoreApi<TagflowState>, env: UrlSyncEnv = br
     const hash = env.location.hash;
     seenHash = hash;
     cancel();
+    /** Whether a run was on screen when this link arrived, and whether the link could not replace it. */
+    const shown = store.getState().trace !== null;
+    let failed = false;
     const decoded: DecodeResult = hash.length > 1 ? decodeShare(hash) : { ok: true, state: defaultShareState(), notes: [] };
     /** A fresh page whose link could not be used shows the default scenario, the report staying up. */
     const fallBack = async () => {
@@ -142,6 +147,7 @@ export function startUrlSync(store: StoreApi<TagflowState>, env: UrlSyncEnv = br
     applying++;
     try {
       if (!decoded.ok) {
+        failed = true;
         report(BAD_LINK_TITLE, decoded.problems);
         await fallBack();
         return;
@@ -149,16 +155,21 @@ export function startUrlSync(store: StoreApi<TagflowState>, env: UrlSyncEnv = br
       // A lesson link (`l=`) opens the lesson at its stop; a bad one is reported and changes nothing.
       const lesson = await openLessonLink(store, hash);
       if (lesson === "bad") {
+        failed = true;
         await fallBack();
         return;
       }
       if (lesson !== null) {
-        if (lesson === "failed") await fallBack();
+        if (lesson === "failed") {
+          failed = true;
+          await fallBack();
+        }
         return;
       }
       const outcome = await applyShareState(store, decoded.state, { problemsTitle: BAD_SCENARIO_TITLE, fallbackFollows: true });
       if (outcome === "superseded") return;
       if (outcome === "failed") {
+        failed = true;
         await fallBack();
         return;
       }
@@ -167,6 +178,12 @@ export function startUrlSync(store: StoreApi<TagflowState>, env: UrlSyncEnv = br
       applying--;
       if (embed.embed) applyEmbed(store, embed);
       settle();
+      // The link did not replace what is on screen (bad, failed, cancelled). Left in the address bar
+      // it would claim a view that is not shown: a reload would lose the run on screen, and Copy link
+      // and Back would disagree with the page. So the bar goes back to the link of what is shown
+      // (replaceState: the entry the navigation made now stands for it), and the report, already
+      // up, says what was wrong with the link the person gave.
+      if (failed && shown && writes && entry !== "" && env.location.hash === hash && store.getState().status !== "running") write(entry, "replace");
     }
   };
 

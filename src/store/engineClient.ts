@@ -1,102 +1,156 @@
 /**
- * Running the engine for the store: in a Web Worker when the browser has one, on the main thread
- * (a lazily loaded chunk) when it does not or the worker fails to start. Every call resolves,
- * never rejects: failures come back as problems.
+ * Running the engine for the store, always in a Web Worker and never on the page's main thread
+ * (issue 16: a heavy link run on the page froze the tab for minutes). One run at a time: a newer
+ * run, or Cancel, terminates the worker under way and the next run starts a fresh one — a
+ * synchronous run cannot be stopped any other way. If no worker can be started, or the worker
+ * dies, the run fails with a message saying so; the store keeps the trace on screen. Every call
+ * resolves, never rejects: failures come back as problems.
  */
-import { fromWire, type RunRequest, type RunResponse } from "../worker/protocol";
+import { fromWire, type RunProgress, type RunRequest, type WorkerMessage } from "../worker/protocol";
 import type { RunOptions, RunResult } from "../worker/runTrace";
 
 export type { RunOptions, RunResult } from "../worker/runTrace";
+export type { RunProgress } from "../worker/protocol";
 
-/** Validate and run `scenarioInput` (a value, or JSON text) with the personality/fix overrides. */
-export type TraceRunner = (scenarioInput: unknown, options: RunOptions) => Promise<RunResult>;
-
-interface Pending {
-  readonly input: unknown;
-  readonly options: RunOptions;
-  readonly resolve: (result: RunResult) => void;
+/** What a caller can hear about a run while it is under way. */
+export interface RunHooks {
+  /** Steps recorded so far, a few times a second while the worker runs. */
+  readonly onProgress?: (progress: RunProgress) => void;
 }
 
-/** A runner backed by one worker, falling back to the main thread for good once the worker fails. */
-export function createEngineClient(): { runTrace: TraceRunner; dispose: () => void } {
-  let worker: Worker | null = null;
-  let broken = typeof Worker === "undefined";
+/** Validate and run `scenarioInput` (a value, or JSON text) with the personality/fix overrides. */
+export type TraceRunner = (scenarioInput: unknown, options: RunOptions, hooks?: RunHooks) => Promise<RunResult>;
+
+/** The part of a Worker the client uses (tests hand in a fake). */
+export interface EngineWorker {
+  onmessage: ((event: MessageEvent<WorkerMessage>) => void) | null;
+  onerror: ((event: ErrorEvent) => void) | null;
+  onmessageerror: ((event: MessageEvent) => void) | null;
+  postMessage(message: RunRequest): void;
+  terminate(): void;
+}
+
+/** Starts an engine worker; throws (or there is no Worker at all) when the browser cannot. */
+export type SpawnWorker = () => EngineWorker;
+
+/** The answer of a run that was stopped before it finished (a newer run, or Cancel). */
+export const CANCELLED: RunResult = { ok: false, cancelled: true, problems: [{ path: "$", message: "the run was cancelled before it finished" }] };
+
+/** The heading-free sentence for a worker that could not start or died; nothing ran on the page instead. */
+export function workerFailure(what: string): RunResult {
+  return {
+    ok: false,
+    problems: [
+      {
+        path: "$",
+        message: `the engine worker ${what}, so nothing was run: tagflow runs scenarios only in a worker, never on the page itself, which a heavy scenario would freeze. Reload the page to try again.`,
+      },
+    ],
+  };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : typeof error === "string" ? error : "unknown error";
+}
+
+const browserSpawn: SpawnWorker = () => {
+  if (typeof Worker === "undefined") throw new Error("this browser has no Web Workers");
+  return new Worker(new URL("../worker/engine.worker.ts", import.meta.url), { type: "module", name: "tagflow-engine" }) as unknown as EngineWorker;
+};
+
+interface Current {
+  readonly id: number;
+  readonly resolve: (result: RunResult) => void;
+  readonly hooks: RunHooks;
+}
+
+/** A runner backed by one worker at a time; `cancel` stops the run under way (it resolves CANCELLED). */
+export function createEngineClient(spawn: SpawnWorker = browserSpawn): { runTrace: TraceRunner; cancel: () => void; dispose: () => void } {
+  let worker: EngineWorker | null = null;
   let nextId = 1;
-  const pending = new Map<number, Pending>();
+  let current: Current | null = null;
 
-  const onMainThread = async (input: unknown, options: RunOptions): Promise<RunResult> => {
-    try {
-      const { runTraceSync } = await import("../worker/runTrace");
-      return runTraceSync(input, options);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      return { ok: false, problems: [{ path: "$", message: `the engine could not be loaded: ${message}` }] };
+  const stop = () => {
+    if (worker) {
+      worker.onmessage = worker.onerror = worker.onmessageerror = null;
+      worker.terminate();
     }
-  };
-
-  const fail = () => {
-    broken = true;
-    worker?.terminate();
     worker = null;
-    // Whatever the worker had not answered is run again on the main thread.
-    const stranded = [...pending.values()];
-    pending.clear();
-    for (const p of stranded) void onMainThread(p.input, p.options).then(p.resolve);
   };
 
-  const ensureWorker = (): Worker | null => {
-    if (broken) return null;
+  /** End the run under way with `result`, and the worker that ran it (a fresh one runs the next). */
+  const finish = (result: RunResult) => {
+    const run = current;
+    current = null;
+    stop();
+    run?.resolve(result);
+  };
+
+  const start = (): EngineWorker | string => {
     if (worker) return worker;
+    let w: EngineWorker;
     try {
-      worker = new Worker(new URL("../worker/engine.worker.ts", import.meta.url), { type: "module", name: "tagflow-engine" });
-    } catch {
-      broken = true;
-      return null;
+      w = spawn();
+    } catch (error) {
+      return `could not be started (${describe(error)})`;
     }
-    worker.onmessage = (event: MessageEvent<RunResponse>) => {
-      const entry = pending.get(event.data.id);
-      if (!entry) return;
-      pending.delete(event.data.id);
-      entry.resolve(fromWire(event.data.result));
+    w.onmessage = (event) => {
+      const data = event.data;
+      if (!current || data.id !== current.id) return;
+      if ("progress" in data) {
+        current.hooks.onProgress?.(data.progress);
+        return;
+      }
+      const run = current;
+      current = null;
+      run.resolve(fromWire(data.result));
     };
-    worker.onerror = (event) => {
+    w.onerror = (event) => {
       event.preventDefault();
-      fail();
+      finish(workerFailure(`stopped with an error (${event.message || "no message"})`));
     };
-    worker.onmessageerror = () => fail();
-    return worker;
+    w.onmessageerror = () => finish(workerFailure("sent an answer that could not be read"));
+    worker = w;
+    return w;
   };
 
-  const runTrace: TraceRunner = (input, options) => {
-    const w = ensureWorker();
-    if (!w) return onMainThread(input, options);
+  const runTrace: TraceRunner = (input, options, hooks = {}) => {
+    // A newer run supersedes the one under way: its worker is stopped, not left to finish.
+    if (current) finish(CANCELLED);
+    const w = start();
+    if (typeof w === "string") return Promise.resolve(workerFailure(w));
     return new Promise<RunResult>((resolve) => {
       const id = nextId++;
-      pending.set(id, { input, options, resolve });
+      current = { id, resolve, hooks };
       try {
-        const request: RunRequest = { id, input, options };
-        w.postMessage(request);
-      } catch {
-        // e.g. an input that cannot be cloned: run it here instead.
-        pending.delete(id);
-        void onMainThread(input, options).then(resolve);
+        w.postMessage({ id, input, options });
+      } catch (error) {
+        // e.g. an input that cannot be cloned; it is not run on the page instead.
+        current = null;
+        resolve({ ok: false, problems: [{ path: "$", message: `the scenario could not be handed to the engine worker: ${describe(error)}` }] });
       }
     });
   };
 
   return {
     runTrace,
+    cancel: () => {
+      if (current) finish(CANCELLED);
+    },
     dispose: () => {
-      worker?.terminate();
-      worker = null;
+      if (current) finish(CANCELLED);
+      stop();
     },
   };
 }
 
 let shared: ReturnType<typeof createEngineClient> | null = null;
 
-/** The app's engine runner (one worker for the page). */
-export const runTrace: TraceRunner = (scenarioInput, options) => {
+/** The app's engine runner (one worker at a time for the page). */
+export const runTrace: TraceRunner = (scenarioInput, options, hooks) => {
   shared ??= createEngineClient();
-  return shared.runTrace(scenarioInput, options);
+  return shared.runTrace(scenarioInput, options, hooks);
 };
+
+/** Stop the app's run under way, if any (its promise resolves CANCELLED). */
+export const cancelRun = (): void => shared?.cancel();

@@ -5,7 +5,7 @@
  */
 import { useStore } from "zustand";
 import { createStore, type StoreApi } from "zustand/vanilla";
-import { runTrace } from "./engineClient";
+import { cancelRun, runTrace } from "./engineClient";
 import { createPlaybackSlice } from "./playbackSlice";
 import { createScenarioSlice } from "./scenarioSlice";
 import { createSelectionSlice } from "./selectionSlice";
@@ -27,7 +27,7 @@ export function createTagflowStore(deps: StoreDeps): StoreApi<TagflowState> {
 }
 
 /** The app's store. */
-export const tagflowStore: StoreApi<TagflowState> = createTagflowStore({ runTrace });
+export const tagflowStore: StoreApi<TagflowState> = createTagflowStore({ runTrace, cancelRun });
 
 /** Read the app's store in a component: re-renders when the selected value changes (Object.is). */
 export function useTagflow<T>(selector: (state: TagflowState) => T): T {

@@ -1,8 +1,9 @@
 /**
  * Trace slice: the current trace, how it differs from the baseline run, and the engine runs that
- * replace them. A run's answer is applied only if no newer run was asked for since; a failed run
- * keeps the last good trace (and its comparison, and puts the scenario slice back to what that
- * trace was run with) and reports the problems.
+ * replace them. A run's answer is applied only if no newer run was asked for since (the engine
+ * client stops the older run's worker: engineClient.ts); a failed or cancelled run keeps the last
+ * good trace (and its comparison, and puts the scenario slice back to what that trace was run
+ * with) and reports why. While a run is under way, `progress` follows the worker's reports.
  */
 import type { StateCreator } from "zustand/vanilla";
 import { isPersonalityId, type ScenarioTrace } from "../engine/index";
@@ -18,6 +19,9 @@ import type { RunConfig, ScenarioSource, StoreDeps, TagflowState, TraceSlice } f
 export function inputOf(source: ScenarioSource): unknown {
   return source.kind === "builtin" ? builtinRef(source.name) : source.input;
 }
+
+/** The heading of the note a cancelled run leaves. */
+export const CANCELLED_TITLE = "Run cancelled";
 
 /** "Could not open broken.json" — the heading of a problems report. */
 export function problemsTitleFor(source: ScenarioSource): string {
@@ -49,6 +53,7 @@ export const createTraceSlice =
       status: "idle",
       error: null,
       requestSeq: 0,
+      progress: null,
 
       runEngine: async (config: RunConfig, cursorPolicy) => {
         const seq = get().requestSeq + 1;
@@ -56,6 +61,7 @@ export const createTraceSlice =
         set({
           requestSeq: seq,
           status: "running",
+          progress: null,
           source: config.source,
           ...(config.personality !== undefined ? { personality: config.personality } : {}),
           ...(config.fixes !== undefined ? { fixes: config.fixes } : {}),
@@ -65,9 +71,13 @@ export const createTraceSlice =
           ...(config.fixes !== undefined ? { fixes: config.fixes } : {}),
           ...(wantsComparison(config) ? { compare: true } : {}),
         };
-        const result = await deps.runTrace(inputOf(config.source), options);
+        const onProgress = (progress: TagflowState["progress"]) => {
+          if (get().requestSeq === seq) set({ progress });
+        };
+        const result = await deps.runTrace(inputOf(config.source), options, { onProgress });
         // A newer request was made while this one ran: its answer is the one that counts.
         if (get().requestSeq !== seq) return "superseded";
+        const reached = get().progress;
 
         const previous = get().trace;
         if (result.ok) {
@@ -85,6 +95,7 @@ export const createTraceSlice =
             // Replaced with every trace: a comparison always describes the trace on screen.
             comparison: result.comparison ?? null,
             status: "ready",
+            progress: null,
             error: null,
             ...(config.keepProblems ? {} : { problems: null, problemsTitle: "", problemsTone: "error" as const, problemsFoot: null }),
             source,
@@ -102,13 +113,15 @@ export const createTraceSlice =
         }
 
         const waiting = !previous && config.fallbackFollows === true;
+        const cancelled = result.cancelled === true;
         set({
           status: previous ? "ready" : waiting ? "running" : "error",
+          progress: null,
           error: previous || waiting ? null : (result.problems[0]?.message ?? "the scenario could not be run"),
-          problems: result.problems,
-          problemsTitle: config.problemsTitle ?? problemsTitleFor(config.source),
-          problemsTone: "error",
-          problemsFoot: null,
+          problems: cancelled ? [{ path: "$", message: cancelledMessage(config.source, reached?.steps ?? 0) }] : result.problems,
+          problemsTitle: cancelled ? CANCELLED_TITLE : (config.problemsTitle ?? problemsTitleFor(config.source)),
+          problemsTone: cancelled ? "note" : "error",
+          problemsFoot: cancelled && previous ? "Nothing else changed: you are still looking at the run from before." : null,
           ...(previous && applied
             ? {
                 source: applied,
@@ -119,5 +132,16 @@ export const createTraceSlice =
         });
         return "failed";
       },
+
+      cancelRun: () => {
+        if (get().status === "running") deps.cancelRun?.();
+      },
     };
   };
+
+/** What a cancelled run's note says: which scenario stopped, and how far it had got. */
+function cancelledMessage(source: ScenarioSource, steps: number): string {
+  const what = source.kind === "builtin" ? `"${source.name}"` : source.label;
+  const at = steps > 0 ? ` after ${steps.toLocaleString("en-US")} steps` : "";
+  return `cancelled: the run of ${what} was stopped${at}, before it finished.`;
+}

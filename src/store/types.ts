@@ -3,7 +3,7 @@
  * named actions declared here (style.md, "State changes only through named actions").
  */
 import type { FixId, PersonalityId, Problem, ScenarioTrace, TraceComparison } from "../engine/index";
-import type { TraceRunner } from "./engineClient";
+import type { RunProgress, TraceRunner } from "./engineClient";
 
 /** Where the scenario comes from: a built-in by name, or a file / URL the user gave. */
 export type ScenarioSource =
@@ -85,9 +85,13 @@ export interface TraceSlice {
   error: string | null;
   /** Incremented per run; an answer for an older run is ignored. */
   requestSeq: number;
+  /** How far the run under way has got, as the engine worker reports it; null before its first report and when none runs. */
+  progress: RunProgress | null;
 
   /** Run the engine for `config`; on success replace the trace, on failure keep it and report. */
   runEngine(config: RunConfig, cursor: CursorPolicy): Promise<RunOutcome>;
+  /** Stop the run under way (its runEngine resolves "failed"); the trace on screen stays and a note says "cancelled". */
+  cancelRun(): void;
 }
 
 /** How the cursor last moved: one step (animate) or a jump (scrub, Home/End, next decision). */
@@ -192,7 +196,9 @@ export interface ViewState extends ViewSliceState {
 
 export type TagflowState = ScenarioSlice & TraceSlice & PlaybackSlice & SelectionSlice & ViewSlice;
 
-/** What the store needs from outside: the engine runner (a fake in tests). */
+/** What the store needs from outside: the engine runner (a fake in tests), and how to stop its run under way. */
 export interface StoreDeps {
   readonly runTrace: TraceRunner;
+  /** Make the run under way resolve as cancelled (engineClient's cancel); absent: runs cannot be cancelled. */
+  readonly cancelRun?: () => void;
 }

@@ -22,6 +22,7 @@ import { Narration } from "./panels/Narration";
 import { openScenarioFile } from "./openFile";
 import { OutcomeBanner } from "./panels/OutcomeBanner";
 import { ProblemsAlert } from "./panels/ProblemsAlert";
+import { RunProgress } from "./panels/RunProgress";
 import { StackView } from "./stack/StackView";
 import { RecapCard, SharedNotice, StoryCard } from "./panels/StoryCard";
 import { SvgDefs } from "./stack/SvgDefs";
@@ -134,6 +135,7 @@ export function App(): ReactElement {
           <div className="stack-wrap">
             {status === "error" && !hasTrace ? <NoTrace /> : <StackView />}
             <ProblemsAlert />
+            <RunProgress />
             <StoryCard />
             <RecapCard />
             <AlignedCompare />

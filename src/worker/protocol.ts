@@ -26,6 +26,25 @@ export interface RunResponse {
   readonly result: WireResult;
 }
 
+/** How far a run has got: steps (events) recorded so far and bytes of packet data, with the run's budgets. */
+export interface RunProgress {
+  readonly steps: number;
+  readonly bytes: number;
+  readonly maxSteps: number;
+  readonly maxBytes: number;
+  /** "run", then "baseline" while the comparison's baseline runs (its steps count on from the run's). */
+  readonly phase: "run" | "baseline";
+}
+
+/** Worker → main thread, while request `id` runs: its progress (RunProgress), a few times a second. */
+export interface ProgressMessage {
+  readonly id: number;
+  readonly progress: RunProgress;
+}
+
+/** Anything the worker posts. */
+export type WorkerMessage = RunResponse | ProgressMessage;
+
 /** The response for `result`, and the buffers to transfer with it (the worker keeps no copy). */
 export function toWire(id: number, result: RunResult): { message: RunResponse; transfer: ArrayBuffer[] } {
   if (!result.ok) return { message: { id, result }, transfer: [] };

@@ -1,6 +1,6 @@
 /**
- * Validate and run a scenario: the one function both the engine worker and the main-thread
- * fallback call. Untrusted input in, a trace or every problem (with its JSON path) out; never
+ * Validate and run a scenario: the function the engine worker calls (runs are never on the page's
+ * main thread, issue 16). Untrusted input in, a trace or every problem (with its JSON path) out; never
  * throws. Asked to, it also runs the baseline — the same scenario on its own kernel with no
  * fixes — and compares the two; only the comparison goes back, never the baseline's trace.
  */
@@ -18,6 +18,7 @@ import {
   type TraceComparison,
 } from "../engine/index";
 import { isBuiltinRef } from "./builtinRef";
+import type { RunProgress } from "./protocol";
 
 /** Overrides applied on top of the scenario's own `personality` and `fixes`; undefined keeps the scenario's. */
 export interface RunOptions {
@@ -49,17 +50,20 @@ export const BROWSER_MAX_BYTES = 16 * 1024 * 1024;
 /** The browser's budget, as runScenario takes it. */
 const BROWSER_BUDGET = { maxEvents: BROWSER_MAX_EVENTS, maxBytes: BROWSER_MAX_BYTES } as const;
 
-/** What a run gives back: a trace (and, when asked for, how it differs from the baseline), or why there is none. */
+/**
+ * What a run gives back: a trace (and, when asked for, how it differs from the baseline), or why
+ * there is none — `cancelled` when the engine client stopped it (a newer run, or Cancel).
+ */
 export type RunResult =
   | { readonly ok: true; readonly trace: ScenarioTrace; readonly comparison?: TraceComparison }
-  | { readonly ok: false; readonly problems: readonly Problem[] };
+  | { readonly ok: false; readonly problems: readonly Problem[]; readonly cancelled?: true };
 
 /**
  * A string is scenario JSON text (size and depth limits apply); a BuiltinRef the built-in of that
  * name (an unknown name fails validation with the name in the message); anything else an
  * already-parsed value.
  */
-export function runTraceSync(input: unknown, options: RunOptions = {}): RunResult {
+export function runTraceSync(input: unknown, options: RunOptions = {}, onProgress?: (progress: RunProgress) => void): RunResult {
   let value = isBuiltinRef(input) ? (builtinByName(input.builtinRef) ?? { name: input.builtinRef }) : input;
   if (typeof input === "string") {
     // loadScenarioJson does the size/depth checks and JSON.parse; the overrides go on afterwards.
@@ -71,12 +75,25 @@ export function runTraceSync(input: unknown, options: RunOptions = {}): RunResul
   const loaded = loadScenario(merged);
   if (!loaded.ok) return { ok: false, problems: loaded.problems };
   try {
-    const trace = runScenario(loaded.scenario, BROWSER_BUDGET);
+    const watch = (phase: RunProgress["phase"], from: number) =>
+      onProgress
+        ? {
+            onProgress: (steps: number, bytes: number) =>
+              onProgress({
+                steps: from + steps,
+                bytes,
+                maxSteps: Math.min(loaded.scenario.maxEvents, BROWSER_MAX_EVENTS),
+                maxBytes: BROWSER_MAX_BYTES,
+                phase,
+              }),
+          }
+        : {};
+    const trace = runScenario(loaded.scenario, { ...BROWSER_BUDGET, ...watch("run", 0) });
     // The baseline (audit/baseline.ts) is `value` as given, before the overrides, with no fixes.
     const baseline = options.compare ? baselineOf(value, loaded.scenario) : null;
     if (baseline?.kind !== "run") return { ok: true, trace };
     // The baseline's trace stays here: only the comparison crosses to the main thread.
-    const comparison = compareTraces(runScenario(baseline.scenario, BROWSER_BUDGET), trace);
+    const comparison = compareTraces(runScenario(baseline.scenario, { ...BROWSER_BUDGET, ...watch("baseline", trace.events.length) }), trace);
     return { ok: true, trace, comparison };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

@@ -90,7 +90,7 @@ describe("the visualizer", () => {
     }
   });
 
-  it("falls back to the main thread when the worker cannot start", async () => {
+  it("says so when the worker cannot start, and never runs the scenario on the main thread (issue 16)", async () => {
     const app = await openApp(chromium.browser, chromium.env.baseURL, {
       beforeLoad: async (page) => {
         await page.route(/engine\.worker-.*\.js$/, (route) => route.abort());
@@ -98,11 +98,12 @@ describe("the visualizer", () => {
     });
     try {
       const { page } = app;
-      await page.locator(".banner[data-verdict]").waitFor({ timeout: 15_000 });
-      expect(await outcomeText(page)).toContain("insecure");
-      expect(await stepText(page)).toBe(`Step 1 of ${bug.events.length}`);
-      await page.getByTestId("scenario").selectOption("lo0-ping");
-      await expect.poll(() => stepText(page)).toBe(`Step 1 of ${traceOf("lo0-ping").events.length}`);
+      const noTrace = page.locator(".no-trace");
+      await noTrace.waitFor({ timeout: 15_000 });
+      expect(await noTrace.textContent()).toMatch(
+        /engine worker .*so nothing was run: tagflow runs scenarios only in a worker, never on the page itself/,
+      );
+      expect(await page.locator(".banner[data-verdict]").count()).toBe(0);
       // The aborted worker script is the only error: it is what this test provokes.
       expectNoConsoleErrors(app, { ignore: [/engine\.worker-.*\.js/] });
     } finally {

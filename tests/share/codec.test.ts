@@ -134,7 +134,7 @@ describe("links that cannot be used", () => {
     expect(problemsOf(decodeShare("#s=lo0-ping&z=AAAA"))).toEqual(["#z: a link names a built-in scenario (s) or carries one (z), not both"]);
     expect(problemsOf(decodeShare("#s=lo0-ping&p=linux"))[0]).toMatch(/^#p: "linux" is not a kernel personality \(there are: netbsd-2003, freebsd-7/);
     expect(problemsOf(decodeShare("#s=lo0-ping&f=icmp-reflect-strips-tags,nope"))[0]).toMatch(/^#f: "nope" is not a fix \(there are: /);
-    expect(problemsOf(decodeShare("#s=lo0-ping&c=0"))[0]).toMatch(/^#c: "0" is not a step number \(1–20000000\)/);
+    expect(problemsOf(decodeShare("#s=lo0-ping&c=0"))[0]).toMatch(/^#c: "0" is not a step number \(1–15000000\)/);
     expect(problemsOf(decodeShare("#s=lo0-ping&c=1e3"))[0]).toMatch(/^#c: /);
     expect(problemsOf(decodeShare("#s=lo0-ping&t=hex"))[0]).toMatch(/^#t: "hex" is not a panel \(there are: packet, mbufs, tags, fixes\)/);
     expect(problemsOf(decodeShare("#s=lo0-ping&tag=-1&pin=x&lanes=2&field=%3Cscript%3E"))).toEqual([

@@ -146,6 +146,30 @@ describe("the address bar and the store", () => {
     expect(store.getState().problemsFoot).toBeNull();
   });
 
+  it("puts the address bar back to the link of what is shown after a bad link arrives by hashchange", async () => {
+    const { win, store, ready } = start("#v=1&s=lo0-ah-ping&c=9");
+    await ready;
+    const shown = currentShareUrl(store, win.env.location).split("#")[1]!;
+    win.typeHash("#v=7&s=lo0-ping");
+    await settle();
+    expect(store.getState().problemsTitle).toBe(BAD_LINK_TITLE);
+    // A reload now reopens the run on screen, not the bad link.
+    expect(win.env.location.hash).toBe(`#${shown}`);
+    expect(win.entries.at(-1)).toBe(`#${shown}`);
+    expect(win.replaceState).toHaveBeenCalled();
+
+    // The same for a link that decodes but whose scenario the engine refuses.
+    const refused = { version: 1, name: "bad", hosts: [{ name: "h", interfaces: [{ name: "x", addr: "nope" }] }], traffic: [] };
+    const view = { tab: "packet", tag: null, field: null, pin: null, lanes: true, decrypted: false } as const;
+    win.typeHash(
+      `#${encodeShare({ scenario: { kind: "custom", json: JSON.stringify(refused) }, personality: null, fixes: null, cursor: { seq: 0, key: null }, view })}`,
+    );
+    await settle();
+    expect(store.getState().problemsTitle).toBe(BAD_SCENARIO_TITLE);
+    expect(store.getState().trace!.scenario.name).toBe("lo0-ah-ping");
+    expect(win.env.location.hash).toBe(`#${shown}`);
+  });
+
   it("opens a link with unknown parts, with a note", async () => {
     const { store, ready } = start("#v=1&s=lo0-ping&fbclid=123");
     await ready;

@@ -7,7 +7,7 @@ import { annotateStory } from "../audit/story";
 import { audit } from "../audit/audit";
 import type { Behaviour, Personality } from "../kernels/personality";
 import type { Scenario } from "../scenario/schema";
-import { byteLimitText, loopingChain, type RunOptions, type ScenarioTrace } from "../sim/run";
+import { applyRunOptions, byteLimitText, loopingChain, timeLimitText, type RunOptions, type ScenarioTrace } from "../sim/run";
 import { TRACE_VERSION, type LinkInfo } from "../trace/events";
 import { StepLimitExceeded } from "../trace/recorder";
 import { startLinuxPing, startUdp, type AppState } from "./apps";
@@ -19,7 +19,7 @@ import { startLinuxKeying } from "./xfrm_km";
 /** Run a validated scenario whose personality is a Linux one. */
 export function runLinux(scenario: Scenario, personality: Personality, behaviour: Behaviour, options: RunOptions = {}): ScenarioTrace {
   const world = new LinuxWorld(scenario, personality, behaviour, Math.min(scenario.maxEvents, options.maxEvents ?? Infinity));
-  world.recorder.maxBytes = options.maxBytes ?? Infinity;
+  applyRunOptions(scenario, world.recorder, world.sched, options);
   const pings: AppState[] = [];
   const missing = unmodelled(scenario, behaviour.linux!.stack);
   if (missing) {
@@ -55,6 +55,16 @@ export function runLinux(scenario: Scenario, personality: Personality, behaviour
     if (!(e instanceof StepLimitExceeded)) throw e;
     const host = scenario.hosts[0]!.name;
     const looping = loopingChain(world.recorder.events);
+    if (e.budget === "time") {
+      const planned = scenario.traffic.reduce((n, t) => n + (t.kind === "tcp" ? 0 : t.count), 0);
+      const { detail, note } = timeLimitText(
+        e.limit,
+        pings.reduce((n, p) => n + p.sent, 0),
+        planned,
+      );
+      world.recorder.recordFinal(host, "ip", "runScenario", { kind: "drop", reason: "trace-limit", detail }, note);
+      return finish(world, scenario, personality, pings);
+    }
     if (looping === undefined && e.budget === "bytes") {
       const planned = scenario.traffic.reduce((n, t) => n + (t.kind === "tcp" ? 0 : t.count), 0);
       const { detail, note } = byteLimitText(

@@ -17,15 +17,32 @@ export const LIMITS = {
   traffic: 16,
   pingCount: 100_000,
   payload: 65_507 - 8,
-  maxEvents: 20_000_000,
+  maxEvents: 15_000_000,
   faults: 16,
   /**
-   * Σ count × size over the traffic: the ICMP data a run would carry. Each echo is recorded as
-   * several packet versions, so 64 MiB of data already makes a trace of ~800 MB in Node; a
-   * 20,000 × 65,499 scenario (1.3 GB of data) used to end in V8's out-of-memory abort.
+   * The memory a run's trace may need in Node, bytes, as TRACE_MEMORY estimates it from the
+   * scenario before it runs. Node's default heap limit on a 64-bit machine with 16 GB or more is
+   * about 4 GB (4.3 GB measured here); 3 GB leaves room for the CLI's streaming and V8's slack, so
+   * every scenario that validates runs to its verdict under `tagflow run` without V8 aborting
+   * (1000 × 65,499 and 8000 × 8000 lo0-ping used to validate and die of out-of-memory).
    */
-  pingBytes: 64 * 1024 * 1024,
+  traceMemory: 3_000_000_000,
 } as const;
+
+/**
+ * Heap a trace costs in Node, measured (issue 16; node --expose-gc, heapUsed after a full GC with
+ * the trace alive, minus before, December 2026), rounded up: per byte of traffic data (count ×
+ * size, and TCP bytes) and per step. The worst built-ins were libreswan-subnets (224 B per data
+ * byte at 10 × 8000) and lo0-esp-ping (129 B per step at 2000 × 8, 142 in the 10,000-echo bench);
+ * lo0-ping is 98 B per byte. LIMITS.maxEvents (15 M steps: 2.4 GB) leaves room for some data at most.
+ * Steps are bounded by maxEvents, so `perByte × data + perEvent × maxEvents` bounds any run.
+ */
+export const TRACE_MEMORY = { perByte: 240, perEvent: 160 } as const;
+
+/** The memory bound of a scenario with `dataBytes` of traffic data and `maxEvents` steps (see LIMITS.traceMemory). */
+export function traceMemoryBound(dataBytes: number, maxEvents: number): number {
+  return TRACE_MEMORY.perByte * dataBytes + TRACE_MEMORY.perEvent * maxEvents;
+}
 
 /** Caps on raw input, checked before anything is parsed; jsonBytes counts UTF-16 characters. */
 export const INPUT_LIMITS = { jsonBytes: 512 * 1024, depth: 32 } as const;

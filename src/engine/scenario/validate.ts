@@ -9,7 +9,7 @@ import { formatIpv4Addr, fromHex } from "../wire/fields";
 import { addrOf, ip, parsePrefix, prefixContains, type Prefix } from "../sim/addr";
 import { migrate } from "./migrate";
 import { keyingProblems } from "../keying/validate";
-import { INPUT_LIMITS, nestingDepth } from "./limits";
+import { INPUT_LIMITS, nestingDepth, TRACE_MEMORY, traceMemoryBound } from "./limits";
 import { jsonPath, LIMITS, parseStructure, type Problem, type Scenario } from "./schema";
 
 export type LoadResult = { ok: true; scenario: Scenario; migratedFrom?: number } | { ok: false; problems: Problem[] };
@@ -172,12 +172,17 @@ export function checkSemantics(s: Scenario): Problem[] {
     });
     if (l.ends[0] === l.ends[1]) out.push({ path: `${at}.ends`, message: "a link needs two different ends" });
   });
-  const pingBytes = s.traffic.reduce((sum, t) => sum + (t.kind === "tcp" ? t.bytes : t.count * t.size), 0);
-  if (pingBytes > LIMITS.pingBytes) {
-    const mb = (n: number) => `${Math.round(n / (1024 * 1024))} MiB`;
+  // What the trace could need, from count × size and maxEvents (limits.ts: TRACE_MEMORY, measured):
+  // refused up front, so the command line never dies of V8's out-of-memory abort on a legal scenario.
+  const dataBytes = s.traffic.reduce((sum, t) => sum + (t.kind === "tcp" ? t.bytes : t.count * t.size), 0);
+  const memory = traceMemoryBound(dataBytes, s.maxEvents);
+  if (memory > LIMITS.traceMemory) {
+    const mib = (n: number) => `${(n / (1024 * 1024)).toFixed(1)} MiB`;
+    const gb = (n: number) => `${(n / 1e9).toFixed(1)} GB`;
+    const fit = Math.max(0, Math.floor((LIMITS.traceMemory - TRACE_MEMORY.perEvent * s.maxEvents) / TRACE_MEMORY.perByte));
     out.push({
       path: "$.traffic",
-      message: `the traffic would carry ${mb(pingBytes)} of ping data (count × size, summed); the limit is ${mb(LIMITS.pingBytes)}: lower count or size`,
+      message: `the traffic would carry ${mib(dataBytes)} of data (count × size, summed) in up to ${s.maxEvents} steps (maxEvents): its trace could need ${gb(memory)} of memory, and the limit is ${gb(LIMITS.traceMemory)}. With this maxEvents at most ${mib(fit)} of data fit: lower count or size (or maxEvents)`,
     });
   }
   // ping(8) uses its pid as the ICMP id and counts every echo reply with that id that reaches
@@ -212,13 +217,6 @@ export function checkSemantics(s: Scenario): Problem[] {
         });
     }
   });
-  // UDP senders: the data is bounded like ping's (the host was checked with the rest of the traffic).
-  const udpBytes = s.traffic.reduce((sum, t) => sum + (t.kind === "udp" ? t.count * t.size : 0), 0);
-  if (udpBytes > LIMITS.pingBytes)
-    out.push({
-      path: "$.traffic",
-      message: `the UDP datagrams would carry ${udpBytes} bytes (count × size, summed); the limit is ${LIMITS.pingBytes}`,
-    });
   // Seed 004: the keying connection's hosts, addresses and lifetimes (keying/validate.ts).
   out.push(...keyingProblems(s));
   if (out.length === 0) out.push(...routeLoops(s));

@@ -13,7 +13,8 @@ import { startPing, type PingState } from "../netinet/ping";
 import { startUdp } from "../netinet/udp_usrreq";
 import { startTcp } from "../netinet/tcp_input";
 import type { Scenario } from "../scenario/schema";
-import { StepLimitExceeded } from "../trace/recorder";
+import { StepLimitExceeded, type Recorder } from "../trace/recorder";
+import type { Scheduler } from "./scheduler";
 import { TRACE_VERSION, type LinkInfo, type Trace } from "../trace/events";
 import { chainAt, type EventList } from "../trace/store";
 import { World } from "./world";
@@ -43,6 +44,50 @@ export interface RunOptions {
   readonly maxEvents?: number;
   /** Stop once the trace holds this many bytes of packet data (Recorder.maxBytes). */
   readonly maxBytes?: number;
+  /** Stop before any callout due after this virtual time, µs (Scheduler.maxTime); at most the scenario's timeBudgetMicros. */
+  readonly maxMicros?: number;
+  /** Told the steps and packet bytes recorded so far, every `progressEvery` events (the engine worker's progress strip). */
+  readonly onProgress?: (steps: number, bytes: number) => void;
+  /** Events between onProgress calls (default 256: a step of a 64 KB echo costs about a millisecond). */
+  readonly progressEvery?: number;
+}
+
+/**
+ * Virtual time a run may take past the end of its traffic plan: more than any timer the schema
+ * allows to fire after the last send (an SA's hard add-time lifetime ≤ 1 day, an acquire ≤ 1 h,
+ * TCP's retransmit give-up ≈ 9 min: tcp_backoff in netinet/tcp_timer.ts).
+ */
+export const TIME_GRACE_MICROS = 2 * 86_400 * 1_000_000;
+
+/**
+ * The virtual-time budget of `scenario`, µs: the last traffic's start plus count × interval (the
+ * plan's end: ping's and udp's timers, netinet/ping.ts), plus TIME_GRACE_MICROS. A run still busy
+ * after that is not finishing its traffic but running away (issue 16), and stops with a finding.
+ */
+export function timeBudgetMicros(scenario: Scenario): number {
+  let end = 0;
+  for (const t of scenario.traffic) end = Math.max(end, (t.startMs + (t.kind === "tcp" ? 0 : t.count * t.intervalMs)) * 1000);
+  return end + TIME_GRACE_MICROS;
+}
+
+/** Put a caller's budgets and progress watcher on a run's recorder and scheduler (both stacks: this file and linux/run.ts). */
+export function applyRunOptions(scenario: Scenario, recorder: Recorder, sched: Scheduler, options: RunOptions): void {
+  recorder.maxBytes = options.maxBytes ?? Infinity;
+  sched.maxTime = Math.min(timeBudgetMicros(scenario), options.maxMicros ?? Infinity);
+  if (options.onProgress) recorder.watch(options.onProgress, options.progressEvery ?? 256);
+}
+
+/** Seconds with up to three decimals, for time-budget findings. */
+function seconds(micros: number): string {
+  return `${+(micros / 1_000_000).toFixed(3)} s`;
+}
+
+/** The drop detail and note of a run stopped by its virtual-time budget (Scheduler.maxTime). */
+export function timeLimitText(limit: number, started: number, planned: number): { detail: string; note: string } {
+  return {
+    detail: `virtual time ${seconds(limit)}, ${started} of ${planned} echoes sent`,
+    note: `The run's virtual clock reached its limit of ${seconds(limit)} before the run finished (${started} of ${planned} echoes sent): something kept scheduling work after the traffic's plan and its timers were done, and the trace stops here.`,
+  };
 }
 
 /** Megabytes with one decimal, for budget findings. */
@@ -70,7 +115,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
   // A Linux personality runs on the Linux stack (src/engine/linux: skb, dst, KLIPS, XFRM), not on this BSD World.
   if (isLinux(personality)) return runLinux(scenario, personality, behaviour, options);
   const world = new World(scenario, personality, behaviour, Math.min(scenario.maxEvents, options.maxEvents ?? Infinity));
-  world.recorder.maxBytes = options.maxBytes ?? Infinity;
+  applyRunOptions(scenario, world.recorder, world.sched, options);
   world.hosts.forEach((h) => installKeys(h, h.spec));
   // Seed 004: keying daemons install SAs and policies during the run (keying/pluto.ts).
   if (scenario.keying) startKeying(world, scenario.keying);
@@ -98,6 +143,9 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
         { kind: "drop", reason: "step-limit", detail: `${e.limit} events` },
         `The run reached its limit of ${e.limit} events and was stopped: packet #${looping} was going round in a loop.`,
       );
+    } else if (e.budget === "time") {
+      const { detail, note } = timeLimitText(e.limit, started, planned);
+      world.recorder.recordFinal(host, "ip", "runScenario", { kind: "drop", reason: "trace-limit", detail }, note);
     } else if (e.budget === "bytes") {
       const { detail, note } = byteLimitText(e.limit, world.recorder.packets.arenaBytes, started, planned);
       world.recorder.recordFinal(host, "ip", "runScenario", { kind: "drop", reason: "trace-limit", detail }, note);

@@ -1,8 +1,11 @@
 /**
  * The virtual clock and callout queue: every asynchronous step (netisr, crypto completion,
  * ping timers, link propagation) is a callout at a virtual time in µs. Ties run in the order
- * they were scheduled, so interleavings are deterministic.
+ * they were scheduled, so interleavings are deterministic. The clock has a budget (`maxTime`):
+ * a callout due after it ends the run, as the step and byte budgets do (issue 16).
  */
+import { StepLimitExceeded } from "../trace/recorder";
+
 interface Callout {
   readonly t: number;
   readonly order: number;
@@ -14,6 +17,12 @@ export class Scheduler {
   private heap: Callout[] = [];
   private order = 0;
   now = 0;
+  /**
+   * The latest virtual time (µs) a callout may run at; the next one due later throws
+   * StepLimitExceeded(maxTime, "time") instead of running, so a timer that keeps rescheduling
+   * itself stops even if it records nothing. Infinity: no time budget.
+   */
+  maxTime = Infinity;
 
   /** Run `run` `delay` µs from now. */
   after(delay: number, run: () => void): void {
@@ -24,10 +33,11 @@ export class Scheduler {
     return this.heap.length;
   }
 
-  /** Pop the next callout, advancing the clock; undefined when idle. */
+  /** Pop the next callout, advancing the clock; undefined when idle. Throws past `maxTime` (the callout stays queued). */
   next(): Callout | undefined {
     const top = this.heap[0];
     if (!top) return undefined;
+    if (top.t > this.maxTime) throw new StepLimitExceeded(this.maxTime, "time");
     const last = this.heap.pop()!;
     if (this.heap.length > 0) {
       this.heap[0] = last;

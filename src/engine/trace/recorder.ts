@@ -10,8 +10,8 @@ import type { EventPayload, LayerId, TagClass, TagView } from "./events";
 import { M_FLAGS } from "./events";
 import { newTables, type EventTable, type PacketTable } from "./store";
 
-/** Which budget a run ran out of: steps (events recorded) or packet bytes recorded. */
-export type BudgetKind = "events" | "bytes";
+/** Which budget a run ran out of: steps (events recorded), packet bytes recorded, or virtual time (µs, sim/scheduler.ts). */
+export type BudgetKind = "events" | "bytes" | "time";
 
 /** Thrown when a run exceeds its step or byte budget; the simulator turns it into a finding. */
 export class StepLimitExceeded extends Error {
@@ -19,7 +19,13 @@ export class StepLimitExceeded extends Error {
     readonly limit: number,
     readonly budget: BudgetKind = "events",
   ) {
-    super(budget === "events" ? `step limit of ${limit} events reached` : `byte limit of ${limit} bytes of packet data reached`);
+    super(
+      budget === "events"
+        ? `step limit of ${limit} events reached`
+        : budget === "bytes"
+          ? `byte limit of ${limit} bytes of packet data reached`
+          : `virtual-time limit of ${limit} µs reached`,
+    );
   }
 }
 
@@ -38,6 +44,18 @@ export class Recorder {
    * cap alone let 100 echoes of 65,499 bytes record 32 MB). Infinity: no byte budget.
    */
   maxBytes = Infinity;
+
+  /** Told (steps, packet bytes) every `every` events; the engine worker's progress strip (issue 16). */
+  watch(onProgress: (steps: number, bytes: number) => void, every: number): void {
+    this.onProgress = onProgress;
+    this.progressEvery = Math.max(1, every);
+    this.nextProgress = this.events.length + this.progressEvery;
+  }
+
+  private onProgress: ((steps: number, bytes: number) => void) | undefined;
+  private progressEvery = 0;
+  /** The event count of the next progress call; Infinity (never) unless watched, so one comparison per event. */
+  private nextProgress = Infinity;
 
   constructor(readonly maxEvents: number) {
     ({ events: this.events, packets: this.packets } = newTables());
@@ -91,6 +109,10 @@ export class Recorder {
   record(site: number, m: Mbuf | null, payload: EventPayload, note: string): number {
     if (this.events.length >= this.maxEvents) throw new StepLimitExceeded(this.maxEvents);
     if (this.packets.arenaBytes >= this.maxBytes) throw new StepLimitExceeded(this.maxBytes, "bytes");
+    if (this.events.length >= this.nextProgress) {
+      this.nextProgress += this.progressEvery;
+      this.onProgress?.(this.events.length, this.packets.arenaBytes);
+    }
     const packet = m ? this.version(m) : -1;
     return this.events.push(site, this.now, packet, m ? m.id : -1, payload, note);
   }

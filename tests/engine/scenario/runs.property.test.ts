@@ -8,6 +8,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { FIX_IDS, LIMITS, PERSONALITY_IDS, loadScenario, runScenario, type ScenarioInput, type Verdict } from "../../../src/engine";
 import { BUILTIN_NAMES, builtinInput } from "../../helpers/trace";
+import { TRACE_MEMORY, traceMemoryBound } from "../../../src/engine/scenario/limits";
 
 /** A value at either end of [lo, hi] or just inside it, or anywhere between: limits are where bugs live. */
 const edgy = (lo: number, hi: number) =>
@@ -86,5 +87,42 @@ describe("every valid scenario runs to a verdict", () => {
     );
     // Most generated scenarios must validate, or the property proves little.
     expect(valid).toBeGreaterThan(40);
+  });
+
+  // Issue 16: the memory bound (limits.ts) is the gate for big traffic. Scenarios whose data sits
+  // exactly at it validate and run to a verdict; one byte more is refused.
+  it("built-ins with their traffic data at the memory bound's edge", { timeout: 60_000 }, () => {
+    const edge = fc.record({ name: fc.constantFrom(...BUILTIN_NAMES), count: edgy(1, LIMITS.pingCount), maxEvents: edgy(100, 400) });
+    let ran = 0;
+    fc.assert(
+      fc.property(edge, ({ name, count, maxEvents }) => {
+        const s = structuredClone(builtinInput(name)) as unknown as ScenarioInput & { traffic: Record<string, unknown>[] };
+        const pings = s.traffic.filter((t) => t.kind === undefined || t.kind === "ping");
+        const others = s.traffic.filter((t) => !(t.kind === undefined || t.kind === "ping"));
+        if (pings.length === 0 || others.length > 0) return;
+        const fit = Math.floor((LIMITS.traceMemory - TRACE_MEMORY.perEvent * maxEvents) / TRACE_MEMORY.perByte);
+        const size = Math.min(LIMITS.payload, Math.floor(fit / (count * pings.length)));
+        if (size < 8) return;
+        for (const t of pings) Object.assign(t, { count, size });
+        const loaded = loadScenario({ ...s, maxEvents });
+        if (!loaded.ok) {
+          // Refused for something else than its data (e.g. a fragment queue too small for the size): not this property's case.
+          expect(loaded.problems.some((p) => p.path === "$.traffic" && /could need/.test(p.message))).toBe(false);
+          return;
+        }
+        expect(traceMemoryBound(count * size * pings.length, maxEvents)).toBeLessThanOrEqual(LIMITS.traceMemory);
+        ran++;
+        const trace = runScenario(loaded.scenario);
+        expect(VERDICTS).toContain(trace.outcome.verdict);
+        if (size < LIMITS.payload) {
+          // One more byte per echo (count more in all) is over the bound.
+          for (const t of pings) Object.assign(t, { size: size + 1 });
+          const over = loadScenario({ ...s, maxEvents });
+          expect(!over.ok && over.problems.some((p) => p.path === "$.traffic" && /could need/.test(p.message))).toBe(true);
+        }
+      }),
+      { numRuns: 24, seed: 16 },
+    );
+    expect(ran).toBeGreaterThan(8);
   });
 });

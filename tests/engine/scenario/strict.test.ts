@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { loadScenario, loadScenarioJson } from "../../../src/engine";
 import { merge, set, type Edit } from "../../helpers/edit";
 import { builtinInput } from "../../helpers/trace";
+import { LIMITS, TRACE_MEMORY, traceMemoryBound } from "../../../src/engine/scenario/limits";
 
 function problemsAfter(name: string, ...edits: Edit[]) {
   const s = builtinInput(name);
@@ -59,16 +60,29 @@ describe("ping size with IPsec", () => {
   });
 });
 
-describe("total ping data", () => {
-  it("count × size past LIMITS.pingBytes is refused up front, naming both", () => {
+describe("total traffic data", () => {
+  it("a trace that could outgrow the CLI's heap is refused up front, with what would fit (issue 16)", () => {
     expect(problemsAfter("lo0-ping", merge("traffic[0]", { count: 20_000, size: 65_499 }))).toEqual([
       {
         path: "$.traffic",
-        message: "the traffic would carry 1249 MiB of ping data (count × size, summed); the limit is 64 MiB: lower count or size",
+        message:
+          "the traffic would carry 1249.3 MiB of data (count × size, summed) in up to 2000000 steps (maxEvents): its trace could need 314.7 GB of memory, and the limit is 3.0 GB. With this maxEvents at most 10.6 MiB of data fit: lower count or size (or maxEvents)",
       },
     ]);
+    // Legal before, and V8 ran out of memory in the CLI: now refused.
+    expect(problemsAfter("lo0-ping", merge("traffic[0]", { count: 1000, size: 65_499 }))).toHaveLength(1);
+    expect(problemsAfter("lo0-ping", merge("traffic[0]", { count: 8000, size: 8000 }))).toHaveLength(1);
+    // Many small echoes still fit: their cost is their steps, which maxEvents bounds.
     const big = builtinInput("lo0-ping");
     merge("traffic[0]", { count: 100_000, size: 56 })(big);
     expect(loadScenario(big).ok).toBe(true);
+    // The bound's edge: the most data that fits with the default maxEvents, and one byte more.
+    const fit = Math.floor((LIMITS.traceMemory - TRACE_MEMORY.perEvent * 2_000_000) / TRACE_MEMORY.perByte);
+    expect(traceMemoryBound(fit, 2_000_000)).toBeLessThanOrEqual(LIMITS.traceMemory);
+    expect(traceMemoryBound(fit + 1, 2_000_000)).toBeGreaterThan(LIMITS.traceMemory);
+  });
+
+  it("maxEvents alone stays within the memory bound", () => {
+    expect(traceMemoryBound(0, LIMITS.maxEvents)).toBeLessThanOrEqual(LIMITS.traceMemory);
   });
 });
