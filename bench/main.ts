@@ -82,7 +82,8 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   let ui: UiReport | null = null;
   if (args.ui) {
-    ui = await uiSection({ quick: args.quick, log, traceHeapEchoes: echoes, frameEvents: args.quick ? 10_000 : 1_000_000 });
+    // --ui-only leaves out the flood's heap in Chromium too (a second million-step engine run); ui.mainHeap still measures the 1M-step trace.
+    ui = await uiSection({ quick: args.quick, log, traceHeapEchoes: args.engine ? echoes : 0, frameEvents: args.quick ? 10_000 : 1_000_000 });
     machine.chromium = ui.chromium;
     figures.push(...ui.figures);
   }

@@ -242,6 +242,35 @@ async function recordFrames(page: Page, frames: number, key: string | null): Pro
   return page.evaluate(() => window.__tfFrames!.done);
 }
 
+/** A CDP CPU profile's busy time (every sample but idle) and its top self-time functions. */
+function profileBusy(profile: {
+  nodes: { id: number; callFrame: { functionName: string; url: string } }[];
+  samples?: number[];
+  timeDeltas?: number[];
+}): {
+  busyMs: number;
+  top: string;
+} {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
+  const self = new Map<string, number>();
+  let busy = 0;
+  const samples = profile.samples ?? [];
+  samples.forEach((id, i) => {
+    const f = byId.get(id);
+    const dt = profile.timeDeltas?.[i] ?? 0;
+    if (!f || f.functionName === "(idle)" || f.functionName === "(root)") return;
+    busy += dt;
+    const name = f.functionName || "(anonymous)";
+    self.set(name, (self.get(name) ?? 0) + dt);
+  });
+  const top = [...self]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 5)
+    .map(([name, us]) => `${name} ${ms(us / 1000)}`)
+    .join(", ");
+  return { busyMs: busy / 1000, top };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Scenario with ~N events
 
@@ -512,12 +541,21 @@ export async function uiSection(opts: UiOptions): Promise<UiReport> {
     };
     const heapEmpty = await mainHeap();
     const before = await stepLabel(page);
+    // The main thread's share of the open, apart from the engine run in the worker: its busy time
+    // in a CPU profile (every sample that is not idle: JS, GC and "(program)", the browser's native work), so a slow open says
+    // whether the page or the engine is what is slow.
+    await cdp.send("Profiler.enable");
+    await cdp.send("Profiler.setSamplingInterval", { interval: 1000 });
+    await cdp.send("Profiler.start");
     const openStarted = performance.now();
     await page
       .getByTestId("open-file")
       .setInputFiles({ name: `bench-${opts.frameEvents}-events.json`, mimeType: "application/json", buffer: Buffer.from(big.json) });
     await page.waitForFunction((b) => document.querySelector('[data-testid="step"]')?.textContent !== b, before, { timeout: 300_000, polling: 50 });
     const openMs = performance.now() - openStarted;
+    const openProfile = (await cdp.send("Profiler.stop")).profile;
+    await cdp.send("Profiler.disable");
+    const openBusy = profileBusy(openProfile);
     const loadedLabel = await stepLabel(page);
     const heapLoaded = (await mainHeap()) - heapEmpty;
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
@@ -611,6 +649,15 @@ export async function uiSection(opts: UiOptions): Promise<UiReport> {
         text: ms(openMs),
         ...(big.events >= 900_000 ? { budget: { text: "< 3,000 ms", pass: openMs < 3000 } } : {}),
         note: "includes the engine run in the worker and the columns' transfer; the worker's heap is not the main thread's",
+      },
+      {
+        section: fsection,
+        id: "ui.openMainThread",
+        label: `… of which the main thread was busy (the rest waits on the engine worker)`,
+        value: openBusy.busyMs,
+        unit: "ms",
+        text: ms(openBusy.busyMs),
+        note: `CPU profile of the page during the open (1 ms sampling); most self time: ${openBusy.top}`,
       },
       {
         section: fsection,

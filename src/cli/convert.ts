@@ -9,6 +9,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { INPUT_LIMITS, PERSONALITY_IDS, builtinByName, isPersonalityId, loadScenarioJson, loadScenario, type Scenario } from "../engine";
 import { CONFIG_SYNTAXES, configToScenario, diagLines, emitConfig, guessSyntax, scenarioName, type ConfigSyntax } from "../convert";
+import { TRACE_TARGETS, convertTrace } from "./convertTrace";
 import { InputError, escapeTerminal, openOutput, readBounded } from "./io";
 import type { CliIo } from "./main";
 
@@ -38,6 +39,10 @@ export const CONVERT_HELP = [
   "  --ping SRC DST       the ping to send (default: one echo across the first outbound policy)",
   "  --no-traffic         send nothing",
   "  --host NAME          with --to setkey|ip-xfrm: whose SAs and policies (default: the first host with any)",
+  "",
+  "  tagflow convert TRACE.json --to trace|trace-v1 [--out FILE]",
+  "                       a trace from 'tagflow run --json' (either format) in format 2 (packet versions",
+  "                       as deltas) or format 1 (every version whole); read a line at a time, any size",
   "",
   "Hosts, addresses, links and the ping are inferred (the file does not say them) and labelled so.",
   "Errors are FILE:LINE:COL lines and exit 2; whatever cannot be modelled is a warning naming it.",
@@ -104,9 +109,19 @@ export function convert(argv: readonly string[], io: CliIo): number {
       ]);
     if (extra.length > 0)
       throw new ConvertError([`convert: unexpected argument${extra.length > 1 ? "s" : ""} ${extra.map((a) => `'${a}'`).join(" ")}`]);
+    // A trace file is re-encoded, not read as a scenario: no byte cap, a line at a time (convertTrace.ts).
+    if (values.to !== undefined && values.to in TRACE_TARGETS) {
+      const other = (["from", "personality", "host", "no-traffic"] as const).filter((k) => values[k] !== undefined);
+      if (other.length > 0 || ping)
+        throw new ConvertError([
+          `convert: --to ${values.to} takes only --out (got ${[...other.map((k) => `--${k}`), ...(ping ? ["--ping"] : [])].join(" ")})`,
+        ]);
+      return convertTrace(file, values.to, values.out, io);
+    }
     const problems: string[] = [];
     if (values.from !== undefined && !isFormat(values.from)) problems.push(`convert: --from '${values.from}': expected ${FORMATS.join(", ")}`);
-    if (values.to !== undefined && !isFormat(values.to)) problems.push(`convert: --to '${values.to}': expected ${FORMATS.join(", ")}`);
+    if (values.to !== undefined && !isFormat(values.to))
+      problems.push(`convert: --to '${values.to}': expected ${[...FORMATS, ...Object.keys(TRACE_TARGETS)].join(", ")}`);
     if (values.personality !== undefined && !isPersonalityId(values.personality))
       problems.push(`convert: unknown personality '${values.personality}' (expected ${PERSONALITY_IDS.join(", ")})`);
     if (problems.length > 0) throw new ConvertError(problems);

@@ -74,7 +74,16 @@ export {
 } from "./trace/store";
 export * from "./trace/hdrs";
 export * from "./trace/lanes";
-export { eventMeaning, eventSignature, logicalIndex, logicalKeys, mapCursor, type LogicalIndex } from "./trace/logical";
+export {
+  eventMeaning,
+  eventSignature,
+  logicalIndex,
+  logicalKeyAt,
+  logicalKeys,
+  mapCursor,
+  seqOfLogicalKey,
+  type LogicalIndex,
+} from "./trace/logical";
 export { dissect, dissectAt, dissectHeader, summarize, type HeaderSpan, type FieldSpan } from "./wire/dissect";
 export { fromHex, toHex, formatIpv4Addr, parseIpv4Addr } from "./wire/fields";
 // The packet card's TCP band (issue 12) reads a segment's header with the engine's own decoder.

@@ -9,11 +9,9 @@
  * No Node APIs: this runs in the browser too.
  */
 import {
-  EventTable,
   fromHex,
   isPersonalityId,
   NETLINK_XFRM,
-  PacketTable,
   parsePfkey,
   parseXfrm,
   PERSONALITIES,
@@ -22,7 +20,6 @@ import {
   xfrmMonitorText,
   type Finding,
   type LinkInfo,
-  type RowList,
   type Scenario,
   type SockaddrFlavour,
   type Trace,
@@ -31,6 +28,7 @@ import {
 } from "../engine";
 import { version as packageVersion } from "../../package.json";
 import type { EspAuthAlg, EspEncAlg, EspSaForExport } from "./espSaTable";
+export { traceToJson, traceToJsonChunks } from "./traceJson";
 import { LINKTYPE, writePcapng, writePcapngChunks, type PcapngCapture, type PcapngInterface, type PcapngPacket } from "./pcapng";
 
 /** The tagflow version written into captures ("0.1.0"). */
@@ -328,43 +326,4 @@ function negotiatedEspSas(trace: ScenarioTraceLike): EspSaForExport[] {
     }
   }
   return out;
-}
-
-/** Top-level arrays written one element per line, so two traces diff step by step. */
-const ONE_PER_LINE: ReadonlySet<string> = new Set(["events", "packets", "links"]);
-
-/**
- * The trace as JSON: deterministic (the engine's key order), with the scenario and outcome
- * indented and events, packets and links one per line. `JSON.parse` gives the trace back.
- */
-export function traceToJson(trace: Trace): string {
-  return [...traceToJsonChunks(trace)].join("");
-}
-
-/**
- * traceToJson in pieces (one per event, packet or link), for writing a trace too long to be one
- * string: V8 caps a string near 512 MiB, which a 100,000-echo trace passes.
- */
-export function* traceToJsonChunks(trace: Trace): Generator<string> {
-  const entries = Object.entries(trace).filter(([, value]: [string, unknown]) => value !== undefined);
-  yield "{\n";
-  let first = true;
-  for (const [key, value] of entries as [string, unknown][]) {
-    const name = JSON.stringify(key);
-    yield first ? "" : ",\n";
-    first = false;
-    if (ONE_PER_LINE.has(key) && (Array.isArray(value) || value instanceof EventTable || value instanceof PacketTable)) {
-      if (value.length === 0) {
-        yield `  ${name}: []`;
-        continue;
-      }
-      yield `  ${name}: [\n`;
-      const rows = value as RowList<unknown>;
-      for (let i = 0; i < rows.length; i++) yield `${i === 0 ? "" : ",\n"}    ${JSON.stringify(rows.at(i)) ?? "null"}`;
-      yield "\n  ]";
-      continue;
-    }
-    yield `  ${name}: ${JSON.stringify(value, null, 2).replace(/\n/g, "\n  ")}`;
-  }
-  yield "\n}\n";
 }

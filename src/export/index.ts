@@ -6,3 +6,5 @@ export type { EspAuthAlg, EspEncAlg, EspSaForExport } from "./espSaTable";
 export { TAGFLOW_VERSION, captureTitle, traceEspSas, traceToJson, traceToJsonChunks, traceToPcapng, traceToPcapngChunks } from "./capture";
 export { keyMessageFrames, traceCapture } from "./capture";
 export type { ScenarioTraceLike } from "./capture";
+export { TRACE_JSON_FORMAT, convertTraceLines, traceFromJson, traceJsonFormat } from "./traceJson";
+export type { TraceJsonFormat } from "./traceJson";

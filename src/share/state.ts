@@ -3,7 +3,7 @@
  * a decoded link back into the store (applyShareState). No DOM: the store tests drive it in Node.
  */
 import type { StoreApi } from "zustand/vanilla";
-import { logicalIndex } from "../store/logicalStep";
+import { logicalKeyAt, seqOfLogicalKey } from "../store/logicalStep";
 import { selectViewState } from "../store/selectors";
 import { tagLanes } from "../store/tagLanes";
 import type { RunOutcome, TagflowState } from "../store/types";
@@ -32,7 +32,7 @@ export function shareStateOf(s: TagflowState): ShareState | null {
   if (!s.trace || s.status === "running") return null;
   const scenario = sharedScenario(s);
   const view = selectViewState(s);
-  const key = s.cursor > 0 ? (logicalIndex(s.trace).keys[s.cursor] ?? null) : null;
+  const key = s.cursor > 0 ? (logicalKeyAt(s.trace, s.cursor) ?? null) : null;
   return {
     scenario,
     // A custom scenario is the normalised scenario that ran: its personality and fixes are in it.
@@ -114,7 +114,7 @@ export function applyCursorAndView(store: StoreApi<TagflowState>, state: ShareSt
   const trace = st.trace;
   if (!trace) return;
   const n = trace.events.length;
-  const byKey = state.cursor.key !== null ? logicalIndex(trace).seqOf.get(state.cursor.key) : undefined;
+  const byKey = state.cursor.key !== null ? seqOfLogicalKey(trace, state.cursor.key) : undefined;
   const seq = byKey ?? Math.min(Math.max(0, n - 1), state.cursor.seq);
   st.pause();
   st.seek(seq, "jump");

@@ -220,13 +220,14 @@ describe("traceEspSas", () => {
 describe("traceToJson", () => {
   it("parses back to the trace, one event and one packet version per line, deterministically", () => {
     const t = trace("lo0-esp-ping");
-    const json = traceToJson(t);
+    // Format 1, every packet version whole (format 2's deltas: tests/export/traceJson.test.ts).
+    const json = traceToJson(t, 1);
     expect(JSON.parse(json)).toEqual(JSON.parse(JSON.stringify(t)));
     const lines = json.split("\n");
     expect(lines.filter((l) => l.startsWith('    {"seq":'))).toHaveLength(t.events.length);
     expect(lines.filter((l) => l.startsWith('    {"id":') && l.includes('"hex":'))).toHaveLength(t.packets.length);
     expect(json.endsWith("}\n")).toBe(true);
-    expect(traceToJson(t)).toBe(json);
+    expect(traceToJson(t, 1)).toBe(json);
   });
 });
 

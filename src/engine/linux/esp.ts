@@ -15,7 +15,9 @@ import type { DropReason } from "../trace/events";
 import type { Site } from "../trace/recorder";
 import { internetChecksum } from "../wire/checksum";
 import { IP_PROTO, toHex } from "../wire/fields";
-import { skb_pull, skb_push, skb_put, skb_store, skb_trim, type Skb } from "./skb";
+import { m_hdr_consume } from "../mbuf/mbuf";
+import type { HdrSpec } from "../mbuf/hdrs";
+import { skb_hdrs_rewritten, skb_pull, skb_push, skb_put, skb_store, skb_trim, type Skb } from "./skb";
 import type { LinuxHost } from "./world";
 
 /** The bytes ESP adds in front of the payload (SPI, seq, IV): KLIPS's tot_headroom for ESP. */
@@ -29,6 +31,17 @@ export function espTailroom(sa: SecAssoc, pyldsz: number): number {
   const block = Math.max(e.blockBytes, 4);
   const icv = e.aead ? e.icvBytes : authAlg(sa.auth).icvBytes;
   return icv + ((block - ((pyldsz + 2) % block)) % block) + 2;
+}
+
+/** ESP's ICV length for `sa` (RFC 4303 §2.8: the AEAD's tag, else the authenticator's truncated MAC). */
+function icvBytes(sa: SecAssoc): number {
+  const e = encAlg(sa.enc);
+  return e.aead ? e.icvBytes : authAlg(sa.auth).icvBytes;
+}
+
+/** What an ESP payload's next header says it holds, as a header-stack entry of `len` bytes. */
+function innerPart(nextHeader: number, len: number, rest: Omit<HdrSpec, "kind" | "len">): HdrSpec {
+  return nextHeader === IP_PROTO.ICMP ? { kind: "icmp", len, ...rest } : { kind: "data", len, proto: nextHeader, ...rest };
 }
 
 /** The same IPv4 header with a new protocol and total length, its checksum recomputed. */
@@ -68,6 +81,7 @@ export function espTransportOutput(host: LinuxHost, site: Site, skb: Skb, sa: Se
     head,
     "ESP",
     site.text`skb_push(${head}): the IP header moves ${head} bytes forward into the headroom, opening the gap for SPI, sequence number and the ${e.ivBytes}-byte IV.`,
+    { kind: "esp" },
   );
   const tail = sealed.bytes.length - head - payload.length;
   skb_put(
@@ -76,6 +90,10 @@ export function espTransportOutput(host: LinuxHost, site: Site, skb: Skb, sa: Se
     new Uint8Array(tail),
     "ESP trailer",
     site.text`skb_put(${tail}): ${sealed.padLength} bytes of padding, pad length, next header and the ICV go into the tailroom.`,
+    [
+      { kind: "esp-trailer", len: tail - icvBytes(sa), state: "pending", until: "write" },
+      { kind: "esp-icv", len: icvBytes(sa), state: "pending", until: "write" },
+    ],
   );
   site
     .at("crypto", site.fn)
@@ -87,6 +105,14 @@ export function espTransportOutput(host: LinuxHost, site: Site, skb: Skb, sa: Se
   const total = hlen + sealed.bytes.length;
   skb_store(skb, 0, rewriteHeader(header, IP_PROTO.ESP, total));
   skb_store(skb, hlen, sealed.bytes);
+  // The IP header is at the front again, SPI|seq|IV after it, then the ciphertext and the ICV.
+  skb_hdrs_rewritten(skb, [
+    { kind: "ipv4", len: hlen, state: "plain" },
+    { kind: "esp", len: head, state: "plain" },
+    innerPart(nextHeader, payload.length, { state: "encrypted", inEsp: true }),
+    { kind: "esp-trailer", len: tail - icvBytes(sa), state: "encrypted", inEsp: true },
+    { kind: "esp-icv", len: icvBytes(sa), state: "plain" },
+  ]);
   m_set_cleartext(skb, toHex(payload), nextHeader);
   sa.bytes += payload.length;
   sa.packets++;
@@ -113,6 +139,15 @@ export interface EspOpened {
  */
 export function espVerifyOpen(site: Site, skb: Skb, sa: SecAssoc, hlen: number): EspOpened | EspInputFailure {
   const esp = skb.bytes().slice(hlen);
+  const head = espHeadroom(sa);
+  const icv = icvBytes(sa);
+  // esp_input has read the ESP header: SPI|seq|IV, then ciphertext, then the ICV (as FAST_IPSEC's esp_input).
+  if (esp.length >= head + icv)
+    m_hdr_consume(skb, hlen, [
+      { kind: "esp", len: head, state: "plain" },
+      { kind: "data", len: esp.length - head - icv, state: "encrypted", inEsp: true },
+      { kind: "esp-icv", len: icv, state: "plain" },
+    ]);
   site
     .at("crypto", site.fn)
     .emit(
@@ -172,9 +207,20 @@ export function espTransportInput(site: Site, skb: Skb, sa: SecAssoc): EspInputF
   const opened = espVerifyOpen(site, skb, sa, hlen);
   if ("reason" in opened) return opened;
   const head = espHeadroom(sa);
+  const icv = icvBytes(sa);
+  const espLength = data.length - hlen;
   const header = rewriteHeader(data.slice(0, hlen), opened.nextHeader, hlen + opened.payload.length);
   skb_store(skb, head, header);
   skb_store(skb, head + hlen, opened.payload);
+  // The IP header now sits just before the plaintext; the bytes in front of it are what skb_pull drops.
+  const plen = opened.payload.length;
+  skb_hdrs_rewritten(skb, [
+    { kind: "data", len: head, state: "plain" },
+    { kind: "ipv4", len: hlen, state: "plain" },
+    innerPart(opened.nextHeader, plen, { state: "plain", inEsp: true, decrypted: true }),
+    { kind: "esp-trailer", len: espLength - head - plen - icv, state: "plain", inEsp: true, decrypted: true },
+    { kind: "esp-icv", len: icv, state: "plain" },
+  ]);
   skb_pull(site, skb, head, "ESP", site.text`The IP header moves back over the ${head}-byte ESP header and IV, and skb_pull drops them.`);
   skb_trim(
     site,
@@ -183,6 +229,8 @@ export function espTransportInput(site: Site, skb: Skb, sa: SecAssoc): EspInputF
     "ESP trailer",
     site.text`skb_trim cuts the padding, trailer and ICV: the packet is ${hlen + opened.payload.length} bytes of protocol ${opened.nextHeader} again.`,
   );
+  // With the ESP header gone nothing is inside an ESP payload any more (as after m_striphdr).
+  skb_hdrs_rewritten(skb, [{ kind: "ipv4", len: hlen, state: "plain" }, innerPart(opened.nextHeader, plen, { state: "plain" })]);
   m_set_cleartext(skb, undefined);
   return undefined;
 }

@@ -5,6 +5,8 @@
  * ipsec_rcv sees the whole ESP packet — and a forwarded one to ip_forward.
  */
 import { drop } from "../mbuf/drop";
+import { ipv4Parts } from "../mbuf/hdrs";
+import { m_hdr_consume } from "../mbuf/mbuf";
 import { ip } from "../sim/addr";
 import { internetChecksum } from "../wire/checksum";
 import { IP_PROTO, formatIpv4Addr } from "../wire/fields";
@@ -36,6 +38,8 @@ export function ip_rcv(host: LinuxHost, skb: Skb): void {
     return;
   }
   const h = parsed.value;
+  // ip_rcv has read the header: the unread datagram becomes the header and ip_p's protocol (as BSD's ip_input).
+  m_hdr_consume(skb, 0, ipv4Parts(data, h.totalLength));
   const local = host.isLocal(ip(h.dst));
   site.emit(
     skb,
@@ -157,7 +161,14 @@ export function ip_defrag(host: LinuxHost, skb: Skb): Skb | undefined {
   const sum = internetChecksum(out, 0, hlen);
   out[10] = sum >> 8;
   out[11] = sum & 0xff;
-  const whole = alloc_skb(site, total + 16, 16, out, site.text`ip_glue: a new ${total}-byte skb holds the reassembled datagram.`);
+  const whole = alloc_skb(
+    site,
+    total + 16,
+    16,
+    out,
+    site.text`ip_glue: a new ${total}-byte skb holds the reassembled datagram.`,
+    ipv4Parts(out, total),
+  );
   whole.dev = skb.dev;
   whole.copiedFrom = sorted[0]!.chain;
   site.emit(

@@ -20,6 +20,7 @@
  * headroom (hh_len) but not written as bytes.
  */
 import { drop } from "../mbuf/drop";
+import { ipv4Parts } from "../mbuf/hdrs";
 import { m_set_rcvif } from "../mbuf/mbuf";
 import type { Site } from "../trace/recorder";
 import { emitFault, type InjectedFault } from "../net/if_link";
@@ -179,6 +180,7 @@ export function ip_send_datagram(host: LinuxHost, d: Datagram): void {
     hh,
     bytes,
     `${d.what}: alloc_skb(${length} + hh_len ${hh} + 15), skb_reserve(${hh}), and the ${length}-byte datagram (IP id 0x${id.toString(16)}) is built in it.`,
+    ipv4Parts(bytes, length),
   );
   if (d.copiedFrom) {
     skb.copiedFrom = d.copiedFrom.id;
@@ -384,6 +386,7 @@ export function ip_fragment(host: LinuxHost, skb: Skb, output: (f: Skb) => void)
       hh,
       frag,
       site.text`Fragment at offset ${offset} (frag_off ${offset >> 3}${more ? ", MF" : ""}, DF clear): a new skb of ${hlen + len} bytes.`,
+      ipv4Parts(frag, hlen + len),
     );
     f.copiedFrom = skb.id;
     f.klipsDepth = skb.klipsDepth;

@@ -8,8 +8,15 @@
  * `skb->dev` and `skb->dst` are separate fields, each set by its own traced `field.set` (header
  * "skb"): seed 002 is the story of the two disagreeing, so setting one without the other is
  * visible, and the event says when `skb->dev` and `skb->dst->dev` now name different devices.
+ *
+ * The header stack (trace/hdrs.ts) is kept by these verbs through the mbuf's helpers
+ * (mbuf/hdrs.ts), as skb_push/skb_pull move `data` the way gVisor's PacketBuffer Push/Consume
+ * move its header offsets: the caller says what the bytes it adds are, so the inspector and the
+ * card read the layout of a Linux packet as they do a BSD one.
  */
+import { cutAt, insertAt, intern, memo, NO_HDRS, specKey, type HdrSpec } from "../mbuf/hdrs";
 import { DIRTY, Mbuf, m_poke } from "../mbuf/mbuf";
+import { liveHdrs, type HdrView } from "../trace/hdrs";
 import type { SecAssoc } from "../netipsec/types";
 import type { Site } from "../trace/recorder";
 import type { DstEntry, NetDevice } from "./world";
@@ -39,57 +46,109 @@ export class Skb extends Mbuf {
   }
 }
 
+/** What a driver copies in from the wire: an IPv4 datagram no layer has read yet (ip_rcv reads it). */
+const RECEIVED: readonly HdrSpec[] = [{ kind: "data", proto: 4, len: 0, state: "plain" }];
+
+/** A stack of `parts` laid end to end from offset 0 (their lengths are the bytes they cover). */
+export function skbLayout(parts: readonly HdrSpec[]): readonly HdrView[] {
+  return memo(NO_HDRS, `L${specKey(parts)}`, () => {
+    let at = 0;
+    return intern(
+      parts.map((p) => {
+        const h = { ...p, offset: at };
+        at += p.len;
+        return h;
+      }),
+    );
+  });
+}
+
 /**
  * alloc_skb(size) + skb_reserve(reserve) + skb_put(data.length) with the bytes copied in:
- * the common shape of every Linux allocation of an outgoing or received packet.
+ * the common shape of every Linux allocation of an outgoing or received packet. `parts` say what
+ * the bytes are (their lengths add up to data.length); by default a received datagram, unread.
  */
-export function alloc_skb(site: Site, size: number, reserve: number, data: Uint8Array, note: string): Skb {
+export function alloc_skb(site: Site, size: number, reserve: number, data: Uint8Array, note: string, parts: readonly HdrSpec[] = RECEIVED): Skb {
   if (reserve + data.length > size) throw new RangeError(`alloc_skb(${size}) cannot hold ${reserve} + ${data.length} bytes`);
   const buf = new Uint8Array(size);
   buf.set(data, reserve);
   const skb = new Skb(site.recorder.nextChainId(), [{ buf, off: reserve, len: data.length, kind: "skb" }]);
+  skb.hdrs = skbLayout(parts === RECEIVED ? [{ ...RECEIVED[0]!, len: data.length }] : parts);
   site.emit(skb, { kind: "mbuf.alloc", len: data.length, leading: reserve }, note);
   return skb;
 }
 
-/** skb_push(skb, len): claim `len` bytes of headroom in front of the data (BUG if there is none). */
-export function skb_push(site: Site, skb: Skb, len: number, header: string, note: string): void {
+/**
+ * skb_push(skb, len): claim `len` bytes of headroom in front of the data (BUG if there is none).
+ * `hdr` is what goes there: `pending` in the header stack until the caller writes it.
+ */
+export function skb_push(
+  site: Site,
+  skb: Skb,
+  len: number,
+  header: string,
+  note: string,
+  hdr: Pick<HdrSpec, "kind" | "outer"> = { kind: "ipv4" },
+): void {
   const s = skb.segs[0]!;
   if (s.off < len) throw new RangeError(`skb_push(${len}) with ${s.off} bytes of headroom (skb_under_panic)`);
   s.off -= len;
   s.len += len;
   s.buf.fill(0, s.off, s.off + len);
-  skb.touch(DIRTY.BYTES | DIRTY.SEGS);
+  skb.hdrs = memo(skb.hdrs, `p${hdr.kind},${hdr.outer ? 1 : 0},${len}`, () =>
+    insertAt(skb.hdrs, 0, [{ ...hdr, len, state: "pending", until: "write" }]),
+  );
+  skb.touch(DIRTY.BYTES | DIRTY.SEGS | DIRTY.HDRS);
   site.emit(skb, { kind: "mbuf.prepend", header, len, leading: "space" }, note);
 }
 
-/** skb_put(skb, len) filled with `data`: claim tailroom (BUG if there is none). */
-export function skb_put(site: Site, skb: Skb, data: Uint8Array, what: string, note: string): void {
+/**
+ * skb_put(skb, len) filled with `data`: claim tailroom (BUG if there is none). `parts` say what
+ * the bytes are, in order (by default plain data).
+ */
+export function skb_put(site: Site, skb: Skb, data: Uint8Array, what: string, note: string, parts?: readonly HdrSpec[]): void {
   const s = skb.segs[0]!;
   if (s.buf.length - s.off - s.len < data.length)
     throw new RangeError(`skb_put(${data.length}) with ${skb.tailroom} bytes of tailroom (skb_over_panic)`);
+  const added = parts ?? [{ kind: "data", len: data.length, state: "plain" }];
+  skb.hdrs = memo(skb.hdrs, `a${s.len},${specKey(added)}`, () => insertAt(skb.hdrs, s.len, added));
   s.buf.set(data, s.off + s.len);
   s.len += data.length;
-  skb.touch(DIRTY.BYTES | DIRTY.SEGS);
+  skb.touch(DIRTY.BYTES | DIRTY.SEGS | DIRTY.HDRS);
   site.emit(skb, { kind: "mbuf.append", what, len: data.length, how: "trailing-space" }, note);
 }
 
 /** skb_pull(skb, len): drop `len` bytes from the front (they become headroom). */
 export function skb_pull(site: Site, skb: Skb, len: number, header: string, note: string): void {
   const s = skb.segs[0]!;
+  skb.hdrs = memo(skb.hdrs, `j${s.len},${len}`, () => cutAt(skb.hdrs, 0, len));
   s.off += len;
   s.len -= len;
-  skb.touch(DIRTY.BYTES | DIRTY.SEGS);
+  skb.touch(DIRTY.BYTES | DIRTY.SEGS | DIRTY.HDRS);
   site.emit(skb, { kind: "mbuf.adj", header, len, from: "head" }, note);
+  // `trimmed` entries describe this step's version only (as after m_adj).
+  skb.hdrs = memo(skb.hdrs, "t", () => intern(liveHdrs(skb.hdrs)));
 }
 
 /** skb_trim(skb, len): cut the data to `len` bytes (the rest becomes tailroom). */
 export function skb_trim(site: Site, skb: Skb, len: number, what: string, note: string): void {
   const s = skb.segs[0]!;
   const cut = s.len - len;
+  skb.hdrs = memo(skb.hdrs, `j${s.len},${-cut}`, () => cutAt(skb.hdrs, len, cut));
   s.len = len;
-  skb.touch(DIRTY.BYTES | DIRTY.SEGS);
+  skb.touch(DIRTY.BYTES | DIRTY.SEGS | DIRTY.HDRS);
   site.emit(skb, { kind: "mbuf.adj", header: what, len: cut, from: "tail" }, note);
+  skb.hdrs = memo(skb.hdrs, "t", () => intern(liveHdrs(skb.hdrs)));
+}
+
+/**
+ * The header stack after the caller rewrote the whole packet in place (ESP's seal and open move
+ * the IP header and replace the payload): `parts` from offset 0, covering every byte. No event:
+ * the step that did it (crypto.done, the pull after it) records the version.
+ */
+export function skb_hdrs_rewritten(skb: Skb, parts: readonly HdrSpec[]): void {
+  skb.hdrs = skbLayout(parts);
+  skb.touch(DIRTY.HDRS);
 }
 
 /** Overwrite bytes of the data in place; the caller records what changed (field.set / rewrite). */
@@ -104,7 +163,9 @@ export function skb_store(skb: Skb, off: number, data: Uint8Array): void {
  */
 export function skb_copy_expand(site: Site, skb: Skb, headroom: number, tailroom: number, note: string): Skb {
   const data = skb.bytes();
-  const n = alloc_skb(site, headroom + data.length + tailroom, headroom, data, note);
+  // The copy holds the same bytes, so the same layout.
+  const parts = liveHdrs(skb.hdrs).map(({ offset: _offset, ...h }) => h);
+  const n = alloc_skb(site, headroom + data.length + tailroom, headroom, data, note, parts.length > 0 ? parts : RECEIVED);
   n.dev = skb.dev;
   n.dst = skb.dst;
   n.klipsDepth = skb.klipsDepth;

@@ -194,3 +194,23 @@ export function nextAfter(hs: readonly HdrView[], offset: number): HdrView | und
   const h = entryAt(hs, offset);
   return h && entryAt(hs, h.offset + h.len);
 }
+
+/**
+ * An IPv4 datagram as a layer that has read its header knows it (ip_input, Linux ip_rcv, a stack
+ * that builds one): the header, then ip_p's protocol — an ICMP message whole, anything else as
+ * `data` of that protocol — or, in a non-first fragment, data of unknown protocol. `len` is the
+ * datagram's length (ip_len); the header length is the IHL of byte 0.
+ */
+export function ipv4Parts(b: Uint8Array, len: number): HdrSpec[] {
+  const hlen = (b[0]! & 0x0f) * 4;
+  const laterFragment = (((b[6]! & 0x1f) << 8) | b[7]!) !== 0;
+  const proto = b[9]!;
+  return [
+    { kind: "ipv4", len: hlen, state: "plain" },
+    laterFragment
+      ? { kind: "data", len: len - hlen, state: "plain" }
+      : proto === 1
+        ? { kind: "icmp", len: len - hlen, state: "plain" }
+        : { kind: "data", len: len - hlen, state: "plain", proto },
+  ];
+}

@@ -9,9 +9,12 @@
  *
  * m_flags get the same treatment as stale intervals per chain, so a badge can say "stale".
  */
-import type { MFlag, PacketVersion, TagView, Trace, TraceEvent } from "./events";
-import { marksOf, type TagEnd } from "./kinds";
-import { scanAt, type EventList } from "./store";
+import type { EventKind, MFlag, PacketVersion, TagView, Trace, TraceEvent } from "./events";
+import { KIND_IDS, KINDS, marksOf, type TagEnd } from "./kinds";
+import { chainAt, kindAt, scanAt, type EventList } from "./store";
+
+/** The kinds whose kinds.ts entry says what they do to tags and flags: only their events are materialised. */
+const MARKING: ReadonlySet<EventKind> = new Set(KIND_IDS.filter((k) => KINDS[k].marks !== undefined));
 
 /** How a lane ended: a tag verb's end (kinds.ts marks), or freed with its chain. */
 export type LaneEnd = TagEnd | "freed";
@@ -72,6 +75,8 @@ export function computeTagLanes(events: EventList): TagLanes {
   const byUid = new Map<number, MutableLane>();
   const liveByChain = new Map<number, Set<number>>();
   const staleFlags = new Map<string, { from: number; to: number | null }[]>();
+  /** The flags each chain has stale intervals for, so a chain's free closes its own, not a scan of every key. */
+  const flagsOfChain = new Map<number, MFlag[]>();
 
   const start = (tag: TagView, e: TraceEvent) => {
     if (byUid.has(tag.uid)) return;
@@ -111,16 +116,19 @@ export function computeTagLanes(events: EventList): TagLanes {
     if (last && last.to === null) last.to = seq;
   };
 
+  // A million-step trace (issue 11): kinds are read from their column, and only the events that
+  // mark tags or flags (or free a chain) are materialised.
   for (let i = 0; i < events.length; i++) {
-    const e = scanAt(events, i);
-    if (e.kind === "mbuf.free") {
+    const kind = kindAt(events, i);
+    if (kind === "mbuf.free") {
       // The chain's free ends every tag still on it: state only this walk knows, not the event.
-      for (const uid of [...(liveByChain.get(e.chain) ?? [])]) end(uid, e.seq, "freed");
-      for (const flagKey of staleFlags.keys()) {
-        if (flagKey.startsWith(`${e.chain}:`)) closeFlag(e.chain, flagKey.slice(flagKey.indexOf(":") + 1) as MFlag, e.seq);
-      }
+      const chain = chainAt(events, i);
+      for (const uid of [...(liveByChain.get(chain) ?? [])]) end(uid, i, "freed");
+      for (const flag of flagsOfChain.get(chain) ?? []) closeFlag(chain, flag, i);
       continue;
     }
+    if (!MARKING.has(kind)) continue;
+    const e = scanAt(events, i);
     const marks = marksOf(e);
     for (const t of marks.enter ?? []) start(t, e);
     for (const t of marks.leave ?? []) end(t.uid, e.seq, marks.end ?? "deleted");
@@ -131,7 +139,12 @@ export function computeTagLanes(events: EventList): TagLanes {
       else if (c.stale) {
         const k = `${e.chain}:${c.flag}`;
         let intervals = staleFlags.get(k);
-        if (!intervals) staleFlags.set(k, (intervals = []));
+        if (!intervals) {
+          staleFlags.set(k, (intervals = []));
+          const flags = flagsOfChain.get(e.chain);
+          if (flags) flags.push(c.flag);
+          else flagsOfChain.set(e.chain, [c.flag]);
+        }
         const last = intervals[intervals.length - 1];
         if (!last || last.to !== null) intervals.push({ from: e.seq, to: null });
       }

@@ -24,7 +24,7 @@
  */
 import type { Trace, TraceEvent } from "./events";
 import { signatureOf } from "./kinds";
-import { scanAt, type EventList } from "./store";
+import { kindAt, scanAt, type EventList } from "./store";
 
 /** A trace's keys, in event order, and the reverse index. */
 export interface LogicalIndex {
@@ -94,4 +94,67 @@ export function mapCursor(prev: Pick<Trace, "events">, cursor: number, next: Pic
     if (seq !== undefined) return seq;
   }
   return 0;
+}
+
+const sendsCache = new WeakMap<object, Int32Array>();
+
+/** Where the rounds start: the seqs of the `app.send` events, ascending (one column scan per trace). */
+function sendsOf(events: EventList): Int32Array {
+  let sends = sendsCache.get(events);
+  if (!sends) {
+    const at: number[] = [];
+    for (let i = 0; i < events.length; i++) if (kindAt(events, i) === "app.send") at.push(i);
+    sends = Int32Array.from(at);
+    sendsCache.set(events, sends);
+  }
+  return sends;
+}
+
+/** How many of ascending `sends` are ≤ `seq`. */
+function roundOf(sends: Int32Array, seq: number): number {
+  let lo = 0;
+  let hi = sends.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sends[mid]! <= seq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The logical key of step `seq` alone — what `logicalIndex(trace).keys[seq]` holds — read from
+ * the events of its round only, so a link to a step of a million-step trace does not build a
+ * million keys (issue 11: the index cost seconds and ~100 MB in the browser). Undefined outside the trace.
+ */
+export function logicalKeyAt(trace: Pick<Trace, "events">, seq: number): string | undefined {
+  const events = trace.events;
+  if (!Number.isInteger(seq) || seq < 0 || seq >= events.length) return undefined;
+  const sends = sendsOf(events);
+  const round = roundOf(sends, seq);
+  const sig = eventSignature(scanAt(events, seq));
+  let n = 0;
+  for (let i = round === 0 ? 0 : sends[round - 1]!; i < seq; i++) if (eventSignature(scanAt(events, i)) === sig) n++;
+  return `${round}/${sig}/${n}`;
+}
+
+/** The step whose logical key is `key` (`logicalIndex(trace).seqOf.get(key)`), found within its round. */
+export function seqOfLogicalKey(trace: Pick<Trace, "events">, key: string): number | undefined {
+  const first = key.indexOf("/");
+  const last = key.lastIndexOf("/");
+  if (first < 0 || last <= first) return undefined;
+  const round = Number(key.slice(0, first));
+  const n = Number(key.slice(last + 1));
+  const sig = key.slice(first + 1, last);
+  const events = trace.events;
+  const sends = sendsOf(events);
+  if (!Number.isInteger(round) || !Number.isInteger(n) || round < 0 || round > sends.length || n < 0) return undefined;
+  const end = round < sends.length ? sends[round]! : events.length;
+  let seen = 0;
+  for (let i = round === 0 ? 0 : sends[round - 1]!; i < end; i++) {
+    if (eventSignature(scanAt(events, i)) !== sig) continue;
+    if (seen === n) return i;
+    seen++;
+  }
+  return undefined;
 }

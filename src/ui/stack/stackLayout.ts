@@ -21,7 +21,7 @@
  * scrolls it horizontally to keep the host of the current step in view.
  */
 import { linearScale } from "../linearScale";
-import { fromHex, type LayerId, type LinkInfo, type ScenarioTrace, type TraceEvent } from "../../engine/index";
+import { chainAt, fromHex, kindAt, scanAt, type LayerId, type LinkInfo, type ScenarioTrace, type TraceEvent } from "../../engine/index";
 import { basisPath, horizontalLinkPath, polylinePath } from "./wirePaths";
 
 /** The stack rows, top to bottom. */
@@ -375,7 +375,10 @@ export function ipqTimeline(trace: ScenarioTrace): readonly IpqChange[] {
   const out: IpqChange[] = [];
   const held = new Set<number>();
   for (let i = 0; i < trace.events.length; i++) {
-    const e = trace.events.at(i)!;
+    // Kinds and chains from their columns: only the few candidate events are materialised (a million-step trace, issue 11).
+    const kind = kindAt(trace.events, i);
+    if (kind !== "queue.enqueue" && kind !== "decision" && !(kind === "drop" && held.has(chainAt(trace.events, i)))) continue;
+    const e = scanAt(trace.events, i);
     if (e.kind === "queue.enqueue" && e.queue === "ipq") {
       const f = fragmentOf(trace, e);
       if (f) {

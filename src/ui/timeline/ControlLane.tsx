@@ -6,7 +6,7 @@
  * Rendered only when the trace has key messages.
  */
 import { useMemo, type ReactElement } from "react";
-import { scanAt, type EventList } from "../../engine";
+import { kindAt, scanAt, type EventList } from "../../engine";
 import { tagflowStore, useTagflow } from "../../store/index";
 import { stepScale } from "./timelineLayout";
 import { markTipHandlers } from "./MarkTooltip";
@@ -35,6 +35,8 @@ export function layoutControlLane(events: EventList, x: (step: number) => number
     return i;
   };
   for (let i = 0; i < events.length; i++) {
+    // The kind from its column first: only key-message deliveries are materialised (a million-step trace, issue 11).
+    if (kindAt(events, i) !== "deliver") continue;
     const e = scanAt(events, i);
     if (e.kind !== "deliver" || !/^(NETLINK_XFRM|PF_KEY) \((pluto|kernel)\)$/.test(e.socket)) continue;
     const toDaemon = e.socket.endsWith("(pluto)");
