@@ -13,6 +13,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { engineFigures, latencyFigures, memoryFigures, runChild } from "./engine";
+import { hostileCliFigures } from "./hostile";
 import { machineInfo } from "./machine";
 import { formatMarkdown, formatTable, num, verdictOf, type Figure } from "./report";
 import { uiSection, type UiReport } from "./ui";
@@ -78,6 +79,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     log("latency: the seed story…");
     figures.push(...engineFigures([gcmFlood, chachaFlood]), ...memoryFigures([...smaller, gcmFlood]), ...latencyFigures(args.quick ? 50 : 200));
     floods.push(gcmFlood, chachaFlood, ...smaller);
+    figures.push(...hostileCliFigures(args.quick, log));
   }
 
   let ui: UiReport | null = null;
@@ -89,7 +91,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 
   // Group by section as the issue lists them (the UI pass also measures a trace's heap in Chromium).
-  const order = ["engine.", "memory.", "latency.", "ui.", "bundle."];
+  const order = ["engine.", "memory.", "latency.", "hostile.cli.", "ui.", "hostile.ui.", "bundle."];
   const rank = (f: Figure) => {
     const i = order.findIndex((p) => f.id.startsWith(p));
     return i < 0 ? order.length : i;

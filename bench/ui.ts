@@ -16,6 +16,7 @@ import { build, preview, type PreviewServer } from "vite";
 import { runScenario, type ScenarioInput } from "../src/engine/index";
 import { launchBrowser } from "../tests/support/browser";
 import { CHROMIUM, ensureTool } from "../tests/support/debian";
+import { hostileLinkFigures } from "./hostile";
 import { kib, mib, ms, num, type Figure } from "./report";
 import { floodInput, mustLoad, seedInput } from "./scenarios";
 import { BROWSER_MAX_EVENTS, runTraceSync } from "../src/worker/runTrace";
@@ -616,6 +617,8 @@ export async function uiSection(opts: UiOptions): Promise<UiReport> {
 
     const heapBefore = await page.evaluate(() => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? NaN);
     await context.close();
+
+    figures.push(...(await hostileLinkFigures(browser, base, quick, log)));
 
     if (opts.traceHeapEchoes > 0) {
       log(`Chromium heap: a ${num(opts.traceHeapEchoes)}-echo flood opened in the app…`);
