@@ -10,6 +10,8 @@ function sameHover(a: Hover, b: Hover): boolean {
       return a.key === (b as typeof a).key;
     case "byte":
       return a.offset === (b as typeof a).offset;
+    case "range":
+      return a.start === (b as typeof a).start && a.end === (b as typeof a).end;
     case "tag":
       return a.uid === (b as typeof a).uid;
   }

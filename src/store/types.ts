@@ -143,6 +143,8 @@ export interface PlaybackSlice {
 export type Hover =
   | { readonly kind: "field"; readonly key: string }
   | { readonly kind: "byte"; readonly offset: number }
+  /** A struct member of a key-management message (KeyMessagePanel): bytes [start, end). */
+  | { readonly kind: "range"; readonly start: number; readonly end: number }
   | { readonly kind: "tag"; readonly uid: number }
   | null;
 

@@ -91,3 +91,40 @@ describe("klips-bigpackets in the app", () => {
     }
   });
 });
+
+describe("libreswan-ondemand's control plane in the app", () => {
+  const chromium = useChromium();
+  const t = traceOf("libreswan-ondemand");
+  const acquire = t.events.find((e) => e.kind === "deliver" && e.summary.startsWith("XFRM_MSG_ACQUIRE"));
+
+  it("a message in the control lane opens into the inspector as C members, and a member and its bytes light each other", async () => {
+    if (!acquire) throw new Error("libreswan-ondemand has no XFRM_MSG_ACQUIRE");
+    const app = await openReady(chromium.browser, chromium.env, { path: "#v=1&s=libreswan-ondemand" });
+    try {
+      const { page } = app;
+      // The lane's messages are buttons: focus the first ACQUIRE and press Enter.
+      const msg = page.locator('.control-lane [data-msg="XFRM_MSG_ACQUIRE"]').first();
+      await msg.focus();
+      await page.keyboard.press("Enter");
+      await expect.poll(() => stepText(page)).toBe(`Step ${acquire.seq + 1} of ${t.events.length}`);
+      const panel = page.locator(".keymsg");
+      await panel.waitFor();
+      expect(await panel.locator(".keymsg-head").textContent()).toMatch(/^XFRM_MSG_ACQUIRE · NETLINK_XFRM · \d+ bytes$/);
+
+      // nlmsghdr.nlmsg_type is bytes 4–5 (struct nlmsghdr: len u32, type u16): pointing at it lights exactly those two bytes.
+      await panel.locator('tr[data-offset="4"]').first().hover();
+      await expect
+        .poll(() => page.locator(".hex-byte.is-lit").evaluateAll((els) => els.map((el) => el.getAttribute("data-offset"))))
+        .toEqual(["4", "5"]);
+      await settledScreenshot(page, "stories-keymsg-member");
+
+      // And back: pointing at byte 1 lights the member that holds it (nlmsg_len, bytes 0–3).
+      await page.locator('.hex-byte[data-offset="1"]').hover();
+      await expect.poll(() => panel.locator("tr.is-lit").getAttribute("data-offset")).toBe("0");
+      expect(await panel.locator("tr.is-lit code").first().textContent()).toBe("nlmsg_len");
+      expectNoConsoleErrors(app);
+    } finally {
+      await app.close();
+    }
+  });
+});

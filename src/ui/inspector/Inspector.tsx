@@ -76,6 +76,8 @@ function viewOf(model: PacketModel, decrypted: boolean): View {
 function useHighlight(view: View): { key: string | null; start: number; end: number; region: number } {
   const hover = useTagflow((s) => s.hover);
   const selected = useTagflow((s) => s.selectedField);
+  // A key message's struct member (KeyMessagePanel) lights its own bytes, over any selected field.
+  if (hover?.kind === "range") return { key: null, start: hover.start, end: hover.end, region: view.index.regionOf[hover.start] ?? -1 };
   const key =
     hover?.kind === "field" ? hover.key : hover?.kind === "byte" ? (view.index.fields[view.index.owner[hover.offset] ?? -1]?.key ?? null) : selected;
   const f = key ? view.index.byKey.get(key) : undefined;

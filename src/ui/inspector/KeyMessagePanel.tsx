@@ -2,9 +2,13 @@
  * Seed 004: a key-management message as its C structs — struct, member, offset, value — instead
  * of raw hex: nlmsghdr + the XFRM body + rtattrs, or sadb_msg + its extensions, decoded by the
  * codec's own struct tables (wire/xfrm_nl.ts, wire/pfkey.ts). Renders nothing for other packets.
+ * A member and its bytes light each other, as the header tree and the hex view do: pointing at a
+ * row lights its bytes in the hex view; pointing at a byte lights the member that holds it.
  */
 import { useMemo, type ReactElement } from "react";
 import type { ScenarioTrace } from "../../engine/index";
+import { tagflowStore, useTagflow, type Hover } from "../../store";
+import type { KeyFieldRow } from "../../engine/wire/xfrm_nl";
 import { keyMessageAt } from "./keyMessage";
 import "./keyMessage.css";
 
@@ -17,7 +21,9 @@ export interface KeyMessagePanelProps {
 
 export function KeyMessagePanel({ trace, cursor, chain, bytes }: KeyMessagePanelProps): ReactElement | null {
   const view = useMemo(() => keyMessageAt(trace, cursor, chain, bytes), [trace, cursor, chain, bytes]);
+  const lit = useTagflow((s) => litMember(s.hover, view?.rows ?? []));
   if (!view) return null;
+  const st = tagflowStore.getState();
   return (
     <div className="keymsg" aria-label={`Key message fields: ${view.summary}`}>
       <p className="keymsg-head">
@@ -41,7 +47,17 @@ export function KeyMessagePanel({ trace, cursor, chain, bytes }: KeyMessagePanel
               // A struct's name heads its members (a row of its own keeps the table narrow enough for a 1280-px inspector).
               const first = i === 0 || view.rows[i - 1]!.struct !== r.struct;
               const row = (
-                <tr key={`${r.offset}:${r.struct}.${r.field}`} title={r.label}>
+                <tr
+                  key={`${r.offset}:${r.struct}.${r.field}`}
+                  title={r.label}
+                  className={lit === i ? "is-lit" : undefined}
+                  data-offset={r.offset}
+                  tabIndex={0}
+                  onPointerEnter={() => st.setHover({ kind: "range", start: r.offset, end: r.offset + r.size })}
+                  onPointerLeave={() => st.setHover(null)}
+                  onFocus={() => st.setHover({ kind: "range", start: r.offset, end: r.offset + r.size })}
+                  onBlur={() => st.setHover(null)}
+                >
                   <td>
                     <code>{r.field}</code>
                   </td>
@@ -70,4 +86,15 @@ export function KeyMessagePanel({ trace, cursor, chain, bytes }: KeyMessagePanel
       )}
     </div>
   );
+}
+
+/** The row the pointer is on: the hovered member itself, or the narrowest member holding the hovered byte. */
+function litMember(hover: Hover, rows: readonly KeyFieldRow[]): number {
+  if (hover?.kind === "range") return rows.findIndex((r) => r.offset === hover.start && r.offset + r.size === hover.end);
+  if (hover?.kind !== "byte") return -1;
+  let best = -1;
+  rows.forEach((r, i) => {
+    if (hover.offset >= r.offset && hover.offset < r.offset + r.size && (best < 0 || r.size < rows[best]!.size)) best = i;
+  });
+  return best;
 }

@@ -65,26 +65,48 @@ export function ControlLane({ trackWidth }: { trackWidth: number }): ReactElemen
   const height = layout.rows.length * ROW;
   return (
     <div className="control-lane" aria-label="Control plane: messages between the key daemon and the kernel">
-      <svg width={trackWidth} height={height} role="img">
+      <svg width={trackWidth} height={height} role="group">
         {layout.rows.map((r, i) => (
-          <g key={r}>
-            <line x1={0} x2={trackWidth} y1={i * ROW + ROW / 2} y2={i * ROW + ROW / 2} stroke="currentColor" strokeOpacity={0.2} />
-            <text x={2} y={i * ROW + ROW / 2 - 2} fontSize={10} fill="currentColor" fillOpacity={0.7}>
-              {r}
-            </text>
-          </g>
+          <line key={r} x1={0} x2={trackWidth} y1={i * ROW + ROW / 2} y2={i * ROW + ROW / 2} stroke="currentColor" strokeOpacity={0.2} />
         ))}
         {layout.arrows.map((a) => (
           <g
             key={a.seq}
             className={a.seq === cursor ? "msg is-current" : "msg"}
+            data-msg={a.name}
+            role="button"
+            tabIndex={0}
+            aria-label={`${a.summary}, step ${a.seq + 1}`}
             onClick={() => tagflowStore.getState().seek(a.seq)}
+            onKeyDown={(ev) => {
+              // A message is a button: Enter or Space selects it into the inspector, as a click does.
+              if (ev.key !== "Enter" && ev.key !== " ") return;
+              ev.preventDefault();
+              ev.stopPropagation();
+              tagflowStore.getState().seek(a.seq);
+            }}
             style={{ cursor: "pointer" }}
             {...markTipHandlers(a.seq, a.summary)}
           >
             <line x1={a.x} x2={a.x} y1={a.y1} y2={a.y2} stroke="currentColor" strokeWidth={a.seq === cursor ? 3 : 1.5} />
             <circle cx={a.x} cy={a.y2} r={a.seq === cursor ? 4 : 2.5} fill={a.toDaemon ? "currentColor" : "none"} stroke="currentColor" />
           </g>
+        ))}
+        {/* Row names over the arrows, with a halo in the page's colour: the first messages sit at the lane's left end. */}
+        {layout.rows.map((r, i) => (
+          <text
+            key={r}
+            x={2}
+            y={i * ROW + ROW / 2 - 2}
+            fontSize={10}
+            fill="currentColor"
+            stroke="var(--bg)"
+            strokeWidth={3}
+            paintOrder="stroke"
+            pointerEvents="none"
+          >
+            {r}
+          </text>
         ))}
       </svg>
     </div>
