@@ -8,7 +8,6 @@ import { lazy, Suspense, type ReactElement } from "react";
 import { DEFAULT_SCENARIO } from "../store/builtinCatalog";
 import { tagflowStore, useTagflow } from "../store/index";
 import { BottomPanel } from "./timeline/BottomPanel";
-import { CompareStrip } from "./panels/CompareView";
 import { ErrorBoundary } from "./ErrorBoundary";
 import { FixesPanel, FixStrip } from "./panels/FixesPanel";
 import { HeaderBar } from "./panels/HeaderBar";
@@ -22,7 +21,6 @@ import { Narration } from "./panels/Narration";
 import { openScenarioFile } from "./openFile";
 import { OutcomeBanner } from "./panels/OutcomeBanner";
 import { ProblemsAlert } from "./panels/ProblemsAlert";
-import { RunProgress } from "./panels/RunProgress";
 import { StackView } from "./stack/StackView";
 import { RecapCard, SharedNotice, StoryCard } from "./panels/StoryCard";
 import { SvgDefs } from "./stack/SvgDefs";
@@ -34,6 +32,10 @@ import { LessonLayer } from "./lessons/LessonLayer";
 // Loaded when first asked for (? or the Help button): not part of the first load.
 // The side-by-side compare loads when first opened.
 const AlignedCompare = lazy(() => import("./panels/AlignedCompare").then((m) => ({ default: m.AlignedCompare })));
+// Off the first load (design.md: 150 KiB gzipped): the compare strip appears only once a run has a
+// comparison (a fix or another kernel), the progress strip only while a run takes long.
+const CompareStrip = lazy(() => import("./panels/CompareView").then((m) => ({ default: m.CompareStrip })));
+const RunProgress = lazy(() => import("./panels/RunProgress").then((m) => ({ default: m.RunProgress })));
 const HelpOverlay = lazy(() => import("./panels/HelpOverlay").then((m) => ({ default: m.HelpOverlay })));
 
 type SideTab = "packet" | "mbufs" | "tags" | "fixes";
@@ -119,6 +121,7 @@ export function App(): ReactElement {
   const present = useUi((st) => st.present);
   const helpOpen = useUi((st) => st.helpOpen);
   const editing = useUi((st) => st.editorOpen);
+  const compared = useTagflow((s) => s.comparison !== null);
   const reset = () => void tagflowStore.getState().selectScenario(DEFAULT_SCENARIO);
   return (
     <div className={`app${present ? " is-present" : ""}`} data-present={present}>
@@ -127,7 +130,11 @@ export function App(): ReactElement {
       <div className="banner-area">
         <OutcomeBanner />
         <FixStrip />
-        <CompareStrip />
+        {compared && (
+          <Suspense fallback={null}>
+            <CompareStrip />
+          </Suspense>
+        )}
         <SharedNotice />
       </div>
       <main className="workspace">
@@ -135,7 +142,11 @@ export function App(): ReactElement {
           <div className="stack-wrap">
             {status === "error" && !hasTrace ? <NoTrace /> : <StackView />}
             <ProblemsAlert />
-            <RunProgress />
+            {status === "running" && (
+              <Suspense fallback={null}>
+                <RunProgress />
+              </Suspense>
+            )}
             <StoryCard />
             <RecapCard />
             <AlignedCompare />

@@ -21,6 +21,7 @@ import { StackView } from "./stack/StackView";
 import { SvgDefs } from "./stack/SvgDefs";
 import { LessonCardSlot } from "./lessons/LessonCardSlot";
 import { LessonLayer } from "./lessons/LessonLayer";
+import "./embed.css";
 
 function EmbedControls(): ReactElement {
   const s = tagflowStore.getState();

@@ -14,7 +14,8 @@ import {
 } from "../../engine/index";
 import { tagflowStore, useTagflow } from "../../store/index";
 import { findingTitle } from "../text";
-import { ForkGlyph, VerdictDelta } from "./CompareView";
+import { VerdictDelta } from "./CompareView";
+import { ForkGlyph } from "./ForkGlyph";
 import { compareUi, useCompareUi, type CompareUi } from "../uiStore";
 
 /** How a row pairs the runs, in words for the marker between the columns. */

@@ -26,21 +26,14 @@ import type { RunOutcome } from "../../store/types";
 import { tagflowStore, useTagflow } from "../../store/index";
 import { findingTitle } from "../text";
 import { compareUi, useCompareUi } from "../uiStore";
+import { ForkGlyph } from "./ForkGlyph";
+import "./compare.css";
 
 /** "Compared with no fixes", or "Compared with NetBSD 2003, no fixes" when the kernel differs too. */
 export function compareHeading(c: TraceComparison | null, personality: string): string {
   if (!c || c.basePersonality === personality) return "Compared with no fixes";
   const title = isPersonalityId(c.basePersonality) ? PERSONALITIES[c.basePersonality].title.replace(/\s*\(.*\)$/, "") : c.basePersonality;
   return `Compared with ${title}, no fixes`;
-}
-
-/** The fork drawn on the timeline where the runs part; also the legend's swatch. */
-export function ForkGlyph({ size = 14 }: { size?: number }): ReactElement {
-  return (
-    <svg className="fork-glyph" width={size} height={size} viewBox="0 0 14 14" aria-hidden="true">
-      <path d="M7,13V7L2,1M7,7l5,-6" />
-    </svg>
-  );
 }
 
 export function VerdictDelta({ c }: { c: TraceComparison }): ReactElement {

@@ -3,11 +3,13 @@
  * one-line explanation and source. Flipping a switch re-runs the engine; the banner follows, and
  * the compare block below the switches says how the run differs from the one with no fixes.
  */
-import { useEffect, useId, useRef, useState, type ReactElement } from "react";
+import { lazy, Suspense, useEffect, useId, useRef, useState, type ReactElement } from "react";
 import { FIXES, FIX_IDS, PERSONALITIES, fixesFor, isPersonalityId, type FixId, type Personality } from "../../engine/index";
 import { builtinInfo } from "../../store/builtinCatalog";
 import { tagflowStore, useTagflow } from "../../store/index";
-import { CompareBlock } from "./CompareView";
+
+// The compare block loads with the Fixes tab, off the first load (design.md: 150 KiB gzipped).
+const CompareBlock = lazy(() => import("./CompareView").then((m) => ({ default: m.CompareBlock })));
 
 /**
  * One fix's switch: flipping it re-runs the engine with the fix on or off. A fix the kernel already
@@ -175,7 +177,9 @@ export function FixesPanel(): ReactElement {
           );
         })}
       </ul>
-      <CompareBlock />
+      <Suspense fallback={null}>
+        <CompareBlock />
+      </Suspense>
       <div className="fixes-scenario">
         <h2 className="panel-h panel-h--minor">About this scenario</h2>
         <p className="fixes-title">{title}</p>

@@ -8,6 +8,7 @@ import { SHORTCUTS } from "../hooks/useKeyboard";
 import { tagSwatch } from "../palette";
 import { TAG_CLASS_MARK } from "../stack/cardLayout";
 import { uiStore, useUi } from "../uiStore";
+import "./help.css";
 
 function Swatch({ kind }: { kind: "enc" | "tag" | "flag" | "ring" | "stale" | "record" | "reminder" }): ReactElement {
   return (

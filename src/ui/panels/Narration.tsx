@@ -3,13 +3,15 @@
  * what a decision asked and consulted, the seed-story step it illustrates, and the findings that
  * became true here.
  */
-import type { ReactElement } from "react";
+import { lazy, Suspense, type ReactElement } from "react";
 import { storyOf, type Consulted, type TraceEvent } from "../../engine/index";
 import { useTagflow } from "../../store/index";
 import { sourceOf, traceIndex } from "../../store/selectors";
 import { flagLabel, flagSwatch, tagShortName, tagSwatch } from "../palette";
 import { formatMicros, hex } from "../text";
-import { LinkCrossings } from "./LinkCrossings";
+
+// A link crossing's picture (request beside reply) is drawn at link.tx steps only: off the first load.
+const LinkCrossings = lazy(() => import("./LinkCrossings").then((m) => ({ default: m.LinkCrossings })));
 
 function ConsultedItem({ c }: { c: Consulted }): ReactElement {
   switch (c.kind) {
@@ -142,7 +144,11 @@ export function Narration(): ReactElement {
         {e.note}
       </p>
       {e.kind === "decision" && <DecisionBlock e={e} />}
-      {e.kind === "link.tx" && <LinkCrossings trace={trace} seq={e.seq} />}
+      {e.kind === "link.tx" && (
+        <Suspense fallback={null}>
+          <LinkCrossings trace={trace} seq={e.seq} />
+        </Suspense>
+      )}
       {findings.map((f) => (
         <p key={f.id} className={`narration-finding narration-finding--${f.severity}`}>
           <strong>{f.severity === "info" ? "Note" : "Finding"}:</strong> {f.sentence}

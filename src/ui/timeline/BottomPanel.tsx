@@ -4,7 +4,7 @@
  * same step scale.
  */
 import { ControlButton } from "../ControlButton";
-import { useMemo, useRef, type PointerEvent, type ReactElement } from "react";
+import { lazy, Suspense, useMemo, useRef, type PointerEvent, type ReactElement } from "react";
 import { tagflowStore, useTagflow } from "../../store/index";
 import { SPEEDS } from "../../store/playbackSlice";
 import { selectStepLabel, traceIndex } from "../../store/selectors";
@@ -13,10 +13,12 @@ import { uiStore } from "../uiStore";
 import { useElementSize } from "../hooks/useElementSize";
 import { layoutTimeline, stepScale } from "./timelineLayout";
 import { TagLanes } from "./TagLanes";
-import { ControlLane } from "./ControlLane";
 import { findingChipWords, formatMicros } from "../text";
 import { MARK_TIP_ID, MarkTooltipLayer, markTip, markTipHandlers, useMarkTip } from "./MarkTooltip";
 import { nearestSeq } from "./markHits";
+
+// The control-plane lane exists only where a key daemon runs (seed 004): off the first load.
+const ControlLane = lazy(() => import("./ControlLane").then((m) => ({ default: m.ControlLane })));
 
 function Controls(): ReactElement {
   const s = tagflowStore.getState();
@@ -197,6 +199,7 @@ export function BottomPanel(): ReactElement {
   const track = useRef<HTMLDivElement>(null);
   const { width } = useElementSize(track);
   const t = useTagflow((s) => s.trace?.events.at(s.cursor)?.t ?? null);
+  const keying = useTagflow((s) => Boolean(s.trace?.scenario.keying));
   return (
     <footer className="bottom">
       <Controls />
@@ -206,7 +209,11 @@ export function BottomPanel(): ReactElement {
           <Scrubber width={width} />
         </div>
       </div>
-      <ControlLane trackWidth={width} />
+      {keying && (
+        <Suspense fallback={null}>
+          <ControlLane trackWidth={width} />
+        </Suspense>
+      )}
       <TagLanes trackWidth={width} />
       <MarkTooltipLayer />
     </footer>

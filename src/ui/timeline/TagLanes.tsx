@@ -6,7 +6,7 @@
 import { useEffect, useLayoutEffect, useRef, useState, type ReactElement } from "react";
 import { tagflowStore, useTagflow } from "../../store/index";
 import { tagLanes, type TagLane } from "../../store/tagLanes";
-import { ForkGlyph } from "../panels/CompareView";
+import { ForkGlyph } from "../panels/ForkGlyph";
 import { firstLaneAt, layoutLaneRow, visibleRange } from "./lanesLayout";
 import { stepScale } from "./timelineLayout";
 import { MARK_TIP_ID, markTipHandlers, useMarkTip } from "./MarkTooltip";
