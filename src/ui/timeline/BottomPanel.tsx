@@ -14,10 +14,12 @@ import { useElementSize } from "../hooks/useElementSize";
 import { layoutTimeline, stepScale } from "./timelineLayout";
 import { TagLanes } from "./TagLanes";
 import { findingChipWords, formatMicros } from "../text";
-import { MARK_TIP_ID, MarkTooltipLayer, markTip, markTipHandlers, useMarkTip } from "./MarkTooltip";
+import { MARK_TIP_ID, markTip, markTipHandlers, useMarkTip } from "./MarkTooltip";
 import { nearestSeq } from "./markHits";
 
-// The control-plane lane exists only where a key daemon runs (seed 004): off the first load.
+// Off the first load: the marks' tooltip loads when one is first pointed at; the control-plane
+// lane exists only where a key daemon runs (seed 004).
+const MarkTooltipLayer = lazy(() => import("./MarkTooltipLayer").then((m) => ({ default: m.MarkTooltipLayer })));
 const ControlLane = lazy(() => import("./ControlLane").then((m) => ({ default: m.ControlLane })));
 
 function Controls(): ReactElement {
@@ -200,6 +202,7 @@ export function BottomPanel(): ReactElement {
   const { width } = useElementSize(track);
   const t = useTagflow((s) => s.trace?.events.at(s.cursor)?.t ?? null);
   const keying = useTagflow((s) => Boolean(s.trace?.scenario.keying));
+  const tipShown = useMarkTip() !== null;
   return (
     <footer className="bottom">
       <Controls />
@@ -215,7 +218,11 @@ export function BottomPanel(): ReactElement {
         </Suspense>
       )}
       <TagLanes trackWidth={width} />
-      <MarkTooltipLayer />
+      {tipShown && (
+        <Suspense fallback={null}>
+          <MarkTooltipLayer />
+        </Suspense>
+      )}
     </footer>
   );
 }
