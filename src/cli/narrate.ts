@@ -11,6 +11,7 @@
  */
 import { escapeTerminal as esc } from "./io";
 import {
+  outcomeTallies,
   storyOf,
   type EventKind,
   type EventList,
@@ -147,20 +148,14 @@ export function* stepLines(trace: Trace, paint: Paint): Generator<string> {
 
 /** Findings (severity, step, sentence), the echo count and/or a TCP byte line per connection, and the final `outcome:` line. */
 export function summaryLines(trace: Trace, paint: Paint): string[] {
-  const { findings, verdict, sent, delivered } = trace.outcome;
+  const { findings, verdict } = trace.outcome;
   const lines = [findings.length === 0 ? "findings: none" : `findings (${findings.length}):`];
   const stepWidth = Math.max(0, ...findings.map((f) => String(f.step + 1).length));
   for (const f of findings) {
     lines.push(`  ${paint.severity(f.severity, f.severity.padEnd(8))}  step ${String(f.step + 1).padEnd(stepWidth)}  ${esc(f.sentence)}`);
   }
-  const tcp = trace.outcome.tcp ?? [];
-  // A TCP run counts bytes, not echoes (issue 12); a run with both prints both.
-  if (sent > 0 || tcp.length === 0) lines.push(`echoes: ${sent} sent, ${delivered} ${delivered === 1 ? "reply" : "replies"} delivered`);
-  for (const c of tcp) {
-    lines.push(
-      `tcp: ${esc(c.socket)} wrote ${c.written} bytes, ${c.acked} acknowledged, ${c.delivered} delivered${c.error ? ` — closed with ${c.error}` : ""}`,
-    );
-  }
+  // A TCP run counts bytes, not echoes (issue 12); a run with both prints both (audit/tally.ts).
+  for (const t of outcomeTallies(trace.outcome)) lines.push(esc(t.line));
   lines.push(`outcome: ${paint.verdict(verdict, verdict)}`);
   return lines;
 }

@@ -43,6 +43,7 @@ export {
   type Divergence,
 } from "./audit/compare";
 export { baselineOf, type Baseline } from "./audit/baseline";
+export { outcomeTallies, type Tally } from "./audit/tally";
 export { linuxUnmodelled } from "./linux/run";
 export * from "./trace/events";
 export {

@@ -54,6 +54,9 @@ describe("the networks scenarios in the app", () => {
       const pane = await page.getByTestId("stack").boundingBox();
       expect(a && pane && a.x >= pane.x - 1 && a.x + a.width <= pane.x + pane.width + 1).toBe(true);
       expect(await page.locator(".stack-svg .host").count()).toBe(4);
+      // The banner counts this run's traffic, TCP bytes — not "0 sent · 0 delivered" echoes it never sent.
+      expect(await page.locator(".banner-counts").textContent()).toMatch(/^tcp#0: 4000 of 4000 bytes delivered/);
+      expect(await page.getByTestId("outcome").textContent()).toContain("tcp#0 wrote 4000 bytes: 4000 delivered, 4000 acknowledged");
       expectNoConsoleErrors(app);
     } finally {
       await app.close();

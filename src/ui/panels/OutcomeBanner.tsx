@@ -3,6 +3,7 @@
  * headline finding, counts, and one button per finding step that jumps there.
  */
 import type { ReactElement } from "react";
+import { outcomeTallies } from "../../engine/index";
 import { tagflowStore, useTagflow } from "../../store/index";
 import { traceIndex } from "../../store/selectors";
 import { findingChipWords, VERDICT_HEADLINE } from "../text";
@@ -23,7 +24,9 @@ export function OutcomeBanner(): ReactElement {
       </div>
     );
   }
-  const { verdict, sent, delivered } = trace.outcome;
+  const { verdict, sent } = trace.outcome;
+  // Echoes, or TCP bytes per connection: what this run's traffic came to (audit/tally.ts).
+  const tallies = outcomeTallies(trace.outcome);
   const index = traceIndex(trace);
   const top = index.findingsByRank.find((f) => f.severity !== "info") ?? null;
   const headline = top
@@ -37,11 +40,11 @@ export function OutcomeBanner(): ReactElement {
         <span className="verdict-chip">{verdict}</span>
         <span className="banner-headline">{headline}</span>
         <span className="visually-hidden">
-          {sent} echo requests sent, {delivered} replies delivered, {trace.outcome.findings.length} findings.
+          {tallies.map((t) => t.long).join("; ")}; {trace.outcome.findings.length} findings.
         </span>
       </div>
       <span className="banner-counts" aria-hidden="true">
-        {sent} sent · {delivered} delivered
+        {tallies.map((t) => t.short).join(" · ")}
         {index.findingsByRank.length > 0 && !top ? ` · ${index.findingsByRank.length} ${index.findingsByRank.length === 1 ? "note" : "notes"}` : ""}
       </span>
       <FixMenu />

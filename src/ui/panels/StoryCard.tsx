@@ -4,7 +4,7 @@
  * notice of where they are instead, with a way back to the beginning.
  */
 import { useLayoutEffect, useRef, useState, type CSSProperties, type ReactElement } from "react";
-import { FIXES, isFixId } from "../../engine/index";
+import { FIXES, isFixId, outcomeTallies } from "../../engine/index";
 import { lessonStore } from "../../lessons/store";
 import { builtinInfo } from "../../store/builtinCatalog";
 import { tagflowStore, useTagflow } from "../../store/index";
@@ -227,7 +227,7 @@ export function RecapCard(): ReactElement | null {
   const present = useUi((s) => s.present);
   if (!trace || trace.events.length < 2 || cursor !== trace.events.length - 1 || closedFor === trace || present) return null;
   const index = traceIndex(trace);
-  const { verdict, sent, delivered } = trace.outcome;
+  const { verdict } = trace.outcome;
   const close = () => uiStore.getState().closeRecap(trace);
   const shown = index.findingsByRank.slice(0, 4);
   return (
@@ -238,8 +238,9 @@ export function RecapCard(): ReactElement | null {
         <span className="visually-hidden">{VERDICT_HEADLINE[verdict]}</span>
       </h2>
       <p className="recap-counts">
-        {sent} echo {sent === 1 ? "request" : "requests"} sent, {delivered} {delivered === 1 ? "reply" : "replies"} delivered, in{" "}
-        {trace.events.length} steps.
+        {`${outcomeTallies(trace.outcome)
+          .map((t) => t.long)
+          .join("; ")}, in ${trace.events.length} steps.`}
         {shown.length > 0 ? " Revisit:" : ""}
       </p>
       {shown.length > 0 && (

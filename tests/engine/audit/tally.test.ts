@@ -1,0 +1,40 @@
+/**
+ * What a run's traffic came to (src/engine/audit/tally.ts): one wording for the CLI, the outcome
+ * banner and the recap. A TCP run is counted in bytes per connection, never as "0 sent · 0
+ * delivered" echoes; a ping run as echoes; a run of neither still says its (zero) echoes.
+ */
+import { describe, expect, it } from "vitest";
+import { outcomeTallies } from "../../../src/engine";
+import { traceOf } from "../../helpers/trace";
+
+describe("outcomeTallies", () => {
+  it("counts a ping run's echoes", () => {
+    const t = traceOf("lo0-esp-ping");
+    expect(outcomeTallies(t.outcome)).toEqual([
+      { short: "3 sent · 3 delivered", long: "3 echo requests sent, 3 replies delivered", line: "echoes: 3 sent, 3 replies delivered" },
+    ]);
+  });
+
+  it("counts a TCP run's bytes, not echoes it never sent", () => {
+    const t = traceOf("tcp-pmtu");
+    expect(t.outcome.sent).toBe(0);
+    expect(outcomeTallies(t.outcome)).toEqual([
+      {
+        short: "tcp#0: 4000 of 4000 bytes delivered",
+        long: "tcp#0 wrote 4000 bytes: 4000 delivered, 4000 acknowledged",
+        line: "tcp: tcp#0 wrote 4000 bytes, 4000 acknowledged, 4000 delivered",
+      },
+    ]);
+  });
+
+  it("says how a connection that tcp_drop closed ended", () => {
+    const [tally, ...rest] = outcomeTallies(traceOf("tcp-pmtu-blackhole").outcome);
+    expect(rest).toEqual([]);
+    expect(tally!.short).toMatch(/^tcp#0: \d+ of 4000 bytes delivered · ETIMEDOUT$/);
+    expect(tally!.line).toMatch(/ — closed with ETIMEDOUT$/);
+  });
+
+  it("one reply is a reply", () => {
+    expect(outcomeTallies({ verdict: "secure", findings: [], sent: 1, delivered: 1 })[0]!.long).toBe("1 echo request sent, 1 reply delivered");
+  });
+});
