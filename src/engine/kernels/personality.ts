@@ -433,6 +433,11 @@ export interface Fix {
   readonly apply: (b: Behaviour) => Behaviour;
   /** Whether the switch is already on in this behaviour (so the toggle shows as on). */
   readonly isOn: (b: Behaviour) => boolean;
+  /**
+   * The kernels whose code has what this switch changes (fixesFor); every personality of the
+   * fix's family (BSD or Linux) when absent. A switch is offered only where it means something.
+   */
+  readonly offeredOn?: (p: Personality) => boolean;
 }
 
 export type FixId =
@@ -512,6 +517,8 @@ const BSD_FIXES = {
     source: 'OpenBSD sys/netinet/ipsec_output.c 1.26 ipsp_process_done: the tag is added "so that we can detect and avoid loops" (mbuf_tags(9) 1.5)',
     apply: (b) => ({ ...b, loopCheck: "none" }),
     isOn: (b) => b.loopCheck === "none",
+    // Seed 003's switches break what OpenBSD's code gets right: elsewhere this one turns the seed story into a minute-long runaway, not a lesson.
+    offeredOn: (p) => p.id === "openbsd-2003",
   },
   "driver-ignores-reminder": {
     id: "driver-ignores-reminder",
@@ -521,6 +528,7 @@ const BSD_FIXES = {
     source: "OpenBSD sys/dev/pci/if_txp.c: `#if 0 /* not ready yet */ … IFCAP_IPSEC` (kernel-notes §9.3); the driver is hypothetical",
     apply: (b) => ({ ...b, nicIgnoresReminder: true }),
     isOn: (b) => b.nicIgnoresReminder === true,
+    offeredOn: (p) => p.id === "openbsd-2003",
   },
 } satisfies Record<string, Fix>;
 
@@ -531,8 +539,19 @@ function withLinux(b: Behaviour, change: Partial<LinuxBehaviour>): Behaviour {
 
 /** The ipsec0 MTU switches: one value each, the last one applied wins (the panel shows the one in force). */
 function ipsec0MtuFix(id: FixId, mtu: number, title: string, explanation: string, source: string): Fix {
-  return { id, title, explanation, source, apply: (b) => withLinux(b, { ipsec0Mtu: mtu }), isOn: (b) => b.linux?.ipsec0Mtu === mtu };
+  return {
+    id,
+    title,
+    explanation,
+    source,
+    apply: (b) => withLinux(b, { ipsec0Mtu: mtu }),
+    isOn: (b) => b.linux?.ipsec0Mtu === mtu,
+    offeredOn: isKlips,
+  };
 }
+
+/** KLIPS's switches (ipsec0, prv->mtu, net.ipsec.icmp) exist only where KLIPS is the IPsec stack. */
+const isKlips = (p: Personality): boolean => p.behaviour.linux !== undefined && p.behaviour.linux.stack !== "xfrm";
 
 /** The Linux fixes, appended to FIXES (seed 002, kernel-notes §8.1–8.2 and §11). */
 const LINUX_FIXES = {
@@ -545,6 +564,8 @@ const LINUX_FIXES = {
       'Richard Guy Briggs, linux-ipsec 1999-08-06 (seed 002): "Once it was changed to neigh_compat_output() … the problem went away *for me* and got worse for others"',
     apply: (b) => (b.linux?.klipsOutput === "dst-output" ? withLinux(b, { klipsOutput: "neigh-compat-output" }) : b),
     isOn: (b) => b.linux?.klipsOutput === "neigh-compat-output",
+    // The 1999 output path only: as shipped, KLIPS re-routes via the physical device and never calls ip_fragment with either.
+    offeredOn: (p) => p.behaviour.linux?.klipsOutput === "dst-output",
   },
   "klips-ipsec0-mtu-1500": ipsec0MtuFix(
     "klips-ipsec0-mtu-1500",
@@ -576,6 +597,7 @@ const LINUX_FIXES = {
       'Openswan 2.0.0 ipsec_xmit.c: int sysctl_ipsec_icmp = 0; ipsec_tunnel.c RCS 1.165 (2001) "Send back ICMP iff DF set, !ICMP, offset==0, sysctl_icmp"',
     apply: (b) => (b.linux && b.linux.stack !== "xfrm" ? withLinux(b, { ipsecIcmp: true }) : b),
     isOn: (b) => b.linux?.ipsecIcmp === true,
+    offeredOn: isKlips,
   },
   "xfrm-lo-policy": {
     id: "xfrm-lo-policy",
@@ -585,6 +607,8 @@ const LINUX_FIXES = {
     source: "Linux net/ipv4/devinet.c inetdev_event(NETDEV_REGISTER): IN_DEV_CONF_SET(in_dev, NOXFRM, 1) and NOPOLICY for IFF_LOOPBACK",
     apply: (b) => withLinux(b, { loDisableXfrm: false, loDisablePolicy: false }),
     isOn: (b) => b.linux !== undefined && !b.linux.loDisableXfrm && !b.linux.loDisablePolicy,
+    // disable_xfrm and disable_policy came with XFRM (Linux 2.6): Linux 2.2 under KLIPS has no such sysctls.
+    offeredOn: (p) => p.behaviour.linux?.stack === "xfrm",
   },
 } satisfies Record<Exclude<FixId, keyof typeof BSD_FIXES>, Fix>;
 
@@ -597,16 +621,12 @@ export function isLinuxFix(id: FixId): boolean {
   return Object.prototype.hasOwnProperty.call(LINUX_FIXES, id);
 }
 
-/** Seed 003's switches: they break what OpenBSD's code gets right, so they are offered on OpenBSD only. */
-const OPENBSD_ONLY: readonly FixId[] = ["no-ipsec-loop-check", "driver-ignores-reminder"];
-
 /**
  * The fixes offered for a run of this personality (fixes panel, strip, menu, sweeps): its own
- * stack's switches — and seed 003's only on OpenBSD (elsewhere no-ipsec-loop-check turns the seed
- * story into a minute-long runaway, not a lesson).
+ * family's switches (BSD or Linux), each where its `offeredOn` says the kernel has what it changes.
  */
 export function fixesFor(p: Personality): FixId[] {
-  return FIX_IDS.filter((id) => isLinuxFix(id) === isLinux(p) && (!OPENBSD_ONLY.includes(id) || p.id === "openbsd-2003"));
+  return FIX_IDS.filter((id) => isLinuxFix(id) === isLinux(p) && (FIXES[id].offeredOn?.(p) ?? true));
 }
 
 export function isFixId(id: string): id is FixId {
