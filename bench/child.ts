@@ -27,8 +27,12 @@ export interface FloodResult {
   /** The same AEAD operations with @noble alone, per run (ms). */
   readonly cryptoMs: readonly number[];
   readonly cryptoOps: number;
-  /** heapUsed after a full GC with the trace alive, minus heapUsed after a full GC before the run. */
+  /** The trace's memory: heapUsed + arrayBuffers after a full GC with the trace alive, minus the same before the run. */
   readonly heapBytes: number;
+  /** Of that, V8's heap (heapUsed). */
+  readonly heapOnlyBytes: number;
+  /** Of that, ArrayBuffer backing stores (the columns, the packet-byte arena). */
+  readonly arrayBufferBytes: number;
   /** UTF-8 bytes of JSON.stringify(trace), summed part by part (one string would not fit V8). */
   readonly jsonBytes: number | null;
 }
@@ -36,10 +40,17 @@ export interface FloodResult {
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error("bench/child.ts needs node --expose-gc");
 
-function heapAfterGc(): number {
+/**
+ * The memory a trace can hold, after full GCs: V8's heap (objects, strings) plus the
+ * ArrayBuffers outside it. A columnar trace keeps its columns and its packet-byte arena in typed
+ * arrays, whose backing stores `heapUsed` does not count: measuring heapUsed alone made the trace
+ * look a third smaller than it is.
+ */
+function heapAfterGc(): { heap: number; arrayBuffers: number } {
   // One full GC is not always enough to settle the heap (the figure came out bimodal with 1–2).
   for (let i = 0; i < 4; i++) gc!();
-  return process.memoryUsage().heapUsed;
+  const m = process.memoryUsage();
+  return { heap: m.heapUsed, arrayBuffers: m.arrayBuffers };
 }
 
 /**
@@ -70,17 +81,24 @@ export function traceJsonBytes(trace: ScenarioTrace): number {
  */
 function heapRun(
   req: FloodRequest,
-): Pick<FloodResult, "events" | "packets" | "verdict" | "heapBytes" | "jsonBytes" | "cryptoOps"> & { ops: CryptoOps } {
+): Pick<FloodResult, "events" | "packets" | "verdict" | "heapBytes" | "heapOnlyBytes" | "arrayBufferBytes" | "jsonBytes" | "cryptoOps"> & {
+  ops: CryptoOps;
+} {
   const scenario = mustLoad(floodInput(req.echoes, req.cipher));
   const before = heapAfterGc();
   const trace = runScenario(scenario);
-  const heapBytes = heapAfterGc() - before;
+  const after = heapAfterGc();
+  const heapOnly = after.heap - before.heap;
+  const arrayBufferBytes = after.arrayBuffers - before.arrayBuffers;
+  const heapBytes = heapOnly + arrayBufferBytes;
   const ops = opsOf(trace.events.flatMap((e) => (e.kind === "crypto.submit" ? [e] : [])));
   return {
     events: trace.events.length,
     packets: trace.packets.length,
     verdict: trace.outcome.verdict,
     heapBytes,
+    heapOnlyBytes: heapOnly,
+    arrayBufferBytes,
     jsonBytes: req.jsonBytes ? traceJsonBytes(trace) : null,
     cryptoOps: opCount(ops),
     ops,

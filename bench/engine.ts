@@ -73,7 +73,7 @@ export function memoryFigures(bySize: readonly FloodResult[]): Figure[] {
       unit: "bytes",
       text: `${num(r.heapBytes / MB, 1)} MB (${kib(r.heapBytes / r.echoes)}/echo)`,
       ...(isLargest && r.echoes >= 10_000 ? { budget: { text: "< 100 MB", pass: r.heapBytes < 100 * MB } } : {}),
-      note: `${num(r.events)} events (${num(r.heapBytes / r.events)} B/event all-in), ${num(r.packets)} packet versions`,
+      note: `${num(r.events)} events (${num(r.heapBytes / r.events)} B/event all-in), ${num(r.packets)} packet versions; V8 heap ${num(r.heapOnlyBytes / MB, 1)} MB + ArrayBuffers ${num(r.arrayBufferBytes / MB, 1)} MB`,
     });
     if (r.jsonBytes !== null) {
       out.push({

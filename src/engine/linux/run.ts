@@ -4,7 +4,7 @@
  * callouts to completion or to the step limit, audit, return the trace.
  */
 import { annotateStory } from "../audit/story";
-import { audit } from "../audit/audit";
+import { auditAndForget } from "../audit/audit";
 import type { Behaviour, Personality } from "../kernels/personality";
 import type { Scenario } from "../scenario/schema";
 import { applyRunOptions, byteLimitText, loopingChain, timeLimitText, type RunOptions, type ScenarioTrace } from "../sim/run";
@@ -129,6 +129,6 @@ function finish(world: LinuxWorld, scenario: Scenario, personality: Personality,
     events,
     packets,
     links,
-    outcome: audit({ events, packets, sent, delivered }),
+    outcome: auditAndForget(events, packets, sent, delivered),
   };
 }

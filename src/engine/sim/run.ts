@@ -3,7 +3,7 @@
  * run the callouts to completion (or to the step limit), audit, and return the trace.
  * Pure and deterministic: the same scenario gives a byte-identical trace.
  */
-import { audit } from "../audit/audit";
+import { auditAndForget } from "../audit/audit";
 import { annotateStory } from "../audit/story";
 import { effectiveBehaviour, isLinux, PERSONALITIES } from "../kernels/personality";
 import { runLinux } from "../linux/run";
@@ -183,6 +183,6 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
     events,
     packets,
     links,
-    outcome: audit({ events, packets, sent, delivered }),
+    outcome: auditAndForget(events, packets, sent, delivered),
   };
 }

@@ -340,6 +340,10 @@ class RowCache<T> {
     this.cur.delete(i);
     this.old.delete(i);
   }
+  clearAll(): void {
+    this.cur = new Map();
+    this.old = new Map();
+  }
 }
 
 const CACHE_ROWS = 1 << 16;
@@ -383,6 +387,10 @@ export class EventTable extends Rows<TraceEvent> {
   private readonly payloads: TupleTable;
   private readonly scratch = new Int32Array(ROW);
   private readonly cache = new RowCache<TraceEvent>(CACHE_ROWS);
+  /** Let go of the rows materialised so far (the run's audit): see auditAndForget in audit/audit.ts. */
+  forgetRows(): void {
+    this.cache.clearAll();
+  }
 
   constructor(
     readonly strings: StringTable,
@@ -735,6 +743,10 @@ export class PacketTable extends Rows<PacketVersion> {
   private arena: Uint8Array;
   private arenaUsed: number;
   private readonly cache = new RowCache<PacketVersion>(CACHE_ROWS);
+  /** Let go of the rows materialised so far (the run's audit): see auditAndForget in audit/audit.ts. */
+  forgetRows(): void {
+    this.cache.clearAll();
+  }
 
   constructor(
     readonly strings: StringTable,
