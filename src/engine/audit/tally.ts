@@ -7,7 +7,7 @@
 import type { Outcome } from "../trace/events";
 
 export interface Tally {
-  /** Terse, for the banner: "3 sent · 3 delivered", "tcp#0: 4000 of 4000 bytes delivered". */
+  /** Terse, for the banner: "3 echoes sent · 3 replies", "tcp#0: 4000 of 4000 bytes delivered". */
   readonly short: string;
   /** A sentence's worth, for the recap and screen readers. */
   readonly long: string;
@@ -23,7 +23,8 @@ export function outcomeTallies(outcome: Outcome): Tally[] {
   const tallies: Tally[] = [];
   if (sent > 0 || tcp.length === 0) {
     tallies.push({
-      short: `${sent} sent · ${delivered} delivered`,
+      // "echoes", not a bare "sent": a run that also sends UDP datagrams (klips-bigpackets) has not sent nothing.
+      short: `${plural(sent, "echo", "echoes")} sent · ${plural(delivered, "reply", "replies")}`,
       long: `${plural(sent, "echo request", "echo requests")} sent, ${plural(delivered, "reply", "replies")} delivered`,
       line: `echoes: ${sent} sent, ${plural(delivered, "reply", "replies")} delivered`,
     });

@@ -11,7 +11,7 @@ describe("outcomeTallies", () => {
   it("counts a ping run's echoes", () => {
     const t = traceOf("lo0-esp-ping");
     expect(outcomeTallies(t.outcome)).toEqual([
-      { short: "3 sent · 3 delivered", long: "3 echo requests sent, 3 replies delivered", line: "echoes: 3 sent, 3 replies delivered" },
+      { short: "3 echoes sent · 3 replies", long: "3 echo requests sent, 3 replies delivered", line: "echoes: 3 sent, 3 replies delivered" },
     ]);
   });
 
