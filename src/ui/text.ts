@@ -8,6 +8,21 @@ export function fitText(text: string, maxWidth: number, charWidth: number): stri
   return text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`;
 }
 
+/** Greedy word wrap of `text` into lines no wider than `width`, as `measure` gives a string's width. */
+export function wrapWords(text: string, width: number, measure: (s: string) => number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    const next = line ? `${line} ${word}` : word;
+    if (line && measure(next) > width) {
+      lines.push(line);
+      line = word;
+    } else line = next;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
 /** 0x-prefixed lowercase hex of `n`, zero-padded to `width` digits. */
 export function hex(n: number, width = 8): string {
   return `0x${n.toString(16).padStart(width, "0")}`;

@@ -6,6 +6,7 @@
  * the scenario, the step and what happened. Drawn to a canvas at 2× it becomes the PNG.
  */
 import type { Verdict } from "../../engine/index";
+import { wrapWords } from "../text";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 
@@ -191,18 +192,7 @@ function textWidth(text: string, font: string, doc: Document): number {
 export function wrapText(text: string, width: number, font: string, doc: Document = document): string[] {
   const ctx = doc.createElement("canvas").getContext("2d");
   if (ctx) ctx.font = font;
-  const measure = (s: string) => (ctx ? ctx.measureText(s).width : s.length * 8);
-  const lines: string[] = [];
-  let line = "";
-  for (const word of text.split(/\s+/).filter(Boolean)) {
-    const next = line ? `${line} ${word}` : word;
-    if (line && measure(next) > width) {
-      lines.push(line);
-      line = word;
-    } else line = next;
-  }
-  if (line) lines.push(line);
-  return lines;
+  return wrapWords(text, width, (s) => (ctx ? ctx.measureText(s).width : s.length * 8));
 }
 
 /**

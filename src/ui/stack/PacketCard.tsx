@@ -169,11 +169,11 @@ export const PacketCard = memo(function PacketCard({ card, selectedTag, hoveredT
           </text>
         </g>
       )}
-      {card.bands.length === 0 && (
-        <text className="card-empty" x={CARD.pad + 2} y={CARD.titleHeight + 18} dominantBaseline="central">
-          The socket has not built a packet yet.
+      {card.emptyLines?.map((line, i) => (
+        <text key={i} className="card-empty" x={CARD.pad + 2} y={CARD.titleHeight + 17 + i * CARD.emptyLineHeight} dominantBaseline="central">
+          {line}
         </text>
-      )}
+      ))}
       {card.bands.map((b) => (
         <Band key={b.key} band={b} width={card.width} />
       ))}

@@ -7,7 +7,7 @@
 import { marksOf, parseTcp, TH, tcpFlagNames, type MFlag, type TagClass, type TagView, type TraceEvent } from "../../engine/index";
 import { flagIsStale, tagIsStale, type TagLanes } from "../../store/tagLanes";
 import { flagLabel, flagSwatch, tagShortName, tagSwatch } from "../palette";
-import { fitText } from "../text";
+import { fitText, wrapWords } from "../text";
 import type { PacketModel, Region } from "../inspector/packetModel";
 
 export type BandKind =
@@ -77,7 +77,12 @@ export interface CardPlan {
   readonly badges: readonly BadgePlan[];
   /** y of the badge area's top (its separator). */
   readonly badgesTop: number;
+  /** The empty card's sentence (EMPTY_TEXT), wrapped to its width. */
+  readonly emptyLines?: readonly string[];
 }
+
+/** What the card says before the socket has built anything. */
+export const EMPTY_TEXT = "The socket has not built a packet yet.";
 
 /** Sized for 16px text at the least (a projector at the back of a room, issue 17). */
 export const CARD = {
@@ -89,6 +94,9 @@ export const CARD = {
   pad: 8,
   /** Monospace glyph width at the badge font size (16px). */
   charWidth: 9.7,
+  /** A generous average glyph width of the 16px sans text (the empty card's sentence). */
+  sansCharWidth: 8.6,
+  emptyLineHeight: 21,
   /** The hatched tail of a stale badge: beside its label, never under it. */
   staleTail: 20,
   maxBands: 8,
@@ -341,16 +349,20 @@ export function badgeInputs(model: PacketModel | null, e: TraceEvent | null, lan
 /** Lay out the card for a model at event `e`. */
 export function layoutCard(model: PacketModel | null, e: TraceEvent | null, lanes: TagLanes | null, width: number): CardPlan {
   if (!model) {
+    // Wrapped to the card (a narrow host column at 1280 px has room for a few words a line).
+    const emptyLines = wrapWords(EMPTY_TEXT, width - 2 * CARD.pad - 4, (s) => s.length * CARD.sansCharWidth);
+    const height = CARD.titleHeight + 14 + emptyLines.length * CARD.emptyLineHeight;
     return {
       width,
-      height: CARD.titleHeight + 36,
+      height,
+      emptyLines,
       title: e?.kind === "app.send" ? "no mbuf yet" : "no packet",
       size: "",
       state: "empty",
       stateLabel: "",
       bands: [],
       badges: [],
-      badgesTop: CARD.titleHeight + 36,
+      badgesTop: height,
     };
   }
   let raw = bandsOf(model);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { tagLanes } from "../../../src/store/tagLanes";
-import { CARD, layoutCard, type CardPlan } from "../../../src/ui/stack/cardLayout";
+import { CARD, EMPTY_TEXT, layoutCard, type CardPlan } from "../../../src/ui/stack/cardLayout";
 import { packetModelAt } from "../../../src/ui/stepModel";
 import { firstIndex, replyLoopCheck, traceOf } from "../support";
 
@@ -108,6 +108,17 @@ describe("layoutCard", () => {
     const t = traceOf("lo0-esp-ping");
     const card = layoutCard(null, t.events.at(0)!, tagLanes(t), WIDTH);
     expect(card).toMatchObject({ state: "empty", bands: [], badges: [], title: "no mbuf yet" });
+  });
+
+  it("wraps the empty card's sentence to the card's width and grows the card to hold it", () => {
+    const t = traceOf("lo0-esp-ping");
+    const wide = layoutCard(null, t.events.at(0)!, tagLanes(t), 420);
+    const narrow = layoutCard(null, t.events.at(0)!, tagLanes(t), 200);
+    expect(wide.emptyLines).toEqual([EMPTY_TEXT]);
+    expect(narrow.emptyLines!.length).toBeGreaterThan(1);
+    expect(narrow.emptyLines!.join(" ")).toBe(EMPTY_TEXT);
+    for (const line of narrow.emptyLines!) expect(line.length * CARD.sansCharWidth).toBeLessThanOrEqual(200 - 2 * CARD.pad - 4);
+    expect(narrow.height - wide.height).toBe((narrow.emptyLines!.length - 1) * CARD.emptyLineHeight);
   });
 
   it("tells records and reminders apart (seed 003): OUT_CRYPTO_NEEDED outlined with →, OUT_DONE filled with ✓", () => {
