@@ -97,7 +97,7 @@ describe("libreswan-ondemand's control plane in the app", () => {
   const t = traceOf("libreswan-ondemand");
   const acquire = t.events.find((e) => e.kind === "deliver" && e.summary.startsWith("XFRM_MSG_ACQUIRE"));
 
-  it("a message in the control lane opens into the inspector as C members, and a member and its bytes light each other", async () => {
+  it("a message in the control lane opens into the inspector as C members, a member and its bytes light each other, and each SA has its lane", async () => {
     if (!acquire) throw new Error("libreswan-ondemand has no XFRM_MSG_ACQUIRE");
     const app = await openReady(chromium.browser, chromium.env, { path: "#v=1&s=libreswan-ondemand" });
     try {
@@ -122,6 +122,12 @@ describe("libreswan-ondemand's control plane in the app", () => {
       await page.locator('.hex-byte[data-offset="1"]').hover();
       await expect.poll(() => panel.locator("tr.is-lit").getAttribute("data-offset")).toBe("0");
       expect(await panel.locator("tr.is-lit code").first().textContent()).toBe("nlmsg_len");
+
+      // Each SA has its own lane under the messages: the ACQ placeholder, larval, mature, dying.
+      const lanes = page.locator(".sa-lanes");
+      await lanes.getByRole("button", { name: /SA states/ }).click();
+      for (const state of ["acq", "larval", "mature", "dying"]) expect(await lanes.locator(`[data-state="${state}"]`).count()).toBeGreaterThan(0);
+      await settledScreenshot(page, "stories-sa-lanes");
       expectNoConsoleErrors(app);
     } finally {
       await app.close();

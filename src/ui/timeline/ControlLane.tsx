@@ -5,7 +5,7 @@
  * to the receiver's; clicking one moves the cursor there, and the inspector shows its bytes.
  * Rendered only when the trace has key messages.
  */
-import { useMemo, type ReactElement } from "react";
+import { useMemo, useState, type ReactElement } from "react";
 import { kindAt, scanAt, type EventList } from "../../engine";
 import { tagflowStore, useTagflow } from "../../store/index";
 import { stepScale } from "./timelineLayout";
@@ -55,6 +55,123 @@ export function layoutControlLane(events: EventList, x: (step: number) => number
   }
   return { rows, arrows };
 }
+
+/** The kernel's SA states (keying/kernel.ts KmState) in the order a state lives through them. */
+const SA_STATES = ["acq", "larval", "mature", "dying", "dead"] as const;
+type SaState = (typeof SA_STATES)[number];
+
+/** One stretch of an SA's life in one state, laid out. */
+export interface SaSpan {
+  readonly row: number;
+  readonly sa: string;
+  readonly state: SaState;
+  /** Steps (0-based): from the state change to the next one (or the trace's last step). */
+  readonly from: number;
+  readonly to: number;
+  readonly x0: number;
+  readonly x1: number;
+}
+
+/**
+ * Each SA's own lane (seed 004): its states from the kernel's `sa.update` state facts — ACQ
+ * placeholder, larval, mature, dying — one row per host and SA, on the timeline's step scale.
+ * An ACQ state ends where xfrm_add_sa's "replace ACQ" decision consults it (__xfrm_find_acq_byseq:
+ * the new SA takes its place; the kernel records no state change for the placeholder), a state
+ * that ends "dead" ends there. A pure function of the events and the step scale.
+ */
+export function layoutSaLanes(events: EventList, x: (step: number) => number): { rows: string[]; spans: SaSpan[] } {
+  const rows: string[] = [];
+  const spans: SaSpan[] = [];
+  const open = new Map<string, { row: number; sa: string; state: SaState; from: number }>();
+  const close = (key: string, at: number) => {
+    const o = open.get(key);
+    if (!o) return;
+    open.delete(key);
+    spans.push({ ...o, to: at, x0: x(o.from), x1: Math.max(x(at), x(o.from) + 2) });
+  };
+  for (let i = 0; i < events.length; i++) {
+    const kind = kindAt(events, i);
+    if (kind !== "sa.update" && kind !== "decision") continue;
+    const e = scanAt(events, i);
+    if (e.kind === "decision") {
+      if (e.check !== "km-install" || e.branch !== "replace ACQ") continue;
+      for (const c of e.consulted) if (c.kind === "sa") close(`${e.host} ${c.id}`, i);
+      continue;
+    }
+    if (e.kind !== "sa.update" || e.field !== "state" || !(SA_STATES as readonly string[]).includes(e.value)) continue;
+    const key = `${e.host} ${e.sa}`;
+    close(key, i);
+    if (e.value === "dead") continue;
+    let row = rows.indexOf(key);
+    if (row < 0) row = rows.push(key) - 1;
+    open.set(key, { row, sa: e.sa, state: e.value as SaState, from: i });
+  }
+  for (const key of [...open.keys()]) close(key, events.length - 1);
+  return { rows, spans };
+}
+
+/**
+ * Props: the width of the step track. The SAs' own lanes, under the control-plane messages:
+ * folded to one line by default, so the stack keeps its height on a 720-px projector; open, at
+ * most a few rows show at once and the rest scroll.
+ */
+function SaLanes({ trackWidth }: { trackWidth: number }): ReactElement | null {
+  const trace = useTagflow((s) => s.trace);
+  const cursor = useTagflow((s) => s.cursor);
+  const [open, setOpen] = useState(false);
+  const layout = useMemo(() => (trace ? layoutSaLanes(trace.events, stepScale(trace.events.length, trackWidth)) : null), [trace, trackWidth]);
+  if (!layout || layout.spans.length === 0) return null;
+  const now = layout.spans.filter((sp) => cursor >= sp.from && cursor <= sp.to).map((sp) => sp.state);
+  const counts = SA_STATES.filter((st) => now.includes(st)).map((st) => `${now.filter((x) => x === st).length} ${st}`);
+  return (
+    <section className="sa-lanes" aria-label="SA states: each SA's own lane">
+      <button type="button" className="lanes-toggle sa-lanes-toggle" aria-expanded={open} onClick={() => setOpen(!open)}>
+        <span aria-hidden="true">{open ? "▾" : "▸"}</span> SA states <span className="lanes-count">{layout.rows.length}</span>
+        <span className="sa-lanes-now">{counts.length ? ` at this step: ${counts.join(", ")}` : " at this step: none yet"}</span>
+      </button>
+      {open && (
+        <div className="sa-lanes-scroll">
+          <svg width={trackWidth} height={layout.rows.length * SA_ROW} role="group">
+            {layout.spans.map((sp) => (
+              <rect
+                key={`${sp.row}:${sp.from}`}
+                className={`sa-span sa-span--${sp.state}${cursor >= sp.from && cursor <= sp.to ? " is-current" : ""}`}
+                data-state={sp.state}
+                data-sa={sp.sa}
+                x={sp.x0}
+                y={sp.row * SA_ROW + 2}
+                width={sp.x1 - sp.x0}
+                height={SA_ROW - 4}
+                rx={3}
+                onClick={() => tagflowStore.getState().seek(sp.from)}
+              >
+                <title>{`${sp.sa}: ${sp.state}, steps ${sp.from + 1}–${sp.to + 1}`}</title>
+              </rect>
+            ))}
+            {layout.rows.map((r, i) => (
+              <text
+                key={r}
+                x={2}
+                y={i * SA_ROW + SA_ROW / 2}
+                dominantBaseline="central"
+                fontSize={12}
+                fill="currentColor"
+                stroke="var(--bg)"
+                strokeWidth={3}
+                paintOrder="stroke"
+                pointerEvents="none"
+              >
+                {r}
+              </text>
+            ))}
+          </svg>
+        </div>
+      )}
+    </section>
+  );
+}
+
+const SA_ROW = 18;
 
 /** Props: the width of the step track, shared with the scrubber above. */
 export function ControlLane({ trackWidth }: { trackWidth: number }): ReactElement | null {
@@ -109,6 +226,7 @@ export function ControlLane({ trackWidth }: { trackWidth: number }): ReactElemen
           </text>
         ))}
       </svg>
+      <SaLanes trackWidth={trackWidth} />
     </div>
   );
 }
