@@ -79,9 +79,10 @@ export function traceJsonBytes(trace: ScenarioTrace): number {
  * until a later run replaces that code, so the baseline would hold a stale trace some times
  * and not others.) Returns what the later figures need, so the trace itself can go.
  */
-function heapRun(
-  req: FloodRequest,
-): Pick<FloodResult, "events" | "packets" | "verdict" | "heapBytes" | "heapOnlyBytes" | "arrayBufferBytes" | "jsonBytes" | "cryptoOps"> & {
+function heapRun(req: FloodRequest): Pick<
+  FloodResult,
+  "events" | "packets" | "verdict" | "heapBytes" | "heapOnlyBytes" | "arrayBufferBytes" | "jsonBytes" | "cryptoOps"
+> & {
   ops: CryptoOps;
 } {
   const scenario = mustLoad(floodInput(req.echoes, req.cipher));
