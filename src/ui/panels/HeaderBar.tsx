@@ -20,10 +20,12 @@ function ScenarioPicker(): ReactElement {
   const onChange = (e: ChangeEvent<HTMLSelectElement>) => {
     if (e.target.value !== CUSTOM) void tagflowStore.getState().selectScenario(e.target.value);
   };
+  // A closed select cuts its label at 1280 px (issue 17): the title gives it whole on hover.
+  const full = source.kind === "builtin" ? (BUILTINS.find((s) => s.name === source.name)?.title ?? source.name) : source.label;
   return (
     <label className="field">
       <span className="field-label">Scenario</span>
-      <select data-testid="scenario" value={value} onChange={onChange} aria-busy={busy}>
+      <select data-testid="scenario" value={value} onChange={onChange} aria-busy={busy} title={full}>
         {BUILTINS.map((s) => (
           <option key={s.name} value={s.name}>
             {s.title || s.name}
@@ -43,6 +45,7 @@ function PersonalityPicker(): ReactElement {
       <select
         data-testid="personality"
         value={personality}
+        title={isPersonalityId(personality) ? PERSONALITIES[personality].title : undefined}
         onChange={(e) => {
           if (isPersonalityId(e.target.value)) void tagflowStore.getState().setPersonality(e.target.value);
         }}

@@ -114,6 +114,8 @@ function SlotBox({
       ) : fn ? (
         <text className="slot-fn" x={fnX} y={line1Y} dominantBaseline="central">
           {fitText(fn, rect.x + rect.width - fnX - (queue ? 62 : 8), 9.7)}
+          {/* Cut on a multi-host stack at 1280 px ("ip_out…"): the whole name on hover. */}
+          <title>{fn}</title>
         </text>
       ) : (
         // A hint cut to a stub ("i…") says nothing: leave it out.
@@ -225,7 +227,7 @@ const Host = memo(function Host({
           {/* The interface list gives way to the title's room: it never runs into the card lane. */}
           {fitText(["lo0", ...host.ifaces].join(" · "), host.title.width - 14 - host.name.length * 11.5, 9.6)}
         </tspan>
-        {compact && <title>{`${host.name}: lo0 · ${host.ifaces.join(" · ")}`}</title>}
+        <title>{`${host.name}: lo0 · ${host.ifaces.join(" · ")}`}</title>
       </text>
       {host.loopback && (
         <g className="loopback">
