@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { expectNoConsoleErrors } from "../support/browser";
 import { openReady, settledScreenshot, stepText, traceOf, useChromium } from "./support";
-import type { ScenarioTrace } from "../../src/engine/index";
+import { PERSONALITIES, type ScenarioTrace } from "../../src/engine/index";
 
 /** The first step (0-based) whose packet carries a tag of class `cls`. */
 function firstStepWith(t: ScenarioTrace, cls: "record" | "reminder"): number {
@@ -52,6 +52,21 @@ describe("records and reminders on openbsd-offload-whatif", () => {
 
 describe("klips-bigpackets in the app", () => {
   const chromium = useChromium();
+
+  it("on another kernel the story card says which kernel this run is on, not only the story's", async () => {
+    const app = await openReady(chromium.browser, chromium.env, { path: "#v=1&s=klips-bigpackets&p=linux-xfrm" });
+    try {
+      const kernel = app.page.getByTestId("story-kernel");
+      await kernel.waitFor();
+      expect(await kernel.textContent()).toBe(
+        `Run here on ${PERSONALITIES["linux-xfrm"].title}, not on ${PERSONALITIES["linux-2.2-klips-1999"].title}, the kernel this story is told of.`,
+      );
+      await app.page.evaluate(() => (location.hash = "#v=1&s=klips-bigpackets"));
+      await expect.poll(() => app.page.getByTestId("story-kernel").count()).toBe(0);
+    } finally {
+      await app.close();
+    }
+  });
   const t = traceOf("klips-bigpackets");
   const n = t.events.length;
 

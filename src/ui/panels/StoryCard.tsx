@@ -4,7 +4,7 @@
  * notice of where they are instead, with a way back to the beginning.
  */
 import { useLayoutEffect, useRef, useState, type CSSProperties, type ReactElement } from "react";
-import { FIXES, isFixId, outcomeTallies } from "../../engine/index";
+import { FIXES, PERSONALITIES, isFixId, isPersonalityId, outcomeTallies } from "../../engine/index";
 import { lessonStore } from "../../lessons/store";
 import { builtinInfo } from "../../store/builtinCatalog";
 import { tagflowStore, useTagflow } from "../../store/index";
@@ -137,6 +137,12 @@ export function StoryCard(): ReactElement | null {
   if (!shown || !trace) return null;
   const builtin = source.kind === "builtin" ? builtinInfo(source.name) : undefined;
   const title = builtin?.title ?? (source.kind === "custom" ? source.label : trace.scenario.name);
+  // True in this run: the title and description speak of the scenario's own kernel; say so when this run is on another.
+  const own = builtin?.personality;
+  const otherKernel =
+    own && isPersonalityId(own) && isPersonalityId(trace.personality) && own !== trace.personality
+      ? { own: PERSONALITIES[own].title, run: PERSONALITIES[trace.personality].title }
+      : null;
   // The description is the trace's (the validated scenario's): the catalog does not carry it.
   const description = trace.scenario.description ?? "";
   const index = traceIndex(trace);
@@ -155,6 +161,11 @@ export function StoryCard(): ReactElement | null {
       <div className="story-scroll">
         <p className="story-kicker">What you are about to see</p>
         <h2 id="story-title">{title}</h2>
+        {otherKernel && (
+          <p className="story-text story-kernel" data-testid="story-kernel">
+            <strong>Run here on {otherKernel.run}</strong>, not on {otherKernel.own}, the kernel this story is told of.
+          </p>
+        )}
         {description && <p className="story-text">{description}</p>}
         <p className="story-how">
           One step is one thing the kernel does to the packet; the card beside the stack is the packet, with the tags riding on it. Press <kbd>?</kbd>{" "}

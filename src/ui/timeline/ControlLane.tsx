@@ -56,6 +56,25 @@ export function layoutControlLane(events: EventList, x: (step: number) => number
   return { rows, arrows };
 }
 
+/** A lane's row name over its marks, with a halo in the page's colour so marks under it do not hide it. */
+function RowLabel({ y, size, central = false, children }: { y: number; size: number; central?: boolean; children: string }): ReactElement {
+  return (
+    <text
+      x={2}
+      y={y}
+      dominantBaseline={central ? "central" : undefined}
+      fontSize={size}
+      fill="currentColor"
+      stroke="var(--bg)"
+      strokeWidth={3}
+      paintOrder="stroke"
+      pointerEvents="none"
+    >
+      {children}
+    </text>
+  );
+}
+
 /** The kernel's SA states (keying/kernel.ts KmState) in the order a state lives through them. */
 const SA_STATES = ["acq", "larval", "mature", "dying", "dead"] as const;
 type SaState = (typeof SA_STATES)[number];
@@ -149,20 +168,9 @@ function SaLanes({ trackWidth }: { trackWidth: number }): ReactElement | null {
               </rect>
             ))}
             {layout.rows.map((r, i) => (
-              <text
-                key={r}
-                x={2}
-                y={i * SA_ROW + SA_ROW / 2}
-                dominantBaseline="central"
-                fontSize={12}
-                fill="currentColor"
-                stroke="var(--bg)"
-                strokeWidth={3}
-                paintOrder="stroke"
-                pointerEvents="none"
-              >
+              <RowLabel key={r} y={i * SA_ROW + SA_ROW / 2} size={12} central>
                 {r}
-              </text>
+              </RowLabel>
             ))}
           </svg>
         </div>
@@ -211,19 +219,9 @@ export function ControlLane({ trackWidth }: { trackWidth: number }): ReactElemen
         ))}
         {/* Row names over the arrows, with a halo in the page's colour: the first messages sit at the lane's left end. */}
         {layout.rows.map((r, i) => (
-          <text
-            key={r}
-            x={2}
-            y={i * ROW + ROW / 2 - 2}
-            fontSize={10}
-            fill="currentColor"
-            stroke="var(--bg)"
-            strokeWidth={3}
-            paintOrder="stroke"
-            pointerEvents="none"
-          >
+          <RowLabel key={r} y={i * ROW + ROW / 2 - 2} size={10}>
             {r}
-          </text>
+          </RowLabel>
         ))}
       </svg>
       <SaLanes trackWidth={trackWidth} />
