@@ -18,7 +18,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
-import { builtinByName, LIMITS, TRACE_MEMORY, traceMemoryBound, type ScenarioInput } from "../src/engine/index";
+import { builtinByName, DEFAULT_MAX_EVENTS, LIMITS, TRACE_MEMORY, traceMemoryBound, type ScenarioInput } from "../src/engine/index";
 import { deflateSync } from "fflate";
 import { mib, ms, num, type Figure } from "./report";
 import { floodInput } from "./scenarios";
@@ -27,8 +27,6 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const CLI = join(root, "bin", "tagflow.mjs");
 const CLI_SECTION = "Hostile and huge input: the heaviest legal CLI runs";
 const UI_SECTION = "Hostile and huge input: heavy links in the app (Chromium, hashchange)";
-/** The default maxEvents of a scenario that names none (schema.ts). */
-const DEFAULT_MAX_EVENTS = 2_000_000;
 
 /** The most traffic data (bytes) a scenario with `maxEvents` may carry and still validate. */
 function dataFit(maxEvents: number): number {
@@ -101,11 +99,20 @@ function runCli(dir: string, c: CliCase): CliRun {
   const lines = `${r.stdout}${r.stderr}`.trim().split("\n");
   return {
     status: r.status,
-    maxRssBytes: Number(readFileSync(rssFile, "utf8")) * 1024,
+    maxRssBytes: maxRssOf(rssFile),
     ms: elapsed,
     jsonBytes,
     lastLine: lines.filter((l) => l.startsWith("outcome:")).at(-1) ?? lines.at(-1) ?? "",
   };
+}
+
+/** The child's peak RSS in bytes, or NaN when it died before its exit handler wrote it (the budget then fails). */
+function maxRssOf(file: string): number {
+  try {
+    return Number(readFileSync(file, "utf8")) * 1024;
+  } catch {
+    return NaN;
+  }
 }
 
 export function hostileCliFigures(quick: boolean, log: (line: string) => void): Figure[] {

@@ -10,7 +10,7 @@
  */
 export { runScenario, type ScenarioTrace } from "./sim/run";
 export { loadScenario, loadScenarioJson, type LoadResult } from "./scenario/validate";
-export { INPUT_LIMITS, LIMITS, nestingDepth, TRACE_MEMORY, traceMemoryBound } from "./scenario/limits";
+export { DEFAULT_MAX_EVENTS, INPUT_LIMITS, LIMITS, nestingDepth, TRACE_MEMORY, traceMemoryBound } from "./scenario/limits";
 export { SCENARIO_VERSION, type Scenario, type ScenarioInput, type Problem } from "./scenario/schema";
 export { BUILTIN_SCENARIOS, DEFAULT_SCENARIO, builtinByName } from "./scenario/builtins";
 export {

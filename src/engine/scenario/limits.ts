@@ -44,6 +44,9 @@ export function traceMemoryBound(dataBytes: number, maxEvents: number): number {
   return TRACE_MEMORY.perByte * dataBytes + TRACE_MEMORY.perEvent * maxEvents;
 }
 
+/** The maxEvents of a scenario that names none (schema.ts); the bench sizes its heaviest legal runs by it. */
+export const DEFAULT_MAX_EVENTS = 2_000_000;
+
 /** Caps on raw input, checked before anything is parsed; jsonBytes counts UTF-16 characters. */
 export const INPUT_LIMITS = { jsonBytes: 512 * 1024, depth: 32 } as const;
 

@@ -8,7 +8,7 @@
 import * as v from "valibot";
 import { AUTH_ALGS, ENC_ALGS } from "../crypto/registry";
 import { FIX_IDS, PERSONALITY_IDS } from "../kernels/personality";
-import { LIMITS } from "./limits";
+import { DEFAULT_MAX_EVENTS, LIMITS } from "./limits";
 
 export { LIMITS };
 
@@ -280,7 +280,7 @@ export const ScenarioSchema = strictObject({
   // A variant by kind since the UDP sender was appended (seed 002); pings are PingSpec.
   traffic: v.pipe(v.array(v.variant("kind", [PingSchema, UdpSchema, TcpSchema])), v.maxLength(LIMITS.traffic)),
   /** Stop a runaway after this many events, with a "loop" finding. */
-  maxEvents: v.optional(int(100, LIMITS.maxEvents), 2_000_000),
+  maxEvents: v.optional(int(100, LIMITS.maxEvents), DEFAULT_MAX_EVENTS),
   /** Which seed story's steps the narration cites. */
   story: v.optional(v.picklist(["stone-2003", "briggs-1999"])),
   /** Seed 004: keying daemons and the kernels' key interfaces (see KeyingSchema). */
