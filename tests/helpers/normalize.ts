@@ -86,6 +86,7 @@ export function payloadText(trace: ScenarioTrace, e: TraceEvent): string {
       // aliased to the live tag list by an engine bug; see tests/engine/mbuf/tag.test.ts).
       return `deleted ${tagList(e.deleted)}, kept ${tagList(trace.packets.at(e.packet)?.tags ?? [])}`;
     case "tag.copy":
+    case "tag.retype":
       return `${tagText(e.from)} → ${tagText(e.to)}`;
     case "tag.copyChain":
       return e.copies.map(([from, to]) => `${tagText(from)} → #${to.uid}`).join(", ");

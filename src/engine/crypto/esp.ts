@@ -223,6 +223,23 @@ export function espOpen(keys: EspSaKeys, esp: Uint8Array, seqHi?: number): EspOp
       return unreachable(keys.enc);
   }
 
+  const trailer = espParseTrailer(plaintext);
+  if (!trailer.ok) return trailer;
+  return { ...trailer, spi: readU32be(esp, 0), seq: readU32be(esp, 4), iv, plaintext, icv };
+}
+
+/** The decrypted payload's parts: what `espParseTrailer` reads off the trailer. */
+export type EspTrailer =
+  | { ok: true; payload: Uint8Array; nextHeader: number; padLength: number; padding: Uint8Array }
+  | { ok: false; reason: EspOpenFailure; detail: string };
+
+/**
+ * Read pad length and next header off a decrypted payload|padding|padLength|nextHeader and check
+ * the padding (RFC 4303 §2.4) — what esp_input_cb does after the cipher, or after a NIC decrypted
+ * the packet for it (FreeBSD xform_esp.c: "Verify pad length", "Verify correct decryption by
+ * checking the last padding bytes").
+ */
+export function espParseTrailer(plaintext: Uint8Array): EspTrailer {
   if (plaintext.length < ESP_TRAILER_BYTES) {
     return fail("bad-length", `decrypted ESP payload is ${plaintext.length} bytes, shorter than the 2-byte trailer`);
   }
@@ -239,18 +256,7 @@ export function espOpen(keys: EspSaKeys, esp: Uint8Array, seqHi?: number): EspOp
       return fail("bad-padding", `padding byte ${i + 1} of ${padLength} is ${padding[i]}, expected ${i + 1} (RFC 4303 §2.4 monotonic padding)`);
     }
   }
-  return {
-    ok: true,
-    spi: readU32be(esp, 0),
-    seq: readU32be(esp, 4),
-    iv,
-    payload: plaintext.slice(0, padEnd - padLength),
-    nextHeader,
-    padLength,
-    padding,
-    plaintext,
-    icv,
-  };
+  return { ok: true, payload: plaintext.slice(0, padEnd - padLength), nextHeader, padLength, padding };
 }
 
 /** RFC 4106 §5 / RFC 7634 §2.1: AAD is SPI|seq (8 bytes), or SPI|seq-hi|seq-lo (12 bytes) with ESN. */
@@ -264,7 +270,7 @@ function icvInput(covered: Uint8Array, seqHi: number | undefined): Uint8Array {
   return seqHi === undefined ? covered : concatBytes(covered, u32be(seqHi));
 }
 
-function fail(reason: EspOpenFailure, detail: string): EspOpenResult {
+function fail(reason: EspOpenFailure, detail: string): { ok: false; reason: EspOpenFailure; detail: string } {
   return { ok: false, reason, detail };
 }
 

@@ -4,8 +4,8 @@
  */
 export { ENC_ALGS, AUTH_ALGS, encAlg, authAlg, validateKeys } from "./registry";
 export type { EncAlgId, AuthAlgId, EncAlgInfo, AuthAlgInfo } from "./registry";
-export { espSeal, espOpen, espDefaultPadding, ESP_HEADER_BYTES, ESP_TRAILER_BYTES } from "./esp";
-export type { EspSaKeys, EspSealInput, EspSealed, EspOpenResult, EspOpenFailure } from "./esp";
+export { espSeal, espOpen, espParseTrailer, espDefaultPadding, ESP_HEADER_BYTES, ESP_TRAILER_BYTES } from "./esp";
+export type { EspSaKeys, EspSealInput, EspSealed, EspOpenResult, EspOpenFailure, EspTrailer } from "./esp";
 export { authCompute, authVerify, hmacFull, constantTimeEqual } from "./auth";
 export type { HmacHash } from "./auth";
 export { ahIcv } from "./ah";

@@ -111,6 +111,30 @@ export function m_tag_unlink(site: Site, m: Mbuf, t: MTag, note: string): void {
   site.emit(m, { kind: "tag.unlink", tag: t }, note);
 }
 
+/**
+ * Change a linked tag's type in place: FreeBSD sys/netipsec/ipsec_input.c ipsec4_common_input_cb
+ * (RELENG_7), for the IN_CRYPTO_DONE a NIC left: "just change the type" (`mt->m_tag_id =
+ * PACKET_TAG_IPSEC_IN_DONE`). The payload (the tdb_ident) and the tag's place in the list stay;
+ * the view gets a new uid because views are immutable, and keeps the old one's birth (staleness).
+ */
+export function m_tag_retype(site: Site, m: Mbuf, t: MTag, name: TagName, note: string): MTag {
+  const i = m.tags.indexOf(t);
+  if (i < 0) throw new Error(`tag ${t.name}#${t.uid} is not on packet ${m.id}`);
+  const to: MTag = {
+    ...t,
+    uid: site.recorder.nextTagUid(),
+    id: site.tags.idOf(name),
+    name,
+    persistent: site.tags.isPersistent(name),
+    class: site.tags.classOf(name),
+  };
+  m.tags = m.tags.map((x) => (x === t ? to : x));
+  m.born.set(to.uid, m.born.get(t.uid) ?? m.incarnation);
+  m.touch(DIRTY.TAGS);
+  site.emit(m, { kind: "tag.retype", from: t, to }, note);
+  return to;
+}
+
 /** m_tag_delete: unlink and free `t`. */
 export function m_tag_delete(site: Site, m: Mbuf, t: MTag, note: string): void {
   removeTag(m, t);

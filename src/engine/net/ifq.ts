@@ -11,19 +11,23 @@
  * (3Com 3CR990), had `ifp->if_capabilities |= IFCAP_IPSEC` under `#if 0 /* not ready yet *\/`
  * (OpenBSD sys/dev/pci/if_txp.c, kernel-notes §9.3).
  */
-import { espSeal } from "../crypto";
-import { m_copyback, m_copydata, type Mbuf } from "../mbuf/mbuf";
-import { m_tag_delete, m_tag_find } from "../mbuf/tag";
+import { espOpen, espSeal } from "../crypto";
+import { m_copyback, m_copydata, m_hdr_consume, type Mbuf } from "../mbuf/mbuf";
+import { m_tag_delete, m_tag_find, m_tag_get, m_tag_prepend } from "../mbuf/tag";
 import type { Host, Iface } from "../sim/world";
 import { keysOf } from "../netipsec/xform_esp";
 import { espIcvLen } from "../netipsec/xform_esp";
 import { encAlg } from "../crypto";
 import { link_output } from "./if_link";
-import { seqHiOf } from "../netipsec/replay";
-import { IP_PROTO } from "../wire/fields";
+import { inferSeq, seqHiOf } from "../netipsec/replay";
+import { formatIpv4Addr, IP_PROTO } from "../wire/fields";
+import { spiText } from "../netipsec/key";
 
-/** IFCAP_IPSEC (OpenBSD net/if.h: 0x8), the only capability modelled. */
-export type IfCap = "ipsec";
+/**
+ * IFCAP_IPSEC (OpenBSD net/if.h: 0x8) for outbound crypto; "ipsec-rx" for a NIC that also
+ * decrypts on receive and leaves IN_CRYPTO_DONE (FreeBSD's live path). Both hypothetical.
+ */
+export type IfCap = "ipsec" | "ipsec-rx";
 
 /** ifp->if_capabilities as the scenario declares them (none when it says nothing). */
 export function ifCapabilities(host: Host, ifp: Iface): readonly IfCap[] {
@@ -154,4 +158,75 @@ function nic_encrypt(host: Host, ifp: Iface, m: Mbuf, sa: Parameters<typeof keys
     "ciphertext + ICV",
     site.text`The ${ifp.name} NIC (hypothetical) writes the ciphertext and ICV into the frame: on the wire it is now ciphertext.`,
   );
+}
+
+/**
+ * The receive side of the HYPOTHETICAL IFCAP_IPSEC NIC (seed 003, kernel-notes §9.3), called by
+ * ether_input for an interface the scenario declares with `capabilities: ["ipsec-rx"]`: for an
+ * unfragmented ESP packet to this interface whose SA the NIC holds (here: any SA in the host's
+ * SAD naming this destination and SPI), the NIC checks the ICV and decrypts the payload in place,
+ * leaving the ESP format (header, plaintext, trailer, ICV) as it was, and prepends an
+ * IN_CRYPTO_DONE record {dst, proto, spi} — "the NIC already verified/decrypted". What the stack
+ * does with it is the personality's: FreeBSD's esp_input skips the crypto and retypes the tag to
+ * IN_DONE; OpenBSD's lookup is `#ifdef notyet`, so its software crypto runs again, on plaintext.
+ * No shipped 2003 driver did any of this (txp's IFCAP_IPSEC was under `#if 0`).
+ */
+export function offload_rxeof(host: Host, ifp: Iface, m: Mbuf): void {
+  if (!ifCapabilities(host, ifp).includes("ipsec-rx")) return;
+  const b = m.bytes();
+  const skip = (b[0]! & 0x0f) * 4;
+  const fragmented = (((b[6]! << 8) | b[7]!) & 0x3fff) !== 0;
+  if (b[9] !== IP_PROTO.ESP || fragmented || m.len < skip + 8) return;
+  const view = new DataView(b.buffer, b.byteOffset, b.length);
+  const spi = view.getUint32(skip);
+  const dst = formatIpv4Addr(view.getUint32(16));
+  const sa = host.sad.find((s) => s.proto === "esp" && s.spi === spi && s.dst === dst);
+  const site = host.site("if", "offload_rxeof");
+  const question = site.text`Does the ${ifp.name} NIC (hypothetical) hold the SA for SPI ${spiText(spi)} and verify the packet?`;
+  if (!sa) {
+    site.emit(
+      m,
+      {
+        kind: "decision",
+        check: "rx-offload",
+        question,
+        consulted: [{ kind: "switch", name: "NIC SA table (hypothetical)", value: "no SA for this SPI" }],
+        branch: "no SA: pass up as is",
+      },
+      site.text`The hypothetical IFCAP_IPSEC NIC of ${ifp.name} has no SA for SPI ${spiText(spi)}: it passes the packet up untouched.`,
+    );
+    return;
+  }
+  const e = encAlg(sa.enc);
+  const icvLen = espIcvLen(sa);
+  const hlen = 8 + e.ivBytes;
+  const lo = view.getUint32(skip + 4);
+  const r = espOpen(keysOf(sa), m_copydata(m, skip, m.len - skip), sa.esn ? seqHiOf(inferSeq(sa, lo)) : undefined);
+  site.emit(
+    m,
+    {
+      kind: "decision",
+      check: "rx-offload",
+      question,
+      consulted: [{ kind: "sa", id: sa.id, summary: site.text`${sa.id} loaded into the NIC (hypothetical)` }],
+      branch: r.ok ? "ICV ok: decrypt in the NIC" : "ICV bad: pass up as is",
+    },
+    r.ok
+      ? site.text`The hypothetical IFCAP_IPSEC NIC of ${ifp.name} verifies the ICV with ${sa.id}'s key and decrypts the payload in place; the ESP header, trailer and ICV stay where they are.`
+      : site.text`The hypothetical NIC of ${ifp.name} cannot verify the packet (${r.detail}): it passes it up untouched, with no record, for the software crypto to judge.`,
+  );
+  if (!r.ok) return;
+  m_hdr_consume(m, skip, [
+    { kind: "esp", len: hlen, state: "plain" },
+    { kind: "data", len: r.plaintext.length, state: "encrypted", inEsp: true },
+    { kind: "esp-icv", len: icvLen, state: "plain" },
+  ]);
+  m_copyback(site, m, skip + hlen, r.plaintext, "decrypted payload", site.text`The NIC writes the plaintext over the ciphertext in the frame.`, {
+    op: "decrypt",
+    inner: r.nextHeader === IP_PROTO.ICMP ? { kind: "icmp" } : { kind: "data", proto: r.nextHeader },
+    innerLen: r.plaintext.length - r.padLength - 2,
+  });
+  const tdbi = { dst: sa.dst, proto: sa.proto, spi: sa.spi } as const;
+  const tag = m_tag_get(site, "IPSEC_IN_CRYPTO_DONE", tdbi, site.text`The driver allocates an IN_CRYPTO_DONE tag naming ${sa.id}…`, m);
+  m_tag_prepend(site, m, tag, "…and prepends it: a record that the NIC has already checked and decrypted this packet.");
 }

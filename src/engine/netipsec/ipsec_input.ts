@@ -6,7 +6,7 @@
  * ipsec_getpolicybyaddr(), then ipsec_in_reject() on the m_flags (ipsec.c).
  */
 import { isStale, m_adj, type Mbuf } from "../mbuf/mbuf";
-import { m_tag_delete, m_tag_find, m_tag_get, m_tag_prepend } from "../mbuf/tag";
+import { m_tag_delete, m_tag_find, m_tag_get, m_tag_prepend, m_tag_retype, type MTag } from "../mbuf/tag";
 import { fillChecksum, IP, setField } from "../netinet/headers";
 import { ipintrq_enqueue } from "../netinet/ip_input";
 import type { Host } from "../sim/world";
@@ -85,15 +85,28 @@ function ipsec_common_input(host: Host, m: Mbuf, skip: number, proto: "esp" | "a
 /**
  * ipsec4_common_input_cb(m, sav, skip, protoff): fix the IP header, prepend IN_DONE naming
  * the SA, count the bytes, and re-queue the packet for another pass through ip_input.
+ * With `cryptoDone` (a NIC's IN_CRYPTO_DONE record, found by esp_input) FreeBSD allocates nothing:
+ * "just change the type" (`mt->m_tag_id = PACKET_TAG_IPSEC_IN_DONE`, FreeBSD
+ * sys/netipsec/ipsec_input.c RELENG_7 ipsec4_common_input_cb; kernel-notes §9.3).
  */
-export function ipsec4_common_input_cb(host: Host, m: Mbuf, sa: SecAssoc, skip: number): void {
+export function ipsec4_common_input_cb(host: Host, m: Mbuf, sa: SecAssoc, skip: number, cryptoDone: MTag | null = null): void {
   // seed 003: OpenBSD's name for it (sys/netinet/ipsec_input.c); it also prepends IN_DONE.
   const site = host.site("ipsec", host.world.behaviour.ipsecStack === "openbsd" ? "ipsec_common_input_cb" : "ipsec4_common_input_cb");
   setField(site, m, "ipv4", 0, IP.totalLength, m.len, site.text`${site.fn} fixes ip_len to ${m.len}…`);
   fillChecksum(site, m, "ipv4", 0, skip, IP.checksum, "…and recomputes the header checksum.");
   const tdbi = { dst: sa.dst, proto: sa.proto, spi: sa.spi } as const;
-  const tag = m_tag_get(site, "IPSEC_IN_DONE", tdbi, site.text`${site.fn} allocates an IN_DONE tag naming the SA: ${tdbiText(tdbi)}.`, m);
-  m_tag_prepend(site, m, tag, "…and prepends it: IPsec input processing has been done with this SA.");
+  if (cryptoDone) {
+    m_tag_retype(
+      site,
+      m,
+      cryptoDone,
+      "IPSEC_IN_DONE",
+      site.text`${site.fn} finds the NIC's IN_CRYPTO_DONE already naming ${tdbiText(tdbi)} and just changes its type to IN_DONE: the NIC's record becomes IPsec's.`,
+    );
+  } else {
+    const tag = m_tag_get(site, "IPSEC_IN_DONE", tdbi, site.text`${site.fn} allocates an IN_DONE tag naming the SA: ${tdbiText(tdbi)}.`, m);
+    m_tag_prepend(site, m, tag, "…and prepends it: IPsec input processing has been done with this SA.");
+  }
   sa.bytes += m.len;
   sa.packets++;
   ipintrq_enqueue(host, m, site);

@@ -15,7 +15,7 @@
  * FreeBSD's later rework sets M_AUTHIPDGM there (kernel-notes §7, corrections). AH's callback
  * does set M_AUTHIPHDR|M_AUTHIPDGM (xform_ah.c).
  */
-import { authAlg, encAlg, espDefaultPadding, espOpen, espSeal, type EspSaKeys } from "../crypto";
+import { authAlg, encAlg, espDefaultPadding, espOpen, espParseTrailer, espSeal, type EspOpenResult, type EspSaKeys } from "../crypto";
 import {
   m_adj,
   m_append,
@@ -32,7 +32,7 @@ import { IP, setField } from "../netinet/headers";
 import type { Host } from "../sim/world";
 import { IP_PROTO, ipProtoName, toHex } from "../wire/fields";
 import { ESP_FIELDS } from "../wire/esp";
-import { m_tag_find } from "../mbuf/tag";
+import { m_tag_find, type MTag } from "../mbuf/tag";
 import { fieldsByName, writeField } from "../wire/fields";
 import { crypto_dispatch } from "./crypto_queue";
 import { drop } from "../mbuf/drop";
@@ -198,17 +198,6 @@ export function esp_input(host: Host, m: Mbuf, sa: SecAssoc, skip: number): void
     );
     return;
   }
-  // esp_input (FreeBSD 7 xform_esp.c; NetBSD FAST_IPSEC alike): "Look for IN_CRYPTO_DONE" — a
-  // NIC that already decrypted would have left one. No modelled interface does, so none is found.
-  // seed 003: OpenBSD ip_esp.c 1.111 has that loop under `#ifdef notyet` (`mtag = NULL`): no lookup.
-  if (host.world.behaviour.inCryptoDone !== "notyet") {
-    m_tag_find(
-      site,
-      m,
-      "IPSEC_IN_CRYPTO_DONE",
-      "esp_input looks for an IN_CRYPTO_DONE tag (crypto already done by the NIC); there is none, so the crypto engine will do it.",
-    );
-  }
   // ESN: the wire holds the low half; the full number is inferred from the window (RFC 4303 App. A2.2).
   const seq = inferSeq(sa, new DataView(m_copydata(m, skip + 4, 4).buffer).getUint32(0));
   // esp_input (FAST_IPSEC xform_esp.c): `if (esph && sav->replay && !ipsec_chkreplay(...))` —
@@ -248,6 +237,23 @@ export function esp_input(host: Host, m: Mbuf, sa: SecAssoc, skip: number): void
     drop(site, m, "ipsec-replay", rc.why, "esp_input drops the packet (esps_replay).");
     return;
   }
+  const mtag = findCryptoDone(host, m, sa);
+  if (mtag) {
+    // FreeBSD: `if (mtag == NULL) return crypto_dispatch(crp); else return esp_input_cb(crp);`
+    site.emit(
+      m,
+      {
+        kind: "decision",
+        check: "icv",
+        question: "Does the ICV verify (was the packet made with this SA's key, unmodified)?",
+        consulted: [{ kind: "tag", name: mtag.name, tag: mtag }],
+        branch: "NIC verified: no crypto request",
+      },
+      site.text`esp_input finds an IN_CRYPTO_DONE record naming ${sa.id}: the NIC (hypothetical) has already checked and decrypted the packet, so there is no crypto request — esp_input calls esp_input_cb itself.`,
+    );
+    esp_input_cb(host, m, sa, skip, hlen, icvLen, seq, m_copydata(m, skip, m.len - skip), mtag);
+    return;
+  }
   // esp_input has read the ESP header: a received datagram's ESP part is header + IV, ciphertext, ICV.
   m_hdr_consume(m, skip, [
     { kind: "esp", len: hlen, state: "plain" },
@@ -263,24 +269,63 @@ export function esp_input(host: Host, m: Mbuf, sa: SecAssoc, skip: number): void
     esp.length,
     site.text`esp_input hands the packet to the crypto queue to check the ICV and decrypt with ${sa.id}; it continues in esp_input_cb.`,
     () => {
-      esp_input_cb(host, m, sa, skip, hlen, icvLen, seq, esp);
+      esp_input_cb(host, m, sa, skip, hlen, icvLen, seq, esp, null);
     },
   );
 }
 
+/**
+ * esp_input's "Find out if we've already done crypto" (FreeBSD sys/netipsec/xform_esp.c, RELENG_7/8;
+ * NetBSD FAST_IPSEC alike): walk the IN_CRYPTO_DONE tags for one whose tdb_ident is this SA's
+ * {proto, spi, dst}. It comes after the replay check and the byte counters, before the crypto
+ * descriptors. OpenBSD ip_esp.c 1.111 has the same loop under `#ifdef notyet` (`mtag = NULL`): no
+ * lookup at all, so a record a NIC left is never read.
+ */
+function findCryptoDone(host: Host, m: Mbuf, sa: SecAssoc): MTag | null {
+  if (host.world.behaviour.inCryptoDone === "notyet") return null;
+  const site = host.site("ipsec", "esp_input");
+  for (let t: MTag | null = null; ;) {
+    t = m_tag_find(
+      site,
+      m,
+      "IPSEC_IN_CRYPTO_DONE",
+      t === null
+        ? "esp_input looks for an IN_CRYPTO_DONE tag (crypto already done by the NIC) naming this SA."
+        : "esp_input looks further along the tag list for an IN_CRYPTO_DONE tag naming this SA.",
+      t,
+    );
+    if (t === null) return null;
+    const id = t.tdbi;
+    if (id && id.proto === sa.proto && id.spi === sa.spi && id.dst === sa.dst) return t;
+  }
+}
+
 /** esp_input_cb(crp): the crypto request finished. */
-function esp_input_cb(host: Host, m: Mbuf, sa: SecAssoc, skip: number, hlen: number, icvLen: number, seq: number, esp: Uint8Array): void {
+function esp_input_cb(
+  host: Host,
+  m: Mbuf,
+  sa: SecAssoc,
+  skip: number,
+  hlen: number,
+  icvLen: number,
+  seq: number,
+  esp: Uint8Array,
+  mtag: MTag | null,
+): void {
   const site = host.site("ipsec", "esp_input_cb");
-  const r = espOpen(keysOf(sa), esp, sa.esn ? seqHiOf(seq) : undefined);
+  // With a NIC's record the payload in the mbuf is already plaintext: only the trailer is read.
+  const opened = mtag ? null : espOpen(keysOf(sa), esp, sa.esn ? seqHiOf(seq) : undefined);
+  const r = opened ?? espParseTrailer(m_copydata(m, skip + hlen, m.len - skip - hlen - icvLen));
   const integrity = icvLen > 0;
   if (!r.ok) {
-    host
-      .site("crypto", "crypto_done")
-      .emit(
-        m,
-        { kind: "crypto.done", sa: sa.id, op: "decrypt", ok: false, detail: r.detail },
-        host.site("crypto", "crypto_done").text`The crypto request failed: ${r.detail}.`,
-      );
+    if (!mtag)
+      host
+        .site("crypto", "crypto_done")
+        .emit(
+          m,
+          { kind: "crypto.done", sa: sa.id, op: "decrypt", ok: false, detail: r.detail },
+          host.site("crypto", "crypto_done").text`The crypto request failed: ${r.detail}.`,
+        );
     const reason = r.reason === "icv-mismatch" ? "ipsec-icv" : r.reason === "bad-padding" ? "ipsec-bad-padding" : "ipsec-bad-length";
     site.emit(
       m,
@@ -298,6 +343,51 @@ function esp_input_cb(host: Host, m: Mbuf, sa: SecAssoc, skip: number, hlen: num
     drop(site, m, reason, r.detail, "esp_input_cb drops the packet.");
     return;
   }
+  if (opened?.ok) esp_input_decrypted(host, m, sa, skip, hlen, opened);
+  m_set_cleartext(m, undefined);
+  if (integrity) {
+    // No M_AUTHIPDGM here: FAST_IPSEC's esp_input_cb (NetBSD; FreeBSD ≤ 8) only sets M_DECRYPTED.
+    // With a record, FreeBSD skips the compare ("an IPsec-aware NIC did the verification for us") but still trims the ICV.
+    m_adj(
+      site,
+      m,
+      -icvLen,
+      "esp icv",
+      mtag ? site.text`m_adj removes the ${icvLen}-byte ICV, which the NIC already checked.` : site.text`m_adj removes the ${icvLen}-byte ICV.`,
+    );
+  }
+  m_flags_set(site, m, ["DECRYPTED"], 'esp_input_cb sets M_DECRYPTED: "Packet is now decrypted."');
+  // esp_input_cb: "Update replay sequence number, if appropriate" — `if (sav->replay)` only.
+  if (sa.replayWindow > 0) {
+    const ur = updatereplay(sa, seq);
+    if (!ur.ok) {
+      drop(site, m, "ipsec-replay", ur.why, "ipsec_updatereplay: the packet is a replay after all (esps_replay).");
+      return;
+    }
+    site.emit(
+      m,
+      { kind: "sa.update", sa: sa.id, field: "replay", value: windowText(sa) },
+      `ipsec_updatereplay records sequence number ${seq} in the replay window of ${sa.id}.`,
+    );
+  }
+  m_striphdr(site, m, skip, hlen, "esp", site.text`m_striphdr removes the ${hlen}-byte ESP header${hlen > ESP_HDR ? " and IV" : ""}.`);
+  m_adj(site, m, -(r.padLength + 2), "esp trailer", site.text`m_adj removes the ${r.padLength} padding bytes, pad length and next header.`);
+  setField(
+    site,
+    m,
+    "ipv4",
+    0,
+    IP.protocol,
+    r.nextHeader,
+    site.text`esp_input_cb restores ip_p from the trailer's next header: ${ipProtoName(r.nextHeader)}.`,
+  );
+  ipsec4_common_input_cb(host, m, sa, skip, mtag);
+}
+
+/** The software crypto's success in esp_input_cb: crypto_done, the ICV decision, the plaintext written back. */
+function esp_input_decrypted(host: Host, m: Mbuf, sa: SecAssoc, skip: number, hlen: number, r: Extract<EspOpenResult, { ok: true }>): void {
+  const site = host.site("ipsec", "esp_input_cb");
+  const integrity = espIcvLen(sa) > 0;
   host
     .site("crypto", "crypto_done")
     .emit(
@@ -325,35 +415,4 @@ function esp_input_cb(host: Host, m: Mbuf, sa: SecAssoc, skip: number, hlen: num
     inner: r.nextHeader === IP_PROTO.ICMP ? { kind: "icmp" } : { kind: "data", proto: r.nextHeader },
     innerLen: r.plaintext.length - r.padLength - 2,
   });
-  m_set_cleartext(m, undefined);
-  if (integrity) {
-    // No M_AUTHIPDGM here: FAST_IPSEC's esp_input_cb (NetBSD; FreeBSD ≤ 8) only sets M_DECRYPTED.
-    m_adj(site, m, -icvLen, "esp icv", site.text`m_adj removes the ${icvLen}-byte ICV.`);
-  }
-  m_flags_set(site, m, ["DECRYPTED"], 'esp_input_cb sets M_DECRYPTED: "Packet is now decrypted."');
-  // esp_input_cb: "Update replay sequence number, if appropriate" — `if (sav->replay)` only.
-  if (sa.replayWindow > 0) {
-    const ur = updatereplay(sa, seq);
-    if (!ur.ok) {
-      drop(site, m, "ipsec-replay", ur.why, "ipsec_updatereplay: the packet is a replay after all (esps_replay).");
-      return;
-    }
-    site.emit(
-      m,
-      { kind: "sa.update", sa: sa.id, field: "replay", value: windowText(sa) },
-      `ipsec_updatereplay records sequence number ${seq} in the replay window of ${sa.id}.`,
-    );
-  }
-  m_striphdr(site, m, skip, hlen, "esp", site.text`m_striphdr removes the ${hlen}-byte ESP header${hlen > ESP_HDR ? " and IV" : ""}.`);
-  m_adj(site, m, -(r.padLength + 2), "esp trailer", site.text`m_adj removes the ${r.padLength} padding bytes, pad length and next header.`);
-  setField(
-    site,
-    m,
-    "ipv4",
-    0,
-    IP.protocol,
-    r.nextHeader,
-    site.text`esp_input_cb restores ip_p from the trailer's next header: ${ipProtoName(r.nextHeader)}.`,
-  );
-  ipsec4_common_input_cb(host, m, sa, skip);
 }

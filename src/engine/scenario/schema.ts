@@ -53,9 +53,11 @@ const InterfaceSchema = strictObject({
   mtu: v.optional(int(68, 65535), 1500),
   /**
    * seed 003: if_capabilities; its presence also models the driver's send queue and start
-   * routine. "ipsec" is IFCAP_IPSEC — HYPOTHETICAL: no 2003 driver set it (txp had it under #if 0).
+   * routine. "ipsec" is IFCAP_IPSEC (the NIC does outbound crypto for an OUT_CRYPTO_NEEDED
+   * reminder); "ipsec-rx" means it also decrypts received ESP and leaves an IN_CRYPTO_DONE record.
+   * Both HYPOTHETICAL: no 2003 driver set them (txp had IFCAP_IPSEC under #if 0).
    */
-  capabilities: v.optional(v.pipe(v.array(v.picklist(["ipsec"])), v.maxLength(1))),
+  capabilities: v.optional(v.pipe(v.array(v.picklist(["ipsec", "ipsec-rx"])), v.maxLength(2))),
   /** seed 003: a gif interface's tunnel (ifconfig gif0 tunnel src dst). */
   tunnel: v.optional(strictObject({ src: ipv4, dst: ipv4 })),
 });

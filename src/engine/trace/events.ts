@@ -190,6 +190,8 @@ export type CheckId =
   // a driver's start routine honouring (or not) an OUT_CRYPTO_NEEDED reminder, gif's loop detection.
   | "reminder"
   | "gif-loop"
+  // a HYPOTHETICAL NIC with IFCAP_IPSEC decrypting and verifying an ESP packet on receive.
+  | "rx-offload"
   // Linux stack (src/engine/linux, seed 002 and the seed story on XFRM):
   // skb->dev against skb->dst->dev at a point where the code relies on one of them,
   | "skb-dev-dst"
@@ -251,6 +253,11 @@ export type EventPayload =
   | { readonly kind: "tag.deleteNonpersistent"; readonly deleted: readonly TagView[]; readonly kept: readonly TagView[] }
   | { readonly kind: "tag.copy"; readonly from: TagView; readonly to: TagView }
   | { readonly kind: "tag.copyChain"; readonly copies: readonly (readonly [TagView, TagView])[] }
+  /**
+   * The same m_tag given another type in place (`mt->m_tag_id = PACKET_TAG_IPSEC_IN_DONE`, FreeBSD
+   * ipsec4_common_input_cb): `to` is the tag as it is now; views are immutable, so it has its own uid.
+   */
+  | { readonly kind: "tag.retype"; readonly from: TagView; readonly to: TagView }
   | { readonly kind: "flag.set"; readonly flags: readonly MFlag[] }
   | { readonly kind: "flag.clear"; readonly flags: readonly MFlag[] }
   | {

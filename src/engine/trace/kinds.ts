@@ -51,7 +51,7 @@ export interface KindSpec<K extends EventKind> {
 }
 
 /** How a tag's life ends at a step (the lane's end; mbuf.free ends every live tag of the chain). */
-export type TagEnd = "deleted" | "deleted-chain" | "deleted-nonpersistent" | "unlinked";
+export type TagEnd = "deleted" | "deleted-chain" | "deleted-nonpersistent" | "unlinked" | "retyped";
 
 /** A tag or flag the step looked at, and whether what it found was stale. */
 export type MarkConsult =
@@ -96,6 +96,7 @@ export const CHECK_NAMES: Readonly<Record<CheckId, string>> = {
   "ipsec-capability": "IFCAP_IPSEC check",
   reminder: "driver's reminder check",
   "gif-loop": "gif loop detection",
+  "rx-offload": "NIC's inbound crypto (hypothetical)",
   // Linux stack (seed 002, src/engine/linux):
   "skb-dev-dst": "skb->dev / skb->dst->dev check",
   "klips-eroute": "KLIPS eroute lookup",
@@ -242,6 +243,13 @@ export const KINDS: { readonly [K in EventKind]: KindSpec<K> } = {
     sig: ["copies"],
     clause: (e) => said(e, "copy", "the packet's tags"),
     marks: (e) => ({ enter: e.copies.map(([, copy]) => copy) }),
+  },
+  "tag.retype": {
+    fields: { from: "obj", to: "obj" },
+    sig: ["from", "to"],
+    clause: (e) => said(e, "retype", `the ${e.from.name} tag as ${e.to.name}`),
+    // One lane ends and the next begins at the same step: a new type is, to every reader, a new tag.
+    marks: (e) => ({ leave: [e.from], end: "retyped", enter: [e.to] }),
   },
   "flag.set": { fields: { flags: "obj" }, sig: ["flags"], clause: (e) => said(e, "set", flagList(e.flags)), marks: (e) => ({ flagsSet: e.flags }) },
   "flag.clear": {

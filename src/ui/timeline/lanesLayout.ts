@@ -38,6 +38,7 @@ const END_REASON: Readonly<Record<string, string>> = {
   "deleted-chain": "m_tag_delete_chain",
   "deleted-nonpersistent": "m_tag_delete_nonpersistent",
   unlinked: "m_tag_unlink",
+  retyped: "m_tag_id changed in place",
   freed: "freed with its chain",
 };
 
