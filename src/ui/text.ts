@@ -47,6 +47,8 @@ export const FINDING_TITLES: Readonly<Record<string, string>> = {
   "stale-ipsec-flags": "stale IPsec m_flags on the reply",
   "step-limit": "stopped in a loop",
   "trace-limit": "trace cut at its limit",
+  "reminder-unhonoured": "a reminder nobody honoured",
+  "record-unread": "the NIC's record never read",
   unanswered: "echoes unanswered",
 };
 
@@ -67,6 +69,8 @@ export const FINDING_CHIP_WORDS: Readonly<Record<string, string>> = {
   "stale-ipsec-flags": "stale flags",
   "step-limit": "loop stopped",
   "trace-limit": "trace cut",
+  "reminder-unhonoured": "reminder unhonoured",
+  "record-unread": "record unread",
   unanswered: "no answer",
 };
 

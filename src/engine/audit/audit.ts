@@ -230,6 +230,15 @@ export function audit(input: AuditInput): Outcome {
             () => `${e.host}'s pluto discarded the kernel's ACQUIRE (libreswan 2020 bsdkame backend): the tunnel never came up.`,
           );
         }
+        if (e.check === "rx-offload" && e.branch === "not looked for (#ifdef notyet)") {
+          f.add(
+            "record-unread",
+            "warning",
+            e.seq,
+            () =>
+              `${e.host}'s NIC (hypothetical) left an IN_CRYPTO_DONE record that esp_input never reads (OpenBSD's lookup is #ifdef notyet): the packet is decrypted twice, and the second ICV check, over plaintext, fails (inferred).`,
+          );
+        }
         if (e.check === "ipsec-evidence") {
           const cameViaIpsec = (lastInDone.get(e.chain) ?? -1) > (lastTurn.get(e.chain) ?? -1);
           if (e.branch === "not via IPsec" && cameViaIpsec) {

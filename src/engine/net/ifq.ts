@@ -193,7 +193,7 @@ export function offload_rxeof(host: Host, ifp: Iface, m: Mbuf): void {
         consulted: [{ kind: "switch", name: "NIC SA table (hypothetical)", value: "no SA for this SPI" }],
         branch: "no SA: pass up as is",
       },
-      site.text`The hypothetical IFCAP_IPSEC NIC of ${ifp.name} has no SA for SPI ${spiText(spi)}: it passes the packet up untouched.`,
+      site.text`The hypothetical offload NIC of ${ifp.name} has no SA for SPI ${spiText(spi)}: it passes the packet up untouched.`,
     );
     return;
   }
@@ -212,7 +212,7 @@ export function offload_rxeof(host: Host, ifp: Iface, m: Mbuf): void {
       branch: r.ok ? "ICV ok: decrypt in the NIC" : "ICV bad: pass up as is",
     },
     r.ok
-      ? site.text`The hypothetical IFCAP_IPSEC NIC of ${ifp.name} verifies the ICV with ${sa.id}'s key and decrypts the payload in place; the ESP header, trailer and ICV stay where they are.`
+      ? site.text`The hypothetical offload NIC of ${ifp.name} (ipsec-rx) verifies the ICV with ${sa.id}'s key and decrypts the payload in place; the ESP header, trailer and ICV stay where they are.`
       : site.text`The hypothetical NIC of ${ifp.name} cannot verify the packet (${r.detail}): it passes it up untouched, with no record, for the software crypto to judge.`,
   );
   if (!r.ok) return;

@@ -282,8 +282,24 @@ export function esp_input(host: Host, m: Mbuf, sa: SecAssoc, skip: number): void
  * lookup at all, so a record a NIC left is never read.
  */
 function findCryptoDone(host: Host, m: Mbuf, sa: SecAssoc): MTag | null {
-  if (host.world.behaviour.inCryptoDone === "notyet") return null;
   const site = host.site("ipsec", "esp_input");
+  if (host.world.behaviour.inCryptoDone === "notyet") {
+    // Said only when a NIC did leave a record: the kernel's silence is the point of the story.
+    const left = m.tags.find((t) => t.name === "IPSEC_IN_CRYPTO_DONE");
+    if (left)
+      site.emit(
+        m,
+        {
+          kind: "decision",
+          check: "rx-offload",
+          question: "Does esp_input look for an IN_CRYPTO_DONE record (crypto already done by the NIC)?",
+          consulted: [{ kind: "switch", name: "ip_esp.c 1.111 IN_CRYPTO_DONE lookup", value: "#ifdef notyet" }],
+          branch: "not looked for (#ifdef notyet)",
+        },
+        "esp_input does not look for IN_CRYPTO_DONE: in ip_esp.c 1.111 that loop is under #ifdef notyet (mtag = NULL). The NIC's record on this packet is never read, so the software crypto runs on what is already plaintext.",
+      );
+    return null;
+  }
   for (let t: MTag | null = null; ;) {
     t = m_tag_find(
       site,

@@ -58,6 +58,8 @@ const VERDICTS: Record<string, Record<string, string>> = {
     "tcp-pmtu": "secure",
     "tcp-pmtu-blackhole": "dropped",
     "tcp-esp": "secure",
+    // Seed 003: FreeBSD's live IN_CRYPTO_DONE path — the NIC's record skips the crypto.
+    "offload-rx-whatif": "secure",
   },
   // Seed 003. The lo0 story is as insecure on OpenBSD 2003 as on NetBSD: its icmp_reflect (not read,
   // [U]) is modelled keeping the request's tags, and both checks trust them.
@@ -72,6 +74,8 @@ const VERDICTS: Record<string, Record<string, string>> = {
     "esp-tamper": "dropped",
     "openbsd-records": "secure",
     "openbsd-offload-whatif": "dropped",
+    // The NIC's IN_CRYPTO_DONE is never read (#ifdef notyet): the second ICV check fails.
+    "offload-rx-whatif": "dropped",
     "openbsd-gif-loop": "dropped",
   },
   // Seed 002 (src/engine/linux): the Linux stack models ESP transport only, so AH and tunnel
@@ -131,6 +135,7 @@ describe("findings are anchored at the event that made them true", () => {
     "pmtu-blackhole": (e) => e.kind === "drop" && e.reason === "icmp-filtered",
     // seed 003: the reminder still on the packet as it is transmitted; the forgery's fate.
     "reminder-unhonoured": (e) => e.kind === "link.tx",
+    "record-unread": (e) => e.kind === "decision" && e.check === "rx-offload" && e.branch === "not looked for (#ifdef notyet)",
     "forged-packet-rejected": (e) => e.kind === "drop",
     // openbsd-offload-whatif without the loop check stops at its event budget, not in a loop.
     "trace-limit": (e) => e.kind === "drop" && e.reason === "trace-limit",

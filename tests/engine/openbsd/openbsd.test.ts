@@ -225,3 +225,56 @@ describe("openbsd-gif-loop", () => {
     expect(eventsOf(t, "tag.get")).toEqual([]);
   });
 });
+
+describe("offload-rx-whatif: IN_CRYPTO_DONE, FreeBSD's live path against OpenBSD's #ifdef notyet", () => {
+  const east = (t: ReturnType<typeof traceOf>) => t.events.filter((e) => e.host === "east");
+
+  it("on freebsd-7 esp_input finds the NIC's record after the replay check, sends no crypto request, and the tag is retyped to IN_DONE", () => {
+    const t = traceOf("offload-rx-whatif");
+    expect(t.outcome).toMatchObject({ verdict: "secure", sent: 2, delivered: 2 });
+    const e = east(t);
+    // The NIC decrypted in place and left the record.
+    expect(e.filter((x) => x.kind === "decision" && x.check === "rx-offload").map((x) => x.kind === "decision" && x.branch)).toEqual([
+      "ICV ok: decrypt in the NIC",
+      "ICV ok: decrypt in the NIC",
+    ]);
+    // East's software crypto never ran on input: its only crypto requests are for the replies.
+    expect(e.filter((x) => x.kind === "crypto.submit").map((x) => x.kind === "crypto.submit" && x.op)).toEqual(["encrypt", "encrypt"]);
+    expect(e.filter((x) => x.kind === "crypto.done" && x.op === "decrypt")).toEqual([]);
+    // FreeBSD's order: ipsec_chkreplay, then the IN_CRYPTO_DONE lookup.
+    const fns = e.filter((x) => x.fn === "esp_input").map((x) => (x.kind === "decision" ? x.check : x.kind));
+    expect(fns.slice(0, 3)).toEqual(["replay", "tag.find", "icv"]);
+    const retypes = eventsOf(t, "tag.retype");
+    expect(retypes).toHaveLength(2);
+    for (const r of retypes) {
+      expect(r.fn).toBe("ipsec4_common_input_cb");
+      expect([r.from.name, r.to.name]).toEqual(["IPSEC_IN_CRYPTO_DONE", "IPSEC_IN_DONE"]);
+      expect(r.to.tdbi).toEqual(r.from.tdbi);
+      expect(r.to.uid).not.toBe(r.from.uid);
+    }
+    // No second IN_DONE is allocated on east: the record became IPsec's.
+    expect(eventsOf(t, "tag.get").filter((g) => g.host === "east" && g.tag.name === "IPSEC_IN_DONE")).toEqual([]);
+    expect(findingIds(t)).not.toContain("record-unread");
+  });
+
+  it("on openbsd-2003 the record is never read: the software crypto runs on plaintext and the ICV fails (finding record-unread)", () => {
+    const t = traceOf("offload-rx-whatif", { personality: "openbsd-2003" });
+    expect(t.outcome).toMatchObject({ verdict: "dropped", sent: 2, delivered: 0 });
+    expect(decisions(t, "rx-offload").map((d) => d.branch)).toEqual([
+      "ICV ok: decrypt in the NIC",
+      "not looked for (#ifdef notyet)",
+      "ICV ok: decrypt in the NIC",
+      "not looked for (#ifdef notyet)",
+    ]);
+    expect(eventsOf(t, "tag.find").filter((f) => f.name === "IPSEC_IN_CRYPTO_DONE")).toEqual([]);
+    expect(eventsOf(t, "tag.retype")).toEqual([]);
+    expect(eventsOf(t, "drop").map((d) => `${d.host}:${d.reason}`)).toEqual(["east:ipsec-icv", "east:ipsec-icv"]);
+    expect(severityOf(t, "record-unread")).toBe("warning");
+  });
+
+  it("without the ipsec-rx capability nothing is left for esp_input to find", () => {
+    const t = traceOf("lo0-esp-ping", { personality: "freebsd-7" });
+    expect(eventsOf(t, "tag.retype")).toEqual([]);
+    expect(decisions(t, "rx-offload")).toEqual([]);
+  });
+});

@@ -125,5 +125,38 @@ const openbsdGifLoop: ScenarioInput = {
   maxEvents: 500,
 };
 
+const KEY_RX_WE = "0x" + "88".repeat(16) + "a0a1a2a3";
+const KEY_RX_EW = "0x" + "99".repeat(16) + "b0b1b2b3";
+
+/**
+ * IN_CRYPTO_DONE, the receive-side record (kernel-notes §9.3): FreeBSD RELENG_7's live path
+ * (sys/netipsec/xform_esp.c esp_input, ipsec_input.c ipsec4_common_input_cb) against OpenBSD
+ * ip_esp.c 1.111's `#ifdef notyet`.
+ */
+const offloadRx: ScenarioInput = {
+  version: 1,
+  name: "offload-rx-whatif",
+  title: "A NIC's record: IN_CRYPTO_DONE — a what-if (hypothetical NIC)",
+  description:
+    "Seed 003, the receive-side record — HYPOTHETICAL: no 2003 driver decrypted ESP on receive. east's em0 is a NIC that holds east's SAs: it checks the ICV, decrypts in place and leaves an IN_CRYPTO_DONE record naming the SA. On freebsd-7, esp_input finds that record after the replay check, sends no crypto request, trims the ICV unchecked and ipsec4_common_input_cb just changes the tag's type to IN_DONE: the NIC's record becomes IPsec's and the policy check accepts it. Run it on openbsd-2003: esp_input's lookup is under #ifdef notyet, so the record is never read, the software crypto runs again on the plaintext and the ICV fails — every echo is dropped (inferred: what that code would do with such a NIC).",
+  personality: "freebsd-7",
+  hosts: [
+    {
+      name: "west",
+      interfaces: [{ name: "em0", addr: "10.0.0.1/24" }],
+      sad: [espSa("0x3001", "10.0.0.1", "10.0.0.2", KEY_RX_WE), espSa("0x3002", "10.0.0.2", "10.0.0.1", KEY_RX_EW)],
+      spd: espFlows("10.0.0.1", "10.0.0.2"),
+    },
+    {
+      name: "east",
+      interfaces: [{ name: "em0", addr: "10.0.0.2/24", capabilities: ["ipsec-rx"] }],
+      sad: [espSa("0x3001", "10.0.0.1", "10.0.0.2", KEY_RX_WE), espSa("0x3002", "10.0.0.2", "10.0.0.1", KEY_RX_EW)],
+      spd: espFlows("10.0.0.2", "10.0.0.1"),
+    },
+  ],
+  links: [{ name: "net0", ends: ["west:em0", "east:em0"], delayMicros: 100 }],
+  traffic: [{ kind: "ping", from: "west", dst: "10.0.0.2", count: 2 }],
+};
+
 /** Seed 003's built-ins, in picker order. */
-export const OPENBSD_SCENARIOS: readonly ScenarioInput[] = [openbsdRecords, openbsdOffload, openbsdGifLoop];
+export const OPENBSD_SCENARIOS: readonly ScenarioInput[] = [openbsdRecords, openbsdOffload, offloadRx, openbsdGifLoop];
