@@ -149,3 +149,31 @@ describe("libreswan-ondemand's control plane in the app", () => {
     }
   });
 });
+
+describe("a NIC's record retyped on offload-rx-whatif (freebsd-7)", () => {
+  const chromium = useChromium();
+  const t = traceOf("offload-rx-whatif");
+  const retype = t.events.find((e) => e.kind === "tag.retype");
+
+  it("the retype step shows IN_CRYPTO_DONE leaving and IN_DONE entering, and the lane says it was retyped in place", async () => {
+    if (!retype) throw new Error("offload-rx-whatif has no tag.retype");
+    const app = await openReady(chromium.browser, chromium.env, { path: `#v=1&s=offload-rx-whatif&c=${retype.seq + 1}` });
+    try {
+      const { page } = app;
+      expect(await stepText(page)).toBe(`Step ${retype.seq + 1} of ${t.events.length}`);
+      await page.locator('[data-testid="badge"][data-name="IPSEC_IN_DONE"]').first().waitFor();
+      // Retyped in place, not deleted: the leaving badge says so, and the card shows the plaintext the NIC left.
+      expect(await page.locator('[data-testid="badge"][data-name="IPSEC_IN_CRYPTO_DONE"][data-leaving="true"]').first().textContent()).toContain(
+        "retyped",
+      );
+      expect((await page.locator(".card-state").allTextContents()).join(" ")).not.toMatch(/encrypted/i);
+      expect(await page.getByTestId("narration").textContent()).toMatch(/hypothetical|IN_DONE/);
+      const lane = page.locator(".lane-label", { hasText: "IN_CRYPTO_DONE" }).first();
+      expect(await lane.getAttribute("title")).toContain("m_tag_id changed in place");
+      await settledScreenshot(page, "stories-offload-rx-retype");
+      expectNoConsoleErrors(app);
+    } finally {
+      await app.close();
+    }
+  });
+});

@@ -12,7 +12,7 @@
  * (OpenBSD sys/dev/pci/if_txp.c, kernel-notes §9.3).
  */
 import { espOpen, espSeal } from "../crypto";
-import { m_copyback, m_copydata, m_hdr_consume, type Mbuf } from "../mbuf/mbuf";
+import { m_copyback, m_copydata, type Mbuf } from "../mbuf/mbuf";
 import { m_tag_delete, m_tag_find, m_tag_get, m_tag_prepend } from "../mbuf/tag";
 import type { Host, Iface } from "../sim/world";
 import { keysOf } from "../netipsec/xform_esp";
@@ -198,7 +198,6 @@ export function offload_rxeof(host: Host, ifp: Iface, m: Mbuf): void {
     return;
   }
   const e = encAlg(sa.enc);
-  const icvLen = espIcvLen(sa);
   const hlen = 8 + e.ivBytes;
   const lo = view.getUint32(skip + 4);
   const r = espOpen(keysOf(sa), m_copydata(m, skip, m.len - skip), sa.esn ? seqHiOf(inferSeq(sa, lo)) : undefined);
@@ -216,16 +215,9 @@ export function offload_rxeof(host: Host, ifp: Iface, m: Mbuf): void {
       : site.text`The hypothetical NIC of ${ifp.name} cannot verify the packet (${r.detail}): it passes it up untouched, with no record, for the software crypto to judge.`,
   );
   if (!r.ok) return;
-  m_hdr_consume(m, skip, [
-    { kind: "esp", len: hlen, state: "plain" },
-    { kind: "data", len: r.plaintext.length, state: "encrypted", inEsp: true },
-    { kind: "esp-icv", len: icvLen, state: "plain" },
-  ]);
-  m_copyback(site, m, skip + hlen, r.plaintext, "decrypted payload", site.text`The NIC writes the plaintext over the ciphertext in the frame.`, {
-    op: "decrypt",
-    inner: r.nextHeader === IP_PROTO.ICMP ? { kind: "icmp" } : { kind: "data", proto: r.nextHeader },
-    innerLen: r.plaintext.length - r.padLength - 2,
-  });
+  // A driver does not take the packet apart: the frame stays one received `data` run until
+  // ip_input and esp_input read it, and esp_input_cb records the plaintext layout the NIC left.
+  m_copyback(site, m, skip + hlen, r.plaintext, "decrypted payload", site.text`The NIC writes the plaintext over the ciphertext in the frame.`);
   const tdbi = { dst: sa.dst, proto: sa.proto, spi: sa.spi } as const;
   const tag = m_tag_get(site, "IPSEC_IN_CRYPTO_DONE", tdbi, site.text`The driver allocates an IN_CRYPTO_DONE tag naming ${sa.id}…`, m);
   m_tag_prepend(site, m, tag, "…and prepends it: a record that the NIC has already checked and decrypted this packet.");

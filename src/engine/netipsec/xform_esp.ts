@@ -360,6 +360,17 @@ function esp_input_cb(
     return;
   }
   if (opened?.ok) esp_input_decrypted(host, m, sa, skip, hlen, opened);
+  else {
+    // The NIC left plaintext behind the ESP header; esp_input_cb has now read the trailer, so the
+    // layout is known: header + IV, the inner message, the trailer, the already-checked ICV.
+    const innerLen = m.len - skip - hlen - icvLen - r.padLength - 2;
+    m_hdr_consume(m, skip, [
+      { kind: "esp", len: hlen, state: "plain" },
+      { ...innerOf(r.nextHeader), len: innerLen, state: "plain", inEsp: true, decrypted: true },
+      { kind: "esp-trailer", len: r.padLength + 2, state: "plain", inEsp: true, decrypted: true },
+      { kind: "esp-icv", len: icvLen, state: "plain" },
+    ]);
+  }
   m_set_cleartext(m, undefined);
   if (integrity) {
     // No M_AUTHIPDGM here: FAST_IPSEC's esp_input_cb (NetBSD; FreeBSD ≤ 8) only sets M_DECRYPTED.
@@ -428,7 +439,12 @@ function esp_input_decrypted(host: Host, m: Mbuf, sa: SecAssoc, skip: number, hl
   // What the plaintext holds is known now: the inner message (by the trailer's next header), then the trailer.
   m_copyback(site, m, skip + hlen, r.plaintext, "decrypted payload", "The ciphertext in the mbuf is replaced by its decryption.", {
     op: "decrypt",
-    inner: r.nextHeader === IP_PROTO.ICMP ? { kind: "icmp" } : { kind: "data", proto: r.nextHeader },
+    inner: innerOf(r.nextHeader),
     innerLen: r.plaintext.length - r.padLength - 2,
   });
+}
+
+/** What an ESP trailer's next header says the decrypted payload holds, as a header-stack entry. */
+export function innerOf(nextHeader: number): { readonly kind: "icmp" } | { readonly kind: "data"; readonly proto: number } {
+  return nextHeader === IP_PROTO.ICMP ? { kind: "icmp" } : { kind: "data", proto: nextHeader };
 }

@@ -48,6 +48,8 @@ export interface BadgeInput {
   readonly entering: boolean;
   /** Deleted / cleared at this step: drawn struck through, gone at the next step. */
   readonly leaving: boolean;
+  /** How it leaves, said on the badge: deleted, unlinked or retyped (a tag), cleared (a flag). */
+  readonly leaveWord?: string;
   readonly uid?: number;
   readonly flag?: MFlag;
   /** seed 003: a tag is a record of work done (solid, ✓) or a reminder of work to do (outlined, →). */
@@ -294,6 +296,8 @@ export function badgeInputs(model: PacketModel | null, e: TraceEvent | null, lan
   }
   const entering = new Set((marks.enter ?? []).map((t) => t.uid));
   const leavingTags: readonly TagView[] = marks.leave ?? [];
+  // m_tag_unlink keeps the tag alive off the chain; a retype (FreeBSD's IN_CRYPTO_DONE → IN_DONE) keeps it on, renamed.
+  const tagLeaveWord = marks.end === "retyped" ? "retyped" : marks.end === "unlinked" ? "unlinked" : "deleted";
   const flagsSet = new Set(marks.flagsSet ?? []);
   const flagsCleared = marks.flagsCleared ?? [];
 
@@ -311,9 +315,10 @@ export function badgeInputs(model: PacketModel | null, e: TraceEvent | null, lan
       consulted: consultedTags.has(t.uid),
       entering: entering.has(t.uid),
       leaving,
+      ...(leaving ? { leaveWord: tagLeaveWord } : {}),
       uid: t.uid,
       ...(t.class ? { tagClass: t.class } : {}),
-      description: `${tagDescription(t)}${stale ? ", stale" : ""}${leaving ? ", deleted at this step" : ""}`,
+      description: `${tagDescription(t)}${stale ? ", stale" : ""}${leaving ? `, ${tagLeaveWord} at this step` : ""}`,
     };
   };
   const flag = (f: MFlag, leaving: boolean): BadgeInput => {
@@ -392,7 +397,7 @@ export function layoutCard(model: PacketModel | null, e: TraceEvent | null, lane
   let bx = CARD.pad;
   let by = badgesTop + CARD.pad;
   for (const b of inputs) {
-    const full = b.leaving ? `${b.label} · ${b.kind === "tag" ? "deleted" : "cleared"}` : b.stale ? `${b.label} · stale` : b.label;
+    const full = b.leaving ? `${b.label} · ${b.leaveWord ?? "cleared"}` : b.stale ? `${b.label} · stale` : b.label;
     // Flags are pills with a dot before the label; a stale badge has a hatched tail after it.
     const extra = (b.kind === "flag" ? 12 : 0) + (b.stale ? CARD.staleTail : 0);
     const w = Math.min(width - 2 * CARD.pad, badgeWidth(full) + extra);

@@ -255,6 +255,12 @@ describe("offload-rx-whatif: IN_CRYPTO_DONE, FreeBSD's live path against OpenBSD
     // No second IN_DONE is allocated on east: the record became IPsec's.
     expect(eventsOf(t, "tag.get").filter((g) => g.host === "east" && g.tag.name === "IPSEC_IN_DONE")).toEqual([]);
     expect(findingIds(t)).not.toContain("record-unread");
+    // The layout records what the NIC left: once esp_input_cb has read the trailer the payload is
+    // plaintext ICMP (never "encrypted"), and after the strips it is an IPv4 + ICMP datagram.
+    const hdrsAt = (seq: number) => t.packets.at(t.events.at(seq)!.packet)!.hdrs.map((h) => `${h.kind}:${h.len}:${h.state}`);
+    const icvTrim = e.find((x) => x.kind === "mbuf.adj" && x.fn === "esp_input_cb")!;
+    expect(hdrsAt(icvTrim.seq)).toEqual(["ipv4:20:plain", "esp:16:plain", "icmp:64:plain", "esp-trailer:4:plain", "esp-icv:16:trimmed"]);
+    expect(hdrsAt(retypes[0]!.seq)).toEqual(["ipv4:20:plain", "icmp:64:plain"]);
   });
 
   it("on openbsd-2003 the record is never read: the software crypto runs on plaintext and the ICV fails (finding record-unread)", () => {
