@@ -360,7 +360,7 @@ function esp_input_cb(
     return;
   }
   if (opened?.ok) esp_input_decrypted(host, m, sa, skip, hlen, opened);
-  else {
+  if (mtag) {
     // The NIC left plaintext behind the ESP header; esp_input_cb has now read the trailer, so the
     // layout is known: header + IV, the inner message, the trailer, the already-checked ICV.
     const innerLen = m.len - skip - hlen - icvLen - r.padLength - 2;
@@ -445,6 +445,6 @@ function esp_input_decrypted(host: Host, m: Mbuf, sa: SecAssoc, skip: number, hl
 }
 
 /** What an ESP trailer's next header says the decrypted payload holds, as a header-stack entry. */
-export function innerOf(nextHeader: number): { readonly kind: "icmp" } | { readonly kind: "data"; readonly proto: number } {
+function innerOf(nextHeader: number): { readonly kind: "icmp" } | { readonly kind: "data"; readonly proto: number } {
   return nextHeader === IP_PROTO.ICMP ? { kind: "icmp" } : { kind: "data", proto: nextHeader };
 }

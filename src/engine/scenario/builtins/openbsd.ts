@@ -6,6 +6,7 @@ import type { ScenarioInput } from "../schema";
 
 type HostInput = ScenarioInput["hosts"][number];
 type SaInput = NonNullable<HostInput["sad"]>[number];
+type IfaceInput = NonNullable<HostInput["interfaces"]>[number];
 
 const KEY_WE = "0x" + "44".repeat(16) + "c0c1c2c3";
 const KEY_EW = "0x" + "55".repeat(16) + "d0d1d2d3";
@@ -26,6 +27,18 @@ function espFlows(self: string, peer: string) {
   ];
 }
 
+/**
+ * west (10.0.0.1) and east (10.0.0.2), each on em0 with both SAs of an ESP transport pair and the
+ * flows that require it; `eastEm0` adds to east's interface (an offload capability).
+ */
+function espTransportPeers(spiWE: string, spiEW: string, keyWE: string, keyEW: string, eastEm0: Partial<IfaceInput> = {}): HostInput[] {
+  const sad = [espSa(spiWE, "10.0.0.1", "10.0.0.2", keyWE), espSa(spiEW, "10.0.0.2", "10.0.0.1", keyEW)];
+  return [
+    { name: "west", interfaces: [{ name: "em0", addr: "10.0.0.1/24" }], sad, spd: espFlows("10.0.0.1", "10.0.0.2") },
+    { name: "east", interfaces: [{ name: "em0", addr: "10.0.0.2/24", ...eastEm0 }], sad, spd: espFlows("10.0.0.2", "10.0.0.1") },
+  ];
+}
+
 const openbsdRecords: ScenarioInput = {
   version: 1,
   name: "openbsd-records",
@@ -33,20 +46,7 @@ const openbsdRecords: ScenarioInput = {
   description:
     "Seed 003, records. west pings east under ESP transport (SPI 0x1001); west's flow covers every protocol, so the ESP packet ipsp_process_done sends back to ip_output matches it again — and the loop check finds the OUT_DONE record naming the TDB and sends it once. At east, IN_DONE records which TDB decrypted the echo, and ip_input's check looks the flow up from it: accept. An attacker on net0 forges a cleartext echo request from west's address at 1.5 s: it carries no IN_DONE, so it is rejected. Switch no-ipsec-loop-check removes the loop check: the ESP packet is encrypted again and again until the step limit.",
   personality: "openbsd-2003",
-  hosts: [
-    {
-      name: "west",
-      interfaces: [{ name: "em0", addr: "10.0.0.1/24" }],
-      sad: [espSa("0x1001", "10.0.0.1", "10.0.0.2", KEY_WE), espSa("0x1002", "10.0.0.2", "10.0.0.1", KEY_EW)],
-      spd: espFlows("10.0.0.1", "10.0.0.2"),
-    },
-    {
-      name: "east",
-      interfaces: [{ name: "em0", addr: "10.0.0.2/24" }],
-      sad: [espSa("0x1001", "10.0.0.1", "10.0.0.2", KEY_WE), espSa("0x1002", "10.0.0.2", "10.0.0.1", KEY_EW)],
-      spd: espFlows("10.0.0.2", "10.0.0.1"),
-    },
-  ],
+  hosts: espTransportPeers("0x1001", "0x1002", KEY_WE, KEY_EW),
   links: [{ name: "net0", ends: ["west:em0", "east:em0"], delayMicros: 100, faults: [{ kind: "forge", atMicros: 1_500_000, from: "west:em0" }] }],
   traffic: [{ kind: "ping", from: "west", dst: "10.0.0.2", count: 2 }],
   // Enough for the two echoes and the forgery (~300 events); a runaway re-encryption stops here.
@@ -140,20 +140,7 @@ const offloadRx: ScenarioInput = {
   description:
     "Seed 003, the receive-side record — HYPOTHETICAL: no 2003 driver decrypted ESP on receive. east's em0 is a NIC that holds east's SAs: it checks the ICV, decrypts in place and leaves an IN_CRYPTO_DONE record naming the SA. On freebsd-7, esp_input finds that record after the replay check, sends no crypto request, trims the ICV unchecked and ipsec4_common_input_cb just changes the tag's type to IN_DONE: the NIC's record becomes IPsec's and the policy check accepts it. Run it on openbsd-2003: esp_input's lookup is under #ifdef notyet, so the record is never read, the software crypto runs again on the plaintext and the ICV fails — every echo is dropped (inferred: what that code would do with such a NIC).",
   personality: "freebsd-7",
-  hosts: [
-    {
-      name: "west",
-      interfaces: [{ name: "em0", addr: "10.0.0.1/24" }],
-      sad: [espSa("0x3001", "10.0.0.1", "10.0.0.2", KEY_RX_WE), espSa("0x3002", "10.0.0.2", "10.0.0.1", KEY_RX_EW)],
-      spd: espFlows("10.0.0.1", "10.0.0.2"),
-    },
-    {
-      name: "east",
-      interfaces: [{ name: "em0", addr: "10.0.0.2/24", capabilities: ["ipsec-rx"] }],
-      sad: [espSa("0x3001", "10.0.0.1", "10.0.0.2", KEY_RX_WE), espSa("0x3002", "10.0.0.2", "10.0.0.1", KEY_RX_EW)],
-      spd: espFlows("10.0.0.2", "10.0.0.1"),
-    },
-  ],
+  hosts: espTransportPeers("0x3001", "0x3002", KEY_RX_WE, KEY_RX_EW, { capabilities: ["ipsec-rx"] }),
   links: [{ name: "net0", ends: ["west:em0", "east:em0"], delayMicros: 100 }],
   traffic: [{ kind: "ping", from: "west", dst: "10.0.0.2", count: 2 }],
 };
