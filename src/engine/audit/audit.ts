@@ -108,6 +108,9 @@ export function audit(input: AuditInput): Outcome {
   let firstLarval: EventOf<"drop"> | undefined;
   /** Issue 12: TCP transfers are judged by bytes delivered (audit/tcp.ts). */
   const tcp = new TcpLedger();
+  /** Issue 12: UDP datagrams are tallied, not judged — UDP neither resends nor acknowledges. */
+  const udpSenders = new Set<string>();
+  const udp = { sent: 0, refused: 0, delivered: 0 };
   /** Chains of ICMP errors icmp_input handed to the quoted protocol's pr_ctlinput. */
   const advised = new Set<number>();
 
@@ -126,10 +129,14 @@ export function audit(input: AuditInput): Outcome {
         if (e.tag.name === "IPSEC_IN_DONE") lastInDone.set(e.chain, e.seq);
         break;
       case "app.send":
-        tcp.appSend(e);
+        if (e.transport === "udp") {
+          udp.sent++;
+          udpSenders.add(e.socket);
+        } else tcp.appSend(e);
         break;
       case "deliver":
-        tcp.deliver(e);
+        if (e.transport === "udp") udp.delivered++;
+        else tcp.deliver(e);
         break;
       case "field.set":
         tcp.fieldSet(e);
@@ -317,6 +324,8 @@ export function audit(input: AuditInput): Outcome {
         break;
       case "drop":
         if (e.reason === "icmp-filtered") blackholeFinding(e, packets, f);
+        // sendto() refused with EMSGSIZE: still a drop below, and tallied as the sender saw it.
+        if (e.reason === "ip-msgsize" && e.socket !== undefined && udpSenders.has(e.socket)) udp.refused++;
         if (e.reason === "kernel-oops") {
           crash = true;
           f.add("kernel-oops", "critical", e.seq, () => `The modelled kernel oopsed on ${e.host}: ${e.detail}.`);
@@ -401,7 +410,14 @@ export function audit(input: AuditInput): Outcome {
         : drops > 0 || (input.delivered < input.sent - expectedLoss && !truncated)
           ? "dropped"
           : "secure";
-  return { verdict, findings, sent: input.sent, delivered: input.delivered, ...(transfers.tcp.length > 0 ? { tcp: transfers.tcp } : {}) };
+  return {
+    verdict,
+    findings,
+    sent: input.sent,
+    delivered: input.delivered,
+    ...(transfers.tcp.length > 0 ? { tcp: transfers.tcp } : {}),
+    ...(udp.sent > 0 ? { udp } : {}),
+  };
 }
 
 /**

@@ -106,7 +106,7 @@ export function startUdp(host: LinuxHost, spec: UdpSpec): AppState {
     const site = host.site("app", "udp_sendmsg");
     site.emit(
       null,
-      { kind: "app.send", socket: sock, summary: `${size}-byte datagram` },
+      { kind: "app.send", socket: sock, summary: `${size}-byte datagram`, bytes: size, transport: "udp" },
       mtu === undefined
         ? site.text`sendto(): a ${size}-byte UDP datagram to ${spec.dst}:${spec.dstPort}${spec.df ? " with IP_PMTUDISC_DO (DF)" : ""}.`
         : site.text`sendto() failed with EMSGSIZE; getsockopt(IP_MTU) says ${mtu}, so the sender tries again at once with ${size} bytes (${size} + 8 UDP + 20 IP = ${mtu}), as ip(7) asks of an IP_PMTUDISC_DO sender.`,
@@ -128,6 +128,7 @@ export function startUdp(host: LinuxHost, spec: UdpSpec): AppState {
       },
       df: spec.df,
       what: "udp_sendmsg",
+      socket: sock,
       onMsgSize: (pmtu) => {
         const fits = pmtu - 28;
         if (spec.df && tries < MSGSIZE_RETRIES && fits >= 0 && fits < size) sendto(fits, tries + 1, pmtu);

@@ -369,7 +369,7 @@ function udp_rcv(host: LinuxHost, skb: Skb): void {
   const len = ((data[hlen + 4]! << 8) | data[hlen + 5]!) - 8;
   site.emit(
     skb,
-    { kind: "deliver", socket: `udp:${port}`, summary: `${len}-byte UDP datagram` },
+    { kind: "deliver", socket: `udp:${port}`, summary: `${len}-byte UDP datagram`, bytes: len, transport: "udp" },
     site.text`udp_rcv delivers the ${len}-byte datagram to port ${port}${skb.secPath.length ? site.text` (sec_path: ${skb.secPath.map((s) => s.id).join(", ")})` : ""}.`,
   );
   kfree_skb(site, skb, "delivered", "The datagram is read; the skb is freed.");

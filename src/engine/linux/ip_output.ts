@@ -95,6 +95,8 @@ export interface Datagram {
   readonly what: string;
   /** The packet this one is built from (icmp_reply, icmp_send): recorded as its "copied-from". */
   readonly copiedFrom?: Skb;
+  /** The sending socket's name: an EMSGSIZE drop records whom the error is returned to. */
+  readonly socket?: string;
   /** Told of EMSGSIZE with the MTU (ip_local_error). */
   readonly onMsgSize?: (mtu: number) => void;
 }
@@ -146,7 +148,12 @@ export function ip_send_datagram(host: LinuxHost, d: Datagram): void {
   if (length > mtu && d.df) {
     site.emit(
       null,
-      { kind: "drop", reason: "ip-msgsize", detail: `EMSGSIZE: ${length} bytes > MTU ${mtu}` },
+      {
+        kind: "drop",
+        reason: "ip-msgsize",
+        detail: `EMSGSIZE: ${length} bytes > MTU ${mtu}`,
+        ...(d.socket === undefined ? {} : { socket: d.socket }),
+      },
       site.text`${d.what} returns -EMSGSIZE; the socket's error queue says the MTU is ${mtu}.`,
     );
     d.onMsgSize?.(mtu);

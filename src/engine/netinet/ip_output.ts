@@ -31,8 +31,10 @@ export const IP_ALLOWBROADCAST = 0x20;
  * Send `m`, whose IP header is at its front. Consumes `m`. Returns 0 or the errno the kernel's
  * ip_output returns (EMSGSIZE, EHOSTUNREACH): ip_forward turns those into ICMP errors. When IPsec
  * takes the packet the answer is 0: the transform finishes later, in its crypto callback.
+ * `so` is the sending socket's name, as NetBSD 1.6's ip_output(m, opt, ro, flags, imo, so) takes
+ * the socket: an EMSGSIZE drop records whom sosend returns the error to.
  */
-export function ip_output(host: Host, m: Mbuf, flags: number): number {
+export function ip_output(host: Host, m: Mbuf, flags: number, so?: string): number {
   const site = host.site("ip", "ip_output");
   const hlen = ipHeaderLen(m);
   if ((flags & (IP_FORWARDING | IP_RAWOUTPUT)) === 0) {
@@ -99,7 +101,7 @@ export function ip_output(host: Host, m: Mbuf, flags: number): number {
   if (verdict === "consumed") return 0;
   if (openbsd && !ipsp_capability_check(host, m, rt.iface)) return EHOSTUNREACH;
 
-  return spd_done(host, m, hlen, rt, rt.gateway ?? hdr.dst);
+  return spd_done(host, m, hlen, rt, rt.gateway ?? hdr.dst, so);
 }
 
 /** The route as the "route" decision consults it, for destination `dst`. */
@@ -118,7 +120,7 @@ function formatIpv4Id(id: number): string {
  * the route's rmx_mtu when it has one (a path MTU icmp_mtudisc learned, or `route add -mtu`),
  * else the interface's (ip_output.c 1.120: "mtu = rt->rt_rmx.rmx_mtu ? : ifp->if_mtu").
  */
-function spd_done(host: Host, m: Mbuf, hlen: number, rt: Route, nextHop: string): number {
+function spd_done(host: Host, m: Mbuf, hlen: number, rt: Route, nextHop: string, so?: string): number {
   const site = host.site("ip", "ip_output");
   const ifp = rt.iface;
   const mtu = rt.mtu || ifp.mtu;
@@ -147,7 +149,16 @@ function spd_done(host: Host, m: Mbuf, hlen: number, rt: Route, nextHop: string)
       : site.text`The datagram is larger than the ${mtu}-byte MTU and DF is clear: ip_output calls ip_fragment().`,
   );
   if (df) {
-    drop(site, m, "ip-msgsize", site.text`${len} bytes > MTU ${mtu} with DF`, `The datagram is dropped (ips_cantfrag).`);
+    drop(
+      site,
+      m,
+      "ip-msgsize",
+      site.text`${len} bytes > MTU ${mtu} with DF`,
+      so === undefined
+        ? `The datagram is dropped (ips_cantfrag).`
+        : site.text`The datagram is dropped (ips_cantfrag); sosend returns EMSGSIZE to ${so}.`,
+      so,
+    );
     return EMSGSIZE;
   }
   // ip_output.c 1.120: no DF → ip_fragment(); ips_cantfrag counts only the DF case.

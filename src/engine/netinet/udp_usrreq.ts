@@ -49,7 +49,7 @@ export function udp_output(host: Host, o: UdpSendOptions, seq: number): void {
   const site = host.site("app", "sosend");
   site.emit(
     null,
-    { kind: "app.send", socket: o.socket, summary: `datagram ${seq} to ${o.dst}:${o.dstPort}` },
+    { kind: "app.send", socket: o.socket, summary: `datagram ${seq} to ${o.dst}:${o.dstPort}`, bytes: o.size, transport: "udp" },
     `${o.socket} sends datagram ${seq}: ${o.size} bytes to ${o.dst}:${o.dstPort}${o.df ? " with IP_DONTFRAG (DF)" : ""}.`,
   );
   const data = new Uint8Array(o.size);
@@ -91,7 +91,7 @@ export function udp_output(host: Host, o: UdpSendOptions, seq: number): void {
     { kind: "mbuf.rewrite", what: "ipv4+udp headers", offset: 0, len: 20 + UDP_HEADER_LEN },
     out.text`udp_output writes the headers: ${src}:${o.srcPort} → ${o.dst}:${o.dstPort}, UDP length ${udpLen}, checksum over the pseudo header, ip_len ${20 + udpLen}, TTL ${IP_DEFTTL}${o.df ? ", DF (IP_DONTFRAG)" : ""}.${hypothetical}`,
   );
-  ip_output(host, m, 0);
+  ip_output(host, m, 0, o.socket);
 }
 
 /** udp_input(m, hlen): deliver to the socket bound to the destination port. Consumes `m`. */
@@ -113,13 +113,17 @@ export function udp_input(host: Host, m: Mbuf, hlen: number): void {
     return;
   }
   so.received++;
-  site
-    .at("app", "udp_input")
-    .emit(
-      m,
-      { kind: "deliver", socket: so.name, summary: `datagram from ${src}:${(seg[0]! << 8) | seg[1]!}, ${len - UDP_HEADER_LEN} bytes` },
-      site.text`udp_input appends the ${len - UDP_HEADER_LEN}-byte datagram to ${so.name}'s receive buffer (sbappendaddr).`,
-    );
+  site.at("app", "udp_input").emit(
+    m,
+    {
+      kind: "deliver",
+      socket: so.name,
+      summary: `datagram from ${src}:${(seg[0]! << 8) | seg[1]!}, ${len - UDP_HEADER_LEN} bytes`,
+      bytes: len - UDP_HEADER_LEN,
+      transport: "udp",
+    },
+    site.text`udp_input appends the ${len - UDP_HEADER_LEN}-byte datagram to ${so.name}'s receive buffer (sbappendaddr).`,
+  );
   m_freem(site, m, "delivered", "The data is in the socket buffer; the chain is freed.");
 }
 

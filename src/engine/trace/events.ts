@@ -220,10 +220,19 @@ export type CheckId =
   | "tcp-input"
   | "tcp-rexmt";
 
+/**
+ * The transport of an app.send or deliver whose socket is a datagram socket: the audit tallies
+ * its datagrams (audit/tally.ts). Stream sockets (TCP) are named by their connection instead.
+ */
+export type Transport = "udp";
+
 /** The discriminated part of an event. */
 export type EventPayload =
-  /** `bytes`: data a stream socket's writer put into so_snd (TCP sosend, issue 12), for the audit's byte count. */
-  | { readonly kind: "app.send"; readonly socket: string; readonly summary: string; readonly bytes?: number }
+  /**
+   * `bytes`: data a stream socket's writer put into so_snd (TCP sosend, issue 12), for the audit's byte count;
+   * with `transport` "udp", one sendto() of a datagram of `bytes` data bytes (the audit's datagram tally).
+   */
+  | { readonly kind: "app.send"; readonly socket: string; readonly summary: string; readonly bytes?: number; readonly transport?: Transport }
   /** `fragOf`: the chain of the datagram this new chain is a fragment of (ip_fragment). */
   | { readonly kind: "mbuf.alloc"; readonly len: number; readonly leading: number; readonly fragOf?: number }
   | { readonly kind: "mbuf.prepend"; readonly header: string; readonly len: number; readonly leading: "space" | "new-mbuf" }
@@ -294,9 +303,23 @@ export type EventPayload =
       readonly fault?: { readonly kind: FaultKind; readonly detail: string };
     }
   | { readonly kind: "sa.update"; readonly sa: string; readonly field: string; readonly value: string }
-  /** `bytes`: in-order data appended to a stream socket's so_rcv (TCP, issue 12). */
-  | { readonly kind: "deliver"; readonly socket: string; readonly summary: string; readonly rttMicros?: number; readonly bytes?: number }
-  /** `socket`: the connection tcp_drop closed (tcp-timeout, tcp-reset), when the drop is of a connection rather than a packet. */
+  /**
+   * `bytes`: in-order data appended to a stream socket's so_rcv (TCP, issue 12); with `transport`
+   * "udp", a datagram of `bytes` data bytes appended to a datagram socket's receive buffer.
+   */
+  | {
+      readonly kind: "deliver";
+      readonly socket: string;
+      readonly summary: string;
+      readonly rttMicros?: number;
+      readonly bytes?: number;
+      readonly transport?: Transport;
+    }
+  /**
+   * `socket`: the connection tcp_drop closed (tcp-timeout, tcp-reset), when the drop is of a
+   * connection rather than a packet; or the datagram socket a send was refused to (ip-msgsize:
+   * sendto() returns EMSGSIZE to it).
+   */
   | { readonly kind: "drop"; readonly reason: DropReason; readonly detail: string; readonly socket?: string }
   /**
    * A scenario fault, as its own step (issue 10): an attacker on `link` replays a recorded frame,
@@ -357,6 +380,18 @@ export interface Outcome {
   readonly delivered: number;
   /** TCP transfers (issue 12), when the run has any: bytes written, acknowledged and delivered (audit/tcp.ts). */
   readonly tcp?: readonly TcpOutcome[];
+  /** UDP datagrams (issue 12), when the run sent any. */
+  readonly udp?: UdpOutcome;
+}
+
+/** What a run's UDP senders came to: datagrams, not bytes — UDP neither resends nor acknowledges. */
+export interface UdpOutcome {
+  /** sendto() calls (app.send with transport "udp"), refused ones included. */
+  readonly sent: number;
+  /** Of those, how many the kernel refused with EMSGSIZE before anything left the host (DF over the MTU). */
+  readonly refused: number;
+  /** Datagrams udp_input / udp_rcv appended to a socket's receive buffer. */
+  readonly delivered: number;
 }
 
 /** One TCP connection's byte count at the end of a run (audit/tcp.ts). */

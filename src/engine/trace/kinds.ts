@@ -146,7 +146,7 @@ const FAULT_ACT: Readonly<Record<FaultKind, readonly [string, string]>> = {
 /** The table. Field order is the contract's key order (events.ts). */
 export const KINDS: { readonly [K in EventKind]: KindSpec<K> } = {
   "app.send": {
-    fields: { socket: "str", summary: "str", bytes: "int?" },
+    fields: { socket: "str", summary: "str", bytes: "int?", transport: "str?" },
     sig: ["socket"],
     clause: (e) => said(e, "send", `another packet on ${e.socket}`),
   },
@@ -301,7 +301,7 @@ export const KINDS: { readonly [K in EventKind]: KindSpec<K> } = {
     clause: (e) => said(e, "set", `${e.field} of ${e.sa} to ${e.value}`),
   },
   deliver: {
-    fields: { socket: "str", summary: "str", rttMicros: "int?", bytes: "int?" },
+    fields: { socket: "str", summary: "str", rttMicros: "int?", bytes: "int?", transport: "str?" },
     sig: ["socket", "summary"],
     clause: (e) => said(e, "deliver", `the ${e.summary.split(/[,(]/)[0]!.trim() || "packet"} to ${e.socket}`),
   },

@@ -245,4 +245,13 @@ describe("UDP datagrams (udp_output, udp_input)", () => {
     const nf = transmitted(big, "net-a").filter((w) => w.event.host === "r" && w.bytes[20] === 3 && w.bytes[21] === 4);
     expect(nf.some((w) => w.bytes[28 + 9] === 17 && u16(w.bytes, 26) === 1400)).toBe(true);
   });
+
+  it("the outcome tallies datagrams: a DF datagram over the interface MTU is refused with EMSGSIZE to its socket", () => {
+    expect(withUdp({ size: 2000 }).outcome.udp).toEqual({ sent: 1, refused: 0, delivered: 1 });
+    const t = withUdp({ size: 2000, df: true });
+    const refusal = eventsOf(t, "drop").find((e) => e.reason === "ip-msgsize")!;
+    // udp#2: the third traffic entry. 2028 bytes > a's 1500-byte interface: ip_output fails before anything is sent.
+    expect(refusal).toMatchObject({ host: "a", socket: "udp#2", detail: "2028 bytes > MTU 1500 with DF" });
+    expect(t.outcome.udp).toEqual({ sent: 1, refused: 1, delivered: 0 });
+  });
 });
