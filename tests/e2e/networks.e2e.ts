@@ -93,6 +93,34 @@ describe("the networks scenarios in the app", () => {
     }
   });
 
+  it("a UDP run's banner counts its datagrams — sent, refused with EMSGSIZE, delivered — beside its echoes", { timeout: 60_000 }, async () => {
+    const t = traceOf("xfrm-pmtu-per-sa");
+    const app = await openReady(chromium.browser, chromium.env, { path: "#v=1&s=xfrm-pmtu-per-sa" });
+    try {
+      // The engine's tally in Node: 3 sendto() calls, one refused at the bundle's dst_mtu, one delivered.
+      expect(t.outcome.udp).toEqual({ sent: 3, refused: 1, delivered: 1 });
+      const counts = (await app.page.locator(".banner-counts").textContent()) ?? "";
+      expect(counts).toContain("1 echo sent · 1 reply");
+      expect(counts).toContain("3 datagrams sent · 1 refused · 1 delivered");
+      expect(await app.page.getByTestId("outcome").textContent()).toContain("3 UDP datagrams sent, 1 refused with EMSGSIZE, 1 delivered");
+      await settledScreenshot(app.page, "networks-xfrm-udp-tally-1280x720");
+      // Issue 17: at 720p the story card's description runs past the card; a labelled cue says so,
+      // scrolls it, and goes once the last line is in view.
+      const more = app.page.getByTestId("story-more");
+      expect(await more.isVisible()).toBe(true);
+      for (let i = 0; i < 6 && (await more.isVisible()); i++) {
+        await more.click();
+        await app.page.waitForTimeout(400);
+      }
+      expect(await more.isVisible()).toBe(false);
+      const scroll = app.page.locator(".story-scroll");
+      expect(await scroll.evaluate((el) => el.scrollTop + el.clientHeight >= el.scrollHeight - 2)).toBe(true);
+      expectNoConsoleErrors(app);
+    } finally {
+      await app.close();
+    }
+  });
+
   it.each(SIZES)("screenshots of tcp-pmtu at the need-frag, $width×$height", { timeout: 60_000 }, async (viewport) => {
     const t = traceOf("tcp-pmtu");
     const at = t.events.findIndex((e) => e.kind === "decision" && e.fn === "icmp_mtudisc");

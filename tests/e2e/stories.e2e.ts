@@ -100,6 +100,22 @@ describe("klips-bigpackets in the app", () => {
       await page.locator(".skb-panel.is-disagree").waitFor();
       expect(await narration.textContent()).toContain("Briggs’s claim 6 of 9");
       await settledScreenshot(page, "stories-klips-frag");
+      // Issue 17: on a three-host stack at 1280 px the card is narrow; no label runs into its byte
+      // count, and the title gives way to the state pill rather than run under it.
+      const overlaps = await page.evaluate(() => {
+        const hits: string[] = [];
+        const right = (el: Element | null) => (el ? el.getBoundingClientRect().right : -Infinity);
+        for (const band of document.querySelectorAll(".stack-svg .card .band")) {
+          const bytes = band.querySelector(".band-bytes")!.getBoundingClientRect().left;
+          if (right(band.querySelector(".band-label")) > bytes) hits.push(band.textContent ?? "");
+        }
+        const card = document.querySelector(".stack-svg .card")!;
+        const pill = card.querySelector(".card-state")?.getBoundingClientRect().left ?? Infinity;
+        if (right(card.querySelector(".card-title")) > pill) hits.push("title under the state pill");
+        return hits;
+      });
+      expect(overlaps).toEqual([]);
+      expect(await page.locator(".stack-svg .card .band--encrypted .band-label").first().textContent()).toMatch(/^ESP/);
       expectNoConsoleErrors(app);
     } finally {
       await app.close();

@@ -124,6 +124,30 @@ function useStoryPlacement(shown: boolean): { ref: (el: HTMLElement | null) => v
   return { ref: setEl, placement };
 }
 
+/**
+ * Whether a scrolling box hides text below its fold: at 720p the compact card's description runs
+ * past the card, and a scrollbar alone is no cue on a projector (issue 17). Re-measured on scroll
+ * and resize.
+ */
+function useMoreBelow(): { ref: (el: HTMLElement | null) => void; more: boolean; showMore: () => void } {
+  const [el, setEl] = useState<HTMLElement | null>(null);
+  const [more, setMore] = useState(false);
+  useLayoutEffect(() => {
+    if (!el) return;
+    const measure = () => setMore(el.scrollTop + el.clientHeight < el.scrollHeight - 2);
+    measure();
+    el.addEventListener("scroll", measure, { passive: true });
+    const ro = typeof ResizeObserver === "undefined" ? null : new ResizeObserver(measure);
+    ro?.observe(el);
+    return () => {
+      el.removeEventListener("scroll", measure);
+      ro?.disconnect();
+    };
+  }, [el]);
+  const showMore = () => el?.scrollBy({ top: el.clientHeight * 0.8, behavior: "smooth" });
+  return { ref: setEl, more, showMore };
+}
+
 /** Props: none; reads the stores. Shown over the stack at step 1 until closed or used, beside the step it introduces. */
 export function StoryCard(): ReactElement | null {
   const trace = useTagflow((s) => s.trace);
@@ -134,6 +158,7 @@ export function StoryCard(): ReactElement | null {
   const present = useUi((s) => s.present);
   const shown = !(!trace || trace.events.length === 0 || cursor !== 0 || dismissed || notice || present);
   const { ref, placement } = useStoryPlacement(shown);
+  const below = useMoreBelow();
   if (!shown || !trace) return null;
   const builtin = source.kind === "builtin" ? builtinInfo(source.name) : undefined;
   const title = builtin?.title ?? (source.kind === "custom" ? source.label : trace.scenario.name);
@@ -158,7 +183,7 @@ export function StoryCard(): ReactElement | null {
       data-testid="story"
       style={placement?.style ?? { visibility: "hidden" }}
     >
-      <div className="story-scroll">
+      <div className={`story-scroll${below.more ? " has-more" : ""}`} ref={below.ref}>
         <p className="story-kicker">What you are about to see</p>
         <h2 id="story-title">{title}</h2>
         {otherKernel && (
@@ -172,6 +197,12 @@ export function StoryCard(): ReactElement | null {
           for the keys and what the drawings mean.
         </p>
       </div>
+      {below.more && (
+        // Not a tab stop: the text scrolls with the keyboard too; this is the cue the eye needs.
+        <button type="button" className="story-more" data-testid="story-more" tabIndex={-1} onClick={below.showMore}>
+          More below ▾
+        </button>
+      )}
       <div className="story-actions">
         {bug !== undefined && (
           <button

@@ -26,7 +26,8 @@ function Band({ band, width }: { band: BandPlan; width: number }): ReactElement 
   const bytes = `${band.bytes} B`;
   // The label row: centred in a one-row band, the first of several when detail rows follow (TCP).
   const rowY = band.lines ? CARD.bandHeight / 2 : band.height / 2;
-  const labelChars = band.label.length;
+  const label = bandLabelThatFits(band.label, w - (labelX - x) - bytes.length * CARD.charWidth - 16);
+  const labelChars = label.length;
   const detailRoom = w - (labelX - x) - labelChars * LABEL_CHAR - bytes.length * CARD.charWidth - 26;
   const showDetail = band.detail !== "" && (band.detail.length * DETAIL_CHAR <= detailRoom || (band.kind === "ipv4" && detailRoom > 60));
   const detail = showDetail ? fitText(band.detail, detailRoom, DETAIL_CHAR) : "";
@@ -50,7 +51,8 @@ function Band({ band, width }: { band: BandPlan; width: number }): ReactElement 
         />
       )}
       <text className="band-label" x={labelX} y={rowY} dominantBaseline="central">
-        {band.label}
+        {label}
+        {label !== band.label && <title>{band.label}</title>}
         {detail && (
           <tspan className="band-detail" dx={8}>
             {detail}
@@ -67,6 +69,17 @@ function Band({ band, width }: { band: BandPlan; width: number }): ReactElement 
       ))}
     </g>
   );
+}
+
+/**
+ * A band's label within `room` px, left of its byte count: on a narrow card (three hosts at
+ * 1280 px) "ESP (encrypted)" ran into "1500 B". The parenthesis goes first (the lock and the
+ * hatching already say "encrypted"), then the label is cut.
+ */
+function bandLabelThatFits(label: string, room: number): string {
+  if (label.length * LABEL_CHAR <= room) return label;
+  const bare = label.replace(/\s*\([^)]*\)$/, "");
+  return bare.length * LABEL_CHAR <= room ? bare : fitText(bare, room, LABEL_CHAR);
 }
 
 function Badge({
@@ -148,14 +161,17 @@ export const PacketCard = memo(function PacketCard({ card, selectedTag, hoveredT
   return (
     <g className={`card card--${card.state}`} data-state={card.state}>
       <rect className="card-bg" width={card.width} height={card.height} rx={8} />
-      <text className="card-title" x={CARD.pad + 2} y={CARD.titleHeight / 2} dominantBaseline="central">
-        {card.title}
-        {card.size && titleFits(card) && (
-          <tspan className="card-size" dx={8}>
-            {card.size}
-          </tspan>
-        )}
-      </text>
+      {/* A card too narrow for its title beside the state pill shows the pill: the state is what the class must read. */}
+      {titleRoom(card) >= card.title.length * 10 && (
+        <text className="card-title" x={CARD.pad + 2} y={CARD.titleHeight / 2} dominantBaseline="central">
+          {card.title}
+          {card.size && titleFits(card) && (
+            <tspan className="card-size" dx={8}>
+              {card.size}
+            </tspan>
+          )}
+        </text>
+      )}
       {card.stateLabel && (
         <g className="card-state" transform={`translate(${card.width - CARD.pad - stateWidth(card.stateLabel)},${CARD.titleHeight / 2 - 12})`}>
           {/* Shape as well as colour (issue 17): encrypted is a solid square-cornered tag with a lock,
@@ -194,8 +210,12 @@ export const PacketCard = memo(function PacketCard({ card, selectedTag, hoveredT
 
 /** Whether the title and the byte count fit left of the state pill (a narrow card drops the count). */
 function titleFits(card: CardPlan): boolean {
-  const room = card.width - 2 * CARD.pad - (card.stateLabel ? stateWidth(card.stateLabel) + 8 : 0);
-  return card.title.length * 10 + 8 + card.size.length * CARD.charWidth <= room;
+  return card.title.length * 10 + 8 + card.size.length * CARD.charWidth <= titleRoom(card);
+}
+
+/** Width left of the state pill for the title. */
+function titleRoom(card: CardPlan): number {
+  return card.width - 2 * CARD.pad - (card.stateLabel ? stateWidth(card.stateLabel) + 8 : 0);
 }
 
 function stateWidth(label: string): number {

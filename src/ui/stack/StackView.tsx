@@ -93,7 +93,14 @@ function SlotBox({
   return (
     <g className={cls} data-slot={id} data-active={active}>
       <rect className="slot-bg" x={rect.x} y={rect.y} width={rect.width} height={rect.height} rx={6} />
-      {queue && <QueueSlots rect={rect} n={compact ? 2 : 3} filled={active && event?.kind === "queue.enqueue" ? event.depth : active ? 1 : 0} />}
+      {queue && (
+        <QueueSlots
+          rect={rect}
+          // Only as many boxes as fit right of the label: on a narrow column they drew over "ipintrq".
+          n={Math.min(compact ? 2 : 3, queueBoxesThatFit(rect, label))}
+          filled={active && event?.kind === "queue.enqueue" ? event.depth : active ? 1 : 0}
+        />
+      )}
       <text className="slot-label" x={rect.x + 12} y={line1Y} dominantBaseline="central">
         {label}
       </text>
@@ -177,8 +184,17 @@ function IpqBand({ rect, frags }: { rect: Rect; frags: readonly HeldFragment[] }
 }
 
 /** Little boxes on the right of a queue: how many packets wait (at this step). */
+/** Side of a queue box: 12 px, less in a thin row. */
+const queueBoxSide = (rect: Rect) => Math.min(12, rect.height - 12);
+
+/** How many queue boxes fit between the row's label (9.8 px a character, as fnX measures it) and its right edge. */
+function queueBoxesThatFit(rect: Rect, label: string): number {
+  const free = rect.width - 10 - (12 + label.length * 9.8 + 6);
+  return Math.max(0, Math.floor(free / (queueBoxSide(rect) + 4)));
+}
+
 function QueueSlots({ rect, filled, n }: { rect: Rect; filled: number; n: number }): ReactElement {
-  const s = Math.min(12, rect.height - 12);
+  const s = queueBoxSide(rect);
   const y = rect.y + (rect.height - s) / 2;
   return (
     <g className="queue-slots" aria-hidden="true">
