@@ -81,7 +81,7 @@ function SlotBox({
   const decision = active && event?.kind === "decision" ? event : null;
   const stale = decision?.consulted.some((c) => (c.kind === "tag" || c.kind === "flag") && c.stale === true) ?? false;
   const label = (compact ? ROW_LABEL_SHORT : ROW_LABEL)[id];
-  const fnX = rect.x + 12 + label.length * (queue ? 9.8 : 10.4) + 10;
+  const fnX = rect.x + 12 + label.length * (queue ? QUEUE_LABEL_CHAR : 10.4) + 10;
   const fn = active && event ? `${event.fn}()` : "";
   const hint = id === "link" && loopIface ? loopIface : ROW_HINT[id];
   const line1Y = thin ? rect.y + rect.height / 2 : rect.y + Math.round(rect.height * 0.33);
@@ -187,9 +187,12 @@ function IpqBand({ rect, frags }: { rect: Rect; frags: readonly HeldFragment[] }
 /** Side of a queue box: 12 px, less in a thin row. */
 const queueBoxSide = (rect: Rect) => Math.min(12, rect.height - 12);
 
-/** How many queue boxes fit between the row's label (9.8 px a character, as fnX measures it) and its right edge. */
+/** Glyph width of a queue row's (monospace) label, for fnX and for the boxes right of it. */
+const QUEUE_LABEL_CHAR = 9.8;
+
+/** How many queue boxes fit between the row's label and its right edge. */
 function queueBoxesThatFit(rect: Rect, label: string): number {
-  const free = rect.width - 10 - (12 + label.length * 9.8 + 6);
+  const free = rect.width - 10 - (12 + label.length * QUEUE_LABEL_CHAR + 6);
   return Math.max(0, Math.floor(free / (queueBoxSide(rect) + 4)));
 }
 
